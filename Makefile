@@ -1,0 +1,88 @@
+# picos: plain make.  `make` builds, `make test` tests, `make bench`
+# benchmarks, `make install PREFIX=...` installs.
+
+CC ?= cc
+PREFIX ?= /usr/local
+BUILD := build
+
+WARN := -Wall -Wextra -Werror
+COMMON := -std=gnu11 -O2 -g $(WARN) -Iinclude
+
+# The provider: freestanding, no %fs, no stack protector, no vector
+# registers, position-independent code linked at one fixed address.
+PROV_CFLAGS := $(COMMON) -ffreestanding -nostdlib -fno-stack-protector \
+	-mgeneral-regs-only -fpie -fvisibility=hidden -fno-builtin \
+	-fno-tree-loop-distribute-patterns -fno-asynchronous-unwind-tables \
+	-fno-unwind-tables -fcf-protection=none -fno-jump-tables
+PROV_LDFLAGS := -nostdlib -static -no-pie -Wl,-T,src/kernel/provider.ld \
+	-Wl,--build-id=none -Wl,-z,noexecstack
+
+HOST_CFLAGS := $(COMMON) -D_GNU_SOURCE
+HOST_LDLIBS := -lseccomp
+
+KERNEL_SRCS := $(sort $(wildcard src/kernel/*/*.c)) \
+	src/rt/string.c src/rt/fmt.c src/rt/path.c src/rt/builtins.c
+KERNEL_ASMS := $(sort $(wildcard src/kernel/*/*.S))
+KERNEL_OBJS := $(patsubst src/%,$(BUILD)/prov/%.o,$(KERNEL_SRCS) $(KERNEL_ASMS))
+
+CLI_SRCS := $(wildcard src/cli/*.c) $(wildcard src/sandbox/*.c)
+CLI_OBJS := $(patsubst src/%,$(BUILD)/host/%.o,$(CLI_SRCS))
+
+PICOS := $(BUILD)/picos
+PROVIDER := $(BUILD)/provider.elf
+
+.PHONY: all test bench install clean unit conf programs docs check-docs demo
+all: $(PICOS)
+
+$(BUILD)/prov/%.c.o: src/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(PROV_CFLAGS) -MMD -c $< -o $@
+
+$(BUILD)/prov/%.S.o: src/%.S
+	@mkdir -p $(dir $@)
+	$(CC) $(PROV_CFLAGS) -MMD -c $< -o $@
+
+$(PROVIDER): $(KERNEL_OBJS) src/kernel/provider.ld
+	$(CC) $(PROV_CFLAGS) $(PROV_LDFLAGS) $(KERNEL_OBJS) -o $@
+
+$(BUILD)/host/%.c.o: src/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) -MMD -c $< -o $@
+
+$(BUILD)/host/image.o: src/cli/image.S $(PROVIDER)
+	@mkdir -p $(dir $@)
+	$(CC) -c -DPROVIDER_IMAGE='"$(PROVIDER)"' $< -o $@
+
+$(PICOS): $(CLI_OBJS) $(BUILD)/host/image.o
+	$(CC) $(HOST_CFLAGS) $^ -o $@ $(HOST_LDLIBS)
+
+# Tools: the coverage table generator and the host-ABI lister.
+$(BUILD)/gensyscalls: tools/gensyscalls.c src/kernel/entry/syscalls.def
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) $< -o $@
+
+docs: $(BUILD)/gensyscalls
+	$(BUILD)/gensyscalls > docs/syscalls.md
+
+# Fails when docs/syscalls.md is not what the table generates.
+check-docs: $(BUILD)/gensyscalls
+	@$(BUILD)/gensyscalls | cmp -s - docs/syscalls.md || \
+		{ echo "docs/syscalls.md is stale: run 'make docs'"; exit 1; }
+
+demo: $(PICOS)
+	$(PICOS) run -- /bin/sh -c 'echo hello from $$(uname -n) under picos; ls -la /usr/bin | head -5'
+
+test: $(PICOS)
+	tests/run-all.sh
+
+bench: $(PICOS)
+	bench/run.sh
+
+install: $(PICOS)
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 755 $(PICOS) $(DESTDIR)$(PREFIX)/bin/picos
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,52 @@
+/* The world configuration the launcher hands to the first pico process.
+ *
+ * It travels in a sealed memfd whose host fd number is the provider's
+ * argv[1].  The format is a flat list of records, each
+ *   u32 type, u32 length, `length` bytes of payload, padded to 8 bytes,
+ * ended by PCFG_END.  Strings are NUL-terminated inside their payload. */
+#ifndef PICOS_CONFIG_H
+#define PICOS_CONFIG_H
+
+#include <stdint.h>
+
+#define PICOS_CONFIG_MAGIC 0x50434f53u /* "PCOS" */
+
+enum pcfg_type {
+	PCFG_END = 0,
+	PCFG_MAGIC,	 /* u32 magic */
+	PCFG_ARG,	 /* string: one guest argv entry, in order */
+	PCFG_ENV,	 /* string: one guest environment entry */
+	PCFG_EXE,	 /* string: guest path of the program to load */
+	PCFG_CWD,	 /* string: guest working directory */
+	PCFG_MOUNT,	 /* struct pcfg_mount + guest path string */
+	PCFG_IDENTITY,	 /* struct pcfg_identity */
+	PCFG_HOSTNAME,	 /* string */
+	PCFG_TRACE_FD,	 /* i32 host fd for --trace output */
+	PCFG_WORLD_FD,	 /* i32 host fd of the shared world memfd */
+	PCFG_FLAGS,	 /* u32 PCFG_F_* */
+	PCFG_STDIO_FD,	 /* i32 host fd for the provider's own messages */
+};
+
+#define PCFG_F_TRACE 1u
+#define PCFG_F_STATS 2u
+
+#define PCFG_MOUNT_RDONLY 1u
+
+struct pcfg_mount {
+	int32_t host_fd; /* O_PATH|O_DIRECTORY fd of the host directory */
+	uint32_t flags;	 /* PCFG_MOUNT_* */
+	char guest_path[]; /* NUL-terminated, absolute, normalised */
+};
+
+struct pcfg_identity {
+	uint32_t uid, gid;
+};
+
+struct pcfg_record {
+	uint32_t type, len;
+	unsigned char data[];
+};
+
+#define PCFG_ALIGN(n) (((n) + 7u) & ~7u)
+
+#endif

@@ -1,0 +1,53 @@
+/* picos: run Linux programs in pico processes. */
+#include "picos.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void print_usage(FILE *f)
+{
+	fputs("usage: picos run [options] [--] PROGRAM [ARGS...]\n"
+	      "       picos --version\n"
+	      "       picos help\n"
+	      "\n"
+	      "options of `picos run`:\n"
+	      "  --root DIR          the guest's / (default: the host's /, read-only)\n"
+	      "  --bind SRC:DST[:ro] mount host directory SRC at guest path DST\n"
+	      "  --cwd DIR           the guest's working directory\n"
+	      "  --env K=V           set an environment variable (repeatable)\n"
+	      "  --clear-env         start from an empty environment\n"
+	      "  --uid N, --gid N    the identity the guest sees (e.g. 0 for root)\n"
+	      "  --hostname NAME     the guest's host name\n"
+	      "  --trace[=FILE]      print every system call (to stderr or FILE)\n"
+	      "  --stats             print per-syscall statistics at exit\n"
+	      "\n"
+	      "Default mounts: the host's / read-only, the current directory\n"
+	      "read-write, and a private /tmp removed when the run ends.\n",
+	      f);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		print_usage(stderr);
+		return 2;
+	}
+	const char *cmd = argv[1];
+	if (!strcmp(cmd, "--version") || !strcmp(cmd, "version")) {
+		printf("picos %s\n", PICOS_VERSION);
+		return 0;
+	}
+	if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") ||
+	    !strcmp(cmd, "-h")) {
+		print_usage(stdout);
+		return 0;
+	}
+	if (!strcmp(cmd, "run")) {
+		struct run_opts o;
+		if (parse_run_options(argc - 2, argv + 2, &o) < 0)
+			return 2;
+		return run_world(&o);
+	}
+	fprintf(stderr, "picos: unknown command '%s' (try 'picos help')\n", cmd);
+	return 2;
+}

@@ -1,0 +1,135 @@
+/* Options of `picos run`. */
+#include "picos.h"
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int bad(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "picos: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, " (try 'picos help')\n");
+	return -1;
+}
+
+static int parse_id(const char *s, long *out)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (errno || *end || end == s || v < 0 || v > 0xfffffffeL)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int parse_bind(const char *arg, struct bind *b)
+{
+	char *s = strdup(arg);
+	char *colon = strchr(s, ':');
+	if (!colon || colon == s || !colon[1])
+		return -1;
+	*colon = 0;
+	b->src = s;
+	b->dst = colon + 1;
+	b->ro = false;
+	char *opt = strchr(b->dst, ':');
+	if (opt) {
+		*opt = 0;
+		if (strcmp(opt + 1, "ro") == 0)
+			b->ro = true;
+		else if (strcmp(opt + 1, "rw") != 0)
+			return -1;
+	}
+	if (b->dst[0] != '/')
+		return -1;
+	return 0;
+}
+
+/* Takes the value of "--name=value" or "--name value". */
+static const char *value(int argc, char **argv, int *i, const char *name)
+{
+	size_t n = strlen(name);
+	if (argv[*i][n] == '=')
+		return argv[*i] + n + 1;
+	if (*i + 1 >= argc)
+		return NULL;
+	return argv[++*i];
+}
+
+static bool is_opt(const char *arg, const char *name)
+{
+	size_t n = strlen(name);
+	return strncmp(arg, name, n) == 0 && (arg[n] == 0 || arg[n] == '=');
+}
+
+int parse_run_options(int argc, char **argv, struct run_opts *o)
+{
+	memset(o, 0, sizeof *o);
+	o->uid = o->gid = -1;
+	o->binds = calloc((size_t)argc + 1, sizeof *o->binds);
+	o->env_set = calloc((size_t)argc + 1, sizeof *o->env_set);
+	int i;
+	for (i = 0; i < argc; i++) {
+		const char *a = argv[i], *v;
+		if (!strcmp(a, "--")) {
+			i++;
+			break;
+		}
+		if (a[0] != '-')
+			break;
+		if (is_opt(a, "--root")) {
+			if (!(v = value(argc, argv, &i, "--root")))
+				return bad("%s needs a directory", a);
+			o->root = v;
+		} else if (is_opt(a, "--bind")) {
+			if (!(v = value(argc, argv, &i, "--bind")) ||
+			    parse_bind(v, &o->binds[o->nbinds]) < 0)
+				return bad("--bind wants SRC:DST[:ro] with an "
+					   "absolute DST, got '%s'",
+					   v ? v : "");
+			o->nbinds++;
+		} else if (is_opt(a, "--cwd")) {
+			if (!(v = value(argc, argv, &i, "--cwd")) || v[0] != '/')
+				return bad("%s needs an absolute directory", "--cwd");
+			o->cwd = v;
+		} else if (is_opt(a, "--env")) {
+			if (!(v = value(argc, argv, &i, "--env")) ||
+			    !strchr(v, '=') || v[0] == '=')
+				return bad("--env wants K=V, got '%s'", v ? v : "");
+			o->env_set[o->nenv_set++] = (char *)v;
+		} else if (!strcmp(a, "--clear-env")) {
+			o->clear_env = true;
+		} else if (is_opt(a, "--uid")) {
+			if (!(v = value(argc, argv, &i, "--uid")) ||
+			    parse_id(v, &o->uid) < 0)
+				return bad("--uid wants a number, got '%s'", v ? v : "");
+		} else if (is_opt(a, "--gid")) {
+			if (!(v = value(argc, argv, &i, "--gid")) ||
+			    parse_id(v, &o->gid) < 0)
+				return bad("--gid wants a number, got '%s'", v ? v : "");
+		} else if (is_opt(a, "--hostname")) {
+			if (!(v = value(argc, argv, &i, "--hostname")) || !*v ||
+			    strlen(v) > 64)
+				return bad("--hostname wants 1 to 64 characters%s", "");
+			o->hostname = v;
+		} else if (!strcmp(a, "--trace")) {
+			o->trace = true;
+		} else if (!strncmp(a, "--trace=", 8)) {
+			o->trace = true;
+			o->trace_file = a + 8;
+			if (!*o->trace_file)
+				return bad("--trace= needs a file name%s", "");
+		} else if (!strcmp(a, "--stats")) {
+			o->stats = true;
+		} else {
+			return bad("unknown option '%s'", a);
+		}
+	}
+	if (i >= argc)
+		return bad("no program to run%s", "");
+	o->argv = argv + i;
+	o->argc = argc - i;
+	return 0;
+}

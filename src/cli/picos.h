@@ -1,0 +1,49 @@
+/* The picos command (hosted C). */
+#ifndef PICOS_CLI_H
+#define PICOS_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define PICOS_VERSION "0.1.0"
+
+struct bind {
+	char *src, *dst;
+	bool ro;
+};
+
+struct run_opts {
+	const char *root; /* NULL: the host's / (read-only) */
+	struct bind *binds;
+	int nbinds;
+	const char *cwd;
+	char **env_set; /* K=V from --env */
+	int nenv_set;
+	bool clear_env;
+	long uid, gid; /* -1: the host's */
+	const char *hostname;
+	bool trace;
+	const char *trace_file; /* NULL: stderr */
+	bool stats;
+	char **argv; /* the guest program and its arguments */
+	int argc;
+};
+
+/* options.c */
+int parse_run_options(int argc, char **argv, struct run_opts *o);
+void print_usage(FILE *f);
+
+/* world.c: sets up and runs one world; returns picos's exit status. */
+int run_world(struct run_opts *o);
+
+/* stats.c */
+struct picos_world;
+void print_stats(const struct picos_world *w, FILE *out);
+
+/* The provider image, embedded by image.S. */
+extern const unsigned char picos_provider_image[];
+extern const unsigned char picos_provider_image_end[];
+
+#endif

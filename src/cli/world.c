@@ -1,0 +1,411 @@
+/* One world: mounts, the private /tmp, the configuration memfd, the
+ * sandbox, the first pico process, and the clean-up when it ends. */
+#include "picos.h"
+#include "../sandbox/sandbox.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <picos/config.h>
+#include <picos/world.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+struct cfgbuf {
+	unsigned char *p;
+	size_t len, cap;
+};
+
+static void put(struct cfgbuf *b, uint32_t type, const void *data,
+		size_t len)
+{
+	size_t need = b->len + sizeof(struct pcfg_record) + PCFG_ALIGN(len);
+	if (need > b->cap) {
+		b->cap = need * 2;
+		b->p = realloc(b->p, b->cap);
+	}
+	struct pcfg_record *r = (void *)(b->p + b->len);
+	r->type = type;
+	r->len = (uint32_t)len;
+	memset(r->data, 0, PCFG_ALIGN(len));
+	memcpy(r->data, data, len);
+	b->len = need;
+}
+
+static void put_str(struct cfgbuf *b, uint32_t type, const char *s)
+{
+	put(b, type, s, strlen(s) + 1);
+}
+
+static void put_i32(struct cfgbuf *b, uint32_t type, int32_t v)
+{
+	put(b, type, &v, sizeof v);
+}
+
+struct mountspec {
+	char *guest, *host;
+	bool ro;
+	int fd;
+};
+
+static struct mountspec mounts[72];
+static int nmounts;
+static char tmpdir[PATH_MAX];
+
+static int add_mount(const char *guest, const char *host, bool ro)
+{
+	if (nmounts == (int)(sizeof mounts / sizeof mounts[0])) {
+		fprintf(stderr, "picos: too many mounts\n");
+		return -1;
+	}
+	char *real = realpath(host, NULL);
+	if (!real) {
+		fprintf(stderr, "picos: cannot mount %s: %s\n", host,
+			strerror(errno));
+		return -1;
+	}
+	int fd = open(real, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		fprintf(stderr, "picos: cannot mount %s: %s\n", host,
+			strerror(errno));
+		free(real);
+		return -1;
+	}
+	/* Must be readable to be of any use as a root. */
+	if (access(real, R_OK | X_OK) < 0) {
+		fprintf(stderr, "picos: cannot mount %s: %s\n", host,
+			strerror(errno));
+		close(fd);
+		free(real);
+		return -1;
+	}
+	struct mountspec *m = &mounts[nmounts++];
+	m->guest = strdup(guest);
+	m->host = real;
+	m->ro = ro;
+	m->fd = fd;
+	return 0;
+}
+
+/* Removes the private /tmp without ever following a symlink out of it. */
+static int rm_entry(const char *path, const struct stat *st, int type,
+		    struct FTW *ftw)
+{
+	(void)st, (void)ftw;
+	if (type == FTW_DP)
+		rmdir(path);
+	else
+		unlink(path);
+	return 0;
+}
+
+static void remove_tmpdir(void)
+{
+	if (tmpdir[0])
+		nftw(tmpdir, rm_entry, 32, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+	tmpdir[0] = 0;
+}
+
+static int make_tmpdir(void)
+{
+	const char *base = getenv("TMPDIR");
+	if (!base || !*base)
+		base = "/tmp";
+	snprintf(tmpdir, sizeof tmpdir, "%s/picos-tmp-XXXXXX", base);
+	if (!mkdtemp(tmpdir)) {
+		fprintf(stderr, "picos: cannot create a private /tmp in %s: %s\n",
+			base, strerror(errno));
+		tmpdir[0] = 0;
+		return -1;
+	}
+	chmod(tmpdir, 01777);
+	return 0;
+}
+
+static char *normalize(const char *p)
+{
+	/* Guest paths: absolute, no "." or ".." or "//", no trailing "/". */
+	char *out = malloc(strlen(p) + 2);
+	char *w = out;
+	const char *r = p;
+	*w++ = '/';
+	while (*r) {
+		while (*r == '/')
+			r++;
+		if (!*r)
+			break;
+		const char *e = strchr(r, '/');
+		size_t n = e ? (size_t)(e - r) : strlen(r);
+		if (n == 1 && r[0] == '.') {
+		} else if (n == 2 && r[0] == '.' && r[1] == '.') {
+			while (w > out + 1 && w[-1] == '/')
+				w--;
+			while (w > out + 1 && w[-1] != '/')
+				w--;
+		} else {
+			memcpy(w, r, n);
+			w += n;
+			*w++ = '/';
+		}
+		r += n;
+	}
+	if (w > out + 1)
+		w--;
+	*w = 0;
+	return out;
+}
+
+static int setup_mounts(struct run_opts *o, char **guest_cwd)
+{
+	char hostcwd[PATH_MAX];
+	if (!getcwd(hostcwd, sizeof hostcwd)) {
+		fprintf(stderr, "picos: cannot read the current directory: %s\n",
+			strerror(errno));
+		return -1;
+	}
+	if (o->root) {
+		struct stat st;
+		if (stat(o->root, &st) < 0 || !S_ISDIR(st.st_mode) ||
+		    access(o->root, R_OK | X_OK) < 0) {
+			fprintf(stderr, "picos: cannot use root %s: %s\n", o->root,
+				errno ? strerror(errno) : "Not a directory");
+			return -1;
+		}
+		if (add_mount("/", o->root, false) < 0)
+			return -1;
+		*guest_cwd = strdup(o->cwd ? o->cwd : "/");
+	} else {
+		if (add_mount("/", "/", true) < 0)
+			return -1;
+		if (strcmp(hostcwd, "/") != 0 && add_mount(hostcwd, hostcwd, false) < 0)
+			return -1;
+		*guest_cwd = strdup(o->cwd ? o->cwd : hostcwd);
+	}
+	if (make_tmpdir() < 0 || add_mount("/tmp", tmpdir, false) < 0)
+		return -1;
+	for (int i = 0; i < o->nbinds; i++) {
+		char *g = normalize(o->binds[i].dst);
+		int r = add_mount(g, o->binds[i].src, o->binds[i].ro);
+		free(g);
+		if (r < 0)
+			return -1;
+	}
+	char *n = normalize(*guest_cwd);
+	free(*guest_cwd);
+	*guest_cwd = n;
+	return 0;
+}
+
+static int build_config(struct run_opts *o, const char *cwd, int world_fd,
+			int trace_fd, int msg_fd)
+{
+	struct cfgbuf b = { 0 };
+	uint32_t magic = PICOS_CONFIG_MAGIC;
+	put(&b, PCFG_MAGIC, &magic, sizeof magic);
+	put_str(&b, PCFG_EXE, o->argv[0]);
+	for (int i = 0; i < o->argc; i++)
+		put_str(&b, PCFG_ARG, o->argv[i]);
+	if (!o->clear_env)
+		for (char **e = environ; *e; e++) {
+			/* --env K=V replaces an inherited K. */
+			bool replaced = false;
+			for (int k = 0; k < o->nenv_set && !replaced; k++) {
+				size_t kl = strcspn(o->env_set[k], "=") + 1;
+				replaced = strncmp(*e, o->env_set[k], kl) == 0;
+			}
+			if (!replaced)
+				put_str(&b, PCFG_ENV, *e);
+		}
+	for (int k = 0; k < o->nenv_set; k++)
+		put_str(&b, PCFG_ENV, o->env_set[k]);
+	put_str(&b, PCFG_CWD, cwd);
+	for (int i = 0; i < nmounts; i++) {
+		size_t gl = strlen(mounts[i].guest) + 1;
+		size_t len = sizeof(struct pcfg_mount) + gl;
+		struct pcfg_mount *m = calloc(1, len);
+		m->host_fd = mounts[i].fd;
+		m->flags = mounts[i].ro ? PCFG_MOUNT_RDONLY : 0;
+		memcpy(m->guest_path, mounts[i].guest, gl);
+		put(&b, PCFG_MOUNT, m, len);
+		free(m);
+	}
+	struct pcfg_identity id = {
+		.uid = o->uid >= 0 ? (uint32_t)o->uid : getuid(),
+		.gid = o->gid >= 0 ? (uint32_t)o->gid : getgid(),
+	};
+	put(&b, PCFG_IDENTITY, &id, sizeof id);
+	char host[65] = "picos";
+	if (o->hostname)
+		snprintf(host, sizeof host, "%s", o->hostname);
+	else
+		gethostname(host, sizeof host);
+	put_str(&b, PCFG_HOSTNAME, host);
+	put_i32(&b, PCFG_WORLD_FD, world_fd);
+	put_i32(&b, PCFG_TRACE_FD, trace_fd);
+	put_i32(&b, PCFG_STDIO_FD, msg_fd);
+	uint32_t flags = (o->trace ? PCFG_F_TRACE : 0) | (o->stats ? PCFG_F_STATS : 0);
+	put(&b, PCFG_FLAGS, &flags, sizeof flags);
+	put(&b, PCFG_END, NULL, 0);
+
+	int fd = memfd_create("picos-config", MFD_ALLOW_SEALING);
+	if (fd < 0 || write(fd, b.p, b.len) != (ssize_t)b.len) {
+		fprintf(stderr, "picos: cannot write the world configuration\n");
+		return -1;
+	}
+	fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL);
+	free(b.p);
+	return fd;
+}
+
+static int image_memfd(void)
+{
+	int fd = memfd_create("picos-provider", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd < 0)
+		return -1;
+	size_t n = (size_t)(picos_provider_image_end - picos_provider_image);
+	if (write(fd, picos_provider_image, n) != (ssize_t)n)
+		return -1;
+	fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL);
+	return fd;
+}
+
+static void keep_fd(int fd)
+{
+	if (fd >= 0)
+		fcntl(fd, F_SETFD, 0);
+}
+
+/* In the child: raise limits, lock down, become the provider.  The fds the
+ * configuration names must survive the exec. */
+static void start_provider(int image_fd, int cfg_fd, const int *keep, int nkeep)
+{
+	for (int i = 0; i < nmounts; i++)
+		keep_fd(mounts[i].fd);
+	for (int i = 0; i < nkeep; i++)
+		keep_fd(keep[i]);
+	keep_fd(cfg_fd);
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+		perror("picos: no_new_privs");
+		_exit(125);
+	}
+	struct landlock_path *lp = calloc((size_t)nmounts, sizeof *lp);
+	for (int i = 0; i < nmounts; i++) {
+		lp[i].path = mounts[i].host;
+		lp[i].writable = !mounts[i].ro;
+	}
+	int r = sandbox_landlock(lp, nmounts);
+	if (r < 0)
+		_exit(125);
+	if (r == 1 && getenv("PICOS_DEBUG"))
+		fprintf(stderr, "picos: this kernel has no Landlock; running "
+				"with seccomp only\n");
+	if (sandbox_seccomp() < 0)
+		_exit(125);
+	char cfg[16];
+	snprintf(cfg, sizeof cfg, "%d", cfg_fd);
+	char *argv[] = { "picos-provider", cfg, NULL };
+	char *envp[] = { NULL };
+	syscall(SYS_execveat, image_fd, "", argv, envp, AT_EMPTY_PATH);
+	fprintf(stderr, "picos: cannot start the provider image: %s\n",
+		strerror(errno));
+	_exit(125);
+}
+
+static volatile pid_t world_pid;
+
+static void forward(int sig)
+{
+	if (world_pid > 0)
+		kill(world_pid, sig);
+}
+
+int run_world(struct run_opts *o)
+{
+	char *cwd = NULL;
+	int status = 125;
+	if (setup_mounts(o, &cwd) < 0)
+		goto out;
+	int trace_fd = -1;
+	if (o->trace) {
+		trace_fd = o->trace_file
+				   ? open(o->trace_file,
+					  O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0644)
+				   : dup(2);
+		if (trace_fd < 0) {
+			fprintf(stderr, "picos: cannot open trace file %s: %s\n",
+				o->trace_file, strerror(errno));
+			goto out;
+		}
+	}
+	int msg_fd = dup(2);
+	int world_fd = memfd_create("picos-world", 0);
+	if (world_fd < 0 || ftruncate(world_fd, PICOS_WORLD_SIZE) < 0) {
+		fprintf(stderr, "picos: cannot create the world region\n");
+		goto out;
+	}
+	struct picos_world *w = mmap(NULL, PICOS_WORLD_SIZE,
+				     PROT_READ | PROT_WRITE, MAP_SHARED, world_fd, 0);
+	if (w == MAP_FAILED) {
+		fprintf(stderr, "picos: cannot map the world region\n");
+		goto out;
+	}
+	w->magic = PICOS_WORLD_MAGIC;
+	int cfg_fd = build_config(o, cwd, world_fd, trace_fd, msg_fd);
+	int image_fd = image_memfd();
+	if (cfg_fd < 0 || image_fd < 0) {
+		fprintf(stderr, "picos: cannot prepare the provider image\n");
+		goto out;
+	}
+
+	/* Like system(3): the terminal's SIGINT/SIGQUIT go to the guest,
+	 * whose status then decides ours. */
+	signal(SIGINT, SIG_IGN);
+	signal(SIGQUIT, SIG_IGN);
+	signal(SIGTERM, forward);
+	signal(SIGHUP, forward);
+	pid_t pid = fork();
+	if (pid < 0) {
+		perror("picos: fork");
+		goto out;
+	}
+	if (pid == 0) {
+		signal(SIGINT, SIG_DFL);
+		signal(SIGQUIT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGHUP, SIG_DFL);
+		int keep[] = { world_fd, trace_fd, msg_fd };
+		start_provider(image_fd, cfg_fd, keep, 3);
+	}
+	world_pid = pid;
+	close(cfg_fd);
+	close(image_fd);
+	int ws;
+	while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
+		;
+	if (WIFEXITED(ws))
+		status = WEXITSTATUS(ws);
+	else if (WIFSIGNALED(ws))
+		status = 128 + WTERMSIG(ws);
+	if (o->stats)
+		print_stats(w, stderr);
+out:
+	remove_tmpdir();
+	free(cwd);
+	return status;
+}

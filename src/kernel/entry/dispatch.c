@@ -1,0 +1,54 @@
+/* The dispatcher every entry path calls: table lookup, statistics, trace. */
+#include "../kernel.h"
+#include "entry.h"
+#include "thread.h"
+#include <linux/time.h>
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	host_syscall2(__NR_clock_gettime, CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static void count(unsigned long nr, long ret, uint64_t ns)
+{
+	struct picos_sc_stat *s = &popts.world->stats[nr];
+	__atomic_fetch_add(&s->calls, 1, __ATOMIC_RELAXED);
+	if (host_is_err(ret))
+		__atomic_fetch_add(&s->errors, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&s->ns, ns, __ATOMIC_RELAXED);
+}
+
+void pico_dispatch(struct pico_frame *f)
+{
+	struct pico_thread *t = current();
+	unsigned long nr = f->orig_rax;
+	const struct sc_entry *e = nr < SC_TABLE_SIZE ? &sc_table[nr] : NULL;
+	bool observe = popts.trace_fd >= 0 || popts.stats;
+	uint64_t t0 = popts.stats ? now_ns() : 0;
+
+	t->frame = f;
+	t->cur_nr = (long)nr;
+	if (observe && e && e->ret == R_NONE) {
+		/* Calls that do not return are shown before they run. */
+		if (popts.stats)
+			count(nr, 0, 0);
+		if (popts.trace_fd >= 0)
+			trace_syscall(e, nr, f, 0, false);
+	}
+
+	long ret = -ENOSYS;
+	if (e && e->fn)
+		ret = e->fn((long)f->rdi, (long)f->rsi, (long)f->rdx,
+			    (long)f->r10, (long)f->r8, (long)f->r9);
+	f->rax = (uint64_t)ret;
+	t->cur_nr = -1;
+
+	if (observe) {
+		if (popts.stats && nr < PICOS_NR_SYSCALLS)
+			count(nr, ret, now_ns() - t0);
+		if (popts.trace_fd >= 0)
+			trace_syscall(e, nr, f, ret, true);
+	}
+}

@@ -1,0 +1,205 @@
+/* The slow path into the provider: Syscall User Dispatch raises SIGSYS for
+ * every guest `syscall`; the handler copies the registers into a
+ * pico_frame, dispatches, and returns to the guest through sigreturn with
+ * the result in %rax.  Fault signals land here too: a fault inside a
+ * uaccess routine becomes -EFAULT, any other fault inside the provider ends
+ * this pico process with one clear line. */
+#include "../kernel.h"
+#include "entry.h"
+#include "thread.h"
+#include <asm/sigcontext.h>
+#include <asm/siginfo.h>
+#include <asm/signal.h>
+#include <asm/ucontext.h>
+#include <linux/prctl.h>
+
+struct provider_opts popts = { .msg_fd = 2, .trace_fd = -1 };
+
+extern char __provider_text_start[], __provider_text_end[];
+extern char uaccess_begin[], uaccess_end[], uaccess_fixup[];
+
+#ifndef SYS_USER_DISPATCH
+#define SYS_USER_DISPATCH 2
+#endif
+#ifndef SYS_SECCOMP
+#define SYS_SECCOMP 1
+#endif
+
+static void frame_from_sigcontext(struct pico_frame *f,
+				  const struct sigcontext *sc)
+{
+	f->r15 = sc->r15, f->r14 = sc->r14, f->r13 = sc->r13;
+	f->r12 = sc->r12, f->rbp = sc->rbp, f->rbx = sc->rbx;
+	f->r11 = sc->r11, f->r10 = sc->r10, f->r9 = sc->r9, f->r8 = sc->r8;
+	f->rax = sc->rax, f->rcx = sc->rcx, f->rdx = sc->rdx;
+	f->rsi = sc->rsi, f->rdi = sc->rdi;
+	f->orig_rax = sc->rax;
+	f->rip = sc->rip, f->eflags = sc->eflags, f->rsp = sc->rsp;
+}
+
+static void frame_to_sigcontext(const struct pico_frame *f,
+				struct sigcontext *sc)
+{
+	sc->r15 = f->r15, sc->r14 = f->r14, sc->r13 = f->r13;
+	sc->r12 = f->r12, sc->rbp = f->rbp, sc->rbx = f->rbx;
+	sc->r11 = f->r11, sc->r10 = f->r10, sc->r9 = f->r9, sc->r8 = f->r8;
+	sc->rax = f->rax, sc->rcx = f->rcx, sc->rdx = f->rdx;
+	sc->rsi = f->rsi, sc->rdi = f->rdi;
+	sc->rip = f->rip, sc->eflags = f->eflags, sc->rsp = f->rsp;
+}
+
+static void on_sigsys(int sig, siginfo_t *si, void *ucv)
+{
+	(void)sig;
+	struct ucontext *uc = ucv;
+	if (si->si_code != SYS_USER_DISPATCH)
+		kfatal_signal(SIGSYS,
+			      "host syscall %d refused by the world's seccomp "
+			      "allowlist (at %p)",
+			      si->si_syscall, si->si_call_addr);
+	struct pico_frame f;
+	frame_from_sigcontext(&f, &uc->uc_mcontext);
+	pico_dispatch(&f);
+	frame_to_sigcontext(&f, &uc->uc_mcontext);
+}
+
+static bool in_provider(uint64_t ip)
+{
+	return ip >= PICOS_PROVIDER_BASE && ip < PICOS_PROVIDER_END;
+}
+
+static const char *signame(int sig)
+{
+	switch (sig) {
+	case SIGSEGV: return "SIGSEGV";
+	case SIGBUS: return "SIGBUS";
+	case SIGILL: return "SIGILL";
+	case SIGFPE: return "SIGFPE";
+	case SIGTRAP: return "SIGTRAP";
+	default: return "signal";
+	}
+}
+
+static void set_default(int sig)
+{
+	struct sigaction sa;
+	rt_memset(&sa, 0, sizeof sa);
+	sa.sa_handler = SIG_DFL;
+	host_syscall4(__NR_rt_sigaction, sig, &sa, 0, 8);
+}
+
+static void on_fault(int sig, siginfo_t *si, void *ucv)
+{
+	struct ucontext *uc = ucv;
+	uint64_t ip = uc->uc_mcontext.rip;
+	if (ip >= (uint64_t)uaccess_begin && ip < (uint64_t)uaccess_end) {
+		uc->uc_mcontext.rip = (uint64_t)uaccess_fixup;
+		return;
+	}
+	if (in_provider(ip)) {
+		struct pico_thread *t = current();
+		long nr = t ? t->cur_nr : -1;
+		const char *name = nr >= 0 && nr < SC_TABLE_SIZE &&
+					   sc_table[nr].name
+				       ? sc_table[nr].name
+				       : "(none)";
+		kfatal_signal(sig,
+			      "provider fault: %s at address %p, ip %p, while "
+			      "serving syscall %s",
+			      signame(sig), si->si_addr, (void *)ip, name);
+	}
+	/* A fault in guest code.  Delivery to guest handlers comes with the
+	 * signals issue; until then the default action applies: return and
+	 * let the instruction fault again with no handler installed. */
+	kprintf("debug: guest %s at %p ip %p", signame(sig), si->si_addr, (void *)ip);
+	set_default(sig);
+}
+
+static void install(int sig, void (*fn)(int, siginfo_t *, void *),
+		    unsigned long mask)
+{
+	struct sigaction sa;
+	rt_memset(&sa, 0, sizeof sa);
+	sa.sa_handler = (__sighandler_t)(void *)fn;
+	sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTORER | SA_NODEFER;
+	sa.sa_restorer = host_sigreturn;
+	sa.sa_mask = mask;
+	long r = host_syscall4(__NR_rt_sigaction, sig, &sa, 0, 8);
+	if (r < 0)
+		kdie(125, "cannot install the handler for host signal %d (%ld)",
+		     sig, r);
+}
+
+#define BIT(sig) (1UL << ((sig) - 1))
+
+void entry_install_handlers(void)
+{
+	/* While the provider serves a syscall, asynchronous host signals wait
+	 * (the provider is not re-entrant).  Synchronous fault signals are
+	 * never blocked: a blocked fault kills the process. */
+	unsigned long async = ~0UL & ~(BIT(SIGSEGV) | BIT(SIGBUS) |
+				       BIT(SIGILL) | BIT(SIGFPE) |
+				       BIT(SIGTRAP) | BIT(SIGSYS) |
+				       BIT(SIGKILL) | BIT(SIGSTOP));
+	install(SIGSYS, on_sigsys, async);
+	install(SIGSEGV, on_fault, async);
+	install(SIGBUS, on_fault, async);
+	install(SIGILL, on_fault, async);
+	install(SIGFPE, on_fault, async);
+}
+
+void entry_arm_sud(void)
+{
+	unsigned long start = (unsigned long)__provider_text_start;
+	unsigned long len = (unsigned long)(__provider_text_end -
+					    __provider_text_start);
+	long r = host_syscall6l(__NR_prctl, PR_SET_SYSCALL_USER_DISPATCH,
+				PR_SYS_DISPATCH_ON, start, len, 0, 0);
+	if (r < 0)
+		kdie(125, "cannot arm Syscall User Dispatch (error %ld): "
+			  "picos needs Linux 5.11 or newer", -r);
+}
+
+static void vkprintf(const char *fmt, va_list ap)
+{
+	char buf[512];
+	int n = rt_snprintf(buf, sizeof buf, "picos: ");
+	n += rt_vsnprintf(buf + n, sizeof buf - (size_t)n - 1, fmt, ap);
+	if (n > (int)sizeof buf - 2)
+		n = (int)sizeof buf - 2;
+	buf[n++] = '\n';
+	host_write(popts.msg_fd, buf, n);
+}
+
+void kprintf(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vkprintf(fmt, ap);
+	va_end(ap);
+}
+
+void kdie(int code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vkprintf(fmt, ap);
+	va_end(ap);
+	host_exit_group(code);
+	__builtin_unreachable();
+}
+
+void kfatal_signal(int sig, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vkprintf(fmt, ap);
+	va_end(ap);
+	set_default(sig);
+	unsigned long unblock = BIT(sig);
+	host_syscall4(__NR_rt_sigprocmask, SIG_UNBLOCK, &unblock, 0, 8);
+	long pid = host_syscall0(__NR_getpid);
+	host_syscall3(__NR_tgkill, pid, host_syscall0(__NR_gettid), sig);
+	host_exit_group(128 + sig);
+	__builtin_unreachable();
+}

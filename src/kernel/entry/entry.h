@@ -1,0 +1,39 @@
+/* Entry into the provider: host signal handlers, dispatch, tracing. */
+#ifndef PICOS_ENTRY_H
+#define PICOS_ENTRY_H
+
+#include "frame.h"
+#include "table.h"
+#include <picos/world.h>
+
+/* Run-wide settings from the world configuration. */
+struct provider_opts {
+	int msg_fd;   /* host fd for the provider's own messages */
+	int trace_fd; /* host fd for --trace, -1 when off */
+	bool stats;   /* --stats: count calls, errors and time */
+	struct picos_world *world;
+};
+extern struct provider_opts popts;
+
+/* Installs the provider's host signal handlers (SIGSYS for syscalls,
+ * SIGSEGV/SIGBUS/SIGILL/SIGFPE/SIGTRAP for faults). */
+void entry_install_handlers(void);
+/* Arms Syscall User Dispatch for the calling host thread: every `syscall`
+ * outside the provider's text traps to the SIGSYS handler. */
+void entry_arm_sud(void);
+
+/* Serves the system call described by `f` and stores its result in f->rax. */
+void pico_dispatch(struct pico_frame *f);
+
+/* Formats and writes one trace line. */
+void trace_syscall(const struct sc_entry *e, unsigned long nr,
+		   const struct pico_frame *f, long ret, bool returned);
+
+/* Formats an errno value as its symbolic name ("ENOENT"). */
+const char *errno_name(int err);
+const char *errno_text(int err);
+
+void enter_guest(uint64_t entry, uint64_t sp) __attribute__((noreturn));
+void host_sigreturn(void);
+
+#endif

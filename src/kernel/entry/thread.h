@@ -1,0 +1,41 @@
+/* Per-thread provider state, found through %gs (never %fs: that is the
+ * guest's TLS). */
+#ifndef PICOS_THREAD_H
+#define PICOS_THREAD_H
+
+#include "frame.h"
+#include <stdint.h>
+
+#define PICO_ALTSTACK_SIZE (256 * 1024UL)
+
+struct pico_thread {
+	struct pico_thread *self; /* %gs:0 */
+	struct pico_frame *frame; /* frame of the syscall being served */
+	long cur_nr;		  /* syscall being served, -1 in guest code */
+	int tid;		  /* virtual tid */
+	void *altstack;		  /* provider stack for host signal handlers */
+	uint64_t clear_child_tid; /* set_tid_address */
+	uint64_t robust_list, robust_len;
+	/* Recorded guest signal state (delivery is a later issue). */
+	uint64_t sigmask;
+	uint64_t ss_sp, ss_size;
+	int ss_flags;
+	/* Scratch for path work: one syscall at a time per thread.
+	 * kpath: guest strings copied in; lpath: lookup results;
+	 * walk_*: the slow walk's own; parent: vfs_open_parent's. */
+	char kpath[2][4096], lpath[2][4096];
+	char walk_pend[4096], walk_link[4096], parent[4096];
+};
+
+static inline struct pico_thread *current(void)
+{
+	struct pico_thread *t;
+	__asm__ volatile("mov %%gs:0, %0" : "=r"(t));
+	return t;
+}
+
+/* Allocates a thread area with its alternate stack and installs it in %gs
+ * and as the host sigaltstack of the calling host thread. */
+struct pico_thread *thread_create_current(int tid);
+
+#endif

@@ -1,0 +1,130 @@
+/* Open files and the guest's fd table.  Guest fd numbers are the
+ * provider's: they never equal the host fds behind them. */
+#include "vfs.h"
+
+struct fdslot {
+	struct file *f;
+	bool cloexec;
+};
+
+static struct fdslot *slots;
+static int nslots;
+uint64_t fd_limit = FD_MAX_DEFAULT;
+char *fs_cwd;
+unsigned fs_umask = 022;
+
+void fdtable_init(void)
+{
+	nslots = 64;
+	slots = kzalloc(sizeof *slots * (size_t)nslots);
+}
+
+struct file *file_new(int host_fd, int flags, struct mount *mnt,
+		      const char *path)
+{
+	struct file *f = kzalloc(sizeof *f);
+	f->refs = 1;
+	f->host_fd = host_fd;
+	f->flags = flags;
+	f->mnt = mnt;
+	f->path = path ? kstrdup(path) : NULL;
+	return f;
+}
+
+struct file *fd_get(int fd)
+{
+	if (fd < 0 || fd >= nslots || !slots[fd].f)
+		return NULL;
+	struct file *f = slots[fd].f;
+	__atomic_fetch_add(&f->refs, 1, __ATOMIC_RELAXED);
+	return f;
+}
+
+void file_put(struct file *f)
+{
+	if (__atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL) != 0)
+		return;
+	host_close(f->host_fd);
+	kfree(f->path);
+	kfree(f);
+}
+
+static long grow(int want)
+{
+	if ((uint64_t)want >= fd_limit)
+		return -EMFILE;
+	int n = nslots;
+	while (n <= want)
+		n *= 2;
+	struct fdslot *s = kzalloc(sizeof *s * (size_t)n);
+	rt_memcpy(s, slots, sizeof *s * (size_t)nslots);
+	kfree(slots);
+	slots = s;
+	nslots = n;
+	return 0;
+}
+
+long fd_install(struct file *f, bool cloexec, int minfd)
+{
+	int fd = minfd;
+	while (fd < nslots && slots[fd].f)
+		fd++;
+	if ((uint64_t)fd >= fd_limit) {
+		file_put(f);
+		return -EMFILE;
+	}
+	if (fd >= nslots && grow(fd) < 0) {
+		file_put(f);
+		return -EMFILE;
+	}
+	slots[fd].f = f;
+	slots[fd].cloexec = cloexec;
+	return fd;
+}
+
+long fd_install_at(struct file *f, bool cloexec, int fd)
+{
+	if (fd < 0 || (uint64_t)fd >= fd_limit) {
+		file_put(f);
+		return -EBADF;
+	}
+	if (fd >= nslots && grow(fd) < 0) {
+		file_put(f);
+		return -EBADF;
+	}
+	struct file *old = slots[fd].f;
+	slots[fd].f = f;
+	slots[fd].cloexec = cloexec;
+	if (old)
+		file_put(old);
+	return fd;
+}
+
+long fd_close(int fd)
+{
+	if (fd < 0 || fd >= nslots || !slots[fd].f)
+		return -EBADF;
+	struct file *f = slots[fd].f;
+	slots[fd].f = NULL;
+	slots[fd].cloexec = false;
+	file_put(f);
+	return 0;
+}
+
+bool fd_get_cloexec(int fd)
+{
+	return fd >= 0 && fd < nslots && slots[fd].cloexec;
+}
+
+void fd_set_cloexec(int fd, bool on)
+{
+	if (fd >= 0 && fd < nslots && slots[fd].f)
+		slots[fd].cloexec = on;
+}
+
+void fs_set_cwd(const char *path)
+{
+	char *old = fs_cwd;
+	fs_cwd = kstrdup(path);
+	kfree(old);
+}

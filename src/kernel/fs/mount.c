@@ -1,0 +1,40 @@
+/* The mount table: guest paths mapped to host directories.  Small and
+ * linear: a world has a handful of mounts. */
+#include "vfs.h"
+
+#define MAX_MOUNTS 64
+
+static struct mount mounts[MAX_MOUNTS];
+static int nmounts;
+
+void mount_add(const char *guest_path, int host_fd, bool rdonly)
+{
+	if (nmounts == MAX_MOUNTS)
+		kdie(125, "too many mounts (at most %d)", MAX_MOUNTS);
+	struct mount *m = &mounts[nmounts++];
+	m->path = kstrdup(guest_path);
+	m->path_len = rt_strcmp(guest_path, "/") == 0 ? 0 : rt_strlen(guest_path);
+	m->host_fd = host_fd;
+	m->rdonly = rdonly;
+}
+
+struct mount *mount_find(const char *path)
+{
+	struct mount *best = NULL;
+	for (int i = 0; i < nmounts; i++) {
+		struct mount *m = &mounts[i];
+		if (!rt_path_has_prefix(path, m->path_len ? m->path : "/"))
+			continue;
+		/* Later mounts on the same path shadow earlier ones. */
+		if (!best || m->path_len >= best->path_len)
+			best = m;
+	}
+	return best;
+}
+
+bool mount_is_root(const char *path)
+{
+	struct mount *m = mount_find(path);
+	return m && (m->path_len ? rt_strcmp(m->path, path) == 0
+				 : rt_strcmp(path, "/") == 0);
+}

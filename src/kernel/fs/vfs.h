@@ -1,0 +1,94 @@
+/* The provider's file-system layer: mounts, path lookup, open files and the
+ * fd table.  Every object is host-backed in this issue (hostfs): a file
+ * keeps the host fd the provider opened for it. */
+#ifndef PICOS_VFS_H
+#define PICOS_VFS_H
+
+#include "../kernel.h"
+
+struct mount {
+	char *path;	 /* guest path, normalised; "/" for the root */
+	size_t path_len; /* strlen(path), 0 for "/" so prefixes work */
+	int host_fd;	 /* O_PATH fd of the host directory */
+	bool rdonly;
+};
+
+/* mount.c */
+void mount_add(const char *guest_path, int host_fd, bool rdonly);
+/* The deepest mount whose path is `path` or a prefix of it (canonical). */
+struct mount *mount_find(const char *path);
+/* True when `path` is exactly some mount's root. */
+bool mount_is_root(const char *path);
+
+struct file {
+	int refs;
+	int host_fd;
+	int flags;	   /* access mode and status flags (O_APPEND, ...) */
+	struct mount *mnt; /* NULL for inherited stdio */
+	char *path;	   /* canonical guest path, NULL when unknown */
+};
+
+/* file.c: the fd table. */
+#define FD_MAX_DEFAULT 1024
+void fdtable_init(void);
+/* Takes a reference; NULL when `fd` is not open. */
+struct file *fd_get(int fd);
+void file_put(struct file *f);
+struct file *file_new(int host_fd, int flags, struct mount *mnt,
+		      const char *path);
+/* Installs `f` (taking over the caller's reference) at the lowest free fd
+ * >= minfd.  Returns the fd or -EMFILE. */
+long fd_install(struct file *f, bool cloexec, int minfd);
+/* Installs at exactly `fd`, closing what was there. */
+long fd_install_at(struct file *f, bool cloexec, int fd);
+long fd_close(int fd);
+bool fd_get_cloexec(int fd);
+void fd_set_cloexec(int fd, bool on);
+/* The limit the guest sees (RLIMIT_NOFILE soft). */
+extern uint64_t fd_limit;
+
+/* namei.c: path lookup. */
+struct lookup {
+	struct mount *mnt;
+	char *path;	 /* absolute guest path (lexical or canonical) */
+	const char *rel; /* path inside mnt: "" for its root; may end in '/' */
+	bool trailing_slash;
+	bool canonical;
+};
+
+#define LK_FOLLOW 1u	/* follow a final symlink */
+#define LK_EMPTY_OK 2u	/* "" names dirfd itself (AT_EMPTY_PATH) */
+
+/* Builds a lookup for (dirfd, path) where `path` is already a provider
+ * copy.  `buf` (PICOS_PATH_MAX) holds the resulting absolute path.
+ * Paths with ".." are canonicalised at once; others lexically, and
+ * canonicalised only when the host meets a symlink (-ELOOP). */
+long path_lookup(int dirfd, const char *path, unsigned flags,
+		 struct lookup *lk, char *buf);
+/* Resolves every symlink of lk->path in the provider (the slow walk). */
+long path_canonicalize(struct lookup *lk, bool follow_last);
+
+/* Opens the lookup's target with host open flags; follows a final symlink
+ * unless O_NOFOLLOW is in flags.  Returns a host fd or -errno. */
+long vfs_open(struct lookup *lk, int flags, unsigned mode);
+/* Opens an O_PATH fd of the target (for stat, chmod, ...). */
+long vfs_open_path(struct lookup *lk, bool follow);
+/* Opens the parent directory (O_PATH) and sets *name to the last component
+ * (with its trailing slash, if any).  -EBUSY for a mount root. */
+long vfs_open_parent(struct lookup *lk, const char **name);
+
+/* Copies a guest path and looks it up in one step. */
+long user_lookup(int dirfd, const char *upath, unsigned flags,
+		 struct lookup *lk, char *kbuf, char *pathbuf);
+
+/* The cwd (canonical guest path). */
+extern char *fs_cwd;
+void fs_set_cwd(const char *path);
+
+/* Bits of the guest's umask. */
+extern unsigned fs_umask;
+
+/* Converts host ownership in a stat buffer to the guest's view. */
+void stat_to_guest(void *st);
+
+#endif

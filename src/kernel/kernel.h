@@ -1,0 +1,66 @@
+/* Common declarations for every part of the provider (the library kernel
+ * that lives inside each pico process).  Freestanding: only the compiler's
+ * headers and Linux uapi headers are included. */
+#ifndef PICOS_KERNEL_H
+#define PICOS_KERNEL_H
+
+#include "../rt/rt.h"
+#include "../rt/host.h"
+#include <linux/errno.h>
+#include <linux/fcntl.h>
+#include <linux/types.h>
+#include <picos/layout.h>
+
+#ifndef AT_EMPTY_PATH
+#define AT_EMPTY_PATH 0x1000
+#endif
+
+#define PICOS_PATH_MAX 4096
+
+/* Messages from the provider itself go to the launcher's stderr. */
+void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Prints one line and ends this pico process with the given signal status. */
+__attribute__((noreturn)) void kfatal_signal(int sig, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Prints one line and exits this pico process with `code`. */
+__attribute__((noreturn)) void kdie(int code, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* mm/kmalloc.c: the provider heap (inside the provider window). */
+void kmalloc_init(void);
+void *kmalloc(size_t n);
+void *kzalloc(size_t n);
+void kfree(void *p);
+char *kstrdup(const char *s);
+/* Maps `len` bytes of fresh provider memory (page granular, zeroed). */
+void *kmap_pages(size_t len);
+void kunmap_pages(void *p, size_t len);
+
+/* mm/uaccess: every guest pointer goes through these.  They return 0 or
+ * -EFAULT (never crash) for NULL, unmapped, kernel-half and provider
+ * addresses. */
+long copy_from_user(void *dst, const void *usrc, size_t n);
+long copy_to_user(void *udst, const void *src, size_t n);
+long clear_user(void *udst, size_t n);
+/* Copies a string of at most `max` bytes including the NUL.  Returns its
+ * length, -EFAULT, or -ENAMETOOLONG when no NUL is found within `max`. */
+long strncpy_from_user(char *dst, const char *usrc, size_t max);
+/* True when [addr, addr+len) is a range the guest may name at all. */
+bool guest_range_ok(uint64_t addr, uint64_t len);
+/* Copies a guest path into `dst` (PICOS_PATH_MAX): -EFAULT, -ENAMETOOLONG,
+ * and -ENOENT for the empty string unless allow_empty. */
+long copy_path_from_user(char *dst, const char *upath, bool allow_empty);
+
+/* Host identity of the provider process (for stat ownership mapping). */
+struct identity {
+	uint32_t uid, euid, suid, fsuid;
+	uint32_t gid, egid, sgid, fsgid;
+	uint32_t host_uid, host_gid;
+};
+extern struct identity ident;
+uint32_t ident_uid_to_guest(uint32_t host_uid);
+uint32_t ident_gid_to_guest(uint32_t host_gid);
+uint32_t ident_uid_to_host(uint32_t guest_uid);
+uint32_t ident_gid_to_host(uint32_t guest_gid);
+
+#endif

@@ -1,0 +1,38 @@
+/* Guest memory: the provider's record of guest mappings and the host calls
+ * behind them.  Every guest mapping goes through here, which is where the
+ * provider's own window is protected. */
+#ifndef PICOS_MM_H
+#define PICOS_MM_H
+
+#include "../kernel.h"
+
+struct vma {
+	uint64_t start, end; /* page aligned, end exclusive */
+	int prot;
+	int flags; /* MAP_SHARED/MAP_PRIVATE, MAP_ANONYMOUS, MAP_GROWSDOWN... */
+};
+
+/* Maps guest memory on the host and records it.  Refuses (-ENOMEM) any
+ * range that touches the provider's window or the kernel half. */
+long mm_map(uint64_t addr, uint64_t len, int prot, int flags, int host_fd,
+	    uint64_t off);
+long mm_unmap(uint64_t addr, uint64_t len);
+long mm_protect(uint64_t addr, uint64_t len, int prot);
+/* Records a mapping the provider did not make with mm_map (the stack). */
+void mm_record(uint64_t start, uint64_t end, int prot, int flags);
+/* Forgets a range (after a host unmap or a move). */
+void mm_forget(uint64_t start, uint64_t end);
+/* The recorded mapping containing addr, or NULL. */
+const struct vma *mm_find(uint64_t addr);
+/* True when every page of [start, end) is recorded. */
+bool mm_covered(uint64_t start, uint64_t end);
+
+/* brk: the program break, emulated over anonymous mappings. */
+void mm_brk_init(uint64_t start);
+
+/* Random bytes from the host, for placement and AT_RANDOM. */
+void get_random(void *buf, size_t n);
+
+
+void mm_set_prot(uint64_t start, uint64_t end, int prot);
+#endif

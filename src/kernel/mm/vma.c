@@ -1,0 +1,118 @@
+/* The guest mapping list: a sorted array of non-overlapping ranges.
+ * Inserting a range first cuts out whatever it overlaps, as mmap does. */
+#include "mm.h"
+
+static struct vma *vmas;
+static int nvmas, capvmas;
+
+static void insert_at(int i, struct vma v)
+{
+	if (nvmas == capvmas) {
+		int n = capvmas ? capvmas * 2 : 64;
+		struct vma *a = kmalloc(sizeof *a * (size_t)n);
+		if (nvmas)
+			rt_memcpy(a, vmas, sizeof *a * (size_t)nvmas);
+		kfree(vmas);
+		vmas = a;
+		capvmas = n;
+	}
+	rt_memmove(&vmas[i + 1], &vmas[i], sizeof *vmas * (size_t)(nvmas - i));
+	vmas[i] = v;
+	nvmas++;
+}
+
+static void remove_at(int i)
+{
+	rt_memmove(&vmas[i], &vmas[i + 1],
+		   sizeof *vmas * (size_t)(nvmas - i - 1));
+	nvmas--;
+}
+
+void mm_forget(uint64_t start, uint64_t end)
+{
+	for (int i = 0; i < nvmas;) {
+		struct vma *v = &vmas[i];
+		if (v->end <= start || v->start >= end) {
+			i++;
+			continue;
+		}
+		if (v->start < start && v->end > end) {
+			/* Split in two around the hole. */
+			struct vma tail = *v;
+			tail.start = end;
+			v->end = start;
+			insert_at(i + 1, tail);
+			return;
+		}
+		if (v->start < start) {
+			v->end = start;
+			i++;
+		} else if (v->end > end) {
+			v->start = end;
+			i++;
+		} else {
+			remove_at(i);
+		}
+	}
+}
+
+void mm_record(uint64_t start, uint64_t end, int prot, int flags)
+{
+	mm_forget(start, end);
+	int i = 0;
+	while (i < nvmas && vmas[i].start < start)
+		i++;
+	struct vma v = { start, end, prot, flags };
+	insert_at(i, v);
+}
+
+const struct vma *mm_find(uint64_t addr)
+{
+	int lo = 0, hi = nvmas;
+	while (lo < hi) {
+		int mid = (lo + hi) / 2;
+		if (vmas[mid].end <= addr)
+			lo = mid + 1;
+		else if (vmas[mid].start > addr)
+			hi = mid;
+		else
+			return &vmas[mid];
+	}
+	return NULL;
+}
+
+bool mm_covered(uint64_t start, uint64_t end)
+{
+	uint64_t a = start;
+	while (a < end) {
+		const struct vma *v = mm_find(a);
+		if (!v)
+			return false;
+		a = v->end;
+	}
+	return true;
+}
+
+/* Changes the protection recorded for [start, end), splitting ranges. */
+void mm_set_prot(uint64_t start, uint64_t end, int prot)
+{
+	for (int i = 0; i < nvmas; i++) {
+		struct vma *v = &vmas[i];
+		if (v->end <= start || v->start >= end || v->prot == prot)
+			continue;
+		if (v->start < start) {
+			struct vma tail = *v;
+			tail.start = start;
+			v->end = start;
+			insert_at(i + 1, tail);
+			continue;
+		}
+		if (v->end > end) {
+			struct vma tail = *v;
+			tail.start = end;
+			v->end = end;
+			insert_at(i + 1, tail);
+		}
+		v->prot = prot;
+	}
+}

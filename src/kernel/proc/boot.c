@@ -1,0 +1,304 @@
+/* provider_main: what every pico process does before its first guest
+ * instruction.  It runs on the boot stack; the host stack it was started
+ * on becomes the guest's stack. */
+#include "proc.h"
+#include "../entry/entry.h"
+#include "../entry/thread.h"
+#include "../fs/vfs.h"
+#include "../mm/mm.h"
+#include <linux/auxvec.h>
+#include <linux/mman.h>
+#include <linux/time.h>
+#include <picos/config.h>
+
+#ifndef AT_MINSIGSTKSZ
+#define AT_MINSIGSTKSZ 51
+#endif
+
+struct proc proc;
+struct identity ident;
+
+extern char __provider_image_end[];
+
+struct boot_cfg {
+	char **argv, **envp;
+	int argc, envc;
+	const char *exe, *cwd;
+	int world_fd;
+	uint32_t flags;
+};
+
+static void read_host_auxv(uint64_t *sp, uint64_t *sysinfo_ehdr)
+{
+	int argc = (int)sp[0];
+	char **envp = (char **)(sp + 1 + argc + 1);
+	while (*envp)
+		envp++;
+	const char *execfn = NULL;
+	for (uint64_t *a = (uint64_t *)(envp + 1); a[0] != AT_NULL; a += 2) {
+		switch (a[0]) {
+		case AT_HWCAP: proc.hwcap = a[1]; break;
+		case AT_HWCAP2: proc.hwcap2 = a[1]; break;
+		case AT_CLKTCK: proc.clktck = a[1]; break;
+		case AT_MINSIGSTKSZ: proc.minsigstksz = a[1]; break;
+		case AT_SYSINFO_EHDR: *sysinfo_ehdr = a[1]; break;
+		case AT_EXECFN: execfn = (const char *)a[1]; break;
+		case AT_PLATFORM:
+			rt_strlcpy(proc.platform, (const char *)a[1],
+				   sizeof proc.platform);
+			break;
+		}
+	}
+	if (!proc.platform[0])
+		rt_strlcpy(proc.platform, "x86_64", sizeof proc.platform);
+	if (!proc.clktck)
+		proc.clktck = 100;
+	/* Linux puts the exec file name last, 8 bytes below the stack top. */
+	if (!execfn)
+		kdie(125, "the host gave no AT_EXECFN");
+	proc.stack_top = RT_ALIGN_UP((uint64_t)execfn + rt_strlen(execfn) + 1 + 8,
+				     RT_PAGE_SIZE);
+}
+
+/* Leaves nothing of the host's vDSO for the guest: the vdso and the vvar
+ * pages just below it.  mincore tells mapped pages from holes. */
+static void unmap_vdso(uint64_t ehdr)
+{
+	if (!ehdr)
+		return;
+	unsigned char v;
+	uint64_t start = ehdr, end = ehdr;
+	for (int i = 0; i < 64 && host_syscall3(__NR_mincore, start - RT_PAGE_SIZE,
+						  RT_PAGE_SIZE, &v) == 0; i++)
+		start -= RT_PAGE_SIZE;
+	for (int i = 0; i < 64 && host_syscall3(__NR_mincore, end, RT_PAGE_SIZE,
+						  &v) == 0; i++)
+		end += RT_PAGE_SIZE;
+	if (host_munmap(start, end - start) < 0)
+		kdie(125, "cannot unmap the host vDSO");
+}
+
+static void reserve_window(void)
+{
+	uint64_t start = RT_ALIGN_UP((uint64_t)__provider_image_end, RT_PAGE_SIZE);
+	long r = host_mmap(start, PICOS_PROVIDER_END - start, PROT_NONE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE |
+				   MAP_FIXED_NOREPLACE,
+			   -1, 0);
+	if (host_is_err(r) || (uint64_t)r != start)
+		kdie(125, "cannot reserve the provider window (%ld)", r);
+}
+
+static void *read_config(int fd, size_t *len)
+{
+	struct {
+		char pad[48];
+		long size;
+		char rest[88];
+	} st;
+	if (host_syscall2(__NR_fstat, fd, &st) < 0)
+		kdie(125, "no world configuration on fd %d", fd);
+	void *p = kmalloc((size_t)st.size + 8);
+	if (host_pread(fd, p, (size_t)st.size, 0) != st.size)
+		kdie(125, "cannot read the world configuration");
+	host_close(fd);
+	*len = (size_t)st.size;
+	return p;
+}
+
+static void apply_config(const unsigned char *p, size_t len,
+			 struct boot_cfg *bc)
+{
+	int nargs = 0, nenv = 0;
+	bool magic = false;
+	/* First pass counts, second fills. */
+	for (int pass = 0; pass < 2; pass++) {
+		size_t off = 0;
+		int ai = 0, ei = 0;
+		while (off + sizeof(struct pcfg_record) <= len) {
+			const struct pcfg_record *rec = (const void *)(p + off);
+			const void *d = rec->data;
+			if (rec->type == PCFG_END)
+				break;
+			if (pass == 0) {
+				if (rec->type == PCFG_ARG)
+					nargs++;
+				else if (rec->type == PCFG_ENV)
+					nenv++;
+			} else {
+				switch (rec->type) {
+				case PCFG_MAGIC:
+					magic = *(const uint32_t *)d ==
+						PICOS_CONFIG_MAGIC;
+					break;
+				case PCFG_ARG: bc->argv[ai++] = (char *)d; break;
+				case PCFG_ENV: bc->envp[ei++] = (char *)d; break;
+				case PCFG_EXE: bc->exe = d; break;
+				case PCFG_CWD: bc->cwd = d; break;
+				case PCFG_MOUNT: {
+					const struct pcfg_mount *m = d;
+					mount_add(m->guest_path, m->host_fd,
+						  m->flags & PCFG_MOUNT_RDONLY);
+					break;
+				}
+				case PCFG_IDENTITY: {
+					const struct pcfg_identity *id = d;
+					ident.uid = ident.euid = ident.suid =
+						ident.fsuid = id->uid;
+					ident.gid = ident.egid = ident.sgid =
+						ident.fsgid = id->gid;
+					break;
+				}
+				case PCFG_HOSTNAME:
+					rt_strlcpy(proc.hostname, d,
+						   sizeof proc.hostname);
+					break;
+				case PCFG_TRACE_FD:
+					popts.trace_fd = *(const int32_t *)d;
+					break;
+				case PCFG_WORLD_FD:
+					bc->world_fd = *(const int32_t *)d;
+					break;
+				case PCFG_STDIO_FD:
+					popts.msg_fd = *(const int32_t *)d;
+					break;
+				case PCFG_FLAGS:
+					bc->flags = *(const uint32_t *)d;
+					break;
+				}
+			}
+			off += sizeof *rec + PCFG_ALIGN(rec->len);
+		}
+		if (pass == 0) {
+			bc->argv = kzalloc(sizeof(char *) * (size_t)(nargs + 1));
+			bc->envp = kzalloc(sizeof(char *) * (size_t)(nenv + 1));
+			bc->argc = nargs;
+			bc->envc = nenv;
+		}
+	}
+	if (!magic)
+		kdie(125, "bad world configuration");
+	popts.stats = bc->flags & PCFG_F_STATS;
+	if (!(bc->flags & PCFG_F_TRACE))
+		popts.trace_fd = -1;
+}
+
+static void map_world(int fd)
+{
+	long r = host_mmap(PICOS_WORLD_ADDR, PICOS_WORLD_SIZE,
+			   PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0);
+	if (host_is_err(r))
+		kdie(125, "cannot map the world region (%ld)", r);
+	host_close(fd);
+	popts.world = (struct picos_world *)PICOS_WORLD_ADDR;
+}
+
+static void init_stdio(void)
+{
+	for (int fd = 0; fd < 3; fd++) {
+		long fl = host_syscall2(__NR_fcntl, fd, F_GETFL);
+		if (fl < 0)
+			continue;
+		/* The guest's fds are its own: keep the host's stdio
+		 * under new numbers the guest never sees. */
+		long h = host_syscall3(__NR_fcntl, fd, F_DUPFD_CLOEXEC, 3);
+		if (h < 0)
+			kdie(125, "cannot take over fd %d", fd);
+		fd_install_at(file_new((int)h, (int)fl, NULL, NULL), false, fd);
+	}
+}
+
+static void init_limits(void)
+{
+	for (int i = 0; i < PICO_NLIMITS; i++) {
+		struct rlimit64 *rl = &proc.rlimits[i];
+		if (host_syscall4(__NR_prlimit64, 0, i, 0, rl) < 0)
+			rl->cur = rl->max = ~0ULL;
+	}
+	/* RLIMIT_NOFILE is the guest's own: the provider needs a few host
+	 * fds of its own beyond the guest's. */
+	proc.rlimits[7].cur = RT_MIN(proc.rlimits[7].cur, (uint64_t)FD_MAX_DEFAULT);
+	fd_limit = proc.rlimits[7].cur;
+}
+
+static const char *find_in_path(const char *name, char *const *envp,
+				char *buf)
+{
+	const char *path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+	for (char *const *e = envp; *e; e++)
+		if (rt_strncmp(*e, "PATH=", 5) == 0)
+			path = *e + 5;
+	const char *p = path;
+	while (*p) {
+		const char *end = rt_strchr(p, ':');
+		size_t n = end ? (size_t)(end - p) : rt_strlen(p);
+		if (n == 0)
+			rt_snprintf(buf, PICOS_PATH_MAX, "%s/%s", fs_cwd, name);
+		else
+			rt_snprintf(buf, PICOS_PATH_MAX, "%.*s/%s", (int)n, p,
+				    name);
+		struct lookup lk;
+		if (path_lookup(AT_FDCWD, buf, LK_FOLLOW, &lk,
+				current()->lpath[0]) == 0) {
+			long fd = vfs_open(&lk, O_PATH, 0);
+			if (fd >= 0) {
+				host_close(fd);
+				return buf;
+			}
+		}
+		p = end ? end + 1 : p + n;
+	}
+	return NULL;
+}
+
+void provider_main(uint64_t *sp)
+{
+	uint64_t vdso = 0;
+	struct boot_cfg bc = { .world_fd = -1 };
+	struct timespec ts;
+
+	read_host_auxv(sp, &vdso);
+	unmap_vdso(vdso);
+	reserve_window();
+	kmalloc_init();
+	ident.host_uid = (uint32_t)host_syscall0(__NR_getuid);
+	ident.host_gid = (uint32_t)host_syscall0(__NR_getgid);
+	int argc = (int)sp[0];
+	uint64_t cfd;
+	if (argc < 2 || !rt_parse_u64((const char *)sp[2], &cfd))
+		kdie(125, "this is the picos provider image: start it with "
+			  "`picos run`");
+	size_t clen;
+	void *cfg = read_config((int)cfd, &clen);
+	thread_create_current(1);
+	fdtable_init();
+	apply_config(cfg, clen, &bc);
+	if (bc.world_fd < 0 || !bc.exe || !bc.cwd || !mount_find("/"))
+		kdie(125, "incomplete world configuration");
+	map_world(bc.world_fd);
+	entry_install_handlers();
+	init_stdio();
+	init_limits();
+	fs_set_cwd(bc.cwd);
+	proc.pid = proc.pgid = proc.sid = 1;
+	proc.ppid = 0;
+	proc.dumpable = true;
+	host_syscall2(__NR_clock_gettime, CLOCK_MONOTONIC, &ts);
+	proc.start_ns = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+
+	const char *exe = bc.exe;
+	if (!rt_strchr(exe, '/')) {
+		exe = find_in_path(exe, bc.envp, current()->kpath[0]);
+		if (!exe)
+			kdie(127, "%s: command not found", bc.exe);
+	}
+	struct exec_result er;
+	long r = exec_load(exe, bc.argv, bc.argc, bc.envp, bc.envc, &er);
+	if (r < 0)
+		kdie(r == -ENOENT ? 127 : 126, "cannot execute %s: %s", exe,
+		     r == -ENOEXEC ? "not an x86-64 ELF program or script"
+				   : errno_text((int)-r));
+	kfree(cfg);
+	entry_arm_sud();
+	enter_guest(er.entry, er.sp);
+}

@@ -1,0 +1,269 @@
+/* Program start: find the file in the guest's file system, follow "#!"
+ * interpreters, load the ELF image and its interpreter, and build the
+ * initial stack exactly as Linux lays it out. */
+#include "proc.h"
+#include "../entry/thread.h"
+#include "../fs/vfs.h"
+#include "../mm/mm.h"
+#include <linux/auxvec.h>
+#include <linux/mman.h>
+
+#define BINPRM_BUF_SIZE 256
+#define MAX_INTERP_DEPTH 4 /* Linux allows 4 levels of #! */
+#define MAX_ARGS 4096
+
+#ifndef AT_MINSIGSTKSZ
+#define AT_MINSIGSTKSZ 51
+#endif
+
+struct exec_args {
+	const char *argv[MAX_ARGS];
+	int argc;
+};
+
+/* Opens a guest file for execution: must be a regular file we may exec. */
+static long open_exec(const char *path, int *host_fd)
+{
+	struct lookup lk;
+	char *buf = current()->lpath[1];
+	long r = path_lookup(AT_FDCWD, path, LK_FOLLOW, &lk, buf);
+	if (r < 0)
+		return r;
+	long fd = vfs_open(&lk, O_RDONLY, 0);
+	if (fd < 0)
+		return fd;
+	struct {
+		unsigned long dev, ino, nlink;
+		unsigned mode, uid, gid, pad;
+		char rest[128];
+	} st;
+	r = host_syscall2(__NR_fstat, fd, &st);
+	if (r == 0 && (st.mode & 0170000) != 0100000)
+		r = (st.mode & 0170000) == 0040000 ? -EACCES : -EACCES;
+	if (r == 0)
+		r = host_syscall4(__NR_faccessat2, fd, "", 1 /* X_OK */,
+				  AT_EMPTY_PATH);
+	if (r < 0) {
+		host_close(fd);
+		return r;
+	}
+	*host_fd = (int)fd;
+	return 0;
+}
+
+/* Parses "#!interp [arg]" in buf.  Returns -ENOEXEC if it is not one. */
+static long parse_shebang(char *buf, size_t n, char **interp, char **arg)
+{
+	if (n < 2 || buf[0] != '#' || buf[1] != '!')
+		return -ENOEXEC;
+	buf[n < BINPRM_BUF_SIZE ? n : BINPRM_BUF_SIZE - 1] = 0;
+	char *nl = rt_strchr(buf, '\n');
+	if (nl)
+		*nl = 0;
+	char *p = buf + 2;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (!*p)
+		return -ENOEXEC;
+	*interp = p;
+	while (*p && *p != ' ' && *p != '\t')
+		p++;
+	*arg = NULL;
+	if (*p) {
+		*p++ = 0;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p) {
+			*arg = p;
+			/* Trailing blanks are not part of the argument. */
+			char *e = p + rt_strlen(p);
+			while (e > p && (e[-1] == ' ' || e[-1] == '\t'))
+				*--e = 0;
+		}
+	}
+	return 0;
+}
+
+static uint64_t push_bytes(uint64_t sp, const void *src, size_t n)
+{
+	sp -= n;
+	rt_memcpy((void *)sp, src, n);
+	return sp;
+}
+
+static uint64_t build_stack(const struct exec_args *a, char *const *envp,
+			    int envc, const char *execfn,
+			    const struct elf_image *exe, uint64_t interp_base)
+{
+	uint64_t sp = proc.stack_top;
+	uint64_t *argp = kmalloc(sizeof(uint64_t) * (size_t)(a->argc + 1));
+	uint64_t *envpp = kmalloc(sizeof(uint64_t) * (size_t)(envc + 1));
+
+	/* Top: 8 zero bytes, then the file name, the environment and the
+	 * arguments, each block in order going down. */
+	sp -= 8;
+	*(uint64_t *)sp = 0;
+	sp = push_bytes(sp, execfn, rt_strlen(execfn) + 1);
+	uint64_t execfn_addr = sp;
+	for (int i = envc - 1; i >= 0; i--) {
+		sp = push_bytes(sp, envp[i], rt_strlen(envp[i]) + 1);
+		envpp[i] = sp;
+	}
+	for (int i = a->argc - 1; i >= 0; i--) {
+		sp = push_bytes(sp, a->argv[i], rt_strlen(a->argv[i]) + 1);
+		argp[i] = sp;
+	}
+
+	/* Like Linux: a random offset, then platform string and AT_RANDOM. */
+	uint16_t rnd;
+	get_random(&rnd, sizeof rnd);
+	sp -= rnd % 8192;
+	sp &= ~15UL;
+	sp = push_bytes(sp, proc.platform, rt_strlen(proc.platform) + 1);
+	uint64_t platform_addr = sp;
+	unsigned char random16[16];
+	get_random(random16, sizeof random16);
+	sp = push_bytes(sp, random16, sizeof random16);
+	uint64_t random_addr = sp;
+	sp &= ~15UL;
+
+	uint64_t auxv[64];
+	int n = 0;
+#define AUX(k, v) (auxv[n++] = (k), auxv[n++] = (uint64_t)(v))
+	AUX(AT_MINSIGSTKSZ, proc.minsigstksz);
+	AUX(AT_HWCAP, proc.hwcap);
+	AUX(AT_PAGESZ, RT_PAGE_SIZE);
+	AUX(AT_CLKTCK, proc.clktck);
+	AUX(AT_PHDR, exe->phdr);
+	AUX(AT_PHENT, exe->phent);
+	AUX(AT_PHNUM, exe->phnum);
+	AUX(AT_BASE, interp_base);
+	AUX(AT_FLAGS, 0);
+	AUX(AT_ENTRY, exe->entry);
+	AUX(AT_UID, ident.uid);
+	AUX(AT_EUID, ident.euid);
+	AUX(AT_GID, ident.gid);
+	AUX(AT_EGID, ident.egid);
+	AUX(AT_SECURE, 0);
+	AUX(AT_RANDOM, random_addr);
+	AUX(AT_HWCAP2, proc.hwcap2);
+	AUX(AT_EXECFN, execfn_addr);
+	AUX(AT_PLATFORM, platform_addr);
+	AUX(AT_NULL, 0);
+#undef AUX
+
+	/* argc, argv[], NULL, envp[], NULL, auxv: argc lands 16-aligned. */
+	size_t words = 1 + (size_t)a->argc + 1 + (size_t)envc + 1 + (size_t)n;
+	sp -= words * 8;
+	sp &= ~15UL;
+	uint64_t *w = (uint64_t *)sp;
+	*w++ = (uint64_t)a->argc;
+	for (int i = 0; i < a->argc; i++)
+		*w++ = argp[i];
+	*w++ = 0;
+	for (int i = 0; i < envc; i++)
+		*w++ = envpp[i];
+	*w++ = 0;
+	rt_memcpy(w, auxv, (size_t)n * 8);
+	kfree(argp);
+	kfree(envpp);
+	return sp;
+}
+
+long exec_load(const char *path, char *const *argv, int argc,
+	       char *const *envp, int envc, struct exec_result *out)
+{
+	static struct exec_args a;
+	static char bufs[MAX_INTERP_DEPTH + 1][BINPRM_BUF_SIZE + 1];
+	static char names[MAX_INTERP_DEPTH + 1][PICOS_PATH_MAX];
+	const char *file = path;
+	int fd = -1;
+	long r;
+
+	if (argc + 2 * MAX_INTERP_DEPTH >= MAX_ARGS)
+		return -E2BIG;
+	a.argc = argc;
+	for (int i = 0; i < argc; i++)
+		a.argv[i] = argv[i];
+
+	/* Follow "#!" lines: each one puts interp [arg] script in front. */
+	size_t hn;
+	int depth;
+	for (depth = 0;; depth++) {
+		r = open_exec(file, &fd);
+		if (r < 0)
+			return r;
+		r = host_pread(fd, bufs[depth], BINPRM_BUF_SIZE, 0);
+		if (r < 0) {
+			host_close(fd);
+			return r;
+		}
+		hn = (size_t)r;
+		char *interp, *arg;
+		char tmp[BINPRM_BUF_SIZE + 1];
+		rt_memcpy(tmp, bufs[depth], hn);
+		if (parse_shebang(tmp, hn, &interp, &arg) < 0)
+			break;
+		host_close(fd);
+		fd = -1;
+		if (depth == MAX_INTERP_DEPTH)
+			return -ELOOP;
+		rt_strlcpy(names[depth], interp, PICOS_PATH_MAX);
+		int extra = arg ? 2 : 1;
+		if (a.argc + extra + 1 >= MAX_ARGS)
+			return -E2BIG;
+		/* argv becomes: interp [arg] file argv[1..] */
+		int keep = a.argc > 0 ? a.argc - 1 : 0;
+		rt_memmove(&a.argv[1 + extra], &a.argv[1],
+			   sizeof(char *) * (size_t)keep);
+		a.argv[extra] = file;
+		if (arg) {
+			char *copy = kstrdup(arg);
+			a.argv[1] = copy;
+		}
+		a.argv[0] = names[depth];
+		a.argc = 1 + extra + keep;
+		file = names[depth];
+	}
+	const unsigned char *hdr = (const unsigned char *)bufs[depth];
+	r = elf_check_header(hdr, hn);
+	if (r < 0) {
+		host_close(fd);
+		return r;
+	}
+
+	struct elf_image exe, interp;
+	r = elf_load(fd, hdr, hn, false, &exe);
+	host_close(fd);
+	if (r < 0)
+		return r;
+	uint64_t entry = exe.entry, interp_base = 0;
+	if (exe.interp[0]) {
+		int ifd;
+		r = open_exec(exe.interp, &ifd);
+		if (r < 0)
+			return r == -EACCES ? -EACCES : r;
+		unsigned char ihdr[BINPRM_BUF_SIZE];
+		r = host_pread(ifd, ihdr, sizeof ihdr, 0);
+		if (r >= 0)
+			r = elf_load(ifd, ihdr, (size_t)r, true, &interp);
+		host_close(ifd);
+		if (r < 0)
+			return r == -ENOEXEC ? -ELIBBAD : r;
+		entry = interp.entry;
+		interp_base = interp.bias;
+	}
+
+	mm_brk_init(exe.end);
+	if (exe.exec_stack)
+		host_mprotect(RT_ALIGN_DOWN(proc.stack_top - 1, RT_PAGE_SIZE),
+			      RT_PAGE_SIZE,
+			      PROT_READ | PROT_WRITE | PROT_EXEC | PROT_GROWSDOWN);
+	/* The task's name is the executed path's basename (for a script,
+	 * the script's), as on Linux. */
+	const char *base = rt_strrchr(path, '/');
+	rt_strlcpy(proc.comm, base ? base + 1 : path, sizeof proc.comm);
+	out->entry = entry;
+	out->sp = build_stack(&a, envp, envc, path, &exe, interp_base);
+	return 0;
+}

@@ -1,0 +1,65 @@
+/* The pico process: its identity, limits and the program it runs. */
+#ifndef PICOS_PROC_H
+#define PICOS_PROC_H
+
+#include "../kernel.h"
+
+#define PICO_NSIG 64
+
+/* The guest's view of one signal's disposition (kernel layout). */
+struct guest_sigaction {
+	uint64_t handler;
+	uint64_t flags;
+	uint64_t restorer;
+	uint64_t mask;
+};
+
+struct rlimit64 {
+	uint64_t cur, max;
+};
+#define PICO_NLIMITS 16
+
+struct proc {
+	int pid, ppid, pgid, sid;
+	char comm[16];
+	char hostname[65];
+	bool dumpable;
+	int pdeathsig;
+	bool no_new_privs;
+	struct guest_sigaction sigactions[PICO_NSIG];
+	struct rlimit64 rlimits[PICO_NLIMITS];
+	uint64_t brk_start, brk_cur, brk_mapped;
+	uint64_t gs_base; /* the guest's virtual GS base */
+	/* From the host's auxv, handed on to the guest's. */
+	uint64_t hwcap, hwcap2, clktck, minsigstksz;
+	char platform[32];
+	uint64_t stack_top; /* top of the host stack the guest inherits */
+	uint64_t start_ns;  /* CLOCK_MONOTONIC at start, for sysinfo */
+};
+extern struct proc proc;
+
+/* exec.c: loads `path` (ELF or #! script) from the guest root and prepares
+ * the initial stack; returns the entry point and stack pointer. */
+struct exec_result {
+	uint64_t entry, sp;
+};
+long exec_load(const char *path, char *const *argv, int argc,
+	       char *const *envp, int envc, struct exec_result *out);
+
+/* elf.c */
+struct elf_image {
+	uint64_t entry;	    /* with load bias */
+	uint64_t bias;	    /* load bias (0 for ET_EXEC) */
+	uint64_t phdr;	    /* address of the program headers in memory */
+	uint64_t phnum, phent;
+	uint64_t end;	    /* highest mapped address (brk start) */
+	bool exec_stack;    /* PT_GNU_STACK with PF_X */
+	char interp[256];   /* PT_INTERP, "" if none */
+};
+/* Maps the ELF file open at `host_fd`.  `hdr` holds its first bytes. */
+long elf_load(int host_fd, const unsigned char *hdr, size_t hdr_len,
+	      bool is_interp, struct elf_image *img);
+/* Checks an ELF header for x86-64 executables; -ENOEXEC otherwise. */
+long elf_check_header(const unsigned char *hdr, size_t len);
+
+#endif

@@ -1,0 +1,122 @@
+/* Process and thread ids, user and group ids, and the identity mapping
+ * between the guest's ids and the host's. */
+#include "proc.h"
+#include "../entry/thread.h"
+#include "../syscalls.h"
+
+/* The host uid and the guest uid trade places; every other id is itself.
+ * That keeps ownership consistent both ways: files the host user owns
+ * look owned by the guest user, and chown to the guest user is chown to
+ * the host user. */
+static uint32_t swap(uint32_t v, uint32_t a, uint32_t b)
+{
+	return v == a ? b : v == b ? a : v;
+}
+
+uint32_t ident_uid_to_guest(uint32_t host_uid)
+{
+	return swap(host_uid, ident.host_uid, ident.uid);
+}
+
+uint32_t ident_gid_to_guest(uint32_t host_gid)
+{
+	return swap(host_gid, ident.host_gid, ident.gid);
+}
+
+uint32_t ident_uid_to_host(uint32_t guest_uid)
+{
+	return swap(guest_uid, ident.uid, ident.host_uid);
+}
+
+uint32_t ident_gid_to_host(uint32_t guest_gid)
+{
+	return swap(guest_gid, ident.gid, ident.host_gid);
+}
+
+long sys_getpid(void) { return proc.pid; }
+long sys_getppid(void) { return proc.ppid; }
+long sys_gettid(void) { return current()->tid; }
+long sys_getuid(void) { return ident.uid; }
+long sys_geteuid(void) { return ident.euid; }
+long sys_getgid(void) { return ident.gid; }
+long sys_getegid(void) { return ident.egid; }
+
+long sys_getgroups(int size, unsigned *list)
+{
+	/* The world's user belongs to its primary group only. */
+	if (size < 0)
+		return -EINVAL;
+	if (size == 0)
+		return 1;
+	if (copy_to_user(list, &ident.gid, sizeof(unsigned)) < 0)
+		return -EFAULT;
+	return 1;
+}
+
+static long put3(unsigned *r, unsigned *e, unsigned *s, uint32_t a,
+		 uint32_t b, uint32_t c)
+{
+	if (copy_to_user(r, &a, 4) < 0 || copy_to_user(e, &b, 4) < 0 ||
+	    copy_to_user(s, &c, 4) < 0)
+		return -EFAULT;
+	return 0;
+}
+
+long sys_getresuid(unsigned *r, unsigned *e, unsigned *s)
+{
+	return put3(r, e, s, ident.uid, ident.euid, ident.suid);
+}
+
+long sys_getresgid(unsigned *r, unsigned *e, unsigned *s)
+{
+	return put3(r, e, s, ident.gid, ident.egid, ident.sgid);
+}
+
+static long check_self(int pid)
+{
+	return pid == 0 || pid == proc.pid ? 0 : -ESRCH;
+}
+
+long sys_getpgrp(void) { return proc.pgid; }
+
+long sys_getpgid(int pid)
+{
+	long r = check_self(pid);
+	return r < 0 ? r : proc.pgid;
+}
+
+long sys_getsid(int pid)
+{
+	long r = check_self(pid);
+	return r < 0 ? r : proc.sid;
+}
+
+long sys_set_tid_address(int *tidptr)
+{
+	current()->clear_child_tid = (uint64_t)tidptr;
+	return current()->tid;
+}
+
+/* The robust-list head of a Linux thread is 24 bytes. */
+#define ROBUST_HEAD_SIZE 24
+
+long sys_set_robust_list(void *head, size_t len)
+{
+	if (len != ROBUST_HEAD_SIZE)
+		return -EINVAL;
+	current()->robust_list = (uint64_t)head;
+	current()->robust_len = len;
+	return 0;
+}
+
+long sys_get_robust_list(int pid, void **head, size_t *len)
+{
+	struct pico_thread *t = current();
+	if (pid != 0 && pid != t->tid)
+		return -ESRCH;
+	size_t l = ROBUST_HEAD_SIZE;
+	if (copy_to_user(head, &t->robust_list, sizeof(void *)) < 0 ||
+	    copy_to_user(len, &l, sizeof l) < 0)
+		return -EFAULT;
+	return 0;
+}

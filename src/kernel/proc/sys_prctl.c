@@ -1,0 +1,89 @@
+/* prctl and arch_prctl. */
+#include "proc.h"
+#include "../syscalls.h"
+#include <asm/prctl.h>
+#include <linux/prctl.h>
+
+long sys_arch_prctl(int code, unsigned long addr)
+{
+	switch (code) {
+	case ARCH_SET_FS:
+		/* %fs is the guest's: the provider never uses it. */
+		if (!guest_range_ok(addr, 0))
+			return -EPERM;
+		return host_syscall2(__NR_arch_prctl, ARCH_SET_FS, addr);
+	case ARCH_GET_FS: {
+		uint64_t v;
+		long r = host_syscall2(__NR_arch_prctl, ARCH_GET_FS, &v);
+		if (r < 0)
+			return r;
+		return copy_to_user((void *)addr, &v, sizeof v);
+	}
+	case ARCH_SET_GS:
+		/* %gs holds the provider's thread pointer; the guest's GS
+		 * base is remembered but not loaded. */
+		if (!guest_range_ok(addr, 0))
+			return -EPERM;
+		proc.gs_base = addr;
+		return 0;
+	case ARCH_GET_GS:
+		return copy_to_user((void *)addr, &proc.gs_base,
+				    sizeof proc.gs_base);
+	case ARCH_GET_CPUID:
+	case ARCH_SET_CPUID:
+		return host_syscall2(__NR_arch_prctl, code, addr);
+	default:
+		return -EINVAL;
+	}
+}
+
+long sys_prctl(int option, unsigned long a2, unsigned long a3,
+	       unsigned long a4, unsigned long a5)
+{
+	(void)a3, (void)a4, (void)a5;
+	switch (option) {
+	case PR_SET_NAME: {
+		char name[16];
+		long n = strncpy_from_user(name, (const char *)a2, sizeof name);
+		if (n == -EFAULT)
+			return -EFAULT;
+		name[sizeof name - 1] = 0;
+		rt_strlcpy(proc.comm, name, sizeof proc.comm);
+		return 0;
+	}
+	case PR_GET_NAME:
+		return copy_to_user((void *)a2, proc.comm, sizeof proc.comm);
+	case PR_SET_DUMPABLE:
+		if (a2 > 1)
+			return -EINVAL;
+		proc.dumpable = a2;
+		return 0;
+	case PR_GET_DUMPABLE:
+		return proc.dumpable;
+	case PR_SET_NO_NEW_PRIVS:
+		if (a2 != 1 || a3 || a4 || a5)
+			return -EINVAL;
+		proc.no_new_privs = true;
+		return 0;
+	case PR_GET_NO_NEW_PRIVS:
+		if (a2 || a3 || a4 || a5)
+			return -EINVAL;
+		return proc.no_new_privs;
+	case PR_SET_PDEATHSIG:
+		if (a2 > 64)
+			return -EINVAL;
+		proc.pdeathsig = (int)a2;
+		return 0;
+	case PR_GET_PDEATHSIG:
+		return copy_to_user((void *)a2, &proc.pdeathsig, sizeof(int));
+	case PR_CAPBSET_READ:
+		if (a2 > 40)
+			return -EINVAL;
+		/* The bounding set of a fresh world is full, as on Linux. */
+		return 1;
+	case PR_GET_SECCOMP:
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}

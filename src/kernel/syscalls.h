@@ -1,0 +1,183 @@
+/* Prototypes of every syscall handler named in entry/syscalls.def, grouped
+ * by the file that implements them.  Handlers return a value or -errno. */
+#ifndef PICOS_SYSCALLS_H
+#define PICOS_SYSCALLS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* fs/sys_open.c */
+long sys_open(const char *path, int flags, unsigned mode);
+long sys_openat(int dirfd, const char *path, int flags, unsigned mode);
+long sys_openat2(int dirfd, const char *path, void *how, size_t size);
+long sys_creat(const char *path, unsigned mode);
+long sys_close(int fd);
+
+/* fs/sys_rw.c */
+long sys_read(int fd, void *buf, size_t n);
+long sys_write(int fd, const void *buf, size_t n);
+long sys_pread64(int fd, void *buf, size_t n, long off);
+long sys_pwrite64(int fd, const void *buf, size_t n, long off);
+long sys_readv(int fd, const void *iov, int cnt);
+long sys_writev(int fd, const void *iov, int cnt);
+long sys_preadv(int fd, const void *iov, int cnt, unsigned long lo,
+		unsigned long hi);
+long sys_pwritev(int fd, const void *iov, int cnt, unsigned long lo,
+		 unsigned long hi);
+long sys_preadv2(int fd, const void *iov, int cnt, unsigned long lo,
+		 unsigned long hi, int flags);
+long sys_pwritev2(int fd, const void *iov, int cnt, unsigned long lo,
+		  unsigned long hi, int flags);
+long sys_lseek(int fd, long off, int whence);
+long sys_sendfile(int out_fd, int in_fd, long *uoff, size_t n);
+long sys_copy_file_range(int fd_in, long *uoff_in, int fd_out, long *uoff_out,
+			 size_t n, unsigned flags);
+long sys_fsync(int fd);
+long sys_fdatasync(int fd);
+long sys_sync(void);
+long sys_syncfs(int fd);
+long sys_fallocate(int fd, int mode, long off, long len);
+long sys_fadvise64(int fd, long off, long len, int advice);
+long sys_readahead(int fd, long off, size_t n);
+long sys_ftruncate(int fd, long len);
+
+/* fs/sys_stat.c */
+long sys_stat(const char *path, void *st);
+long sys_fstat(int fd, void *st);
+long sys_lstat(const char *path, void *st);
+long sys_newfstatat(int dirfd, const char *path, void *st, int flags);
+long sys_statx(int dirfd, const char *path, int flags, unsigned mask, void *stx);
+long sys_statfs(const char *path, void *buf);
+long sys_fstatfs(int fd, void *buf);
+long sys_access(const char *path, int mode);
+long sys_faccessat(int dirfd, const char *path, int mode);
+long sys_faccessat2(int dirfd, const char *path, int mode, int flags);
+long sys_readlink(const char *path, char *buf, long size);
+long sys_readlinkat(int dirfd, const char *path, char *buf, long size);
+
+/* fs/sys_dir.c */
+long sys_getdents64(int fd, void *buf, size_t n);
+long sys_getdents(int fd, void *buf, size_t n);
+long sys_getcwd(char *buf, size_t size);
+long sys_chdir(const char *path);
+long sys_fchdir(int fd);
+long sys_mkdir(const char *path, unsigned mode);
+long sys_mkdirat(int dirfd, const char *path, unsigned mode);
+long sys_rmdir(const char *path);
+
+/* fs/sys_link.c */
+long sys_unlink(const char *path);
+long sys_unlinkat(int dirfd, const char *path, int flags);
+long sys_rename(const char *from, const char *to);
+long sys_renameat(int ofd, const char *from, int nfd, const char *to);
+long sys_renameat2(int ofd, const char *from, int nfd, const char *to,
+		   unsigned flags);
+long sys_link(const char *from, const char *to);
+long sys_linkat(int ofd, const char *from, int nfd, const char *to, int flags);
+long sys_symlink(const char *target, const char *path);
+long sys_symlinkat(const char *target, int dirfd, const char *path);
+
+/* fs/sys_attr.c */
+long sys_chmod(const char *path, unsigned mode);
+long sys_fchmod(int fd, unsigned mode);
+long sys_fchmodat(int dirfd, const char *path, unsigned mode);
+long sys_fchmodat2(int dirfd, const char *path, unsigned mode, int flags);
+long sys_chown(const char *path, unsigned uid, unsigned gid);
+long sys_fchown(int fd, unsigned uid, unsigned gid);
+long sys_lchown(const char *path, unsigned uid, unsigned gid);
+long sys_fchownat(int dirfd, const char *path, unsigned uid, unsigned gid,
+		  int flags);
+long sys_umask(unsigned mask);
+long sys_truncate(const char *path, long len);
+long sys_utimensat(int dirfd, const char *path, const void *times, int flags);
+long sys_utimes(const char *path, const void *tv);
+long sys_futimesat(int dirfd, const char *path, const void *tv);
+long sys_utime(const char *path, const void *buf);
+
+/* fs/sys_fd.c */
+long sys_dup(int fd);
+long sys_dup2(int oldfd, int newfd);
+long sys_dup3(int oldfd, int newfd, int flags);
+long sys_fcntl(int fd, int cmd, unsigned long arg);
+long sys_flock(int fd, int op);
+long sys_ioctl(int fd, unsigned cmd, unsigned long arg);
+
+/* mm/sys_mmap.c */
+long sys_mmap(unsigned long addr, unsigned long len, int prot, int flags,
+	      int fd, unsigned long off);
+long sys_munmap(unsigned long addr, unsigned long len);
+long sys_mprotect(unsigned long addr, unsigned long len, int prot);
+long sys_mremap(unsigned long addr, unsigned long old_len,
+		unsigned long new_len, int flags, unsigned long new_addr);
+long sys_msync(unsigned long addr, unsigned long len, int flags);
+long sys_mincore(unsigned long addr, unsigned long len, unsigned char *vec);
+long sys_madvise(unsigned long addr, unsigned long len, int advice);
+long sys_brk(unsigned long addr);
+
+/* proc/sys_id.c */
+long sys_getpid(void);
+long sys_getppid(void);
+long sys_gettid(void);
+long sys_getuid(void);
+long sys_geteuid(void);
+long sys_getgid(void);
+long sys_getegid(void);
+long sys_getgroups(int size, unsigned *list);
+long sys_getresuid(unsigned *r, unsigned *e, unsigned *s);
+long sys_getresgid(unsigned *r, unsigned *e, unsigned *s);
+long sys_getpgrp(void);
+long sys_getpgid(int pid);
+long sys_getsid(int pid);
+long sys_set_tid_address(int *tidptr);
+long sys_set_robust_list(void *head, size_t len);
+long sys_get_robust_list(int pid, void **head, size_t *len);
+
+/* proc/sys_info.c */
+long sys_uname(void *buf);
+long sys_sysinfo(void *info);
+long sys_getrlimit(int res, void *rlim);
+long sys_setrlimit(int res, const void *rlim);
+long sys_prlimit64(int pid, int res, const void *new_rlim, void *old_rlim);
+long sys_getrusage(int who, void *ru);
+long sys_times(void *buf);
+
+/* proc/sys_prctl.c */
+long sys_prctl(int option, unsigned long a2, unsigned long a3,
+	       unsigned long a4, unsigned long a5);
+long sys_arch_prctl(int code, unsigned long addr);
+
+/* proc/sys_exit.c */
+long sys_exit(int code);
+long sys_exit_group(int code);
+
+/* signal/sys_signal.c */
+long sys_rt_sigaction(int sig, const void *act, void *oact, size_t sigsetsize);
+long sys_rt_sigprocmask(int how, const void *set, void *oset,
+			size_t sigsetsize);
+long sys_rt_sigpending(void *set, size_t sigsetsize);
+long sys_sigaltstack(const void *ss, void *oss);
+
+/* misc/sys_time.c */
+long sys_gettimeofday(void *tv, void *tz);
+long sys_time(long *t);
+long sys_clock_gettime(int clk, void *ts);
+long sys_clock_getres(int clk, void *ts);
+long sys_clock_nanosleep(int clk, int flags, const void *req, void *rem);
+long sys_nanosleep(const void *req, void *rem);
+
+/* misc/sys_sched.c */
+long sys_sched_yield(void);
+long sys_sched_getaffinity(int pid, size_t len, void *mask);
+long sys_sched_getscheduler(int pid);
+long sys_sched_getparam(int pid, void *param);
+long sys_getpriority(int which, int who);
+long sys_getcpu(unsigned *cpu, unsigned *node, void *cache);
+
+/* misc/sys_random.c */
+long sys_getrandom(void *buf, size_t n, unsigned flags);
+
+/* misc/sys_futex.c */
+long sys_futex(uint32_t *uaddr, int op, uint32_t val, const void *timeout,
+	       uint32_t *uaddr2, uint32_t val3);
+
+#endif

@@ -1,0 +1,25 @@
+/* The host-side sandbox the launcher puts around a world, just before it
+ * execs the provider image: no_new_privs, Landlock, the seccomp allowlist. */
+#ifndef PICOS_SANDBOX_H
+#define PICOS_SANDBOX_H
+
+#include <stdbool.h>
+
+struct landlock_path {
+	const char *path;
+	bool writable;
+};
+
+/* Restricts the calling process (and all it starts) to the given host
+ * paths.  Returns 0, or -1 with a message already printed; returns 1 when
+ * the kernel has no Landlock (the caller decides whether that is fatal). */
+int sandbox_landlock(const struct landlock_path *paths, int n);
+
+/* Installs the world's seccomp allowlist (hostabi.def) on every thread of
+ * the calling process.  Returns 0 or -1 with a message printed. */
+int sandbox_seccomp(void);
+
+/* One line per allowed host call, for docs/security.md. */
+void sandbox_print_hostabi(void);
+
+#endif

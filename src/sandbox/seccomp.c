@@ -1,0 +1,111 @@
+/* The world's seccomp allowlist, built with libseccomp from hostabi.def.
+ *
+ * Guest code never reaches the host kernel directly: Syscall User
+ * Dispatch turns each of its syscalls into SIGSYS for the provider.  This
+ * filter bounds what the provider's host ABI can do if a hostile guest
+ * jumps into provider code with its own arguments.  Anything not listed
+ * traps (SIGSYS with SYS_SECCOMP), which the provider reports and dies of;
+ * a few calls are argument-checked as well. */
+#include "sandbox.h"
+#include <errno.h>
+#include <linux/prctl.h>
+#include <seccomp.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <termios.h>
+
+struct host_call {
+	const char *name;
+	const char *why;
+};
+
+static const struct host_call host_abi[] = {
+#define HOST(name, why) { #name, why },
+#include "hostabi.def"
+#undef HOST
+};
+
+/* The ioctl requests the provider passes through for the guest. */
+static const unsigned long ioctl_allowed[] = {
+	TCGETS, TCSETS, TCSETSW, TCSETSF, TIOCGWINSZ, TIOCSWINSZ, TIOCGPGRP,
+	TIOCSPGRP, FIONREAD, FIONBIO, FIOCLEX, FIONCLEX, TIOCGSID,
+};
+
+/* The prctl options the provider itself uses. */
+static const int prctl_allowed[] = {
+	PR_SET_SYSCALL_USER_DISPATCH, PR_SET_NAME, PR_GET_NAME,
+};
+
+static int add_checked(scmp_filter_ctx ctx, int nr, const unsigned long *vals,
+		       int n)
+{
+	for (int i = 0; i < n; i++) {
+		int r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
+					 SCMP_A1(SCMP_CMP_EQ, vals[i]));
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int sandbox_seccomp(void)
+{
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_TRAP);
+	if (!ctx) {
+		fprintf(stderr, "picos: cannot create the seccomp filter\n");
+		return -1;
+	}
+	int r = 0;
+	for (size_t i = 0; i < sizeof host_abi / sizeof host_abi[0] && r == 0;
+	     i++) {
+		int nr = seccomp_syscall_resolve_name(host_abi[i].name);
+		if (nr == __NR_SCMP_ERROR) {
+			fprintf(stderr, "picos: unknown host call %s\n",
+				host_abi[i].name);
+			r = -1;
+			break;
+		}
+		if (strcmp(host_abi[i].name, "ioctl") == 0)
+			r = add_checked(ctx, nr, ioctl_allowed,
+					sizeof ioctl_allowed /
+						sizeof ioctl_allowed[0]);
+		else if (strcmp(host_abi[i].name, "prctl") == 0) {
+			for (size_t k = 0;
+			     k < sizeof prctl_allowed / sizeof prctl_allowed[0] &&
+			     r == 0;
+			     k++)
+				r = seccomp_rule_add(
+					ctx, SCMP_ACT_ALLOW, nr, 1,
+					SCMP_A0(SCMP_CMP_EQ,
+						(unsigned)prctl_allowed[k]));
+		} else
+			r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
+	}
+	/* execveat of the provider image itself, by fd only (AT_EMPTY_PATH):
+	 * needed now by the launcher's child, and later for re-exec. */
+	if (r == 0)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(execveat), 1,
+				     SCMP_A4(SCMP_CMP_EQ, 0x1000));
+	if (r == 0)
+		r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
+	if (r == 0)
+		r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 1);
+	if (r == 0)
+		r = seccomp_load(ctx);
+	seccomp_release(ctx);
+	if (r < 0) {
+		fprintf(stderr, "picos: cannot install the seccomp filter: %s\n",
+			strerror(-r));
+		return -1;
+	}
+	return 0;
+}
+
+void sandbox_print_hostabi(void)
+{
+	for (size_t i = 0; i < sizeof host_abi / sizeof host_abi[0]; i++)
+		printf("| `%s` | %s |\n", host_abi[i].name, host_abi[i].why);
+	printf("| `execveat` | start the provider image from its memfd "
+	       "(AT_EMPTY_PATH only) |\n");
+}
