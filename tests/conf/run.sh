@@ -1,0 +1,47 @@
+#!/bin/sh
+# Differential conformance tests: every tests/conf/*.c is built, then run
+# natively and under picos.  Both runs must pass.  Prints one TAP-ish line
+# per test and run, then "N passed, N failed".
+set -u
+top=$(cd "$(dirname "$0")/../.." && pwd)
+picos=${PICOS:-$top/build/picos}
+out=$top/build/conf
+mkdir -p "$out"
+pass=0
+fail=0
+only=${1:-}
+for src in "$top"/tests/conf/*.c; do
+	name=$(basename "$src" .c)
+	[ -n "$only" ] && [ "$name" != "$only" ] && continue
+	bin=$out/$name
+	if [ ! -x "$bin" ] || [ "$src" -nt "$bin" ] || [ "$top/tests/conf/tap.h" -nt "$bin" ]; then
+		if ! cc -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-nonnull \
+			-Wno-stringop-overflow -D_GNU_SOURCE ${CONF_LDFLAGS--static} \
+			-o "$bin" "$src" 2>"$out/$name.cc.log"; then
+			echo "not ok - $name: does not compile"
+			cat "$out/$name.cc.log"
+			fail=$((fail + 1))
+			continue
+		fi
+	fi
+	for mode in native picos; do
+		log=$out/$name.$mode.log
+		if [ $mode = native ]; then
+			(cd "$out" && timeout 60 "$bin") >"$log" 2>&1
+		else
+			(cd "$out" && timeout 60 "$picos" run -- "$bin") >"$log" 2>&1
+		fi
+		rc=$?
+		if [ $rc -eq 0 ] && grep -q '^1\.\.[1-9]' "$log" && ! grep -q '^not ok' "$log"; then
+			echo "ok - $name ($mode)"
+			pass=$((pass + 1))
+		else
+			echo "not ok - $name ($mode): exit $rc"
+			grep -E '^not ok|^#' "$log" | head -20 | sed 's/^/    /'
+			tail -3 "$log" | sed 's/^/    | /'
+			fail=$((fail + 1))
+		fi
+	done
+done
+echo "conf: $pass passed, $fail failed"
+[ $fail -eq 0 ]

@@ -1,0 +1,82 @@
+/* A tiny TAP (kselftest-style) harness for conformance tests.
+ *
+ * Each test is a small C program that runs twice, natively and under
+ * picos; native Linux is the oracle and both runs must pass.  A test
+ * prints "TAP version 13", one "ok N - what" or "not ok N - what" per
+ * check, the plan "1..N" at the end, and exits non-zero on any failure. */
+#ifndef PICOS_TAP_H
+#define PICOS_TAP_H
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static int tap_count, tap_failed;
+
+__attribute__((constructor)) static void tap_start(void)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	printf("TAP version 13\n");
+}
+
+__attribute__((format(printf, 2, 3))) static int tap_ok(int cond,
+							 const char *fmt, ...)
+{
+	va_list ap;
+	tap_count++;
+	printf("%s %d - ", cond ? "ok" : "not ok", tap_count);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	if (!cond)
+		tap_failed++;
+	return cond;
+}
+
+/* ok(cond, "what"): one check. */
+#define ok(cond, ...) tap_ok(!!(cond), __VA_ARGS__)
+
+/* Checks that `expr` returned -1 with errno `err`. */
+#define fails_with(expr, err, what)                                        \
+	do {                                                               \
+		errno = 0;                                                 \
+		long r_ = (long)(expr);                                    \
+		int e_ = errno;                                            \
+		if (!tap_ok(r_ == -1 && e_ == (err), "%s fails with %s",   \
+			    what, #err))                                   \
+			printf("#   got %ld, errno %d (%s)\n", r_, e_,       \
+			       strerror(e_));                              \
+	} while (0)
+
+/* Checks that `expr` succeeded (did not return -1). */
+#define succeeds(expr, what)                                               \
+	do {                                                               \
+		errno = 0;                                                 \
+		long r_ = (long)(expr);                                    \
+		int e_ = errno;                                            \
+		if (!tap_ok(r_ != -1, "%s succeeds", what))                \
+			printf("#   errno %d (%s)\n", e_, strerror(e_));       \
+	} while (0)
+
+static int tap_done(void)
+{
+	printf("1..%d\n", tap_count);
+	printf("# Totals: pass:%d fail:%d\n", tap_count - tap_failed,
+	       tap_failed);
+	return tap_failed ? 1 : 0;
+}
+
+/* A scratch directory of the test's own, removed at exit by the caller
+ * (tests clean up after themselves). */
+static inline const char *tap_scratch(const char *name)
+{
+	static char dir[256];
+	snprintf(dir, sizeof dir, "/tmp/picos-conf-%s-%d", name, (int)getpid());
+	return dir;
+}
+
+#endif
