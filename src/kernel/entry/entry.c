@@ -111,7 +111,6 @@ static void on_fault(int sig, siginfo_t *si, void *ucv)
 	/* A fault in guest code.  Delivery to guest handlers comes with the
 	 * signals issue; until then the default action applies: return and
 	 * let the instruction fault again with no handler installed. */
-	kprintf("debug: guest %s at %p ip %p", signame(sig), si->si_addr, (void *)ip);
 	set_default(sig);
 }
 

@@ -58,9 +58,10 @@ static long map_segment(int fd, const Elf64_Phdr *ph, uint64_t bias)
 	}
 	if (ph->p_memsz > ph->p_filesz) {
 		uint64_t zero_page_end = RT_ALIGN_UP(file_end, RT_PAGE_SIZE);
+		/* Like Linux, zero the whole rest of the last file page:
+		 * ld.so's early allocator uses it past the bss. */
 		if (ph->p_filesz && file_end < zero_page_end)
-			rt_memset((void *)file_end, 0,
-				  RT_MIN(zero_page_end, mem_end) - file_end);
+			rt_memset((void *)file_end, 0, zero_page_end - file_end);
 		if (ph->p_filesz && !(prot & PROT_WRITE))
 			mm_protect(start, zero_page_end - start, prot);
 		uint64_t anon_start = ph->p_filesz ? zero_page_end : start;
