@@ -61,18 +61,27 @@ $(BUILD)/gensyscalls: tools/gensyscalls.c src/kernel/entry/syscalls.def
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_CFLAGS) $< -o $@
 
-docs: $(BUILD)/gensyscalls
-	$(BUILD)/gensyscalls > docs/syscalls.md
+$(BUILD)/gensecurity: tools/gensecurity.c src/sandbox/hostabi.def
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) $< -o $@
 
-# Fails when docs/syscalls.md is not what the table generates.
-check-docs: $(BUILD)/gensyscalls
+docs: $(BUILD)/gensyscalls $(BUILD)/gensecurity
+	$(BUILD)/gensyscalls > docs/syscalls.md
+	$(BUILD)/gensecurity > docs/security.md
+
+# Fails when a generated doc is not what its table generates.
+check-docs: $(BUILD)/gensyscalls $(BUILD)/gensecurity
 	@$(BUILD)/gensyscalls | cmp -s - docs/syscalls.md || \
 		{ echo "docs/syscalls.md is stale: run 'make docs'"; exit 1; }
+	@$(BUILD)/gensecurity | cmp -s - docs/security.md || \
+		{ echo "docs/security.md is stale: run 'make docs'"; exit 1; }
 
 demo: $(PICOS)
 	$(PICOS) run -- /bin/sh -c 'echo hello from $$(uname -n) under picos; ls -la /usr/bin | head -5'
 
-test: $(PICOS)
+test:
+	tests/install-deps.sh
+	$(MAKE) $(PICOS)
 	tests/run-all.sh
 
 bench: $(PICOS)

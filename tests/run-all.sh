@@ -1,0 +1,25 @@
+#!/bin/sh
+# The whole test suite: unit tests, the coverage doc check, differential
+# conformance tests and real programs.  Ends with "N passed, N failed".
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top" || exit 1
+log=$top/build/test-all.log
+mkdir -p build
+: >"$log"
+status=0
+for suite in tests/unit/run.sh tests/conf/run.sh tests/programs/run.sh; do
+	[ -x "$suite" ] || continue
+	echo "== $suite"
+	"$suite" 2>&1 | tee -a "$log" || status=1
+done
+if make -s check-docs; then
+	echo "ok - docs/syscalls.md matches the syscall table" | tee -a "$log"
+else
+	echo "not ok - docs/syscalls.md is stale" | tee -a "$log"
+	status=1
+fi
+pass=$(grep -c '^ok' "$log")
+fail=$(grep -c '^not ok' "$log")
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ] && [ $status -eq 0 ]

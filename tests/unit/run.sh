@@ -1,0 +1,26 @@
+#!/bin/sh
+# Hosted unit tests of provider modules.
+set -u
+top=$(cd "$(dirname "$0")/../.." && pwd)
+out=$top/build/unit
+mkdir -p "$out"
+pass=0
+fail=0
+build() {
+	cc -std=gnu11 -O1 -g -Wall -Wextra -Werror -DRT_HOSTED -D_GNU_SOURCE -I"$top/include" "$@"
+}
+build -o "$out/test_rt" "$top/tests/unit/test_rt.c" "$top/src/rt/string.c" \
+	"$top/src/rt/fmt.c" "$top/src/rt/path.c" || fail=$((fail + 1))
+build -o "$out/test_table" "$top/tests/unit/test_table.c" || fail=$((fail + 1))
+for t in test_rt test_table; do
+	if [ -x "$out/$t" ] && "$out/$t" >"$out/$t.log" 2>&1; then
+		echo "ok - unit $t"
+		pass=$((pass + 1))
+	else
+		echo "not ok - unit $t"
+		grep -E '^not ok|^#' "$out/$t.log" | sed 's/^/    /'
+		fail=$((fail + 1))
+	fi
+done
+echo "unit: $pass passed, $fail failed"
+[ $fail -eq 0 ]

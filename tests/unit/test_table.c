@@ -1,0 +1,53 @@
+/* Unit tests of the syscall table: numbers ascend, names are unique, and
+ * every name the host's headers know has the host's number. */
+#include "../conf/tap.h"
+#include <sys/syscall.h>
+
+struct row {
+	int nr;
+	const char *name;
+	int implemented;
+};
+
+static const struct row rows[] = {
+#define SC(nr, name, fn, st, ret, note, ...) { nr, #name, 1 },
+#define NI(nr, name) { nr, #name, 0 },
+#include "../../src/kernel/entry/syscalls.def"
+#undef SC
+#undef NI
+};
+
+static const struct {
+	const char *name;
+	int nr;
+} known[] = {
+	{ "read", SYS_read }, { "openat", SYS_openat }, { "mmap", SYS_mmap },
+	{ "execve", SYS_execve }, { "exit_group", SYS_exit_group },
+	{ "statx", SYS_statx }, { "openat2", SYS_openat2 },
+	{ "faccessat2", SYS_faccessat2 }, { "rseq", SYS_rseq },
+	{ "getrandom", SYS_getrandom }, { "clone3", SYS_clone3 },
+};
+
+int main(void)
+{
+	int n = (int)(sizeof rows / sizeof rows[0]);
+	int ascending = 1, unique = 1;
+	for (int i = 1; i < n; i++) {
+		if (rows[i].nr <= rows[i - 1].nr)
+			ascending = 0;
+		for (int j = 0; j < i; j++)
+			if (!strcmp(rows[i].name, rows[j].name))
+				unique = 0;
+	}
+	ok(ascending, "numbers ascend");
+	ok(unique, "names are unique");
+	ok(rows[n - 1].nr < 512, "fits the dispatch array");
+	for (size_t k = 0; k < sizeof known / sizeof known[0]; k++) {
+		int found = -1;
+		for (int i = 0; i < n; i++)
+			if (!strcmp(rows[i].name, known[k].name))
+				found = rows[i].nr;
+		ok(found == known[k].nr, "%s is number %d", known[k].name, known[k].nr);
+	}
+	return tap_done();
+}
