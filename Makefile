@@ -31,7 +31,7 @@ CLI_OBJS := $(patsubst src/%,$(BUILD)/host/%.o,$(CLI_SRCS))
 PICOS := $(BUILD)/picos
 PROVIDER := $(BUILD)/provider.elf
 
-.PHONY: all test bench install clean unit conf programs docs check-docs demo
+.PHONY: all test bench install clean docs check-docs demo deps
 all: $(PICOS)
 
 $(BUILD)/prov/%.c.o: src/%.c
@@ -76,11 +76,17 @@ check-docs: $(BUILD)/gensyscalls $(BUILD)/gensecurity
 	@$(BUILD)/gensecurity | cmp -s - docs/security.md || \
 		{ echo "docs/security.md is stale: run 'make docs'"; exit 1; }
 
-demo: $(PICOS)
-	$(PICOS) run -- /bin/sh -c 'echo hello from $$(uname -n) under picos; ls -la /usr/bin | head -5'
-
-test:
+# Both set-up commands work on a fresh machine: as root they install the
+# Debian packages they need first.
+deps:
 	tests/install-deps.sh
+
+demo: deps
+	$(MAKE) $(PICOS)
+	$(PICOS) run --hostname picos-demo -- /bin/uname -a
+	$(PICOS) run --stats -- /bin/ls -la /
+
+test: deps
 	$(MAKE) $(PICOS)
 	tests/run-all.sh
 
