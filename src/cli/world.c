@@ -254,6 +254,12 @@ static int build_config(struct run_opts *o, const char *cwd, int world_fd,
 	put_i32(&b, PCFG_WORLD_FD, world_fd);
 	put_i32(&b, PCFG_TRACE_FD, trace_fd);
 	put_i32(&b, PCFG_STDIO_FD, msg_fd);
+	/* The guest inherits the launcher's umask; the provider applies it
+	 * itself, so its own host umask is 0 (start_provider). */
+	mode_t um = umask(0);
+	umask(um);
+	uint32_t gum = (uint32_t)um;
+	put(&b, PCFG_UMASK, &gum, sizeof gum);
 	uint32_t flags = (o->trace ? PCFG_F_TRACE : 0) | (o->stats ? PCFG_F_STATS : 0);
 	put(&b, PCFG_FLAGS, &flags, sizeof flags);
 	put(&b, PCFG_END, NULL, 0);
@@ -290,6 +296,7 @@ static void keep_fd(int fd)
  * configuration names must survive the exec. */
 static void start_provider(int image_fd, int cfg_fd, const int *keep, int nkeep)
 {
+	umask(0); /* the guest's umask is the provider's (PCFG_UMASK) */
 	for (int i = 0; i < nmounts; i++)
 		keep_fd(mounts[i].fd);
 	for (int i = 0; i < nkeep; i++)

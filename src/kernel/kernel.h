@@ -47,6 +47,17 @@ long clear_user(void *udst, size_t n);
 long strncpy_from_user(char *dst, const char *usrc, size_t max);
 /* True when [addr, addr+len) is a range the guest may name at all. */
 bool guest_range_ok(uint64_t addr, uint64_t len);
+/* An address the host always refuses with -EFAULT: the kernel half. */
+#define HOST_FAULT_ADDR 0xffff800000000000UL
+/* A guest pointer for a host call that reads or writes [p, p+len) itself:
+ * p when the guest may name that range, else HOST_FAULT_ADDR, so the host
+ * still makes its own argument checks in their Linux order and answers
+ * -EFAULT where the access would have faulted. */
+static inline void *user_ptr_for_host(const void *p, uint64_t len)
+{
+	return guest_range_ok((uint64_t)p, len) ? (void *)p
+						: (void *)HOST_FAULT_ADDR;
+}
 /* Copies a guest path into `dst` (PICOS_PATH_MAX): -EFAULT, -ENAMETOOLONG,
  * and -ENOENT for the empty string unless allow_empty. */
 long copy_path_from_user(char *dst, const char *upath, bool allow_empty);

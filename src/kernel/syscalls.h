@@ -94,6 +94,15 @@ long sys_utimes(const char *path, const void *tv);
 long sys_futimesat(int dirfd, const char *path, const void *tv);
 long sys_utime(const char *path, const void *buf);
 
+/* fs/sys_xattr.c */
+long sys_getxattr(const char *path, const char *name, void *value, size_t size);
+long sys_lgetxattr(const char *path, const char *name, void *value,
+		   size_t size);
+long sys_fgetxattr(int fd, const char *name, void *value, size_t size);
+long sys_listxattr(const char *path, char *list, size_t size);
+long sys_llistxattr(const char *path, char *list, size_t size);
+long sys_flistxattr(int fd, char *list, size_t size);
+
 /* fs/sys_fd.c */
 long sys_dup(int fd);
 long sys_dup2(int oldfd, int newfd);

@@ -26,9 +26,14 @@ void rt_path_normalize(char *path)
 					w--;
 			}
 		} else {
+			/* When nothing was dropped yet, w == end: the '/'
+			 * below lands on the terminator, so note it first. */
+			bool last = *end == 0;
 			rt_memmove(w, r, n);
 			w += n;
 			*w++ = '/';
+			if (last)
+				break;
 		}
 		r = end;
 	}

@@ -37,6 +37,25 @@ static const int prctl_allowed[] = {
 	PR_SET_SYSCALL_USER_DISPATCH, PR_SET_NAME, PR_GET_NAME,
 };
 
+/* Calls newer than the libseccomp this was built with, by number. */
+static const struct {
+	const char *name;
+	int nr;
+} newer_calls[] = {
+	{ "fchmodat2", 452 }, { "getxattrat", 464 }, { "listxattrat", 465 },
+};
+
+static int resolve(const char *name)
+{
+	int nr = seccomp_syscall_resolve_name(name);
+	for (size_t i = 0; nr == __NR_SCMP_ERROR &&
+			   i < sizeof newer_calls / sizeof newer_calls[0];
+	     i++)
+		if (strcmp(newer_calls[i].name, name) == 0)
+			nr = newer_calls[i].nr;
+	return nr;
+}
+
 static int add_checked(scmp_filter_ctx ctx, int nr, const unsigned long *vals,
 		       int n)
 {
@@ -59,7 +78,7 @@ int sandbox_seccomp(void)
 	int r = 0;
 	for (size_t i = 0; i < sizeof host_abi / sizeof host_abi[0] && r == 0;
 	     i++) {
-		int nr = seccomp_syscall_resolve_name(host_abi[i].name);
+		int nr = resolve(host_abi[i].name);
 		if (nr == __NR_SCMP_ERROR) {
 			fprintf(stderr, "picos: unknown host call %s\n",
 				host_abi[i].name);

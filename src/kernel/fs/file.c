@@ -49,6 +49,22 @@ void file_put(struct file *f)
 	kfree(f);
 }
 
+/* Linux drops the process's POSIX record locks on a file at every close of
+ * an fd for it, not only at the last one.  The host does so at each host
+ * close: while other guest fds still share this file (and so its host fd),
+ * close a throwaway duplicate of the host fd instead. */
+static void slot_release(struct file *f)
+{
+	if (__atomic_load_n(&f->refs, __ATOMIC_RELAXED) > 1 &&
+	    !(f->flags & O_PATH)) {
+		long d = host_syscall3(__NR_fcntl, f->host_fd,
+				       F_DUPFD_CLOEXEC, 0);
+		if (d >= 0)
+			host_close(d);
+	}
+	file_put(f);
+}
+
 static long grow(int want)
 {
 	if ((uint64_t)want >= fd_limit)
@@ -96,7 +112,7 @@ long fd_install_at(struct file *f, bool cloexec, int fd)
 	slots[fd].f = f;
 	slots[fd].cloexec = cloexec;
 	if (old)
-		file_put(old);
+		slot_release(old);
 	return fd;
 }
 
@@ -107,7 +123,7 @@ long fd_close(int fd)
 	struct file *f = slots[fd].f;
 	slots[fd].f = NULL;
 	slots[fd].cloexec = false;
-	file_put(f);
+	slot_release(f);
 	return 0;
 }
 

@@ -94,7 +94,11 @@ long path_lookup(int dirfd, const char *path, unsigned flags,
 {
 	size_t plen = rt_strlen(path);
 	(void)flags;
-	lk->trailing_slash = plen > 0 && path[plen - 1] == '/';
+	/* A final "." names a directory just as a trailing slash does
+	 * ("file/." is ENOTDIR); normalisation drops it, the slash stays. */
+	lk->trailing_slash = plen > 0 && (path[plen - 1] == '/' ||
+					  (path[plen - 1] == '.' &&
+					   (plen == 1 || path[plen - 2] == '/')));
 	lk->canonical = false;
 	lk->path = buf;
 	if (path[0] == '/') {
@@ -134,6 +138,23 @@ static void drop_last(char *out)
 		*s = 0;
 }
 
+/* -ENOTDIR unless lk->path (inside lk->mnt) is a directory. */
+static long must_be_dir(struct lookup *lk)
+{
+	struct {
+		unsigned long dev, ino, nlink;
+		unsigned mode;
+		char rest[128];
+	} st;
+	set_mount(lk);
+	long r = host_syscall4(__NR_newfstatat, lk->mnt->host_fd,
+			       *lk->rel ? lk->rel : ".", &st,
+			       AT_SYMLINK_NOFOLLOW);
+	if (r < 0)
+		return r;
+	return (st.mode & 0170000) == 0040000 ? 0 : -ENOTDIR;
+}
+
 long path_canonicalize(struct lookup *lk, bool follow_last)
 {
 	struct pico_thread *t = current();
@@ -141,6 +162,11 @@ long path_canonicalize(struct lookup *lk, bool follow_last)
 	char *link = t->walk_link;
 	char *out = lk->path;
 	int links = 0;
+	/* The last component walked was found not to be a symlink, but
+	 * nothing said it is a directory yet: a following ".." must check
+	 * ("file/.." is ENOTDIR).  Any other following component is checked
+	 * by the host when it resolves that component. */
+	bool unchecked = false;
 
 	strip_trailing_slash(lk);
 	rt_strlcpy(pend, out, PICOS_PATH_MAX);
@@ -167,6 +193,12 @@ long path_canonicalize(struct lookup *lk, bool follow_last)
 			continue;
 		}
 		if (n == 2 && p[0] == '.' && p[1] == '.') {
+			if (unchecked) {
+				long r = must_be_dir(lk);
+				if (r < 0)
+					return r;
+				unchecked = false;
+			}
 			drop_last(out);
 			p = end;
 			continue;
@@ -181,13 +213,16 @@ long path_canonicalize(struct lookup *lk, bool follow_last)
 		p = end;
 		if (last && !follow_last)
 			break;
+		unchecked = false;
 		if (mount_is_root(out))
 			continue;
 		set_mount(lk);
 		long r = host_syscall4(__NR_readlinkat, lk->mnt->host_fd,
 				       lk->rel, link, PICOS_PATH_MAX - 1);
-		if (r == -EINVAL)
+		if (r == -EINVAL) {
+			unchecked = true;
 			continue; /* not a symlink */
+		}
 		if (r == -ENOENT && last)
 			break; /* the operation decides (O_CREAT, mkdir...) */
 		if (r < 0)

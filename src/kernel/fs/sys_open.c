@@ -76,14 +76,23 @@ long do_open(int dirfd, const char *upath, int flags, unsigned mode)
 	return fd_install(f, flags & O_CLOEXEC, 0);
 }
 
+/* open(2) and openat(2) keep only the flags that mean something with
+ * O_PATH (Linux's build_open_how); openat2 refuses the others instead. */
+static int legacy_flags(int flags)
+{
+	if (flags & O_PATH)
+		return flags & (O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	return flags | O_LARGEFILE;
+}
+
 long sys_open(const char *path, int flags, unsigned mode)
 {
-	return do_open(AT_FDCWD, path, flags | O_LARGEFILE, mode);
+	return do_open(AT_FDCWD, path, legacy_flags(flags), mode);
 }
 
 long sys_openat(int dirfd, const char *path, int flags, unsigned mode)
 {
-	return do_open(dirfd, path, flags | O_LARGEFILE, mode);
+	return do_open(dirfd, path, legacy_flags(flags), mode);
 }
 
 long sys_creat(const char *path, unsigned mode)

@@ -1,23 +1,45 @@
-/* read/write and the rest of the data-transfer family. */
+/* read/write and the rest of the data-transfer family: positioned and
+ * vectored I/O, lseek, sendfile, copy_file_range, the sync calls,
+ * fallocate, fadvise64, readahead and ftruncate.
+ *
+ * Every call here is a pass-through to the host fd behind the guest fd:
+ * the host has the same semantics.  The provider only translates what the
+ * host must not see as is (guest fd numbers, pointers the guest may not
+ * name, guest arrays and offset words) and lets the host make every check
+ * in Linux's own order. */
 #include "vfs.h"
+#include "io.h"
 #include "../syscalls.h"
+#include <linux/uio.h>
 
-/* Data moves straight between the host fd and guest memory: the host
- * kernel checks the guest buffer and answers -EFAULT itself, and the
- * provider window is refused first. */
+int io_get(int fd, struct file **fp)
+{
+	struct file *f = fd_get(fd);
+	*fp = f;
+	if (!f || (f->flags & O_PATH))
+		return -1;
+	return f->host_fd;
+}
+
+void io_put(struct file *f)
+{
+	if (f)
+		file_put(f);
+}
+
+void *io_ubuf(const void *p, size_t n)
+{
+	if (n == 0 || guest_range_ok((uint64_t)p, n))
+		return (void *)p;
+	return IO_POISON;
+}
+
 static long rw(int nr, int fd, const void *buf, size_t n)
 {
-	if (n && !guest_range_ok((uint64_t)buf, n))
-		return -EFAULT;
-	struct file *f = fd_get(fd);
-	if (!f)
-		return -EBADF;
-	long r;
-	if ((f->flags & O_PATH))
-		r = -EBADF;
-	else
-		r = host_syscall3(nr, f->host_fd, buf, n);
-	file_put(f);
+	struct file *f;
+	int hfd = io_get(fd, &f);
+	long r = host_syscall3(nr, hfd, io_ubuf(buf, n), n);
+	io_put(f);
 	return r;
 }
 
@@ -29,4 +51,216 @@ long sys_read(int fd, void *buf, size_t n)
 long sys_write(int fd, const void *buf, size_t n)
 {
 	return rw(__NR_write, fd, buf, n);
+}
+
+/* Linux checks a negative offset before the fd; the host does too. */
+static long prw(int nr, int fd, const void *buf, size_t n, long off)
+{
+	struct file *f;
+	int hfd = io_get(fd, &f);
+	long r = host_syscall4(nr, hfd, io_ubuf(buf, n), n, off);
+	io_put(f);
+	return r;
+}
+
+long sys_pread64(int fd, void *buf, size_t n, long off)
+{
+	return prw(__NR_pread64, fd, buf, n, off);
+}
+
+long sys_pwrite64(int fd, const void *buf, size_t n, long off)
+{
+	return prw(__NR_pwrite64, fd, buf, n, off);
+}
+
+/* A guest iovec array, copied into the provider for the host.  Small
+ * arrays live on the stack, as in Linux (UIO_FASTIOV). */
+struct iovs {
+	struct iovec fast[UIO_FASTIOV];
+	struct iovec *heap;
+};
+
+/* Returns the array to hand the host.  A count the host refuses (or an
+ * empty one) needs no array: the host answers EINVAL or 0 after its fd
+ * checks without reading it.  An array the guest cannot name becomes the
+ * poison address, and so does each base the guest may not name, so the
+ * host answers -EFAULT at the point Linux does (negative lengths are left
+ * for the host to refuse with EINVAL first). */
+static const struct iovec *iovs_in(struct iovs *s, const void *uiov, int cnt)
+{
+	s->heap = NULL;
+	if (cnt <= 0 || cnt > UIO_MAXIOV)
+		return NULL;
+	size_t size = sizeof(struct iovec) * (size_t)cnt;
+	struct iovec *v = s->fast;
+	if (cnt > UIO_FASTIOV)
+		v = s->heap = kmalloc(size);
+	if (copy_from_user(v, uiov, size) < 0)
+		return IO_POISON;
+	for (int i = 0; i < cnt; i++)
+		if ((long)v[i].iov_len > 0)
+			v[i].iov_base = io_ubuf(v[i].iov_base, v[i].iov_len);
+	return v;
+}
+
+static void iovs_free(struct iovs *s)
+{
+	kfree(s->heap);
+}
+
+/* readv, writev, preadv(2), pwritev(2): (lo, hi) and flags go to the host
+ * unchanged; the host ignores what its call does not take. */
+static long vec(int nr, int fd, const void *uiov, int cnt, unsigned long lo,
+		unsigned long hi, int flags)
+{
+	struct file *f;
+	struct iovs s;
+	int hfd = io_get(fd, &f);
+	const struct iovec *v = iovs_in(&s, uiov, cnt);
+	long r = host_syscall6l(nr, hfd, v, cnt, lo, hi, flags);
+	iovs_free(&s);
+	io_put(f);
+	return r;
+}
+
+long sys_readv(int fd, const void *iov, int cnt)
+{
+	return vec(__NR_readv, fd, iov, cnt, 0, 0, 0);
+}
+
+long sys_writev(int fd, const void *iov, int cnt)
+{
+	return vec(__NR_writev, fd, iov, cnt, 0, 0, 0);
+}
+
+long sys_preadv(int fd, const void *iov, int cnt, unsigned long lo,
+		unsigned long hi)
+{
+	return vec(__NR_preadv, fd, iov, cnt, lo, hi, 0);
+}
+
+long sys_pwritev(int fd, const void *iov, int cnt, unsigned long lo,
+		 unsigned long hi)
+{
+	return vec(__NR_pwritev, fd, iov, cnt, lo, hi, 0);
+}
+
+/* Offset -1 (the current position) and the RWF_* flags are the host's. */
+long sys_preadv2(int fd, const void *iov, int cnt, unsigned long lo,
+		 unsigned long hi, int flags)
+{
+	return vec(__NR_preadv2, fd, iov, cnt, lo, hi, flags);
+}
+
+long sys_pwritev2(int fd, const void *iov, int cnt, unsigned long lo,
+		  unsigned long hi, int flags)
+{
+	return vec(__NR_pwritev2, fd, iov, cnt, lo, hi, flags);
+}
+
+/* Calls that take one fd and plain numbers. */
+static long fd_call(int nr, int fd, long a, long b, long c)
+{
+	struct file *f;
+	int hfd = io_get(fd, &f);
+	long r = host_syscall4(nr, hfd, a, b, c);
+	io_put(f);
+	return r;
+}
+
+long sys_lseek(int fd, long off, int whence)
+{
+	return fd_call(__NR_lseek, fd, off, whence, 0);
+}
+
+/* Linux reads the offset word before looking at either fd and writes it
+ * back whatever the outcome. */
+long sys_sendfile(int out_fd, int in_fd, long *uoff, size_t n)
+{
+	long pos, *pp = NULL;
+	if (uoff) {
+		if (copy_from_user(&pos, uoff, sizeof pos) < 0)
+			return -EFAULT;
+		pp = &pos;
+	}
+	struct file *fo, *fi;
+	int hout = io_get(out_fd, &fo);
+	int hin = io_get(in_fd, &fi);
+	long r = host_syscall4(__NR_sendfile, hout, hin, pp, n);
+	io_put(fi);
+	io_put(fo);
+	if (uoff && copy_to_user(uoff, &pos, sizeof pos) < 0)
+		return -EFAULT;
+	return r;
+}
+
+/* Linux looks at both fds before the offset words and writes them back
+ * only after a transfer.  An offset word the guest cannot read goes to
+ * the host as the poison address, which fails where Linux would. */
+long sys_copy_file_range(int fd_in, long *uoff_in, int fd_out, long *uoff_out,
+			 size_t n, unsigned flags)
+{
+	long pin, pout, *pi = NULL, *po = NULL;
+	if (uoff_in)
+		pi = copy_from_user(&pin, uoff_in, sizeof pin) < 0 ? IO_POISON
+								    : &pin;
+	if (uoff_out)
+		po = copy_from_user(&pout, uoff_out, sizeof pout) < 0
+			     ? IO_POISON
+			     : &pout;
+	struct file *fi, *fo;
+	int hin = io_get(fd_in, &fi);
+	int hout = io_get(fd_out, &fo);
+	long r = host_syscall6l(__NR_copy_file_range, hin, pi, hout, po, n,
+				flags);
+	io_put(fo);
+	io_put(fi);
+	if (r > 0 && uoff_in && copy_to_user(uoff_in, &pin, sizeof pin) < 0)
+		r = -EFAULT;
+	if (r > 0 && uoff_out && copy_to_user(uoff_out, &pout, sizeof pout) < 0)
+		r = -EFAULT;
+	return r;
+}
+
+long sys_fsync(int fd)
+{
+	return fd_call(__NR_fsync, fd, 0, 0, 0);
+}
+
+long sys_fdatasync(int fd)
+{
+	return fd_call(__NR_fdatasync, fd, 0, 0, 0);
+}
+
+long sys_sync(void)
+{
+	host_syscall0(__NR_sync);
+	return 0;
+}
+
+long sys_syncfs(int fd)
+{
+	return fd_call(__NR_syncfs, fd, 0, 0, 0);
+}
+
+long sys_fallocate(int fd, int mode, long off, long len)
+{
+	return fd_call(__NR_fallocate, fd, mode, off, len);
+}
+
+long sys_fadvise64(int fd, long off, long len, int advice)
+{
+	return fd_call(__NR_fadvise64, fd, off, len, advice);
+}
+
+long sys_readahead(int fd, long off, size_t n)
+{
+	return fd_call(__NR_readahead, fd, off, (long)n, 0);
+}
+
+/* A negative length is EINVAL before the fd is looked at: the host's
+ * order too. */
+long sys_ftruncate(int fd, long len)
+{
+	return fd_call(__NR_ftruncate, fd, len, 0, 0);
 }

@@ -162,6 +162,9 @@ static void apply_config(const unsigned char *p, size_t len,
 				case PCFG_STDIO_FD:
 					popts.msg_fd = *(const int32_t *)d;
 					break;
+				case PCFG_UMASK:
+					fs_umask = *(const uint32_t *)d & 0777;
+					break;
 				case PCFG_FLAGS:
 					bc->flags = *(const uint32_t *)d;
 					break;
@@ -217,8 +220,7 @@ static void init_limits(void)
 	}
 	/* RLIMIT_NOFILE is the guest's own: the provider needs a few host
 	 * fds of its own beyond the guest's. */
-	proc.rlimits[7].cur = RT_MIN(proc.rlimits[7].cur, (uint64_t)FD_MAX_DEFAULT);
-	fd_limit = proc.rlimits[7].cur;
+	rlimit_nofile_init();
 }
 
 static const char *find_in_path(const char *name, char *const *envp,

@@ -38,8 +38,9 @@ static long open_exec(const char *path, int *host_fd)
 		char rest[128];
 	} st;
 	r = host_syscall2(__NR_fstat, fd, &st);
+	/* Linux refuses to execute anything but a regular file. */
 	if (r == 0 && (st.mode & 0170000) != 0100000)
-		r = (st.mode & 0170000) == 0040000 ? -EACCES : -EACCES;
+		r = -EACCES;
 	if (r == 0)
 		r = host_syscall4(__NR_faccessat2, fd, "", 1 /* X_OK */,
 				  AT_EMPTY_PATH);
@@ -242,7 +243,7 @@ long exec_load(const char *path, char *const *argv, int argc,
 		int ifd;
 		r = open_exec(exe.interp, &ifd);
 		if (r < 0)
-			return r == -EACCES ? -EACCES : r;
+			return r;
 		unsigned char ihdr[BINPRM_BUF_SIZE];
 		r = host_pread(ifd, ihdr, sizeof ihdr, 0);
 		if (r >= 0)

@@ -38,6 +38,10 @@ struct proc {
 };
 extern struct proc proc;
 
+/* sys_info.c: sets the guest's RLIMIT_NOFILE from the host's, keeping a
+ * reserve of host fds for the provider, and sets fd_limit. */
+void rlimit_nofile_init(void);
+
 /* exec.c: loads `path` (ELF or #! script) from the guest root and prepares
  * the initial stack; returns the entry point and stack pointer. */
 struct exec_result {

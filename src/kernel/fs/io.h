@@ -1,0 +1,25 @@
+/* Helpers shared by the fd-based syscall families (sys_rw.c, sys_fd.c):
+ * how a guest fd and a guest pointer are handed to the host. */
+#ifndef PICOS_FS_IO_H
+#define PICOS_FS_IO_H
+
+#include "vfs.h"
+
+/* An address every host access check refuses (the top of the kernel
+ * half).  A guest pointer the guest may not name (the provider window,
+ * past the user top) goes to the host as this, so the host still makes
+ * every check Linux makes before touching memory and then answers
+ * -EFAULT itself, never reading or writing provider memory. */
+#define IO_POISON ((void *)0xffffffffffff0000UL)
+
+/* The host fd to do I/O on for guest fd `fd`: -1 when `fd` is not open or
+ * is an O_PATH fd, so the host answers EBADF exactly where Linux's fdget()
+ * would (after any check Linux makes first).  *fp holds the reference to
+ * drop with io_put() (NULL when there is none). */
+int io_get(int fd, struct file **fp);
+void io_put(struct file *f);
+
+/* `p` when [p, p+n) is the guest's to name (or n is 0), else IO_POISON. */
+void *io_ubuf(const void *p, size_t n);
+
+#endif

@@ -1,0 +1,270 @@
+/* dup, dup2, dup3, fcntl, flock, ioctl.
+ *
+ * Guest fd numbers are the provider's: a dup is a second slot holding the
+ * same struct file (and so the same host fd, offset, status flags and
+ * flock lock), never a host dup.  The close-on-exec bit is a property of
+ * the slot and lives only in the provider. */
+#include "vfs.h"
+#include "io.h"
+#include "../proc/proc.h"
+#include "../syscalls.h"
+#include <asm/ioctls.h>
+#include <asm/termbits.h>
+#include <asm/termios.h>
+
+long sys_dup(int fd)
+{
+	struct file *f = fd_get(fd);
+	if (!f)
+		return -EBADF;
+	return fd_install(f, false, 0);
+}
+
+/* Linux: a newfd past RLIMIT_NOFILE is EBADF before oldfd is looked at. */
+static long dup_to(int oldfd, int newfd, bool cloexec)
+{
+	if ((unsigned)newfd >= fd_limit)
+		return -EBADF;
+	struct file *f = fd_get(oldfd);
+	if (!f)
+		return -EBADF;
+	return fd_install_at(f, cloexec, newfd);
+}
+
+long sys_dup2(int oldfd, int newfd)
+{
+	if (oldfd == newfd) {
+		/* Nothing changes, not even close-on-exec. */
+		struct file *f = fd_get(oldfd);
+		if (!f)
+			return -EBADF;
+		file_put(f);
+		return oldfd;
+	}
+	return dup_to(oldfd, newfd, false);
+}
+
+long sys_dup3(int oldfd, int newfd, int flags)
+{
+	if (flags & ~O_CLOEXEC)
+		return -EINVAL;
+	if (oldfd == newfd)
+		return -EINVAL;
+	return dup_to(oldfd, newfd, flags & O_CLOEXEC);
+}
+
+/* fcntl */
+
+/* The status flags F_SETFL may change (Linux's SETFL_MASK). */
+#define SETFL_MASK (O_APPEND | O_NONBLOCK | O_NDELAY | FASYNC | O_DIRECT | \
+		    O_NOATIME)
+
+/* F_DUPFD(_CLOEXEC): the lowest free fd >= arg; EINVAL when arg is at or
+ * past RLIMIT_NOFILE (arg is an int taken as unsigned, as in Linux). */
+static long fcntl_dupfd(int fd, unsigned long arg, bool cloexec)
+{
+	unsigned from = (unsigned)(int)arg;
+	if (from >= fd_limit)
+		return -EINVAL;
+	struct file *f = fd_get(fd);
+	if (!f)
+		return -EBADF;
+	return fd_install(f, cloexec, (int)from);
+}
+
+/* The host fd is the file's open file description, so the host changes
+ * the flags every dup sees; file->flags follows for the provider's own
+ * use. */
+static void sync_flags(struct file *f)
+{
+	long fl = host_syscall2(__NR_fcntl, f->host_fd, F_GETFL);
+	if (fl >= 0)
+		f->flags = (f->flags & ~SETFL_MASK) | ((int)fl & SETFL_MASK);
+}
+
+static long fcntl_setfl(struct file *f, unsigned long arg)
+{
+	long r = host_syscall3(__NR_fcntl, f->host_fd, F_SETFL, arg);
+	if (r >= 0)
+		sync_flags(f);
+	return r;
+}
+
+/* A lock held by this pico process shows the guest's pid, not the host's. */
+static void lock_pid_to_guest(struct flock *fl)
+{
+	if (fl->l_type != F_UNLCK && fl->l_pid > 0 &&
+	    fl->l_pid == host_syscall0(__NR_getpid))
+		fl->l_pid = proc.pid;
+}
+
+/* Record locks (POSIX and OFD) are the host's: the host process is the
+ * POSIX lock owner and the host fd the OFD one, as in Linux. */
+static long fcntl_lock(struct file *f, int cmd, unsigned long arg)
+{
+	struct flock fl;
+	if (copy_from_user(&fl, (void *)arg, sizeof fl) < 0)
+		return -EFAULT;
+	long r = host_syscall3(__NR_fcntl, f->host_fd, cmd, &fl);
+	if (r < 0 || (cmd != F_GETLK && cmd != F_OFD_GETLK))
+		return r;
+	lock_pid_to_guest(&fl);
+	return copy_to_user((void *)arg, &fl, sizeof fl) < 0 ? -EFAULT : r;
+}
+
+/* The only commands Linux allows on an O_PATH fd. */
+static bool path_cmd_ok(int cmd)
+{
+	return cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC || cmd == F_GETFD ||
+	       cmd == F_SETFD || cmd == F_GETFL;
+}
+
+static long do_fcntl(int fd, struct file *f, int cmd, unsigned long arg)
+{
+	switch (cmd) {
+	case F_DUPFD:
+		return fcntl_dupfd(fd, arg, false);
+	case F_DUPFD_CLOEXEC:
+		return fcntl_dupfd(fd, arg, true);
+	case F_GETFD:
+		return fd_get_cloexec(fd) ? FD_CLOEXEC : 0;
+	case F_SETFD:
+		fd_set_cloexec(fd, arg & FD_CLOEXEC);
+		return 0;
+	case F_GETFL:
+		return host_syscall2(__NR_fcntl, f->host_fd, F_GETFL);
+	case F_SETFL:
+		return fcntl_setfl(f, arg);
+	case F_GETLK:
+	case F_SETLK:
+	case F_SETLKW:
+	case F_OFD_GETLK:
+	case F_OFD_SETLK:
+	case F_OFD_SETLKW:
+		return fcntl_lock(f, cmd, arg);
+	case F_GETPIPE_SZ:
+	case F_SETPIPE_SZ:
+	case F_ADD_SEALS:
+	case F_GET_SEALS:
+		/* Plain numbers both ways: the host decides (EBADF on a
+		 * non-pipe, EINVAL without sealing support). */
+		return host_syscall3(__NR_fcntl, f->host_fd, cmd, arg);
+	default:
+		/* F_SETOWN/F_GETOWN(_EX), F_SETSIG/F_GETSIG, leases, F_NOTIFY
+		 * and the rw hints need signal and pid plumbing the provider
+		 * does not have yet. */
+		return -EINVAL;
+	}
+}
+
+long sys_fcntl(int fd, int cmd, unsigned long arg)
+{
+	struct file *f = fd_get(fd);
+	if (!f)
+		return -EBADF;
+	long r;
+	if ((f->flags & O_PATH) && !path_cmd_ok(cmd))
+		r = -EBADF;
+	else
+		r = do_fcntl(fd, f, cmd, arg);
+	file_put(f);
+	return r;
+}
+
+/* flock locks belong to the open file description: the host fd, which
+ * every dup of the guest fd shares. */
+long sys_flock(int fd, int op)
+{
+	struct file *f;
+	int hfd = io_get(fd, &f);
+	long r = host_syscall2(__NR_flock, hfd, op);
+	io_put(f);
+	return r;
+}
+
+/* ioctl */
+
+/* The requests passed to the host, with the size of the argument the
+ * host reads (in) or writes (out).  This list matches the ioctl allowlist
+ * of the world's seccomp filter (src/sandbox/seccomp.c); FIOCLEX,
+ * FIONCLEX and FIONBIO are handled apart.  TIOCGPGRP, TIOCSPGRP and
+ * TIOCGSID carry host pgrp/sid numbers until ttys and sessions are
+ * virtual. */
+static const struct ioctl_arg {
+	unsigned cmd;
+	unsigned short in, out;
+} ioctl_args[] = {
+	{ TCGETS, 0, sizeof(struct termios) },
+	{ TCSETS, sizeof(struct termios), 0 },
+	{ TCSETSW, sizeof(struct termios), 0 },
+	{ TCSETSF, sizeof(struct termios), 0 },
+	{ TIOCGWINSZ, 0, sizeof(struct winsize) },
+	{ TIOCSWINSZ, sizeof(struct winsize), 0 },
+	{ TIOCGPGRP, 0, sizeof(int) },
+	{ TIOCSPGRP, sizeof(int), 0 },
+	{ TIOCGSID, 0, sizeof(int) },
+	{ FIONREAD, 0, sizeof(int) },
+};
+
+union ioctl_buf {
+	struct termios t;
+	struct winsize w;
+	int i;
+};
+
+/* The argument travels through a provider buffer.  An input the guest
+ * cannot read goes to the host as the poison address, so a request the
+ * file does not support still answers ENOTTY first, as in Linux. */
+static long ioctl_copy(struct file *f, const struct ioctl_arg *a,
+		       unsigned long arg)
+{
+	union ioctl_buf buf;
+	void *p = &buf;
+	rt_memset(&buf, 0, sizeof buf);
+	if (a->in && copy_from_user(&buf, (void *)arg, a->in) < 0)
+		p = IO_POISON;
+	long r = host_syscall3(__NR_ioctl, f->host_fd, a->cmd, p);
+	if (r >= 0 && a->out && copy_to_user((void *)arg, &buf, a->out) < 0)
+		return -EFAULT;
+	return r;
+}
+
+/* FIONBIO sets O_NONBLOCK on the file: keep file->flags in step. */
+static long ioctl_fionbio(struct file *f, unsigned long arg)
+{
+	int on;
+	if (copy_from_user(&on, (void *)arg, sizeof on) < 0)
+		return -EFAULT;
+	long r = host_syscall3(__NR_ioctl, f->host_fd, FIONBIO, &on);
+	if (r >= 0)
+		sync_flags(f);
+	return r;
+}
+
+static long do_ioctl(int fd, struct file *f, unsigned cmd, unsigned long arg)
+{
+	switch (cmd) {
+	case FIOCLEX:
+		fd_set_cloexec(fd, true);
+		return 0;
+	case FIONCLEX:
+		fd_set_cloexec(fd, false);
+		return 0;
+	case FIONBIO:
+		return ioctl_fionbio(f, arg);
+	}
+	for (size_t i = 0; i < RT_ARRAY_SIZE(ioctl_args); i++)
+		if (ioctl_args[i].cmd == cmd)
+			return ioctl_copy(f, &ioctl_args[i], arg);
+	return -ENOTTY;
+}
+
+long sys_ioctl(int fd, unsigned cmd, unsigned long arg)
+{
+	struct file *f = fd_get(fd);
+	if (!f)
+		return -EBADF;
+	long r = (f->flags & O_PATH) ? -EBADF : do_ioctl(fd, f, cmd, arg);
+	file_put(f);
+	return r;
+}

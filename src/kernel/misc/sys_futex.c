@@ -1,0 +1,53 @@
+/* futex: passed to the host for the wait and wake operations.  Guest
+ * futex words are host memory of the same process, so the host's queues
+ * are the guest's.  The operations that requeue, change the word (WAKE_OP)
+ * or carry tids (PI) come with threads: -ENOSYS until then. */
+#include "../kernel.h"
+#include "../syscalls.h"
+#include <linux/futex.h>
+#include <linux/time_types.h>
+
+static bool has_timeout(int cmd)
+{
+	return cmd == FUTEX_WAIT || cmd == FUTEX_WAIT_BITSET;
+}
+
+/* The address the host may use for the guest's futex word.  A word in
+ * the provider window must never reach the host (a wait would compare
+ * provider memory, a shared wake could wake a provider waiter): it is
+ * moved to the same offset of page 0, which is never mapped, so the host
+ * gives what it gives natively for unmapped memory (-EINVAL when
+ * misaligned, -EFAULT for a wait, 0 for a private wake).  Addresses past
+ * the user half go as they are: the host refuses them before any access. */
+static uint64_t host_uaddr(uint64_t a)
+{
+	if (guest_range_ok(a, sizeof(uint32_t)) || a >= PICOS_USER_TOP)
+		return a;
+	return a & (RT_PAGE_SIZE - 1);
+}
+
+long sys_futex(uint32_t *uaddr, int op, uint32_t val, const void *timeout,
+	       uint32_t *uaddr2, uint32_t val3)
+{
+	int cmd = op & FUTEX_CMD_MASK;
+	struct __kernel_timespec kts;
+	const void *t = timeout;
+	(void)uaddr2; /* only the requeue operations use it */
+	switch (cmd) {
+	case FUTEX_WAIT:
+	case FUTEX_WAIT_BITSET:
+	case FUTEX_WAKE:
+	case FUTEX_WAKE_BITSET:
+		break;
+	default:
+		return -ENOSYS;
+	}
+	/* Linux reads the timeout before anything else. */
+	if (timeout && has_timeout(cmd)) {
+		if (copy_from_user(&kts, timeout, sizeof kts) < 0)
+			return -EFAULT;
+		t = &kts;
+	}
+	return host_syscall6l(__NR_futex, host_uaddr((uint64_t)uaddr), op, val,
+			      t, 0, val3);
+}

@@ -1,0 +1,140 @@
+/* Clocks and sleeps.  A pico process has no vDSO (the provider unmaps the
+ * host's), so every clock read of the guest is a syscall served here from
+ * the host's clocks.  Guest pointers go to the host after a range check:
+ * the host then makes every argument check in its Linux order. */
+#include "../kernel.h"
+#include "../entry/thread.h"
+#include "../fs/vfs.h"
+#include "../proc/proc.h"
+#include "../syscalls.h"
+#include <linux/time.h>
+
+#define TIMESPEC_SIZE 16 /* struct __kernel_timespec */
+#define TIMEVAL_SIZE 16	 /* struct __kernel_old_timeval */
+#define TIMEZONE_SIZE 8	 /* struct timezone */
+
+/* Negative clock ids name CPU-time clocks of a pid or tid, or a posix
+ * clock device open on an fd (include/linux/posix-timers.h). */
+#define CPUCLOCK_PERTHREAD 4
+#define CPUCLOCK_WHICH_MASK 7
+#define CLOCKFD 3
+
+/* A guest clock id as the host knows it, with the file it names. */
+struct hclock {
+	int id;
+	struct file *f;
+};
+
+static int make_cpuclock(int pid, int low)
+{
+	return (int)((~(unsigned)pid << 3) | (unsigned)low);
+}
+
+/* Translates the virtual pid or tid, or the guest fd, inside a clock id.
+ * The guest's own pid and tid become the host's (so the host treats them
+ * as the caller's, e.g. refusing to sleep on one's own CPU clock); ids of
+ * other processes do not exist in this world yet: -EINVAL, as Linux
+ * answers for a clock of a missing pid. */
+static long clock_to_host(int clk, struct hclock *hc)
+{
+	hc->id = clk;
+	hc->f = NULL;
+	if (clk >= 0)
+		return 0;
+	int low = clk & CPUCLOCK_WHICH_MASK;
+	int pid = ~(clk >> 3);
+	if (low == CLOCKFD) {
+		hc->f = fd_get(pid);
+		if (!hc->f)
+			return -EINVAL;
+		hc->id = make_cpuclock(hc->f->host_fd, low);
+		return 0;
+	}
+	if (pid == 0)
+		return 0;
+	if (low & CPUCLOCK_PERTHREAD) {
+		if (pid != current()->tid)
+			return -EINVAL;
+		pid = (int)host_syscall0(__NR_gettid);
+	} else {
+		if (pid != proc.pid)
+			return -EINVAL;
+		pid = (int)host_syscall0(__NR_getpid);
+	}
+	hc->id = make_cpuclock(pid, low);
+	return 0;
+}
+
+static void clock_put(struct hclock *hc)
+{
+	if (hc->f)
+		file_put(hc->f);
+}
+
+long sys_clock_gettime(int clk, void *ts)
+{
+	struct hclock hc;
+	long r = clock_to_host(clk, &hc);
+	if (r < 0)
+		return r;
+	r = host_syscall2(__NR_clock_gettime, hc.id,
+			  user_ptr_for_host(ts, TIMESPEC_SIZE));
+	clock_put(&hc);
+	return r;
+}
+
+long sys_clock_getres(int clk, void *ts)
+{
+	struct hclock hc;
+	long r = clock_to_host(clk, &hc);
+	if (r < 0)
+		return r;
+	/* NULL asks only whether the clock exists: passed on as NULL. */
+	r = host_syscall2(__NR_clock_getres, hc.id,
+			  user_ptr_for_host(ts, TIMESPEC_SIZE));
+	clock_put(&hc);
+	return r;
+}
+
+long sys_gettimeofday(void *tv, void *tz)
+{
+	return host_syscall2(__NR_gettimeofday,
+			     user_ptr_for_host(tv, TIMEVAL_SIZE),
+			     user_ptr_for_host(tz, TIMEZONE_SIZE));
+}
+
+long sys_time(long *t)
+{
+	/* Linux's time() is the timekeeper's whole seconds, which is what
+	 * the coarse realtime clock reads (it may trail CLOCK_REALTIME by a
+	 * tick, natively too). */
+	struct timespec ts;
+	long r = host_syscall2(__NR_clock_gettime, CLOCK_REALTIME_COARSE, &ts);
+	if (r < 0)
+		return r;
+	if (t && copy_to_user(t, &ts.tv_sec, sizeof *t) < 0)
+		return -EFAULT;
+	return ts.tv_sec;
+}
+
+/* Sleeps block in the host call.  The remaining time goes straight to
+ * the guest's rem when the host reports an interruption. */
+long sys_nanosleep(const void *req, void *rem)
+{
+	return host_syscall2(__NR_nanosleep,
+			     user_ptr_for_host(req, TIMESPEC_SIZE),
+			     user_ptr_for_host(rem, TIMESPEC_SIZE));
+}
+
+long sys_clock_nanosleep(int clk, int flags, const void *req, void *rem)
+{
+	struct hclock hc;
+	long r = clock_to_host(clk, &hc);
+	if (r < 0)
+		return r;
+	r = host_syscall4(__NR_clock_nanosleep, hc.id, flags,
+			  user_ptr_for_host(req, TIMESPEC_SIZE),
+			  user_ptr_for_host(rem, TIMESPEC_SIZE));
+	clock_put(&hc);
+	return r;
+}

@@ -1,0 +1,273 @@
+/* System and process information: uname, sysinfo, resource limits and
+ * usage.  The limits are the pico process's own (proc.rlimits); the ones
+ * the host can enforce for the guest are applied to the host as well. */
+#include "proc.h"
+#include "../fs/vfs.h"
+#include "../syscalls.h"
+#include <asm/resource.h>
+#include <linux/sysinfo.h>
+#include <linux/time.h>
+#include <linux/utsname.h>
+
+#define RLIM_INF (~0ULL)
+#define RUSAGE_SIZE 144 /* struct rusage: two timevals and 14 longs */
+#define TMS_SIZE 32	/* struct tms: four clock_t */
+#define RUSAGE_SELF 0
+#define RUSAGE_CHILDREN (-1)
+#define RUSAGE_THREAD 1
+
+/* Host fds the provider keeps beyond the guest's RLIMIT_NOFILE: its
+ * stdio copies, mount roots, O_PATH fds of path walks, the trace file. */
+#define NOFILE_RESERVE 64
+
+long sys_uname(void *buf)
+{
+	struct new_utsname u;
+	long r = host_syscall1(__NR_uname, &u);
+	if (r < 0)
+		return r;
+	/* The kernel and machine are the host's; the names are the
+	 * world's. */
+	rt_strlcpy(u.sysname, "Linux", sizeof u.sysname);
+	rt_strlcpy(u.nodename, proc.hostname[0] ? proc.hostname : "localhost",
+		   sizeof u.nodename);
+	rt_strlcpy(u.domainname, "(none)", sizeof u.domainname);
+	return copy_to_user(buf, &u, sizeof u);
+}
+
+/* sysinfo: the host's memory, swap and load figures, with the world's
+ * own uptime (from the pico process's start, which is the world's boot as
+ * far as the guest can tell) and its own process count. */
+long sys_sysinfo(void *info)
+{
+	struct sysinfo si;
+	struct timespec ts;
+	long r = host_syscall1(__NR_sysinfo, &si);
+	if (r < 0)
+		return r;
+	host_syscall2(__NR_clock_gettime, CLOCK_MONOTONIC, &ts);
+	uint64_t now = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+	uint64_t up = now - proc.start_ns;
+	/* Linux rounds a partial second up. */
+	si.uptime = (long)(up / 1000000000ULL + (up % 1000000000ULL != 0));
+	si.procs = 1;
+	return copy_to_user(info, &si, sizeof si);
+}
+
+/* How a guest limit reaches the host. */
+enum host_map {
+	HM_VIRTUAL,  /* the provider's own (or per-user on the host) */
+	HM_SAME,     /* the host enforces it as it is */
+	HM_PLUS_WIN, /* the host counts the provider window in it too */
+	HM_NOFILE,   /* the guest's fd table, plus the provider's reserve */
+};
+
+static enum host_map host_map(unsigned res)
+{
+	switch (res) {
+	case RLIMIT_CPU:
+	case RLIMIT_FSIZE:
+	case RLIMIT_STACK:
+	case RLIMIT_CORE:
+		return HM_SAME;
+	/* The window is always mapped (reserved PROT_NONE or provider
+	 * memory), so its whole size counts in the host's address space;
+	 * the provider's data (heap, stacks) lies inside it. */
+	case RLIMIT_AS:
+	case RLIMIT_DATA:
+		return HM_PLUS_WIN;
+	case RLIMIT_NOFILE:
+		return HM_NOFILE;
+	default:
+		return HM_VIRTUAL;
+	}
+}
+
+static uint64_t sat_add(uint64_t a, uint64_t b)
+{
+	return a == RLIM_INF || a + b < a ? RLIM_INF : a + b;
+}
+
+static long host_get(unsigned res, struct rlimit64 *rl)
+{
+	return host_syscall4(__NR_prlimit64, 0, res, NULL, rl);
+}
+
+static long host_set(unsigned res, uint64_t cur, uint64_t max)
+{
+	struct rlimit64 rl = { cur, max };
+	return host_syscall4(__NR_prlimit64, 0, res, &rl, NULL);
+}
+
+/* A guest hard limit as the host must hold it. */
+static uint64_t host_max_for(unsigned res, uint64_t max)
+{
+	switch (host_map(res)) {
+	case HM_PLUS_WIN:
+		return sat_add(max, PICOS_PROVIDER_SIZE);
+	case HM_NOFILE:
+		return sat_add(max, NOFILE_RESERVE);
+	default:
+		return max;
+	}
+}
+
+/* Raising a hard limit: the host has the last word, since its limits
+ * bound the whole pico process.  Its hard limit is raised first when the
+ * new one needs more (which only a privileged host process may do;
+ * -EPERM otherwise, as for RLIMIT_NOFILE above fs.nr_open). */
+static long host_allow_max(unsigned res, uint64_t max)
+{
+	struct rlimit64 h;
+	long r = host_get(res, &h);
+	if (r < 0)
+		return r;
+	uint64_t want = host_max_for(res, max);
+	if (want <= h.max)
+		return 0;
+	return host_set(res, h.cur, want);
+}
+
+/* Makes sure the host soft RLIMIT_NOFILE leaves the provider its reserve
+ * above the guest's `cur`; never lowers it. */
+static long nofile_host_room(uint64_t cur)
+{
+	struct rlimit64 h;
+	long r = host_get(RLIMIT_NOFILE, &h);
+	if (r < 0)
+		return r;
+	uint64_t want = RT_MIN(sat_add(cur, NOFILE_RESERVE), h.max);
+	if (want > h.cur)
+		r = host_set(RLIMIT_NOFILE, want, h.max);
+	return r;
+}
+
+/* Applies a new guest limit to the host.  Every hard limit is mirrored,
+ * so that raising one again is the host's decision, made with the host
+ * process's own privilege; soft limits follow where the host enforces
+ * them for the guest. */
+static long apply_to_host(unsigned res, const struct rlimit64 *rl)
+{
+	struct rlimit64 h;
+	long r = host_get(res, &h);
+	if (r < 0)
+		return r;
+	uint64_t max = RT_MIN(host_max_for(res, rl->max), h.max), cur;
+	switch (host_map(res)) {
+	case HM_SAME:
+		cur = rl->cur;
+		break;
+	case HM_PLUS_WIN:
+		cur = sat_add(rl->cur, PICOS_PROVIDER_SIZE);
+		break;
+	case HM_NOFILE:
+		/* Never less room for the provider than it has. */
+		cur = RT_MAX(h.cur, sat_add(rl->cur, NOFILE_RESERVE));
+		break;
+	default:
+		/* The provider's own: the host's soft limit only follows a
+		 * lower hard one. */
+		cur = h.cur;
+		break;
+	}
+	cur = RT_MIN(cur, max);
+	if (cur != h.cur || max != h.max)
+		r = host_set(res, cur, max);
+	if (r == 0 && res == RLIMIT_NOFILE)
+		fd_limit = rl->cur;
+	return r;
+}
+
+/* do_prlimit, in Linux's order of checks.  Raising a hard limit takes
+ * CAP_SYS_RESOURCE (the guest's root) and the host's consent. */
+static long do_prlimit(unsigned res, const struct rlimit64 *nw,
+		       struct rlimit64 *old)
+{
+	if (res >= PICO_NLIMITS)
+		return -EINVAL;
+	struct rlimit64 *rl = &proc.rlimits[res];
+	if (nw) {
+		if (nw->cur > nw->max)
+			return -EINVAL;
+		if (nw->max > rl->max) {
+			if (ident.euid != 0)
+				return -EPERM;
+			long r = host_allow_max(res, nw->max);
+			if (r < 0)
+				return r;
+		}
+		long r = apply_to_host(res, nw);
+		if (r < 0)
+			return r;
+	}
+	if (old)
+		*old = *rl;
+	if (nw)
+		*rl = *nw;
+	return 0;
+}
+
+void rlimit_nofile_init(void)
+{
+	struct rlimit64 *rl = &proc.rlimits[RLIMIT_NOFILE];
+	struct rlimit64 h;
+	if (host_get(RLIMIT_NOFILE, &h) < 0)
+		h.cur = h.max = FD_MAX_DEFAULT + NOFILE_RESERVE;
+	rl->max = h.max > 2 * NOFILE_RESERVE ? h.max - NOFILE_RESERVE
+					     : h.max / 2;
+	/* The guest starts with the customary soft limit (select()'s
+	 * FD_SETSIZE) when the host's is higher. */
+	rl->cur = RT_MIN(RT_MIN(h.cur, (uint64_t)FD_MAX_DEFAULT), rl->max);
+	nofile_host_room(rl->cur);
+	fd_limit = rl->cur;
+}
+
+long sys_getrlimit(int res, void *rlim)
+{
+	struct rlimit64 old;
+	long r = do_prlimit((unsigned)res, NULL, &old);
+	if (r < 0)
+		return r;
+	return copy_to_user(rlim, &old, sizeof old);
+}
+
+long sys_setrlimit(int res, const void *rlim)
+{
+	struct rlimit64 nw;
+	if (copy_from_user(&nw, rlim, sizeof nw) < 0)
+		return -EFAULT;
+	return do_prlimit((unsigned)res, &nw, NULL);
+}
+
+long sys_prlimit64(int pid, int res, const void *new_rlim, void *old_rlim)
+{
+	struct rlimit64 nw, old;
+	if (new_rlim && copy_from_user(&nw, new_rlim, sizeof nw) < 0)
+		return -EFAULT;
+	if (pid != 0 && pid != proc.pid)
+		return -ESRCH;
+	long r = do_prlimit((unsigned)res, new_rlim ? &nw : NULL,
+			    old_rlim ? &old : NULL);
+	/* Like Linux, a new limit stays set when the old one cannot be
+	 * written back. */
+	if (r == 0 && old_rlim)
+		r = copy_to_user(old_rlim, &old, sizeof old);
+	return r;
+}
+
+long sys_getrusage(int who, void *ru)
+{
+	if (who != RUSAGE_SELF && who != RUSAGE_CHILDREN &&
+	    who != RUSAGE_THREAD)
+		return -EINVAL;
+	/* The pico process is the host process (and its children are host
+	 * children): the host's accounting is the guest's. */
+	return host_syscall2(__NR_getrusage, who,
+			     user_ptr_for_host(ru, RUSAGE_SIZE));
+}
+
+long sys_times(void *buf)
+{
+	/* Returns clock ticks since an arbitrary point, or -EFAULT. */
+	return host_syscall1(__NR_times, user_ptr_for_host(buf, TMS_SIZE));
+}
