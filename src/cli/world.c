@@ -166,6 +166,30 @@ static char *normalize(const char *p)
 	return out;
 }
 
+/* A mount beneath the guest's /tmp (say the current directory is
+ * /tmp/x/a) needs its mount point to exist in the private /tmp, as a
+ * Linux mount point must exist: create the directories on the way. */
+static void make_mountpoints_in_tmp(void)
+{
+	for (int i = 0; i < nmounts; i++) {
+		const char *g = mounts[i].guest;
+		if (strncmp(g, "/tmp/", 5) != 0)
+			continue;
+		char path[2 * PATH_MAX];
+		if ((size_t)snprintf(path, sizeof path, "%s/%s", tmpdir, g + 5) >=
+		    sizeof path)
+			continue;
+		for (char *p = path + strlen(tmpdir) + 1; *p; p++) {
+			if (*p != '/')
+				continue;
+			*p = 0;
+			mkdir(path, 0755);
+			*p = '/';
+		}
+		mkdir(path, 0755);
+	}
+}
+
 static int setup_mounts(struct run_opts *o, char **guest_cwd)
 {
 	char hostcwd[PATH_MAX];
@@ -204,6 +228,7 @@ static int setup_mounts(struct run_opts *o, char **guest_cwd)
 	char *n = normalize(*guest_cwd);
 	free(*guest_cwd);
 	*guest_cwd = n;
+	make_mountpoints_in_tmp();
 	return 0;
 }
 

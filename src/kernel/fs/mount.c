@@ -38,3 +38,13 @@ bool mount_is_root(const char *path)
 	return m && (m->path_len ? rt_strcmp(m->path, path) == 0
 				 : rt_strcmp(path, "/") == 0);
 }
+
+bool mount_is_above(const char *path)
+{
+	for (int i = 0; i < nmounts; i++) {
+		const char *mp = mounts[i].path_len ? mounts[i].path : "/";
+		if (rt_strcmp(mp, path) != 0 && rt_path_has_prefix(mp, path))
+			return true;
+	}
+	return false;
+}

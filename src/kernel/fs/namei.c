@@ -214,8 +214,8 @@ long path_canonicalize(struct lookup *lk, bool follow_last)
 		if (last && !follow_last)
 			break;
 		unchecked = false;
-		if (mount_is_root(out))
-			continue;
+		if (mount_is_root(out) || (!last && mount_is_above(out)))
+			continue; /* a directory on the way to a mount */
 		set_mount(lk);
 		long r = host_syscall4(__NR_readlinkat, lk->mnt->host_fd,
 				       lk->rel, link, PICOS_PATH_MAX - 1);

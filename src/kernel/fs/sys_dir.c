@@ -257,6 +257,24 @@ static struct mount *parent_mount(void)
 	return mount_find(current()->parent);
 }
 
+/* True when the entry `name` of the parent vfs_open_parent just opened
+ * is a guest mount root: the lexical path may have reached that parent
+ * through a symlink, so lk.rel alone cannot tell.  Leaves the entry's
+ * path in current()->kpath[1]. */
+static bool child_is_mount_root(const char *name)
+{
+	char *buf = current()->kpath[1];
+	const char *parent = current()->parent;
+	size_t n = rt_strlen(parent);
+	if (n + 1 + rt_strlen(name) + 1 > PICOS_PATH_MAX)
+		return false;
+	rt_strlcpy(buf, parent, PICOS_PATH_MAX);
+	if (n > 1)
+		buf[n++] = '/';
+	rt_strlcpy(buf + n, name, PICOS_PATH_MAX - n);
+	return mount_is_root(buf);
+}
+
 static long exists_at(int pfd, const char *name)
 {
 	struct stat st;
@@ -285,7 +303,9 @@ long sys_mkdirat(int dirfd, const char *upath, unsigned mode)
 	long pfd = vfs_open_parent(&lk, &name);
 	if (pfd < 0)
 		return pfd;
-	if (parent_mount()->rdonly) {
+	if (child_is_mount_root(name)) {
+		r = -EEXIST;
+	} else if (parent_mount()->rdonly) {
 		/* Linux reports an existing entry before the read-only
 		 * mount. */
 		r = exists_at((int)pfd, name);
@@ -304,12 +324,11 @@ long sys_mkdir(const char *upath, unsigned mode)
 	return sys_mkdirat(AT_FDCWD, upath, mode);
 }
 
-/* rmdir of a guest mount root: Linux checks the parent's mount for
- * writability first, then refuses a mount point with EBUSY. */
-static long rmdir_mount_root(struct lookup *lk)
+/* rmdir of a guest mount root (its canonical path, overwritten): Linux
+ * checks the parent's mount for writability first, then refuses a mount
+ * point with EBUSY. */
+static long rmdir_mount_root(char *pbuf)
 {
-	char *pbuf = current()->kpath[1];
-	rt_strlcpy(pbuf, lk->path, PICOS_PATH_MAX);
 	char *s = rt_strrchr(pbuf, '/');
 	if (s == pbuf)
 		s[1] = 0;
@@ -341,12 +360,14 @@ long sys_rmdir(const char *upath)
 	if (r < 0)
 		return r;
 	if (*lk.rel == 0)
-		return rmdir_mount_root(&lk);
+		return rmdir_mount_root(lk.path);
 	long pfd = vfs_open_parent(&lk, &name);
 	if (pfd < 0)
 		return pfd;
 	/* A read-only mount refuses before the entry is even looked up. */
-	if (parent_mount()->rdonly)
+	if (child_is_mount_root(name))
+		r = rmdir_mount_root(current()->kpath[1]);
+	else if (parent_mount()->rdonly)
 		r = -EROFS;
 	else
 		r = host_syscall3(__NR_unlinkat, pfd, name, AT_REMOVEDIR);

@@ -204,20 +204,46 @@ long sys_unlinkat(int dirfd, const char *path, int flags)
 
 /* ---- rename ---- */
 
-/* Either entry is a guest mount root.  Linux answers EBUSY for it from
- * vfs_rename(), after a missing source (ENOENT) and RENAME_NOREPLACE on an
- * existing target (EEXIST). */
+/* Either entry is a guest mount root, which the host cannot see.  Linux
+ * answers EBUSY for it from vfs_rename(), after the checks made before:
+ * a missing source, RENAME_NOREPLACE/RENAME_EXCHANGE on the target's
+ * existence, trailing slashes on a non-directory and may_delete()'s
+ * directory-versus-file mismatch. */
 static long rename_mount_root(struct nameparent *o, struct nameparent *n,
-			      bool old_root, bool new_root, unsigned flags)
+			      struct mount *om, struct mount *nm,
+			      unsigned flags)
 {
 	struct stat st;
-	if (!old_root) {
-		long r = entry_stat(o, &st);
-		if (r < 0)
+	bool exchange = flags & RENAME_EXCHANGE;
+	bool old_dir, new_exists, new_dir;
+	long r;
+	if (om) {
+		old_dir = mount_root_is_dir(om);
+	} else {
+		if ((r = entry_stat(o, &st)) < 0)
 			return r;
+		old_dir = (st.st_mode & 0170000) == 0040000;
 	}
-	if ((flags & RENAME_NOREPLACE) && (new_root || entry_stat(n, &st) == 0))
+	if (nm) {
+		new_exists = true;
+		new_dir = mount_root_is_dir(nm);
+	} else {
+		r = entry_stat(n, &st);
+		if (r < 0 && r != -ENOENT)
+			return r;
+		new_exists = r == 0;
+		new_dir = new_exists && (st.st_mode & 0170000) == 0040000;
+	}
+	if ((flags & RENAME_NOREPLACE) && new_exists)
 		return -EEXIST;
+	if (exchange && !new_exists)
+		return -ENOENT;
+	if (exchange && !new_dir && n->slash)
+		return -ENOTDIR;
+	if (!old_dir && (o->slash || (!exchange && n->slash)))
+		return -ENOTDIR;
+	if (new_exists && !exchange && old_dir != new_dir)
+		return old_dir ? -ENOTDIR : -EISDIR;
 	return -EBUSY;
 }
 
@@ -232,10 +258,10 @@ static long rename_checks(struct nameparent *o, struct nameparent *n,
 		return (flags & RENAME_NOREPLACE) ? -EEXIST : -EBUSY;
 	if (o->dir.mnt->rdonly)
 		return -EROFS;
-	bool old_root = child_mount_root(o) != NULL;
-	bool new_root = child_mount_root(n) != NULL;
-	if (old_root || new_root)
-		return rename_mount_root(o, n, old_root, new_root, flags);
+	struct mount *om = child_mount_root(o);
+	struct mount *nm = child_mount_root(n);
+	if (om || nm)
+		return rename_mount_root(o, n, om, nm, flags);
 	return 0;
 }
 

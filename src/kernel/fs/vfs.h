@@ -19,6 +19,9 @@ void mount_add(const char *guest_path, int host_fd, bool rdonly);
 struct mount *mount_find(const char *path);
 /* True when `path` is exactly some mount's root. */
 bool mount_is_root(const char *path);
+/* True when some mount lies strictly beneath `path`: the guest sees a
+ * directory there even if the covering mount's host tree has none. */
+bool mount_is_above(const char *path);
 
 struct file {
 	int refs;
