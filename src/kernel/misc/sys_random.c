@@ -8,10 +8,10 @@
 long sys_getrandom(void *buf, size_t n, unsigned flags)
 {
 	uint64_t a = (uint64_t)buf;
-	/* Nothing to write: the host still checks the flags (and waits for
-	 * its generator, as Linux does). */
+	/* Nothing to write: the host never touches the buffer, but still
+	 * checks the flags and the address (-EFAULT past the user half). */
 	if (n == 0)
-		return host_syscall3(__NR_getrandom, NULL, 0, flags);
+		return host_syscall3(__NR_getrandom, buf, 0, flags);
 	if (n > MAX_RW_COUNT)
 		n = MAX_RW_COUNT;
 	/* A buffer that runs into the provider window ends there, like one

@@ -6,7 +6,8 @@
  * the guest the window looks like memory in use by someone else: fixed
  * mappings over it fail with -ENOMEM (-EEXIST for MAP_FIXED_NOREPLACE),
  * calls that walk a range (msync, madvise, mincore, mprotect) see a hole
- * there (-ENOMEM), and mremap of it fails as for unmapped memory. */
+ * there (-ENOMEM), mremap of it fails as for unmapped memory (-EFAULT)
+ * and munmap of it is refused (-EINVAL). */
 #include "mm.h"
 #include "../fs/vfs.h"
 #include "../proc/proc.h"
@@ -334,8 +335,12 @@ long sys_brk(unsigned long addr)
 	if (limit != ~0ULL && addr - proc.brk_start > limit)
 		return (long)proc.brk_cur;
 	if (want > proc.brk_mapped) {
-		/* NOREPLACE: the heap never grows over another mapping (or
-		 * into the window, which mm_map refuses). */
+		/* Linux keeps a free page between the heap and the next
+		 * mapping; NOREPLACE keeps the heap off any mapping (and out
+		 * of the window, which mm_map refuses). */
+		unsigned char v;
+		if (host_syscall3(__NR_mincore, want, RT_PAGE_SIZE, &v) == 0)
+			return (long)proc.brk_cur;
 		long m = mm_map(proc.brk_mapped, want - proc.brk_mapped,
 				PROT_READ | PROT_WRITE,
 				MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,

@@ -115,8 +115,9 @@ long sys_get_robust_list(int pid, void **head, size_t *len)
 	if (pid != 0 && pid != t->tid)
 		return -ESRCH;
 	size_t l = ROBUST_HEAD_SIZE;
-	if (copy_to_user(head, &t->robust_list, sizeof(void *)) < 0 ||
-	    copy_to_user(len, &l, sizeof l) < 0)
+	/* Linux writes the length first. */
+	if (copy_to_user(len, &l, sizeof l) < 0 ||
+	    copy_to_user(head, &t->robust_list, sizeof(void *)) < 0)
 		return -EFAULT;
 	return 0;
 }

@@ -56,7 +56,7 @@ long sys_sysinfo(void *info)
 
 /* How a guest limit reaches the host. */
 enum host_map {
-	HM_VIRTUAL,  /* the provider's own (or per-user on the host) */
+	HM_VIRTUAL,  /* soft limit kept by the provider, hard one mirrored */
 	HM_SAME,     /* the host enforces it as it is */
 	HM_PLUS_WIN, /* the host counts the provider window in it too */
 	HM_NOFILE,   /* the guest's fd table, plus the provider's reserve */

@@ -1,0 +1,282 @@
+#!/bin/bash
+# picos benchmarks: per-syscall micro-benchmarks and whole-program runs,
+# natively, under picos, and under proot and gVisor's runsc when they are
+# installed, all in the same run.  Prints an aligned table and writes the
+# same table as markdown to build/bench.md.
+#
+# Environment: PICOS (the picos binary, default build/picos),
+# BENCH_QUICK=1 (a tenth of the iterations and fewer runs: a smoke test,
+# not figures to publish).
+set -u
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+picos=${PICOS:-$top/build/picos}
+out=$top/build
+scratch=$out/bench-scratch
+micro=$out/bench/micro
+md=$out/bench.md
+quick=${BENCH_QUICK:-0}
+
+# Micro-benchmarks and their iteration counts: each takes ~0.3-0.5 s
+# natively on a machine where a host syscall costs ~1 us (the same count
+# runs under picos).  proot and runsc trap every syscall with ptrace at
+# 30-100 us each, so they run a tenth of the count (ns/op does not depend
+# on it).
+micro_benches="getpid open stat pread write"
+declare -A iters=([getpid]=400000 [open]=100000 [stat]=200000
+	[pread]=250000 [write]=300000)
+declare -A label=([getpid]="getpid" [open]="openat+close" [stat]="stat"
+	[pread]="pread 4 KiB" [write]="write 4 KiB /dev/null")
+slow_div=10
+
+# Whole programs: wall time per run, averaged over N runs.
+py=/usr/bin/python3
+[ -x "$py" ] || py=$(command -v python3 || echo python3)
+prog_benches="true ls python"
+declare -A prog_cmd=([true]="/bin/true" [ls]="/bin/ls -la /usr/bin"
+	[python]="$py -c pass")
+declare -A prog_runs=([true]=20 [ls]=20 [python]=20)
+declare -A prog_label=([true]="/bin/true" [ls]="ls -la /usr/bin"
+	[python]="python3 -c pass")
+
+if [ "$quick" = 1 ]; then
+	for b in $micro_benches; do iters[$b]=$((iters[$b] / 10)); done
+	for b in $prog_benches; do prog_runs[$b]=3; done
+fi
+
+# The sandboxes to compare against native, and their versions.
+sandboxes="picos"
+notes=()
+versions=$("$picos" --version 2>/dev/null | head -1)
+versions=${versions:-"picos (version unknown)"}
+if command -v proot >/dev/null 2>&1; then
+	sandboxes="$sandboxes proot"
+	versions+=", proot $(proot --version 2>&1 |
+		sed -n 's/.*| *\([0-9][0-9.]*\)$/\1/p')"
+else
+	notes+=("proot: not installed")
+fi
+if command -v runsc >/dev/null 2>&1; then
+	sandboxes="$sandboxes runsc"
+	versions+=", $(runsc --version 2>/dev/null | head -1) (default platform)"
+else
+	notes+=("runsc: not installed")
+fi
+
+# run_in SANDBOX CMD ARGS...: run CMD natively or in SANDBOX.  With
+# $limit set, the whole run (sandbox included) is killed after that many
+# seconds; timed loops leave it unset so that native runs do not pay for
+# an extra `timeout` process.
+limit=
+run_in() {
+	local sb=$1 pre=()
+	shift
+	[ -n "$limit" ] && pre=(timeout "$limit")
+	case $sb in
+	native) "${pre[@]}" "$@" ;;
+	picos) "${pre[@]}" "$picos" run -- "$@" ;;
+	proot) "${pre[@]}" proot "$@" ;;
+	# `runsc do` reads the terminal unless stdin is redirected; the
+	# callers always give it /dev/null.
+	runsc) "${pre[@]}" runsc --network=none "do" "$@" ;;
+	esac
+}
+
+now_ns() { date +%s%N; }
+
+# Results: res[BENCH,SANDBOX] holds ns per operation (micro) or per run
+# (programs), or "failed"; outside[BENCH,SANDBOX] is set when a micro
+# figure had to be timed from outside the process.
+declare -A res outside
+
+note_failure() { # SANDBOX BENCH LOGFILE [EXIT-STATUS]
+	local why
+	why=$(grep -v '^$' "$3" 2>/dev/null | tail -1 | cut -c1-100)
+	notes+=("$1 $2 failed${4:+ (exit $4)}: ${why:-no output}")
+}
+
+measure_micro() { # SANDBOX BENCH
+	local sb=$1 b=$2 n=${iters[$2]} r log=$scratch/log
+	case $sb in proot | runsc) n=$((n / slow_div)) ;; esac
+	local rc
+	r=$(limit=300 run_in "$sb" "$micro" "$b" "$n" "$scratch/bench-data" \
+		</dev/null 2>"$log")
+	rc=$?
+	if [ $rc -eq 0 ] && [[ $r =~ ^[0-9]+(\.[0-9]+)?$ ]]; then
+		res[$b,$sb]=$r
+	elif [ $rc -eq 3 ]; then
+		# No usable clock inside the sandbox.
+		measure_micro_outside "$sb" "$b" "$n"
+	else
+		res[$b,$sb]=failed
+		[ -n "$r" ] && echo "$r" >>"$log"
+		note_failure "$sb" "${label[$b]}" "$log" $rc
+	fi
+}
+
+# measure_micro_outside SANDBOX BENCH N: the wall time of a process doing
+# N (+ N/10 warm-up) operations minus that of one doing none (the best of
+# three), divided by the operation count.  Start-up noise is a few ms
+# against seconds of work.
+clock_noted=
+measure_micro_outside() {
+	local sb=$1 b=$2 n=$3 t0 t1 i best='' log=$scratch/log
+	local cmd=("$micro" -u "$b")
+	for ((i = 0; i <= 3; i++)); do
+		t0=$(now_ns)
+		if ! limit=300 run_in "$sb" "${cmd[@]}" "$((i < 3 ? 0 : n))" \
+			"$scratch/bench-data" </dev/null >/dev/null 2>"$log"; then
+			res[$b,$sb]=failed
+			note_failure "$sb" "${label[$b]} (untimed)" "$log"
+			return
+		fi
+		t1=$(now_ns)
+		if ((i < 3)); then
+			[ -z "$best" ] || ((t1 - t0 < best)) && best=$((t1 - t0))
+		fi
+	done
+	res[$b,$sb]=$(awk -v t=$((t1 - t0 - best)) -v n="$n" \
+		'BEGIN { printf("%.1f", t / (n + int(n / 10))) }')
+	outside[$b,$sb]=1
+	case " $clock_noted " in
+	*" $sb "*) ;;
+	*)
+		clock_noted+=" $sb"
+		notes+=("* $sb: clock_gettime does not work inside; timed from outside (wall time of the run minus an empty run)")
+		;;
+	esac
+}
+
+measure_prog() { # SANDBOX BENCH
+	local sb=$1 b=$2 n=${prog_runs[$2]} i t0 t1 rc log=$scratch/log
+	# shellcheck disable=SC2206 # the command lines are split on purpose
+	local cmd=(${prog_cmd[$b]})
+	# One untimed run: checks that it works and warms the page cache.
+	limit=120 run_in "$sb" "${cmd[@]}" </dev/null >/dev/null 2>"$log"
+	rc=$?
+	if [ $rc -ne 0 ]; then
+		res[$b,$sb]=failed
+		note_failure "$sb" "${prog_label[$b]}" "$log" $rc
+		return
+	fi
+	t0=$(now_ns)
+	for ((i = 0; i < n; i++)); do
+		run_in "$sb" "${cmd[@]}" </dev/null >/dev/null 2>"$log"
+		rc=$?
+		if [ $rc -ne 0 ]; then
+			res[$b,$sb]=failed
+			note_failure "$sb" "${prog_label[$b]} (run $((i + 1)))" "$log" $rc
+			return
+		fi
+	done
+	t1=$(now_ns)
+	res[$b,$sb]=$(((t1 - t0) / n))
+}
+
+# Micro figures are shown in ns, program figures in ms.
+fmt_ns() {
+	awk -v v="$1" 'BEGIN { if (v < 10) printf("%.1f ns", v)
+		else if (v < 10000) printf("%.0f ns", v); else printf("%.1f us", v / 1000) }'
+}
+fmt_ms() { awk -v v="$1" 'BEGIN { v /= 1e6; printf(v < 10 ? "%.2f ms" : "%.1f ms", v) }'; }
+ratio() {
+	case "$1$2" in *failed*) echo "-"; return ;; esac
+	awk -v a="$1" -v b="$2" 'BEGIN { printf(b > 0 ? "%.1fx" : "-", a / b) }'
+}
+
+# --- setup -------------------------------------------------------------
+mkdir -p "$out/bench" || exit 1
+if ! gcc -O2 -static -std=gnu11 -Wall -Wextra -Werror -o "$micro" \
+	"$top/bench/micro.c"; then
+	echo "bench: cannot build bench/micro.c (static glibc needed)" >&2
+	exit 1
+fi
+rm -rf "$scratch"
+mkdir -p "$scratch" || exit 1
+trap 'rm -rf "$scratch"' EXIT
+trap 'exit 130' INT TERM
+head -c 65536 /dev/urandom >"$scratch/bench-data" || exit 1
+# picos makes the current directory read-write and the rest of / read-only:
+# every run starts from the scratch directory.
+cd "$scratch" || exit 1
+
+# --- measure -----------------------------------------------------------
+echo "picos benchmarks ($(nproc) CPUs, $(uname -r)); sandboxes: $sandboxes" >&2
+for b in $micro_benches; do
+	printf '  %-22s' "${label[$b]}" >&2
+	for sb in native $sandboxes; do
+		printf ' %s' "$sb" >&2
+		measure_micro "$sb" "$b"
+	done
+	echo >&2
+done
+for b in $prog_benches; do
+	printf '  %-22s' "${prog_label[$b]}" >&2
+	for sb in native $sandboxes; do
+		printf ' %s' "$sb" >&2
+		measure_prog "$sb" "$b"
+	done
+	echo >&2
+done
+echo >&2
+
+# --- report ------------------------------------------------------------
+# rows: one line per benchmark, cells separated by tabs.
+rows=()
+header="benchmark"$'\t'"native"
+for sb in $sandboxes; do header+=$'\t'"$sb"$'\t'"ratio"; done
+emit_row() { # LABEL BENCH FORMATTER
+	local line=$1 v sb nat=${res[$2,native]}
+	if [ "$nat" = failed ]; then line+=$'\t'failed; else line+=$'\t'$($3 "$nat"); fi
+	for sb in $sandboxes; do
+		v=${res[$2,$sb]}
+		if [ "$v" = failed ]; then line+=$'\t'failed; else line+=$'\t'$($3 "$v"); fi
+		[ -n "${outside[$2,$sb]:-}" ] && line+="*"
+		line+=$'\t'$(ratio "$v" "$nat")
+	done
+	rows+=("$line")
+}
+for b in $micro_benches; do emit_row "${label[$b]}" "$b" fmt_ns; done
+for b in $prog_benches; do emit_row "${prog_label[$b]}" "$b" fmt_ms; done
+
+# Text table: first column left-aligned, the others right-aligned.
+print_text() {
+	printf '%s\n' "$header" "${rows[@]}" | awk -F'\t' '
+	{ for (i = 1; i <= NF; i++) { c[NR, i] = $i; if (length($i) > w[i]) w[i] = length($i) }
+	  if (NF > nf) nf = NF }
+	END { for (r = 1; r <= NR; r++) { line = sprintf("%-" w[1] "s", c[r, 1])
+		for (i = 2; i <= nf; i++) line = line sprintf("  %" w[i] "s", c[r, i])
+		print line } }'
+}
+print_md() {
+	local h sb
+	h="benchmark"$'\t'"native"
+	for sb in $sandboxes; do h+=$'\t'"$sb"$'\t'"$sb/native"; done
+	# Escape the "*" markers so that markdown shows them.
+	printf '%s\n' "$h" "${rows[@]}" | sed 's/\*/\\*/g' | awk -F'\t' '
+	{ line = "|"; for (i = 1; i <= NF; i++) line = line " " $i " |"; print line
+	  if (NR == 1) { line = "| :--- |"; for (i = 2; i <= NF; i++) line = line " ---: |"; print line } }'
+}
+cpu=$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')
+legend="Micro rows: ns per operation, median of 5 timed rounds inside one process
+(native and picos run the same iteration count, proot/runsc a tenth).
+Program rows: wall time per run, fork+exec included, averaged over
+${prog_runs[true]}/${prog_runs[ls]}/${prog_runs[python]} runs. ratio = sandbox / native."
+
+print_text
+echo
+echo "$versions"
+echo "$legend"
+for n in "${notes[@]}"; do echo "note: $n"; done
+
+{
+	echo "Measured $(date -u +%Y-%m-%d) on $(nproc) CPUs (${cpu:-unknown CPU}), Linux $(uname -r);"
+	echo "$versions."
+	echo
+	print_md
+	echo
+	echo "$legend"
+	[ ${#notes[@]} -gt 0 ] && echo
+	for n in "${notes[@]}"; do echo "- ${n//\*/\\*}"; done
+} >"$md"
+echo "(markdown table written to ${md#"$top"/})"

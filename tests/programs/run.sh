@@ -1,0 +1,908 @@
+#!/usr/bin/env bash
+# shellcheck disable=SC2016  # single-quoted $ is meant for the guest shell
+# Real-program tests: unmodified host programs (dynamic coreutils, python3,
+# Debian's static busybox) run natively and under picos; their stdout and
+# exit status must match byte for byte, and so must the file tree they leave
+# behind.  Then checks of the picos command line itself (options, errors,
+# exit status relay, private /tmp, --bind, --trace, --stats).
+#
+# Usage: tests/programs/run.sh [PATTERN]   (PATTERN: only cases whose name
+# contains it).  PICOS=path/to/picos overrides build/picos.
+#
+# Prints "ok - NAME" / "not ok - NAME" per case (with a short diff on
+# failure) and "programs: N passed, N failed"; exits non-zero on failure.
+# Everything is written under build/ (build/programs-scratch and
+# build/busybox-root); nothing needs root.
+set -u
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+picos=${PICOS:-$top/build/picos}
+case $picos in
+/*) ;;
+*) [ -n "${PICOS:-}" ] && picos=$PWD/$picos ;;
+esac
+only=${1:-}
+
+scratch=$top/build/programs-scratch
+bbroot=$top/build/busybox-root
+fixture=$scratch/fixture
+TO=${PROGRAMS_TIMEOUT:-30}
+# The fixed time of every fixture file, so listings do not depend on today.
+T='2020-01-02 03:04:05'
+BUSYBOX=${BUSYBOX:-/bin/busybox}
+
+# Same locale, zone and no byte-code writes for both runs; the private /tmp
+# of each picos run is created in (and must vanish from) this TMPDIR.
+export LC_ALL=C TZ=UTC PYTHONDONTWRITEBYTECODE=1
+unset LANG LANGUAGE COLUMNS LS_COLORS POSIXLY_CORRECT
+export TMPDIR=$scratch/tmpdir
+
+# A real python3 binary: a pyenv/asdf shim is a shell script that forks.
+PY=${PYTHON:-}
+if [ -z "$PY" ]; then
+	if [ -x /usr/bin/python3 ]; then
+		PY=/usr/bin/python3
+	else
+		PY=$(python3 -c 'import os, sys; print(os.path.realpath(sys.executable))' 2>/dev/null)
+	fi
+fi
+
+pass=0
+fail=0
+
+ok() {
+	echo "ok - $1"
+	pass=$((pass + 1))
+}
+
+not_ok() {
+	echo "not ok - $1${2:+: $2}"
+	fail=$((fail + 1))
+}
+
+wanted() {
+	[ -z "$only" ] || [[ $1 == *"$only"* ]]
+}
+
+# Indents a file's first lines under a failure line.
+show() {
+	[ -s "$2" ] && head -n "${3:-12}" "$2" | sed "s/^/    $1 /"
+	return 0
+}
+
+########################################################################
+# Fixture
+
+make_fixture() {
+	rm -rf "$fixture"
+	mkdir -p "$fixture/sub/deeper"
+	(
+		cd "$fixture" || exit 1
+		printf 'hello world\n' >hello.txt
+		printf 'pear\napple\nfig\nbanana\napple\ncherry\nkiwi 2\nkiwi 10\n' >lines.txt
+		seq 1 20000 >numbers.txt
+		: >empty
+		# Every byte value once: od -c shows escapes and octal.
+		"$PY" -c 'import sys; sys.stdout.buffer.write(bytes(range(256)))' >bin.dat 2>/dev/null ||
+			printf '\000\001\002\t\n\r abc\377' >bin.dat
+		printf 'a file in sub\n' >sub/a.txt
+		printf 'deeper\nstill\n' >sub/deeper/b.txt
+		printf '#!/bin/sh\necho script\n' >script.sh
+		chmod 755 script.sh
+		printf 'secret\n' >secret
+		chmod 600 secret
+		ln -s hello.txt link
+		ln -s sub/deeper dirlink
+		find . -exec touch -h -d "$T" {} +
+		# Directories last: touching files does not change them.
+		touch -d "$T" sub/deeper sub .
+	)
+}
+
+# A stable listing of a tree's state: names, types, modes, sizes (not of
+# directories), link targets, link counts.  Times are left out: files the
+# programs create carry the time of the run.
+snapshot() {
+	(cd "$1" && find . -printf '%p %y %m %n %l ' \( -type d -printf '\n' -o -printf '%s\n' \) | sort)
+}
+
+########################################################################
+# Differential cases.  A case is a shell function that calls `run` for each
+# program it runs; it is executed twice, with mode=native and mode=picos,
+# each time in a fresh copy of its working tree.
+
+# run [-i FILE] [-s] [-f FILTER] [--] PROG ARGS...
+#	Runs PROG natively or under picos (one picos run per call) and appends
+#	its stdout (sorted with -s, piped through the shell command FILTER
+#	with -f) and its exit status to the case's output.  -i feeds FILE to
+#	stdin (default /dev/null).  An argument "@/PATH" is the guest's /PATH
+#	under picos and the relative PATH natively (for --root cases).
+run() {
+	local input=/dev/null filter=cat a rc
+	while [ $# -gt 0 ]; do
+		case $1 in
+		-i) input=$2; shift 2 ;;
+		-s) filter='sort'; shift ;;
+		-f) filter=$2; shift 2 ;;
+		--) shift; break ;;
+		*) break ;;
+		esac
+	done
+	local argv=()
+	for a; do
+		if [[ $a == @/* ]]; then
+			if [ "$mode" = native ]; then
+				a=${a#@/}
+				a=${a:-.}
+			else
+				a=${a#@}
+			fi
+		fi
+		argv+=("$a")
+	done
+	echo "\$ ${argv[*]}" >>"$err"
+	if [ "$mode" = native ]; then
+		timeout "$TO" "${argv[@]}"
+	else
+		timeout "$TO" "$picos" run "${popts[@]}" -- "${argv[@]}"
+	fi <"$input" >"$out.raw" 2>>"$err"
+	rc=$?
+	eval "$filter" <"$out.raw" >>"$out"
+	echo "[exit $rc]" >>"$out"
+	rm -f "$out.raw"
+}
+
+# Compares the two runs of case $1: outputs, then the trees they left.
+compare() {
+	local name=$1 n=$scratch/native/$1 p=$scratch/picos/$1
+	if ! cmp -s "$n.out" "$p.out"; then
+		not_ok "$name" "output differs (native vs picos)"
+		diff -u "$n.out" "$p.out" | sed -n '3,22p' | sed 's/^/    /'
+		show '|' "$p.err" 10
+	elif ! cmp -s "$n.state" "$p.state"; then
+		not_ok "$name" "resulting files differ (native vs picos)"
+		diff -u "$n.state" "$p.state" | sed -n '3,22p' | sed 's/^/    /'
+	else
+		ok "$name"
+	fi
+}
+
+# case NAME: run case_NAME in fresh copies of the fixture.
+case_() {
+	local name=$1 mode d out err
+	wanted "$name" || return 0
+	for mode in native picos; do
+		d=$scratch/$mode/$name
+		out=$d.out
+		err=$d.err
+		rm -rf "$d"
+		mkdir -p "$d"
+		cp -a "$fixture" "$d/fix"
+		# `ls -la` shows "..": give it a fixed time too.
+		touch -d "$T" "$d"
+		: >"$out"
+		: >"$err"
+		# The host TMPDIR is read-only in the guest: it has its own /tmp.
+		popts=(--env TMPDIR=/tmp)
+		(cd "$d/fix" && "case_$name")
+		snapshot "$d/fix" >"$d.state"
+	done
+	compare "$name"
+}
+
+# ---- host dynamic coreutils --------------------------------------------
+
+case_ls() {
+	run ls -la
+	run ls -la sub
+	run ls -lR
+	run ls -1 -a -F
+	run ls -la --time-style=full-iso hello.txt link dirlink
+	run ls nonexistent
+}
+
+case_cat() {
+	run cat hello.txt lines.txt
+	run cat sub/deeper/b.txt link
+	run -i numbers.txt cat
+	run cat bin.dat
+	run cat empty nonexistent
+}
+
+case_wc() {
+	run wc hello.txt lines.txt numbers.txt empty
+	run -i numbers.txt wc -l
+	run wc -c bin.dat
+}
+
+case_sort() {
+	run sort lines.txt
+	run sort -u lines.txt
+	run sort -n -r numbers.txt
+	run -i lines.txt sort -r
+}
+
+case_sha256sum() {
+	run sha256sum hello.txt numbers.txt bin.dat empty
+	run -i numbers.txt sha256sum
+	run md5sum lines.txt
+}
+
+case_stat() {
+	run stat -c '%n %s %a %F %h %Y' hello.txt sub link secret empty script.sh
+	run stat -L -c '%n %s %a %F' link dirlink
+	run stat -c '%n %Y %U %G' sub/deeper/b.txt
+	run stat nonexistent
+}
+
+case_date() {
+	run date -d @0 -u
+	run date -u -d '2020-02-29 12:34:56' '+%s %A %j %F %T'
+	run date -u -r hello.txt
+}
+
+case_head_tail() {
+	run head -n 3 lines.txt
+	run head -c 100 numbers.txt
+	run tail -n 3 numbers.txt
+	run tail -c 50 numbers.txt
+	run -i numbers.txt tail -n 2
+	run head -n 1 hello.txt lines.txt
+}
+
+case_od() {
+	run od -c bin.dat
+	run od -An -tx1 hello.txt
+	run od -c -N 20 -j 5 lines.txt
+}
+
+case_dd() {
+	run dd if=numbers.txt of=dd.out bs=1000 count=5 skip=2
+	run cat dd.out
+	run dd if=numbers.txt of=dd2.out bs=4096
+	run cmp numbers.txt dd2.out
+	run dd if=hello.txt of=dd.out conv=notrunc bs=1 seek=3
+	run cat dd.out
+}
+
+case_cp() {
+	run cp hello.txt copy.txt
+	run cp -r sub sub2
+	run cp -p lines.txt kept.txt
+	run cp numbers.txt sub/
+	run cat copy.txt sub2/deeper/b.txt
+	run stat -c '%n %s %a %Y' kept.txt
+	run cp nonexistent x
+	run ls -la --time-style=+ . sub2
+}
+
+case_mv() {
+	run mv hello.txt moved.txt
+	run mv sub sub-moved
+	run mv lines.txt sub-moved/deeper/
+	run mv nonexistent x
+	run cat moved.txt sub-moved/deeper/lines.txt
+	run ls -la --time-style=+ . sub-moved/deeper
+}
+
+case_rm() {
+	run rm hello.txt
+	run rm -r sub
+	run rm -f nonexistent
+	run rm nonexistent
+	run rm link
+	run ls -la --time-style=+
+	run cat link
+}
+
+case_mkdir() {
+	run mkdir -p a/b/c
+	run mkdir newdir
+	run mkdir newdir
+	run mkdir -m 700 private
+	run mkdir -p sub/deeper
+	run rmdir a/b/c
+	run ls -la --time-style=+ . a a/b
+}
+
+case_ln_readlink() {
+	run ln -s hello.txt newlink
+	run ln -s sub/deeper/b.txt sub/rel
+	run ln hello.txt hard
+	run ln -s x newlink
+	run readlink newlink link dirlink
+	run readlink hello.txt
+	run cat newlink hard
+	run stat -c '%n %h %F' hard hello.txt newlink
+}
+
+case_touch_stat() {
+	run touch -d '2001-02-03 04:05:06' hello.txt
+	run touch -d '2011-12-13 14:15:16.5' new.txt
+	run touch -h -d '2002-03-04 05:06:07' link
+	run touch -c absent
+	run stat -c '%n %s %y' hello.txt new.txt
+	run stat -c '%n %y %F' link
+	run touch -r hello.txt lines.txt
+	run stat -c '%n %Y' lines.txt
+}
+
+case_du() {
+	run du -sb .
+	run du -s --apparent-size sub
+	run du -b hello.txt numbers.txt
+	run du -ab sub/deeper
+}
+
+case_find() {
+	run -s find .
+	run -s find . -type f -name '*.txt'
+	run -s find . -type l
+	run -s find -L . -name b.txt
+	run -s find sub -mindepth 1 -printf '%y %p %s\n'
+}
+
+# ---- python3 -----------------------------------------------------------
+
+py_files='
+import os
+with open("new.txt", "w") as f:
+    f.write("line one\nline two\n")
+with open("new.txt") as f:
+    print(repr(f.read()))
+with open("new.txt", "a") as f:
+    f.write("three\n")
+st = os.stat("new.txt")
+print(st.st_size, oct(st.st_mode), os.path.isfile("new.txt"))
+print(sorted(os.listdir(".")))
+os.rename("new.txt", "renamed.txt")
+print(os.path.exists("new.txt"), open("renamed.txt").read().count("\n"))
+os.mkdir("made")
+os.rename("renamed.txt", "made/inside.txt")
+print(sorted(os.listdir("made")))
+os.remove("hello.txt")
+try:
+    os.remove("hello.txt")
+except OSError as e:
+    print("remove again:", e.strerror)
+print(sorted(os.listdir(".")))
+print(os.readlink("link"), os.path.islink("link"), os.path.isdir("dirlink"))
+'
+
+py_read='
+import os, hashlib
+data = open("numbers.txt", "rb").read()
+print(len(data), hashlib.sha256(data).hexdigest())
+with open("bin.dat", "rb") as f:
+    f.seek(250)
+    print(f.read(), f.tell())
+st = os.stat("sub")
+print(oct(st.st_mode), st.st_mtime)
+print(os.lstat("link").st_size, os.stat("link").st_size)
+for e in sorted(os.scandir("."), key=lambda e: e.name):
+    print(e.name, e.is_dir(), e.is_file(), e.is_symlink())
+'
+
+py_pathlib='
+import pathlib
+p = pathlib.Path(".")
+print(sorted(str(x) for x in p.glob("*.txt")))
+print(sorted(str(x) for x in p.rglob("*.txt")))
+print(sorted(str(x) for x in p.glob("sub/*")))
+q = p / "sub" / "new" / "deep"
+q.mkdir(parents=True)
+(q / "f.txt").write_text("pathlib\n")
+print((q / "f.txt").read_text(), end="")
+print(sorted(str(x) for x in p.rglob("f.txt")))
+print((p / "sub" / "a.txt").stat().st_size, (p / "nope").exists())
+'
+
+py_json='
+import json
+obj = {"name": "picos", "list": [1, 2.5, None, True, "\u00e9"], "nested": {"a": {"b": []}}}
+with open("data.json", "w") as f:
+    json.dump(obj, f, sort_keys=True, indent=1)
+with open("data.json") as f:
+    back = json.load(f)
+print(back == obj, json.dumps(back, sort_keys=True))
+print(open("data.json").read())
+'
+
+py_walk='
+import os
+for root, dirs, files in os.walk("."):
+    dirs.sort()
+    print(root, sorted(dirs), sorted(files))
+fd = os.open("sub", os.O_RDONLY | os.O_DIRECTORY)
+print(sorted(os.listdir(fd)))
+os.close(fd)
+print(os.path.realpath("link") == os.path.abspath("hello.txt"))
+'
+
+case_python_files() { run "$PY" -c "$py_files"; }
+case_python_read() { run "$PY" -c "$py_read"; }
+case_python_pathlib() { run "$PY" -c "$py_pathlib"; }
+case_python_json() { run "$PY" -c "$py_json"; }
+case_python_walk() { run "$PY" -c "$py_walk"; }
+
+########################################################################
+# Busybox under --root: the guest's / is build/busybox-root (read-write);
+# natively the same applet runs in a copy of that root with the paths made
+# relative (the "@/" arguments of `run`).
+
+bb_applets='sh ls cat echo wc sort mkdir rm rmdir uname cp mv ln readlink
+stat touch head tail id env pwd find dd sha256sum md5sum od true
+false'
+
+make_bbroot() {
+	local a
+	rm -rf "$bbroot"
+	mkdir -p "$bbroot/bin" "$bbroot/etc" "$bbroot/tmp"
+	cp "$BUSYBOX" "$bbroot/bin/busybox" || return 1
+	for a in $bb_applets; do
+		ln -s busybox "$bbroot/bin/$a"
+	done
+	printf 'root:x:0:0:root:/root:/bin/sh\n' >"$bbroot/etc/passwd"
+	printf 'root:x:0:\n' >"$bbroot/etc/group"
+	chmod 1777 "$bbroot/tmp"
+}
+
+# Resets the root's work directory (a fixture copy) and fixes the times.
+reset_bbroot() {
+	rm -rf "$bbroot/work"
+	cp -a "$fixture" "$bbroot/work"
+	find "$bbroot" -path "$bbroot/work" -prune -o -exec touch -h -d "$T" {} +
+}
+
+# bb [RUN-OPTIONS] APPLET ARGS...: /bin/APPLET (a symlink to busybox) in
+# the guest, /bin/busybox APPLET natively.
+bb() {
+	local opts=()
+	while [[ $1 == -* ]]; do
+		case $1 in
+		-i | -f) opts+=("$1" "$2"); shift 2 ;;
+		*) opts+=("$1"); shift ;;
+		esac
+	done
+	if [ "$mode" = native ]; then
+		run "${opts[@]}" -- "$BUSYBOX" "$@"
+	else
+		run "${opts[@]}" -- "/bin/$1" "${@:2}"
+	fi
+}
+
+bbcase() {
+	local name=bb_$1 mode d out err
+	wanted "$name" || return 0
+	for mode in native picos; do
+		d=$scratch/$mode/$name
+		out=$d.out
+		err=$d.err
+		: >"$out"
+		: >"$err"
+		reset_bbroot
+		if [ "$mode" = native ]; then
+			rm -rf "$d"
+			cp -a "$bbroot" "$d"
+			touch -d "$T" "$d"
+			popts=()
+			(cd "$d" && "case_$name")
+			snapshot "$d" >"$d.state"
+		else
+			touch -d "$T" "$bbroot"
+			popts=(--root "$bbroot" --cwd / --env TMPDIR=/tmp)
+			(cd "$scratch" && "case_$name")
+			snapshot "$bbroot" >"$d.state"
+		fi
+	done
+	compare "$name"
+}
+
+# "..": the mirror's parent is not the guest root; /tmp: the guest's is private.
+no_dotdot_tmp="grep -v -e ' \.\.\$' -e ' tmp\$'"
+
+case_bb_ls() {
+	bb ls -lan @/bin
+	bb ls -lan etc work/sub
+	bb -f "$no_dotdot_tmp" ls -lan @/
+	bb ls -a @/
+	bb ls -R work
+	bb ls -l @/nonexistent
+}
+
+case_bb_cat() {
+	bb cat @/etc/passwd
+	bb cat @/work/hello.txt @/work/lines.txt
+	bb -i "$fixture/numbers.txt" cat
+	bb cat @/work/link @/work/bin.dat
+	bb cat @/nonexistent
+}
+
+case_bb_echo() {
+	bb echo hello world
+	bb echo -n no newline
+	bb echo -e 'tab\there\\n'
+	bb sh -c 'echo "TZ=$TZ"'
+	bb true
+	bb false
+}
+
+case_bb_uname() {
+	bb uname -s
+	bb uname -m
+	bb uname -n
+	bb id -u
+	bb id -g
+}
+
+case_bb_wc() {
+	bb wc work/numbers.txt work/lines.txt work/empty
+	bb wc -l work/numbers.txt
+	bb -i "$fixture/numbers.txt" wc -c
+	bb -i "$fixture/lines.txt" wc -w
+}
+
+case_bb_sort() {
+	bb sort @/work/lines.txt
+	bb sort -u @/work/lines.txt
+	bb sort -n -r @/work/numbers.txt
+	bb -i "$fixture/lines.txt" sort -r
+}
+
+case_bb_mkdir() {
+	bb mkdir -p @/work/a/b/c
+	bb mkdir @/work/a
+	bb mkdir @/work/new
+	bb ls -R work/a
+	bb rmdir @/work/a/b/c
+	bb ls -a @/work/a/b
+}
+
+case_bb_rm() {
+	bb rm @/work/hello.txt
+	bb rm -r @/work/sub
+	bb rm @/work/nonexistent
+	bb rm -f @/work/nonexistent
+	bb ls -a @/work
+}
+
+case_bb_cp_mv() {
+	bb cp @/work/hello.txt @/work/c.txt
+	bb mv @/work/c.txt @/work/d.txt
+	bb cp -r @/work/sub @/work/sub2
+	bb mv @/work/lines.txt @/work/sub2/
+	bb cat @/work/d.txt @/work/sub2/lines.txt
+	bb ls -a work work/sub2
+}
+
+case_bb_ln_touch_stat() {
+	bb ln -s hello.txt @/work/l
+	bb readlink @/work/l
+	bb readlink @/work/link
+	bb touch -d '2001-02-03 04:05:06' @/work/hello.txt
+	bb touch @/work/fresh
+	bb stat -c '%n %s %a %F %Y' work/hello.txt work/sub
+	bb stat -c '%n %s %a %F' work/l work/fresh
+	bb stat -c '%n %s %a %F %h' bin/ls bin/busybox etc/passwd
+}
+
+case_bb_files() {
+	bb sha256sum work/numbers.txt work/bin.dat
+	bb md5sum work/lines.txt
+	bb head -n 3 @/work/lines.txt
+	bb tail -n 2 @/work/numbers.txt
+	bb od -c @/work/hello.txt
+	bb dd if=@/work/numbers.txt of=@/work/dd.out bs=512 count=3 skip=1
+	bb cat @/work/dd.out
+	bb -s find work
+}
+
+# Shell scripts made of builtins only: no fork, one process.
+case_bb_sh() {
+	bb sh -c 'echo a; echo b; x=$((6 * 7)); echo "x=$x"; exit 3'
+	bb sh -c 'read -r l < etc/passwd; echo "first: $l"'
+	bb sh -c 'echo written > work/sh.out; read -r l < work/sh.out; echo "$l"'
+	bb sh -c 'for i in 1 2 3; do echo "i=$i"; done; cd work/sub && echo in sub'
+	bb sh -c 'test -d work && test -f work/hello.txt && echo tests ok'
+}
+
+########################################################################
+# The picos command line
+
+cli=$scratch/cli
+
+# pic NAME ARGS...: runs picos ARGS (from $cli/cwd) with stdout, stderr and
+# status in $cli/NAME.{out,err,rc}.
+pic() {
+	local name=$1
+	shift
+	(cd "$cli/cwd" && timeout "$TO" "$picos" "$@") \
+		>"$cli/$name.out" 2>"$cli/$name.err" </dev/null
+	echo $? >"$cli/$name.rc"
+}
+
+rc_of() { cat "$cli/$1.rc"; }
+out_of() { cat "$cli/$1.out"; }
+lines_of() { wc -l <"$cli/$1.$2" | tr -d ' '; }
+
+# expect NAME DESCRIPTION TEST...: one result line; on failure shows what
+# picos printed.
+expect() {
+	local name=$1 what=$2
+	shift 2
+	if "$@"; then
+		ok "$name"
+	else
+		not_ok "$name" "$what"
+		[ -f "$cli/$name.rc" ] && echo "    exit $(rc_of "$name")"
+		[ -f "$cli/$name.out" ] && show '>' "$cli/$name.out" 6
+		[ -f "$cli/$name.err" ] && show '|' "$cli/$name.err" 6
+	fi
+}
+
+# The one-line error checks: exit status, no stdout, exactly one stderr line
+# starting with "picos:".
+one_line_error() {
+	local name=$1 want=$2
+	if [ "$want" = nonzero ]; then
+		[ "$(rc_of "$name")" != 0 ] || return 1
+	else
+		[ "$(rc_of "$name")" = "$want" ] || return 1
+	fi
+	[ ! -s "$cli/$name.out" ] && [ "$(lines_of "$name" err)" = 1 ] &&
+		grep -q '^picos: ' "$cli/$name.err"
+}
+
+is_rc_out() { [ "$(rc_of "$1")" = "$2" ] && [ "$(out_of "$1")" = "$3" ]; }
+
+picos_tmps() { find "$TMPDIR" -mindepth 1 -maxdepth 1 -name 'picos-tmp-*' | wc -l | tr -d ' '; }
+
+# Each check below is a function: the case passes when it succeeds.
+chk_version() { [ "$(rc_of cli_version)" = 0 ] && grep -q '^picos [0-9]' "$cli/cli_version.out"; }
+chk_missing_program() { [ "$(rc_of cli_missing_program)" = 2 ] && [ -s "$cli/cli_missing_program.err" ]; }
+chk_bind_write() { [ "$(rc_of cli_bind_write)" = 0 ] && [ "$(cat "$cli/bindsrc/new.txt" 2>/dev/null)" = 'from guest' ]; }
+chk_bind_ro() { is_rc_out cli_bind_ro 0 $'bound file\nEROFS\nEROFS' && [ ! -e "$cli/bindsrc/x.txt" ]; }
+chk_bind_ro_busybox() {
+	[ "$(rc_of cli_bind_ro_busybox)" = 1 ] && [ ! -e "$cli/bindsrc/d" ] &&
+		grep -q 'Read-only file system' "$cli/cli_bind_ro_busybox.err"
+}
+chk_host_root_ro() { is_rc_out cli_host_root_ro 0 $'EROFS\nTrue' && [ ! -e /picos-test-must-not-exist ]; }
+chk_cwd_rw() { [ "$(rc_of cli_cwd_rw)" = 0 ] && [ -f "$cli/cwd/created-by-guest" ]; }
+chk_tmp_empty() { is_rc_out cli_tmp_empty 0 $'[] 0o1777\n[\'picos-file\']' && [ "$(picos_tmps)" = 0 ]; }
+chk_tmp_busybox() {
+	is_rc_out cli_tmp_busybox 0 $'data\nmade' && is_rc_out cli_tmp_busybox2 0 '' &&
+		[ "$(picos_tmps)" = 0 ]
+}
+chk_trace() {
+	grep -F 'openat(' "$cli/cli_trace.err" | grep -F '"/nonexistent-picos-trace"' |
+		grep -qF '= -1 ENOENT (No such file or directory)'
+}
+chk_trace_file() {
+	is_rc_out cli_trace_file 0 traced && [ ! -s "$cli/cli_trace_file.err" ] &&
+		grep -qF 'write(1, "traced\n", 7) = 7' "$cli/trace.txt"
+}
+chk_stats() {
+	is_rc_out cli_stats 0 counted && grep -q 'calls' "$cli/cli_stats.err" &&
+		tail -n 1 "$cli/cli_stats.err" | grep -q 'total$' &&
+		grep -Eq '^ *[0-9.]+ +[0-9.]+ +[0-9]+ +[0-9]+ +[0-9]* *write$' "$cli/cli_stats.err"
+}
+
+cli_cases() {
+	rm -rf "$cli"
+	mkdir -p "$cli/cwd" "$cli/bindsrc"
+	printf 'hello\n' >"$cli/notelf"
+	chmod 755 "$cli/notelf"
+	printf '#!/bin/sh\n' >"$cli/noexec"
+	chmod 644 "$cli/noexec"
+	printf 'bound file\n' >"$cli/bindsrc/f.txt"
+	local b=$cli/bindsrc
+
+	if wanted cli_version; then
+		pic cli_version --version
+		expect cli_version "exit 0 and a version line" chk_version
+	fi
+	if wanted cli_enoent; then
+		pic cli_enoent run -- /nonexistent/picos-test
+		expect cli_enoent "one-line error, exit 127" one_line_error cli_enoent 127
+	fi
+	if wanted cli_enoexec; then
+		pic cli_enoexec run -- "$cli/notelf"
+		expect cli_enoexec "one-line error, exit 126" one_line_error cli_enoexec 126
+	fi
+	if wanted cli_eacces; then
+		pic cli_eacces run -- "$cli/noexec"
+		expect cli_eacces "not executable: one-line error, exit 126" one_line_error cli_eacces 126
+	fi
+	if wanted cli_bad_root; then
+		pic cli_bad_root run --root /nonexistent/picos-root -- /bin/true
+		expect cli_bad_root "one-line error, non-zero exit" one_line_error cli_bad_root nonzero
+	fi
+	if wanted cli_bogus_option; then
+		pic cli_bogus_option run --bogus
+		expect cli_bogus_option "one-line error, exit 2" one_line_error cli_bogus_option 2
+	fi
+	if wanted cli_missing_program; then
+		pic cli_missing_program run
+		expect cli_missing_program "error, exit 2" chk_missing_program
+	fi
+
+	# Exit status relay.
+	if wanted cli_exit_python; then
+		pic cli_exit_python run -- "$PY" -c 'import sys; print("bye"); sys.exit(7)'
+		expect cli_exit_python "exit 7 relayed" is_rc_out cli_exit_python 7 bye
+	fi
+	if wanted cli_exit_busybox; then
+		pic cli_exit_busybox run -- "$BUSYBOX" sh -c 'echo bye; exit 7'
+		expect cli_exit_busybox "exit 7 relayed" is_rc_out cli_exit_busybox 7 bye
+	fi
+	# Death by a signal gives 128 + N: a fault (SIGSEGV, 139) ...
+	if wanted cli_signal_segv; then
+		pic cli_signal_segv run -- "$PY" -c \
+			'import ctypes; print("before", flush=True); ctypes.string_at(0)'
+		expect cli_signal_segv "death by SIGSEGV gives 139" is_rc_out cli_signal_segv 139 before
+	fi
+	# ... and kill(2) of oneself (SIGKILL, 137).  Off until picos has
+	# kill(2): set PROGRAMS_SIGNAL=1 to run it.
+	if wanted cli_signal_kill && [ -n "${PROGRAMS_SIGNAL:-}" ]; then
+		pic cli_signal_kill run -- "$PY" -c 'import os; os.kill(os.getpid(), 9)'
+		expect cli_signal_kill "killed by SIGKILL gives 137" is_rc_out cli_signal_kill 137 ''
+	fi
+
+	# Environment, working directory, identity, host name.
+	if wanted cli_env; then
+		pic cli_env run --env PICOS_T=hello --env TZ=Europe/Paris -- "$BUSYBOX" sh -c 'echo "$PICOS_T $TZ"'
+		expect cli_env "--env sets and overrides" is_rc_out cli_env 0 'hello Europe/Paris'
+	fi
+	if wanted cli_env_python; then
+		pic cli_env_python run --env PICOS_T=py -- "$PY" -c 'import os; print(os.environ["PICOS_T"], os.environ["TZ"])'
+		expect cli_env_python "--env seen by python" is_rc_out cli_env_python 0 'py UTC'
+	fi
+	if wanted cli_clear_env; then
+		pic cli_clear_env run --clear-env --env A=1 -- "$BUSYBOX" env
+		expect cli_clear_env "only A=1 left" is_rc_out cli_clear_env 0 'A=1'
+	fi
+	if wanted cli_cwd; then
+		pic cli_cwd run --cwd /etc -- "$BUSYBOX" pwd
+		expect cli_cwd "--cwd /etc" is_rc_out cli_cwd 0 /etc
+	fi
+	if wanted cli_cwd_python; then
+		pic cli_cwd_python run --cwd /usr -- "$PY" -c 'import os; print(os.getcwd(), os.path.isdir("bin"))'
+		expect cli_cwd_python "--cwd /usr" is_rc_out cli_cwd_python 0 '/usr True'
+	fi
+	if wanted cli_default_cwd; then
+		pic cli_default_cwd run -- "$BUSYBOX" pwd
+		expect cli_default_cwd "default cwd is the host's" is_rc_out cli_default_cwd 0 "$cli/cwd"
+	fi
+	if wanted cli_uid_python; then
+		pic cli_uid_python run --uid 0 -- "$PY" -c 'import os; print(os.getuid())'
+		expect cli_uid_python "--uid 0" is_rc_out cli_uid_python 0 0
+	fi
+	if wanted cli_uid_gid; then
+		pic cli_uid_gid run --uid 1234 --gid 99 -- "$PY" -c \
+			'import os; print(os.getuid(), os.getgid(), os.geteuid(), os.getegid())'
+		expect cli_uid_gid "--uid 1234 --gid 99" is_rc_out cli_uid_gid 0 '1234 99 1234 99'
+	fi
+	if wanted cli_uid_busybox; then
+		pic cli_uid_busybox run --uid 1234 --gid 99 -- "$BUSYBOX" id -u
+		expect cli_uid_busybox "--uid 1234" is_rc_out cli_uid_busybox 0 1234
+	fi
+	if wanted cli_hostname; then
+		pic cli_hostname run --hostname picos-test -- "$BUSYBOX" uname -n
+		expect cli_hostname "--hostname via uname -n" is_rc_out cli_hostname 0 picos-test
+	fi
+	if wanted cli_hostname_python; then
+		pic cli_hostname_python run --hostname picos-py -- "$PY" -c 'import socket; print(socket.gethostname())'
+		expect cli_hostname_python "--hostname via python" is_rc_out cli_hostname_python 0 picos-py
+	fi
+
+	# Mounts.
+	if wanted cli_bind; then
+		pic cli_bind run --bind "$b:/mnt/picos-bind" -- "$BUSYBOX" cat /mnt/picos-bind/f.txt
+		expect cli_bind "--bind SRC:DST is readable" is_rc_out cli_bind 0 'bound file'
+	fi
+	if wanted cli_bind_write; then
+		pic cli_bind_write run --bind "$b:/mnt/picos-bind" -- "$PY" -c \
+			'open("/mnt/picos-bind/new.txt", "w").write("from guest\n")'
+		expect cli_bind_write "--bind SRC:DST is writable" chk_bind_write
+	fi
+	if wanted cli_bind_ro; then
+		pic cli_bind_ro run --bind "$b:/mnt/picos-bind:ro" -- "$PY" -c '
+import errno
+print(open("/mnt/picos-bind/f.txt").read(), end="")
+for path, mode in (("/mnt/picos-bind/f.txt", "a"), ("/mnt/picos-bind/x.txt", "w")):
+    try:
+        open(path, mode)
+        print("writable")
+    except OSError as e:
+        print(errno.errorcode[e.errno])'
+		expect cli_bind_ro "writing into a :ro bind gives EROFS" chk_bind_ro
+	fi
+	if wanted cli_bind_ro_busybox; then
+		pic cli_bind_ro_busybox run --bind "$b:/mnt/picos-bind:ro" -- "$BUSYBOX" mkdir /mnt/picos-bind/d
+		expect cli_bind_ro_busybox "mkdir in a :ro bind fails with EROFS" chk_bind_ro_busybox
+	fi
+	if wanted cli_host_root_ro; then
+		pic cli_host_root_ro run -- "$PY" -c '
+import errno, os
+try:
+    open("/picos-test-must-not-exist", "w")
+    print("writable")
+except OSError as e:
+    print(errno.errorcode[e.errno])
+print(os.path.exists("/etc/passwd"))'
+		expect cli_host_root_ro "the host / is read-only (EROFS)" chk_host_root_ro
+	fi
+	if wanted cli_cwd_rw; then
+		pic cli_cwd_rw run -- "$BUSYBOX" touch created-by-guest
+		expect cli_cwd_rw "the current directory is writable" chk_cwd_rw
+	fi
+
+	# Private /tmp: empty at start, writable, gone afterwards.
+	if wanted cli_tmp_empty; then
+		pic cli_tmp_empty run -- "$PY" -c '
+import os, stat
+st = os.stat("/tmp")
+print(os.listdir("/tmp"), oct(stat.S_IMODE(st.st_mode)))
+open("/tmp/picos-file", "w").write("x")
+print(os.listdir("/tmp"))'
+		expect cli_tmp_empty "empty 1777 /tmp, writable, removed after the run" chk_tmp_empty
+	fi
+	if wanted cli_tmp_busybox; then
+		pic cli_tmp_busybox run -- "$BUSYBOX" sh -c \
+			'echo data > /tmp/f; read -r l < /tmp/f; echo "$l"; echo x >> /tmp/g && echo made'
+		pic cli_tmp_busybox2 run -- "$BUSYBOX" ls -A /tmp
+		expect cli_tmp_busybox "/tmp writable, empty in the next run, nothing left" chk_tmp_busybox
+	fi
+
+	# --trace and --stats.
+	if wanted cli_trace; then
+		pic cli_trace run --trace -- "$BUSYBOX" cat /nonexistent-picos-trace
+		expect cli_trace "an openat line with the path and ENOENT" chk_trace
+	fi
+	if wanted cli_trace_file; then
+		pic cli_trace_file run --trace="$cli/trace.txt" -- "$BUSYBOX" echo traced
+		expect cli_trace_file "--trace=FILE gets the trace, stdout unchanged" chk_trace_file
+	fi
+	if wanted cli_stats; then
+		pic cli_stats run --stats -- "$BUSYBOX" echo counted
+		expect cli_stats "a table ending with a total line" chk_stats
+	fi
+}
+
+########################################################################
+
+if [ ! -x "$picos" ]; then
+	echo "programs: $picos not found (run make)" >&2
+	exit 1
+fi
+if [ ! -x "$BUSYBOX" ]; then
+	echo "programs: $BUSYBOX not found (apt-get install busybox-static)" >&2
+	exit 1
+fi
+rm -rf "$scratch"
+mkdir -p "$scratch/native" "$scratch/picos" "$TMPDIR"
+make_fixture
+make_bbroot || exit 1
+
+for c in ls cat wc sort sha256sum stat date head_tail od dd cp mv rm mkdir \
+	ln_readlink touch_stat du find; do
+	case_ "$c"
+done
+if [ -x "$PY" ]; then
+	for c in python_files python_read python_pathlib python_json python_walk; do
+		case_ "$c"
+	done
+else
+	echo "# no python3 found: python cases skipped"
+fi
+for c in ls cat echo uname wc sort mkdir rm cp_mv ln_touch_stat files sh; do
+	bbcase "$c"
+done
+cli_cases
+
+left=$(picos_tmps)
+if [ "$left" != 0 ]; then
+	not_ok "no picos-tmp-* left in TMPDIR" "$left left"
+fi
+echo "programs: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
