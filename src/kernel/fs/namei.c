@@ -318,3 +318,45 @@ long user_lookup(int dirfd, const char *upath, unsigned flags,
 		return r;
 	return path_lookup(dirfd, kbuf, flags, lk, pathbuf);
 }
+
+long vfs_target_get(int dirfd, const char *upath, bool follow, bool empty_ok,
+		    struct vfs_target *tg)
+{
+	struct pico_thread *t = current();
+	struct lookup lk;
+	tg->fd = -1;
+	tg->held = NULL;
+	long r = copy_path_from_user(t->kpath[0], upath, empty_ok);
+	if (r < 0)
+		return r;
+	if (r == 0 && dirfd != AT_FDCWD) {
+		/* AT_EMPTY_PATH: the fd itself, whatever it is. */
+		struct file *f = fd_get(dirfd);
+		if (!f)
+			return -EBADF;
+		tg->held = f;
+		tg->fd = f->host_fd;
+		tg->mnt = f->mnt;
+		return 0;
+	}
+	if (r == 0)
+		rt_strlcpy(t->kpath[0], ".", PICOS_PATH_MAX);
+	r = path_lookup(dirfd, t->kpath[0], follow ? LK_FOLLOW : 0, &lk,
+			t->lpath[0]);
+	if (r < 0)
+		return r;
+	r = vfs_open_path(&lk, follow);
+	if (r < 0)
+		return r;
+	tg->fd = (int)r;
+	tg->mnt = lk.mnt;
+	return 0;
+}
+
+void vfs_target_put(struct vfs_target *tg)
+{
+	if (tg->held)
+		file_put(tg->held);
+	else if (tg->fd >= 0)
+		host_close(tg->fd);
+}

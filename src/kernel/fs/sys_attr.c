@@ -22,59 +22,7 @@
 #define UTIME_NOW ((1L << 30) - 1L)
 #define UTIME_OMIT ((1L << 30) - 2L)
 
-/* The inode an *at call acts on: a host fd for AT_EMPTY_PATH and the
- * guest mount it lives in (NULL for pipes, terminals and the like). */
-struct target {
-	int fd;
-	struct mount *mnt;
-	struct file *held; /* set when fd is a guest file's, not ours */
-};
-
-static long target_get(int dirfd, const char *upath, int atflags,
-		       struct target *tg)
-{
-	struct pico_thread *t = current();
-	struct lookup lk;
-	bool follow = !(atflags & AT_SYMLINK_NOFOLLOW);
-	tg->fd = -1;
-	tg->held = NULL;
-	long r = copy_path_from_user(t->kpath[0], upath,
-				     atflags & AT_EMPTY_PATH);
-	if (r < 0)
-		return r;
-	if (r == 0 && dirfd != AT_FDCWD) {
-		/* AT_EMPTY_PATH: the fd itself, whatever it is. */
-		struct file *f = fd_get(dirfd);
-		if (!f)
-			return -EBADF;
-		tg->held = f;
-		tg->fd = f->host_fd;
-		tg->mnt = f->mnt;
-		return 0;
-	}
-	if (r == 0)
-		rt_strlcpy(t->kpath[0], ".", PICOS_PATH_MAX);
-	r = path_lookup(dirfd, t->kpath[0], follow ? LK_FOLLOW : 0, &lk,
-			t->lpath[0]);
-	if (r < 0)
-		return r;
-	r = vfs_open_path(&lk, follow);
-	if (r < 0)
-		return r;
-	tg->fd = (int)r;
-	tg->mnt = lk.mnt;
-	return 0;
-}
-
-static void target_put(struct target *tg)
-{
-	if (tg->held)
-		file_put(tg->held);
-	else if (tg->fd >= 0)
-		host_close(tg->fd);
-}
-
-static bool target_rdonly(struct target *tg)
+static bool target_rdonly(struct vfs_target *tg)
 {
 	return tg->mnt && tg->mnt->rdonly;
 }
@@ -105,10 +53,11 @@ static bool file_rdonly(struct file *f)
 static long do_fchmodat(int dirfd, const char *upath, unsigned mode,
 			int flags)
 {
-	struct target tg;
+	struct vfs_target tg;
 	if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
 		return -EINVAL;
-	long r = target_get(dirfd, upath, flags, &tg);
+	long r = vfs_target_get(dirfd, upath, !(flags & AT_SYMLINK_NOFOLLOW),
+			   flags & AT_EMPTY_PATH, &tg);
 	if (r >= 0 && target_rdonly(&tg))
 		r = -EROFS;
 	/* The fd already names the inode: never follow it again.  The host
@@ -116,7 +65,7 @@ static long do_fchmodat(int dirfd, const char *upath, unsigned mode,
 	if (r >= 0)
 		r = host_syscall4(__NR_fchmodat2, tg.fd, "", mode,
 				  AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW);
-	target_put(&tg);
+	vfs_target_put(&tg);
 	return r;
 }
 
@@ -163,10 +112,11 @@ static unsigned gid_to_host(unsigned gid)
 long sys_fchownat(int dirfd, const char *path, unsigned uid, unsigned gid,
 		  int flags)
 {
-	struct target tg;
+	struct vfs_target tg;
 	if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
 		return -EINVAL;
-	long r = target_get(dirfd, path, flags, &tg);
+	long r = vfs_target_get(dirfd, path, !(flags & AT_SYMLINK_NOFOLLOW),
+			   flags & AT_EMPTY_PATH, &tg);
 	if (r >= 0 && target_rdonly(&tg))
 		r = -EROFS;
 	/* Permission is the host's to judge (EPERM honestly returned). */
@@ -174,7 +124,7 @@ long sys_fchownat(int dirfd, const char *path, unsigned uid, unsigned gid,
 		r = host_syscall5(__NR_fchownat, tg.fd, "", uid_to_host(uid),
 				  gid_to_host(gid),
 				  AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW);
-	target_put(&tg);
+	vfs_target_put(&tg);
 	return r;
 }
 
@@ -294,11 +244,12 @@ static long do_utimes(int dirfd, const char *upath,
 	}
 	if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
 		return -EINVAL;
-	struct target tg;
-	r = target_get(dirfd, upath, flags, &tg);
+	struct vfs_target tg;
+	r = vfs_target_get(dirfd, upath, !(flags & AT_SYMLINK_NOFOLLOW),
+			   flags & AT_EMPTY_PATH, &tg);
 	if (r >= 0)
 		r = utimes_apply(tg.fd, tg.mnt, ts);
-	target_put(&tg);
+	vfs_target_put(&tg);
 	return r;
 }
 

@@ -300,60 +300,9 @@ long sys_rename(const char *from, const char *to)
 
 /* ---- link ---- */
 
-/* The inode a new link will name: a host fd usable with AT_EMPTY_PATH
- * and its guest mount.  *held is set when the fd belongs to a guest
- * file (AT_EMPTY_PATH on a dirfd) rather than to us. */
-struct link_source {
-	int fd;
-	struct mount *mnt;
-	struct file *held;
-};
-
-static long link_source_get(int ofd, const char *from, int flags,
-			    struct link_source *s)
-{
-	struct pico_thread *t = current();
-	struct lookup lk;
-	bool follow = flags & AT_SYMLINK_FOLLOW;
-	s->fd = -1;
-	s->held = NULL;
-	long r = copy_path_from_user(t->kpath[0], from, flags & AT_EMPTY_PATH);
-	if (r < 0)
-		return r;
-	if (r == 0 && ofd != AT_FDCWD) {
-		struct file *f = fd_get(ofd);
-		if (!f)
-			return -EBADF;
-		s->held = f;
-		s->fd = f->host_fd;
-		s->mnt = f->mnt; /* NULL (a pipe, a terminal): never ours */
-		return 0;
-	}
-	if (r == 0)
-		rt_strlcpy(t->kpath[0], ".", PICOS_PATH_MAX);
-	r = path_lookup(ofd, t->kpath[0], follow ? LK_FOLLOW : 0, &lk,
-			t->lpath[0]);
-	if (r < 0)
-		return r;
-	r = vfs_open_path(&lk, follow);
-	if (r < 0)
-		return r;
-	s->fd = (int)r;
-	s->mnt = lk.mnt;
-	return 0;
-}
-
-static void link_source_put(struct link_source *s)
-{
-	if (s->held)
-		file_put(s->held);
-	else if (s->fd >= 0)
-		host_close(s->fd);
-}
-
 /* vfs_link() refuses directories with EPERM.  Said here, because the
  * host's Landlock would answer EXDEV first for a mount's root directory. */
-static long link_source_check(struct link_source *s)
+static long link_source_check(struct vfs_target *s)
 {
 	struct stat st;
 	long r = host_syscall2(__NR_fstat, s->fd, &st);
@@ -366,10 +315,11 @@ long sys_linkat(int ofd, const char *from, int nfd, const char *to, int flags)
 {
 	if (flags & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH))
 		return -EINVAL;
-	struct link_source s;
+	struct vfs_target s;
 	struct nameparent n;
 	n.fd = -1;
-	long r = link_source_get(ofd, from, flags, &s);
+	long r = vfs_target_get(ofd, from, flags & AT_SYMLINK_FOLLOW,
+				  flags & AT_EMPTY_PATH, &s);
 	if (r >= 0)
 		r = parent_get(nfd, to, 1, &n);
 	/* Linux: the new name's errors (EEXIST, ENOENT, EROFS), then EXDEV. */
@@ -385,7 +335,7 @@ long sys_linkat(int ofd, const char *from, int nfd, const char *to, int flags)
 	if (r >= 0)
 		r = host_syscall5(__NR_linkat, s.fd, "", n.fd, n.name,
 				  AT_EMPTY_PATH);
-	link_source_put(&s);
+	vfs_target_put(&s);
 	np_put(&n);
 	return r;
 }

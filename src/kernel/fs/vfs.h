@@ -80,6 +80,21 @@ long vfs_open_path(struct lookup *lk, bool follow);
  * (with its trailing slash, if any).  -EBUSY for a mount root. */
 long vfs_open_parent(struct lookup *lk, const char **name);
 
+/* The inode an *at call acts on: a host fd for AT_EMPTY_PATH and the
+ * guest mount it lives in (NULL for pipes, terminals and the like). */
+struct vfs_target {
+	int fd;
+	struct mount *mnt;
+	struct file *held; /* set when fd is a guest file's, not ours */
+};
+
+/* Resolves (dirfd, path) to the inode it names: with an empty path
+ * (empty_ok, AT_EMPTY_PATH) the fd's own file, else an O_PATH fd of the
+ * target.  Release with vfs_target_put. */
+long vfs_target_get(int dirfd, const char *upath, bool follow, bool empty_ok,
+		    struct vfs_target *tg);
+void vfs_target_put(struct vfs_target *tg);
+
 /* Copies a guest path and looks it up in one step. */
 long user_lookup(int dirfd, const char *upath, unsigned flags,
 		 struct lookup *lk, char *kbuf, char *pathbuf);
