@@ -21,24 +21,9 @@
 
 static char D[256];
 
-static const char *P(const char *name)
-{
-	static char bufs[8][512];
-	static int i;
-	char *b = bufs[i++ % 8];
-	snprintf(b, 512, "%s/%s", D, name);
-	return b;
-}
+/* A path inside the /tmp scratch directory (several at once). */
+#define P(name) tap_join(D, name)
 
-static void put(const char *path, const char *text)
-{
-	int fd = open(path, O_CREAT | O_TRUNC | O_WRONLY, 0644);
-	if (fd >= 0) {
-		if (write(fd, text, strlen(text)) < 0)
-			perror("write");
-		close(fd);
-	}
-}
 
 static unsigned mode_of(const char *path)
 {
@@ -197,7 +182,7 @@ static void test_truncate(void)
 	struct stat st;
 	char buf[16];
 
-	put(P("t"), "0123456789");
+	tap_put(P("t"), "0123456789");
 	succeeds(syscall(SYS_truncate, P("t"), 4), "truncate shorter");
 	ok(stat(P("t"), &st) == 0 && st.st_size == 4, "size 4");
 	succeeds(syscall(SYS_truncate, P("t"), 8), "truncate longer");
@@ -233,7 +218,7 @@ static void test_utimes(void)
 	struct stat st;
 	time_t now = time(NULL);
 
-	put(P("u"), "x");
+	tap_put(P("u"), "x");
 	succeeds(syscall(SYS_utimensat, AT_FDCWD, P("u"), ts, 0), "utimensat");
 	st = lst(P("u"));
 	ok(ts_is(st.st_atim, 1000, 500) && ts_is(st.st_mtim, 2000, 600), "atime and mtime set");
@@ -333,7 +318,7 @@ int main(void)
 {
 	snprintf(D, sizeof D, "%s", tap_scratch("attr"));
 	ok(mkdir(D, 0755) == 0, "mkdir scratch");
-	put(P("f"), "file");
+	tap_put(P("f"), "file");
 	syscall(SYS_chmod, P("f"), 0644);
 	mkdir(P("dir"), 0755);
 	symlink("f", P("sym"));

@@ -13,24 +13,8 @@
 static char D[256], C[256];
 
 /* A path inside the /tmp scratch directory (several at once). */
-static const char *P(const char *name)
-{
-	static char bufs[8][512];
-	static int i;
-	char *b = bufs[i++ % 8];
-	snprintf(b, 512, "%s/%s", D, name);
-	return b;
-}
+#define P(name) tap_join(D, name)
 
-static void put(const char *path, const char *text)
-{
-	int fd = open(path, O_CREAT | O_TRUNC | O_WRONLY, 0644);
-	if (fd >= 0) {
-		if (write(fd, text, strlen(text)) < 0)
-			perror("write");
-		close(fd);
-	}
-}
 
 /* The first bytes of a file, "" when it cannot be read. */
 static const char *get(const char *path)
@@ -61,7 +45,7 @@ static void test_unlink(void)
 	int dfd = open(D, O_RDONLY | O_DIRECTORY);
 	int ffd = open(P("f"), O_RDONLY);
 
-	put(P("u1"), "x");
+	tap_put(P("u1"), "x");
 	succeeds(syscall(SYS_unlink, P("u1")), "unlink a file");
 	ok(!exists(P("u1")), "the file is gone");
 	fails_with(syscall(SYS_unlink, P("u1")), ENOENT, "unlink a missing file");
@@ -80,7 +64,7 @@ static void test_unlink(void)
 	fails_with(syscall(SYS_unlink, P("loop1/x")), ELOOP, "unlink through a symlink loop");
 
 	/* A symlink is removed itself, never its target. */
-	put(P("u2"), "keep");
+	tap_put(P("u2"), "keep");
 	symlink("u2", P("u2link"));
 	succeeds(syscall(SYS_unlink, P("u2link")), "unlink a symlink");
 	ok(!exists(P("u2link")) && !strcmp(get(P("u2")), "keep"), "the target stays");
@@ -91,7 +75,7 @@ static void test_unlink(void)
 	succeeds(syscall(SYS_unlink, P("dirlink")), "unlink a symlink to a directory");
 
 	/* unlinkat */
-	put(P("u3"), "x");
+	tap_put(P("u3"), "x");
 	succeeds(syscall(SYS_unlinkat, dfd, "u3", 0), "unlinkat relative to a dirfd");
 	ok(!exists(P("u3")), "unlinkat removed it");
 	fails_with(syscall(SYS_unlinkat, dfd, "dir", 0), EISDIR, "unlinkat a directory");
@@ -102,7 +86,7 @@ static void test_unlink(void)
 		   "unlinkat AT_REMOVEDIR with another flag");
 	fails_with(syscall(SYS_unlinkat, 9999, "x", 0), EBADF, "unlinkat with a bad dirfd");
 	fails_with(syscall(SYS_unlinkat, ffd, "x", 0), ENOTDIR, "unlinkat relative to a file fd");
-	put(P("u4"), "x");
+	tap_put(P("u4"), "x");
 	succeeds(syscall(SYS_unlinkat, 9999, P("u4"), 0), "unlinkat ignores the dirfd of an absolute path");
 
 	/* unlinkat(AT_REMOVEDIR): rmdir semantics. */
@@ -148,7 +132,7 @@ static void test_cross(void)
 	char cf[512], cg[512];
 	snprintf(cf, sizeof cf, "%s/cf", C);
 	snprintf(cg, sizeof cg, "%s/cg", C);
-	put(P("x1"), "cross");
+	tap_put(P("x1"), "cross");
 
 	/* /proc is another mount than /tmp everywhere: EXDEV comes before
 	 * ENOENT and before any read-only check. */
@@ -217,10 +201,10 @@ static void test_rename(void)
 {
 	int dfd = open(D, O_RDONLY | O_DIRECTORY);
 
-	put(P("r1"), "one");
+	tap_put(P("r1"), "one");
 	succeeds(syscall(SYS_rename, P("r1"), P("r2")), "rename a file");
 	ok(!exists(P("r1")) && !strcmp(get(P("r2")), "one"), "it moved");
-	put(P("r3"), "three");
+	tap_put(P("r3"), "three");
 	succeeds(syscall(SYS_rename, P("r2"), P("r3")), "rename over an existing file");
 	ok(!exists(P("r2")) && !strcmp(get(P("r3")), "one"), "the target was replaced");
 	succeeds(syscall(SYS_rename, P("r3"), P("r3")), "rename a file onto itself");
@@ -269,7 +253,7 @@ static void test_rename(void)
 	/* renameat, renameat2 */
 	succeeds(syscall(SYS_renameat, dfd, "r3", dfd, "r6"), "renameat relative to dirfds");
 	fails_with(syscall(SYS_renameat, 9999, "r6", dfd, "r7"), EBADF, "renameat with a bad dirfd");
-	put(P("r7"), "seven");
+	tap_put(P("r7"), "seven");
 	fails_with(syscall(SYS_renameat2, dfd, "r6", dfd, "r7", RENAME_NOREPLACE), EEXIST,
 		   "RENAME_NOREPLACE over an existing file");
 	fails_with(syscall(SYS_renameat2, dfd, "r6", dfd, "dir/..", RENAME_NOREPLACE), EEXIST,
@@ -311,7 +295,7 @@ static void test_link(void)
 	struct stat st;
 	char buf[512];
 
-	put(P("l1"), "link");
+	tap_put(P("l1"), "link");
 	succeeds(syscall(SYS_link, P("l1"), P("l2")), "link a file");
 	ok(ino(P("l1")) == ino(P("l2")) && stat(P("l1"), &st) == 0 && st.st_nlink == 2,
 	   "same inode, two links");
@@ -424,11 +408,11 @@ int main(void)
 	snprintf(C, sizeof C, "picos-conf-link-%d", (int)getpid());
 	ok(mkdir(D, 0755) == 0, "mkdir scratch");
 	ok(mkdir(C, 0755) == 0, "mkdir scratch in the cwd");
-	put(P("f"), "file");
+	tap_put(P("f"), "file");
 	mkdir(P("dir"), 0755);
 	mkdir(P("dir/sub"), 0755);
 	mkdir(P("full"), 0755);
-	put(P("full/x"), "x");
+	tap_put(P("full/x"), "x");
 	symlink("loop2", P("loop1"));
 	symlink("loop1", P("loop2"));
 

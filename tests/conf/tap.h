@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 static int tap_count, tap_failed;
@@ -77,6 +78,28 @@ static inline const char *tap_scratch(const char *name)
 	static char dir[256];
 	snprintf(dir, sizeof dir, "/tmp/picos-conf-%s-%d", name, (int)getpid());
 	return dir;
+}
+
+/* "dir/name" in one of 8 rotating buffers, so several can be in use at
+ * once (a call with two paths). */
+static inline const char *tap_join(const char *dir, const char *name)
+{
+	static char bufs[8][512];
+	static int i;
+	char *b = bufs[i++ % 8];
+	snprintf(b, 512, "%s/%s", dir, name);
+	return b;
+}
+
+/* Creates or truncates `path` and writes `text` into it. */
+static inline void tap_put(const char *path, const char *text)
+{
+	int fd = open(path, O_CREAT | O_TRUNC | O_WRONLY, 0644);
+	if (fd >= 0) {
+		if (write(fd, text, strlen(text)) < 0)
+			perror("write");
+		close(fd);
+	}
 }
 
 #endif

@@ -71,29 +71,28 @@ static void clock_put(struct hclock *hc)
 		file_put(hc->f);
 }
 
-long sys_clock_gettime(int clk, void *ts)
+/* clock_gettime and clock_getres: the guest's clock id mapped to the
+ * host's, the timespec written by the host (a NULL one for getres only
+ * asks whether the clock exists and is passed on as NULL). */
+static long clock_call(int nr, int clk, void *ts)
 {
 	struct hclock hc;
 	long r = clock_to_host(clk, &hc);
 	if (r < 0)
 		return r;
-	r = host_syscall2(__NR_clock_gettime, hc.id,
-			  user_ptr_for_host(ts, TIMESPEC_SIZE));
+	r = host_syscall2(nr, hc.id, user_ptr_for_host(ts, TIMESPEC_SIZE));
 	clock_put(&hc);
 	return r;
 }
 
+long sys_clock_gettime(int clk, void *ts)
+{
+	return clock_call(__NR_clock_gettime, clk, ts);
+}
+
 long sys_clock_getres(int clk, void *ts)
 {
-	struct hclock hc;
-	long r = clock_to_host(clk, &hc);
-	if (r < 0)
-		return r;
-	/* NULL asks only whether the clock exists: passed on as NULL. */
-	r = host_syscall2(__NR_clock_getres, hc.id,
-			  user_ptr_for_host(ts, TIMESPEC_SIZE));
-	clock_put(&hc);
-	return r;
+	return clock_call(__NR_clock_getres, clk, ts);
 }
 
 long sys_gettimeofday(void *tv, void *tz)
