@@ -168,26 +168,55 @@ static char *normalize(const char *p)
 
 /* A mount beneath the guest's /tmp (say the current directory is
  * /tmp/x/a) needs its mount point to exist in the private /tmp, as a
- * Linux mount point must exist: create the directories on the way. */
+ * Linux mount point must exist: create the directories on the way.
+ * Where the mount shows a host directory at its own path (the current
+ * directory), the directories above it stand for real host directories,
+ * which the guest reaches through "..": they get the host's mode and
+ * times, so `ls -la ..` looks as it does natively. */
+static void mirror_host_dir(const char *priv, const char *host)
+{
+	struct stat st;
+	if (stat(host, &st) < 0 || !S_ISDIR(st.st_mode))
+		return;
+	chmod(priv, st.st_mode & 07777);
+	struct timespec ts[2] = { st.st_atim, st.st_mtim };
+	utimensat(AT_FDCWD, priv, ts, 0);
+}
+
+static void make_mountpoint_in_tmp(const struct mountspec *m)
+{
+	char path[2 * PATH_MAX];
+	size_t base = strlen(tmpdir);
+	if ((size_t)snprintf(path, sizeof path, "%s/%s", tmpdir, m->guest + 5) >=
+	    sizeof path)
+		return;
+	for (char *p = path + base + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = 0;
+		mkdir(path, 0755);
+		*p = '/';
+	}
+	mkdir(path, 0755);
+	if (strcmp(m->guest, m->host) != 0)
+		return;
+	/* Deepest first: making a child dates its parent. */
+	for (char *p = path + strlen(path); p > path + base; p--) {
+		if (*p != '/')
+			continue;
+		*p = 0;
+		char host[2 * PATH_MAX];
+		snprintf(host, sizeof host, "/tmp%s", path + base);
+		mirror_host_dir(path, host);
+		*p = '/';
+	}
+}
+
 static void make_mountpoints_in_tmp(void)
 {
-	for (int i = 0; i < nmounts; i++) {
-		const char *g = mounts[i].guest;
-		if (strncmp(g, "/tmp/", 5) != 0)
-			continue;
-		char path[2 * PATH_MAX];
-		if ((size_t)snprintf(path, sizeof path, "%s/%s", tmpdir, g + 5) >=
-		    sizeof path)
-			continue;
-		for (char *p = path + strlen(tmpdir) + 1; *p; p++) {
-			if (*p != '/')
-				continue;
-			*p = 0;
-			mkdir(path, 0755);
-			*p = '/';
-		}
-		mkdir(path, 0755);
-	}
+	for (int i = 0; i < nmounts; i++)
+		if (strncmp(mounts[i].guest, "/tmp/", 5) == 0)
+			make_mountpoint_in_tmp(&mounts[i]);
 }
 
 static int setup_mounts(struct run_opts *o, char **guest_cwd)
