@@ -1,7 +1,16 @@
 /* The world region: memory shared by the launcher and every pico process
- * of one run.  This issue keeps the per-syscall statistics here, so the
- * launcher can print them when the run ends; later issues add the process
- * table.  Counters are updated with atomic adds. */
+ * of one run (a MAP_SHARED memfd at PICOS_WORLD_ADDR in each pico process).
+ *
+ * It holds the per-syscall statistics and the world's process table: one
+ * entry per guest process with its virtual pid, parent, process group,
+ * session and, once it has ended, its wait status.  Every pico process is a
+ * host child of the launcher (fork is CLONE_PARENT), so the launcher is the
+ * one that sees host exits and stops; it writes them here and wakes the
+ * guest parent.  The guest parent's wait4/waitid read the table.
+ *
+ * The table is guarded by one lock word holding the host tid of its owner
+ * (0 when free), so the launcher can release the lock of a pico process
+ * that died holding it.  Counters are updated with atomic adds. */
 #ifndef PICOS_WORLD_H
 #define PICOS_WORLD_H
 
@@ -10,19 +19,116 @@
 #define PICOS_NR_SYSCALLS 512
 #define PICOS_WORLD_MAGIC 0x574f524cu /* "WORL" */
 
+/* The table's capacity; --max-procs may set a lower limit. */
+#define PICOS_MAX_TASKS 4096
+#define PICOS_DEFAULT_MAX_PROCS 1024
+/* Linux's default pid_max: virtual pids wrap below it. */
+#define PICOS_PID_MAX 4194304
+
 struct picos_sc_stat {
 	uint64_t calls;
 	uint64_t errors;
 	uint64_t ns; /* total time spent serving the call */
 };
 
+enum picos_task_state {
+	TASK_FREE = 0,
+	TASK_LIVE,   /* running or stopped */
+	TASK_ZOMBIE, /* ended, waiting for its parent's wait */
+};
+
+/* events: what a parent has not yet collected from a child. */
+#define TEV_STOPPED 1u	 /* stopped; wait with WUNTRACED reports it */
+#define TEV_CONTINUED 2u /* continued; wait with WCONTINUED reports it */
+#define TEV_SIGCHLD 4u	 /* the parent's guest SIGCHLD not yet raised */
+
+/* flags: published by the task itself. */
+#define TF_NOCLDWAIT 1u	 /* SIGCHLD ignored or SA_NOCLDWAIT: auto-reap */
+#define TF_NOCLDSTOP 2u	 /* SA_NOCLDSTOP: no SIGCHLD for stops */
+#define TF_SUBREAPER 4u	 /* PR_SET_CHILD_SUBREAPER */
+#define TF_EXECED 8u	 /* has called execve (setpgid gives EACCES) */
+
+struct picos_task {
+	int32_t vpid;	  /* 0 when the slot is free */
+	int32_t host_pid; /* written by the host at clone (PARENT_SETTID) */
+	int32_t ppid;	  /* virtual; 0 for the world's pid 1 */
+	int32_t pgid, sid;
+	uint32_t state;	   /* enum picos_task_state */
+	uint32_t events;   /* TEV_* */
+	uint32_t flags;	   /* TF_* */
+	int32_t wstatus;   /* Linux wait status of the last exit/stop */
+	int32_t stop_sig;  /* guest stop signal, set before a host SIGSTOP */
+	int32_t pdeathsig; /* PR_SET_PDEATHSIG */
+	uint32_t uid;	   /* guest real uid, for siginfo */
+	uint32_t child_seq; /* futex word: bumped at every child event */
+	uint32_t vfork_wait; /* futex word: 1 while a vfork parent waits */
+	/* CPU time of the ended task and of the children it reaped (us). */
+	uint64_t utime_us, stime_us, cutime_us, cstime_us;
+	uint64_t maxrss_kb;
+};
+
 struct picos_world {
 	uint32_t magic;
+	uint32_t lock;	      /* host tid of the owner, 0 when free */
+	int32_t launcher_pid; /* host pid: SIGCHLD from it is a doorbell */
+	uint32_t max_procs;
+	uint32_t nprocs;  /* slots in use (live and zombie) */
+	int32_t last_pid; /* last virtual pid handed out */
+	uint32_t ending;  /* pid 1 has ended: the world is being killed */
 	uint32_t pad;
 	struct picos_sc_stat stats[PICOS_NR_SYSCALLS];
+	struct picos_task tasks[PICOS_MAX_TASKS];
 };
 
 #define PICOS_WORLD_SIZE \
 	((sizeof(struct picos_world) + 4095UL) & ~4095UL)
 
+#endif
+
+/* Outside the header guard: a file may include world.h for the layout
+ * and again, with PICOS_WORLD_LOCK_IMPL defined, for the lock. */
+#if defined(PICOS_WORLD_LOCK_IMPL) && !defined(PICOS_WORLD_LOCK_DONE)
+#define PICOS_WORLD_LOCK_DONE
+/* The lock, for both sides: WORLD_FUTEX(addr, op, val, timeout) must be
+ * defined as a raw futex call before including the inline functions below
+ * (PICOS_WORLD_LOCK_IMPL).  Waiters sleep at most 10 ms at a time so a
+ * lock released by the launcher on behalf of a dead owner is seen. */
+#include <linux/futex.h>
+#include <linux/time_types.h>
+
+static inline void world_lock(struct picos_world *w, int self)
+{
+	for (;;) {
+		uint32_t free = 0;
+		if (__atomic_compare_exchange_n(&w->lock, &free, (uint32_t)self,
+						false, __ATOMIC_ACQUIRE,
+						__ATOMIC_RELAXED))
+			return;
+		struct __kernel_timespec ts = { 0, 10 * 1000 * 1000 };
+		if (free != 0)
+			WORLD_FUTEX(&w->lock, FUTEX_WAIT, free, &ts);
+	}
+}
+
+static inline void world_unlock(struct picos_world *w)
+{
+	__atomic_store_n(&w->lock, 0, __ATOMIC_RELEASE);
+	WORLD_FUTEX(&w->lock, FUTEX_WAKE, 1, 0);
+}
+
+/* The launcher: a host process that ended while holding the lock. */
+static inline void world_unlock_dead(struct picos_world *w, int dead)
+{
+	uint32_t owner = (uint32_t)dead;
+	if (__atomic_compare_exchange_n(&w->lock, &owner, 0, false,
+					__ATOMIC_RELEASE, __ATOMIC_RELAXED))
+		WORLD_FUTEX(&w->lock, FUTEX_WAKE, 1, 0);
+}
+
+/* Bumps a task's child_seq and wakes its waits. */
+static inline void world_child_event(struct picos_task *t)
+{
+	__atomic_fetch_add(&t->child_seq, 1, __ATOMIC_RELEASE);
+	WORLD_FUTEX(&t->child_seq, FUTEX_WAKE, 0x7fffffff, 0);
+}
 #endif

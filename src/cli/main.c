@@ -20,6 +20,7 @@ void print_usage(FILE *f)
 	      "  --hostname NAME     the guest's host name\n"
 	      "  --trace[=FILE]      print every system call (to stderr or FILE)\n"
 	      "  --stats             print per-syscall statistics at exit\n"
+	      "  --max-procs N       at most N guest processes at once (default 1024)\n"
 	      "\n"
 	      "Default mounts: the host's / read-only, the current directory\n"
 	      "read-write, and a private /tmp removed when the run ends.\n",

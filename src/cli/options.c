@@ -1,5 +1,6 @@
 /* Options of `picos run`. */
 #include "picos.h"
+#include <picos/world.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -121,6 +122,13 @@ int parse_run_options(int argc, char **argv, struct run_opts *o)
 			o->trace_file = a + 8;
 			if (!*o->trace_file)
 				return bad("--trace= needs a file name%s", "");
+		} else if (is_opt(a, "--max-procs")) {
+			long n;
+			if (!(v = value(argc, argv, &i, "--max-procs")) ||
+			    parse_id(v, &n) < 0 || n < 1 || n > PICOS_MAX_TASKS)
+				return bad("--max-procs wants 1 to 4096, got '%s'",
+					   v ? v : "");
+			o->max_procs = (int)n;
 		} else if (!strcmp(a, "--stats")) {
 			o->stats = true;
 		} else {

@@ -27,6 +27,7 @@ struct run_opts {
 	bool trace;
 	const char *trace_file; /* NULL: stderr */
 	bool stats;
+	int max_procs; /* 0: PICOS_DEFAULT_MAX_PROCS */
 	char **argv; /* the guest program and its arguments */
 	int argc;
 };
@@ -37,6 +38,13 @@ void print_usage(FILE *f);
 
 /* world.c: sets up and runs one world; returns picos's exit status. */
 int run_world(struct run_opts *o);
+
+/* reaper.c: the launcher is the host parent of every pico process. */
+struct picos_world;
+void reaper_init(struct picos_world *w, int max_procs);
+/* Reaps every pico process of the world until none is left; returns the
+ * host wait status of pid 1 (host pid `first`). */
+int reaper_run(struct picos_world *w, int first);
 
 /* stats.c */
 struct picos_world;

@@ -427,6 +427,7 @@ int run_world(struct run_opts *o)
 		goto out;
 	}
 	w->magic = PICOS_WORLD_MAGIC;
+	reaper_init(w, o->max_procs);
 	int cfg_fd = build_config(o, cwd, world_fd, trace_fd, msg_fd);
 	int image_fd = image_memfd();
 	if (cfg_fd < 0 || image_fd < 0) {
@@ -454,11 +455,10 @@ int run_world(struct run_opts *o)
 		start_provider(image_fd, cfg_fd, keep, 3);
 	}
 	world_pid = pid;
+	w->tasks[0].host_pid = pid;
 	close(cfg_fd);
 	close(image_fd);
-	int ws;
-	while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
-		;
+	int ws = reaper_run(w, pid);
 	if (WIFEXITED(ws))
 		status = WEXITSTATUS(ws);
 	else if (WIFSIGNALED(ws))

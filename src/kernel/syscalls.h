@@ -159,6 +159,52 @@ long sys_arch_prctl(int code, unsigned long addr);
 long sys_exit(int code);
 long sys_exit_group(int code);
 
+/* proc/sys_fork.c, sys_execve.c, sys_wait.c */
+long sys_fork(void);
+long sys_vfork(void);
+long sys_clone(unsigned long flags, unsigned long stack, int *parent_tid,
+	       int *child_tid, unsigned long tls);
+long sys_clone3(const void *uargs, size_t size);
+long sys_execve(const char *path, const char *const *argv,
+		const char *const *envp);
+long sys_execveat(int dirfd, const char *path, const char *const *argv,
+		  const char *const *envp, int flags);
+long sys_wait4(int pid, int *ustatus, int options, void *uru);
+long sys_waitid(int type, int id, void *uinfo, int options, void *uru);
+long sys_setpgid(int pid, int pgid);
+long sys_setsid(void);
+
+/* ipc/sys_pipe.c */
+long sys_pipe(int *ufds);
+long sys_pipe2(int *ufds, int flags);
+
+/* fs/sys_poll.c */
+struct pollfd;
+struct kts;
+struct ktv;
+long sys_poll(struct pollfd *ufds, unsigned nfds, int timeout_ms);
+long sys_ppoll(struct pollfd *ufds, unsigned nfds, struct kts *uts,
+	       const void *umask, size_t masksize);
+long sys_select(int n, void *in, void *out, void *ex, struct ktv *utv);
+long sys_pselect6(int n, void *in, void *out, void *ex, struct kts *uts,
+		  const void *usig);
+
+/* misc/sys_itimer.c */
+long sys_alarm(unsigned secs);
+long sys_setitimer(int which, const void *unew, void *uold);
+long sys_getitimer(int which, void *ucur);
+
+/* signal/sys_kill.c, sys_sigwait.c */
+long sys_kill(int pid, int sig);
+long sys_tkill(int tid, int sig);
+long sys_tgkill(int tgid, int tid, int sig);
+long sys_rt_sigqueueinfo(int pid, int sig, const void *uinfo);
+long sys_rt_sigsuspend(const void *umask, size_t setsize);
+long sys_pause(void);
+long sys_rt_sigtimedwait(const void *uset, void *uinfo, const void *uts,
+			 size_t setsize);
+long sys_rt_sigreturn(void);
+
 /* signal/sys_signal.c */
 long sys_rt_sigaction(int sig, const void *act, void *oact, size_t sigsetsize);
 long sys_rt_sigprocmask(int how, const void *set, void *oset,

@@ -14,6 +14,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <termios.h>
+#include <sched.h>
+#include <signal.h>
 
 struct host_call {
 	const char *name;
@@ -34,7 +36,13 @@ static const unsigned long ioctl_allowed[] = {
 
 /* The prctl options the provider itself uses. */
 static const int prctl_allowed[] = {
-	PR_SET_SYSCALL_USER_DISPATCH, PR_SET_NAME, PR_GET_NAME,
+	PR_SET_SYSCALL_USER_DISPATCH, PR_SET_NAME, PR_GET_NAME, PR_SET_PDEATHSIG,
+};
+
+/* The only clone the provider makes: a new pico process whose host parent
+ * is the launcher. */
+static const unsigned long clone_allowed[] = {
+	CLONE_PARENT | CLONE_PARENT_SETTID | SIGCHLD,
 };
 
 /* Calls newer than the libseccomp this was built with, by number. */
@@ -89,7 +97,10 @@ int sandbox_seccomp(void)
 			r = add_checked(ctx, nr, ioctl_allowed,
 					sizeof ioctl_allowed /
 						sizeof ioctl_allowed[0]);
-		else if (strcmp(host_abi[i].name, "prctl") == 0) {
+		else if (strcmp(host_abi[i].name, "clone") == 0) {
+			r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
+					     SCMP_A0(SCMP_CMP_EQ, clone_allowed[0]));
+		} else if (strcmp(host_abi[i].name, "prctl") == 0) {
 			for (size_t k = 0;
 			     k < sizeof prctl_allowed / sizeof prctl_allowed[0] &&
 			     r == 0;

@@ -7,6 +7,7 @@
 #include "../kernel.h"
 #include "entry.h"
 #include "thread.h"
+#include "../signal/signal.h"
 #include <asm/sigcontext.h>
 #include <asm/siginfo.h>
 #include <asm/signal.h>
@@ -37,8 +38,7 @@ static void frame_from_sigcontext(struct pico_frame *f,
 	f->rip = sc->rip, f->eflags = sc->eflags, f->rsp = sc->rsp;
 }
 
-static void frame_to_sigcontext(const struct pico_frame *f,
-				struct sigcontext *sc)
+void frame_to_sigcontext(const struct pico_frame *f, struct sigcontext *sc)
 {
 	sc->r15 = f->r15, sc->r14 = f->r14, sc->r13 = f->r13;
 	sc->r12 = f->r12, sc->rbp = f->rbp, sc->rbx = f->rbx;
@@ -57,10 +57,13 @@ static void on_sigsys(int sig, siginfo_t *si, void *ucv)
 			      "host syscall %d refused by the world's seccomp "
 			      "allowlist (at %p)",
 			      si->si_syscall, si->si_call_addr);
+	struct pico_thread *t = current();
 	struct pico_frame f;
 	frame_from_sigcontext(&f, &uc->uc_mcontext);
+	t->uc = uc;
+	t->frame_set = false;
 	pico_dispatch(&f);
-	frame_to_sigcontext(&f, &uc->uc_mcontext);
+	signal_exit(&f, uc);
 }
 
 static bool in_provider(uint64_t ip)
@@ -108,10 +111,7 @@ static void on_fault(int sig, siginfo_t *si, void *ucv)
 			      "serving syscall %s",
 			      signame(sig), si->si_addr, (void *)ip, name);
 	}
-	/* A fault in guest code.  Delivery to guest handlers comes with the
-	 * signals issue; until then the default action applies: return and
-	 * let the instruction fault again with no handler installed. */
-	set_default(sig);
+	signal_fault(sig, si, uc);
 }
 
 static void install(int sig, void (*fn)(int, siginfo_t *, void *),
@@ -145,6 +145,8 @@ void entry_install_handlers(void)
 	install(SIGBUS, on_fault, async);
 	install(SIGILL, on_fault, async);
 	install(SIGFPE, on_fault, async);
+	install(SIGTRAP, on_fault, async);
+	signal_install_async();
 }
 
 void entry_arm_sud(void)

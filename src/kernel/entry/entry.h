@@ -22,6 +22,9 @@ void entry_install_handlers(void);
  * outside the provider's text traps to the SIGSYS handler. */
 void entry_arm_sud(void);
 
+struct sigcontext;
+void frame_to_sigcontext(const struct pico_frame *f, struct sigcontext *sc);
+
 /* Serves the system call described by `f` and stores its result in f->rax. */
 void pico_dispatch(struct pico_frame *f);
 

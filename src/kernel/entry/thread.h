@@ -5,19 +5,36 @@
 
 #include "frame.h"
 #include <stdint.h>
+#include <asm/siginfo.h>
+
+/* A host signal caught while the provider was serving a call, delivered
+ * to the guest on the way out. */
+struct caught_signal {
+	int sig;
+	bool settled; /* translated and kept: it runs a handler */
+	siginfo_t info;
+};
+#define PICO_MAX_CAUGHT 8
 
 #define PICO_ALTSTACK_SIZE (256 * 1024UL)
 
 struct pico_thread {
 	struct pico_thread *self; /* %gs:0 */
+	int ncaught;		  /* %gs:8, read by intr_syscall (intr.S) */
+	int pad0;
 	struct pico_frame *frame; /* frame of the syscall being served */
+	struct ucontext *uc;	  /* host context of the current entry */
 	long cur_nr;		  /* syscall being served, -1 in guest code */
 	int tid;		  /* virtual tid */
 	void *altstack;		  /* provider stack for host signal handlers */
 	uint64_t clear_child_tid; /* set_tid_address */
 	uint64_t robust_list, robust_len;
-	/* Recorded guest signal state (delivery is a later issue). */
+	/* Guest signal state of this thread. */
 	uint64_t sigmask;
+	uint64_t saved_mask;	  /* sigsuspend/ppoll: the mask to restore */
+	bool restore_mask;
+	bool frame_set;		  /* rt_sigreturn/execve rewrote the frame */
+	struct caught_signal caught[PICO_MAX_CAUGHT];
 	uint64_t ss_sp, ss_size;
 	int ss_flags;
 	/* Scratch for path work: one syscall at a time per thread.

@@ -144,3 +144,11 @@ void fs_set_cwd(const char *path)
 	fs_cwd = kstrdup(path);
 	kfree(old);
 }
+
+/* execve closes every fd marked close-on-exec. */
+void fd_close_on_exec(void)
+{
+	for (int fd = 0; fd < nslots; fd++)
+		if (slots[fd].f && slots[fd].cloexec)
+			fd_close(fd);
+}

@@ -22,4 +22,13 @@ void io_put(struct file *f);
 /* `p` when [p, p+n) is the guest's to name (or n is 0), else IO_POISON. */
 void *io_ubuf(const void *p, size_t n);
 
+/* A host call on f's host fd that may wait (a pipe, socket or terminal
+ * without O_NONBLOCK) is made interruptible by guest signals: it returns
+ * -ERESTARTSYS when a signal will run a handler, and goes on when the
+ * signal was ignored.  Calls on regular files and on the never-waiting
+ * character devices (/dev/null...) go straight to the host. */
+long io_call(struct file *f, long nr, long a, long b, long c, long d, long e,
+	     long g);
+#define FILE_BLOCKS 2
+
 #endif

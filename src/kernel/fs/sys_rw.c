@@ -10,6 +10,7 @@
 #include "vfs.h"
 #include "io.h"
 #include "../syscalls.h"
+#include "../signal/signal.h"
 #include <linux/uio.h>
 
 int io_get(int fd, struct file **fp)
@@ -19,6 +20,50 @@ int io_get(int fd, struct file **fp)
 	if (!f || (f->flags & O_PATH))
 		return -1;
 	return f->host_fd;
+}
+
+/* Character devices that never make a reader or writer wait. */
+static bool nonblocking_chr(unsigned long rdev)
+{
+	unsigned major = (unsigned)((rdev >> 8) & 0xfff);
+	unsigned minor = (unsigned)((rdev & 0xff) | ((rdev >> 12) & 0xfff00));
+	return major == 1 && (minor == 3 || minor == 5 || minor == 7 ||
+			      minor == 8 || minor == 9);
+}
+
+static bool file_blocks(struct file *f)
+{
+	if (!f->blocks) {
+		struct {
+			unsigned long dev, ino, nlink;
+			unsigned mode, uid, gid, pad;
+			unsigned long rdev;
+			char rest[96];
+		} st;
+		int b = 1;
+		if (host_syscall2(__NR_fstat, f->host_fd, &st) == 0) {
+			unsigned type = st.mode & 0170000;
+			if (type == 0010000 || type == 0140000 ||
+			    (type == 0020000 && !nonblocking_chr(st.rdev)))
+				b = FILE_BLOCKS;
+		}
+		f->blocks = (int8_t)b;
+	}
+	return f->blocks == FILE_BLOCKS && !(f->flags & O_NONBLOCK);
+}
+
+long io_call(struct file *f, long nr, long a, long b, long c, long d, long e,
+	     long g)
+{
+	if (!f || !file_blocks(f))
+		return host_syscall6(nr, a, b, c, d, e, g);
+	for (;;) {
+		long r = intr_call(nr, a, b, c, d, e, g);
+		if (r != -EINTR)
+			return r;
+		if (signal_interrupts())
+			return -ERESTARTSYS;
+	}
 }
 
 void io_put(struct file *f)
@@ -38,7 +83,7 @@ static long rw(int nr, int fd, const void *buf, size_t n)
 {
 	struct file *f;
 	int hfd = io_get(fd, &f);
-	long r = host_syscall3(nr, hfd, io_ubuf(buf, n), n);
+	long r = io_call(f, nr, hfd, (long)io_ubuf(buf, n), (long)n, 0, 0, 0);
 	io_put(f);
 	return r;
 }
@@ -117,7 +162,7 @@ static long vec(int nr, int fd, const void *uiov, int cnt, unsigned long lo,
 	struct iovs s;
 	int hfd = io_get(fd, &f);
 	const struct iovec *v = iovs_in(&s, uiov, cnt);
-	long r = host_syscall6l(nr, hfd, v, cnt, lo, hi, flags);
+	long r = io_call(f, nr, hfd, (long)v, cnt, (long)lo, (long)hi, flags);
 	iovs_free(&s);
 	io_put(f);
 	return r;

@@ -29,6 +29,7 @@ struct file {
 	int flags;	   /* access mode and status flags (O_APPEND, ...) */
 	struct mount *mnt; /* NULL for inherited stdio */
 	char *path;	   /* canonical guest path, NULL when unknown */
+	int8_t blocks;	   /* may a read/write wait? 0 unknown, 1 no, 2 yes */
 };
 
 /* file.c: the fd table. */
@@ -45,6 +46,7 @@ long fd_install(struct file *f, bool cloexec, int minfd);
 /* Installs at exactly `fd`, closing what was there. */
 long fd_install_at(struct file *f, bool cloexec, int fd);
 long fd_close(int fd);
+void fd_close_on_exec(void);
 bool fd_get_cloexec(int fd);
 void fd_set_cloexec(int fd, bool on);
 /* The limit the guest sees (RLIMIT_NOFILE soft). */

@@ -4,6 +4,7 @@
  * or carry tids (PI) come with threads: -ENOSYS until then. */
 #include "../kernel.h"
 #include "../syscalls.h"
+#include "../signal/signal.h"
 #include <linux/futex.h>
 #include <linux/time_types.h>
 
@@ -48,6 +49,16 @@ long sys_futex(uint32_t *uaddr, int op, uint32_t val, const void *timeout,
 			return -EFAULT;
 		t = &kts;
 	}
-	return host_syscall6l(__NR_futex, host_uaddr((uint64_t)uaddr), op, val,
-			      t, 0, val3);
+	if (!has_timeout(cmd))
+		return host_syscall6l(__NR_futex, host_uaddr((uint64_t)uaddr),
+				      op, val, t, 0, val3);
+	/* A wait is interruptible by guest signals. */
+	for (;;) {
+		long r = intr_call(__NR_futex, (long)host_uaddr((uint64_t)uaddr),
+				   op, val, (long)t, 0, val3);
+		if (r != -EINTR)
+			return r;
+		if (signal_interrupts())
+			return timeout ? -ERESTART_RESTARTBLOCK : -ERESTARTSYS;
+	}
 }

@@ -75,7 +75,7 @@ long sys_getpriority(int which, int who)
 			return -ESRCH;
 		break;
 	case PRIO_PGRP:
-		if (who != 0 && who != proc.pgid)
+		if (who != 0 && who != task_pgid())
 			return -ESRCH;
 		break;
 	case PRIO_USER:

@@ -7,6 +7,7 @@
 #include "../fs/vfs.h"
 #include "../proc/proc.h"
 #include "../syscalls.h"
+#include "../signal/signal.h"
 #include <linux/time.h>
 
 #define TIMESPEC_SIZE 16 /* struct __kernel_timespec */
@@ -116,13 +117,38 @@ long sys_time(long *t)
 	return ts.tv_sec;
 }
 
-/* Sleeps block in the host call.  The remaining time goes straight to
- * the guest's rem when the host reports an interruption. */
+/* Sleeps wait in an interruptible host call.  A signal that runs a
+ * handler ends the sleep with EINTR and the time left in rem; an ignored
+ * one (or a stop and continue) lets it go on for the time left, as
+ * Linux's restart block does. */
+static long sleep_loop(long nr, long clk, int flags, const void *ureq,
+		       void *urem)
+{
+	struct { long sec, nsec; } req, rem = { 0, 0 };
+	if (copy_from_user(&req, ureq, sizeof req) < 0) /* the host's order */
+		return nr == __NR_nanosleep
+			       ? -EFAULT
+			       : host_syscall4(nr, clk, flags, HOST_FAULT_ADDR, 0);
+	for (;;) {
+		long r = nr == __NR_nanosleep
+				 ? intr_call(nr, (long)&req, (long)&rem, 0, 0, 0, 0)
+				 : intr_call(nr, clk, flags, (long)&req, (long)&rem, 0, 0);
+		if (r != -EINTR)
+			return r;
+		bool abs = nr != __NR_nanosleep && (flags & TIMER_ABSTIME);
+		if (signal_interrupts()) {
+			if (urem && !abs && copy_to_user(urem, &rem, sizeof rem) < 0)
+				return -EFAULT;
+			return -ERESTART_RESTARTBLOCK;
+		}
+		if (!abs)
+			req = rem;
+	}
+}
+
 long sys_nanosleep(const void *req, void *rem)
 {
-	return host_syscall2(__NR_nanosleep,
-			     user_ptr_for_host(req, TIMESPEC_SIZE),
-			     user_ptr_for_host(rem, TIMESPEC_SIZE));
+	return sleep_loop(__NR_nanosleep, 0, 0, req, rem);
 }
 
 long sys_clock_nanosleep(int clk, int flags, const void *req, void *rem)
@@ -131,9 +157,7 @@ long sys_clock_nanosleep(int clk, int flags, const void *req, void *rem)
 	long r = clock_to_host(clk, &hc);
 	if (r < 0)
 		return r;
-	r = host_syscall4(__NR_clock_nanosleep, hc.id, flags,
-			  user_ptr_for_host(req, TIMESPEC_SIZE),
-			  user_ptr_for_host(rem, TIMESPEC_SIZE));
+	r = sleep_loop(__NR_clock_nanosleep, hc.id, flags, req, rem);
 	clock_put(&hc);
 	return r;
 }

@@ -22,6 +22,8 @@ long mm_protect(uint64_t addr, uint64_t len, int prot);
 void mm_record(uint64_t start, uint64_t end, int prot, int flags);
 /* Forgets a range (after a host unmap or a move). */
 void mm_forget(uint64_t start, uint64_t end);
+/* Unmaps every recorded guest mapping (execve). */
+void mm_unmap_all(void);
 /* The recorded mapping containing addr, or NULL. */
 const struct vma *mm_find(uint64_t addr);
 /* True when every page of [start, end) is recorded. */

@@ -116,3 +116,12 @@ void mm_set_prot(uint64_t start, uint64_t end, int prot)
 		v->prot = prot;
 	}
 }
+
+/* execve: every mapping the guest had goes (the host stack, which the
+ * provider never records, stays for the new program's stack). */
+void mm_unmap_all(void)
+{
+	for (int i = nvmas - 1; i >= 0; i--)
+		host_munmap(vmas[i].start, vmas[i].end - vmas[i].start);
+	nvmas = 0;
+}

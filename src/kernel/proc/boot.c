@@ -6,6 +6,10 @@
 #include "../entry/thread.h"
 #include "../fs/vfs.h"
 #include "../mm/mm.h"
+#include "../signal/signal.h"
+#include <asm/signal.h>
+#include <linux/prctl.h>
+#include <picos/world.h>
 #include <linux/auxvec.h>
 #include <linux/mman.h>
 #include <linux/time.h>
@@ -253,6 +257,37 @@ static const char *find_in_path(const char *name, char *const *envp,
 	return NULL;
 }
 
+/* Pid 1 of the world: its table entry was made by the launcher. */
+static void join_world(void)
+{
+	proc.pid = 1;
+	proc.host_pid = (int)host_syscall0(__NR_getpid);
+	proc.task = &popts.world->tasks[0];
+	proc.task->host_pid = proc.host_pid;
+	proc.task->uid = ident.uid;
+	/* If the launcher goes, so does the world. */
+	host_syscall2(__NR_prctl, PR_SET_PDEATHSIG, SIGKILL);
+	if (host_syscall0(__NR_getppid) != popts.world->launcher_pid)
+		host_exit_group(137);
+}
+
+/* Linux keeps ignored dispositions and the signal mask across exec: the
+ * guest starts with what the launcher was started with. */
+static void inherit_signal_state(void)
+{
+	for (int sig = 1; sig <= PICO_NSIG; sig++) {
+		struct sigaction old;
+		if (sig == SIGKILL || sig == SIGSTOP ||
+		    host_syscall4(__NR_rt_sigaction, sig, 0, &old, 8) < 0)
+			continue;
+		if (old.sa_handler == SIG_IGN)
+			proc.sigactions[sig - 1].handler = (uint64_t)SIG_IGN;
+	}
+	uint64_t mask = 0;
+	host_syscall4(__NR_rt_sigprocmask, SIG_SETMASK, 0, &mask, 8);
+	current()->sigmask = mask & ~UNBLOCKABLE;
+}
+
 void provider_main(uint64_t *sp)
 {
 	uint64_t vdso = 0;
@@ -278,12 +313,12 @@ void provider_main(uint64_t *sp)
 	if (bc.world_fd < 0 || !bc.exe || !bc.cwd || !mount_find("/"))
 		kdie(125, "incomplete world configuration");
 	map_world(bc.world_fd);
+	inherit_signal_state();
 	entry_install_handlers();
 	init_stdio();
 	init_limits();
 	fs_set_cwd(bc.cwd);
-	proc.pid = proc.pgid = proc.sid = 1;
-	proc.ppid = 0;
+	join_world();
 	proc.dumpable = true;
 	host_syscall2(__NR_clock_gettime, CLOCK_MONOTONIC, &ts);
 	proc.start_ns = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;

@@ -25,6 +25,37 @@ long elf_check_header(const unsigned char *hdr, size_t len)
 	return 0;
 }
 
+long elf_read_interp(int fd, const unsigned char *hdr, char *interp, size_t n)
+{
+	const Elf64_Ehdr *eh = (const void *)hdr;
+	size_t phsize = (size_t)eh->e_phnum * sizeof(Elf64_Phdr);
+	Elf64_Phdr *ph = kmalloc(phsize);
+	long r = host_pread(fd, ph, phsize, eh->e_phoff);
+	interp[0] = 0;
+	if (r != (long)phsize) {
+		kfree(ph);
+		return r < 0 ? r : -ENOEXEC;
+	}
+	r = 0;
+	for (int i = 0; i < eh->e_phnum; i++) {
+		if (ph[i].p_type != PT_INTERP)
+			continue;
+		if (ph[i].p_filesz == 0 || ph[i].p_filesz > n) {
+			r = -ENOEXEC;
+			break;
+		}
+		if (host_pread(fd, interp, ph[i].p_filesz, ph[i].p_offset) !=
+		    (long)ph[i].p_filesz) {
+			r = -EIO;
+			break;
+		}
+		interp[ph[i].p_filesz - 1] = 0;
+		break;
+	}
+	kfree(ph);
+	return r;
+}
+
 static int prot_of(uint32_t pf)
 {
 	return (pf & PF_R ? PROT_READ : 0) | (pf & PF_W ? PROT_WRITE : 0) |

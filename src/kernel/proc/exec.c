@@ -10,26 +10,25 @@
 
 #define BINPRM_BUF_SIZE 256
 #define MAX_INTERP_DEPTH 4 /* Linux allows 4 levels of #! */
-#define MAX_ARGS 4096
+#define MAX_ARGS EXEC_MAX_ARGS
 
 #ifndef AT_MINSIGSTKSZ
 #define AT_MINSIGSTKSZ 51
 #endif
 
-struct exec_args {
-	const char *argv[MAX_ARGS];
-	int argc;
-};
 
-/* Opens a guest file for execution: must be a regular file we may exec. */
-static long open_exec(const char *path, int *host_fd)
+/* Opens a guest file for execution: must be a regular file we may exec.
+ * `lkflags`: LK_FOLLOW unless AT_SYMLINK_NOFOLLOW, LK_EMPTY_OK for
+ * AT_EMPTY_PATH. */
+static long open_exec(int dirfd, const char *path, unsigned lkflags,
+		      int *host_fd)
 {
 	struct lookup lk;
 	char *buf = current()->lpath[1];
-	long r = path_lookup(AT_FDCWD, path, LK_FOLLOW, &lk, buf);
+	long r = path_lookup(dirfd, path, lkflags, &lk, buf);
 	if (r < 0)
 		return r;
-	long fd = vfs_open(&lk, O_RDONLY, 0);
+	long fd = vfs_open(&lk, O_RDONLY | ((lkflags & LK_FOLLOW) ? 0 : O_NOFOLLOW), 0);
 	if (fd < 0)
 		return fd;
 	struct {
@@ -171,8 +170,11 @@ static uint64_t build_stack(const struct exec_args *a, char *const *envp,
 	return sp;
 }
 
-long exec_load(const char *path, char *const *argv, int argc,
-	       char *const *envp, int envc, struct exec_result *out)
+/* Everything that can fail with an error the caller still sees: the
+ * file, its "#!" chain, the ELF header and the interpreter.  After this the
+ * old image may go (execve's point of no return) and exec_commit loads. */
+long exec_prepare(int dirfd, const char *path, unsigned lkflags,
+		  char *const *argv, int argc, struct exec_plan *p)
 {
 	static struct exec_args a;
 	static char bufs[MAX_INTERP_DEPTH + 1][BINPRM_BUF_SIZE + 1];
@@ -181,6 +183,8 @@ long exec_load(const char *path, char *const *argv, int argc,
 	int fd = -1;
 	long r;
 
+	p->fd = p->ifd = -1;
+	p->args = &a;
 	if (argc + 2 * MAX_INTERP_DEPTH >= MAX_ARGS)
 		return -E2BIG;
 	a.argc = argc;
@@ -191,7 +195,8 @@ long exec_load(const char *path, char *const *argv, int argc,
 	size_t hn;
 	int depth;
 	for (depth = 0;; depth++) {
-		r = open_exec(file, &fd);
+		r = depth == 0 ? open_exec(dirfd, file, lkflags, &fd)
+			       : open_exec(AT_FDCWD, file, LK_FOLLOW, &fd);
 		if (r < 0)
 			return r;
 		r = host_pread(fd, bufs[depth], BINPRM_BUF_SIZE, 0);
@@ -226,31 +231,55 @@ long exec_load(const char *path, char *const *argv, int argc,
 		a.argc = 1 + extra + keep;
 		file = names[depth];
 	}
-	const unsigned char *hdr = (const unsigned char *)bufs[depth];
-	r = elf_check_header(hdr, hn);
+	p->hdr = (const unsigned char *)bufs[depth];
+	p->hn = hn;
+	r = elf_check_header(p->hdr, hn);
+	if (r == 0)
+		r = elf_read_interp(fd, p->hdr, p->interp, sizeof p->interp);
 	if (r < 0) {
 		host_close(fd);
 		return r;
 	}
+	p->fd = fd;
+	if (p->interp[0]) {
+		r = open_exec(AT_FDCWD, p->interp, LK_FOLLOW, &p->ifd);
+		if (r == 0) {
+			r = host_pread(p->ifd, p->ihdr, sizeof p->ihdr, 0);
+			if (r >= 0)
+				r = elf_check_header(p->ihdr, (size_t)r) < 0 ? -ELIBBAD
+									: 0;
+		}
+		if (r < 0) {
+			exec_abort(p);
+			return r;
+		}
+	}
+	return 0;
+}
 
+void exec_abort(struct exec_plan *p)
+{
+	if (p->fd >= 0)
+		host_close(p->fd);
+	if (p->ifd >= 0)
+		host_close(p->ifd);
+	p->fd = p->ifd = -1;
+}
+
+/* Maps the program and its interpreter, sets the break and builds the
+ * stack.  `path` names the program for AT_EXECFN and the task name. */
+long exec_commit(struct exec_plan *p, const char *path, char *const *envp,
+		 int envc, struct exec_result *out)
+{
 	struct elf_image exe, interp;
-	r = elf_load(fd, hdr, hn, false, &exe);
-	host_close(fd);
+	long r = elf_load(p->fd, p->hdr, p->hn, false, &exe);
+	if (r == 0 && p->ifd >= 0)
+		r = elf_load(p->ifd, p->ihdr, sizeof p->ihdr, true, &interp);
+	exec_abort(p);
 	if (r < 0)
 		return r;
 	uint64_t entry = exe.entry, interp_base = 0;
 	if (exe.interp[0]) {
-		int ifd;
-		r = open_exec(exe.interp, &ifd);
-		if (r < 0)
-			return r;
-		unsigned char ihdr[BINPRM_BUF_SIZE];
-		r = host_pread(ifd, ihdr, sizeof ihdr, 0);
-		if (r >= 0)
-			r = elf_load(ifd, ihdr, (size_t)r, true, &interp);
-		host_close(ifd);
-		if (r < 0)
-			return r == -ENOEXEC ? -ELIBBAD : r;
 		entry = interp.entry;
 		interp_base = interp.bias;
 	}
@@ -265,6 +294,16 @@ long exec_load(const char *path, char *const *argv, int argc,
 	const char *base = rt_strrchr(path, '/');
 	rt_strlcpy(proc.comm, base ? base + 1 : path, sizeof proc.comm);
 	out->entry = entry;
-	out->sp = build_stack(&a, envp, envc, path, &exe, interp_base);
+	out->sp = build_stack(p->args, envp, envc, path, &exe, interp_base);
 	return 0;
+}
+
+long exec_load(const char *path, char *const *argv, int argc,
+	       char *const *envp, int envc, struct exec_result *out)
+{
+	struct exec_plan p;
+	long r = exec_prepare(AT_FDCWD, path, LK_FOLLOW, argv, argc, &p);
+	if (r < 0)
+		return r;
+	return exec_commit(&p, path, envp, envc, out);
 }

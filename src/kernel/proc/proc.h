@@ -19,8 +19,12 @@ struct rlimit64 {
 };
 #define PICO_NLIMITS 16
 
+struct picos_task;
+
 struct proc {
-	int pid, ppid, pgid, sid;
+	int pid;		 /* virtual; ppid, pgid, sid live in the table */
+	int host_pid;		 /* this pico process's host pid */
+	struct picos_task *task; /* this process's entry in the world table */
 	char comm[16];
 	char hostname[65];
 	bool dumpable;
@@ -38,6 +42,25 @@ struct proc {
 };
 extern struct proc proc;
 
+/* task.c: the world's process table (include/picos/world.h). */
+void task_lock(void);
+void task_unlock(void);
+struct picos_task *task_by_vpid(int vpid);	/* under the lock */
+struct picos_task *task_by_host(int host_pid); /* under the lock */
+/* A new slot with a fresh virtual pid, or NULL (-EAGAIN): the world's
+ * process limit.  Under the lock. */
+struct picos_task *task_alloc(void);
+void task_free(struct picos_task *t); /* under the lock */
+/* The guest pid of a host pid (0 when it is not in this world). */
+int task_vpid_of_host(int host_pid);
+void task_set_flags(uint32_t set, uint32_t clear);
+int task_ppid(void);
+int task_pgid(void);
+int task_sid(void);
+
+/* sys_fork.c: a vfork child that execs or exits lets its parent go on. */
+void fork_release_vfork_parent(void);
+
 /* sys_info.c: sets the guest's RLIMIT_NOFILE from the host's, keeping a
  * reserve of host fds for the provider, and sets fd_limit. */
 void rlimit_nofile_init(void);
@@ -49,6 +72,26 @@ struct exec_result {
 };
 long exec_load(const char *path, char *const *argv, int argc,
 	       char *const *envp, int envc, struct exec_result *out);
+/* The two halves of exec_load, for execve: prepare opens and checks
+ * everything (errors the caller still sees); commit maps and builds. */
+#define EXEC_MAX_ARGS 32768
+struct exec_args {
+	const char *argv[EXEC_MAX_ARGS];
+	int argc;
+};
+struct exec_plan {
+	int fd, ifd; /* program and interpreter host fds, -1 when none */
+	const unsigned char *hdr;
+	size_t hn;
+	unsigned char ihdr[256];
+	char interp[256];
+	struct exec_args *args;
+};
+long exec_prepare(int dirfd, const char *path, unsigned lkflags,
+		  char *const *argv, int argc, struct exec_plan *p);
+long exec_commit(struct exec_plan *p, const char *path, char *const *envp,
+		 int envc, struct exec_result *out);
+void exec_abort(struct exec_plan *p);
 
 /* elf.c */
 struct elf_image {
@@ -63,6 +106,8 @@ struct elf_image {
 /* Maps the ELF file open at `host_fd`.  `hdr` holds its first bytes. */
 long elf_load(int host_fd, const unsigned char *hdr, size_t hdr_len,
 	      bool is_interp, struct elf_image *img);
+/* Reads the PT_INTERP path ("" when none). */
+long elf_read_interp(int fd, const unsigned char *hdr, char *interp, size_t n);
 /* Checks an ELF header for x86-64 executables; -ENOEXEC otherwise. */
 long elf_check_header(const unsigned char *hdr, size_t len);
 

@@ -4,6 +4,7 @@
 
 long sys_exit_group(int code)
 {
+	fork_release_vfork_parent();
 	host_exit_group(code & 0xff);
 	__builtin_unreachable();
 }

@@ -3,6 +3,8 @@
 #include "proc.h"
 #include "../entry/thread.h"
 #include "../syscalls.h"
+#include "../entry/entry.h"
+#include <picos/world.h>
 
 /* The host uid and the guest uid trade places; every other id is itself.
  * That keeps ownership consistent both ways: files the host user owns
@@ -34,7 +36,7 @@ uint32_t ident_gid_to_host(uint32_t guest_gid)
 }
 
 long sys_getpid(void) { return proc.pid; }
-long sys_getppid(void) { return proc.ppid; }
+long sys_getppid(void) { return task_ppid(); }
 long sys_gettid(void) { return current()->tid; }
 long sys_getuid(void) { return ident.uid; }
 long sys_geteuid(void) { return ident.euid; }
@@ -72,23 +74,86 @@ long sys_getresgid(unsigned *r, unsigned *e, unsigned *s)
 	return put3(r, e, s, ident.gid, ident.egid, ident.sgid);
 }
 
-static long check_self(int pid)
+/* Process groups and sessions live in the world's table. */
+static long lookup_pid(int pid, long (*get)(const struct picos_task *))
 {
-	return pid == 0 || pid == proc.pid ? 0 : -ESRCH;
+	if (pid < 0)
+		return -ESRCH;
+	if (pid == 0 || pid == proc.pid)
+		return get(proc.task);
+	task_lock();
+	struct picos_task *t = task_by_vpid(pid);
+	long r = t ? get(t) : -ESRCH;
+	task_unlock();
+	return r;
 }
 
-long sys_getpgrp(void) { return proc.pgid; }
+static long pgid_of(const struct picos_task *t) { return __atomic_load_n(&t->pgid, __ATOMIC_ACQUIRE); }
+static long sid_of(const struct picos_task *t) { return __atomic_load_n(&t->sid, __ATOMIC_ACQUIRE); }
 
-long sys_getpgid(int pid)
+long sys_getpgrp(void) { return task_pgid(); }
+long sys_getpgid(int pid) { return lookup_pid(pid, pgid_of); }
+long sys_getsid(int pid) { return lookup_pid(pid, sid_of); }
+
+/* True when some process of session `sid` is in group `pgid`. */
+static bool group_in_session(int pgid, int sid)
 {
-	long r = check_self(pid);
-	return r < 0 ? r : proc.pgid;
+	for (int i = 0; i < PICOS_MAX_TASKS; i++) {
+		const struct picos_task *t = &popts.world->tasks[i];
+		if (t->vpid && t->state == TASK_LIVE && t->pgid == pgid &&
+		    t->sid == sid)
+			return true;
+	}
+	return false;
 }
 
-long sys_getsid(int pid)
+/* Linux's rules: the target is the caller or a child of it that has not
+ * exec'd (EACCES) in the caller's session; no session leader; the group
+ * must exist in the same session unless it is the target's own pid. */
+long sys_setpgid(int pid, int pgid)
 {
-	long r = check_self(pid);
-	return r < 0 ? r : proc.sid;
+	if (pgid < 0)
+		return -EINVAL;
+	long r = 0;
+	task_lock();
+	struct picos_task *me = proc.task;
+	struct picos_task *t = pid == 0 || pid == proc.pid ? me : task_by_vpid(pid);
+	if (pid < 0 || !t || (t != me && (t->ppid != proc.pid || t->state != TASK_LIVE)))
+		r = -ESRCH;
+	else if (t != me && (t->flags & TF_EXECED))
+		r = -EACCES;
+	else if (t->sid == t->vpid || (t != me && t->sid != me->sid))
+		r = -EPERM;
+	else {
+		if (pgid == 0)
+			pgid = t->vpid;
+		if (pgid != t->vpid && !group_in_session(pgid, me->sid))
+			r = -EPERM;
+		else
+			__atomic_store_n(&t->pgid, pgid, __ATOMIC_RELEASE);
+	}
+	task_unlock();
+	return r;
+}
+
+long sys_setsid(void)
+{
+	long r;
+	task_lock();
+	struct picos_task *me = proc.task;
+	bool leader = false;
+	for (int i = 0; i < PICOS_MAX_TASKS && !leader; i++) {
+		const struct picos_task *t = &popts.world->tasks[i];
+		leader = t->vpid && t->pgid == proc.pid;
+	}
+	if (leader) {
+		r = -EPERM;
+	} else {
+		me->pgid = me->sid = proc.pid;
+		r = proc.pid;
+	}
+	task_unlock();
+	return r;
 }
 
 long sys_set_tid_address(int *tidptr)

@@ -1,0 +1,184 @@
+/* fork, vfork, clone and clone3 without CLONE_THREAD.
+ *
+ * A new guest process is a host fork of the whole pico process (guest
+ * memory and provider state copied on write), made with CLONE_PARENT so
+ * the launcher is its host parent and sees its exit.  CLONE_PARENT_SETTID
+ * makes the host write the child's host pid into its table entry before
+ * the child can run or die.  The child re-arms Syscall User Dispatch
+ * (the host clears it in a new task) before returning to guest code.
+ *
+ * vfork and CLONE_VM|CLONE_VFORK (posix_spawn) also become a copy: the
+ * parent waits until the child has exec'd or ended, as with vfork, but
+ * what the child writes to memory before its exec is not seen by the
+ * parent (docs/architecture.md). */
+#include "proc.h"
+#include "../entry/entry.h"
+#include "../entry/thread.h"
+#include "../signal/signal.h"
+#include "../syscalls.h"
+#include <asm/prctl.h>
+#include <linux/prctl.h>
+#include <linux/futex.h>
+#include <linux/sched.h>
+#include <picos/world.h>
+
+#ifndef CSIGNAL
+#define CSIGNAL 0xff
+#endif
+#define CLONE_SUPPORTED                                                    \
+	(CLONE_VM | CLONE_VFORK | CLONE_SETTLS | CLONE_PARENT_SETTID |      \
+	 CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | CLONE_FS | CLONE_SYSVSEM | \
+	 CLONE_PARENT | CLONE_IO | CSIGNAL)
+
+struct fork_req {
+	uint64_t flags;
+	uint64_t stack;	  /* the child's %rsp, 0 to keep the parent's */
+	uint64_t tls;	  /* CLONE_SETTLS: the child's FS base */
+	int *parent_tid;  /* CLONE_PARENT_SETTID */
+	int *child_tid;	  /* CLONE_CHILD_SETTID / CLONE_CHILD_CLEARTID */
+};
+
+/* In the new host process, before its first guest instruction. */
+static void child_start(struct picos_task *task, const struct fork_req *rq)
+{
+	struct pico_thread *t = current();
+	proc.task = task;
+	proc.pid = task->vpid;
+	proc.host_pid = (int)host_syscall0(__NR_getpid);
+	t->tid = proc.pid;
+	t->ncaught = 0; /* pending signals are not inherited */
+	/* If the launcher goes, so does the world. */
+	host_syscall2(__NR_prctl, PR_SET_PDEATHSIG, SIGKILL);
+	if (host_syscall0(__NR_getppid) != popts.world->launcher_pid)
+		host_exit_group(137);
+	if (rq->stack)
+		t->frame->rsp = rq->stack;
+	if (rq->flags & CLONE_SETTLS)
+		host_syscall2(__NR_arch_prctl, ARCH_SET_FS, rq->tls);
+	if (rq->flags & CLONE_CHILD_SETTID)
+		copy_to_user(rq->child_tid, &proc.pid, sizeof(int));
+	t->clear_child_tid = (rq->flags & CLONE_CHILD_CLEARTID)
+				     ? (uint64_t)rq->child_tid
+				     : 0;
+	if (rq->flags & CLONE_PARENT_SETTID)
+		copy_to_user(rq->parent_tid, &proc.pid, sizeof(int));
+	entry_arm_sud();
+}
+
+/* The parent of a vfork sleeps until the child execs or ends (the
+ * launcher clears the word when the child dies). */
+static void vfork_wait(struct picos_task *c, int vpid)
+{
+	while (__atomic_load_n(&c->vfork_wait, __ATOMIC_ACQUIRE) == 1 &&
+	       c->vpid == vpid) {
+		struct { long s, ns; } ts = { 0, 100 * 1000 * 1000 };
+		host_syscall4(__NR_futex, &c->vfork_wait, FUTEX_WAIT, 1, &ts);
+	}
+}
+
+static long do_fork(const struct fork_req *rq)
+{
+	uint64_t fl = rq->flags;
+	if (fl & CLONE_THREAD)
+		return -ENOSYS; /* threads: not yet */
+	if ((fl & CLONE_VM) && !(fl & CLONE_VFORK))
+		return -ENOSYS; /* shared memory without a vfork wait */
+	if (fl & ~(uint64_t)CLONE_SUPPORTED)
+		return (fl & (CLONE_NEWNS | CLONE_NEWUSER | CLONE_NEWPID |
+			      CLONE_NEWNET | CLONE_NEWUTS | CLONE_NEWIPC |
+			      CLONE_NEWCGROUP))
+			       ? -EPERM
+			       : -EINVAL;
+	if ((fl & CLONE_SIGHAND) && !(fl & CLONE_VM))
+		return -EINVAL;
+
+	task_lock();
+	struct picos_task *c = task_alloc();
+	if (!c) {
+		task_unlock();
+		return -EAGAIN;
+	}
+	struct picos_task *me = proc.task;
+	c->ppid = (fl & CLONE_PARENT) ? me->ppid : proc.pid;
+	c->pgid = me->pgid;
+	c->sid = me->sid;
+	c->uid = ident.uid;
+	c->flags = me->flags & (TF_NOCLDWAIT | TF_NOCLDSTOP);
+	c->vfork_wait = (fl & CLONE_VFORK) ? 1 : 0;
+	int vpid = c->vpid;
+	/* Under the lock: the launcher sees the host pid before it can
+	 * look for it, and a world that is ending kills this child too. */
+	long r = host_syscall5(__NR_clone,
+			       CLONE_PARENT | CLONE_PARENT_SETTID | SIGCHLD, 0,
+			       &c->host_pid, 0, 0);
+	if (r == 0) {
+		child_start(c, rq);
+		return 0;
+	}
+	if (r < 0)
+		task_free(c);
+	task_unlock();
+	if (r < 0)
+		return r == -ENOMEM ? -ENOMEM : -EAGAIN;
+	if (fl & CLONE_PARENT_SETTID)
+		copy_to_user(rq->parent_tid, &vpid, sizeof(int));
+	if (fl & CLONE_VFORK)
+		vfork_wait(c, vpid);
+	return vpid;
+}
+
+/* A vfork child that execs or exits lets its parent go on. */
+void fork_release_vfork_parent(void)
+{
+	struct picos_task *me = proc.task;
+	if (__atomic_exchange_n(&me->vfork_wait, 0, __ATOMIC_ACQ_REL))
+		host_syscall3(__NR_futex, &me->vfork_wait, FUTEX_WAKE, 1);
+}
+
+long sys_fork(void)
+{
+	struct fork_req rq = { .flags = SIGCHLD };
+	return do_fork(&rq);
+}
+
+long sys_vfork(void)
+{
+	struct fork_req rq = { .flags = CLONE_VM | CLONE_VFORK | SIGCHLD };
+	return do_fork(&rq);
+}
+
+/* x86-64 argument order: flags, stack, parent_tid, child_tid, tls. */
+long sys_clone(unsigned long flags, unsigned long stack, int *parent_tid,
+	       int *child_tid, unsigned long tls)
+{
+	struct fork_req rq = { flags, stack, tls, parent_tid, child_tid };
+	return do_fork(&rq);
+}
+
+struct clone_args_v0 {
+	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack,
+		stack_size, tls;
+};
+
+long sys_clone3(const void *uargs, size_t size)
+{
+	struct clone_args_v0 ca;
+	if (size < sizeof ca || size > 4096)
+		return -EINVAL;
+	rt_memset(&ca, 0, sizeof ca);
+	if (copy_from_user(&ca, uargs, sizeof ca) < 0)
+		return -EFAULT;
+	if ((ca.flags & CSIGNAL) || ca.exit_signal > 64 ||
+	    (ca.stack == 0) != (ca.stack_size == 0))
+		return -EINVAL;
+	if (ca.flags & CLONE_PIDFD)
+		return -EINVAL; /* pidfds: not provided */
+	struct fork_req rq = {
+		.flags = ca.flags | ca.exit_signal,
+		.stack = ca.stack ? ca.stack + ca.stack_size : 0,
+		.tls = ca.tls,
+		.parent_tid = (int *)ca.parent_tid,
+		.child_tid = (int *)ca.child_tid,
+	};
+	return do_fork(&rq);
+}

@@ -1,0 +1,443 @@
+/* Delivery of guest signals on frames laid out as Linux lays them out
+ * (struct rt_sigframe: return address, ucontext, siginfo, then the FPU
+ * state), restart of interrupted calls, and the default actions. */
+#include "signal.h"
+#include "../proc/proc.h"
+#include "../entry/entry.h"
+#include "../entry/thread.h"
+#include <asm/sigcontext.h>
+#include <asm/signal.h>
+#include <asm/ucontext.h>
+#include <picos/world.h>
+
+#ifndef SS_ONSTACK
+#define SS_ONSTACK 1
+#define SS_DISABLE 2
+#endif
+#define SS_AUTODISARM (1U << 31)
+#ifndef UC_FP_XSTATE
+#define UC_FP_XSTATE 0x1
+#define UC_SIGCONTEXT_SS 0x2
+#define UC_STRICT_RESTORE_SS 0x4
+#endif
+#define SA_RESTORER_FLAG 0x04000000
+#define EFLAGS_TF 0x100
+#define EFLAGS_DF 0x400
+#define EFLAGS_RF 0x10000
+
+extern char __provider_text_start[], __provider_text_end[];
+extern char intr_begin[], intr_end[], intr_eintr[];
+
+/* The frame the guest handler finds at its %rsp. */
+struct rt_sigframe {
+	uint64_t pretcode;
+	struct ucontext uc;
+	siginfo_t info;
+};
+
+uint64_t host_mask_of(uint64_t guest_mask)
+{
+	return guest_mask & ~(SYNC_SIGNALS | UNBLOCKABLE);
+}
+
+enum sig_default sig_default_action(int sig)
+{
+	switch (sig) {
+	case SIGCHLD: case SIGURG: case SIGWINCH:
+		return SIGDFL_IGN;
+	case SIGCONT:
+		return SIGDFL_CONT;
+	case SIGSTOP: case SIGTSTP: case SIGTTIN: case SIGTTOU:
+		return SIGDFL_STOP;
+	case SIGQUIT: case SIGILL: case SIGTRAP: case SIGABRT: case SIGBUS:
+	case SIGFPE: case SIGSEGV: case SIGXCPU: case SIGXFSZ: case SIGSYS:
+		return SIGDFL_CORE;
+	default:
+		return SIGDFL_TERM;
+	}
+}
+
+void die_by_signal(int sig)
+{
+	struct sigaction sa;
+	rt_memset(&sa, 0, sizeof sa);
+	sa.sa_handler = SIG_DFL;
+	host_syscall4(__NR_rt_sigaction, sig, &sa, 0, 8);
+	uint64_t unblock = SIGBIT(sig);
+	host_syscall4(__NR_rt_sigprocmask, SIG_UNBLOCK, &unblock, 0, 8);
+	host_syscall3(__NR_tgkill, proc.host_pid, host_syscall0(__NR_gettid), sig);
+	host_exit_group(128 + sig);
+	__builtin_unreachable();
+}
+
+/* A default stop: the launcher reports the guest's stop signal, so record
+ * it, then stop on the host with SIGSTOP (which no process group rule can
+ * discard).  Returns after SIGCONT. */
+static void stop_self(int sig)
+{
+	__atomic_store_n(&proc.task->stop_sig, sig, __ATOMIC_RELEASE);
+	host_syscall2(__NR_kill, proc.host_pid, SIGSTOP);
+}
+
+static uint64_t ticks_of_us(uint64_t us)
+{
+	return us * proc.clktck / 1000000u;
+}
+
+/* The launcher rings SIGCHLD; the guest's siginfo comes from the child
+ * whose change its parent has not yet been told of. */
+static bool sigchld_from_table(siginfo_t *info)
+{
+	bool found = false;
+	task_lock();
+	for (int i = 0; i < PICOS_MAX_TASKS && !found; i++) {
+		struct picos_task *c = &popts.world->tasks[i];
+		if (!c->vpid || c->ppid != proc.pid || !(c->events & TEV_SIGCHLD))
+			continue;
+		c->events &= ~TEV_SIGCHLD;
+		int ws = c->wstatus;
+		rt_memset(info, 0, sizeof *info);
+		info->si_signo = SIGCHLD;
+		info->si_pid = c->vpid;
+		info->si_uid = c->uid;
+		if (c->state == TASK_ZOMBIE && (ws & 0x7f) == 0) {
+			info->si_code = CLD_EXITED;
+			info->si_status = (ws >> 8) & 0xff;
+		} else if (c->state == TASK_ZOMBIE) {
+			info->si_code = (ws & 0x80) ? CLD_DUMPED : CLD_KILLED;
+			info->si_status = ws & 0x7f;
+		} else if ((ws & 0xff) == 0x7f) {
+			info->si_code = CLD_STOPPED;
+			info->si_status = (ws >> 8) & 0xff;
+		} else {
+			info->si_code = CLD_CONTINUED;
+			info->si_status = SIGCONT;
+		}
+		info->si_utime = (long)ticks_of_us(c->utime_us);
+		info->si_stime = (long)ticks_of_us(c->stime_us);
+		found = true;
+	}
+	task_unlock();
+	return found;
+}
+
+bool signal_translate(int sig, siginfo_t *info)
+{
+	if (info->si_code != SI_USER && info->si_code != SI_TKILL)
+		return true;
+	if (sig == SIGCHLD && info->si_code == SI_USER &&
+	    info->si_pid == popts.world->launcher_pid)
+		return sigchld_from_table(info);
+	info->si_pid = info->si_pid == proc.host_pid
+			       ? proc.pid
+			       : task_vpid_of_host(info->si_pid);
+	info->si_uid = ident_uid_to_guest(info->si_uid);
+	return true;
+}
+
+static struct guest_sigaction *action_of(int sig)
+{
+	return &proc.sigactions[sig - 1];
+}
+
+/* What a signal will do now: 0 nothing, 1 run a handler; a fatal or
+ * stopping default is carried out here. */
+static int act_now(int sig)
+{
+	uint64_t h = action_of(sig)->handler;
+	if (h == (uint64_t)SIG_IGN)
+		return 0;
+	if (h != (uint64_t)SIG_DFL)
+		return 1;
+	switch (sig_default_action(sig)) {
+	case SIGDFL_TERM:
+	case SIGDFL_CORE:
+		die_by_signal(sig);
+	case SIGDFL_STOP:
+		stop_self(sig);
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+static size_t fpstate_size(const struct _fpstate_64 *fp)
+{
+	if (!fp)
+		return 0;
+	if (fp->sw_reserved.magic1 == FP_XSTATE_MAGIC1)
+		return fp->sw_reserved.extended_size;
+	return sizeof(struct _fpstate_64);
+}
+
+/* The handler starts with a clean FPU, as on Linux: the host restores the
+ * init state from an xsave header with no components and default control
+ * words. */
+static void fpstate_reset(struct _fpstate_64 *fp)
+{
+	if (!fp)
+		return;
+	fp->cwd = 0x37f;
+	fp->swd = 0;
+	fp->twd = 0;
+	fp->mxcsr = 0x1f80;
+	if (fp->sw_reserved.magic1 == FP_XSTATE_MAGIC1)
+		((struct _header *)((char *)fp + 512))->xfeatures = 0;
+}
+
+static bool on_altstack(const struct pico_thread *t, uint64_t sp)
+{
+	return t->ss_size && sp > t->ss_sp && sp - t->ss_sp <= t->ss_size;
+}
+
+/* Builds the guest frame for `sig` on the guest context in `uc` and points
+ * uc at the handler.  `saved` is the mask the frame restores. */
+static bool build_frame(struct ucontext *uc, int sig, const siginfo_t *info,
+			uint64_t saved)
+{
+	struct pico_thread *t = current();
+	struct guest_sigaction *act = action_of(sig);
+	struct sigcontext *sc = &uc->uc_mcontext;
+	struct _fpstate_64 *fp = (struct _fpstate_64 *)sc->fpstate;
+	size_t fpsize = fpstate_size(fp);
+	uint64_t sp = sc->rsp;
+	bool was_on = on_altstack(t, sp);
+	stack_t ss_now = { .ss_sp = (void *)t->ss_sp,
+			   .ss_flags = t->ss_size ? (was_on ? SS_ONSTACK : t->ss_flags)
+						  : SS_DISABLE,
+			   .ss_size = t->ss_size };
+
+	if ((act->flags & SA_ONSTACK) && t->ss_size && !was_on)
+		sp = t->ss_sp + t->ss_size;
+	else
+		sp -= 128; /* the red zone */
+	sp = (sp - fpsize) & ~63UL;
+	uint64_t fp_addr = sp;
+	sp -= sizeof(struct rt_sigframe);
+	sp = (sp & ~15UL) - 8;
+
+	struct rt_sigframe fr;
+	rt_memset(&fr, 0, sizeof fr);
+	fr.pretcode = (act->flags & SA_RESTORER_FLAG) ? act->restorer : 0;
+	fr.uc.uc_flags = UC_FP_XSTATE | UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS;
+	fr.uc.uc_stack = ss_now;
+	fr.uc.uc_mcontext = *sc;
+	fr.uc.uc_mcontext.fpstate = fpsize ? (struct _fpstate *)fp_addr : 0;
+	fr.uc.uc_mcontext.oldmask = saved;
+	fr.uc.uc_sigmask = saved;
+	fr.info = *info;
+	if (copy_to_user((void *)sp, &fr, sizeof fr) < 0 ||
+	    (fpsize && copy_to_user((void *)fp_addr, fp, fpsize) < 0))
+		return false;
+
+	if ((act->flags & SA_ONSTACK) && (t->ss_flags & SS_AUTODISARM) && !was_on) {
+		t->ss_sp = 0;
+		t->ss_size = 0;
+		t->ss_flags = SS_DISABLE;
+	}
+	sc->rip = act->handler;
+	sc->rsp = sp;
+	sc->rdi = (uint64_t)sig;
+	sc->rsi = sp + __builtin_offsetof(struct rt_sigframe, info);
+	sc->rdx = sp + __builtin_offsetof(struct rt_sigframe, uc);
+	sc->rax = 0;
+	sc->eflags &= ~(uint64_t)(EFLAGS_TF | EFLAGS_DF | EFLAGS_RF);
+	fpstate_reset(fp);
+
+	t->sigmask |= act->mask;
+	if (!(act->flags & SA_NODEFER))
+		t->sigmask |= SIGBIT(sig);
+	t->sigmask &= ~UNBLOCKABLE;
+	if (act->flags & SA_RESETHAND) {
+		act->handler = (uint64_t)SIG_DFL;
+		act->flags &= ~(uint64_t)SA_SIGINFO;
+	}
+	return true;
+}
+
+static void deliver(struct ucontext *uc, int sig, const siginfo_t *info,
+		    uint64_t saved)
+{
+	if (!build_frame(uc, sig, info, saved))
+		die_by_signal(SIGSEGV); /* Linux: force_sigsegv */
+}
+
+void signal_from_guest(int sig, siginfo_t *info, struct ucontext *uc)
+{
+	struct pico_thread *t = current();
+	if (!signal_translate(sig, info) || !act_now(sig))
+		return;
+	deliver(uc, sig, info, t->sigmask);
+	uc->uc_sigmask = host_mask_of(t->sigmask);
+}
+
+void signal_fault(int sig, siginfo_t *info, struct ucontext *uc)
+{
+	struct pico_thread *t = current();
+	if (info->si_code <= 0) { /* sent by a process, not raised by a fault */
+		if (!(t->sigmask & SIGBIT(sig)))
+			signal_from_guest(sig, info, uc);
+		return;
+	}
+	uint64_t h = action_of(sig)->handler;
+	/* As Linux's force_sig: blocked or ignored, the fault kills. */
+	if (h == (uint64_t)SIG_DFL || h == (uint64_t)SIG_IGN ||
+	    (t->sigmask & SIGBIT(sig)))
+		die_by_signal(sig);
+	deliver(uc, sig, info, t->sigmask);
+	uc->uc_sigmask = host_mask_of(t->sigmask);
+}
+
+static bool in_provider(uint64_t ip)
+{
+	return ip >= (uint64_t)__provider_text_start &&
+	       ip < (uint64_t)__provider_text_end;
+}
+
+static void on_async(int sig, siginfo_t *info, void *ucv)
+{
+	struct ucontext *uc = ucv;
+	struct pico_thread *t = current();
+	uint64_t ip = uc->uc_mcontext.rip;
+	if (!in_provider(ip)) {
+		signal_from_guest(sig, info, uc);
+		return;
+	}
+	/* In an interruptible call of the provider: record, deliver later. */
+	if (t->ncaught < PICO_MAX_CAUGHT) {
+		t->caught[t->ncaught].sig = sig;
+		t->caught[t->ncaught].settled = false;
+		t->caught[t->ncaught].info = *info;
+		__atomic_store_n(&t->ncaught, t->ncaught + 1, __ATOMIC_RELEASE);
+	}
+	if (ip >= (uint64_t)intr_begin && ip < (uint64_t)intr_end)
+		uc->uc_mcontext.rip = (uint64_t)intr_eintr;
+}
+
+void signal_install_async(void)
+{
+	uint64_t async = ~(SYNC_SIGNALS | UNBLOCKABLE);
+	for (int sig = 1; sig <= 64; sig++) {
+		if (SIGBIT(sig) & (SYNC_SIGNALS | UNBLOCKABLE))
+			continue;
+		struct sigaction sa;
+		rt_memset(&sa, 0, sizeof sa);
+		sa.sa_handler = (__sighandler_t)(void *)on_async;
+		sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTORER;
+		sa.sa_restorer = host_sigreturn;
+		sa.sa_mask = async;
+		long r = host_syscall4(__NR_rt_sigaction, sig, &sa, 0, 8);
+		if (r < 0)
+			kdie(125, "cannot install the handler for host signal %d (%ld)",
+			     sig, r);
+	}
+}
+
+long intr_syscall(long nr, long a, long b, long c, long d, long e, long f);
+
+long intr_call(long nr, long a, long b, long c, long d, long e, long f)
+{
+	struct pico_thread *t = current();
+	uint64_t open = host_mask_of(t->sigmask);
+	uint64_t closed = ~(SYNC_SIGNALS | UNBLOCKABLE);
+	host_syscall4(__NR_rt_sigprocmask, SIG_SETMASK, &open, 0, 8);
+	long r = intr_syscall(nr, a, b, c, d, e, f);
+	host_syscall4(__NR_rt_sigprocmask, SIG_SETMASK, &closed, 0, 8);
+	return r;
+}
+
+/* Keeps only the caught signals that will run a handler; carries out
+ * fatal and stopping defaults, drops the ignored. */
+static int settle_caught(void)
+{
+	struct pico_thread *t = current();
+	int n = 0;
+	for (int i = 0; i < t->ncaught; i++) {
+		struct caught_signal *c = &t->caught[i];
+		if (!c->settled &&
+		    (!signal_translate(c->sig, &c->info) || !act_now(c->sig)))
+			continue;
+		c->settled = true;
+		if (n != i)
+			t->caught[n] = *c;
+		n++;
+	}
+	t->ncaught = n;
+	return n;
+}
+
+bool signal_interrupts(void)
+{
+	return settle_caught() > 0;
+}
+
+static bool is_restart_code(long r)
+{
+	return r == -ERESTARTSYS || r == -ERESTARTNOINTR ||
+	       r == -ERESTARTNOHAND || r == -ERESTART_RESTARTBLOCK;
+}
+
+void signal_exit(struct pico_frame *f, struct ucontext *uc)
+{
+	struct pico_thread *t = current();
+	int n = t->ncaught ? settle_caught() : 0;
+	long ret = (long)f->rax;
+	if (!t->frame_set && is_restart_code(ret)) {
+		bool restart;
+		if (n == 0 || ret == -ERESTARTNOINTR)
+			restart = true;
+		else if (ret == -ERESTARTSYS)
+			restart = action_of(t->caught[0].sig)->flags & SA_RESTART;
+		else
+			restart = false;
+		if (restart) {
+			f->rax = f->orig_rax;
+			f->rip -= 2; /* back onto the `syscall` instruction */
+		} else {
+			f->rax = (uint64_t)-EINTR;
+		}
+	}
+	frame_to_sigcontext(f, &uc->uc_mcontext);
+	uint64_t saved = t->restore_mask ? t->saved_mask : t->sigmask;
+	for (int i = 0; i < n; i++) {
+		deliver(uc, t->caught[i].sig, &t->caught[i].info, saved);
+		saved = t->sigmask;
+	}
+	if (t->restore_mask && n == 0)
+		t->sigmask = t->saved_mask;
+	t->restore_mask = false;
+	t->ncaught = 0;
+	uc->uc_sigmask = host_mask_of(t->sigmask);
+}
+
+void signal_exec_reset(void)
+{
+	for (int sig = 1; sig <= PICO_NSIG; sig++) {
+		struct guest_sigaction *a = action_of(sig);
+		if (a->handler != (uint64_t)SIG_IGN)
+			rt_memset(a, 0, sizeof *a);
+		else
+			a->flags = 0;
+	}
+	struct pico_thread *t = current();
+	t->ss_sp = 0;
+	t->ss_size = 0;
+	t->ss_flags = SS_DISABLE;
+	signal_publish_chld();
+}
+
+void signal_publish_chld(void)
+{
+	struct guest_sigaction *a = action_of(SIGCHLD);
+	uint32_t set = 0;
+	if (a->handler == (uint64_t)SIG_IGN || (a->flags & SA_NOCLDWAIT))
+		set |= TF_NOCLDWAIT;
+	if (a->flags & SA_NOCLDSTOP)
+		set |= TF_NOCLDSTOP;
+	task_set_flags(set, (TF_NOCLDWAIT | TF_NOCLDSTOP) & ~set);
+}
+
+void signal_fpu_reset(struct ucontext *uc)
+{
+	fpstate_reset((struct _fpstate_64 *)uc->uc_mcontext.fpstate);
+}
