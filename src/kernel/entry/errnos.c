@@ -139,8 +139,28 @@ static const struct errno_desc errnos[] = {
 	[132] = { "ERFKILL", "Operation not possible due to RF-kill" },
 };
 
+/* The kernel-internal restart codes a call shows in the trace when a
+ * signal interrupted it (strace's names). */
+static const struct { int n; const char *name, *text; } restarts[] = {
+	{ 512, "ERESTARTSYS", "To be restarted if SA_RESTART is set" },
+	{ 513, "ERESTARTNOINTR", "To be restarted" },
+	{ 514, "ERESTARTNOHAND", "To be restarted if no handler" },
+	{ 516, "ERESTART_RESTARTBLOCK", "Interrupted by signal" },
+};
+
+static int restart_index(int err)
+{
+	for (int i = 0; i < (int)RT_ARRAY_SIZE(restarts); i++)
+		if (restarts[i].n == err)
+			return i;
+	return -1;
+}
+
 const char *errno_name(int err)
 {
+	int ri = restart_index(err);
+	if (ri >= 0)
+		return restarts[ri].name;
 	if (err > 0 && err < (int)RT_ARRAY_SIZE(errnos) && errnos[err].name)
 		return errnos[err].name;
 	return "E???";
@@ -148,6 +168,9 @@ const char *errno_name(int err)
 
 const char *errno_text(int err)
 {
+	int ri = restart_index(err);
+	if (ri >= 0)
+		return restarts[ri].text;
 	if (err > 0 && err < (int)RT_ARRAY_SIZE(errnos) && errnos[err].text)
 		return errnos[err].text;
 	return "Unknown error";

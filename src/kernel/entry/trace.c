@@ -3,6 +3,7 @@
  * lines from several processes never interleave. */
 #include "../kernel.h"
 #include "entry.h"
+#include "../proc/proc.h"
 #include <asm/stat.h>
 #include <linux/mman.h>
 
@@ -334,6 +335,9 @@ void trace_syscall(const struct sc_entry *e, unsigned long nr,
 	const uint64_t a[7] = { f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9,
 				0 };
 
+	/* Like strace -f: lines of other processes than pid 1 say whose. */
+	if (proc.pid != 1)
+		rt_buf_printf(&b, "[pid %d] ", proc.pid);
 	if (e && e->name)
 		rt_buf_printf(&b, "%s(", e->name);
 	else

@@ -101,6 +101,20 @@ long path_lookup(int dirfd, const char *path, unsigned flags,
 					   (plen == 1 || path[plen - 2] == '/')));
 	lk->canonical = false;
 	lk->path = buf;
+	if (plen == 0 && (flags & LK_EMPTY_OK) && dirfd != AT_FDCWD) {
+		/* AT_EMPTY_PATH: the fd's own file, whatever its type. */
+		struct file *f = fd_get(dirfd);
+		if (!f)
+			return -EBADF;
+		long r = f->path ? 0 : -ENOENT;
+		if (f->path)
+			rt_strlcpy(buf, f->path, PICOS_PATH_MAX);
+		file_put(f);
+		if (r < 0)
+			return r;
+		set_mount(lk);
+		return 0;
+	}
 	if (path[0] == '/') {
 		rt_strlcpy(buf, path, PICOS_PATH_MAX);
 	} else {

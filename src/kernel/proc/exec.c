@@ -9,7 +9,7 @@
 #include <linux/mman.h>
 
 #define BINPRM_BUF_SIZE 256
-#define MAX_INTERP_DEPTH 4 /* Linux allows 4 levels of #! */
+#define MAX_INTERP_DEPTH 5 /* Linux runs 5 nested #! scripts, not 6 */
 #define MAX_ARGS EXEC_MAX_ARGS
 
 #ifndef AT_MINSIGSTKSZ
@@ -174,12 +174,13 @@ static uint64_t build_stack(const struct exec_args *a, char *const *envp,
  * file, its "#!" chain, the ELF header and the interpreter.  After this the
  * old image may go (execve's point of no return) and exec_commit loads. */
 long exec_prepare(int dirfd, const char *path, unsigned lkflags,
-		  char *const *argv, int argc, struct exec_plan *p)
+		  const char *name, char *const *argv, int argc,
+		  struct exec_plan *p)
 {
 	static struct exec_args a;
 	static char bufs[MAX_INTERP_DEPTH + 1][BINPRM_BUF_SIZE + 1];
 	static char names[MAX_INTERP_DEPTH + 1][PICOS_PATH_MAX];
-	const char *file = path;
+	const char *file = name;
 	int fd = -1;
 	long r;
 
@@ -195,7 +196,7 @@ long exec_prepare(int dirfd, const char *path, unsigned lkflags,
 	size_t hn;
 	int depth;
 	for (depth = 0;; depth++) {
-		r = depth == 0 ? open_exec(dirfd, file, lkflags, &fd)
+		r = depth == 0 ? open_exec(dirfd, path, lkflags, &fd)
 			       : open_exec(AT_FDCWD, file, LK_FOLLOW, &fd);
 		if (r < 0)
 			return r;
@@ -214,6 +215,10 @@ long exec_prepare(int dirfd, const char *path, unsigned lkflags,
 		fd = -1;
 		if (depth == MAX_INTERP_DEPTH)
 			return -ELOOP;
+		/* A script named by a close-on-exec fd: its interpreter could
+		 * never open /dev/fd/N (Linux's BINPRM_FLAGS_PATH_INACCESSIBLE). */
+		if (depth == 0 && p->path_gone)
+			return -ENOENT;
 		rt_strlcpy(names[depth], interp, PICOS_PATH_MAX);
 		int extra = arg ? 2 : 1;
 		if (a.argc + extra + 1 >= MAX_ARGS)
@@ -301,8 +306,8 @@ long exec_commit(struct exec_plan *p, const char *path, char *const *envp,
 long exec_load(const char *path, char *const *argv, int argc,
 	       char *const *envp, int envc, struct exec_result *out)
 {
-	struct exec_plan p;
-	long r = exec_prepare(AT_FDCWD, path, LK_FOLLOW, argv, argc, &p);
+	struct exec_plan p = { 0 };
+	long r = exec_prepare(AT_FDCWD, path, LK_FOLLOW, path, argv, argc, &p);
 	if (r < 0)
 		return r;
 	return exec_commit(&p, path, envp, envc, out);

@@ -86,9 +86,13 @@ struct exec_plan {
 	unsigned char ihdr[256];
 	char interp[256];
 	struct exec_args *args;
+	bool path_gone; /* in: the program is a close-on-exec fd */
 };
+/* `name` is the program as the new image sees it (AT_EXECFN, and the
+ * script's name in an interpreter's argv). */
 long exec_prepare(int dirfd, const char *path, unsigned lkflags,
-		  char *const *argv, int argc, struct exec_plan *p);
+		  const char *name, char *const *argv, int argc,
+		  struct exec_plan *p);
 long exec_commit(struct exec_plan *p, const char *path, char *const *envp,
 		 int envc, struct exec_result *out);
 void exec_abort(struct exec_plan *p);

@@ -139,16 +139,6 @@ static long do_execve(int dirfd, const char *upath, const char *const *uargv,
 
 	unsigned lk = (flags & AT_SYMLINK_NOFOLLOW ? 0 : LK_FOLLOW) |
 		      (flags & AT_EMPTY_PATH ? LK_EMPTY_OK : 0);
-	struct exec_plan plan;
-	/* Linux looks the file up before it copies the arguments. */
-	r = exec_prepare(dirfd, path, lk, av.v, av.n, &plan);
-	if (r == 0 && cerr < 0) {
-		exec_abort(&plan);
-		r = cerr;
-	}
-	if (r < 0)
-		goto out;
-
 	/* AT_EXECFN as Linux makes it for a file named through a dirfd. */
 	char *execfn = path;
 	if (dirfd != AT_FDCWD && path[0] != '/') {
@@ -158,6 +148,20 @@ static long do_execve(int dirfd, const char *upath, const char *const *uargv,
 				    dirfd, path);
 		else
 			rt_snprintf(execfn, PICOS_PATH_MAX + 32, "/dev/fd/%d", dirfd);
+	}
+	struct exec_plan plan = { 0 };
+	plan.path_gone = dirfd != AT_FDCWD && path[0] != '/' &&
+			 fd_get_cloexec(dirfd);
+	/* Linux looks the file up before it copies the arguments. */
+	r = exec_prepare(dirfd, path, lk, execfn, av.v, av.n, &plan);
+	if (r == 0 && cerr < 0) {
+		exec_abort(&plan);
+		r = cerr;
+	}
+	if (r < 0) {
+		if (execfn != path)
+			kfree(execfn);
+		goto out;
 	}
 	exec_teardown();
 	struct exec_result er;

@@ -47,6 +47,7 @@ static void child_start(struct picos_task *task, const struct fork_req *rq)
 	proc.host_pid = (int)host_syscall0(__NR_getpid);
 	t->tid = proc.pid;
 	t->ncaught = 0; /* pending signals are not inherited */
+	proc.pdeathsig = 0;  /* nor is PR_SET_PDEATHSIG */
 	/* If the launcher goes, so does the world. */
 	host_syscall2(__NR_prctl, PR_SET_PDEATHSIG, SIGKILL);
 	if (host_syscall0(__NR_getppid) != popts.world->launcher_pid)

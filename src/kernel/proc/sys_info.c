@@ -2,6 +2,7 @@
  * usage.  The limits are the pico process's own (proc.rlimits); the ones
  * the host can enforce for the guest are applied to the host as well. */
 #include "proc.h"
+#include <picos/world.h>
 #include "../fs/vfs.h"
 #include "../syscalls.h"
 #include <asm/resource.h>
@@ -260,14 +261,30 @@ long sys_getrusage(int who, void *ru)
 	if (who != RUSAGE_SELF && who != RUSAGE_CHILDREN &&
 	    who != RUSAGE_THREAD)
 		return -EINVAL;
-	/* The pico process is the host process (and its children are host
-	 * children): the host's accounting is the guest's. */
-	return host_syscall2(__NR_getrusage, who,
-			     user_ptr_for_host(ru, RUSAGE_SIZE));
+	/* The pico process is the host process: the host's accounting is
+	 * its own.  Its children are the launcher's on the host; what the
+	 * guest reaped of them is kept in its table entry. */
+	if (who != RUSAGE_CHILDREN)
+		return host_syscall2(__NR_getrusage, who,
+				     user_ptr_for_host(ru, RUSAGE_SIZE));
+	long k[RUSAGE_SIZE / 8];
+	rt_memset(k, 0, sizeof k);
+	uint64_t u = proc.task->cutime_us, s = proc.task->cstime_us;
+	k[0] = (long)(u / 1000000), k[1] = (long)(u % 1000000);
+	k[2] = (long)(s / 1000000), k[3] = (long)(s % 1000000);
+	return copy_to_user(ru, k, sizeof k);
 }
 
 long sys_times(void *buf)
 {
 	/* Returns clock ticks since an arbitrary point, or -EFAULT. */
-	return host_syscall1(__NR_times, user_ptr_for_host(buf, TMS_SIZE));
+	long t[TMS_SIZE / 8];
+	long r = host_syscall1(__NR_times, t);
+	if (r < 0)
+		return r;
+	t[2] = (long)(proc.task->cutime_us * proc.clktck / 1000000);
+	t[3] = (long)(proc.task->cstime_us * proc.clktck / 1000000);
+	if (buf && copy_to_user(buf, t, sizeof t) < 0)
+		return -EFAULT;
+	return r;
 }

@@ -1,5 +1,6 @@
 /* prctl and arch_prctl. */
 #include "proc.h"
+#include <picos/world.h>
 #include "../syscalls.h"
 #include <asm/prctl.h>
 #include <linux/prctl.h>
@@ -70,12 +71,21 @@ long sys_prctl(int option, unsigned long a2, unsigned long a3,
 			return -EINVAL;
 		return proc.no_new_privs;
 	case PR_SET_PDEATHSIG:
+		/* The launcher sends it when the guest parent ends. */
 		if (a2 > 64)
 			return -EINVAL;
 		proc.pdeathsig = (int)a2;
+		__atomic_store_n(&proc.task->pdeathsig, (int)a2, __ATOMIC_RELEASE);
 		return 0;
 	case PR_GET_PDEATHSIG:
 		return copy_to_user((void *)a2, &proc.pdeathsig, sizeof(int));
+	case PR_SET_CHILD_SUBREAPER:
+		task_set_flags(a2 ? TF_SUBREAPER : 0, a2 ? 0 : TF_SUBREAPER);
+		return 0;
+	case PR_GET_CHILD_SUBREAPER: {
+		int on = (proc.task->flags & TF_SUBREAPER) ? 1 : 0;
+		return copy_to_user((void *)a2, &on, sizeof on);
+	}
 	case PR_CAPBSET_READ:
 		if (a2 > 40)
 			return -EINVAL;

@@ -186,8 +186,9 @@ long sys_waitid(int type, int id, void *uinfo, int options, void *uru)
 	}
 	struct wait_result r = { 0 };
 	long ret = wait_common(&s, &r);
-	if (ret < 0)
+	if (ret == -ERESTARTSYS)
 		return ret;
+	/* Linux writes the siginfo even when the wait failed. */
 	if (uinfo) {
 		siginfo_t si;
 		rt_memset(&si, 0, sizeof si);
@@ -203,5 +204,5 @@ long sys_waitid(int type, int id, void *uinfo, int options, void *uru)
 	}
 	if (uru && ret > 0 && put_rusage(uru, &r) < 0)
 		return -EFAULT;
-	return 0;
+	return ret < 0 ? ret : 0;
 }

@@ -9,14 +9,23 @@
 #include <asm/signal.h>
 #include <picos/world.h>
 
-static long send_host(const struct picos_task *t, int sig, bool tkill)
+/* Signals are sent after the table's lock is released: a signal may stop
+ * its target (even the sender) and the launcher needs the lock to record
+ * that.  Host pids are gathered under the lock, then signalled. */
+static long send_host(int host_pid, int sig, bool tkill)
 {
-	if (t->state != TASK_LIVE || sig == 0)
+	if (host_pid <= 0 || sig == 0)
 		return 0;
 	/* tgkill makes the host fill in SI_TKILL, as the guest expects. */
-	long r = tkill ? host_syscall3(__NR_tgkill, t->host_pid, t->host_pid, sig)
-		       : host_syscall2(__NR_kill, t->host_pid, sig);
+	long r = tkill ? host_syscall3(__NR_tgkill, host_pid, host_pid, sig)
+		       : host_syscall2(__NR_kill, host_pid, sig);
 	return r == -ESRCH ? 0 : r; /* ended a moment ago: a zombie */
+}
+
+/* The host pid to signal for a table entry: 0 for a zombie. */
+static int live_host_pid(const struct picos_task *t)
+{
+	return t->state == TASK_LIVE ? t->host_pid : 0;
 }
 
 /* kill(pid > 0), tkill and tgkill: one process. */
@@ -24,17 +33,18 @@ static long kill_one(int pid, int sig, bool tkill)
 {
 	task_lock();
 	struct picos_task *t = task_by_vpid(pid);
-	long r = t ? send_host(t, sig, tkill) : -ESRCH;
+	int hp = t ? live_host_pid(t) : -1;
 	task_unlock();
-	return r;
+	return hp < 0 ? -ESRCH : send_host(hp, sig, tkill);
 }
 
 /* kill(0), kill(-pgid), kill(-1): every member of a group, or every
  * process but pid 1 and the caller. */
 static long kill_many(int pgid, bool all, int sig)
 {
+	int *hp = kmalloc(sizeof(int) * PICOS_MAX_TASKS);
+	int n = 0;
 	bool found = false, self = false;
-	long err = 0;
 	task_lock();
 	for (int i = 0; i < PICOS_MAX_TASKS; i++) {
 		struct picos_task *t = &popts.world->tasks[i];
@@ -43,20 +53,22 @@ static long kill_many(int pgid, bool all, int sig)
 		if (all ? (t->vpid == 1 || t == proc.task) : t->pgid != pgid)
 			continue;
 		found = true;
-		if (t == proc.task) { /* last, so the others get it too */
+		if (t == proc.task) /* last, so the others get it too */
 			self = true;
-			continue;
-		}
-		long r = send_host(t, sig, false);
+		else
+			hp[n++] = live_host_pid(t);
+	}
+	task_unlock();
+	long err = 0;
+	for (int i = 0; i < n; i++) {
+		long r = send_host(hp[i], sig, false);
 		if (r < 0)
 			err = r;
 	}
-	task_unlock();
-	if (self && sig)
-		host_syscall2(__NR_kill, proc.host_pid, sig);
-	if (!found)
-		return -ESRCH;
-	return err;
+	kfree(hp);
+	if (self)
+		send_host(proc.host_pid, sig, false);
+	return found ? err : -ESRCH;
 }
 
 static bool bad_sig(int sig)
@@ -108,11 +120,9 @@ long sys_rt_sigqueueinfo(int pid, int sig, const void *uinfo)
 		return -EPERM;
 	task_lock();
 	struct picos_task *t = task_by_vpid(pid);
-	long r = -ESRCH;
-	if (t)
-		r = t->state == TASK_LIVE
-			    ? host_syscall3(__NR_rt_sigqueueinfo, t->host_pid, sig, &info)
-			    : 0;
+	int hp = t ? live_host_pid(t) : -1;
 	task_unlock();
-	return r;
+	if (hp <= 0)
+		return hp < 0 ? -ESRCH : 0;
+	return host_syscall3(__NR_rt_sigqueueinfo, hp, sig, &info);
 }
