@@ -20,6 +20,12 @@
 #define PICOS_WORLD_ADDR (PICOS_PROVIDER_BASE + PICOS_IMAGE_MAX)
 #define PICOS_HEAP_BASE (PICOS_PROVIDER_BASE + 0x10000000UL)
 
+/* The last 4 GiB of the window: the vfork stack and the copy of the
+ * provider's state taken while a vfork child borrows the address space
+ * (src/kernel/proc/vfork.c).  The heap stays below it. */
+#define PICOS_SNAP_BASE (PICOS_PROVIDER_END - 0x100000000UL)
+#define PICOS_VFORK_STACK_SIZE 0x10000UL
+
 /* The top of the user half on x86-64 with 4-level paging. */
 #define PICOS_USER_TOP 0x800000000000UL
 

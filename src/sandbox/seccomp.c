@@ -43,6 +43,8 @@ static const int prctl_allowed[] = {
  * is the launcher. */
 static const unsigned long clone_allowed[] = {
 	CLONE_PARENT | CLONE_PARENT_SETTID | SIGCHLD,
+	/* the guest's vfork: the child borrows the address space */
+	CLONE_VM | CLONE_VFORK | CLONE_PARENT | CLONE_PARENT_SETTID | SIGCHLD,
 };
 
 /* Calls newer than the libseccomp this was built with, by number. */
@@ -76,6 +78,18 @@ static int add_checked(scmp_filter_ctx ctx, int nr, const unsigned long *vals,
 	return 0;
 }
 
+static int add_checked_a0(scmp_filter_ctx ctx, int nr,
+			  const unsigned long *vals, int n)
+{
+	for (int i = 0; i < n; i++) {
+		int r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
+					 SCMP_A0(SCMP_CMP_EQ, vals[i]));
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 int sandbox_seccomp(void)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_TRAP);
@@ -98,8 +112,9 @@ int sandbox_seccomp(void)
 					sizeof ioctl_allowed /
 						sizeof ioctl_allowed[0]);
 		else if (strcmp(host_abi[i].name, "clone") == 0) {
-			r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
-					     SCMP_A0(SCMP_CMP_EQ, clone_allowed[0]));
+			r = add_checked_a0(ctx, nr, clone_allowed,
+					   sizeof clone_allowed /
+						   sizeof clone_allowed[0]);
 		} else if (strcmp(host_abi[i].name, "prctl") == 0) {
 			for (size_t k = 0;
 			     k < sizeof prctl_allowed / sizeof prctl_allowed[0] &&

@@ -57,7 +57,7 @@ void kmalloc_init(void)
 static void *commit(size_t len)
 {
 	uint64_t a = heap.bump;
-	if (a + len > PICOS_PROVIDER_END)
+	if (a + len > PICOS_SNAP_BASE)
 		kdie(125, "the provider heap is exhausted");
 	long r = host_mmap(a, len, PROT_READ | PROT_WRITE,
 			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
@@ -180,4 +180,10 @@ char *kstrdup(const char *s)
 	char *d = kmalloc(n);
 	rt_memcpy(d, s, n);
 	return d;
+}
+
+/* The heap in use, [PICOS_HEAP_BASE, end): what a vfork saves. */
+uint64_t kmalloc_heap_end(void)
+{
+	return heap.bump;
 }

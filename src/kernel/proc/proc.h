@@ -25,6 +25,7 @@ struct proc {
 	int pid;		 /* virtual; ppid, pgid, sid live in the table */
 	int host_pid;		 /* this pico process's host pid */
 	struct picos_task *task; /* this process's entry in the world table */
+	bool vfork_child;	 /* borrowing its parent's address space */
 	char comm[16];
 	char hostname[65];
 	bool dumpable;
@@ -57,6 +58,12 @@ void task_set_flags(uint32_t set, uint32_t clear);
 int task_ppid(void);
 int task_pgid(void);
 int task_sid(void);
+
+/* vfork.c: a host clone(CLONE_VM|CLONE_VFORK) that gives the parent its
+ * provider state back; vfork_detach moves the child into its own address
+ * space before its exec. */
+long vfork_host(int *host_pid_slot);
+long vfork_detach(void);
 
 /* sys_fork.c: a vfork child that execs or exits lets its parent go on. */
 void fork_release_vfork_parent(void);

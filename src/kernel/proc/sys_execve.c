@@ -163,6 +163,13 @@ static long do_execve(int dirfd, const char *upath, const char *const *uargv,
 			kfree(execfn);
 		goto out;
 	}
+	/* A vfork child gives the borrowed address space back first. */
+	if (proc.vfork_child && (r = vfork_detach()) < 0) {
+		exec_abort(&plan);
+		if (execfn != path)
+			kfree(execfn);
+		goto out;
+	}
 	exec_teardown();
 	struct exec_result er;
 	r = exec_commit(&plan, execfn, ev.v, ev.n, &er);

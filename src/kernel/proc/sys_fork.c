@@ -7,10 +7,9 @@
  * the child can run or die.  The child re-arms Syscall User Dispatch
  * (the host clears it in a new task) before returning to guest code.
  *
- * vfork and CLONE_VM|CLONE_VFORK (posix_spawn) also become a copy: the
- * parent waits until the child has exec'd or ended, as with vfork, but
- * what the child writes to memory before its exec is not seen by the
- * parent (docs/architecture.md). */
+ * vfork and CLONE_VM|CLONE_VFORK (posix_spawn) share memory for real
+ * (vfork.c).  CLONE_VFORK without CLONE_VM is a copy whose parent waits
+ * on a futex word until the child execs or ends. */
 #include "proc.h"
 #include "../entry/entry.h"
 #include "../entry/thread.h"
@@ -46,11 +45,14 @@ static void child_start(struct picos_task *task, const struct fork_req *rq)
 	proc.pid = task->vpid;
 	proc.host_pid = (int)host_syscall0(__NR_getpid);
 	t->tid = proc.pid;
+	proc.vfork_child = (rq->flags & (CLONE_VM | CLONE_VFORK)) ==
+			   (CLONE_VM | CLONE_VFORK);
 	t->ncaught = 0; /* pending signals are not inherited */
 	proc.pdeathsig = 0;  /* nor is PR_SET_PDEATHSIG */
 	/* If the launcher goes, so does the world. */
 	host_syscall2(__NR_prctl, PR_SET_PDEATHSIG, SIGKILL);
-	if (host_syscall0(__NR_getppid) != popts.world->launcher_pid)
+	if (host_syscall0(__NR_getppid) != popts.world->launcher_pid ||
+	    __atomic_load_n(&popts.world->ending, __ATOMIC_SEQ_CST))
 		host_exit_group(137);
 	if (rq->stack)
 		t->frame->rsp = rq->stack;
@@ -105,25 +107,30 @@ static long do_fork(const struct fork_req *rq)
 	c->sid = me->sid;
 	c->uid = ident.uid;
 	c->flags = me->flags & (TF_NOCLDWAIT | TF_NOCLDSTOP);
-	c->vfork_wait = (fl & CLONE_VFORK) ? 1 : 0;
+	bool shared = (fl & CLONE_VM) && (fl & CLONE_VFORK);
+	c->vfork_wait = (fl & CLONE_VFORK) && !shared ? 1 : 0;
 	int vpid = c->vpid;
-	/* Under the lock: the launcher sees the host pid before it can
-	 * look for it, and a world that is ending kills this child too. */
-	long r = host_syscall5(__NR_clone,
-			       CLONE_PARENT | CLONE_PARENT_SETTID | SIGCHLD, 0,
-			       &c->host_pid, 0, 0);
+	task_unlock();
+	/* The host writes the child's host pid into its entry before the
+	 * child runs (CLONE_PARENT_SETTID), so the launcher can always find
+	 * it; a child born while the world ends sees `ending` and goes. */
+	long r = shared ? vfork_host(&c->host_pid)
+			: host_syscall5(__NR_clone,
+					CLONE_PARENT | CLONE_PARENT_SETTID | SIGCHLD,
+					0, &c->host_pid, 0, 0);
 	if (r == 0) {
 		child_start(c, rq);
 		return 0;
 	}
-	if (r < 0)
+	if (r < 0) {
+		task_lock();
 		task_free(c);
-	task_unlock();
-	if (r < 0)
+		task_unlock();
 		return r == -ENOMEM ? -ENOMEM : -EAGAIN;
+	}
 	if (fl & CLONE_PARENT_SETTID)
 		copy_to_user(rq->parent_tid, &vpid, sizeof(int));
-	if (fl & CLONE_VFORK)
+	if ((fl & CLONE_VFORK) && !shared)
 		vfork_wait(c, vpid);
 	return vpid;
 }
