@@ -30,6 +30,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define CHUNK 4096
@@ -81,6 +82,74 @@ static void op_write(void)
 		die("write");
 }
 
+/* fork + _exit + waitpid. */
+static void op_forkwait(void)
+{
+	int st;
+	pid_t p = fork();
+
+	if (p < 0)
+		die("fork");
+	if (p == 0)
+		_exit(0);
+	if (waitpid(p, &st, 0) != p || st != 0)
+		die("waitpid");
+}
+
+/* fork + execve of /bin/true + waitpid. */
+static void op_forkexec(void)
+{
+	int st;
+	pid_t p = fork();
+
+	if (p < 0)
+		die("fork");
+	if (p == 0) {
+		char *argv[] = { "true", NULL }, *envp[] = { NULL };
+		execve("/bin/true", argv, envp);
+		_exit(127);
+	}
+	if (waitpid(p, &st, 0) != p || st != 0)
+		die("waitpid");
+}
+
+/* One round trip of a byte through two pipes and an echoing child. */
+static int ping_w = -1, pong_r = -1;
+
+static void pingpong_start(void)
+{
+	int a[2], b[2];
+
+	if (pipe(a) < 0 || pipe(b) < 0)
+		die("pipe");
+	pid_t p = fork();
+	if (p < 0)
+		die("fork");
+	if (p == 0) {
+		char c;
+		close(a[1]);
+		close(b[0]);
+		while (read(a[0], &c, 1) == 1)
+			if (write(b[1], &c, 1) != 1)
+				_exit(1);
+		_exit(0);
+	}
+	close(a[0]);
+	close(b[1]);
+	ping_w = a[1];
+	pong_r = b[0];
+}
+
+static void op_pipe(void)
+{
+	char c = 'x';
+
+	if (ping_w < 0)
+		pingpong_start();
+	if (write(ping_w, &c, 1) != 1 || read(pong_r, &c, 1) != 1)
+		die("ping-pong");
+}
+
 static const struct bench {
 	const char *name;
 	void (*op)(void);
@@ -90,6 +159,9 @@ static const struct bench {
 	{ "stat", op_stat },
 	{ "pread", op_pread },
 	{ "write", op_write },
+	{ "forkwait", op_forkwait },
+	{ "forkexec", op_forkexec },
+	{ "pipe", op_pipe },
 };
 
 static double now_ns(void)
@@ -112,7 +184,7 @@ static int cmp_double(const void *a, const void *b)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: micro [-u] getpid|open|stat|pread|write ITERATIONS [FILE]\n");
+	fprintf(stderr, "usage: micro [-u] getpid|open|stat|pread|write|forkwait|forkexec|pipe ITERATIONS [FILE]\n");
 	exit(2);
 }
 

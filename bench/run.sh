@@ -22,22 +22,28 @@ quick=${BENCH_QUICK:-0}
 # runs under picos).  proot and runsc trap every syscall with ptrace at
 # 30-100 us each, so they run a tenth of the count (ns/op does not depend
 # on it).
-micro_benches="getpid open stat pread write"
+micro_benches="getpid open stat pread write forkwait forkexec pipe"
 declare -A iters=([getpid]=400000 [open]=100000 [stat]=200000
-	[pread]=250000 [write]=300000)
+	[pread]=250000 [write]=300000 [forkwait]=3000 [forkexec]=1000
+	[pipe]=30000)
 declare -A label=([getpid]="getpid" [open]="openat+close" [stat]="stat"
-	[pread]="pread 4 KiB" [write]="write 4 KiB /dev/null")
+	[pread]="pread 4 KiB" [write]="write 4 KiB /dev/null"
+	[forkwait]="fork+exit+wait" [forkexec]="fork+exec true+wait"
+	[pipe]="pipe ping-pong")
 slow_div=10
 
 # Whole programs: wall time per run, averaged over N runs.
 py=/usr/bin/python3
 [ -x "$py" ] || py=$(command -v python3 || echo python3)
-prog_benches="true ls python"
+prog_benches="true ls python shloop make"
 declare -A prog_cmd=([true]="/bin/true" [ls]="/bin/ls -la /usr/bin"
-	[python]="$py -c pass")
-declare -A prog_runs=([true]=20 [ls]=20 [python]=20)
+	[python]="$py -c pass"
+	[shloop]="/bin/sh $scratch/shloop.sh"
+	[make]="/usr/bin/make -s -B -j2 -C $scratch/makeproj")
+declare -A prog_runs=([true]=20 [ls]=20 [python]=20 [shloop]=3 [make]=3)
 declare -A prog_label=([true]="/bin/true" [ls]="ls -la /usr/bin"
-	[python]="python3 -c pass")
+	[python]="python3 -c pass" [shloop]="sh: 1000 x /bin/true"
+	[make]="make -j2 (8 C files)")
 
 if [ "$quick" = 1 ]; then
 	for b in $micro_benches; do iters[$b]=$((iters[$b] / 10)); done
@@ -193,6 +199,19 @@ if ! gcc -O2 -static -std=gnu11 -Wall -Wextra -Werror -o "$micro" \
 fi
 rm -rf "$scratch"
 mkdir -p "$scratch" || exit 1
+# The shell loop and the small C project the program rows run.
+echo 'for i in $(seq 1000); do /bin/true; done' >"$scratch/shloop.sh"
+mkdir -p "$scratch/makeproj"
+for i in 1 2 3 4 5 6 7 8; do
+	printf '#include "p.h"\nint f%d(int x) { return x * %d + g(x); }\n' "$i" "$i" \
+		>"$scratch/makeproj/f$i.c"
+done
+printf 'static inline int g(int x) { return x ^ 5; }\n' >"$scratch/makeproj/p.h"
+{
+	printf 'OBJS = f1.o f2.o f3.o f4.o f5.o f6.o f7.o f8.o\n'
+	printf 'lib.a: $(OBJS)\n\tar rcs $@ $(OBJS)\n'
+	printf '%%.o: %%.c p.h\n\tcc -O2 -c $< -o $@\n'
+} >"$scratch/makeproj/Makefile"
 trap 'rm -rf "$scratch"' EXIT
 trap 'exit 130' INT TERM
 head -c 65536 /dev/urandom >"$scratch/bench-data" || exit 1

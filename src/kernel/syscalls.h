@@ -173,6 +173,14 @@ long sys_wait4(int pid, int *ustatus, int options, void *uru);
 long sys_waitid(int type, int id, void *uinfo, int options, void *uru);
 long sys_setpgid(int pid, int pgid);
 long sys_setsid(void);
+long sys_setuid(uint32_t u);
+long sys_setgid(uint32_t g);
+long sys_setreuid(uint32_t r, uint32_t e);
+long sys_setregid(uint32_t r, uint32_t e);
+long sys_setresuid(uint32_t r, uint32_t e, uint32_t s);
+long sys_setresgid(uint32_t r, uint32_t e, uint32_t s);
+long sys_setfsuid(uint32_t u);
+long sys_setfsgid(uint32_t g);
 
 /* ipc/sys_pipe.c */
 long sys_pipe(int *ufds);

@@ -186,3 +186,106 @@ long sys_get_robust_list(int pid, void **head, size_t *len)
 		return -EFAULT;
 	return 0;
 }
+
+/* The uid/gid setters change the guest's identity only (the host process
+ * keeps its own), with Linux's rules: a process whose effective id is 0
+ * may set any id; any other may only move among its real, effective and
+ * saved ids.  The filesystem id follows the effective id. */
+#define ID_KEEP 0xffffffffu
+
+static bool id_allowed(uint32_t v, uint32_t r, uint32_t e, uint32_t s)
+{
+	return v == ID_KEEP || ident.euid == 0 || v == r || v == e || v == s;
+}
+
+static long set_res(uint32_t *r, uint32_t *e, uint32_t *s, uint32_t *fs,
+		    uint32_t nr, uint32_t ne, uint32_t ns)
+{
+	if (!id_allowed(nr, *r, *e, *s) || !id_allowed(ne, *r, *e, *s) ||
+	    !id_allowed(ns, *r, *e, *s))
+		return -EPERM;
+	if (nr != ID_KEEP)
+		*r = nr;
+	if (ne != ID_KEEP)
+		*e = ne;
+	if (ns != ID_KEEP)
+		*s = ns;
+	*fs = *e;
+	return 0;
+}
+
+static void publish_uid(void)
+{
+	__atomic_store_n(&proc.task->uid, ident.uid, __ATOMIC_RELEASE);
+}
+
+long sys_setresuid(uint32_t r, uint32_t e, uint32_t s)
+{
+	long ret = set_res(&ident.uid, &ident.euid, &ident.suid, &ident.fsuid, r, e, s);
+	publish_uid();
+	return ret;
+}
+
+long sys_setresgid(uint32_t r, uint32_t e, uint32_t s)
+{
+	/* Permission for gids is by the effective uid, as on Linux. */
+	return set_res(&ident.gid, &ident.egid, &ident.sgid, &ident.fsgid, r, e, s);
+}
+
+/* setreuid: a new real id, or an effective id other than the real one,
+ * also sets the saved id to the new effective id. */
+long sys_setreuid(uint32_t r, uint32_t e)
+{
+	if (r != ID_KEEP && ident.euid != 0 && r != ident.uid && r != ident.euid)
+		return -EPERM;
+	uint32_t ne = e == ID_KEEP ? ident.euid : e;
+	uint32_t ns = (r != ID_KEEP || (e != ID_KEEP && e != ident.uid)) ? ne : ID_KEEP;
+	return sys_setresuid(r, e, ns);
+}
+
+long sys_setregid(uint32_t r, uint32_t e)
+{
+	if (r != ID_KEEP && ident.euid != 0 && r != ident.gid && r != ident.egid)
+		return -EPERM;
+	uint32_t ne = e == ID_KEEP ? ident.egid : e;
+	uint32_t ns = (r != ID_KEEP || (e != ID_KEEP && e != ident.gid)) ? ne : ID_KEEP;
+	return sys_setresgid(r, e, ns);
+}
+
+/* setuid: root sets all three; others only the effective id. */
+long sys_setuid(uint32_t u)
+{
+	if (u == ID_KEEP)
+		return -EINVAL;
+	if (ident.euid == 0)
+		return sys_setresuid(u, u, u);
+	return sys_setresuid(ID_KEEP, u, ID_KEEP);
+}
+
+long sys_setgid(uint32_t g)
+{
+	if (g == ID_KEEP)
+		return -EINVAL;
+	if (ident.euid == 0)
+		return sys_setresgid(g, g, g);
+	return sys_setresgid(ID_KEEP, g, ID_KEEP);
+}
+
+/* setfsuid/setfsgid return the old value and never fail. */
+long sys_setfsuid(uint32_t u)
+{
+	uint32_t old = ident.fsuid;
+	if (u != ID_KEEP && (ident.euid == 0 || u == ident.uid || u == ident.euid ||
+			     u == ident.suid || u == ident.fsuid))
+		ident.fsuid = u;
+	return old;
+}
+
+long sys_setfsgid(uint32_t g)
+{
+	uint32_t old = ident.fsgid;
+	if (g != ID_KEEP && (ident.euid == 0 || g == ident.gid || g == ident.egid ||
+			     g == ident.sgid || g == ident.fsgid))
+		ident.fsgid = g;
+	return old;
+}
