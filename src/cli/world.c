@@ -437,6 +437,12 @@ int run_world(struct run_opts *o)
 
 	/* Like system(3): the terminal's SIGINT/SIGQUIT go to the guest,
 	 * whose status then decides ours. */
+	/* The child gets back the dispositions picos was started with: an
+	 * ignored signal stays ignored for the guest, as across exec. */
+	static const int relayed[] = { SIGINT, SIGQUIT, SIGTERM, SIGHUP };
+	struct sigaction orig[4];
+	for (int i = 0; i < 4; i++)
+		sigaction(relayed[i], NULL, &orig[i]);
 	signal(SIGINT, SIG_IGN);
 	signal(SIGQUIT, SIG_IGN);
 	signal(SIGTERM, forward);
@@ -447,10 +453,8 @@ int run_world(struct run_opts *o)
 		goto out;
 	}
 	if (pid == 0) {
-		signal(SIGINT, SIG_DFL);
-		signal(SIGQUIT, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
-		signal(SIGHUP, SIG_DFL);
+		for (int i = 0; i < 4; i++)
+			sigaction(relayed[i], &orig[i], NULL);
 		int keep[] = { world_fd, trace_fd, msg_fd };
 		start_provider(image_fd, cfg_fd, keep, 3);
 	}

@@ -860,7 +860,7 @@ open("/tmp/picos-file", "w").write("x")
 print(sorted(os.listdir("/tmp")))'
 		expect cli_tmp_empty "empty 1777 /tmp, writable, removed after the run" chk_tmp_empty
 	fi
-	if wanted cli_tmp_busybox && [ -n "${PROGRAMS_POLL:-}" ]; then
+	if wanted cli_tmp_busybox; then
 		pic cli_tmp_busybox run -- "$BUSYBOX" sh -c \
 			'echo data > /tmp/f; read -r l < /tmp/f; echo "$l"; echo x >> /tmp/g && echo made'
 		pic cli_tmp_busybox2 run -- "$BUSYBOX" ls -A /tmp
@@ -880,6 +880,61 @@ print(sorted(os.listdir("/tmp")))'
 		pic cli_stats run --stats -- "$BUSYBOX" echo counted
 		expect cli_stats "a table ending with a total line" chk_stats
 	fi
+
+	# No host process of the world outlives the run.  Each run leaves
+	# sleepers with a marker of its own in their arguments; afterwards no
+	# process may carry it.
+	if wanted cli_pid1_exit; then
+		pic cli_pid1_exit run -- "$BUSYBOX" sh -c \
+			"$BUSYBOX sleep 61.$$ & $BUSYBOX sleep 61.$$ & exit 7"
+		expect cli_pid1_exit "pid 1's status; its orphans are killed with it" \
+			chk_no_marker cli_pid1_exit 7 "61.$$"
+	fi
+	if wanted cli_sigterm; then
+		(cd "$cli/cwd" && exec "$picos" run -- "$BUSYBOX" sh -c \
+			"$BUSYBOX sleep 62.$$ & $BUSYBOX sleep 62.$$") \
+			>"$cli/cli_sigterm.out" 2>"$cli/cli_sigterm.err" </dev/null &
+		local lp=$!
+		sleep 1
+		kill -TERM "$lp"
+		wait "$lp"
+		echo $? >"$cli/cli_sigterm.rc"
+		expect cli_sigterm "SIGTERM to picos ends the world: 143, nothing left" \
+			chk_no_marker cli_sigterm 143 "62.$$"
+	fi
+	if wanted cli_max_procs; then
+		pic cli_max_procs run --max-procs 5 -- "$PY" -c '
+import os, time
+kids, err = [], None
+for i in range(10):
+    try:
+        pid = os.fork()
+    except OSError as e:
+        err = e.errno
+        break
+    if pid == 0:
+        time.sleep(30)
+        os._exit(0)
+    kids.append(pid)
+print(len(kids), err)
+for k in kids:
+    os.kill(k, 9)
+    os.waitpid(k, 0)'
+		expect cli_max_procs "fork past --max-procs fails with EAGAIN" \
+			is_rc_out cli_max_procs 0 "4 11"
+	fi
+}
+
+# chk_no_marker NAME RC MARKER: exit status RC, and within 5 s no process
+# has MARKER in its arguments.
+chk_no_marker() {
+	[ "$(rc_of "$1")" = "$2" ] || return 1
+	local i
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		ps -eo args | grep -F -- "$3" | grep -qv grep || return 0
+		sleep 0.5
+	done
+	return 1
 }
 
 ########################################################################
@@ -908,10 +963,7 @@ if [ -x "$PY" ]; then
 else
 	echo "# no python3 found: python cases skipped"
 fi
-# busybox sh's `read` builtin polls its input first: poll(2) comes with
-# the pipes issue.  Set PROGRAMS_POLL=1 to run the cases that need it.
-bb_cases="ls cat echo uname wc sort mkdir rm cp_mv ln_touch_stat files"
-[ -n "${PROGRAMS_POLL:-}" ] && bb_cases="$bb_cases sh"
+bb_cases="ls cat echo uname wc sort mkdir rm cp_mv ln_touch_stat files sh"
 for c in $bb_cases; do
 	bbcase "$c"
 done
