@@ -204,6 +204,10 @@ static long set_res(uint32_t *r, uint32_t *e, uint32_t *s, uint32_t *fs,
 	if (!id_allowed(nr, *r, *e, *s) || !id_allowed(ne, *r, *e, *s) ||
 	    !id_allowed(ns, *r, *e, *s))
 		return -EPERM;
+	/* A call that changes nothing leaves the fs id too (Linux 6.x). */
+	if ((nr == ID_KEEP || nr == *r) && (ne == ID_KEEP || ne == *e) &&
+	    (ns == ID_KEEP || ns == *s))
+		return 0;
 	if (nr != ID_KEEP)
 		*r = nr;
 	if (ne != ID_KEEP)
@@ -252,13 +256,16 @@ long sys_setregid(uint32_t r, uint32_t e)
 	return sys_setresgid(r, e, ns);
 }
 
-/* setuid: root sets all three; others only the effective id. */
+/* setuid: root sets all three; others only the effective id, and only
+ * to the real or saved id. */
 long sys_setuid(uint32_t u)
 {
 	if (u == ID_KEEP)
 		return -EINVAL;
 	if (ident.euid == 0)
 		return sys_setresuid(u, u, u);
+	if (u != ident.uid && u != ident.suid)
+		return -EPERM;
 	return sys_setresuid(ID_KEEP, u, ID_KEEP);
 }
 
@@ -268,6 +275,8 @@ long sys_setgid(uint32_t g)
 		return -EINVAL;
 	if (ident.euid == 0)
 		return sys_setresgid(g, g, g);
+	if (g != ident.gid && g != ident.sgid)
+		return -EPERM;
 	return sys_setresgid(ID_KEEP, g, ID_KEEP);
 }
 
