@@ -68,7 +68,7 @@ not_ok() {
 }
 
 skip() {
-	echo "ok - $1 # skip ${2:-}"
+	echo "# skip $1: ${2:-}"
 }
 
 wanted() {
@@ -348,7 +348,7 @@ case_bash_jobs() {
 	sh_ 'sleep 0.2 & p=$!; (exit 3) & q=$!; wait $q; echo "q=$?"; wait $p; echo "p=$?"; (exit 5) & wait; echo "all=$?"'
 	sh_ '(sleep 1; exit 2) & (exit 3) & wait -n; echo "first=$?"; wait -n; echo "second=$?"'
 	sh_ 'for i in 1 2 3; do (sleep 0.$i; echo "job $i"; exit $i) & pids+=($!); done; for p in "${pids[@]}"; do wait $p; echo "status $?"; done'
-	sh_ 'for i in $(seq 8); do (echo "bg $i") & done; wait; echo all done' -s
+	run -s "$BASH_BIN" -c 'for i in $(seq 8); do (echo "bg $i") & done; wait; echo all done'
 	sh_ 'wait 99999; echo "not a child: $?"; true & wait $!; echo "true: $?"; false & wait $!; echo "false: $?"'
 	sh_ 'timeout 1 sleep 30; echo "timeout $?"; timeout -s KILL 0.5 sleep 30; echo "timeout kill $?"'
 	sh_ 'coproc cat; echo hello >&"${COPROC[1]}"; read -r l <&"${COPROC[0]}"; echo "got $l"; kill $COPROC_PID; wait $COPROC_PID; echo "coproc $?"'
@@ -725,7 +725,6 @@ print("from child", hits == [signal.SIGUSR1])
 pid = os.fork()
 if pid == 0:
     signal.signal(signal.SIGTERM, lambda s, f: os._exit(42))
-    os.kill(os.getpid(), signal.SIGSTOP) if False else None
     while True:
         time.sleep(0.05)
 time.sleep(0.3)
