@@ -340,7 +340,7 @@ case_bash_trap() {
 	sh_ '( trap "echo sub got TERM; exit 5" TERM; kill -TERM $BASHPID; echo not here ); echo "sub status $?"'
 	sh_ 'trap "" INT; kill -INT $$; echo "INT ignored"; trap - INT; ( kill -INT $BASHPID; echo no ); echo "sub $?"'
 	sh_ 'echo before; kill -USR1 $$; echo unreachable'
-	sh_ 'trap "echo term; exit 3" TERM; sleep 30 & p=$!; (sleep 0.3; kill -TERM $$) & wait $p; echo "not reached"'
+	sh_ 'trap "echo term; kill \$p; exit 3" TERM; sleep 30 & p=$!; (sleep 0.3; kill -TERM $$) & wait $p; echo "not reached"'
 	sh_ 'trap "echo child exited" CHLD; ( exit 1 ); true & wait; trap - CHLD; echo end'
 }
 
@@ -456,7 +456,7 @@ case_bb_trap() {
 	bb_ 'trap "echo got USR1" USR1; kill -USR1 $$; echo after; trap - USR1; echo done'
 	bb_ 'trap "" INT; kill -INT $$; echo "INT ignored"'
 	bb_ 'echo before; kill -USR1 $$; echo unreachable'
-	bb_ 'trap "echo term; exit 3" TERM; sleep 30 & p=$!; (sleep 0.3; kill -TERM $$) & wait $p; echo "not reached"'
+	bb_ 'trap "echo term; kill \$p; exit 3" TERM; sleep 30 & p=$!; (sleep 0.3; kill -TERM $$) & wait $p; echo "not reached"'
 }
 
 case_bb_jobs() {
@@ -572,7 +572,7 @@ except subprocess.TimeoutExpired:
 p.kill()
 print(p.wait())
 try:
-    subprocess.run(["sh", "-c", "echo partial; sleep 30"], capture_output=True, timeout=0.5)
+    subprocess.run(["sh", "-c", "echo partial; exec sleep 30"], capture_output=True, timeout=0.5)
 except subprocess.TimeoutExpired as e:
     print("partial output", e.stdout)
 print(subprocess.run(["sleep", "0.1"], timeout=20).returncode)
@@ -806,17 +806,33 @@ descendants() {
 # the launcher, the pid tracking above finds the guests.
 marker_count() { ps -u "$(id -u)" -o args= | M=$1 awk 'index($0, ENVIRON["M"]) { n++ } END { print n + 0 }'; }
 
+# Processes (of this user: others' are unreadable) whose host working
+# directory is $1.  A guest process keeps the launcher's host working
+# directory whatever its guest cwd, so this finds guests that were
+# reparented away from the launcher too.
+cwd_procs() {
+	local d p s
+	for d in /proc/[0-9]*; do
+		[ "$(readlink "$d/cwd" 2>/dev/null)" = "$1" ] || continue
+		p=${d#/proc/}
+		s=$(pid_start "$p") && [ -n "$s" ] && echo "$p:$s"
+	done
+}
+
 # fbrun NAME MARKER ARGS...: picos run ARGS in the background under
 # timeout, recording every process beneath it while it runs; then checks
-# that none is left.  Sets fb_rc and fb_secs; fb_left counts leftovers.
+# that none is left (neither a process seen beneath it nor one working in
+# its directory).  Sets fb_rc, fb_secs, fb_max (most processes at once);
+# fb_left counts leftovers, which are then killed by pid.
 fbrun() {
-	local name=$1 marker=$2 tpid start end p s n
+	local name=$1 marker=$2 tpid start end p s n cwd=$fb/$1.cwd
 	shift 2
+	mkdir -p "$cwd"
 	: >"$fb/$name.pids"
 	fb_max=0
 	fb_before=$(marker_count "$marker")
 	start=$(date +%s)
-	(cd "$fb/cwd" && exec timeout "$TO" "$picos" run "$@") \
+	(cd "$cwd" && exec timeout "$TO" "$picos" run "$@") \
 		>"$fb/$name.out" 2>"$fb/$name.err" </dev/null &
 	tpid=$!
 	while kill -0 "$tpid" 2>/dev/null; do
@@ -833,20 +849,29 @@ fbrun() {
 	sleep 0.3
 	fb_left=0
 	: >"$fb/$name.left"
-	for p in $(sort -u "$fb/$name.pids"); do
+	while read -r p; do
 		s=$(pid_start "${p%%:*}")
 		if [ "$s" = "${p#*:}" ]; then
 			echo "$p $(ps -o args= -p "${p%%:*}")" >>"$fb/$name.left"
 			fb_left=$((fb_left + 1))
 		fi
-	done
+	done < <(sort -u "$fb/$name.pids")
+	while read -r p; do
+		grep -q "^$p " "$fb/$name.left" ||
+			echo "$p $(ps -o args= -p "${p%%:*}")" >>"$fb/$name.left"
+	done < <(cwd_procs "$cwd")
+	fb_left=$(wc -l <"$fb/$name.left")
 	# The marker travels on the picos command line.
 	fb_marker=$(marker_count "$marker")
 	# Left-behind processes are ours: end them by pid.
-	for p in $(cut -d' ' -f1 "$fb/$name.left"); do
+	while read -r p _; do
 		kill -KILL "${p%%:*}" 2>/dev/null
-	done
+	done <"$fb/$name.left"
 	echo "$(sort -u "$fb/$name.pids" | wc -l) processes seen" >"$fb/$name.seen"
+}
+
+fb_note() {
+	echo "# $1: exit $fb_rc after ${fb_secs}s, at most $fb_max processes at once ($(cat "$fb/$1.seen"))"
 }
 
 fb_report() {
@@ -896,7 +921,7 @@ fb_clean() {
 forkbomb_cases() {
 	local m n
 	rm -rf "$fb"
-	mkdir -p "$fb/cwd"
+	mkdir -p "$fb"
 
 	# python3: fork until EAGAIN, then kill and reap every child.
 	if wanted forkbomb_python && [ -x "$PY" ]; then
@@ -907,6 +932,7 @@ forkbomb_cases() {
 			grep -qx 'reaped True' "$fb/forkbomb_python.out" &&
 			grep -qx 'fork after reap ok' "$fb/forkbomb_python.out" && fb_clean; then
 			ok forkbomb_python
+			fb_note forkbomb_python
 		else
 			not_ok forkbomb_python "fork must fail with EAGAIN before 20, all reaped, nothing left"
 			fb_report forkbomb_python
@@ -923,10 +949,11 @@ forkbomb_cases() {
 		fbrun forkbomb_bash "$m" --max-procs 20 -- "$BASH_BIN" -c \
 			'for i in $(seq 40); do sleep 2 & done; wait; echo done' "$m"
 		if grep -q 'fork: retry: Resource temporarily unavailable' "$fb/forkbomb_bash.err" &&
-			{ { [ "$fb_rc" = 0 ] && [ "$(cat "$fb/forkbomb_bash.out")" = done ]; } ||
+			{ { [ "$fb_rc" = 0 ] && [ "$(cat "$fb/forkbomb_bash.out")" = "done" ]; } ||
 				{ [ "$fb_rc" != 0 ] && [ "$fb_rc" != 124 ] && [ ! -s "$fb/forkbomb_bash.out" ] &&
 					grep -q '^[^ ]*: fork: ' "$fb/forkbomb_bash.err"; }; } && fb_clean; then
 			ok forkbomb_bash
+			fb_note forkbomb_bash
 		else
 			not_ok forkbomb_bash "fork must fail (bash retries), the run ends in time, nothing left"
 			fb_report forkbomb_bash
@@ -943,6 +970,7 @@ forkbomb_cases() {
 		TO=$save
 		if [ "$fb_rc" = 124 ] && fb_clean; then
 			ok forkbomb_killed
+			fb_note forkbomb_killed
 		else
 			not_ok forkbomb_killed "timeout ends the run (124) and every guest process with it"
 			fb_report forkbomb_killed
