@@ -14,6 +14,7 @@ Prints, in the order run:
     ok - ID # SKIP reason        skipped by the test itself
     ok - ID # EXCLUDED reason    not run: listed in the exclusion file
     not ok - ID                  failed, errored or unexpectedly passed
+    # unused exclusion: ID       an id of MODULE in the file names no test
 followed by the tracebacks of the failures and a last line
     cpython_run: MODULE: N passed, N failed, N skipped, N excluded
 to --out FILE (default: stdout; a file keeps the lines apart from what the
@@ -164,16 +165,25 @@ def main():
     out = open(args.out, "w", encoding="utf-8") if args.out else sys.stdout
     run = unittest.TestSuite()
     n_excluded = 0
+    used = set()
     for test in flatten(suite):
         tid = test.id()
         if only and tid not in only:
             continue
         reason = excluded_reason(tid, excluded)
         if reason is not None:
+            used.update(n for n in excluded if tid == n or
+                        tid.startswith(n + "."))
             out.write("ok - %s # EXCLUDED %s\n" % (tid, reason))
             n_excluded += 1
             continue
         run.addTest(test)
+    # Ids of this module in the exclusion file that name no test here.
+    for tid in sorted(excluded):
+        if classes or only:
+            break  # only part of the module was loaded
+        if tid.startswith(modname + ".") and tid not in used:
+            out.write("# unused exclusion: %s\n" % tid)
     out.flush()
 
     result = LineResult(out, args.durations)
