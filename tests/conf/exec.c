@@ -16,19 +16,7 @@
 
 static void *hide(unsigned long a) { void *volatile p = (void *)a; return p; }
 
-/* Checks made in a child travel to the parent as fixed-size records over
- * a pipe (writes below PIPE_BUF are atomic); the parent prints them. */
-struct rec { char pass; char what[127]; };
-__attribute__((format(printf, 2, 3))) static void rok(int cond, const char *fmt, ...)
-{
-	struct rec r = { .pass = !!cond };
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(r.what, sizeof r.what, fmt, ap);
-	va_end(ap);
-	if (write(REPFD, &r, sizeof r) != sizeof r)
-		_exit(100);
-}
+/* Child checks: rok() and struct rec (tap.h), on fd REPFD. */
 
 static char self[PATH_MAX];
 static const char *dir; /* the scratch directory */
@@ -189,6 +177,7 @@ static int ran_ok(int st) { return WIFEXITED(st) && WEXITSTATUS(st) == 0; }
 
 int main(int argc, char **argv, char **envp)
 {
+	rep_fd = REPFD;
 	if (!realpath(argv[0], self))
 		snprintf(self, sizeof self, "%s", argv[0]);
 	const char *mode = getenv("PICOS_MODE");

@@ -18,20 +18,7 @@
 
 static void *hide(unsigned long a) { void *volatile p = (void *)a; return p; }
 
-/* Checks made in a child travel to the parent as fixed-size records over
- * a pipe (writes below PIPE_BUF are atomic); the parent prints them. */
-struct rec { char pass; char what[127]; };
-static int rep_fd = -1;
-__attribute__((format(printf, 2, 3))) static void rok(int cond, const char *fmt, ...)
-{
-	struct rec r = { .pass = !!cond };
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(r.what, sizeof r.what, fmt, ap);
-	va_end(ap);
-	if (write(rep_fd, &r, sizeof r) != sizeof r)
-		_exit(100);
-}
+/* Child checks: rok() and struct rec (tap.h). */
 
 /* Runs fn in a forked child, prints its checks and checks that it exited
  * 0.  Returns the child's pid (already reaped). */
