@@ -32,6 +32,7 @@ enum pcfg_type {
 #define PCFG_F_STATS 2u
 
 #define PCFG_MOUNT_RDONLY 1u
+#define PCFG_MOUNT_PROC 2u /* the host's procfs, seen through the provider's procfs layer */
 
 struct pcfg_mount {
 	int32_t host_fd; /* O_PATH|O_DIRECTORY fd of the host directory */

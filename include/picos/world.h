@@ -48,6 +48,18 @@ enum picos_task_state {
 #define TF_SUBREAPER 4u	 /* PR_SET_CHILD_SUBREAPER */
 #define TF_EXECED 8u	 /* has called execve (setpgid gives EACCES) */
 
+/* What the parent's guest SIGCHLD reports: the launcher's note of the
+ * last child event it rang the doorbell for.  The child's own entry may be
+ * gone by the time the doorbell is served (the parent's wait reaped it, or
+ * SA_NOCLDWAIT did), yet Linux still delivers that SIGCHLD. */
+struct picos_chld_note {
+	int32_t vpid; /* 0: none */
+	uint32_t uid;
+	int32_t wstatus;
+	uint32_t ended; /* an exit rather than a stop or continue */
+	uint64_t utime_us, stime_us;
+};
+
 struct picos_task {
 	int32_t vpid;	  /* 0 when the slot is free */
 	int32_t host_pid; /* written by the host at clone (PARENT_SETTID) */
@@ -65,6 +77,7 @@ struct picos_task {
 	/* CPU time of the ended task and of the children it reaped (us). */
 	uint64_t utime_us, stime_us, cutime_us, cstime_us;
 	uint64_t maxrss_kb;
+	struct picos_chld_note chld_note; /* as a parent */
 };
 
 struct picos_world {

@@ -56,12 +56,29 @@ static void free_task(struct picos_world *w, struct picos_task *t)
 	w->nprocs--;
 }
 
-/* Tells the guest parent that a child changed state. */
-static void notify(struct picos_task *parent, bool doorbell)
+static void ring(struct picos_task *parent, const struct picos_task *child)
 {
-	world_child_event(parent);
+	parent->chld_note = (struct picos_chld_note){
+		.vpid = child->vpid,
+		.uid = child->uid,
+		.wstatus = child->wstatus,
+		.ended = child->state == TASK_ZOMBIE,
+		.utime_us = child->utime_us,
+		.stime_us = child->stime_us,
+	};
+	kill(parent->host_pid, SIGCHLD);
+}
+
+/* Tells the guest parent that `child` changed state: the doorbell
+ * (a host SIGCHLD) carries the note of what changed.  It rings before the
+ * waits wake, so a wait that returns the child finds the SIGCHLD already
+ * pending, as on Linux. */
+static void notify(struct picos_task *parent, const struct picos_task *child,
+		   bool doorbell)
+{
 	if (doorbell && parent->state == TASK_LIVE && parent->host_pid > 0)
-		kill(parent->host_pid, SIGCHLD);
+		ring(parent, child);
+	world_child_event(parent);
 }
 
 /* Who adopts the children of `dead`: the nearest live ancestor that is a
@@ -84,12 +101,12 @@ static void hand_zombie(struct picos_world *w, struct picos_task *z,
 			struct picos_task *parent)
 {
 	if (parent->flags & TF_NOCLDWAIT) {
+		notify(parent, z, true);
 		free_task(w, z);
-		notify(parent, true);
 		return;
 	}
 	z->events |= TEV_SIGCHLD;
-	notify(parent, true);
+	notify(parent, z, true);
 }
 
 static void orphan_children(struct picos_world *w, struct picos_task *dead)
@@ -157,7 +174,7 @@ static void on_stop_or_continue(struct picos_world *w, struct picos_task *t,
 	}
 	struct picos_task *p = t->ppid ? by_vpid(w, t->ppid) : NULL;
 	if (p && p->state == TASK_LIVE)
-		notify(p, !(p->flags & TF_NOCLDSTOP));
+		notify(p, t, !(p->flags & TF_NOCLDSTOP));
 }
 
 static void kill_world(struct picos_world *w)

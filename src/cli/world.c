@@ -55,7 +55,7 @@ static void put_i32(struct cfgbuf *b, uint32_t type, int32_t v)
 
 struct mountspec {
 	char *guest, *host;
-	bool ro;
+	bool ro, proc;
 	int fd;
 };
 
@@ -247,6 +247,12 @@ static int setup_mounts(struct run_opts *o, char **guest_cwd)
 	}
 	if (make_tmpdir() < 0 || add_mount("/tmp", tmpdir, false) < 0)
 		return -1;
+	/* The guest's /proc is the host's procfs behind the provider's
+	 * procfs layer, which maps virtual pids and fds and hides the host's
+	 * other processes (src/kernel/fs/procfs.c). */
+	if (add_mount("/proc", "/proc", true) < 0)
+		return -1;
+	mounts[nmounts - 1].proc = true;
 	for (int i = 0; i < o->nbinds; i++) {
 		char *g = normalize(o->binds[i].dst);
 		int r = add_mount(g, o->binds[i].src, o->binds[i].ro);
@@ -289,7 +295,8 @@ static int build_config(struct run_opts *o, const char *cwd, int world_fd,
 		size_t len = sizeof(struct pcfg_mount) + gl;
 		struct pcfg_mount *m = calloc(1, len);
 		m->host_fd = mounts[i].fd;
-		m->flags = mounts[i].ro ? PCFG_MOUNT_RDONLY : 0;
+		m->flags = (mounts[i].ro ? PCFG_MOUNT_RDONLY : 0) |
+			   (mounts[i].proc ? PCFG_MOUNT_PROC : 0);
 		memcpy(m->guest_path, mounts[i].guest, gl);
 		put(&b, PCFG_MOUNT, m, len);
 		free(m);

@@ -102,6 +102,16 @@ static pid_t do_vfork(void)
 struct clone_args_v0 { uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls; };
 
 /* Process groups and sessions, from children. */
+static volatile sig_atomic_t nchld, chld_pid, chld_code, chld_status;
+static void on_chld(int sig, siginfo_t *si, void *uc)
+{
+	(void)sig, (void)uc;
+	nchld++;
+	chld_pid = si->si_pid;
+	chld_code = si->si_code;
+	chld_status = si->si_status;
+}
+
 static pid_t top_pid;
 static void pgrp_child(void)
 {
@@ -320,6 +330,33 @@ int main(void)
 	fails_with(wait4(-1, &st, 0, NULL), ECHILD, "SIGCHLD SIG_IGN: wait4(-1)");
 	sigaction(SIGCHLD, &old, NULL);
 	ok(exited(status_of_exit(6), 6), "children are waitable again after SIG_DFL");
+
+	/* SIGCHLD is owed even when wait reaps the child first: by the time
+	 * waitpid returns, the handler has run once with the child's siginfo.
+	 * With SA_NOCLDWAIT and a handler, Linux still sends it. */
+	sa.sa_sigaction = on_chld;
+	sa.sa_flags = SA_SIGINFO | SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGCHLD, &sa, NULL);
+	for (int round = 0; round < 2; round++) {
+		nchld = 0;
+		chld_pid = chld_code = chld_status = 0;
+		pid = fork();
+		if (pid == 0)
+			_exit(3);
+		pid_t got = waitpid(pid, &st, 0);
+		if (round == 0)
+			ok(got == pid && exited(st, 3), "SIGCHLD handler: waitpid reaps the child");
+		else
+			ok(got == -1 && errno == ECHILD, "SA_NOCLDWAIT with a handler: waitpid fails with ECHILD");
+		ok(nchld == 1 && chld_pid == pid && chld_code == CLD_EXITED && chld_status == 3,
+		   "%s: the handler ran once before waitpid returned (%d runs, pid %s, code %d, status %d)",
+		   round ? "SA_NOCLDWAIT" : "reaped child", (int)nchld,
+		   chld_pid == pid ? "ok" : "wrong", (int)chld_code, (int)chld_status);
+		sa.sa_flags |= SA_NOCLDWAIT;
+		sigaction(SIGCHLD, &sa, NULL);
+	}
+	sigaction(SIGCHLD, &old, NULL);
 
 	/* PR_SET_CHILD_SUBREAPER: orphans come to this process. */
 	int on = -1;

@@ -1,13 +1,14 @@
 /* The mount table: guest paths mapped to host directories.  Small and
  * linear: a world has a handful of mounts. */
 #include "vfs.h"
+#include <picos/config.h>
 
 #define MAX_MOUNTS 64
 
 static struct mount mounts[MAX_MOUNTS];
 static int nmounts;
 
-void mount_add(const char *guest_path, int host_fd, bool rdonly)
+void mount_add(const char *guest_path, int host_fd, unsigned pcfg_flags)
 {
 	if (nmounts == MAX_MOUNTS)
 		kdie(125, "too many mounts (at most %d)", MAX_MOUNTS);
@@ -15,7 +16,8 @@ void mount_add(const char *guest_path, int host_fd, bool rdonly)
 	m->path = kstrdup(guest_path);
 	m->path_len = rt_strcmp(guest_path, "/") == 0 ? 0 : rt_strlen(guest_path);
 	m->host_fd = host_fd;
-	m->rdonly = rdonly;
+	m->rdonly = pcfg_flags & PCFG_MOUNT_RDONLY;
+	m->procfs = pcfg_flags & PCFG_MOUNT_PROC;
 }
 
 struct mount *mount_find(const char *path)

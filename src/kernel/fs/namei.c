@@ -29,13 +29,14 @@ static bool has_dotdot(const char *p)
 	return false;
 }
 
-static void set_mount(struct lookup *lk)
+static long set_mount(struct lookup *lk)
 {
 	lk->mnt = mount_find(lk->path);
 	const char *rel = lk->path + lk->mnt->path_len;
 	while (*rel == '/')
 		rel++;
 	lk->rel = rel;
+	return lk->mnt->procfs ? procfs_host_rel(lk) : 0;
 }
 
 /* Re-appends the trailing slash a normalisation dropped, so the host sees
@@ -112,8 +113,7 @@ long path_lookup(int dirfd, const char *path, unsigned flags,
 		file_put(f);
 		if (r < 0)
 			return r;
-		set_mount(lk);
-		return 0;
+		return set_mount(lk);
 	}
 	if (path[0] == '/') {
 		rt_strlcpy(buf, path, PICOS_PATH_MAX);
@@ -138,7 +138,9 @@ long path_lookup(int dirfd, const char *path, unsigned flags,
 		return 0;
 	}
 	rt_path_normalize(buf);
-	set_mount(lk);
+	long r = set_mount(lk);
+	if (r < 0)
+		return r;
 	return restore_trailing_slash(lk);
 }
 
@@ -160,8 +162,10 @@ static long must_be_dir(struct lookup *lk)
 		unsigned mode;
 		char rest[128];
 	} st;
-	set_mount(lk);
-	long r = host_syscall4(__NR_newfstatat, lk->mnt->host_fd,
+	long r = set_mount(lk);
+	if (r < 0)
+		return r;
+	r = host_syscall4(__NR_newfstatat, lk->mnt->host_fd,
 			       *lk->rel ? lk->rel : ".", &st,
 			       AT_SYMLINK_NOFOLLOW);
 	if (r < 0)
@@ -230,9 +234,13 @@ long path_canonicalize(struct lookup *lk, bool follow_last)
 		unchecked = false;
 		if (mount_is_root(out) || (!last && mount_is_above(out)))
 			continue; /* a directory on the way to a mount */
-		set_mount(lk);
-		long r = host_syscall4(__NR_readlinkat, lk->mnt->host_fd,
-				       lk->rel, link, PICOS_PATH_MAX - 1);
+		long r = set_mount(lk);
+		if (r == 0 && procfs_walk_stops(lk->mnt, out))
+			r = -EINVAL;
+		else if (r == 0 && !procfs_readlink(lk->mnt, out, link,
+						    PICOS_PATH_MAX, &r))
+			r = host_syscall4(__NR_readlinkat, lk->mnt->host_fd,
+					  lk->rel, link, PICOS_PATH_MAX - 1);
 		if (r == -EINVAL) {
 			unchecked = true;
 			continue; /* not a symlink */
@@ -260,7 +268,9 @@ long path_canonicalize(struct lookup *lk, bool follow_last)
 		}
 	}
 	lk->canonical = true;
-	set_mount(lk);
+	long r = set_mount(lk);
+	if (r < 0)
+		return r;
 	return restore_trailing_slash(lk);
 }
 
@@ -272,6 +282,9 @@ static long openat2_in_mount(struct lookup *lk, int flags, unsigned mode)
 		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS |
 			   RESOLVE_NO_SYMLINKS,
 	};
+	long r;
+	if (procfs_open(lk, flags, &r))
+		return r;
 	const char *rel = *lk->rel ? lk->rel : ".";
 	return host_syscall4(__NR_openat2, lk->mnt->host_fd, rel, &how,
 			     sizeof how);
@@ -312,15 +325,22 @@ long vfs_open_parent(struct lookup *lk, const char **name)
 	*name = lk->rel + cut;
 	struct lookup parent = *lk;
 	char *pbuf = current()->parent;
-	/* The parent's guest path: everything before the last component. */
-	size_t plen = (size_t)((lk->rel + cut) - lk->path);
+	/* The parent's guest path: everything before the last component
+	 * (of the guest path: rel may be procfs's host spelling). */
+	size_t plen = rt_strlen(lk->path);
+	while (plen > 0 && lk->path[plen - 1] == '/')
+		plen--;
+	while (plen > 0 && lk->path[plen - 1] != '/')
+		plen--;
 	rt_memcpy(pbuf, lk->path, plen);
 	pbuf[plen] = 0;
 	while (plen > 1 && pbuf[plen - 1] == '/')
 		pbuf[--plen] = 0;
 	parent.path = pbuf;
 	parent.trailing_slash = false;
-	set_mount(&parent);
+	long r = set_mount(&parent);
+	if (r < 0)
+		return r;
 	return vfs_open(&parent, O_PATH | O_DIRECTORY, 0);
 }
 

@@ -36,6 +36,7 @@ struct at_target {
 	struct file *file; /* the guest file fd came from, or NULL */
 	struct mount *mnt; /* its mount; NULL for inherited stdio */
 	bool empty;	   /* the path was empty (AT_EMPTY_PATH) */
+	const char *path;  /* its guest path, NULL when unknown */
 };
 
 #define AT_NULL_OK 0x80000000u /* a NULL path counts as "" (statx) */
@@ -65,6 +66,7 @@ static long at_resolve(int dirfd, const char *upath, unsigned flags,
 		t->fd = f->host_fd;
 		t->file = f;
 		t->mnt = f->mnt;
+		t->path = f->path;
 		return 0;
 	}
 	if (r == 0)
@@ -80,6 +82,7 @@ static long at_resolve(int dirfd, const char *upath, unsigned flags,
 	t->fd = (int)fd;
 	t->owned = true;
 	t->mnt = lk.mnt;
+	t->path = lk.path;
 	return 0;
 }
 
@@ -252,7 +255,10 @@ long sys_readlinkat(int dirfd, const char *upath, char *ubuf, long size)
 	if (r < 0)
 		return r;
 	char *link = cur->lpath[1];
-	r = host_syscall4(__NR_readlinkat, t.fd, "", link, PICOS_PATH_MAX);
+	if (!(t.mnt && t.path &&
+	      procfs_readlink(t.mnt, t.path, link, PICOS_PATH_MAX, &r)))
+		r = host_syscall4(__NR_readlinkat, t.fd, "", link,
+				  PICOS_PATH_MAX);
 	at_release(&t);
 	/* The host says ENOENT for an fd that is not a symlink; Linux says
 	 * EINVAL when a non-empty path named it. */

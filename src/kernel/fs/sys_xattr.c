@@ -21,24 +21,24 @@ struct xattr_args {
 #define XATTR_NAME_MAX 255
 
 /* Opens the directory holding the target and names the target in it; a
- * mount root is opened itself and named "" (with AT_EMPTY_PATH). */
-static long target_at(const char *upath, bool follow, const char **name,
-		      unsigned *at)
+ * mount root is opened itself and named "" (with AT_EMPTY_PATH).  *name
+ * may point into *lk, so the caller keeps lk until it is done. */
+static long target_at(const char *upath, bool follow, struct lookup *lk,
+		      const char **name, unsigned *at)
 {
 	struct pico_thread *t = current();
-	struct lookup lk;
-	long r = user_lookup(AT_FDCWD, upath, follow ? LK_FOLLOW : 0, &lk,
+	long r = user_lookup(AT_FDCWD, upath, follow ? LK_FOLLOW : 0, lk,
 			     t->kpath[0], t->lpath[0]);
 	if (r == 0)
-		r = path_canonicalize(&lk, follow);
+		r = path_canonicalize(lk, follow);
 	if (r < 0)
 		return r;
 	*at = AT_SYMLINK_NOFOLLOW;
-	long fd = vfs_open_parent(&lk, name);
+	long fd = vfs_open_parent(lk, name);
 	if (fd == -EBUSY) {
 		*name = "";
 		*at = AT_EMPTY_PATH;
-		fd = vfs_open(&lk, O_RDONLY | O_DIRECTORY, 0);
+		fd = vfs_open(lk, O_RDONLY | O_DIRECTORY, 0);
 	}
 	return fd;
 }
@@ -71,7 +71,8 @@ static long get_path(const char *upath, const char *uname, void *value,
 {
 	const char *name;
 	unsigned at;
-	long fd = target_at(upath, follow, &name, &at);
+	struct lookup lk;
+	long fd = target_at(upath, follow, &lk, &name, &at);
 	if (fd < 0)
 		return fd;
 	long r = get_at((int)fd, name, at, uname, value, size);
@@ -112,7 +113,8 @@ static long list_path(const char *upath, char *list, size_t size, bool follow)
 {
 	const char *name;
 	unsigned at;
-	long fd = target_at(upath, follow, &name, &at);
+	struct lookup lk;
+	long fd = target_at(upath, follow, &lk, &name, &at);
 	if (fd < 0)
 		return fd;
 	long r = list_at((int)fd, name, at, list, size);

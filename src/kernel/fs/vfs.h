@@ -11,10 +11,12 @@ struct mount {
 	size_t path_len; /* strlen(path), 0 for "/" so prefixes work */
 	int host_fd;	 /* O_PATH fd of the host directory */
 	bool rdonly;
+	bool procfs; /* the host's /proc, through procfs.c */
 };
 
 /* mount.c */
-void mount_add(const char *guest_path, int host_fd, bool rdonly);
+/* pcfg_flags: PCFG_MOUNT_* */
+void mount_add(const char *guest_path, int host_fd, unsigned pcfg_flags);
 /* The deepest mount whose path is `path` or a prefix of it (canonical). */
 struct mount *mount_find(const char *path);
 /* True when `path` is exactly some mount's root. */
@@ -59,6 +61,7 @@ struct lookup {
 	const char *rel; /* path inside mnt: "" for its root; may end in '/' */
 	bool trailing_slash;
 	bool canonical;
+	char hostrel[256]; /* rel rewritten by procfs_host_rel */
 };
 
 #define LK_FOLLOW 1u	/* follow a final symlink */
@@ -100,6 +103,20 @@ void vfs_target_put(struct vfs_target *tg);
 /* Copies a guest path and looks it up in one step. */
 long user_lookup(int dirfd, const char *upath, unsigned flags,
 		 struct lookup *lk, char *kbuf, char *pathbuf);
+
+/* procfs.c: the guest's /proc over the host's (see there).
+ * Rewrites lk->rel inside a procfs mount from guest to host pids and fds;
+ * -ENOENT for a pid outside the world. */
+long procfs_host_rel(struct lookup *lk);
+/* True when the provider answers readlink of `path` itself (*res: the
+ * length written to out, or -errno). */
+bool procfs_readlink(struct mount *mnt, const char *path, char *out,
+		     size_t size, long *res);
+/* True for the caller's /proc/<pid>/fd/<n> of a file without a path: a
+ * path walk ends there and open reopens the host fd. */
+bool procfs_walk_stops(struct mount *mnt, const char *path);
+/* True when the open is procfs's to do (*res: host fd or -errno). */
+bool procfs_open(struct lookup *lk, int flags, long *res);
 
 /* The cwd (canonical guest path). */
 extern char *fs_cwd;

@@ -142,7 +142,7 @@ static void apply_config(const unsigned char *p, size_t len,
 				case PCFG_MOUNT: {
 					const struct pcfg_mount *m = d;
 					mount_add(m->guest_path, m->host_fd,
-						  m->flags & PCFG_MOUNT_RDONLY);
+						  m->flags);
 					break;
 				}
 				case PCFG_IDENTITY: {

@@ -21,7 +21,7 @@
  * `lkflags`: LK_FOLLOW unless AT_SYMLINK_NOFOLLOW, LK_EMPTY_OK for
  * AT_EMPTY_PATH. */
 static long open_exec(int dirfd, const char *path, unsigned lkflags,
-		      int *host_fd)
+		      int *host_fd, char *canon)
 {
 	struct lookup lk;
 	char *buf = current()->lpath[1];
@@ -48,6 +48,10 @@ static long open_exec(int dirfd, const char *path, unsigned lkflags,
 		return r;
 	}
 	*host_fd = (int)fd;
+	/* After the open the lookup is canonical: lexical paths are only
+	 * kept when no component was a symlink. */
+	if (canon)
+		rt_strlcpy(canon, lk.path, PICOS_PATH_MAX);
 	return 0;
 }
 
@@ -180,12 +184,14 @@ long exec_prepare(int dirfd, const char *path, unsigned lkflags,
 	static struct exec_args a;
 	static char bufs[MAX_INTERP_DEPTH + 1][BINPRM_BUF_SIZE + 1];
 	static char names[MAX_INTERP_DEPTH + 1][PICOS_PATH_MAX];
+	static char exe[PICOS_PATH_MAX];
 	const char *file = name;
 	int fd = -1;
 	long r;
 
 	p->fd = p->ifd = -1;
 	p->args = &a;
+	p->exe = exe;
 	if (argc + 2 * MAX_INTERP_DEPTH >= MAX_ARGS)
 		return -E2BIG;
 	a.argc = argc;
@@ -196,8 +202,8 @@ long exec_prepare(int dirfd, const char *path, unsigned lkflags,
 	size_t hn;
 	int depth;
 	for (depth = 0;; depth++) {
-		r = depth == 0 ? open_exec(dirfd, path, lkflags, &fd)
-			       : open_exec(AT_FDCWD, file, LK_FOLLOW, &fd);
+		r = depth == 0 ? open_exec(dirfd, path, lkflags, &fd, exe)
+			       : open_exec(AT_FDCWD, file, LK_FOLLOW, &fd, exe);
 		if (r < 0)
 			return r;
 		r = host_pread(fd, bufs[depth], BINPRM_BUF_SIZE, 0);
@@ -247,7 +253,7 @@ long exec_prepare(int dirfd, const char *path, unsigned lkflags,
 	}
 	p->fd = fd;
 	if (p->interp[0]) {
-		r = open_exec(AT_FDCWD, p->interp, LK_FOLLOW, &p->ifd);
+		r = open_exec(AT_FDCWD, p->interp, LK_FOLLOW, &p->ifd, NULL);
 		if (r == 0) {
 			r = host_pread(p->ifd, p->ihdr, sizeof p->ihdr, 0);
 			if (r >= 0)
@@ -298,6 +304,7 @@ long exec_commit(struct exec_plan *p, const char *path, char *const *envp,
 	 * the script's), as on Linux. */
 	const char *base = rt_strrchr(path, '/');
 	rt_strlcpy(proc.comm, base ? base + 1 : path, sizeof proc.comm);
+	rt_strlcpy(proc.exe, p->exe, sizeof proc.exe);
 	out->entry = entry;
 	out->sp = build_stack(p->args, envp, envc, path, &exe, interp_base);
 	return 0;

@@ -27,6 +27,7 @@ struct proc {
 	struct picos_task *task; /* this process's entry in the world table */
 	bool vfork_child;	 /* borrowing its parent's address space */
 	char comm[16];
+	char exe[PICOS_PATH_MAX]; /* the program's guest path (/proc/self/exe) */
 	char hostname[65];
 	bool dumpable;
 	int pdeathsig;
@@ -94,6 +95,7 @@ struct exec_plan {
 	char interp[256];
 	struct exec_args *args;
 	bool path_gone; /* in: the program is a close-on-exec fd */
+	char *exe;	/* the program's canonical guest path */
 };
 /* `name` is the program as the new image sees it (AT_EXECFN, and the
  * script's name in an interpreter's argv). */

@@ -84,10 +84,37 @@ static uint64_t ticks_of_us(uint64_t us)
 	return us * proc.clktck / 1000000u;
 }
 
-/* The launcher rings SIGCHLD; the guest's siginfo comes from the child
- * whose change its parent has not yet been told of. */
+static void sigchld_info(siginfo_t *info, const struct picos_chld_note *n)
+{
+	int ws = n->wstatus;
+	rt_memset(info, 0, sizeof *info);
+	info->si_signo = SIGCHLD;
+	info->si_pid = n->vpid;
+	info->si_uid = n->uid;
+	if (n->ended && (ws & 0x7f) == 0) {
+		info->si_code = CLD_EXITED;
+		info->si_status = (ws >> 8) & 0xff;
+	} else if (n->ended) {
+		info->si_code = (ws & 0x80) ? CLD_DUMPED : CLD_KILLED;
+		info->si_status = ws & 0x7f;
+	} else if ((ws & 0xff) == 0x7f) {
+		info->si_code = CLD_STOPPED;
+		info->si_status = (ws >> 8) & 0xff;
+	} else {
+		info->si_code = CLD_CONTINUED;
+		info->si_status = SIGCONT;
+	}
+	info->si_utime = (long)ticks_of_us(n->utime_us);
+	info->si_stime = (long)ticks_of_us(n->stime_us);
+}
+
+/* The launcher rings SIGCHLD; the guest's siginfo comes from a child whose
+ * change its parent has not yet been told of, else from the launcher's
+ * note of the last change (that child may be reaped already: the SIGCHLD
+ * is owed all the same).  A doorbell with neither was already told. */
 static bool sigchld_from_table(siginfo_t *info)
 {
+	struct picos_chld_note *note = &proc.task->chld_note;
 	bool found = false;
 	task_lock();
 	for (int i = 0; i < PICOS_MAX_TASKS && !found; i++) {
@@ -95,26 +122,22 @@ static bool sigchld_from_table(siginfo_t *info)
 		if (!c->vpid || c->ppid != proc.pid || !(c->events & TEV_SIGCHLD))
 			continue;
 		c->events &= ~TEV_SIGCHLD;
-		int ws = c->wstatus;
-		rt_memset(info, 0, sizeof *info);
-		info->si_signo = SIGCHLD;
-		info->si_pid = c->vpid;
-		info->si_uid = c->uid;
-		if (c->state == TASK_ZOMBIE && (ws & 0x7f) == 0) {
-			info->si_code = CLD_EXITED;
-			info->si_status = (ws >> 8) & 0xff;
-		} else if (c->state == TASK_ZOMBIE) {
-			info->si_code = (ws & 0x80) ? CLD_DUMPED : CLD_KILLED;
-			info->si_status = ws & 0x7f;
-		} else if ((ws & 0xff) == 0x7f) {
-			info->si_code = CLD_STOPPED;
-			info->si_status = (ws >> 8) & 0xff;
-		} else {
-			info->si_code = CLD_CONTINUED;
-			info->si_status = SIGCONT;
-		}
-		info->si_utime = (long)ticks_of_us(c->utime_us);
-		info->si_stime = (long)ticks_of_us(c->stime_us);
+		struct picos_chld_note n = {
+			.vpid = c->vpid,
+			.uid = c->uid,
+			.wstatus = c->wstatus,
+			.ended = c->state == TASK_ZOMBIE,
+			.utime_us = c->utime_us,
+			.stime_us = c->stime_us,
+		};
+		sigchld_info(info, &n);
+		if (note->vpid == c->vpid)
+			note->vpid = 0;
+		found = true;
+	}
+	if (!found && note->vpid) {
+		sigchld_info(info, note);
+		note->vpid = 0;
 		found = true;
 	}
 	task_unlock();

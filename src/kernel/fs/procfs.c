@@ -1,0 +1,233 @@
+/* The guest's /proc: the host's procfs seen through a layer that speaks in
+ * the guest's names.
+ *
+ * The host's procfs knows host pids and host fds; the guest knows virtual
+ * ones.  So the layer
+ *   - maps a pid directory /proc/<vpid> to the host's /proc/<host pid> of
+ *     that task, and hides every host process outside the world (ENOENT);
+ *   - inside the caller's own directory, maps fd/<n> and fdinfo/<n> to the
+ *     host fd behind guest fd n, and task/<tid> to the host tid;
+ *   - answers the links whose host answer would be the host's view itself:
+ *     self, thread-self, and the caller's exe, cwd, root and fd/<n>.
+ * A guest fd that has no path (a pipe, a socket) is reopened through the
+ * host's own magic link to the provider's fd, as Linux reopens it.
+ *
+ * What is not mapped yet, and shows the host's view: the contents of files
+ * (the pids in status and stat), directory listings of /proc and of fd/,
+ * and the exe, cwd, root and fd links of other processes (EACCES). */
+#include "vfs.h"
+#include "../entry/thread.h"
+#include "../proc/proc.h"
+#include <picos/world.h>
+#include <linux/openat2.h>
+
+/* Splits off the first component of `p`: its length, and *rest after it
+ * and its slashes. */
+static size_t first_component(const char *p, const char **rest)
+{
+	size_t n = 0;
+	while (p[n] && p[n] != '/')
+		n++;
+	const char *r = p + n;
+	while (*r == '/')
+		r++;
+	*rest = r;
+	return n;
+}
+
+static bool is_name(const char *p, size_t n, const char *name)
+{
+	return rt_strlen(name) == n && rt_memcmp(p, name, n) == 0;
+}
+
+/* A decimal number of exactly n characters, no leading zero. */
+static bool parse_num(const char *p, size_t n, uint64_t *out)
+{
+	if (n == 0 || n > 10 || (p[0] == '0' && n > 1))
+		return false;
+	uint64_t v = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] < '0' || p[i] > '9')
+			return false;
+		v = v * 10 + (uint64_t)(p[i] - '0');
+	}
+	*out = v;
+	return true;
+}
+
+/* The host pid of a guest pid, 0 when it is not in this world. */
+static int host_pid_of(int vpid)
+{
+	if (vpid == proc.pid)
+		return proc.host_pid;
+	task_lock();
+	struct picos_task *t = task_by_vpid(vpid);
+	int h = t && t->state == TASK_LIVE ? t->host_pid : 0;
+	task_unlock();
+	return h;
+}
+
+/* The path inside /proc of a guest path (NULL when it is not beneath). */
+static const char *inside_proc(const char *path)
+{
+	if (!rt_path_has_prefix(path, "/proc"))
+		return NULL;
+	const char *p = path + 5;
+	while (*p == '/')
+		p++;
+	return p;
+}
+
+long procfs_host_rel(struct lookup *lk)
+{
+	const char *rest;
+	size_t n = first_component(lk->rel, &rest);
+	uint64_t vpid;
+	if (!parse_num(lk->rel, n, &vpid))
+		return 0; /* self, cpuinfo, sys/...: the host's own names */
+	int hpid = vpid <= 0x7fffffff ? host_pid_of((int)vpid) : 0;
+	if (hpid <= 0)
+		return -ENOENT;
+	struct rt_buf b;
+	rt_buf_init(&b, lk->hostrel, sizeof lk->hostrel);
+	rt_buf_printf(&b, "%d", hpid);
+	/* In the caller's own directory: fds and tids are mapped too. */
+	const char *sub;
+	size_t sn = first_component(rest, &sub);
+	bool mine = (int)vpid == proc.pid;
+	uint64_t num;
+	const char *tail;
+	size_t nn = first_component(sub, &tail);
+	if (mine && sn && nn && parse_num(sub, nn, &num) &&
+	    (is_name(rest, sn, "fd") || is_name(rest, sn, "fdinfo"))) {
+		struct file *f = num < 0x7fffffff ? fd_get((int)num) : NULL;
+		if (!f)
+			return -ENOENT;
+		rt_buf_printf(&b, "/%.*s/%d", (int)sn, rest, f->host_fd);
+		file_put(f);
+		rest = tail;
+	} else if (mine && sn && nn && parse_num(sub, nn, &num) &&
+		   is_name(rest, sn, "task")) {
+		if ((int)num != current()->tid)
+			return -ENOENT;
+		rt_buf_printf(&b, "/task/%ld", host_syscall0(__NR_gettid));
+		rest = tail;
+	}
+	if (*rest)
+		rt_buf_printf(&b, "/%s", rest);
+	if (b.len + 1 >= sizeof lk->hostrel)
+		return -ENAMETOOLONG;
+	lk->rel = lk->hostrel;
+	return 0;
+}
+
+/* The target of the caller's fd link: the guest path of the file, else
+ * the host's text for it ("pipe:[123]", "socket:[456]"). */
+static long fd_link(struct mount *procmnt, int fd, char *out, size_t size)
+{
+	struct file *f = fd_get(fd);
+	if (!f)
+		return -ENOENT;
+	long r;
+	if (f->path) {
+		r = (long)rt_strlcpy(out, f->path, size);
+	} else {
+		char name[48];
+		rt_snprintf(name, sizeof name, "self/fd/%d", f->host_fd);
+		r = host_syscall4(__NR_readlinkat, procmnt->host_fd, name, out,
+				  size - 1);
+		if (r >= 0)
+			out[r] = 0;
+	}
+	file_put(f);
+	return r;
+}
+
+/* Is the caller's fd `fd` without a guest path (a pipe, a socket...)? */
+static bool fd_pathless(int fd)
+{
+	struct file *f = fd_get(fd);
+	if (!f)
+		return false;
+	bool r = !f->path;
+	file_put(f);
+	return r;
+}
+
+bool procfs_readlink(struct mount *mnt, const char *path, char *out,
+		     size_t size, long *res)
+{
+	const char *p = inside_proc(path);
+	if (!mnt->procfs || !p)
+		return false;
+	const char *rest;
+	size_t n = first_component(p, &rest);
+	if (!*rest && is_name(p, n, "self")) {
+		*res = rt_snprintf(out, size, "%d", proc.pid);
+		return true;
+	}
+	if (!*rest && is_name(p, n, "thread-self")) {
+		*res = rt_snprintf(out, size, "%d/task/%d", proc.pid,
+				   current()->tid);
+		return true;
+	}
+	uint64_t vpid;
+	if (!parse_num(p, n, &vpid) || !*rest)
+		return false;
+	const char *sub;
+	size_t sn = first_component(rest, &sub);
+	bool fdlink = is_name(rest, sn, "fd") && *sub && !rt_strchr(sub, '/');
+	bool named = !*sub && (is_name(rest, sn, "exe") ||
+			       is_name(rest, sn, "cwd") ||
+			       is_name(rest, sn, "root"));
+	if (!fdlink && !named)
+		return false;
+	if ((int)vpid != proc.pid) {
+		/* Another process's state lives in its own provider. */
+		*res = host_pid_of((int)vpid) ? -EACCES : -ENOENT;
+		return true;
+	}
+	uint64_t fd;
+	if (fdlink && !(parse_num(sub, rt_strlen(sub), &fd) && fd < 0x7fffffff))
+		*res = -ENOENT;
+	else if (fdlink)
+		*res = fd_link(mnt, (int)fd, out, size);
+	else if (is_name(rest, sn, "exe"))
+		*res = (long)rt_strlcpy(out, proc.exe, size);
+	else if (is_name(rest, sn, "cwd"))
+		*res = (long)rt_strlcpy(out, fs_cwd, size);
+	else
+		*res = (long)rt_strlcpy(out, "/", size);
+	if (*res >= (long)size)
+		*res = -ENAMETOOLONG;
+	return true;
+}
+
+bool procfs_walk_stops(struct mount *mnt, const char *path)
+{
+	const char *p = inside_proc(path);
+	if (!mnt->procfs || !p)
+		return false;
+	const char *rest, *sub;
+	size_t n = first_component(p, &rest);
+	size_t sn = first_component(rest, &sub);
+	uint64_t vpid, fd;
+	return parse_num(p, n, &vpid) && (int)vpid == proc.pid &&
+	       is_name(rest, sn, "fd") &&
+	       parse_num(sub, rt_strlen(sub), &fd) && fd < 0x7fffffff &&
+	       fd_pathless((int)fd);
+}
+
+bool procfs_open(struct lookup *lk, int flags, long *res)
+{
+	if (!lk->mnt->procfs || (flags & O_NOFOLLOW) ||
+	    !procfs_walk_stops(lk->mnt, lk->path))
+		return false;
+	/* lk->rel is "<host pid>/fd/<host fd>": the host follows its own
+	 * magic link to the provider's fd, never anything of the guest's
+	 * choosing. */
+	struct open_how how = { .flags = (uint64_t)flags | O_CLOEXEC };
+	*res = host_syscall4(__NR_openat2, lk->mnt->host_fd, lk->rel, &how,
+			     sizeof how);
+	return true;
+}
