@@ -54,6 +54,7 @@ enum picos_task_state {
  * SA_NOCLDWAIT did), yet Linux still delivers that SIGCHLD. */
 struct picos_chld_note {
 	int32_t vpid; /* 0: none */
+	int32_t signo; /* the signal rung: SIGCHLD or the exit signal */
 	uint32_t uid;
 	int32_t wstatus;
 	uint32_t ended; /* an exit rather than a stop or continue */
@@ -71,6 +72,7 @@ struct picos_task {
 	int32_t wstatus;   /* Linux wait status of the last exit/stop */
 	int32_t stop_sig;  /* guest stop signal, set before a host SIGSTOP */
 	int32_t pdeathsig; /* PR_SET_PDEATHSIG */
+	int32_t exit_signal; /* sent to the parent at exit (clone's CSIGNAL) */
 	uint32_t uid;	   /* guest real uid, for siginfo */
 	uint32_t child_seq; /* futex word: bumped at every child event */
 	uint32_t vfork_wait; /* futex word: 1 while a vfork parent waits */

@@ -30,6 +30,7 @@ void reaper_init(struct picos_world *w, int max_procs)
 	t->vpid = 1;
 	t->pgid = t->sid = 1;
 	t->state = TASK_LIVE;
+	t->exit_signal = SIGCHLD;
 	w->nprocs = 1;
 	w->last_pid = 1;
 }
@@ -58,15 +59,22 @@ static void free_task(struct picos_world *w, struct picos_task *t)
 
 static void ring(struct picos_task *parent, const struct picos_task *child)
 {
+	/* Stops and continues are always SIGCHLD; an exit is the child's
+	 * exit signal, none at all for 0. */
+	bool ended = child->state == TASK_ZOMBIE;
+	int sig = ended ? child->exit_signal : SIGCHLD;
+	if (sig <= 0)
+		return;
 	parent->chld_note = (struct picos_chld_note){
 		.vpid = child->vpid,
+		.signo = sig,
 		.uid = child->uid,
 		.wstatus = child->wstatus,
-		.ended = child->state == TASK_ZOMBIE,
+		.ended = ended,
 		.utime_us = child->utime_us,
 		.stime_us = child->stime_us,
 	};
-	kill(parent->host_pid, SIGCHLD);
+	kill(parent->host_pid, sig);
 }
 
 /* Tells the guest parent that `child` changed state: the doorbell
@@ -100,7 +108,7 @@ static struct picos_task *reaper_for(struct picos_world *w,
 static void hand_zombie(struct picos_world *w, struct picos_task *z,
 			struct picos_task *parent)
 {
-	if (parent->flags & TF_NOCLDWAIT) {
+	if ((parent->flags & TF_NOCLDWAIT) && z->exit_signal == SIGCHLD) {
 		notify(parent, z, true);
 		free_task(w, z);
 		return;
@@ -125,6 +133,7 @@ static void orphan_children(struct picos_world *w, struct picos_task *dead)
 			continue;
 		}
 		c->ppid = adopter->vpid;
+		c->exit_signal = SIGCHLD; /* as Linux's reparent does */
 		if (c->state == TASK_ZOMBIE)
 			hand_zombie(w, c, adopter);
 	}

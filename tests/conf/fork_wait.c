@@ -102,6 +102,16 @@ static pid_t do_vfork(void)
 struct clone_args_v0 { uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls; };
 
 /* Process groups and sessions, from children. */
+static volatile sig_atomic_t nusr1, usr1_pid, usr1_code, usr1_status;
+static void on_usr1(int sig, siginfo_t *si, void *uc)
+{
+	(void)sig, (void)uc;
+	nusr1++;
+	usr1_pid = si->si_pid;
+	usr1_code = si->si_code;
+	usr1_status = si->si_status;
+}
+
 static volatile sig_atomic_t nchld, chld_pid, chld_code, chld_status;
 static void on_chld(int sig, siginfo_t *si, void *uc)
 {
@@ -200,6 +210,38 @@ int main(void)
 		_exit(getppid() == self ? 8 : 9);
 	ok(pid > 0 && waitpid(pid, &st, 0) == pid && exited(st, 8), "clone3(exit_signal SIGCHLD): child exits 8");
 	fails_with(syscall(SYS_clone3, &ca, 8), EINVAL, "clone3 with a too-small size");
+
+	/* A "clone" child: its exit signal is SIGUSR1, or none at all.  Only
+	 * __WCLONE or __WALL waits see it; the parent gets that signal. */
+	struct sigaction usr = { .sa_sigaction = on_usr1, .sa_flags = SA_SIGINFO | SA_RESTART }, old_usr;
+	sigemptyset(&usr.sa_mask);
+	sigaction(SIGUSR1, &usr, &old_usr);
+	nusr1 = usr1_pid = usr1_code = usr1_status = 0;
+	pid = syscall(SYS_clone, SIGUSR1, 0, NULL, NULL, 0);
+	if (pid == 0)
+		_exit(4);
+	ok(pid > 0 && waitpid(pid, &st, __WCLONE) == pid && exited(st, 4), "clone(SIGUSR1): waitpid(__WCLONE) reaps it, status 4");
+	ok(nusr1 == 1 && usr1_pid == pid && usr1_code == CLD_EXITED && usr1_status == 4,
+	   "clone(SIGUSR1): the parent got SIGUSR1 with CLD_EXITED, the pid and status 4 (%d runs)", (int)nusr1);
+	nusr1 = 0;
+	pid = syscall(SYS_clone, SIGUSR1, 0, NULL, NULL, 0);
+	if (pid == 0)
+		_exit(2);
+	fails_with(waitpid(pid, &st, 0), ECHILD, "waitpid without __WCLONE on a clone child");
+	fails_with(waitpid(-1, &st, WNOHANG), ECHILD, "waitpid(-1) with only a clone child");
+	ok(waitpid(pid, &st, __WALL) == pid && exited(st, 2), "waitpid(__WALL) reaps the clone child");
+	pid = fork();
+	if (pid == 0)
+		_exit(1);
+	fails_with(waitpid(pid, &st, __WCLONE), ECHILD, "waitpid(__WCLONE) on a fork child");
+	ok(waitpid(pid, &st, 0) == pid && exited(st, 1), "waitpid reaps the fork child");
+	nusr1 = 0;
+	pid = syscall(SYS_clone, 0, 0, NULL, NULL, 0);
+	if (pid == 0)
+		_exit(6);
+	ok(pid > 0 && waitpid(pid, &st, __WALL) == pid && exited(st, 6) && nusr1 == 0,
+	   "clone with exit signal 0: __WALL reaps it, no signal");
+	sigaction(SIGUSR1, &old_usr, NULL);
 	fails_with(syscall(SYS_clone3, hide(1), sizeof ca), EFAULT, "clone3 with a bad args pointer");
 
 	/* WNOHANG while the child runs; then wait4 with rusage. */

@@ -76,8 +76,11 @@ mkdir -p "$scratch"
 cd "$scratch" || exit 1
 # A copy inside the scratch directory, which the guest sees at the same
 # path (an exclusion file in the host's /tmp would not be visible).
+# The same for the driver: the tree may lie beneath /tmp.
 cp "$exclude" "$scratch/exclude.txt" || exit 1
 exclude=$scratch/exclude.txt
+cp "$driver" "$scratch/cpython_run.py" || exit 1
+driver=$scratch/cpython_run.py
 
 # Runs one module: $1 = native|picos, $2 = module spec; results in
 # $scratch/$1-$name.txt, the tests' own output in $1-$name.log.

@@ -696,6 +696,11 @@ chk_trace_file() {
 	is_rc_out cli_trace_file 0 traced && [ ! -s "$cli/cli_trace_file.err" ] &&
 		grep -qF 'write(1, "traced\n", 7) = 7' "$cli/trace.txt"
 }
+chk_trace_exec() {
+	is_rc_out cli_trace_exec 0 ran && [ ! -s "$cli/cli_trace_exec.err" ] &&
+		grep -qF "execve(\"$BUSYBOX\", " "$cli/trace_exec.txt" &&
+		grep -F "execve(\"$BUSYBOX\", " "$cli/trace_exec.txt" | grep -q ' = 0$'
+}
 chk_stats() {
 	is_rc_out cli_stats 0 counted && grep -q 'calls' "$cli/cli_stats.err" &&
 		tail -n 1 "$cli/cli_stats.err" | grep -q 'total$' &&
@@ -879,6 +884,10 @@ print(sorted(os.listdir("/tmp")))'
 	if wanted cli_trace_file; then
 		pic cli_trace_file run --trace="$cli/trace.txt" -- "$BUSYBOX" echo traced
 		expect cli_trace_file "--trace=FILE gets the trace, stdout unchanged" chk_trace_file
+	fi
+	if wanted cli_trace_exec; then
+		pic cli_trace_exec run --trace="$cli/trace_exec.txt" -- "$BUSYBOX" sh -c "exec $BUSYBOX echo ran"
+		expect cli_trace_exec "a successful execve's line shows its path" chk_trace_exec
 	fi
 	if wanted cli_stats; then
 		pic cli_stats run --stats -- "$BUSYBOX" echo counted

@@ -35,8 +35,14 @@ void pico_dispatch(struct pico_frame *f)
 		if (popts.stats)
 			count(nr, 0, 0);
 		if (popts.trace_fd >= 0)
-			trace_syscall(e, nr, f, 0, false);
+			trace_syscall(e, nr, f, 0, false, NULL);
 	}
+	/* A successful exec replaces the memory its arguments were in. */
+	char call[512];
+	bool early = popts.trace_fd >= 0 &&
+		     (nr == __NR_execve || nr == __NR_execveat);
+	if (early)
+		trace_call_text(e, nr, f, call, sizeof call);
 
 	long ret = -ENOSYS;
 	if (e && e->fn)
@@ -49,6 +55,6 @@ void pico_dispatch(struct pico_frame *f)
 		if (popts.stats && nr < PICOS_NR_SYSCALLS)
 			count(nr, ret, now_ns() - t0);
 		if (popts.trace_fd >= 0)
-			trace_syscall(e, nr, f, ret, true);
+			trace_syscall(e, nr, f, ret, true, early ? call : NULL);
 	}
 }

@@ -29,8 +29,13 @@ void frame_to_sigcontext(const struct pico_frame *f, struct sigcontext *sc);
 void pico_dispatch(struct pico_frame *f);
 
 /* Formats and writes one trace line. */
+/* One trace line.  `call`, when not NULL, is the call's text taken
+ * before it ran (trace_call_text): execve's arguments are gone after. */
 void trace_syscall(const struct sc_entry *e, unsigned long nr,
-		   const struct pico_frame *f, long ret, bool returned);
+		   const struct pico_frame *f, long ret, bool returned,
+		   const char *call);
+void trace_call_text(const struct sc_entry *e, unsigned long nr,
+		     const struct pico_frame *f, char *out, size_t size);
 
 /* Formats an errno value as its symbolic name ("ENOENT"). */
 const char *errno_name(int err);

@@ -326,33 +326,54 @@ static void put_arg(struct rt_buf *b, int kind, const uint64_t *a, int i,
 	}
 }
 
+/* The call as "name(args)": what a line shows before its result. */
+static void put_call(struct rt_buf *b, const struct sc_entry *e,
+		     unsigned long nr, const struct pico_frame *f, long ret,
+		     bool returned)
+{
+	const uint64_t a[7] = { f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9,
+				0 };
+
+	if (e && e->name)
+		rt_buf_printf(b, "%s(", e->name);
+	else
+		rt_buf_printf(b, "syscall_%lu(", nr);
+	if (e && e->status != ST_MISSING) {
+		for (int i = 0; i < 6 && e->args[i]; i++) {
+			if (i)
+				rt_buf_put(b, ", ", 2);
+			put_arg(b, e->args[i], a, i, ret, returned);
+		}
+	} else {
+		rt_buf_printf(b, "%#lx, %#lx, %#lx, ...", (unsigned long)a[0],
+			      (unsigned long)a[1], (unsigned long)a[2]);
+	}
+	rt_buf_put(b, ")", 1);
+}
+
+void trace_call_text(const struct sc_entry *e, unsigned long nr,
+		     const struct pico_frame *f, char *out, size_t size)
+{
+	struct rt_buf b;
+	rt_buf_init(&b, out, size);
+	put_call(&b, e, nr, f, 0, false);
+}
+
 void trace_syscall(const struct sc_entry *e, unsigned long nr,
-		   const struct pico_frame *f, long ret, bool returned)
+		   const struct pico_frame *f, long ret, bool returned,
+		   const char *call)
 {
 	char line[1024];
 	struct rt_buf b;
 	rt_buf_init(&b, line, sizeof line - 1);
-	const uint64_t a[7] = { f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9,
-				0 };
 
 	/* Like strace -f: lines of other processes than pid 1 say whose. */
 	if (proc.pid != 1)
 		rt_buf_printf(&b, "[pid %d] ", proc.pid);
-	if (e && e->name)
-		rt_buf_printf(&b, "%s(", e->name);
+	if (call)
+		rt_buf_put(&b, call, rt_strlen(call));
 	else
-		rt_buf_printf(&b, "syscall_%lu(", nr);
-	if (e && e->status != ST_MISSING) {
-		for (int i = 0; i < 6 && e->args[i]; i++) {
-			if (i)
-				rt_buf_put(&b, ", ", 2);
-			put_arg(&b, e->args[i], a, i, ret, returned);
-		}
-	} else {
-		rt_buf_printf(&b, "%#lx, %#lx, %#lx, ...", (unsigned long)a[0],
-			      (unsigned long)a[1], (unsigned long)a[2]);
-	}
-	rt_buf_put(&b, ")", 1);
+		put_call(&b, e, nr, f, ret, returned);
 	if (!returned)
 		rt_buf_printf(&b, " = ?");
 	else if (host_is_err(ret))

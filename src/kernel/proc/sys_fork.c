@@ -106,6 +106,7 @@ static long do_fork(const struct fork_req *rq)
 	c->pgid = me->pgid;
 	c->sid = me->sid;
 	c->uid = ident.uid;
+	c->exit_signal = (int)(fl & CSIGNAL);
 	c->flags = me->flags & (TF_NOCLDWAIT | TF_NOCLDSTOP);
 	bool shared = (fl & CLONE_VM) && (fl & CLONE_VFORK);
 	c->vfork_wait = (fl & CLONE_VFORK) && !shared ? 1 : 0;

@@ -32,6 +32,11 @@ static bool selected(const struct picos_task *c, const struct wait_sel *s)
 {
 	if (!c->vpid || c->ppid != proc.pid || c == proc.task)
 		return false;
+	/* A "clone" child (exit signal other than SIGCHLD) is waited for
+	 * with __WCLONE only, the others without; __WALL takes both. */
+	bool clone_child = c->exit_signal != SIGCHLD;
+	if (!(s->options & __WALL) && clone_child != !!(s->options & __WCLONE))
+		return false;
 	switch (s->type) {
 	case P_PID: return c->vpid == s->id;
 	case P_PGID: return c->pgid == s->id;

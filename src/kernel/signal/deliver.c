@@ -88,7 +88,7 @@ static void sigchld_info(siginfo_t *info, const struct picos_chld_note *n)
 {
 	int ws = n->wstatus;
 	rt_memset(info, 0, sizeof *info);
-	info->si_signo = SIGCHLD;
+	info->si_signo = n->signo;
 	info->si_pid = n->vpid;
 	info->si_uid = n->uid;
 	if (n->ended && (ws & 0x7f) == 0) {
@@ -108,11 +108,12 @@ static void sigchld_info(siginfo_t *info, const struct picos_chld_note *n)
 	info->si_stime = (long)ticks_of_us(n->stime_us);
 }
 
-/* The launcher rings SIGCHLD; the guest's siginfo comes from a child whose
- * change its parent has not yet been told of, else from the launcher's
- * note of the last change (that child may be reaped already: the SIGCHLD
- * is owed all the same).  A doorbell with neither was already told. */
-static bool sigchld_from_table(siginfo_t *info)
+/* The launcher rings SIGCHLD (or a child's other exit signal); the guest's
+ * siginfo comes from a child whose change its parent has not yet been told
+ * of, else from the launcher's note of the last change (that child may be
+ * reaped already: the signal is owed all the same).  A doorbell with
+ * neither was already told. */
+static bool child_signal_from_table(int sig, siginfo_t *info)
 {
 	struct picos_chld_note *note = &proc.task->chld_note;
 	bool found = false;
@@ -121,9 +122,13 @@ static bool sigchld_from_table(siginfo_t *info)
 		struct picos_task *c = &popts.world->tasks[i];
 		if (!c->vpid || c->ppid != proc.pid || !(c->events & TEV_SIGCHLD))
 			continue;
+		bool ended = c->state == TASK_ZOMBIE;
+		if ((ended ? c->exit_signal : SIGCHLD) != sig)
+			continue;
 		c->events &= ~TEV_SIGCHLD;
 		struct picos_chld_note n = {
 			.vpid = c->vpid,
+			.signo = sig,
 			.uid = c->uid,
 			.wstatus = c->wstatus,
 			.ended = c->state == TASK_ZOMBIE,
@@ -135,7 +140,7 @@ static bool sigchld_from_table(siginfo_t *info)
 			note->vpid = 0;
 		found = true;
 	}
-	if (!found && note->vpid) {
+	if (!found && note->vpid && note->signo == sig) {
 		sigchld_info(info, note);
 		note->vpid = 0;
 		found = true;
@@ -148,9 +153,14 @@ bool signal_translate(int sig, siginfo_t *info)
 {
 	if (info->si_code != SI_USER && info->si_code != SI_TKILL)
 		return true;
-	if (sig == SIGCHLD && info->si_code == SI_USER &&
-	    info->si_pid == popts.world->launcher_pid)
-		return sigchld_from_table(info);
+	bool from_launcher = info->si_code == SI_USER &&
+			     info->si_pid == popts.world->launcher_pid;
+	/* A doorbell; another signal from the launcher (a pdeath signal)
+	 * is told as an ordinary one. */
+	if (from_launcher && child_signal_from_table(sig, info))
+		return true;
+	if (from_launcher && sig == SIGCHLD)
+		return false;
 	info->si_pid = info->si_pid == proc.host_pid
 			       ? proc.pid
 			       : task_vpid_of_host(info->si_pid);
