@@ -80,6 +80,9 @@ struct picos_task {
 	uint64_t utime_us, stime_us, cutime_us, cstime_us;
 	uint64_t maxrss_kb;
 	struct picos_chld_note chld_note; /* as a parent */
+	/* The files the task runs (program and ELF interpreter), which
+	 * nobody may open for writing (ETXTBSY); ino 0 for none. */
+	uint64_t text_dev[2], text_ino[2];
 };
 
 struct picos_world {
@@ -90,13 +93,20 @@ struct picos_world {
 	uint32_t nprocs;  /* slots in use (live and zombie) */
 	int32_t last_pid; /* last virtual pid handed out */
 	uint32_t ending;  /* pid 1 has ended: the world is being killed */
-	uint32_t pad;
+	uint32_t slots_hi; /* slots ever used: scans stop there */
 	struct picos_sc_stat stats[PICOS_NR_SYSCALLS];
 	struct picos_task tasks[PICOS_MAX_TASKS];
 };
 
 #define PICOS_WORLD_SIZE \
 	((sizeof(struct picos_world) + 4095UL) & ~4095UL)
+
+/* How many slots a scan of the table must look at: new tasks take the
+ * lowest free slot, and this only grows. */
+static inline int world_slots(const struct picos_world *w)
+{
+	return (int)__atomic_load_n(&w->slots_hi, __ATOMIC_ACQUIRE);
+}
 
 #endif
 

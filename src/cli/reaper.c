@@ -32,12 +32,13 @@ void reaper_init(struct picos_world *w, int max_procs)
 	t->state = TASK_LIVE;
 	t->exit_signal = SIGCHLD;
 	w->nprocs = 1;
+	w->slots_hi = 1;
 	w->last_pid = 1;
 }
 
 static struct picos_task *by_host(struct picos_world *w, int hpid)
 {
-	for (int i = 0; i < PICOS_MAX_TASKS; i++)
+	for (int i = 0; i < world_slots(w); i++)
 		if (w->tasks[i].vpid && w->tasks[i].host_pid == hpid)
 			return &w->tasks[i];
 	return NULL;
@@ -45,7 +46,7 @@ static struct picos_task *by_host(struct picos_world *w, int hpid)
 
 static struct picos_task *by_vpid(struct picos_world *w, int vpid)
 {
-	for (int i = 0; i < PICOS_MAX_TASKS; i++)
+	for (int i = 0; i < world_slots(w); i++)
 		if (w->tasks[i].vpid == vpid)
 			return &w->tasks[i];
 	return NULL;
@@ -120,7 +121,7 @@ static void hand_zombie(struct picos_world *w, struct picos_task *z,
 static void orphan_children(struct picos_world *w, struct picos_task *dead)
 {
 	struct picos_task *adopter = NULL;
-	for (int i = 0; i < PICOS_MAX_TASKS; i++) {
+	for (int i = 0; i < world_slots(w); i++) {
 		struct picos_task *c = &w->tasks[i];
 		if (!c->vpid || c->ppid != dead->vpid || c == dead)
 			continue;
@@ -188,7 +189,7 @@ static void on_stop_or_continue(struct picos_world *w, struct picos_task *t,
 
 static void kill_world(struct picos_world *w)
 {
-	for (int i = 0; i < PICOS_MAX_TASKS; i++) {
+	for (int i = 0; i < world_slots(w); i++) {
 		struct picos_task *t = &w->tasks[i];
 		if (t->vpid && t->state == TASK_LIVE && t->host_pid > 0)
 			kill(t->host_pid, SIGKILL);

@@ -132,6 +132,8 @@ long sys_geteuid(void);
 long sys_getgid(void);
 long sys_getegid(void);
 long sys_getgroups(int size, unsigned *list);
+long sys_setgroups(int size, const unsigned *list);
+long sys_close_range(unsigned first, unsigned last, unsigned flags);
 long sys_getresuid(unsigned *r, unsigned *e, unsigned *s);
 long sys_getresgid(unsigned *r, unsigned *e, unsigned *s);
 long sys_getpgrp(void);

@@ -185,6 +185,12 @@ int main(int argc, char **argv, char **envp)
 		return exec_child(argc, argv, envp);
 	if (streq(mode, "script"))
 		return script_child(argc, argv);
+	if (streq(mode, "hold")) { /* says it runs, then waits for fd 9's end */
+		char c = 'r';
+		if (write(8, &c, 1) != 1)
+			return 1;
+		return read(9, &c, 1) == 0 ? 0 : 1;
+	}
 	if (streq(mode, "ran")) {
 		if (fcntl(REPFD, F_GETFD) != -1)
 			rok(1, "the new image runs");
@@ -325,7 +331,53 @@ int main(int argc, char **argv, char **envp)
 		   "execveat(AT_EMPTY_PATH) with an unknown flag too");
 	close(fd);
 
-	const char *names[] = { "data", "s1", "s2", "nointerp", "noexec", "garbage", "empty", "loop", "link", "out" };
+	/* ETXTBSY: a file open for writing cannot be run, and a file being
+	 * run cannot be opened for writing (nor truncated by O_TRUNC). */
+	const char *copy = tap_join(dir, "copy");
+	int in = open(self, O_RDONLY), out = open(copy, O_CREAT | O_WRONLY | O_TRUNC, 0755);
+	char chunk[65536];
+	ssize_t got;
+	while (in >= 0 && out >= 0 && (got = read(in, chunk, sizeof chunk)) > 0)
+		if (write(out, chunk, (size_t)got) != got)
+			break;
+	close(in);
+	fails_with(execve(copy, nv, ne), ETXTBSY, "execve of a file this process has open for writing");
+	close(out);
+	struct stat cst;
+	ok(stat(copy, &cst) == 0 && cst.st_size > 0, "the copy is complete");
+	int gate[2], ready[2];
+	if (pipe(gate) == 0 && pipe(ready) == 0) {
+		pid_t runner = fork();
+		if (runner == 0) { /* runs the copy, which says so on fd 8 and
+				    * then waits until the gate closes */
+			close(gate[1]);
+			close(ready[0]);
+			dup2(gate[0], 9);
+			dup2(ready[1], 8);
+			char *rv[] = { "copy", NULL };
+			char *re[] = { "PICOS_MODE=hold", NULL };
+			execve(copy, rv, re);
+			_exit(99);
+		}
+		close(gate[0]);
+		close(ready[1]);
+		char c;
+		ok(read(ready[0], &c, 1) == 1, "the copy runs");
+		close(ready[0]);
+		fails_with(open(copy, O_WRONLY), ETXTBSY, "open(O_WRONLY) of a running program");
+		fails_with(open(copy, O_RDWR | O_TRUNC), ETXTBSY, "open(O_RDWR|O_TRUNC) of a running program");
+		ok(stat(copy, &cst) == 0 && cst.st_size > 0, "the running program was not truncated");
+		int rd = open(copy, O_RDONLY);
+		ok(rd >= 0, "open(O_RDONLY) of a running program succeeds");
+		close(rd);
+		close(gate[1]);
+		ok(waitpid(runner, &st, 0) == runner && WIFEXITED(st) && WEXITSTATUS(st) == 0, "the runner ends");
+		int w = open(copy, O_WRONLY | O_TRUNC);
+		ok(w >= 0 && fstat(w, &cst) == 0 && cst.st_size == 0, "once it ended, open(O_WRONLY|O_TRUNC) works and truncates");
+		close(w);
+	}
+
+	const char *names[] = { "data", "s1", "s2", "nointerp", "noexec", "garbage", "empty", "loop", "link", "out", "copy" };
 	for (size_t i = 0; i < sizeof names / sizeof *names; i++)
 		unlink(tap_join(dir, names[i]));
 	rmdir(dir);

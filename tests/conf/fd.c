@@ -201,6 +201,32 @@ static void ioctls(int fd, int dfd, const char *path)
 	close(p);
 }
 
+/* close_range closes, or marks close-on-exec, every open fd in a range. */
+static void close_ranges(const char *path)
+{
+	int a = open(path, O_RDONLY);
+	ok(a >= 0 && dup2(a, 40) == 40 && dup2(a, 41) == 41 && dup2(a, 45) == 45 && dup2(a, 50) == 50,
+	   "dup2 to 40, 41, 45 and 50");
+	ok(syscall(SYS_close_range, 41, 45, 0) == 0, "close_range(41, 45)");
+	ok(fcntl(40, F_GETFD) == 0, "fd 40 below the range stays open");
+	fails_with(fcntl(41, F_GETFD), EBADF, "fd 41 (range start) is closed:");
+	fails_with(fcntl(45, F_GETFD), EBADF, "fd 45 (range end) is closed:");
+	ok(fcntl(50, F_GETFD) == 0, "fd 50 above the range stays open");
+	ok(syscall(SYS_close_range, 40, ~0U, 4 /* CLOSE_RANGE_CLOEXEC */) == 0,
+	   "close_range(40, ~0, CLOSE_RANGE_CLOEXEC)");
+	ok(fcntl(40, F_GETFD) == FD_CLOEXEC && fcntl(50, F_GETFD) == FD_CLOEXEC,
+	   "it marks 40 and 50 close-on-exec, still open");
+	ok(fcntl(a, F_GETFD) == 0, "an fd below it keeps its flags");
+	ok(syscall(SYS_close_range, 2000, 3000, 0) == 0, "close_range over no open fd succeeds");
+	fails_with(syscall(SYS_close_range, 50, 40, 0), EINVAL, "close_range(50, 40)");
+	fails_with(syscall(SYS_close_range, 40, 50, 1), EINVAL, "close_range with an unknown flag");
+	ok(syscall(SYS_close_range, 40, ~0U, 2 /* CLOSE_RANGE_UNSHARE */) == 0,
+	   "close_range(40, ~0, CLOSE_RANGE_UNSHARE)");
+	fails_with(fcntl(40, F_GETFD), EBADF, "fd 40 is closed:");
+	fails_with(fcntl(50, F_GETFD), EBADF, "fd 50 is closed:");
+	close(a);
+}
+
 int main(void)
 {
 	const char *dir = tap_scratch("fd");
@@ -219,6 +245,7 @@ int main(void)
 	dups(fd, path, path2);
 	fcntls(fd, path);
 	ioctls(fd, dfd, path);
+	close_ranges(path);
 
 	close(fd);
 	close(dfd);

@@ -3,6 +3,7 @@
  * /dev/fd (files and pipes), fdinfo, pid directories that come and go with
  * their processes, and re-executing /proc/self/exe. */
 #include "tap.h"
+#include <dirent.h>
 #include <limits.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -99,6 +100,44 @@ int main(int argc, char **argv)
 		buf[n] = 0;
 	ok(n > 0 && strncmp(buf, "pos:\t6\n", 7) == 0, "fdinfo/N says pos 6");
 	close(fi);
+	close(fd);
+
+	/* The fd directory lists exactly the open fds. */
+	fd = open(file, O_RDONLY);
+	ok(fd >= 0 && dup2(fd, 77) == 77, "dup2 to 77");
+	DIR *d = opendir("/proc/self/fd");
+	int seen_fd = 0, seen_77 = 0, seen_dot = 0, listed = 0, closed = 0;
+	int dfd = d ? dirfd(d) : -1;
+	struct dirent *de;
+	while (d && (de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..")) {
+			seen_dot++;
+			continue;
+		}
+		int n = atoi(de->d_name);
+		seen_fd |= n == fd;
+		seen_77 |= n == 77 && de->d_type == DT_LNK;
+		if (n == dfd)
+			continue;
+		listed++;
+		if (fcntl(n, F_GETFD) == -1) {
+			printf("#   fd %s is listed but not open\n", de->d_name);
+			closed++;
+		}
+	}
+	int open_fds = 0; /* what the listing should hold, besides its own */
+	for (int n = 0; n < 1024; n++)
+		open_fds += n != dfd && fcntl(n, F_GETFD) != -1;
+	ok(seen_dot == 2 && seen_fd && seen_77 && closed == 0 && listed == open_fds,
+	   "readdir(/proc/self/fd): . and .., every open fd and no other (%d listed, %d open), 77 a link",
+	   listed, open_fds);
+	if (d) {
+		rewinddir(d);
+		de = readdir(d);
+		ok(de && de->d_name[0] == '.', "rewinddir starts the listing again");
+		closedir(d);
+	}
+	close(77);
 	close(fd);
 
 	/* A pipe has no path: its link is pipe:[ino], and opening the write

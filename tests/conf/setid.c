@@ -124,6 +124,9 @@ static void unprivileged(void)
 {
 	uid_t uid = getuid(), fs;
 	gid_t gid = getgid();
+	gid_t none[1] = { 0 };
+	RFAILS(syscall(SYS_setgroups, 0, none), EPERM, "setgroups(0) unprivileged");
+	RFAILS(syscall(SYS_setgroups, 1, none), EPERM, "setgroups(1, {0}) unprivileged");
 	RFAILS(syscall(SYS_setuid, 0), EPERM, "setuid(0)");
 	RFAILS(syscall(SYS_setresuid, 0, 0, 0), EPERM, "setresuid(0,0,0)");
 	RFAILS(syscall(SYS_setreuid, 0, KEEP), EPERM, "setreuid(0,-1)");
@@ -188,6 +191,26 @@ static void root_gids(void)
 	rids(0, 0, 0, 0, "the uids are untouched");
 }
 
+/* Root: the supplementary groups, kept sorted. */
+static void root_groups(void)
+{
+	gid_t set[3] = { 500, 30, 9000 }, got[8] = { 0 };
+	RSUCCEEDS(syscall(SYS_setgroups, 3, set), "setgroups(3, {500, 30, 9000}) as root");
+	RRETURNS(syscall(SYS_getgroups, 0, NULL), 3, "getgroups(0, NULL) counts 3");
+	RFAILS(syscall(SYS_getgroups, 2, got), EINVAL, "getgroups into room for 2");
+	RRETURNS(syscall(SYS_getgroups, 8, got), 3, "getgroups(8) returns 3");
+	rok(got[0] == 30 && got[1] == 500 && got[2] == 9000, "the groups come back sorted (%u %u %u)",
+	    got[0], got[1], got[2]);
+	RFAILS(syscall(SYS_getgroups, -1, got), EINVAL, "getgroups(-1)");
+	RFAILS(syscall(SYS_setgroups, -1, set), EINVAL, "setgroups(-1)");
+	RFAILS(syscall(SYS_setgroups, 65537, set), EINVAL, "setgroups(NGROUPS_MAX + 1)");
+	RFAILS(syscall(SYS_setgroups, 2, (void *)1), EFAULT, "setgroups from a bad pointer");
+	RRETURNS(syscall(SYS_getgroups, 0, NULL), 3, "a failed setgroups keeps the list");
+	RFAILS(syscall(SYS_getgroups, 3, (void *)1), EFAULT, "getgroups to a bad pointer");
+	RSUCCEEDS(syscall(SYS_setgroups, 0, NULL), "setgroups(0, NULL) empties the list");
+	RRETURNS(syscall(SYS_getgroups, 0, NULL), 0, "getgroups counts 0 after it");
+}
+
 /* Root: the filesystem ids move on their own. */
 static void root_fsids(void)
 {
@@ -214,6 +237,7 @@ int main(void)
 		in_child(root_setreuid, "root setreuid");
 		in_child(root_gids, "root gids");
 		in_child(root_fsids, "root fsids");
+		in_child(root_groups, "root groups");
 	}
 	resuid(u1);
 	resgid(g1);

@@ -145,6 +145,25 @@ void fs_set_cwd(const char *path)
 	kfree(old);
 }
 
+int fd_next_open(int from)
+{
+	for (int fd = from < 0 ? 0 : from; fd < nslots; fd++)
+		if (slots[fd].f)
+			return fd;
+	return -1;
+}
+
+void fd_close_range(unsigned first, unsigned last, bool cloexec_only)
+{
+	for (int fd = fd_next_open((int)(first > (unsigned)nslots ? (unsigned)nslots : first));
+	     fd >= 0 && (unsigned)fd <= last; fd = fd_next_open(fd + 1)) {
+		if (cloexec_only)
+			slots[fd].cloexec = true;
+		else
+			fd_close(fd);
+	}
+}
+
 /* execve closes every fd marked close-on-exec. */
 void fd_close_on_exec(void)
 {

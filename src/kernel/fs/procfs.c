@@ -12,9 +12,13 @@
  * A guest fd that has no path (a pipe, a socket) is reopened through the
  * host's own magic link to the provider's fd, as Linux reopens it.
  *
+ * The caller's fd/ directory lists the guest's fds (getdents64).
+ *
  * What is not mapped yet, and shows the host's view: the contents of files
- * (the pids in status and stat), directory listings of /proc and of fd/,
- * and the exe, cwd, root and fd links of other processes (EACCES). */
+ * (the pids in status and stat) and the listing of /proc itself.  Other
+ * processes' exe, cwd and root links and their fd/ and fdinfo/ are refused
+ * (EACCES, as for a process one may not trace): they live in that
+ * process's provider. */
 #include "vfs.h"
 #include "../entry/thread.h"
 #include "../proc/proc.h"
@@ -98,6 +102,9 @@ long procfs_host_rel(struct lookup *lk)
 	uint64_t num;
 	const char *tail;
 	size_t nn = first_component(sub, &tail);
+	/* Another process's fds are its provider's: not ours to show. */
+	if (!mine && (is_name(rest, sn, "fd") || is_name(rest, sn, "fdinfo")))
+		return -EACCES;
 	if (mine && sn && nn && parse_num(sub, nn, &num) &&
 	    (is_name(rest, sn, "fd") || is_name(rest, sn, "fdinfo"))) {
 		struct file *f = num < 0x7fffffff ? fd_get((int)num) : NULL;
@@ -229,5 +236,87 @@ bool procfs_open(struct lookup *lk, int flags, long *res)
 	struct open_how how = { .flags = (uint64_t)flags | O_CLOEXEC };
 	*res = host_syscall4(__NR_openat2, lk->mnt->host_fd, lk->rel, &how,
 			     sizeof how);
+	return true;
+}
+
+/* Is f the caller's /proc/<pid>/fd directory? */
+static bool is_own_fd_dir(const struct file *f)
+{
+	const char *p = f->mnt && f->mnt->procfs && f->path ? inside_proc(f->path)
+							     : NULL;
+	if (!p)
+		return false;
+	const char *rest, *sub;
+	size_t n = first_component(p, &rest);
+	size_t sn = first_component(rest, &sub);
+	uint64_t vpid;
+	return parse_num(p, n, &vpid) && (int)vpid == proc.pid &&
+	       is_name(rest, sn, "fd") && !*sub;
+}
+
+struct dirent64_hdr {
+	uint64_t d_ino;
+	int64_t d_off;
+	uint16_t d_reclen;
+	uint8_t d_type;
+} __attribute__((packed));
+
+#define DT_DIR 4
+#define DT_LNK 10
+
+/* Appends one record; false when it does not fit. */
+static bool put_dirent(char *buf, size_t cap, size_t *len, uint64_t ino,
+		       int64_t next, uint8_t type, const char *name)
+{
+	size_t nl = rt_strlen(name);
+	size_t reclen = (sizeof(struct dirent64_hdr) + nl + 1 + 7) & ~7ul;
+	if (*len + reclen > cap)
+		return false;
+	struct dirent64_hdr h = { ino, next, (uint16_t)reclen, type };
+	rt_memset(buf + *len, 0, reclen);
+	rt_memcpy(buf + *len, &h, sizeof h);
+	rt_memcpy(buf + *len + sizeof h, name, nl);
+	*len += reclen;
+	return true;
+}
+
+/* The listing's position is the host fd's offset: 0 ".", 1 "..", then
+ * 2 + n for the first open fd >= n, so rewinddir and seekdir work. */
+bool procfs_getdents(struct file *f, char *kbuf, size_t cap, long *res)
+{
+	if (!is_own_fd_dir(f))
+		return false;
+	long pos = host_syscall3(__NR_lseek, f->host_fd, 0, 1 /* SEEK_CUR */);
+	if (pos < 0) {
+		*res = pos;
+		return true;
+	}
+	size_t len = 0;
+	for (;;) {
+		char name[16];
+		int64_t next;
+		uint8_t type = DT_DIR;
+		if (pos < 2) {
+			rt_strlcpy(name, pos ? ".." : ".", sizeof name);
+			next = pos + 1;
+		} else {
+			int fd = fd_next_open((int)(pos - 2));
+			if (fd < 0)
+				break;
+			rt_snprintf(name, sizeof name, "%d", fd);
+			next = (int64_t)fd + 3;
+			type = DT_LNK;
+		}
+		if (!put_dirent(kbuf, cap, &len, (uint64_t)(pos + 1), next,
+				type, name))
+			break;
+		pos = next;
+	}
+	if (len == 0 && cap > 0 && (pos < 2 || fd_next_open((int)(pos - 2)) >= 0)) {
+		*res = -EINVAL; /* the next record does not fit */
+		return true;
+	}
+	host_syscall3(__NR_lseek, f->host_fd, pos, 0 /* SEEK_SET */);
+	*res = (long)len;
 	return true;
 }

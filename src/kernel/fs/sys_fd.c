@@ -53,6 +53,21 @@ long sys_dup3(int oldfd, int newfd, int flags)
 	return dup_to(oldfd, newfd, flags & O_CLOEXEC);
 }
 
+#define CLOSE_RANGE_UNSHARE 2u
+#define CLOSE_RANGE_CLOEXEC 4u
+
+/* The fd table is the process's own (no CLONE_FILES sharing yet), so
+ * CLOSE_RANGE_UNSHARE has nothing to unshare. */
+long sys_close_range(unsigned first, unsigned last, unsigned flags)
+{
+	if (flags & ~(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC))
+		return -EINVAL;
+	if (first > last)
+		return -EINVAL;
+	fd_close_range(first, last, flags & CLOSE_RANGE_CLOEXEC);
+	return 0;
+}
+
 /* fcntl */
 
 /* The status flags F_SETFL may change (Linux's SETFL_MASK). */

@@ -2,6 +2,7 @@
 #include "vfs.h"
 #include "../entry/thread.h"
 #include "../syscalls.h"
+#include "../proc/proc.h"
 #include <linux/openat2.h>
 
 #define VALID_OPEN_FLAGS                                                   \
@@ -48,6 +49,24 @@ static long check_rdonly(struct lookup *lk, int flags)
 	return 0;
 }
 
+/* A file some process of the world runs cannot be opened for writing
+ * (ETXTBSY).  The check needs the open file, so O_TRUNC waits until it
+ * passed: a running program is never truncated. */
+static long check_text(int hfd, bool trunc)
+{
+	struct {
+		unsigned long dev, ino, nlink;
+		unsigned mode;
+		char rest[128];
+	} st;
+	long r = host_syscall2(__NR_fstat, hfd, &st);
+	if (r < 0 || (st.mode & 0170000) != 0100000)
+		return r;
+	if (task_text_busy(st.dev, st.ino))
+		return -ETXTBSY;
+	return trunc ? host_syscall2(__NR_ftruncate, hfd, 0) : 0;
+}
+
 long do_open(int dirfd, const char *upath, int flags, unsigned mode)
 {
 	struct pico_thread *t = current();
@@ -63,10 +82,17 @@ long do_open(int dirfd, const char *upath, int flags, unsigned mode)
 		return r;
 	if (flags & (O_CREAT | __O_TMPFILE))
 		mode &= ~fs_umask & 07777;
+	bool writes = (flags & O_ACCMODE) != O_RDONLY && !(flags & O_PATH);
+	int late_trunc = writes ? (flags & O_TRUNC) : 0;
 	/* The host applies its own umask too: the provider's is 0. */
-	long hfd = vfs_open(&lk, flags & ~O_CLOEXEC, mode);
+	long hfd = vfs_open(&lk, flags & ~(O_CLOEXEC | late_trunc), mode);
 	if (hfd < 0)
 		return hfd;
+	r = writes ? check_text((int)hfd, late_trunc) : 0;
+	if (r < 0) {
+		host_close(hfd);
+		return r;
+	}
 	struct file *f = file_new((int)hfd, flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC),
 				  lk.mnt, lk.path);
 	/* A path with a trailing slash names the directory itself. */

@@ -49,6 +49,10 @@ long fd_install(struct file *f, bool cloexec, int minfd);
 long fd_install_at(struct file *f, bool cloexec, int fd);
 long fd_close(int fd);
 void fd_close_on_exec(void);
+/* The lowest open fd >= from, or -1. */
+int fd_next_open(int from);
+/* Closes (or marks close-on-exec) every open fd in [first, last]. */
+void fd_close_range(unsigned first, unsigned last, bool cloexec_only);
 bool fd_get_cloexec(int fd);
 void fd_set_cloexec(int fd, bool on);
 /* The limit the guest sees (RLIMIT_NOFILE soft). */
@@ -115,6 +119,9 @@ bool procfs_readlink(struct mount *mnt, const char *path, char *out,
 /* True for the caller's /proc/<pid>/fd/<n> of a file without a path: a
  * path walk ends there and open reopens the host fd. */
 bool procfs_walk_stops(struct mount *mnt, const char *path);
+/* True when f is a directory procfs lists itself (the caller's fd/):
+ * *res is the length of the records written to kbuf, or -errno. */
+bool procfs_getdents(struct file *f, char *kbuf, size_t cap, long *res);
 /* True when the open is procfs's to do (*res: host fd or -errno). */
 bool procfs_open(struct lookup *lk, int flags, long *res);
 

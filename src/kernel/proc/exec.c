@@ -17,6 +17,21 @@
 #endif
 
 
+/* Linux will not run a file that is open for writing (ETXTBSY).  Inside
+ * the world the writers are known to the provider only per process, so ask
+ * the host: a read lease cannot be taken on a file someone has open for
+ * writing.  Leases are the owner's only; on a file we do not own, the
+ * check is skipped (its writers are then processes of other users). */
+static long check_no_writers(int fd)
+{
+	long r = host_syscall3(__NR_fcntl, fd, F_SETLEASE, F_RDLCK);
+	if (r == -EAGAIN)
+		return -ETXTBSY;
+	if (r == 0)
+		host_syscall3(__NR_fcntl, fd, F_SETLEASE, F_UNLCK);
+	return 0;
+}
+
 /* Opens a guest file for execution: must be a regular file we may exec.
  * `lkflags`: LK_FOLLOW unless AT_SYMLINK_NOFOLLOW, LK_EMPTY_OK for
  * AT_EMPTY_PATH. */
@@ -43,6 +58,8 @@ static long open_exec(int dirfd, const char *path, unsigned lkflags,
 	if (r == 0)
 		r = host_syscall4(__NR_faccessat2, fd, "", 1 /* X_OK */,
 				  AT_EMPTY_PATH);
+	if (r == 0)
+		r = check_no_writers((int)fd);
 	if (r < 0) {
 		host_close(fd);
 		return r;
@@ -283,6 +300,7 @@ long exec_commit(struct exec_plan *p, const char *path, char *const *envp,
 		 int envc, struct exec_result *out)
 {
 	struct elf_image exe, interp;
+	task_set_text(p->fd, p->ifd);
 	long r = elf_load(p->fd, p->hdr, p->hn, false, &exe);
 	if (r == 0 && p->ifd >= 0)
 		r = elf_load(p->ifd, p->ihdr, sizeof p->ihdr, true, &interp);

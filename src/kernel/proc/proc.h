@@ -57,6 +57,10 @@ void task_free(struct picos_task *t); /* under the lock */
 int task_vpid_of_host(int host_pid);
 void task_set_flags(uint32_t set, uint32_t clear);
 int task_ppid(void);
+/* Records the host files at these fds (-1: none) as the ones this task
+ * runs; task_text_busy says whether some live task runs (dev, ino). */
+void task_set_text(int exe_fd, int interp_fd);
+bool task_text_busy(uint64_t dev, uint64_t ino);
 int task_pgid(void);
 int task_sid(void);
 

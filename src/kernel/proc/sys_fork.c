@@ -107,6 +107,10 @@ static long do_fork(const struct fork_req *rq)
 	c->sid = me->sid;
 	c->uid = ident.uid;
 	c->exit_signal = (int)(fl & CSIGNAL);
+	for (int i = 0; i < 2; i++) { /* the child runs the same files */
+		c->text_dev[i] = me->text_dev[i];
+		c->text_ino[i] = me->text_ino[i];
+	}
 	c->flags = me->flags & (TF_NOCLDWAIT | TF_NOCLDSTOP);
 	bool shared = (fl & CLONE_VM) && (fl & CLONE_VFORK);
 	c->vfork_wait = (fl & CLONE_VFORK) && !shared ? 1 : 0;

@@ -43,16 +43,53 @@ long sys_geteuid(void) { return ident.euid; }
 long sys_getgid(void) { return ident.gid; }
 long sys_getegid(void) { return ident.egid; }
 
+/* The supplementary groups: at start the world's user is in its primary
+ * group only; a guest root (euid 0) may set any list. */
+#define NGROUPS_MAX 65536
+static uint32_t *groups;
+static int ngroups = -1; /* -1: not set yet, the primary group alone */
+
 long sys_getgroups(int size, unsigned *list)
 {
-	/* The world's user belongs to its primary group only. */
 	if (size < 0)
 		return -EINVAL;
+	const uint32_t *g = ngroups < 0 ? &ident.gid : groups;
+	int n = ngroups < 0 ? 1 : ngroups;
 	if (size == 0)
-		return 1;
-	if (copy_to_user(list, &ident.gid, sizeof(unsigned)) < 0)
+		return n;
+	if (size < n)
+		return -EINVAL;
+	if (n && copy_to_user(list, g, sizeof(uint32_t) * (size_t)n) < 0)
 		return -EFAULT;
-	return 1;
+	return n;
+}
+
+long sys_setgroups(int size, const unsigned *list)
+{
+	if (size < 0 || size > NGROUPS_MAX)
+		return -EINVAL;
+	if (ident.euid != 0)
+		return -EPERM;
+	uint32_t *g = size ? kmalloc(sizeof(uint32_t) * (size_t)size) : NULL;
+	if (size && !g)
+		return -ENOMEM;
+	if (size && copy_from_user(g, list, sizeof(uint32_t) * (size_t)size) < 0) {
+		kfree(g);
+		return -EFAULT;
+	}
+	/* Linux keeps the list sorted (groups_sort); getgroups shows it so.
+	 * A shell sort: short, and fast enough for NGROUPS_MAX. */
+	for (int gap = size / 2; gap > 0; gap /= 2)
+		for (int i = gap; i < size; i++)
+			for (int j = i; j >= gap && g[j - gap] > g[j]; j -= gap) {
+				uint32_t t = g[j];
+				g[j] = g[j - gap];
+				g[j - gap] = t;
+			}
+	kfree(groups);
+	groups = g;
+	ngroups = size;
+	return 0;
 }
 
 static long put3(unsigned *r, unsigned *e, unsigned *s, uint32_t a,
@@ -98,7 +135,7 @@ long sys_getsid(int pid) { return lookup_pid(pid, sid_of); }
 /* True when some process of session `sid` is in group `pgid`. */
 static bool group_in_session(int pgid, int sid)
 {
-	for (int i = 0; i < PICOS_MAX_TASKS; i++) {
+	for (int i = 0; i < world_slots(popts.world); i++) {
 		const struct picos_task *t = &popts.world->tasks[i];
 		if (t->vpid && t->state == TASK_LIVE && t->pgid == pgid &&
 		    t->sid == sid)
@@ -142,7 +179,7 @@ long sys_setsid(void)
 	task_lock();
 	struct picos_task *me = proc.task;
 	bool leader = false;
-	for (int i = 0; i < PICOS_MAX_TASKS && !leader; i++) {
+	for (int i = 0; i < world_slots(popts.world) && !leader; i++) {
 		const struct picos_task *t = &popts.world->tasks[i];
 		leader = t->vpid && t->pgid == proc.pid;
 	}

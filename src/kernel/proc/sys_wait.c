@@ -72,7 +72,7 @@ static int collect(const struct wait_sel *s, struct wait_result *r,
 	struct picos_task *me = proc.task;
 	bool any = false, keep = s->options & WNOWAIT;
 	*seq = __atomic_load_n(&me->child_seq, __ATOMIC_ACQUIRE);
-	for (int i = 0; i < PICOS_MAX_TASKS; i++) {
+	for (int i = 0; i < world_slots(popts.world); i++) {
 		struct picos_task *c = &popts.world->tasks[i];
 		if (!selected(c, s))
 			continue;

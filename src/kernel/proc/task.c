@@ -24,7 +24,7 @@ struct picos_task *task_by_vpid(int vpid)
 {
 	if (vpid <= 0)
 		return NULL;
-	for (int i = 0; i < PICOS_MAX_TASKS; i++)
+	for (int i = 0; i < world_slots(W); i++)
 		if (W->tasks[i].vpid == vpid)
 			return &W->tasks[i];
 	return NULL;
@@ -32,7 +32,7 @@ struct picos_task *task_by_vpid(int vpid)
 
 struct picos_task *task_by_host(int host_pid)
 {
-	for (int i = 0; i < PICOS_MAX_TASKS; i++)
+	for (int i = 0; i < world_slots(W); i++)
 		if (W->tasks[i].vpid && W->tasks[i].host_pid == host_pid)
 			return &W->tasks[i];
 	return NULL;
@@ -42,7 +42,7 @@ struct picos_task *task_by_host(int host_pid)
  * hands out the id of a live process group or session either). */
 static bool pid_in_use(int pid)
 {
-	for (int i = 0; i < PICOS_MAX_TASKS; i++) {
+	for (int i = 0; i < world_slots(W); i++) {
 		const struct picos_task *t = &W->tasks[i];
 		if (t->vpid && (t->vpid == pid || t->pgid == pid || t->sid == pid))
 			return true;
@@ -55,11 +55,14 @@ struct picos_task *task_alloc(void)
 	if (W->ending || W->nprocs >= W->max_procs)
 		return NULL;
 	struct picos_task *slot = NULL;
-	for (int i = 0; i < PICOS_MAX_TASKS && !slot; i++)
+	int i;
+	for (i = 0; i < PICOS_MAX_TASKS && !slot; i++)
 		if (!W->tasks[i].vpid)
 			slot = &W->tasks[i];
 	if (!slot)
 		return NULL;
+	if (i > world_slots(W)) /* i is one past the slot */
+		__atomic_store_n(&W->slots_hi, (uint32_t)i, __ATOMIC_RELEASE);
 	int pid = W->last_pid;
 	do {
 		pid = pid + 1 >= PICOS_PID_MAX ? 2 : pid + 1;
@@ -99,3 +102,47 @@ void task_set_flags(uint32_t set, uint32_t clear)
 int task_ppid(void) { return __atomic_load_n(&proc.task->ppid, __ATOMIC_ACQUIRE); }
 int task_pgid(void) { return __atomic_load_n(&proc.task->pgid, __ATOMIC_ACQUIRE); }
 int task_sid(void) { return __atomic_load_n(&proc.task->sid, __ATOMIC_ACQUIRE); }
+
+struct text_stat {
+	unsigned long dev, ino, nlink;
+	unsigned mode;
+	char rest[128];
+};
+
+static void text_of(int fd, uint64_t *dev, uint64_t *ino)
+{
+	struct text_stat st;
+	*dev = *ino = 0;
+	if (fd >= 0 && host_syscall2(__NR_fstat, fd, &st) == 0) {
+		*dev = st.dev;
+		*ino = st.ino;
+	}
+}
+
+void task_set_text(int exe_fd, int interp_fd)
+{
+	uint64_t dev[2], ino[2];
+	text_of(exe_fd, &dev[0], &ino[0]);
+	text_of(interp_fd, &dev[1], &ino[1]);
+	task_lock();
+	for (int i = 0; i < 2; i++) {
+		proc.task->text_dev[i] = dev[i];
+		proc.task->text_ino[i] = ino[i];
+	}
+	task_unlock();
+}
+
+bool task_text_busy(uint64_t dev, uint64_t ino)
+{
+	bool busy = false;
+	task_lock();
+	for (int i = 0; i < world_slots(W) && !busy; i++) {
+		const struct picos_task *t = &W->tasks[i];
+		if (!t->vpid || t->state != TASK_LIVE)
+			continue;
+		busy = (t->text_ino[0] == ino && t->text_dev[0] == dev) ||
+		       (t->text_ino[1] == ino && t->text_dev[1] == dev);
+	}
+	task_unlock();
+	return busy;
+}

@@ -118,7 +118,7 @@ static bool child_signal_from_table(int sig, siginfo_t *info)
 	struct picos_chld_note *note = &proc.task->chld_note;
 	bool found = false;
 	task_lock();
-	for (int i = 0; i < PICOS_MAX_TASKS && !found; i++) {
+	for (int i = 0; i < world_slots(popts.world) && !found; i++) {
 		struct picos_task *c = &popts.world->tasks[i];
 		if (!c->vpid || c->ppid != proc.pid || !(c->events & TEV_SIGCHLD))
 			continue;

@@ -46,7 +46,7 @@ static long kill_many(int pgid, bool all, int sig)
 	int n = 0;
 	bool found = false, self = false;
 	task_lock();
-	for (int i = 0; i < PICOS_MAX_TASKS; i++) {
+	for (int i = 0; i < world_slots(popts.world); i++) {
 		struct picos_task *t = &popts.world->tasks[i];
 		if (!t->vpid)
 			continue;
