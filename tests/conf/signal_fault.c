@@ -36,6 +36,15 @@ static void on(int sig, void (*fn)(int, siginfo_t *, void *), int flags)
 	sigaction(sig, &sa, NULL);
 }
 
+static volatile sig_atomic_t nsent, sent_code, sent_pid;
+static void count_sent(int sig, siginfo_t *si, void *uc)
+{
+	(void)sig, (void)uc;
+	nsent++;
+	sent_code = si->si_code;
+	sent_pid = si->si_pid;
+}
+
 /* Runs fn(arg); 1 if it faulted into catcher and came back. */
 static int faulted(void (*fn)(void *), void *arg)
 {
@@ -288,5 +297,41 @@ int main(void)
 	   "a stack overflow is caught by an SA_ONSTACK handler on the alternate stack (%#x)", st);
 	st = child(NULL, NULL, SIGSEGV, NOALTSTACK);
 	ok(killed_by(st, SIGSEGV), "without an alternate stack it kills with SIGSEGV (%#x)", st);
+
+	/* A fault signal sent by kill while blocked stays pending like any
+	 * other, and is delivered when unblocked (a sent one is no fault). */
+	sigset_t both, pend;
+	sigemptyset(&both);
+	sigaddset(&both, SIGSEGV);
+	sigaddset(&both, SIGBUS);
+	sigprocmask(SIG_BLOCK, &both, NULL);
+	struct sigaction sent = { .sa_sigaction = count_sent, .sa_flags = SA_SIGINFO };
+	sigemptyset(&sent.sa_mask);
+	sigaction(SIGSEGV, &sent, NULL);
+	sigaction(SIGBUS, &sent, NULL);
+	nsent = 0;
+	ok(kill(getpid(), SIGSEGV) == 0 && kill(getpid(), SIGSEGV) == 0 && nsent == 0,
+	   "kill(self, SIGSEGV) twice while blocked: no handler runs");
+	ok(sigpending(&pend) == 0 && sigismember(&pend, SIGSEGV), "sigpending shows SIGSEGV");
+	sigset_t segv;
+	sigemptyset(&segv);
+	sigaddset(&segv, SIGSEGV);
+	sigprocmask(SIG_UNBLOCK, &segv, NULL);
+	ok(nsent == 1 && sent_code == SI_USER && sent_pid == getpid(),
+	   "unblocking runs the handler once, with SI_USER and our pid (%d runs)", (int)nsent);
+	ok(sigpending(&pend) == 0 && !sigismember(&pend, SIGSEGV), "nothing pending after it");
+	ok(kill(getpid(), SIGBUS) == 0, "kill(self, SIGBUS) while blocked");
+	siginfo_t si;
+	struct timespec zero = { 0, 0 };
+	sigset_t bus;
+	sigemptyset(&bus);
+	sigaddset(&bus, SIGBUS);
+	ok(sigtimedwait(&bus, &si, &zero) == SIGBUS && si.si_code == SI_USER && si.si_pid == getpid(),
+	   "sigtimedwait takes the pending SIGBUS with its siginfo");
+	ok(sigpending(&pend) == 0 && !sigismember(&pend, SIGBUS) && nsent == 1,
+	   "and it is gone, no handler ran");
+	sigprocmask(SIG_UNBLOCK, &both, NULL);
+	signal(SIGSEGV, SIG_DFL);
+	signal(SIGBUS, SIG_DFL);
 	return tap_done();
 }

@@ -99,6 +99,13 @@ static void on_fault(int sig, siginfo_t *si, void *ucv)
 		uc->uc_mcontext.rip = (uint64_t)uaccess_fixup;
 		return;
 	}
+	if (in_provider(ip) && si->si_code <= 0) {
+		/* Sent by a process (kill), not raised by provider code: the
+		 * host cannot hold it back while the provider runs, so it is
+		 * recorded like a signal caught in an interruptible call. */
+		signal_fault(sig, si, uc);
+		return;
+	}
 	if (in_provider(ip)) {
 		struct pico_thread *t = current();
 		long nr = t ? t->cur_nr : -1;

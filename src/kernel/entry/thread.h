@@ -35,6 +35,11 @@ struct pico_thread {
 	bool restore_mask;
 	bool frame_set;		  /* rt_sigreturn/execve rewrote the frame */
 	struct caught_signal caught[PICO_MAX_CAUGHT];
+	/* Fault-class signals (SIGSEGV, SIGBUS...) sent by a process while
+	 * the guest blocks them: the host never blocks those, so they wait
+	 * here until the mask lets them through. */
+	uint64_t deferred;
+	siginfo_t deferred_info[32];
 	uint64_t ss_sp, ss_size;
 	int ss_flags;
 	/* Scratch for path work: one syscall at a time per thread.

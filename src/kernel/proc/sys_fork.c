@@ -48,6 +48,7 @@ static void child_start(struct picos_task *task, const struct fork_req *rq)
 	proc.vfork_child = (rq->flags & (CLONE_VM | CLONE_VFORK)) ==
 			   (CLONE_VM | CLONE_VFORK);
 	t->ncaught = 0; /* pending signals are not inherited */
+	t->deferred = 0;
 	proc.pdeathsig = 0;  /* nor is PR_SET_PDEATHSIG */
 	/* If the launcher goes, so does the world. */
 	host_syscall2(__NR_prctl, PR_SET_PDEATHSIG, SIGKILL);

@@ -304,12 +304,18 @@ void signal_from_guest(int sig, siginfo_t *info, struct ucontext *uc)
 	uc->uc_sigmask = host_mask_of(t->sigmask);
 }
 
+static void on_async(int sig, siginfo_t *info, void *ucv);
+
 void signal_fault(int sig, siginfo_t *info, struct ucontext *uc)
 {
 	struct pico_thread *t = current();
 	if (info->si_code <= 0) { /* sent by a process, not raised by a fault */
 		if (!(t->sigmask & SIGBIT(sig)))
-			signal_from_guest(sig, info, uc);
+			on_async(sig, info, uc); /* in guest or provider code */
+		else if (!(t->deferred & SIGBIT(sig))) { /* standard: one pending */
+			t->deferred |= SIGBIT(sig);
+			t->deferred_info[sig] = *info;
+		}
 		return;
 	}
 	uint64_t h = action_of(sig)->handler;
@@ -410,9 +416,48 @@ static bool is_restart_code(long r)
 	       r == -ERESTARTNOHAND || r == -ERESTART_RESTARTBLOCK;
 }
 
+/* Deferred fault-class signals the mask now lets through join the
+ * caught ones. */
+static void undefer(struct pico_thread *t)
+{
+	uint64_t ready = t->deferred & ~t->sigmask;
+	for (int sig = 1; ready && sig < 32; sig++) {
+		if (!(ready & SIGBIT(sig)) || t->ncaught == PICO_MAX_CAUGHT)
+			continue;
+		ready &= ~SIGBIT(sig);
+		t->deferred &= ~SIGBIT(sig);
+		struct caught_signal *c = &t->caught[t->ncaught++];
+		c->sig = sig;
+		c->settled = false;
+		c->info = t->deferred_info[sig];
+	}
+}
+
+uint64_t signal_deferred(void)
+{
+	return current()->deferred;
+}
+
+bool signal_take_deferred(uint64_t set, int *sig, siginfo_t *info)
+{
+	struct pico_thread *t = current();
+	uint64_t hit = t->deferred & set;
+	for (int s = 1; hit && s < 32; s++) {
+		if (!(hit & SIGBIT(s)))
+			continue;
+		t->deferred &= ~SIGBIT(s);
+		*sig = s;
+		*info = t->deferred_info[s];
+		return true;
+	}
+	return false;
+}
+
 void signal_exit(struct pico_frame *f, struct ucontext *uc)
 {
 	struct pico_thread *t = current();
+	if (t->deferred & ~t->sigmask)
+		undefer(t);
 	int n = t->ncaught ? settle_caught() : 0;
 	long ret = (long)f->rax;
 	if (!t->frame_set && is_restart_code(ret)) {

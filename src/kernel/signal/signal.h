@@ -59,6 +59,10 @@ bool signal_interrupts(void);
  * an interrupted call, then frames for the caught signals, and the guest's
  * mask as the host mask to return with.  `f` has been written to `uc`. */
 void signal_exit(struct pico_frame *f, struct ucontext *uc);
+/* Fault-class signals sent while blocked, held by the provider (the
+ * host cannot block them): the set, and taking one out of `set`. */
+uint64_t signal_deferred(void);
+bool signal_take_deferred(uint64_t set, int *sig, siginfo_t *info);
 
 /* A host signal that arrived while guest code ran (uc is guest context). */
 void signal_from_guest(int sig, siginfo_t *info, struct ucontext *uc);

@@ -70,6 +70,7 @@ long sys_rt_sigpending(void *uset, size_t setsize)
 	 * guest's while guest code runs). */
 	uint64_t set = 0;
 	host_syscall2(__NR_rt_sigpending, &set, 8);
+	set |= signal_deferred();
 	set &= current()->sigmask;
 	return copy_to_user(uset, &set, setsize);
 }

@@ -54,6 +54,14 @@ long sys_rt_sigtimedwait(const void *uset, void *uinfo, const void *uts,
 	set &= ~UNBLOCKABLE;
 	for (;;) {
 		siginfo_t info;
+		int dsig;
+		if (signal_take_deferred(set, &dsig, &info)) {
+			if (!signal_translate(dsig, &info))
+				continue;
+			if (uinfo && copy_to_user(uinfo, &info, sizeof info) < 0)
+				return -EFAULT;
+			return dsig;
+		}
 		long r = intr_call4(__NR_rt_sigtimedwait, &set, &info,
 				    uts ? &ts : 0, 8);
 		if (r > 0) {
