@@ -85,6 +85,17 @@ struct picos_task {
 	uint64_t text_dev[2], text_ino[2];
 };
 
+/* A thread other than a process's first: its virtual tid comes from the
+ * pid space (Linux's tids are pids), so the table reserves it. */
+#define PICOS_MAX_THREADS 8192
+struct picos_thread_id {
+	int32_t vtid;	  /* 0 when the slot is free */
+	int32_t host_tid;
+	int32_t tgid;	  /* the process's virtual pid */
+	int32_t host_pid; /* the process's host pid (the launcher frees the
+			   * slots of a process that ended) */
+};
+
 struct picos_world {
 	uint32_t magic;
 	uint32_t lock;	      /* host tid of the owner, 0 when free */
@@ -96,6 +107,9 @@ struct picos_world {
 	uint32_t slots_hi; /* slots ever used: scans stop there */
 	struct picos_sc_stat stats[PICOS_NR_SYSCALLS];
 	struct picos_task tasks[PICOS_MAX_TASKS];
+	uint32_t tids_hi; /* thread slots ever used */
+	uint32_t pad2;
+	struct picos_thread_id tids[PICOS_MAX_THREADS];
 };
 
 #define PICOS_WORLD_SIZE \
@@ -106,6 +120,11 @@ struct picos_world {
 static inline int world_slots(const struct picos_world *w)
 {
 	return (int)__atomic_load_n(&w->slots_hi, __ATOMIC_ACQUIRE);
+}
+
+static inline int world_tid_slots(const struct picos_world *w)
+{
+	return (int)__atomic_load_n(&w->tids_hi, __ATOMIC_ACQUIRE);
 }
 
 #endif

@@ -145,9 +145,18 @@ static uint64_t tv_us(struct timeval tv)
 	return (uint64_t)tv.tv_sec * 1000000u + (uint64_t)tv.tv_usec;
 }
 
+/* The thread ids of a process that ended (its threads went with it). */
+static void free_tids(struct picos_world *w, int host_pid)
+{
+	for (int i = 0; i < world_tid_slots(w); i++)
+		if (w->tids[i].vtid && w->tids[i].host_pid == host_pid)
+			memset(&w->tids[i], 0, sizeof w->tids[i]);
+}
+
 static void on_exit(struct picos_world *w, struct picos_task *t, int ws,
 		    const struct rusage *ru)
 {
+	free_tids(w, t->host_pid);
 	t->state = TASK_ZOMBIE;
 	t->wstatus = ws;
 	if (t->vfork_wait) { /* a vfork child that died: its parent goes on */

@@ -26,6 +26,14 @@ __attribute__((noreturn)) void kfatal_signal(int sig, const char *fmt, ...)
 __attribute__((noreturn)) void kdie(int code, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* entry/biglock.c: held while a thread serves a call (see there). */
+void provider_lock(void);
+void provider_unlock(void);
+void provider_lock_reset_after_fork(void);
+/* A host call that may wait, made without the provider lock. */
+long host_call_unlocked(long nr, long a, long b, long c, long d, long e,
+			long f);
+
 /* mm/kmalloc.c: the provider heap (inside the provider window). */
 void kmalloc_init(void);
 void *kmalloc(size_t n);

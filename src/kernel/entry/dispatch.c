@@ -45,9 +45,11 @@ void pico_dispatch(struct pico_frame *f)
 		trace_call_text(e, nr, f, call, sizeof call);
 
 	long ret = -ENOSYS;
+	provider_lock();
 	if (e && e->fn)
 		ret = e->fn((long)f->rdi, (long)f->rsi, (long)f->rdx,
 			    (long)f->r10, (long)f->r8, (long)f->r9);
+	provider_unlock();
 	f->rax = (uint64_t)ret;
 	t->cur_nr = -1;
 

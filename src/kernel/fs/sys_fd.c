@@ -120,7 +120,10 @@ static long fcntl_lock(struct file *f, int cmd, unsigned long arg)
 	struct flock fl;
 	if (copy_from_user(&fl, (void *)arg, sizeof fl) < 0)
 		return -EFAULT;
-	long r = host_syscall3(__NR_fcntl, f->host_fd, cmd, &fl);
+	bool waits = cmd == F_SETLKW || cmd == F_OFD_SETLKW;
+	long r = waits ? host_call_unlocked(__NR_fcntl, f->host_fd, cmd,
+					    (long)&fl, 0, 0, 0)
+		       : host_syscall3(__NR_fcntl, f->host_fd, cmd, &fl);
 	if (r < 0 || (cmd != F_GETLK && cmd != F_OFD_GETLK))
 		return r;
 	lock_pid_to_guest(&fl);
@@ -192,7 +195,9 @@ long sys_flock(int fd, int op)
 {
 	struct file *f;
 	int hfd = io_get(fd, &f);
-	long r = host_syscall2(__NR_flock, hfd, op);
+	long r = (op & LOCK_NB) ? host_syscall2(__NR_flock, hfd, op)
+				: host_call_unlocked(__NR_flock, hfd, op, 0, 0,
+						     0, 0);
 	io_put(f);
 	return r;
 }

@@ -61,7 +61,7 @@ static long do_poll(struct pollfd *ufds, unsigned nfds, struct kts *ts,
 	}
 	struct kts zero = { 0, 0 };
 	while (r == 0) {
-		r = host_syscall6(__NR_ppoll, (long)p, nfds,
+		r = host_call_unlocked(__NR_ppoll, (long)p, nfds,
 				  (long)(ready_nval ? &zero : ts), (long)&hmask, 8, 0);
 		if (r != -EINTR)
 			break;
@@ -154,7 +154,7 @@ static long do_select(int n, void *uin, void *uout, void *uex, struct kts *ts,
 	}
 	struct { const void *ss; size_t len; } sig = { &hmask, 8 };
 	while (r == 0) {
-		r = host_syscall6(__NR_pselect6, hmax, (long)(uin ? h[0] : 0),
+		r = host_call_unlocked(__NR_pselect6, hmax, (long)(uin ? h[0] : 0),
 				  (long)(uout ? h[1] : 0), (long)(uex ? h[2] : 0),
 				  (long)ts, (long)&sig);
 		if (r != -EINTR)

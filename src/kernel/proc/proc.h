@@ -53,6 +53,11 @@ struct picos_task *task_by_host(int host_pid); /* under the lock */
  * process limit.  Under the lock. */
 struct picos_task *task_alloc(void);
 void task_free(struct picos_task *t); /* under the lock */
+/* Thread ids (include/picos/world.h), all under the lock. */
+struct picos_thread_id;
+struct picos_thread_id *tid_alloc(int host_tid); /* NULL: table full */
+struct picos_thread_id *tid_by_vtid(int vtid);
+void tid_free(struct picos_thread_id *t);
 /* The guest pid of a host pid (0 when it is not in this world). */
 int task_vpid_of_host(int host_pid);
 void task_set_flags(uint32_t set, uint32_t clear);

@@ -76,7 +76,8 @@ static void vfork_wait(struct picos_task *c, int vpid)
 	while (__atomic_load_n(&c->vfork_wait, __ATOMIC_ACQUIRE) == 1 &&
 	       c->vpid == vpid) {
 		struct { long s, ns; } ts = { 0, 100 * 1000 * 1000 };
-		host_syscall4(__NR_futex, &c->vfork_wait, FUTEX_WAIT, 1, &ts);
+		host_call_unlocked(__NR_futex, (long)&c->vfork_wait, FUTEX_WAIT,
+				   1, (long)&ts, 0, 0);
 	}
 }
 

@@ -47,7 +47,51 @@ static bool pid_in_use(int pid)
 		if (t->vpid && (t->vpid == pid || t->pgid == pid || t->sid == pid))
 			return true;
 	}
+	for (int i = 0; i < world_tid_slots(W); i++)
+		if (W->tids[i].vtid == pid)
+			return true;
 	return false;
+}
+
+static int next_free_pid(void)
+{
+	int pid = W->last_pid;
+	do {
+		pid = pid + 1 >= PICOS_PID_MAX ? 2 : pid + 1;
+	} while (pid_in_use(pid));
+	W->last_pid = pid;
+	return pid;
+}
+
+struct picos_thread_id *tid_alloc(int host_tid)
+{
+	struct picos_thread_id *slot = NULL;
+	int i;
+	for (i = 0; i < PICOS_MAX_THREADS && !slot; i++)
+		if (!W->tids[i].vtid)
+			slot = &W->tids[i];
+	if (!slot)
+		return NULL;
+	if (i > world_tid_slots(W))
+		__atomic_store_n(&W->tids_hi, (uint32_t)i, __ATOMIC_RELEASE);
+	slot->vtid = next_free_pid();
+	slot->host_tid = host_tid;
+	slot->tgid = proc.pid;
+	slot->host_pid = proc.host_pid;
+	return slot;
+}
+
+struct picos_thread_id *tid_by_vtid(int vtid)
+{
+	for (int i = 0; i < world_tid_slots(W); i++)
+		if (W->tids[i].vtid == vtid)
+			return &W->tids[i];
+	return NULL;
+}
+
+void tid_free(struct picos_thread_id *t)
+{
+	rt_memset(t, 0, sizeof *t);
 }
 
 struct picos_task *task_alloc(void)
@@ -63,11 +107,7 @@ struct picos_task *task_alloc(void)
 		return NULL;
 	if (i > world_slots(W)) /* i is one past the slot */
 		__atomic_store_n(&W->slots_hi, (uint32_t)i, __ATOMIC_RELEASE);
-	int pid = W->last_pid;
-	do {
-		pid = pid + 1 >= PICOS_PID_MAX ? 2 : pid + 1;
-	} while (pid_in_use(pid));
-	W->last_pid = pid;
+	int pid = next_free_pid();
 	rt_memset(slot, 0, sizeof *slot);
 	slot->vpid = pid;
 	slot->state = TASK_LIVE;

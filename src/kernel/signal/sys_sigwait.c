@@ -17,7 +17,7 @@ static long suspend_with(uint64_t mask)
 	uint64_t hmask = host_mask_of(t->sigmask);
 	for (;;) {
 		/* The host's sigsuspend swaps the mask atomically: no window. */
-		host_syscall2(__NR_rt_sigsuspend, &hmask, 8);
+		host_call_unlocked(__NR_rt_sigsuspend, (long)&hmask, 8, 0, 0, 0, 0);
 		if (signal_interrupts())
 			return -ERESTARTNOHAND;
 	}
