@@ -40,6 +40,10 @@ struct pico_thread {
 	 * here until the mask lets them through. */
 	uint64_t deferred;
 	siginfo_t deferred_info[32];
+	/* Threads after the first: their tid's table slot, and a word the
+	 * host clears when the host thread is gone. */
+	struct picos_thread_id *tid_slot;
+	uint32_t host_alive;
 	uint64_t ss_sp, ss_size;
 	int ss_flags;
 	/* Scratch for path work: one syscall at a time per thread.

@@ -261,6 +261,7 @@ static const char *find_in_path(const char *name, char *const *envp,
 static void join_world(void)
 {
 	proc.pid = 1;
+	proc.nthreads = 1;
 	proc.host_pid = (int)host_syscall0(__NR_getpid);
 	proc.task = &popts.world->tasks[0];
 	proc.task->host_pid = proc.host_pid;

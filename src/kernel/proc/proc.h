@@ -41,6 +41,7 @@ struct proc {
 	char platform[32];
 	uint64_t stack_top; /* top of the host stack the guest inherits */
 	uint64_t start_ns;  /* CLOCK_MONOTONIC at start, for sysinfo */
+	int nthreads;	    /* live threads of this process */
 };
 extern struct proc proc;
 
@@ -74,6 +75,13 @@ int task_sid(void);
  * space before its exec. */
 long vfork_host(int *host_pid_slot);
 long vfork_detach(void);
+
+/* sys_thread.c: clone with CLONE_THREAD; one thread's exit; a forked
+ * child's view (only the forking thread came along). */
+long thread_new(uint64_t flags, uint64_t stack, uint64_t tls, int *ptid,
+		int *ctid);
+__attribute__((noreturn)) void thread_exit(int code);
+void thread_forget_others(void);
 
 /* sys_fork.c: a vfork child that execs or exits lets its parent go on. */
 void fork_release_vfork_parent(void);

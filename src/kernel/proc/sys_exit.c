@@ -9,9 +9,10 @@ long sys_exit_group(int code)
 	__builtin_unreachable();
 }
 
-/* With one thread per process, exit ends the process as exit_group does;
- * the threads issue gives it its per-thread meaning. */
+/* exit ends the calling thread; the last one's ends the process. */
 long sys_exit(int code)
 {
-	return sys_exit_group(code);
+	if (__atomic_load_n(&proc.nthreads, __ATOMIC_ACQUIRE) <= 1)
+		return sys_exit_group(code);
+	thread_exit(code);
 }

@@ -47,6 +47,10 @@ static void child_start(struct picos_task *task, const struct fork_req *rq)
 	t->tid = proc.pid;
 	proc.vfork_child = (rq->flags & (CLONE_VM | CLONE_VFORK)) ==
 			   (CLONE_VM | CLONE_VFORK);
+	thread_forget_others(); /* only the forking thread came along */
+	provider_lock_reset_after_fork();
+	t->tid_slot = NULL;
+	t->host_alive = 0;
 	t->ncaught = 0; /* pending signals are not inherited */
 	t->deferred = 0;
 	proc.pdeathsig = 0;  /* nor is PR_SET_PDEATHSIG */
@@ -85,7 +89,8 @@ static long do_fork(const struct fork_req *rq)
 {
 	uint64_t fl = rq->flags;
 	if (fl & CLONE_THREAD)
-		return -ENOSYS; /* threads: not yet */
+		return thread_new(fl, rq->stack, rq->tls, rq->parent_tid,
+				  rq->child_tid);
 	if ((fl & CLONE_VM) && !(fl & CLONE_VFORK))
 		return -ENOSYS; /* shared memory without a vfork wait */
 	if (fl & ~(uint64_t)CLONE_SUPPORTED)

@@ -203,6 +203,11 @@ static size_t fpstate_size(const struct _fpstate_64 *fp)
 	return sizeof(struct _fpstate_64);
 }
 
+size_t signal_fpstate_size(const void *fp)
+{
+	return fpstate_size(fp);
+}
+
 /* The handler starts with a clean FPU, as on Linux: the host restores the
  * init state from an xsave header with no components and default control
  * words. */

@@ -59,6 +59,8 @@ bool signal_interrupts(void);
  * an interrupted call, then frames for the caught signals, and the guest's
  * mask as the host mask to return with.  `f` has been written to `uc`. */
 void signal_exit(struct pico_frame *f, struct ucontext *uc);
+/* The size of the FPU state a host signal frame holds at `fp`. */
+size_t signal_fpstate_size(const void *fp);
 /* Fault-class signals sent while blocked, held by the provider (the
  * host cannot block them): the set, and taking one out of `set`. */
 uint64_t signal_deferred(void);

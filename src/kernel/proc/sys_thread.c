@@ -1,0 +1,218 @@
+/* Threads: clone with CLONE_THREAD, and exit of one thread.
+ *
+ * A guest thread is a host thread of the same pico process.  It starts in
+ * the provider, on its own alternate stack, and enters the guest through
+ * rt_sigreturn on a copy of the creating call's signal frame: every guest
+ * register as the parent had it, %rax 0, the new stack and the guest's
+ * mask, restored by the host in one step.  From then on it is like the
+ * first thread: Syscall User Dispatch (armed per thread) brings its calls
+ * to the provider on its own %gs area and stack.
+ *
+ * Virtual tids come from the world's pid space (the thread-id table).  A
+ * thread's end clears and wakes its clear_child_tid word as Linux does,
+ * then exits on the host; its provider area is freed by a later clone,
+ * once the host has cleared the word it watches (CLONE_CHILD_CLEARTID on
+ * a provider word). */
+#include "proc.h"
+#include "../entry/entry.h"
+#include "../entry/thread.h"
+#include "../signal/signal.h"
+#include "../syscalls.h"
+#include <asm/prctl.h>
+#include <asm/sigcontext.h>
+#include <asm/signal.h>
+#include <asm/ucontext.h>
+#include <linux/futex.h>
+#include <linux/sched.h>
+#include <picos/world.h>
+
+#ifndef SS_DISABLE
+#define SS_DISABLE 2
+#endif
+
+long thread_clone(unsigned long flags, void *stack, int *ptid, int *ctid,
+		  unsigned long tls);
+void thread_sigreturn(void *uc) __attribute__((noreturn));
+
+/* The top of a new thread's alternate stack holds its first signal
+ * frame (a ucontext and the xsave area); its boot code runs below. */
+#define FRAME_AREA (32 * 1024UL)
+
+struct thread_boot {
+	struct pico_thread *t;
+	void *uc;	   /* the frame to enter the guest with */
+	int vtid;
+	int *child_tid;	   /* CLONE_CHILD_SETTID, or NULL */
+};
+
+/* Threads of this process that ended: their areas go once the host has
+ * cleared host_alive (the host thread is gone). */
+struct dead_thread {
+	struct dead_thread *next;
+	struct pico_thread *t;
+};
+static struct dead_thread *dead;
+
+static void reap_dead(void)
+{
+	struct dead_thread **p = &dead;
+	while (*p) {
+		struct dead_thread *d = *p;
+		if (__atomic_load_n(&d->t->host_alive, __ATOMIC_ACQUIRE)) {
+			p = &d->next;
+			continue;
+		}
+		*p = d->next;
+		kunmap_pages(d->t->altstack, PICO_ALTSTACK_SIZE);
+		kfree(d->t);
+		kfree(d);
+	}
+}
+
+/* In the new host thread: its %gs area, Syscall User Dispatch, then the
+ * guest. */
+static void thread_start(void *arg)
+{
+	struct thread_boot *b = arg;
+	struct pico_thread *t = b->t;
+	host_syscall2(__NR_arch_prctl, ARCH_SET_GS, t);
+	entry_arm_sud();
+	if (b->child_tid)
+		copy_to_user(b->child_tid, &b->vtid, sizeof(int));
+	thread_sigreturn(b->uc);
+}
+
+/* Builds the new thread's first frame at the top of its alternate stack
+ * from the creating call's: the same registers and FPU state, %rax 0,
+ * `stack` as %rsp when given, the guest's mask, the thread's own
+ * alternate stack for its provider entries. */
+static void *build_frame(struct pico_thread *nt, uint64_t stack)
+{
+	struct pico_thread *t = current();
+	char *top = (char *)nt->altstack + PICO_ALTSTACK_SIZE;
+	char *area = top - FRAME_AREA;
+	struct ucontext *uc = (struct ucontext *)(area + 64);
+	rt_memcpy(uc, t->uc, sizeof *uc);
+	struct pico_frame f = *t->frame;
+	f.rax = 0;
+	if (stack)
+		f.rsp = stack;
+	frame_to_sigcontext(&f, &uc->uc_mcontext);
+	const void *fp = (const void *)t->uc->uc_mcontext.fpstate;
+	size_t fpsize = signal_fpstate_size(fp);
+	if (fp && fpsize) {
+		char *nfp = (char *)RT_ALIGN_UP((uint64_t)(uc + 1) + sizeof(siginfo_t),
+						64);
+		if (nfp + fpsize <= top) {
+			rt_memcpy(nfp, fp, fpsize);
+			uc->uc_mcontext.fpstate = (void *)nfp;
+		} else {
+			uc->uc_mcontext.fpstate = 0; /* the host's init state */
+		}
+	}
+	uc->uc_sigmask = host_mask_of(t->sigmask);
+	uc->uc_stack.ss_sp = nt->altstack;
+	uc->uc_stack.ss_size = PICO_ALTSTACK_SIZE;
+	uc->uc_stack.ss_flags = 0;
+	return uc;
+}
+
+#define THREAD_NEEDS (CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND)
+
+long thread_new(uint64_t flags, uint64_t stack, uint64_t tls, int *ptid,
+		int *ctid)
+{
+	if (!(flags & CLONE_SIGHAND))
+		return -EINVAL; /* Linux: a thread shares the handlers */
+	/* A thread with its own fd table or cwd: not supported (yet). */
+	if ((flags & THREAD_NEEDS) != THREAD_NEEDS)
+		return -ENOSYS;
+	reap_dead();
+	struct pico_thread *nt = kzalloc(sizeof *nt);
+	if (!nt)
+		return -EAGAIN;
+	nt->altstack = kmap_pages(PICO_ALTSTACK_SIZE);
+	task_lock();
+	struct picos_thread_id *slot = tid_alloc(0);
+	task_unlock();
+	if (!slot) {
+		kunmap_pages(nt->altstack, PICO_ALTSTACK_SIZE);
+		kfree(nt);
+		return -EAGAIN;
+	}
+	struct pico_thread *t = current();
+	nt->self = nt;
+	nt->tid = slot->vtid;
+	nt->tid_slot = slot;
+	nt->cur_nr = -1;
+	nt->sigmask = t->sigmask;
+	nt->ss_flags = SS_DISABLE; /* Linux: a CLONE_VM child has none */
+	nt->clear_child_tid = (flags & CLONE_CHILD_CLEARTID) ? (uint64_t)ctid : 0;
+	nt->host_alive = 1;
+
+	char *area = (char *)nt->altstack + PICO_ALTSTACK_SIZE - FRAME_AREA;
+	struct thread_boot *b = (struct thread_boot *)(area - 256);
+	b->t = nt;
+	b->uc = build_frame(nt, stack);
+	b->vtid = nt->tid;
+	b->child_tid = (flags & CLONE_CHILD_SETTID) ? ctid : NULL;
+	uint64_t *sp = (uint64_t *)((uint64_t)b & ~15UL);
+	*--sp = (uint64_t)b;
+	*--sp = (uint64_t)thread_start;
+
+	__atomic_fetch_add(&proc.nthreads, 1, __ATOMIC_ACQ_REL);
+	unsigned long hflags = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND |
+			       CLONE_THREAD | CLONE_SYSVSEM | CLONE_PARENT_SETTID |
+			       CLONE_CHILD_CLEARTID |
+			       ((flags & CLONE_SETTLS) ? CLONE_SETTLS : 0);
+	long r = thread_clone(hflags, sp, &slot->host_tid, (int *)&nt->host_alive,
+			      tls);
+	if (r < 0) {
+		__atomic_fetch_sub(&proc.nthreads, 1, __ATOMIC_ACQ_REL);
+		task_lock();
+		tid_free(slot);
+		task_unlock();
+		kunmap_pages(nt->altstack, PICO_ALTSTACK_SIZE);
+		kfree(nt);
+		return r == -ENOMEM ? -ENOMEM : -EAGAIN;
+	}
+	if (flags & CLONE_PARENT_SETTID)
+		copy_to_user(ptid, &nt->tid, sizeof(int));
+	return nt->tid;
+}
+
+/* exit(2) of one thread while others go on. */
+__attribute__((noreturn)) void thread_exit(int code)
+{
+	struct pico_thread *t = current();
+	(void)code; /* a thread's own status is seen by nobody */
+	if (t->clear_child_tid) {
+		uint32_t zero = 0;
+		if (copy_to_user((void *)t->clear_child_tid, &zero, 4) == 0)
+			host_syscall6l(__NR_futex, t->clear_child_tid, FUTEX_WAKE,
+				       1, 0, 0, 0);
+	}
+	if (t->tid_slot) {
+		task_lock();
+		tid_free(t->tid_slot);
+		task_unlock();
+	}
+	if (t->host_alive) { /* not the first thread: freed later */
+		struct dead_thread *d = kmalloc(sizeof *d);
+		if (d) {
+			d->t = t;
+			d->next = dead;
+			dead = d;
+		}
+	}
+	__atomic_fetch_sub(&proc.nthreads, 1, __ATOMIC_ACQ_REL);
+	provider_unlock();
+	for (;;)
+		host_syscall1(__NR_exit, 0);
+}
+
+void thread_forget_others(void)
+{
+	proc.nthreads = 1;
+	dead = NULL; /* the parent's; this process never frees them */
+}
