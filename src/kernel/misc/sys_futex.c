@@ -1,7 +1,8 @@
-/* futex: passed to the host for the wait and wake operations.  Guest
- * futex words are host memory of the same process, so the host's queues
- * are the guest's.  The operations that requeue, change the word (WAKE_OP)
- * or carry tids (PI) come with threads: -ENOSYS until then. */
+/* futex: passed to the host for the wait, wake, requeue and wake-op
+ * operations.  Guest futex words are host memory of the same process, so
+ * the host's queues are the guest's.  The PI operations carry tids in the
+ * word, which the host would read as host tids: -ENOSYS until the
+ * provider maps them. */
 #include "../kernel.h"
 #include "../syscalls.h"
 #include "../signal/signal.h"
@@ -33,13 +34,19 @@ long sys_futex(uint32_t *uaddr, int op, uint32_t val, const void *timeout,
 	int cmd = op & FUTEX_CMD_MASK;
 	struct __kernel_timespec kts;
 	const void *t = timeout;
-	(void)uaddr2; /* only the requeue operations use it */
 	switch (cmd) {
 	case FUTEX_WAIT:
 	case FUTEX_WAIT_BITSET:
 	case FUTEX_WAKE:
 	case FUTEX_WAKE_BITSET:
 		break;
+	case FUTEX_REQUEUE:
+	case FUTEX_CMP_REQUEUE:
+	case FUTEX_WAKE_OP:
+		/* `timeout` is a count (val2) here, not a pointer. */
+		return host_syscall6l(__NR_futex, host_uaddr((uint64_t)uaddr),
+				      op, val, (uint64_t)timeout,
+				      host_uaddr((uint64_t)uaddr2), val3);
 	default:
 		return -ENOSYS;
 	}

@@ -32,7 +32,10 @@ struct proc {
 	bool dumpable;
 	int pdeathsig;
 	bool no_new_privs;
+	/* Read with sigaction_get, written with sigaction_set: signal paths
+	 * of any thread read them without the provider lock (a seqlock). */
 	struct guest_sigaction sigactions[PICO_NSIG];
+	uint32_t sigact_seq;
 	struct rlimit64 rlimits[PICO_NLIMITS];
 	uint64_t brk_start, brk_cur, brk_mapped;
 	uint64_t gs_base; /* the guest's virtual GS base */
@@ -44,6 +47,10 @@ struct proc {
 	int nthreads;	    /* live threads of this process */
 };
 extern struct proc proc;
+
+/* A consistent copy of a signal's action, and its replacement. */
+void sigaction_get(int sig, struct guest_sigaction *out);
+void sigaction_set(int sig, const struct guest_sigaction *act);
 
 /* task.c: the world's process table (include/picos/world.h). */
 void task_lock(void);

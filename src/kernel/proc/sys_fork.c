@@ -119,7 +119,12 @@ static long do_fork(const struct fork_req *rq)
 		c->text_ino[i] = me->text_ino[i];
 	}
 	c->flags = me->flags & (TF_NOCLDWAIT | TF_NOCLDSTOP);
-	bool shared = (fl & CLONE_VM) && (fl & CLONE_VFORK);
+	/* A vfork child shares the parent's memory, provider included; with
+	 * other threads running provider code that cannot be made safe by a
+	 * snapshot, so a multi-threaded parent's vfork child gets a copy
+	 * (the parent still waits for its exec or exit). */
+	bool shared = (fl & CLONE_VM) && (fl & CLONE_VFORK) &&
+		      __atomic_load_n(&proc.nthreads, __ATOMIC_ACQUIRE) == 1;
 	c->vfork_wait = (fl & CLONE_VFORK) && !shared ? 1 : 0;
 	int vpid = c->vpid;
 	task_unlock();
@@ -131,7 +136,10 @@ static long do_fork(const struct fork_req *rq)
 					CLONE_PARENT | CLONE_PARENT_SETTID | SIGCHLD,
 					0, &c->host_pid, 0, 0);
 	if (r == 0) {
-		child_start(c, rq);
+		struct fork_req crq = *rq;
+		if (!shared)
+			crq.flags &= ~(uint64_t)CLONE_VM; /* it has a copy */
+		child_start(c, &crq);
 		return 0;
 	}
 	if (r < 0) {

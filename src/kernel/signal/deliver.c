@@ -173,11 +173,52 @@ static struct guest_sigaction *action_of(int sig)
 	return &proc.sigactions[sig - 1];
 }
 
+/* The seqlock of the signal actions: even when stable.  A writer takes it
+ * from even to odd (writers are rt_sigaction under the provider lock,
+ * exec, and SA_RESETHAND at delivery on any thread). */
+void sigaction_get(int sig, struct guest_sigaction *out)
+{
+	for (;;) {
+		uint32_t s1 = __atomic_load_n(&proc.sigact_seq, __ATOMIC_ACQUIRE);
+		if (s1 & 1) {
+			__builtin_ia32_pause();
+			continue;
+		}
+		*out = *action_of(sig);
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if (__atomic_load_n(&proc.sigact_seq, __ATOMIC_RELAXED) == s1)
+			return;
+	}
+}
+
+void sigaction_set(int sig, const struct guest_sigaction *act)
+{
+	for (;;) {
+		uint32_t s = __atomic_load_n(&proc.sigact_seq, __ATOMIC_RELAXED);
+		if (!(s & 1) &&
+		    __atomic_compare_exchange_n(&proc.sigact_seq, &s, s + 1, false,
+						__ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+			break;
+		__builtin_ia32_pause();
+	}
+	*action_of(sig) = *act;
+	__atomic_fetch_add(&proc.sigact_seq, 1, __ATOMIC_RELEASE);
+}
+
+static int act_with(int sig, const struct guest_sigaction *a);
+
 /* What a signal will do now: 0 nothing, 1 run a handler; a fatal or
  * stopping default is carried out here. */
 static int act_now(int sig)
 {
-	uint64_t h = action_of(sig)->handler;
+	struct guest_sigaction a;
+	sigaction_get(sig, &a);
+	return act_with(sig, &a);
+}
+
+static int act_with(int sig, const struct guest_sigaction *a)
+{
+	uint64_t h = a->handler;
 	if (h == (uint64_t)SIG_IGN)
 		return 0;
 	if (h != (uint64_t)SIG_DFL)
@@ -231,10 +272,9 @@ static bool on_altstack(const struct pico_thread *t, uint64_t sp)
 /* Builds the guest frame for `sig` on the guest context in `uc` and points
  * uc at the handler.  `saved` is the mask the frame restores. */
 static bool build_frame(struct ucontext *uc, int sig, const siginfo_t *info,
-			uint64_t saved)
+			uint64_t saved, const struct guest_sigaction *act)
 {
 	struct pico_thread *t = current();
-	struct guest_sigaction *act = action_of(sig);
 	struct sigcontext *sc = &uc->uc_mcontext;
 	struct _fpstate_64 *fp = (struct _fpstate_64 *)sc->fpstate;
 	size_t fpsize = fpstate_size(fp);
@@ -287,16 +327,24 @@ static bool build_frame(struct ucontext *uc, int sig, const siginfo_t *info,
 		t->sigmask |= SIGBIT(sig);
 	t->sigmask &= ~UNBLOCKABLE;
 	if (act->flags & SA_RESETHAND) {
-		act->handler = (uint64_t)SIG_DFL;
-		act->flags &= ~(uint64_t)SA_SIGINFO;
+		struct guest_sigaction reset = *act;
+		reset.handler = (uint64_t)SIG_DFL;
+		reset.flags &= ~(uint64_t)SA_SIGINFO;
+		sigaction_set(sig, &reset);
 	}
 	return true;
 }
 
+/* Runs the handler `sig` has now (one consistent reading of its action:
+ * another thread may be changing it), or its default. */
 static void deliver(struct ucontext *uc, int sig, const siginfo_t *info,
 		    uint64_t saved)
 {
-	if (!build_frame(uc, sig, info, saved))
+	struct guest_sigaction a;
+	sigaction_get(sig, &a);
+	if (!act_with(sig, &a))
+		return;
+	if (!build_frame(uc, sig, info, saved, &a))
 		die_by_signal(SIGSEGV); /* Linux: force_sigsegv */
 }
 
@@ -323,7 +371,9 @@ void signal_fault(int sig, siginfo_t *info, struct ucontext *uc)
 		}
 		return;
 	}
-	uint64_t h = action_of(sig)->handler;
+	struct guest_sigaction a;
+	sigaction_get(sig, &a);
+	uint64_t h = a.handler;
 	/* As Linux's force_sig: blocked or ignored, the fault kills. */
 	if (h == (uint64_t)SIG_DFL || h == (uint64_t)SIG_IGN ||
 	    (t->sigmask & SIGBIT(sig)))
@@ -417,6 +467,13 @@ bool signal_interrupts(void)
 	return settle_caught() > 0;
 }
 
+static bool has_sa_restart(int sig)
+{
+	struct guest_sigaction a;
+	sigaction_get(sig, &a);
+	return a.flags & SA_RESTART;
+}
+
 static bool is_restart_code(long r)
 {
 	return r == -ERESTARTSYS || r == -ERESTARTNOINTR ||
@@ -472,7 +529,7 @@ void signal_exit(struct pico_frame *f, struct ucontext *uc)
 		if (n == 0 || ret == -ERESTARTNOINTR)
 			restart = true;
 		else if (ret == -ERESTARTSYS)
-			restart = action_of(t->caught[0].sig)->flags & SA_RESTART;
+			restart = has_sa_restart(t->caught[0].sig);
 		else
 			restart = false;
 		if (restart) {

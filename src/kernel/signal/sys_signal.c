@@ -21,19 +21,19 @@ long sys_rt_sigaction(int sig, const void *uact, void *uoact, size_t setsize)
 		return -EINVAL;
 	if (sig < 1 || sig > PICO_NSIG)
 		return -EINVAL;
-	struct guest_sigaction *cur = &proc.sigactions[sig - 1];
-	struct guest_sigaction act;
+	struct guest_sigaction cur, act;
+	sigaction_get(sig, &cur);
 	if (uact) {
 		if (copy_from_user(&act, uact, sizeof act) < 0)
 			return -EFAULT;
 		if (sig == SIGKILL || sig == SIGSTOP)
 			return -EINVAL;
 	}
-	if (uoact && copy_to_user(uoact, cur, sizeof *cur) < 0)
+	if (uoact && copy_to_user(uoact, &cur, sizeof cur) < 0)
 		return -EFAULT;
 	if (uact) {
 		act.mask &= ~UNBLOCKABLE;
-		*cur = act;
+		sigaction_set(sig, &act);
 		if (sig == SIGCHLD)
 			signal_publish_chld();
 	}

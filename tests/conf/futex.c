@@ -1,0 +1,160 @@
+/* futex between threads: WAIT (value check, relative timeout, EINTR-free
+ * wake), WAKE counts, WAIT_BITSET with absolute deadlines on both clocks,
+ * WAKE_BITSET masks, REQUEUE and CMP_REQUEUE, WAKE_OP, and the errors for
+ * bad and misaligned addresses. */
+#include "tap.h"
+#include <linux/futex.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <sys/syscall.h>
+#include <time.h>
+
+static long fx(uint32_t *a, int op, uint32_t v, const void *ts, uint32_t *a2, uint32_t v3)
+{
+	return syscall(SYS_futex, a, op, v, ts, a2, v3);
+}
+
+static uint32_t word, word2;
+static atomic_int woken, started;
+
+struct wait_arg {
+	uint32_t *addr;
+	int op;
+	uint32_t mask;
+};
+
+static void *waiter(void *p)
+{
+	struct wait_arg *w = p;
+	atomic_fetch_add(&started, 1);
+	long r = w->op == FUTEX_WAIT_BITSET_PRIVATE
+			 ? fx(w->addr, w->op, 0, NULL, NULL, w->mask)
+			 : fx(w->addr, w->op, 0, NULL, NULL, 0);
+	if (r == 0)
+		atomic_fetch_add(&woken, 1);
+	return NULL;
+}
+
+/* Starts n waiters on addr and gives them time to sleep. */
+static void start_waiters(pthread_t *t, struct wait_arg *w, int n)
+{
+	atomic_store(&started, 0);
+	for (int i = 0; i < n; i++)
+		pthread_create(&t[i], NULL, waiter, &w[i]);
+	while (atomic_load(&started) < n)
+		usleep(1000);
+	usleep(50000); /* into the kernel's wait */
+}
+
+/* Wakes until everyone is woken (cleanup after a partial wake). */
+static void drain(uint32_t *addr, pthread_t *t, int n)
+{
+	for (int i = 0; i < 200 && atomic_load(&woken) < n; i++) {
+		fx(addr, FUTEX_WAKE_PRIVATE, 1000, NULL, NULL, 0);
+		usleep(2000);
+	}
+	for (int i = 0; i < n; i++)
+		pthread_join(t[i], NULL);
+}
+
+static int wait_woken(int n)
+{
+	for (int i = 0; i < 500 && atomic_load(&woken) < n; i++)
+		usleep(1000);
+	usleep(20000); /* and no more than n */
+	return atomic_load(&woken);
+}
+
+int main(void)
+{
+	struct timespec rel = { 0, 20 * 1000 * 1000 };
+	word = 1;
+	fails_with(fx(&word, FUTEX_WAIT_PRIVATE, 0, NULL, NULL, 0), EAGAIN, "FUTEX_WAIT when the word differs");
+	word = 0;
+	fails_with(fx(&word, FUTEX_WAIT_PRIVATE, 0, &rel, NULL, 0), ETIMEDOUT, "FUTEX_WAIT with a 20 ms timeout");
+	struct timespec now, abs;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	abs = now;
+	abs.tv_nsec += 20 * 1000 * 1000;
+	if (abs.tv_nsec >= 1000000000L) {
+		abs.tv_sec++;
+		abs.tv_nsec -= 1000000000L;
+	}
+	fails_with(fx(&word, FUTEX_WAIT_BITSET_PRIVATE, 0, &abs, NULL, FUTEX_BITSET_MATCH_ANY), ETIMEDOUT,
+		   "FUTEX_WAIT_BITSET with an absolute CLOCK_MONOTONIC deadline");
+	clock_gettime(CLOCK_REALTIME, &abs);
+	abs.tv_nsec += 20 * 1000 * 1000;
+	if (abs.tv_nsec >= 1000000000L) {
+		abs.tv_sec++;
+		abs.tv_nsec -= 1000000000L;
+	}
+	fails_with(fx(&word, FUTEX_WAIT_BITSET_PRIVATE | FUTEX_CLOCK_REALTIME, 0, &abs, NULL, FUTEX_BITSET_MATCH_ANY),
+		   ETIMEDOUT, "FUTEX_WAIT_BITSET with an absolute CLOCK_REALTIME deadline");
+	fails_with(fx(&word, FUTEX_WAIT_BITSET_PRIVATE, 0, NULL, NULL, 0), EINVAL, "FUTEX_WAIT_BITSET with mask 0");
+	fails_with(fx((uint32_t *)((char *)&word + 1), FUTEX_WAIT_PRIVATE, 0, NULL, NULL, 0), EINVAL,
+		   "FUTEX_WAIT on a misaligned word");
+	fails_with(fx((uint32_t *)16, FUTEX_WAIT_PRIVATE, 0, NULL, NULL, 0), EFAULT, "FUTEX_WAIT on an unmapped word");
+	ok(fx(&word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0) == 0, "FUTEX_WAKE with no waiter wakes 0");
+
+	/* WAKE counts. */
+	pthread_t t[4];
+	struct wait_arg w[4];
+	for (int i = 0; i < 4; i++)
+		w[i] = (struct wait_arg){ &word, FUTEX_WAIT_PRIVATE, 0 };
+	atomic_store(&woken, 0);
+	start_waiters(t, w, 4);
+	ok(fx(&word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0) == 1, "FUTEX_WAKE(1) with 4 waiters returns 1");
+	ok(wait_woken(1) == 1, "exactly one waiter woke");
+	ok(fx(&word, FUTEX_WAKE_PRIVATE, 10, NULL, NULL, 0) == 3, "FUTEX_WAKE(10) wakes the other 3");
+	drain(&word, t, 4);
+
+	/* WAKE_BITSET wakes only waiters whose mask meets its own. */
+	for (int i = 0; i < 4; i++)
+		w[i] = (struct wait_arg){ &word, FUTEX_WAIT_BITSET_PRIVATE, i < 2 ? 1u : 2u };
+	atomic_store(&woken, 0);
+	start_waiters(t, w, 4);
+	ok(fx(&word, FUTEX_WAKE_BITSET_PRIVATE, 10, NULL, NULL, 2) == 2, "FUTEX_WAKE_BITSET(mask 2) wakes the 2 with mask 2");
+	ok(fx(&word, FUTEX_WAKE_BITSET_PRIVATE, 10, NULL, NULL, 1) == 2, "mask 1 wakes the other 2");
+	drain(&word, t, 4);
+
+	/* REQUEUE: wake 1, move the rest to word2. */
+	for (int i = 0; i < 4; i++)
+		w[i] = (struct wait_arg){ &word, FUTEX_WAIT_PRIVATE, 0 };
+	atomic_store(&woken, 0);
+	start_waiters(t, w, 4);
+	ok(fx(&word, FUTEX_REQUEUE_PRIVATE, 1, (void *)(uintptr_t)10, &word2, 0) == 4,
+	   "FUTEX_REQUEUE wakes 1 and requeues 3 (returns 4)");
+	ok(wait_woken(1) == 1, "one woke");
+	ok(fx(&word, FUTEX_WAKE_PRIVATE, 10, NULL, NULL, 0) == 0, "none is left on the first word");
+	ok(fx(&word2, FUTEX_WAKE_PRIVATE, 10, NULL, NULL, 0) == 3, "the 3 wait on the second word");
+	drain(&word2, t, 4);
+
+	/* CMP_REQUEUE checks the word first. */
+	word = 0;
+	fails_with(fx(&word, FUTEX_CMP_REQUEUE_PRIVATE, 1, (void *)(uintptr_t)1, &word2, 5), EAGAIN,
+		   "FUTEX_CMP_REQUEUE when the word is not val3");
+	for (int i = 0; i < 2; i++)
+		w[i] = (struct wait_arg){ &word, FUTEX_WAIT_PRIVATE, 0 };
+	atomic_store(&woken, 0);
+	start_waiters(t, w, 2);
+	ok(fx(&word, FUTEX_CMP_REQUEUE_PRIVATE, 0, (void *)(uintptr_t)1, &word2, 0) == 1,
+	   "FUTEX_CMP_REQUEUE(0 woken, 1 moved) returns 1");
+	ok(fx(&word2, FUTEX_WAKE_PRIVATE, 10, NULL, NULL, 0) == 1, "the moved waiter is on the second word");
+	ok(fx(&word, FUTEX_WAKE_PRIVATE, 10, NULL, NULL, 0) == 1, "the other is still on the first");
+	drain(&word, t, 2);
+
+	/* WAKE_OP: word2 = word2 + 1 (old 0), wake 1 on word, and on word2
+	 * too when old == 0. */
+	word2 = 0;
+	w[0] = (struct wait_arg){ &word, FUTEX_WAIT_PRIVATE, 0 };
+	atomic_store(&woken, 0);
+	start_waiters(t, w, 1);
+	uint32_t op = FUTEX_OP(FUTEX_OP_ADD, 1, FUTEX_OP_CMP_EQ, 0);
+	ok(fx(&word, FUTEX_WAKE_OP_PRIVATE, 1, (void *)(uintptr_t)1, &word2, op) == 1,
+	   "FUTEX_WAKE_OP wakes the waiter on the first word");
+	ok(word2 == 1, "and added 1 to the second word (%u)", word2);
+	drain(&word, t, 1);
+	word = word2 = 0;
+	return tap_done();
+}
