@@ -61,7 +61,9 @@ struct mountspec {
 
 static struct mountspec mounts[72];
 static int nmounts;
-static char tmpdir[PATH_MAX];
+/* The world's private directories: tmproot holds tmp (the guest's /tmp)
+ * and shm (its /dev/shm); all of it goes when the run ends. */
+static char tmproot[PATH_MAX - 8], tmpdir[PATH_MAX], shmdir[PATH_MAX];
 
 static int add_mount(const char *guest, const char *host, bool ro)
 {
@@ -112,9 +114,9 @@ static int rm_entry(const char *path, const struct stat *st, int type,
 
 static void remove_tmpdir(void)
 {
-	if (tmpdir[0])
-		nftw(tmpdir, rm_entry, 32, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
-	tmpdir[0] = 0;
+	if (tmproot[0])
+		nftw(tmproot, rm_entry, 32, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+	tmproot[0] = tmpdir[0] = shmdir[0] = 0;
 }
 
 static int make_tmpdir(void)
@@ -122,14 +124,23 @@ static int make_tmpdir(void)
 	const char *base = getenv("TMPDIR");
 	if (!base || !*base)
 		base = "/tmp";
-	snprintf(tmpdir, sizeof tmpdir, "%s/picos-tmp-XXXXXX", base);
-	if (!mkdtemp(tmpdir)) {
+	snprintf(tmproot, sizeof tmproot, "%s/picos-tmp-XXXXXX", base);
+	if (!mkdtemp(tmproot)) {
 		fprintf(stderr, "picos: cannot create a private /tmp in %s: %s\n",
 			base, strerror(errno));
-		tmpdir[0] = 0;
+		tmproot[0] = 0;
+		return -1;
+	}
+	snprintf(tmpdir, sizeof tmpdir, "%s/tmp", tmproot);
+	snprintf(shmdir, sizeof shmdir, "%s/shm", tmproot);
+	if (mkdir(tmpdir, 01777) < 0 || mkdir(shmdir, 01777) < 0) {
+		fprintf(stderr, "picos: cannot create a private /tmp in %s: %s\n",
+			base, strerror(errno));
+		remove_tmpdir();
 		return -1;
 	}
 	chmod(tmpdir, 01777);
+	chmod(shmdir, 01777);
 	return 0;
 }
 
@@ -245,7 +256,8 @@ static int setup_mounts(struct run_opts *o, char **guest_cwd)
 			return -1;
 		*guest_cwd = strdup(o->cwd ? o->cwd : hostcwd);
 	}
-	if (make_tmpdir() < 0 || add_mount("/tmp", tmpdir, false) < 0)
+	if (make_tmpdir() < 0 || add_mount("/tmp", tmpdir, false) < 0 ||
+	    add_mount("/dev/shm", shmdir, false) < 0)
 		return -1;
 	/* The guest's /proc is the host's procfs behind the provider's
 	 * procfs layer, which maps virtual pids and fds and hides the host's

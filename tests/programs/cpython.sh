@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# CPython's own regression tests under picos: test_signal and test_subprocess
+# CPython's own regression tests under picos: test_signal, test_subprocess,
+# test_thread, test_threading and the thread-pool classes of
+# test_concurrent_futures (its process pools need sockets and take minutes)
 # from Debian's libpython3.11-testsuite, run with the interpreter they belong
 # to (/usr/bin/python3.11).
 #
@@ -10,8 +12,8 @@
 # not run under picos.  A test that skips itself under picos (e.g. because a
 # feature probe got ENOSYS) counts as skipped, not failed.
 #
-# Usage: tests/programs/cpython.sh [MODULE...]   (default: test_signal
-# test_subprocess; MODULE may be test_x:Class1,Class2 for some classes).
+# Usage: tests/programs/cpython.sh [MODULE...]   (default: the list above;
+# MODULE may be test_x:Class1,Class2 for some classes).
 # PICOS=path/to/picos overrides build/picos; CPYTHON_EXCLUDE another
 # exclusion file; CPYTHON_TIMEOUT (seconds, 600)
 # bounds each run; CPYTHON_VERBOSE=1 also prints the passing tests.
@@ -47,7 +49,8 @@ scratch=$top/build/cpython-scratch
 if [ $# -gt 0 ]; then
 	modules=("$@")
 else
-	modules=(test_signal test_subprocess)
+	modules=(test_signal test_subprocess test_thread test_threading
+		test_concurrent_futures:ThreadPoolAsCompletedTest,ThreadPoolExecutorTest,ThreadPoolFailingInitializerTest,ThreadPoolInitializerTest,ThreadPoolShutdownTest,ThreadPoolWaitTests)
 fi
 
 pass=0
