@@ -221,12 +221,19 @@ int reaper_run(struct picos_world *w, int first)
 		bool gone = WIFEXITED(ws) || WIFSIGNALED(ws);
 		if (gone)
 			world_unlock_dead(w, pid);
-		if (pid == first && gone) {
+		world_lock(w, getpid());
+		struct picos_task *t = by_host(w, pid);
+		/* Pid 1 is the table's: its host process changes when a
+		 * multi-threaded pid 1 execs (sys_thread.c).  Before it joined
+		 * the table it is the first host child. */
+		struct picos_task *p1 = by_vpid(w, 1);
+		bool is_pid1 = t ? t->vpid == 1
+				 : pid == first && (!p1 || p1->host_pid <= 0 ||
+						    p1->host_pid == first);
+		if (is_pid1 && gone && !ended) {
 			first_status = ws;
 			ended = true;
 		}
-		world_lock(w, getpid());
-		struct picos_task *t = by_host(w, pid);
 		if (t && gone)
 			on_exit(w, t, ws, &ru);
 		else if (t)

@@ -118,8 +118,23 @@ static void *fork_in_thread(void *arg)
 
 static void *nothing(void *arg) { return arg; }
 
-int main(void)
+static char self_exe[4096];
+static void *exec_self(void *arg)
 {
+	char *v[] = { self_exe, "exec-child", arg, NULL };
+	execv(self_exe, v);
+	_exit(99);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 3 && strcmp(argv[1], "exec-child") == 0) {
+		/* After an exec from a thread: one thread, tid == pid, the pid
+		 * the process had. */
+		return gettid_() == getpid() && atoi(argv[2]) == getpid() ? 42 : 43;
+	}
+	if (!realpath("/proc/self/exe", self_exe))
+		snprintf(self_exe, sizeof self_exe, "%s", argv[0]);
 	pid_t pid = getpid();
 	ok(gettid_() == pid, "the first thread's tid is the pid");
 
@@ -245,6 +260,27 @@ int main(void)
 	}
 	ok(c > 0 && waitpid(c, &st, 0) == c && WIFEXITED(st) && WEXITSTATUS(st) == 4,
 	   "exit(4) of the last thread is the process's status");
+
+	/* execve from a thread while others run: the others go, the caller
+	 * becomes the process with its pid. */
+	for (int from_main = 0; from_main < 2; from_main++) {
+		c = fork();
+		if (c == 0) {
+			static char pidarg[16];
+			snprintf(pidarg, sizeof pidarg, "%d", (int)getpid());
+			pthread_t a, e;
+			pthread_create(&a, NULL, sleeper, NULL);
+			pthread_create(&a, NULL, sleeper, NULL);
+			if (from_main)
+				exec_self(pidarg);
+			pthread_create(&e, NULL, exec_self, pidarg);
+			for (;;)
+				pause();
+		}
+		ok(c > 0 && waitpid(c, &st, 0) == c && WIFEXITED(st) && WEXITSTATUS(st) == 42,
+		   "execve from %s of a 3-thread process: the new program runs alone as that pid",
+		   from_main ? "the first thread" : "another thread");
+	}
 
 	/* Many threads, created and joined in turn. */
 	int made = 0;

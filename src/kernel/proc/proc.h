@@ -89,6 +89,7 @@ long thread_new(uint64_t flags, uint64_t stack, uint64_t tls, int *ptid,
 		int *ctid);
 __attribute__((noreturn)) void thread_exit(int code);
 void thread_forget_others(void);
+long thread_exec_detach(void);
 
 /* sys_fork.c: a vfork child that execs or exits lets its parent go on. */
 void fork_release_vfork_parent(void);

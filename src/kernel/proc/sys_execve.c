@@ -163,8 +163,10 @@ static long do_execve(int dirfd, const char *upath, const char *const *uargv,
 			kfree(execfn);
 		goto out;
 	}
-	/* A vfork child gives the borrowed address space back first. */
-	if (proc.vfork_child && (r = vfork_detach()) < 0) {
+	/* A vfork child gives the borrowed address space back first; a
+	 * multi-threaded caller leaves its other threads behind. */
+	if ((proc.vfork_child && (r = vfork_detach()) < 0) ||
+	    (r = thread_exec_detach()) < 0) {
 		exec_abort(&plan);
 		if (execfn != path)
 			kfree(execfn);

@@ -23,6 +23,7 @@
 #include <asm/signal.h>
 #include <asm/ucontext.h>
 #include <linux/futex.h>
+#include <linux/prctl.h>
 #include <linux/sched.h>
 #include <picos/world.h>
 
@@ -215,4 +216,44 @@ void thread_forget_others(void)
 {
 	proc.nthreads = 1;
 	dead = NULL; /* the parent's; this process never frees them */
+}
+
+/* execve in a multi-threaded process: the other threads must die and the
+ * caller goes on as the process, with its pid as tid.  The host cannot
+ * kill some threads of a process, so the caller moves into a host fork of
+ * itself that takes over the table entry (as a vfork child does at exec),
+ * and the old host process ends with all its other threads.  Interval
+ * timers and host-pending signals do not come along (a host fork drops
+ * them). */
+long thread_exec_detach(void)
+{
+	if (__atomic_load_n(&proc.nthreads, __ATOMIC_ACQUIRE) <= 1)
+		return 0;
+	int old = proc.host_pid;
+	task_lock();
+	for (int i = 0; i < world_tid_slots(popts.world); i++) {
+		struct picos_thread_id *th = &popts.world->tids[i];
+		if (th->vtid && th->host_pid == old)
+			tid_free(th);
+	}
+	task_unlock();
+	long r = host_syscall5(__NR_clone,
+			       CLONE_PARENT | CLONE_PARENT_SETTID | SIGCHLD, 0,
+			       &proc.task->host_pid, 0, 0);
+	if (r < 0)
+		return r;
+	if (r > 0)
+		host_exit_group(0); /* the old process and its threads */
+	proc.host_pid = (int)host_syscall0(__NR_getpid);
+	host_syscall2(__NR_prctl, PR_SET_PDEATHSIG, SIGKILL);
+	if (host_syscall0(__NR_getppid) != popts.world->launcher_pid)
+		host_exit_group(137);
+	entry_arm_sud();
+	thread_forget_others();
+	provider_lock_reset_after_fork();
+	struct pico_thread *t = current();
+	t->tid = proc.pid;
+	t->tid_slot = NULL;
+	t->host_alive = 0;
+	return 0;
 }
