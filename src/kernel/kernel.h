@@ -50,6 +50,9 @@ uint64_t kmalloc_heap_end(void);
  * addresses. */
 long copy_from_user(void *dst, const void *usrc, size_t n);
 long copy_to_user(void *udst, const void *src, size_t n);
+/* Atomic compare-and-exchange of an aligned guest word: the old value
+ * (zero-extended) or -EFAULT. */
+long cmpxchg_user32(uint32_t *uaddr, uint32_t old, uint32_t new);
 long clear_user(void *udst, size_t n);
 /* Copies a string of at most `max` bytes including the NUL.  Returns its
  * length, -EFAULT, or -ENAMETOOLONG when no NUL is found within `max`. */

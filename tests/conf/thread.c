@@ -118,6 +118,15 @@ static void *fork_in_thread(void *arg)
 
 static void *nothing(void *arg) { return arg; }
 
+static pthread_mutex_t robust;
+static void *die_holding(void *arg)
+{
+	pthread_mutex_lock(&robust);
+	if (arg)
+		usleep(50000); /* the main thread is waiting for it by then */
+	return NULL; /* ends holding the lock */
+}
+
 static char self_exe[4096];
 static void *exec_self(void *arg)
 {
@@ -280,6 +289,27 @@ int main(int argc, char **argv)
 		ok(c > 0 && waitpid(c, &st, 0) == c && WIFEXITED(st) && WEXITSTATUS(st) == 42,
 		   "execve from %s of a 3-thread process: the new program runs alone as that pid",
 		   from_main ? "the first thread" : "another thread");
+	}
+
+	/* A robust mutex whose owner thread ends: the next locker gets
+	 * EOWNERDEAD, whether it came after the death or waited for it. */
+	pthread_mutexattr_t ma;
+	pthread_mutexattr_init(&ma);
+	pthread_mutexattr_setrobust(&ma, PTHREAD_MUTEX_ROBUST);
+	pthread_mutex_init(&robust, &ma);
+	for (int waited = 0; waited < 2; waited++) {
+		pthread_create(&th, NULL, die_holding, waited ? (void *)1 : NULL);
+		if (waited)
+			usleep(10000);
+		else
+			pthread_join(th, NULL);
+		int lr = pthread_mutex_lock(&robust);
+		ok(lr == EOWNERDEAD, "%s: pthread_mutex_lock of a robust mutex whose owner ended: EOWNERDEAD (%d)",
+		   waited ? "waiting" : "after the end", lr);
+		ok(pthread_mutex_consistent(&robust) == 0 && pthread_mutex_unlock(&robust) == 0,
+		   "pthread_mutex_consistent, then unlock");
+		if (waited)
+			pthread_join(th, NULL);
 	}
 
 	/* Many threads, created and joined in turn. */

@@ -7,9 +7,9 @@
  * leaves that touch no stack, so resuming at the fix-up is always safe. */
 	.text
 	.globl uaccess_begin, uaccess_end, uaccess_fixup
-	.globl uaccess_copy, uaccess_clear, uaccess_strncpy
+	.globl uaccess_copy, uaccess_clear, uaccess_strncpy, uaccess_cmpxchg32
 	.hidden uaccess_begin, uaccess_end, uaccess_fixup
-	.hidden uaccess_copy, uaccess_clear, uaccess_strncpy
+	.hidden uaccess_copy, uaccess_clear, uaccess_strncpy, uaccess_cmpxchg32
 
 uaccess_begin:
 
@@ -41,6 +41,14 @@ uaccess_strncpy:
 	inc	%rax
 	jmp	1b
 2:	ret
+
+/* long uaccess_cmpxchg32(uint32_t *uaddr, uint32_t old, uint32_t new)
+ * An atomic compare-and-exchange on a guest word: returns the word's
+ * value before (zero-extended), or -EFAULT. */
+uaccess_cmpxchg32:
+	mov	%esi, %eax
+	lock cmpxchg %edx, (%rdi)
+	ret
 
 uaccess_end:
 

@@ -5,6 +5,14 @@
 long uaccess_copy(void *dst, const void *src, size_t n);
 long uaccess_clear(void *dst, size_t n);
 long uaccess_strncpy(char *dst, const char *src, size_t max);
+long uaccess_cmpxchg32(uint32_t *uaddr, uint32_t old, uint32_t new);
+
+long cmpxchg_user32(uint32_t *uaddr, uint32_t old, uint32_t new)
+{
+	if (((uint64_t)uaddr & 3) || !guest_range_ok((uint64_t)uaddr, 4))
+		return -EFAULT;
+	return uaccess_cmpxchg32(uaddr, old, new);
+}
 
 bool guest_range_ok(uint64_t addr, uint64_t len)
 {

@@ -182,11 +182,63 @@ long thread_new(uint64_t flags, uint64_t stack, uint64_t tls, int *ptid,
 	return nt->tid;
 }
 
+/* The robust futexes a dying thread holds (Linux's exit_robust_list): each
+ * word whose owner is this tid gets FUTEX_OWNER_DIED, and a waiter is
+ * woken to take it over. */
+#define ROBUST_LIST_LIMIT 2048
+
+static void robust_futex_death(uint64_t uaddr, int tid)
+{
+	uint32_t *w = (uint32_t *)uaddr;
+	uint32_t val;
+	for (int tries = 0; tries < 16; tries++) {
+		if (copy_from_user(&val, w, 4) < 0 ||
+		    (val & FUTEX_TID_MASK) != (uint32_t)tid)
+			return;
+		uint32_t nv = (val & FUTEX_WAITERS) | FUTEX_OWNER_DIED;
+		long r = cmpxchg_user32(w, val, nv);
+		if (r < 0)
+			return;
+		if ((uint32_t)r != val)
+			continue; /* changed under us: look again */
+		if (val & FUTEX_WAITERS)
+			host_syscall6l(__NR_futex, uaddr, FUTEX_WAKE, 1, 0, 0, 0);
+		return;
+	}
+}
+
+static void exit_robust_list(struct pico_thread *t)
+{
+	struct {
+		uint64_t next;
+		int64_t futex_offset;
+		uint64_t pending;
+	} head;
+	if (!t->robust_list || copy_from_user(&head, (void *)t->robust_list,
+					      sizeof head) < 0)
+		return;
+	/* The low bit of an entry pointer marks a PI futex. */
+	uint64_t entry = head.next;
+	for (int n = 0; entry != t->robust_list && n < ROBUST_LIST_LIMIT; n++) {
+		uint64_t next;
+		if (copy_from_user(&next, (void *)(entry & ~1UL), 8) < 0)
+			return;
+		if ((entry & ~1UL) != (head.pending & ~1UL))
+			robust_futex_death((entry & ~1UL) + (uint64_t)head.futex_offset,
+					   t->tid);
+		entry = next;
+	}
+	if (head.pending)
+		robust_futex_death((head.pending & ~1UL) + (uint64_t)head.futex_offset,
+				   t->tid);
+}
+
 /* exit(2) of one thread while others go on. */
 __attribute__((noreturn)) void thread_exit(int code)
 {
 	struct pico_thread *t = current();
 	(void)code; /* a thread's own status is seen by nobody */
+	exit_robust_list(t);
 	if (t->clear_child_tid) {
 		uint32_t zero = 0;
 		if (copy_to_user((void *)t->clear_child_tid, &zero, 4) == 0)
