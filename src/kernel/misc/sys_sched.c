@@ -1,10 +1,12 @@
-/* Scheduling queries.  The pico process is one host process, so asking
- * about itself (pid 0 or its own virtual pid) is asking the host about
- * pid 0; other pids do not exist in this world yet (-ESRCH). */
+/* Scheduling: affinity, policy and priority.  A guest pid or tid names a
+ * host thread (the caller is the host's 0, a process's first thread its
+ * host pid, other threads come from the world's thread table); the host
+ * then answers for it with its own rules (EPERM, EINVAL). */
 #include "../kernel.h"
 #include "../entry/thread.h"
 #include "../proc/proc.h"
 #include "../syscalls.h"
+#include <picos/world.h>
 
 /* <linux/resource.h> clashes with proc.h's struct rlimit64. */
 #define PRIO_PROCESS 0
@@ -13,7 +15,27 @@
 
 static bool is_self(int pid)
 {
-	return pid == 0 || pid == proc.pid || pid == current()->tid;
+	return pid == 0 || pid == current()->tid;
+}
+
+/* The host id for a guest pid or tid: 0 for the caller, -ESRCH when the
+ * world has no such live thread. */
+static long host_id(int pid)
+{
+	if (pid < 0)
+		return -EINVAL;
+	if (is_self(pid))
+		return 0;
+	long r = -ESRCH;
+	task_lock();
+	struct picos_task *t = task_by_vpid(pid);
+	struct picos_thread_id *th = t ? NULL : tid_by_vtid(pid);
+	if (t && t->state == TASK_LIVE && t->host_pid > 0)
+		r = t->host_pid;
+	else if (th && th->host_tid > 0)
+		r = th->host_tid;
+	task_unlock();
+	return r;
 }
 
 long sys_sched_yield(void)
@@ -34,12 +56,13 @@ long sys_sched_getaffinity(int pid, size_t len_arg, void *mask)
 	 * keeps both answers the same for longer ones. */
 	if (len & (sizeof(long) - 1))
 		return -EINVAL;
-	long r = host_syscall3(__NR_sched_getaffinity, 0,
+	long id = host_id(pid);
+	if (id < 0)
+		return id;
+	long r = host_syscall3(__NR_sched_getaffinity, id,
 			       RT_MIN(len, (unsigned)CPUMASK_MAX), kmask);
 	if (r < 0)
 		return r;
-	if (!is_self(pid))
-		return -ESRCH;
 	if (copy_to_user(mask, kmask, (size_t)r) < 0)
 		return -EFAULT;
 	return r;
@@ -47,22 +70,79 @@ long sys_sched_getaffinity(int pid, size_t len_arg, void *mask)
 
 long sys_sched_getscheduler(int pid)
 {
-	if (pid < 0)
-		return -EINVAL;
-	if (!is_self(pid))
-		return -ESRCH;
-	return host_syscall1(__NR_sched_getscheduler, 0);
+	long id = host_id(pid);
+	return id < 0 ? id : host_syscall1(__NR_sched_getscheduler, id);
 }
 
 long sys_sched_getparam(int pid, void *param)
 {
 	if (!param || pid < 0)
 		return -EINVAL;
-	if (!is_self(pid))
-		return -ESRCH;
+	long id = host_id(pid);
+	if (id < 0)
+		return id;
 	/* struct sched_param is one int. */
-	return host_syscall2(__NR_sched_getparam, 0,
+	return host_syscall2(__NR_sched_getparam, id,
 			     user_ptr_for_host(param, sizeof(int)));
+}
+
+long sys_sched_setaffinity(int pid, size_t len_arg, const void *umask)
+{
+	unsigned len = (unsigned)len_arg;
+	uint64_t kmask[CPUMASK_MAX / 8];
+	rt_memset(kmask, 0, sizeof kmask);
+	/* Bits past what the provider keeps name cpus no host has. */
+	if (copy_from_user(kmask, umask, RT_MIN(len, (unsigned)CPUMASK_MAX)) < 0)
+		return -EFAULT;
+	long id = host_id(pid);
+	if (id < 0)
+		return id;
+	return host_syscall3(__NR_sched_setaffinity, id,
+			     RT_MIN(len, (unsigned)CPUMASK_MAX), kmask);
+}
+
+long sys_sched_setscheduler(int pid, int policy, const void *uparam)
+{
+	int prio;
+	if (!uparam || pid < 0)
+		return -EINVAL;
+	if (copy_from_user(&prio, uparam, sizeof prio) < 0)
+		return -EFAULT;
+	long id = host_id(pid);
+	return id < 0 ? id : host_syscall3(__NR_sched_setscheduler, id, policy, &prio);
+}
+
+long sys_sched_setparam(int pid, const void *uparam)
+{
+	int prio;
+	if (!uparam || pid < 0)
+		return -EINVAL;
+	if (copy_from_user(&prio, uparam, sizeof prio) < 0)
+		return -EFAULT;
+	long id = host_id(pid);
+	return id < 0 ? id : host_syscall2(__NR_sched_setparam, id, &prio);
+}
+
+long sys_sched_get_priority_max(int policy)
+{
+	return host_syscall1(__NR_sched_get_priority_max, policy);
+}
+
+long sys_sched_get_priority_min(int policy)
+{
+	return host_syscall1(__NR_sched_get_priority_min, policy);
+}
+
+long sys_sched_rr_get_interval(int pid, void *uts)
+{
+	struct { long sec, nsec; } ts;
+	long id = host_id(pid);
+	if (id < 0)
+		return id;
+	long r = host_syscall2(__NR_sched_rr_get_interval, id, &ts);
+	if (r < 0)
+		return r;
+	return copy_to_user(uts, &ts, sizeof ts);
 }
 
 /* Linux's getpriority returns 20 - nice (1..40) so that no success looks
@@ -71,7 +151,7 @@ long sys_getpriority(int which, int who)
 {
 	switch (which) {
 	case PRIO_PROCESS:
-		if (!is_self(who))
+		if (!is_self(who) && who != proc.pid)
 			return -ESRCH;
 		break;
 	case PRIO_PGRP:
