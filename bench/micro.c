@@ -7,6 +7,13 @@
  *   stat    stat(FILE)
  *   pread   pread 4 KiB from FILE at offset 0
  *   write   write 4 KiB to /dev/null
+ *   forkwait, forkexec, pipe: fork+exit+wait, fork+exec true+wait, and a
+ *           byte's round trip through two pipes and a child
+ *   thread  pthread_create + pthread_join of a thread that returns
+ *   futex   a round trip between two threads waking each other through
+ *           FUTEX_WAKE/FUTEX_WAIT on two words
+ *   mutex   one lock+unlock of a mutex 8 threads contend for (each op is
+ *           8 threads x 1000 lock/unlock pairs, divided by 8000)
  *
  * FILE defaults to "bench-data" in the current directory and must hold at
  * least 4 KiB.  After a warm-up of ITERATIONS/10 operations, the loop runs
@@ -23,6 +30,9 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <linux/futex.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -150,6 +160,80 @@ static void op_pipe(void)
 		die("ping-pong");
 }
 
+static void *thread_nothing(void *arg) { return arg; }
+
+static void op_thread(void)
+{
+	pthread_t t;
+	if (pthread_create(&t, NULL, thread_nothing, NULL) != 0 ||
+	    pthread_join(t, NULL) != 0)
+		die("pthread_create");
+}
+
+/* Futex ping-pong: `turn` says whose move it is (0 main, 1 partner). */
+static atomic_uint turn;
+static int partner_up;
+
+static void futex_wait(atomic_uint *w, unsigned v)
+{
+	while (atomic_load(w) == v)
+		syscall(SYS_futex, w, FUTEX_WAIT_PRIVATE, v, NULL, NULL, 0);
+}
+
+static void *partner(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		futex_wait(&turn, 0);
+		atomic_store(&turn, 0);
+		syscall(SYS_futex, &turn, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+	}
+	return NULL;
+}
+
+static void op_futex(void)
+{
+	if (!partner_up) {
+		pthread_t t;
+		if (pthread_create(&t, NULL, partner, NULL) != 0)
+			die("pthread_create");
+		partner_up = 1;
+	}
+	atomic_store(&turn, 1);
+	syscall(SYS_futex, &turn, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+	futex_wait(&turn, 1);
+}
+
+#define MUTEX_THREADS 8
+#define MUTEX_PAIRS 1000
+static pthread_mutex_t contended = PTHREAD_MUTEX_INITIALIZER;
+static long shared_count;
+
+static void *locker(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < MUTEX_PAIRS; i++) {
+		pthread_mutex_lock(&contended);
+		shared_count++;
+		pthread_mutex_unlock(&contended);
+	}
+	return NULL;
+}
+
+/* Counted as MUTEX_THREADS * MUTEX_PAIRS operations by the caller. */
+static void op_mutex(void)
+{
+	pthread_t t[MUTEX_THREADS];
+	long before = shared_count;
+	for (int i = 0; i < MUTEX_THREADS; i++)
+		if (pthread_create(&t[i], NULL, locker, NULL) != 0)
+			die("pthread_create");
+	for (int i = 0; i < MUTEX_THREADS; i++)
+		pthread_join(t[i], NULL);
+	if (shared_count != before + MUTEX_THREADS * MUTEX_PAIRS)
+		die("mutex count");
+}
+
 static const struct bench {
 	const char *name;
 	void (*op)(void);
@@ -162,6 +246,9 @@ static const struct bench {
 	{ "forkwait", op_forkwait },
 	{ "forkexec", op_forkexec },
 	{ "pipe", op_pipe },
+	{ "thread", op_thread },
+	{ "futex", op_futex },
+	{ "mutex", op_mutex },
 };
 
 static double now_ns(void)
@@ -184,7 +271,7 @@ static int cmp_double(const void *a, const void *b)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: micro [-u] getpid|open|stat|pread|write|forkwait|forkexec|pipe ITERATIONS [FILE]\n");
+	fprintf(stderr, "usage: micro [-u] getpid|open|stat|pread|write|forkwait|forkexec|pipe|thread|futex|mutex ITERATIONS [FILE]\n");
 	exit(2);
 }
 
@@ -231,6 +318,8 @@ int main(int argc, char **argv)
 		for (i = 0; i < per; i++)
 			b->op();
 		ns[r] = (now_ns() - t0) / per;
+		if (b->op == op_mutex)
+			ns[r] /= MUTEX_THREADS * MUTEX_PAIRS;
 	}
 	qsort(ns, ROUNDS, sizeof(ns[0]), cmp_double);
 	printf("%.1f\n", ns[ROUNDS / 2]);

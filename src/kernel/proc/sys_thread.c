@@ -54,6 +54,12 @@ struct dead_thread {
 };
 static struct dead_thread *dead;
 
+/* Areas of ended threads kept for the next ones (creating a thread's
+ * area, 300 KiB of fresh pages, costs more than the clone). */
+#define SPARE_MAX 16
+static struct pico_thread *spare[SPARE_MAX];
+static int nspare;
+
 static void reap_dead(void)
 {
 	struct dead_thread **p = &dead;
@@ -64,10 +70,42 @@ static void reap_dead(void)
 			continue;
 		}
 		*p = d->next;
-		kunmap_pages(d->t->altstack, PICO_ALTSTACK_SIZE);
-		kfree(d->t);
+		if (nspare < SPARE_MAX) {
+			spare[nspare++] = d->t;
+		} else {
+			kunmap_pages(d->t->altstack, PICO_ALTSTACK_SIZE);
+			kfree(d->t);
+		}
 		kfree(d);
 	}
+}
+
+/* A thread area: a spare one reset, or a new one. */
+static struct pico_thread *area_get(void)
+{
+	if (nspare) {
+		struct pico_thread *t = spare[--nspare];
+		void *stack = t->altstack;
+		/* Everything before the path scratch buffers, which need no
+		 * clearing, starts at zero. */
+		rt_memset(t, 0, __builtin_offsetof(struct pico_thread, kpath));
+		t->altstack = stack;
+		return t;
+	}
+	struct pico_thread *t = kzalloc(sizeof *t);
+	if (t)
+		t->altstack = kmap_pages(PICO_ALTSTACK_SIZE);
+	return t;
+}
+
+static void area_put(struct pico_thread *t)
+{
+	if (nspare < SPARE_MAX) {
+		spare[nspare++] = t;
+		return;
+	}
+	kunmap_pages(t->altstack, PICO_ALTSTACK_SIZE);
+	kfree(t);
 }
 
 /* In the new host thread: its %gs area, Syscall User Dispatch, then the
@@ -129,16 +167,14 @@ long thread_new(uint64_t flags, uint64_t stack, uint64_t tls, int *ptid,
 	if ((flags & THREAD_NEEDS) != THREAD_NEEDS)
 		return -ENOSYS;
 	reap_dead();
-	struct pico_thread *nt = kzalloc(sizeof *nt);
+	struct pico_thread *nt = area_get();
 	if (!nt)
 		return -EAGAIN;
-	nt->altstack = kmap_pages(PICO_ALTSTACK_SIZE);
 	task_lock();
 	struct picos_thread_id *slot = tid_alloc(0);
 	task_unlock();
 	if (!slot) {
-		kunmap_pages(nt->altstack, PICO_ALTSTACK_SIZE);
-		kfree(nt);
+		area_put(nt);
 		return -EAGAIN;
 	}
 	struct pico_thread *t = current();
@@ -173,8 +209,7 @@ long thread_new(uint64_t flags, uint64_t stack, uint64_t tls, int *ptid,
 		task_lock();
 		tid_free(slot);
 		task_unlock();
-		kunmap_pages(nt->altstack, PICO_ALTSTACK_SIZE);
-		kfree(nt);
+		area_put(nt);
 		return r == -ENOMEM ? -ENOMEM : -EAGAIN;
 	}
 	if (flags & CLONE_PARENT_SETTID)
