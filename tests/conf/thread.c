@@ -314,13 +314,13 @@ int main(int argc, char **argv)
 
 	/* Many threads, created and joined in turn. */
 	int made = 0;
-	for (int i = 0; i < 2000; i++) {
+	for (int i = 0; i < 10000; i++) {
 		if (pthread_create(&th, NULL, nothing, (void *)(long)i) != 0)
 			break;
 		void *v;
 		if (pthread_join(th, &v) == 0 && (long)v == i)
 			made++;
 	}
-	ok(made == 2000, "2000 threads created and joined (%d)", made);
+	ok(made == 10000, "10000 threads created and joined (%d)", made);
 	return tap_done();
 }

@@ -190,6 +190,38 @@ case_() {
 	compare "$name"
 }
 
+# ---- threaded programs ---------------------------------------------------
+
+# sort --parallel=2 with a small buffer (threads and temporary files in
+# the guest's /tmp), xz -T2 with small blocks so both threads work.
+case_sort_parallel() {
+	run sh -c 'seq 1 400000 | sed "s/^/k/" >big.txt; sort --parallel=2 -S 2M -r big.txt | sha256sum; sort --parallel=2 -S 2M -r big.txt | head -3'
+}
+case_xz_threads() {
+	run sh -c 'seq 1 400000 >big.txt; xz -T2 --block-size=256KiB -6 -c big.txt >big.xz; xz -l big.xz | tail -n +2 | tr -s " " | cut -d" " -f2-3; xz -d -T2 -c big.xz | sha256sum'
+}
+py_threads='
+import threading, concurrent.futures as cf, queue
+def sq(x): return x * x
+with cf.ThreadPoolExecutor(4) as ex:
+    print(sum(ex.map(sq, range(5000))))
+q = queue.Queue(); lock = threading.Lock(); total = [0]
+def worker():
+    while True:
+        item = q.get()
+        if item is None:
+            break
+        with lock:
+            total[0] += item
+ts = [threading.Thread(target=worker) for _ in range(8)]
+for t in ts: t.start()
+for i in range(10000): q.put(i)
+for t in ts: q.put(None)
+for t in ts: t.join()
+print(total[0], threading.active_count())
+'
+case_python_threads() { run "$PY" -c "$py_threads"; }
+
 # ---- host dynamic coreutils --------------------------------------------
 
 case_ls() {
@@ -969,8 +1001,11 @@ for c in ls cat wc sort sha256sum stat date head_tail od dd cp mv rm mkdir \
 	ln_readlink touch_stat du find; do
 	case_ "$c"
 done
+for c in sort_parallel xz_threads; do
+	command -v "${c%%_*}" >/dev/null && case_ "$c"
+done
 if [ -x "$PY" ]; then
-	for c in python_files python_read python_pathlib python_json python_walk; do
+	for c in python_files python_read python_pathlib python_json python_walk python_threads; do
 		case_ "$c"
 	done
 else
