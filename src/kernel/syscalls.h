@@ -140,6 +140,9 @@ long sys_sched_setparam(int pid, const void *param);
 long sys_sched_get_priority_max(int policy);
 long sys_sched_get_priority_min(int policy);
 long sys_sched_rr_get_interval(int pid, void *ts);
+struct futex_waitv;
+long sys_futex_waitv(const struct futex_waitv *w, unsigned nr, unsigned flags,
+		     const void *timeout, int clockid);
 long sys_getresuid(unsigned *r, unsigned *e, unsigned *s);
 long sys_getresgid(unsigned *r, unsigned *e, unsigned *s);
 long sys_getpgrp(void);

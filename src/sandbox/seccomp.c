@@ -59,6 +59,7 @@ static const struct {
 	int nr;
 } newer_calls[] = {
 	{ "fchmodat2", 452 }, { "getxattrat", 464 }, { "listxattrat", 465 },
+	{ "futex_waitv", 449 },
 };
 
 static int resolve(const char *name)

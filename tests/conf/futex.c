@@ -66,6 +66,13 @@ static int wait_woken(int n)
 	return atomic_load(&woken);
 }
 
+static long waitv_result = -1;
+static void *waitv_waiter(void *p)
+{
+	waitv_result = syscall(SYS_futex_waitv, p, 2, 0, NULL, CLOCK_MONOTONIC);
+	return NULL;
+}
+
 int main(void)
 {
 	struct timespec rel = { 0, 20 * 1000 * 1000 };
@@ -156,5 +163,34 @@ int main(void)
 	ok(word2 == 1, "and added 1 to the second word (%u)", word2);
 	drain(&word, t, 1);
 	word = word2 = 0;
+
+	/* futex_waitv: any of several words. */
+	struct futex_waitv v[2] = {
+		{ .val = 0, .uaddr = (uintptr_t)&word, .flags = FUTEX_32 | FUTEX_PRIVATE_FLAG },
+		{ .val = 0, .uaddr = (uintptr_t)&word2, .flags = FUTEX_32 | FUTEX_PRIVATE_FLAG },
+	};
+	clock_gettime(CLOCK_MONOTONIC, &abs);
+	abs.tv_nsec += 20 * 1000 * 1000;
+	if (abs.tv_nsec >= 1000000000L) {
+		abs.tv_sec++;
+		abs.tv_nsec -= 1000000000L;
+	}
+	fails_with(syscall(SYS_futex_waitv, v, 2, 0, &abs, CLOCK_MONOTONIC), ETIMEDOUT,
+		   "futex_waitv on 2 words with a 20 ms deadline");
+	word2 = 1;
+	fails_with(syscall(SYS_futex_waitv, v, 2, 0, NULL, CLOCK_MONOTONIC), EAGAIN,
+		   "futex_waitv when the second word differs");
+	word2 = 0;
+	fails_with(syscall(SYS_futex_waitv, v, 0, 0, NULL, CLOCK_MONOTONIC), EINVAL, "futex_waitv of no word");
+	fails_with(syscall(SYS_futex_waitv, v, 2, 1, NULL, CLOCK_MONOTONIC), EINVAL, "futex_waitv with flags");
+	fails_with(syscall(SYS_futex_waitv, (void *)16, 2, 0, NULL, CLOCK_MONOTONIC), EFAULT,
+		   "futex_waitv from a bad pointer");
+	pthread_t wt;
+	atomic_store(&woken, 0);
+	pthread_create(&wt, NULL, waitv_waiter, v);
+	usleep(50000);
+	ok(fx(&word2, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0) == 1, "a wake of the second word");
+	pthread_join(wt, NULL);
+	ok(waitv_result == 1, "futex_waitv returns the index of the woken word (%ld)", waitv_result);
 	return tap_done();
 }

@@ -69,3 +69,33 @@ long sys_futex(uint32_t *uaddr, int op, uint32_t val, const void *timeout,
 			return timeout ? -ERESTART_RESTARTBLOCK : -ERESTARTSYS;
 	}
 }
+
+#ifndef __NR_futex_waitv
+#define __NR_futex_waitv 449
+#endif
+
+/* futex_waitv: the waiters are copied in and their words moved the way
+ * FUTEX_WAIT's are; the host waits (interruptibly).  The deadline is
+ * absolute, so an interrupted wait may simply start again. */
+long sys_futex_waitv(const struct futex_waitv *uwaiters, unsigned nr,
+		     unsigned flags, const void *utimeout, int clockid)
+{
+	struct futex_waitv w[FUTEX_WAITV_MAX];
+	struct __kernel_timespec kts;
+	if (flags || nr == 0 || nr > FUTEX_WAITV_MAX)
+		return -EINVAL;
+	if (utimeout && copy_from_user(&kts, utimeout, sizeof kts) < 0)
+		return -EFAULT;
+	if (copy_from_user(w, uwaiters, sizeof w[0] * nr) < 0)
+		return -EFAULT;
+	for (unsigned i = 0; i < nr; i++)
+		w[i].uaddr = host_uaddr(w[i].uaddr);
+	for (;;) {
+		long r = intr_call(__NR_futex_waitv, (long)w, nr, 0,
+				   utimeout ? (long)&kts : 0, clockid, 0);
+		if (r != -EINTR)
+			return r;
+		if (signal_interrupts())
+			return -ERESTARTSYS;
+	}
+}
