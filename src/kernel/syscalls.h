@@ -140,6 +140,14 @@ long sys_sched_setparam(int pid, const void *param);
 long sys_sched_get_priority_max(int policy);
 long sys_sched_get_priority_min(int policy);
 long sys_sched_rr_get_interval(int pid, void *ts);
+long sys_epoll_create(int size);
+long sys_epoll_create1(int flags);
+long sys_epoll_ctl(int epfd, int op, int fd, void *event);
+long sys_epoll_wait(int epfd, void *events, int max, int ms);
+long sys_epoll_pwait(int epfd, void *events, int max, int ms,
+		     const void *mask, size_t masksize);
+long sys_epoll_pwait2(int epfd, void *events, int max, const void *ts,
+		      const void *mask, size_t masksize);
 struct futex_waitv;
 long sys_futex_waitv(const struct futex_waitv *w, unsigned nr, unsigned flags,
 		     const void *timeout, int clockid);

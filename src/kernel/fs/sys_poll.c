@@ -17,7 +17,7 @@ struct kts {
 
 /* The mask for the wait: `umask` when the guest gave one (then it is
  * restored on the way out, after any handler), else the guest's own. */
-static long wait_mask(const void *umask, size_t size, uint64_t *hmask)
+long poll_wait_mask(const void *umask, size_t size, uint64_t *hmask)
 {
 	struct pico_thread *t = current();
 	if (umask) {
@@ -44,7 +44,7 @@ static long do_poll(struct pollfd *ufds, unsigned nfds, struct kts *ts,
 	long r = nfds && copy_from_user(p, ufds, sizeof *p * nfds) < 0 ? -EFAULT : 0;
 	uint64_t hmask;
 	if (r == 0)
-		r = wait_mask(umask, masksize, &hmask);
+		r = poll_wait_mask(umask, masksize, &hmask);
 	int ready_nval = 0;
 	int *gfd = kmalloc(sizeof(int) * (nfds ? nfds : 1));
 	for (unsigned i = 0; r == 0 && i < nfds; i++) {
@@ -144,7 +144,7 @@ static long do_select(int n, void *uin, void *uout, void *uex, struct kts *ts,
 	}
 	uint64_t hmask;
 	if (r == 0)
-		r = wait_mask(umask, masksize, &hmask);
+		r = poll_wait_mask(umask, masksize, &hmask);
 	size_t hw = set_words(hmax);
 	for (int k = 0; k < 3; k++) {
 		h[k] = kzalloc(hw * 8 + 8);

@@ -125,6 +125,10 @@ bool procfs_getdents(struct file *f, char *kbuf, size_t cap, long *res);
 /* True when the open is procfs's to do (*res: host fd or -errno). */
 bool procfs_open(struct lookup *lk, int flags, long *res);
 
+/* sys_poll.c: the host mask for a wait that takes the guest's `umask`
+ * (set for the wait and restored on the way out) or keeps its own. */
+long poll_wait_mask(const void *umask, size_t size, uint64_t *hmask);
+
 /* The cwd (canonical guest path). */
 extern char *fs_cwd;
 void fs_set_cwd(const char *path);
