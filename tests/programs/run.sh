@@ -222,6 +222,21 @@ print(total[0], threading.active_count())
 '
 case_python_threads() { run "$PY" -c "$py_threads"; }
 
+# Go programs (tests/programs/go), built natively once: the runtime's
+# threads, futexes, signals (preemption) and epoll-driven timers.
+gobin=$scratch/gobin
+build_go() {
+	command -v go >/dev/null || return 1
+	mkdir -p "$gobin"
+	local f
+	for f in "$top"/tests/programs/go/*.go; do
+		HOME=$scratch GOCACHE=$scratch/gocache GOPATH=$scratch/gopath \
+			go build -o "$gobin/$(basename "$f" .go)" "$f" || return 1
+	done
+}
+case_go_goroutines() { run "$gobin/goroutines"; }
+case_go_timers() { run "$gobin/timers"; }
+
 # ---- host dynamic coreutils --------------------------------------------
 
 case_ls() {
@@ -1004,6 +1019,13 @@ done
 for c in sort_parallel xz_threads; do
 	command -v "${c%%_*}" >/dev/null && case_ "$c"
 done
+if build_go; then
+	for c in go_goroutines go_timers; do
+		case_ "$c"
+	done
+else
+	echo "# no go toolchain (apt-get install golang-go): go cases skipped"
+fi
 if [ -x "$PY" ]; then
 	for c in python_files python_read python_pathlib python_json python_walk python_threads; do
 		case_ "$c"
