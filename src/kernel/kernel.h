@@ -30,6 +30,9 @@ __attribute__((noreturn)) void kdie(int code, const char *fmt, ...)
 void provider_lock(void);
 void provider_unlock(void);
 void provider_lock_reset_after_fork(void);
+/* Around a wait: let go of the provider lock if this call holds it. */
+void provider_lock_drop(void);
+void provider_lock_retake(void);
 /* A host call that may wait, made without the provider lock. */
 long host_call_unlocked(long nr, long a, long b, long c, long d, long e,
 			long f);

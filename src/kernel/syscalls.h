@@ -140,6 +140,7 @@ long sys_sched_setparam(int pid, const void *param);
 long sys_sched_get_priority_max(int policy);
 long sys_sched_get_priority_min(int policy);
 long sys_sched_rr_get_interval(int pid, void *ts);
+long sys_membarrier(int cmd, unsigned flags, int cpu_id);
 long sys_epoll_create(int size);
 long sys_epoll_create1(int flags);
 long sys_epoll_ctl(int epfd, int op, int fd, void *event);

@@ -86,5 +86,14 @@ int main(void)
 	atomic_store(&stop, 1);
 	pthread_join(th, NULL);
 	fails_with(sched_getscheduler(tid), ESRCH, "sched_getscheduler of a joined thread");
+
+	/* membarrier between this process's threads. */
+	long q = syscall(SYS_membarrier, 0 /* QUERY */, 0, 0);
+	ok(q > 0 && (q & 8 /* PRIVATE_EXPEDITED */) && (q & 16 /* REGISTER_PRIVATE_EXPEDITED */),
+	   "MEMBARRIER_CMD_QUERY lists the private expedited commands (%#lx)", q);
+	fails_with(syscall(SYS_membarrier, 8, 0, 0), EPERM, "PRIVATE_EXPEDITED before registering");
+	ok(syscall(SYS_membarrier, 16, 0, 0) == 0 && syscall(SYS_membarrier, 8, 0, 0) == 0,
+	   "REGISTER_PRIVATE_EXPEDITED, then PRIVATE_EXPEDITED");
+	fails_with(syscall(SYS_membarrier, 0x12345, 0, 0), EINVAL, "an unknown membarrier command");
 	return tap_done();
 }

@@ -9,6 +9,7 @@
  * blocked thread never holds up the others.  A three-state futex mutex
  * (0 free, 1 held, 2 held with waiters). */
 #include "../kernel.h"
+#include "thread.h"
 #include <linux/futex.h>
 
 static uint32_t biglock;
@@ -40,11 +41,23 @@ void provider_lock_reset_after_fork(void)
 	__atomic_store_n(&biglock, 1, __ATOMIC_RELAXED);
 }
 
+void provider_lock_drop(void)
+{
+	if (current()->holds_lock)
+		provider_unlock();
+}
+
+void provider_lock_retake(void)
+{
+	if (current()->holds_lock)
+		provider_lock();
+}
+
 long host_call_unlocked(long nr, long a, long b, long c, long d, long e,
 			long f)
 {
-	provider_unlock();
+	provider_lock_drop();
 	long r = host_syscall6(nr, a, b, c, d, e, f);
-	provider_lock();
+	provider_lock_retake();
 	return r;
 }

@@ -45,11 +45,19 @@ void pico_dispatch(struct pico_frame *f)
 		trace_call_text(e, nr, f, call, sizeof call);
 
 	long ret = -ENOSYS;
-	provider_lock();
+	/* futex touches only guest memory and the caller's own state: it
+	 * runs without the provider lock, so a thread's wake and wait never
+	 * queue behind another thread's call. */
+	bool locked = nr != __NR_futex;
+	if (locked)
+		provider_lock();
+	t->holds_lock = locked;
 	if (e && e->fn)
 		ret = e->fn((long)f->rdi, (long)f->rsi, (long)f->rdx,
 			    (long)f->r10, (long)f->r8, (long)f->r9);
-	provider_unlock();
+	t->holds_lock = false;
+	if (locked)
+		provider_unlock();
 	f->rax = (uint64_t)ret;
 	t->cur_nr = -1;
 

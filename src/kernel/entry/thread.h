@@ -44,6 +44,7 @@ struct pico_thread {
 	 * host clears when the host thread is gone. */
 	struct picos_thread_id *tid_slot;
 	uint32_t host_alive;
+	bool holds_lock; /* the provider lock (biglock.c) */
 	uint64_t ss_sp, ss_size;
 	int ss_flags;
 	/* Scratch for path work: one syscall at a time per thread.

@@ -176,3 +176,10 @@ long sys_getcpu(unsigned *cpu, unsigned *node, void *cache)
 	return host_syscall3(__NR_getcpu, user_ptr_for_host(cpu, sizeof *cpu),
 			     user_ptr_for_host(node, sizeof *node), NULL);
 }
+
+/* membarrier: the guest's threads are host threads of one mm, so the
+ * host's barriers (and their registrations) are the guest's. */
+long sys_membarrier(int cmd, unsigned flags, int cpu_id)
+{
+	return host_syscall3(__NR_membarrier, cmd, flags, cpu_id);
+}

@@ -294,7 +294,7 @@ __attribute__((noreturn)) void thread_exit(int code)
 		}
 	}
 	__atomic_fetch_sub(&proc.nthreads, 1, __ATOMIC_ACQ_REL);
-	provider_unlock();
+	provider_lock_drop();
 	for (;;)
 		host_syscall1(__NR_exit, 0);
 }

@@ -434,11 +434,11 @@ long intr_call(long nr, long a, long b, long c, long d, long e, long f)
 	struct pico_thread *t = current();
 	uint64_t open = host_mask_of(t->sigmask);
 	uint64_t closed = ~(SYNC_SIGNALS | UNBLOCKABLE);
-	provider_unlock(); /* a waiting thread holds up no other */
+	provider_lock_drop(); /* a waiting thread holds up no other */
 	host_syscall4(__NR_rt_sigprocmask, SIG_SETMASK, &open, 0, 8);
 	long r = intr_syscall(nr, a, b, c, d, e, f);
 	host_syscall4(__NR_rt_sigprocmask, SIG_SETMASK, &closed, 0, 8);
-	provider_lock();
+	provider_lock_retake();
 	return r;
 }
 
