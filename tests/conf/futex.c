@@ -66,6 +66,30 @@ static int wait_woken(int n)
 	return atomic_load(&woken);
 }
 
+static pthread_mutex_t pim;
+static long pi_count;
+static void *pi_worker(void *a)
+{
+	(void)a;
+	for (int i = 0; i < 5000; i++) {
+		pthread_mutex_lock(&pim);
+		pi_count++;
+		pthread_mutex_unlock(&pim);
+	}
+	return NULL;
+}
+
+static uint32_t piword;
+static long pi_other_result;
+static void *pi_other(void *a)
+{
+	(void)a;
+	pi_other_result = syscall(SYS_futex, &piword, FUTEX_TRYLOCK_PI_PRIVATE, 0, NULL, NULL, 0) == -1 ? errno : 0;
+	long r = syscall(SYS_futex, &piword, FUTEX_UNLOCK_PI_PRIVATE, 0, NULL, NULL, 0);
+	pi_other_result |= (r == -1 && errno == EPERM) ? 0x100 : 0;
+	return NULL;
+}
+
 static long waitv_result = -1;
 static void *waitv_waiter(void *p)
 {
@@ -192,5 +216,34 @@ int main(void)
 	ok(fx(&word2, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0) == 1, "a wake of the second word");
 	pthread_join(wt, NULL);
 	ok(waitv_result == 1, "futex_waitv returns the index of the woken word (%ld)", waitv_result);
+
+	/* PI locks: the word protocol and its errors, and a priority-
+	 * inheritance mutex under contention. */
+	piword = 0;
+	pid_t me = (pid_t)syscall(SYS_gettid);
+	ok(fx(&piword, FUTEX_LOCK_PI_PRIVATE, 0, NULL, NULL, 0) == 0 && piword == (uint32_t)me,
+	   "FUTEX_LOCK_PI on a free word stores the caller's tid");
+	fails_with(fx(&piword, FUTEX_LOCK_PI_PRIVATE, 0, NULL, NULL, 0), EDEADLK, "FUTEX_LOCK_PI of a word the caller owns");
+	pthread_create(&wt, NULL, pi_other, NULL);
+	pthread_join(wt, NULL);
+	ok(pi_other_result == (EAGAIN | 0x100), "another thread: TRYLOCK_PI is EAGAIN, UNLOCK_PI is EPERM (%#lx)",
+	   pi_other_result);
+	ok(fx(&piword, FUTEX_UNLOCK_PI_PRIVATE, 0, NULL, NULL, 0) == 0 && piword == 0, "FUTEX_UNLOCK_PI frees the word");
+	fails_with(fx(&piword, FUTEX_UNLOCK_PI_PRIVATE, 0, NULL, NULL, 0), EPERM, "FUTEX_UNLOCK_PI of a free word");
+	ok(fx(&piword, FUTEX_TRYLOCK_PI_PRIVATE, 0, NULL, NULL, 0) == 0 && piword == (uint32_t)me,
+	   "FUTEX_TRYLOCK_PI on a free word");
+	fx(&piword, FUTEX_UNLOCK_PI_PRIVATE, 0, NULL, NULL, 0);
+
+	pthread_mutexattr_t pa;
+	pthread_mutexattr_init(&pa);
+	pthread_mutexattr_setprotocol(&pa, PTHREAD_PRIO_INHERIT);
+	pthread_mutex_init(&pim, &pa);
+	pthread_t pt[4];
+	for (int i = 0; i < 4; i++)
+		pthread_create(&pt[i], NULL, pi_worker, NULL);
+	for (int i = 0; i < 4; i++)
+		pthread_join(pt[i], NULL);
+	ok(pi_count == 20000, "a PTHREAD_PRIO_INHERIT mutex: 4 threads x 5000 locked increments = %ld", pi_count);
+	ok(pthread_mutex_trylock(&pim) == 0 && pthread_mutex_unlock(&pim) == 0, "then trylock and unlock it");
 	return tap_done();
 }

@@ -296,16 +296,20 @@ int main(int argc, char **argv)
 	pthread_mutexattr_t ma;
 	pthread_mutexattr_init(&ma);
 	pthread_mutexattr_setrobust(&ma, PTHREAD_MUTEX_ROBUST);
-	pthread_mutex_init(&robust, &ma);
-	for (int waited = 0; waited < 2; waited++) {
+	for (int round = 0; round < 4; round++) {
+		int waited = round & 1;
+		if (round == 0 || round == 2) { /* then with priority inheritance */
+			pthread_mutexattr_setprotocol(&ma, round ? PTHREAD_PRIO_INHERIT : PTHREAD_PRIO_NONE);
+			pthread_mutex_init(&robust, &ma);
+		}
 		pthread_create(&th, NULL, die_holding, waited ? (void *)1 : NULL);
 		if (waited)
 			usleep(10000);
 		else
 			pthread_join(th, NULL);
 		int lr = pthread_mutex_lock(&robust);
-		ok(lr == EOWNERDEAD, "%s: pthread_mutex_lock of a robust mutex whose owner ended: EOWNERDEAD (%d)",
-		   waited ? "waiting" : "after the end", lr);
+		ok(lr == EOWNERDEAD, "%s%s: pthread_mutex_lock of a robust mutex whose owner ended: EOWNERDEAD (%d)",
+		   round >= 2 ? "PI, " : "", waited ? "waiting" : "after the end", lr);
 		ok(pthread_mutex_consistent(&robust) == 0 && pthread_mutex_unlock(&robust) == 0,
 		   "pthread_mutex_consistent, then unlock");
 		if (waited)

@@ -1,11 +1,17 @@
 /* futex: passed to the host for the wait, wake, requeue and wake-op
  * operations.  Guest futex words are host memory of the same process, so
- * the host's queues are the guest's.  The PI operations carry tids in the
- * word, which the host would read as host tids: -ENOSYS until the
- * provider maps them. */
+ * the host's queues are the guest's.
+ *
+ * The PI lock operations carry the owner's tid in the word, which the host
+ * would read as a host tid, so the provider does them itself on the plain
+ * wait and wake: the same word protocol (owner tid, FUTEX_WAITERS,
+ * FUTEX_OWNER_DIED), the same errors, but no priority boost of the owner.
+ * The PI requeue operations (condition variables over PI mutexes) stay
+ * -ENOSYS. */
 #include "../kernel.h"
 #include "../syscalls.h"
 #include "../signal/signal.h"
+#include "../entry/thread.h"
 #include <linux/futex.h>
 #include <linux/time_types.h>
 
@@ -28,6 +34,97 @@ static uint64_t host_uaddr(uint64_t a)
 	return a & (RT_PAGE_SIZE - 1);
 }
 
+static int my_tid(void)
+{
+	return current()->tid;
+}
+
+/* Takes a PI lock word for the caller.  A waiter that gets it sets
+ * FUTEX_WAITERS too: others may still sleep, and that bit sends their
+ * owner's unlock through the kernel (here), which wakes the next. */
+static long pi_lock(uint32_t *uaddr, int op, int cmd, const void *utimeout)
+{
+	if ((uint64_t)uaddr & 3)
+		return -EINVAL;
+	struct __kernel_timespec kts;
+	if (utimeout && cmd != FUTEX_TRYLOCK_PI &&
+	    copy_from_user(&kts, utimeout, sizeof kts) < 0)
+		return -EFAULT;
+	uint32_t tid = (uint32_t)my_tid();
+	int priv = op & FUTEX_PRIVATE_FLAG;
+	/* LOCK_PI's deadline is on CLOCK_REALTIME, LOCK_PI2's on the clock
+	 * the flag names; both absolute. */
+	int clock = (cmd == FUTEX_LOCK_PI || (op & FUTEX_CLOCK_REALTIME))
+			    ? FUTEX_CLOCK_REALTIME
+			    : 0;
+	bool waited = false;
+	for (;;) {
+		uint32_t v;
+		if (copy_from_user(&v, uaddr, 4) < 0)
+			return -EFAULT;
+		uint32_t owner = v & FUTEX_TID_MASK;
+		if (owner == tid)
+			return -EDEADLK;
+		if (owner == 0) {
+			/* Free (perhaps with OWNER_DIED, which stays for the
+			 * new owner to see). */
+			uint32_t nv = tid | (v & FUTEX_OWNER_DIED) |
+				      (waited ? FUTEX_WAITERS : 0);
+			long r = cmpxchg_user32(uaddr, v, nv);
+			if (r < 0)
+				return r;
+			if ((uint32_t)r == v)
+				return 0;
+			continue;
+		}
+		if (cmd == FUTEX_TRYLOCK_PI)
+			return -EAGAIN;
+		if (!(v & FUTEX_WAITERS)) {
+			long r = cmpxchg_user32(uaddr, v, v | FUTEX_WAITERS);
+			if (r < 0)
+				return r;
+			if ((uint32_t)r != v)
+				continue;
+			v |= FUTEX_WAITERS;
+		}
+		waited = true;
+		long r = intr_call(__NR_futex, (long)host_uaddr((uint64_t)uaddr),
+				   FUTEX_WAIT_BITSET | priv | clock, v,
+				   utimeout ? (long)&kts : 0, 0,
+				   FUTEX_BITSET_MATCH_ANY);
+		if (r == -ETIMEDOUT)
+			return r;
+		if (r == -EINTR && signal_interrupts())
+			return -ERESTARTNOINTR; /* Linux restarts a PI lock */
+		if (r < 0 && r != -EAGAIN && r != -EINTR)
+			return r;
+	}
+}
+
+static long pi_unlock(uint32_t *uaddr, int op)
+{
+	if ((uint64_t)uaddr & 3)
+		return -EINVAL;
+	uint32_t tid = (uint32_t)my_tid();
+	for (;;) {
+		uint32_t v;
+		if (copy_from_user(&v, uaddr, 4) < 0)
+			return -EFAULT;
+		if ((v & FUTEX_TID_MASK) != tid)
+			return -EPERM;
+		long r = cmpxchg_user32(uaddr, v, 0);
+		if (r < 0)
+			return r;
+		if ((uint32_t)r != v)
+			continue;
+		if (v & FUTEX_WAITERS)
+			host_syscall6l(__NR_futex, host_uaddr((uint64_t)uaddr),
+				       FUTEX_WAKE | (op & FUTEX_PRIVATE_FLAG), 1,
+				       0, 0, 0);
+		return 0;
+	}
+}
+
 long sys_futex(uint32_t *uaddr, int op, uint32_t val, const void *timeout,
 	       uint32_t *uaddr2, uint32_t val3)
 {
@@ -40,6 +137,12 @@ long sys_futex(uint32_t *uaddr, int op, uint32_t val, const void *timeout,
 	case FUTEX_WAKE:
 	case FUTEX_WAKE_BITSET:
 		break;
+	case FUTEX_LOCK_PI:
+	case FUTEX_LOCK_PI2:
+	case FUTEX_TRYLOCK_PI:
+		return pi_lock(uaddr, op, cmd, timeout);
+	case FUTEX_UNLOCK_PI:
+		return pi_unlock(uaddr, op);
 	case FUTEX_REQUEUE:
 	case FUTEX_CMP_REQUEUE:
 	case FUTEX_WAKE_OP:
