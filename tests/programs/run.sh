@@ -234,8 +234,10 @@ build_go() {
 			go build -o "$gobin/$(basename "$f" .go)" "$f" || return 1
 	done
 }
-case_go_goroutines() { run "$gobin/goroutines"; }
-case_go_timers() { run "$gobin/timers"; }
+# Run from the case's directory: a tree beneath /tmp shows the guest only
+# its current directory.
+case_go_goroutines() { cp "$gobin/goroutines" . && run ./goroutines; }
+case_go_timers() { cp "$gobin/timers" . && run ./timers; }
 
 # ---- host dynamic coreutils --------------------------------------------
 
