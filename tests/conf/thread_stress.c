@@ -145,6 +145,32 @@ static void *block_read(void *a) { (void)a; char c; (void)!read(block_pipe[0], &
 static void *block_futex(void *a) { (void)a; syscall(SYS_futex, &never, FUTEX_WAIT_PRIVATE, 0, NULL, NULL, 0); return NULL; }
 static void *block_sleep(void *a) { (void)a; sleep(100); return NULL; }
 
+/* A thread busy in system calls while the main thread forks. */
+static atomic_int busy_stop;
+static void *busy_calls(void *a)
+{
+	(void)a;
+	while (!atomic_load(&busy_stop)) {
+		int fd = open("/dev/null", O_RDONLY);
+		if (fd >= 0)
+			close(fd);
+		(void)getppid();
+	}
+	return NULL;
+}
+
+/* A thread waiting in a futex leaves through a signal handler. */
+static uint32_t exit_word;
+static atomic_int in_wait;
+static void on_usr1_exit(int s) { (void)s; pthread_exit((void *)7); }
+static void *wait_then_exit(void *a)
+{
+	(void)a;
+	atomic_store(&in_wait, 1);
+	syscall(SYS_futex, &exit_word, FUTEX_WAIT_PRIVATE, 0, NULL, NULL, 0);
+	return NULL;
+}
+
 static void run_all(void *(*fn)(void *), pthread_t *t)
 {
 	for (long i = 0; i < NT; i++)
@@ -209,6 +235,39 @@ int main(void)
 	ok(atomic_load(&faults_right) == NT * 50, "%d threads faulting at once: each of %d faults reached the faulting thread",
 	   NT, atomic_load(&faults_right));
 	signal(SIGSEGV, SIG_DFL);
+
+	/* fork while another thread keeps entering the provider: every child
+	 * works (its provider state is consistent) and exits 0. */
+	pthread_t busy[2];
+	pthread_create(&busy[0], NULL, busy_calls, NULL);
+	pthread_create(&busy[1], NULL, busy_calls, NULL);
+	int children_ok = 0;
+	for (int i = 0; i < 50; i++) {
+		pid_t k = fork();
+		if (k == 0) {
+			int fd = open("/dev/null", O_WRONLY);
+			char *mem = malloc(100000);
+			_exit(fd >= 0 && write(fd, "x", 1) == 1 && mem && getppid() > 0 ? 0 : 1);
+		}
+		int kst;
+		children_ok += k > 0 && waitpid(k, &kst, 0) == k && WIFEXITED(kst) && WEXITSTATUS(kst) == 0;
+	}
+	atomic_store(&busy_stop, 1);
+	pthread_join(busy[0], NULL);
+	pthread_join(busy[1], NULL);
+	ok(children_ok == 50, "50 forks while 2 threads keep making calls: every child works (%d)", children_ok);
+
+	/* A thread in a futex wait ends from a signal handler. */
+	signal(SIGUSR1, on_usr1_exit);
+	pthread_t w;
+	pthread_create(&w, NULL, wait_then_exit, NULL);
+	while (!atomic_load(&in_wait))
+		usleep(1000);
+	usleep(20000);
+	void *wr = NULL;
+	ok(pthread_kill(w, SIGUSR1) == 0 && pthread_join(w, &wr) == 0 && wr == (void *)7,
+	   "a thread waiting in futex leaves through pthread_exit in a handler");
+	signal(SIGUSR1, SIG_DFL);
 
 	/* exit_group while threads wait in read, futex and sleep. */
 	pid_t c = fork();
