@@ -122,6 +122,22 @@ static inline int world_slots(const struct picos_world *w)
 	return (int)__atomic_load_n(&w->slots_hi, __ATOMIC_ACQUIRE);
 }
 
+/* The note of a child's current state, rung as `signo`. */
+static inline struct picos_chld_note world_chld_note(const struct picos_task *c,
+						     int signo)
+{
+	struct picos_chld_note n = {
+		.vpid = c->vpid,
+		.signo = signo,
+		.uid = c->uid,
+		.wstatus = c->wstatus,
+		.ended = c->state == TASK_ZOMBIE,
+		.utime_us = c->utime_us,
+		.stime_us = c->stime_us,
+	};
+	return n;
+}
+
 static inline int world_tid_slots(const struct picos_world *w)
 {
 	return (int)__atomic_load_n(&w->tids_hi, __ATOMIC_ACQUIRE);

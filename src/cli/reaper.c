@@ -66,15 +66,7 @@ static void ring(struct picos_task *parent, const struct picos_task *child)
 	int sig = ended ? child->exit_signal : SIGCHLD;
 	if (sig <= 0)
 		return;
-	parent->chld_note = (struct picos_chld_note){
-		.vpid = child->vpid,
-		.signo = sig,
-		.uid = child->uid,
-		.wstatus = child->wstatus,
-		.ended = ended,
-		.utime_us = child->utime_us,
-		.stime_us = child->stime_us,
-	};
+	parent->chld_note = world_chld_note(child, sig);
 	kill(parent->host_pid, sig);
 }
 

@@ -53,6 +53,14 @@ uint64_t kmalloc_heap_end(void);
  * addresses. */
 long copy_from_user(void *dst, const void *usrc, size_t n);
 long copy_to_user(void *udst, const void *src, size_t n);
+/* A guest struct timespec (the kernel's __kernel_timespec). */
+struct kts {
+	long sec, nsec;
+};
+/* Copies a timespec in: -EFAULT, or -EINVAL unless it is a valid time
+ * (sec and nsec not negative, nsec below a second), as Linux checks. */
+long kts_from_user(struct kts *ts, const void *uts);
+
 /* Atomic compare-and-exchange of an aligned guest word: the old value
  * (zero-extended) or -EFAULT. */
 long cmpxchg_user32(uint32_t *uaddr, uint32_t old, uint32_t new);

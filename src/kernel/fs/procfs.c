@@ -210,18 +210,28 @@ bool procfs_readlink(struct mount *mnt, const char *path, char *out,
 	return true;
 }
 
-bool procfs_walk_stops(struct mount *mnt, const char *path)
+/* For a path in the caller's /proc/<pid>/fd directory: what follows "fd"
+ * ("" for the directory itself); NULL for any other path. */
+static const char *own_fd_part(const struct mount *mnt, const char *path)
 {
-	const char *p = inside_proc(path);
-	if (!mnt->procfs || !p)
-		return false;
+	const char *p = mnt && mnt->procfs && path ? inside_proc(path) : NULL;
+	if (!p)
+		return NULL;
 	const char *rest, *sub;
 	size_t n = first_component(p, &rest);
 	size_t sn = first_component(rest, &sub);
-	uint64_t vpid, fd;
-	return parse_num(p, n, &vpid) && (int)vpid == proc.pid &&
-	       is_name(rest, sn, "fd") &&
-	       parse_num(sub, rt_strlen(sub), &fd) && fd < 0x7fffffff &&
+	uint64_t vpid;
+	if (!parse_num(p, n, &vpid) || (int)vpid != proc.pid ||
+	    !is_name(rest, sn, "fd"))
+		return NULL;
+	return sub;
+}
+
+bool procfs_walk_stops(struct mount *mnt, const char *path)
+{
+	const char *sub = own_fd_part(mnt, path);
+	uint64_t fd;
+	return sub && parse_num(sub, rt_strlen(sub), &fd) && fd < 0x7fffffff &&
 	       fd_pathless((int)fd);
 }
 
@@ -242,16 +252,8 @@ bool procfs_open(struct lookup *lk, int flags, long *res)
 /* Is f the caller's /proc/<pid>/fd directory? */
 static bool is_own_fd_dir(const struct file *f)
 {
-	const char *p = f->mnt && f->mnt->procfs && f->path ? inside_proc(f->path)
-							     : NULL;
-	if (!p)
-		return false;
-	const char *rest, *sub;
-	size_t n = first_component(p, &rest);
-	size_t sn = first_component(rest, &sub);
-	uint64_t vpid;
-	return parse_num(p, n, &vpid) && (int)vpid == proc.pid &&
-	       is_name(rest, sn, "fd") && !*sub;
+	const char *sub = own_fd_part(f->mnt, f->path);
+	return sub && !*sub;
 }
 
 struct dirent64_hdr {

@@ -12,9 +12,6 @@
 #define EPOLL_CLOEXEC O_CLOEXEC
 #define EP_MAX_EVENTS (0x7fffffff / 12) /* struct epoll_event is 12 bytes */
 
-struct kts {
-	long sec, nsec;
-};
 
 long sys_epoll_create1(int flags)
 {
@@ -105,10 +102,9 @@ long sys_epoll_pwait2(int epfd, void *events, int max, const void *uts,
 		      const void *umask, size_t masksize)
 {
 	struct kts ts;
-	if (uts && copy_from_user(&ts, uts, sizeof ts) < 0)
-		return -EFAULT;
-	if (uts && (ts.sec < 0 || ts.nsec < 0 || ts.nsec >= 1000000000L))
-		return -EINVAL;
+	long e = uts ? kts_from_user(&ts, uts) : 0;
+	if (e < 0)
+		return e;
 	return ep_wait(epfd, events, max, 0, uts ? &ts : NULL, true, umask,
 		       masksize);
 }

@@ -9,9 +9,6 @@
 #include "../syscalls.h"
 #include <linux/poll.h>
 
-struct kts {
-	long sec, nsec;
-};
 
 #define POLL_MAX_FDS (1 << 20)
 
@@ -97,10 +94,9 @@ long sys_ppoll(struct pollfd *ufds, unsigned nfds, struct kts *uts,
 	       const void *umask, size_t masksize)
 {
 	struct kts ts;
-	if (uts && copy_from_user(&ts, uts, sizeof ts) < 0)
-		return -EFAULT;
-	if (uts && (ts.sec < 0 || ts.nsec < 0 || ts.nsec >= 1000000000L))
-		return -EINVAL;
+	long e = uts ? kts_from_user(&ts, uts) : 0;
+	if (e < 0)
+		return e;
 	long r = do_poll(ufds, nfds, uts ? &ts : 0, umask, masksize);
 	/* Linux writes the time left back. */
 	if (uts && r != -EFAULT && copy_to_user(uts, &ts, sizeof ts) < 0 && r >= 0)
@@ -213,10 +209,9 @@ long sys_pselect6(int n, void *in, void *out, void *ex, struct kts *uts,
 {
 	struct kts ts;
 	struct { const void *ss; size_t len; } sig = { 0, 0 };
-	if (uts && copy_from_user(&ts, uts, sizeof ts) < 0)
-		return -EFAULT;
-	if (uts && (ts.sec < 0 || ts.nsec < 0 || ts.nsec >= 1000000000L))
-		return -EINVAL;
+	long e = uts ? kts_from_user(&ts, uts) : 0;
+	if (e < 0)
+		return e;
 	if (usig && copy_from_user(&sig, usig, sizeof sig) < 0)
 		return -EFAULT;
 	long r = do_select(n, in, out, ex, uts ? &ts : 0, sig.ss, sig.len);

@@ -101,25 +101,28 @@ long sys_sched_setaffinity(int pid, size_t len_arg, const void *umask)
 			     RT_MIN(len, (unsigned)CPUMASK_MAX), kmask);
 }
 
+/* A setter's struct sched_param (one int) and its target, in Linux's
+ * order of checks: the param, then the pid. */
+static long param_and_id(int pid, const void *uparam, int *prio)
+{
+	if (!uparam || pid < 0)
+		return -EINVAL;
+	if (copy_from_user(prio, uparam, sizeof *prio) < 0)
+		return -EFAULT;
+	return host_id(pid);
+}
+
 long sys_sched_setscheduler(int pid, int policy, const void *uparam)
 {
 	int prio;
-	if (!uparam || pid < 0)
-		return -EINVAL;
-	if (copy_from_user(&prio, uparam, sizeof prio) < 0)
-		return -EFAULT;
-	long id = host_id(pid);
+	long id = param_and_id(pid, uparam, &prio);
 	return id < 0 ? id : host_syscall3(__NR_sched_setscheduler, id, policy, &prio);
 }
 
 long sys_sched_setparam(int pid, const void *uparam)
 {
 	int prio;
-	if (!uparam || pid < 0)
-		return -EINVAL;
-	if (copy_from_user(&prio, uparam, sizeof prio) < 0)
-		return -EFAULT;
-	long id = host_id(pid);
+	long id = param_and_id(pid, uparam, &prio);
 	return id < 0 ? id : host_syscall2(__NR_sched_setparam, id, &prio);
 }
 

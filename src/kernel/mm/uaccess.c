@@ -7,6 +7,15 @@ long uaccess_clear(void *dst, size_t n);
 long uaccess_strncpy(char *dst, const char *src, size_t max);
 long uaccess_cmpxchg32(uint32_t *uaddr, uint32_t old, uint32_t new);
 
+long kts_from_user(struct kts *ts, const void *uts)
+{
+	if (copy_from_user(ts, uts, sizeof *ts) < 0)
+		return -EFAULT;
+	if (ts->sec < 0 || ts->nsec < 0 || ts->nsec >= 1000000000L)
+		return -EINVAL;
+	return 0;
+}
+
 long cmpxchg_user32(uint32_t *uaddr, uint32_t old, uint32_t new)
 {
 	if (((uint64_t)uaddr & 3) || !guest_range_ok((uint64_t)uaddr, 4))

@@ -61,6 +61,11 @@ struct picos_task *task_by_host(int host_pid); /* under the lock */
  * process limit.  Under the lock. */
 struct picos_task *task_alloc(void);
 void task_free(struct picos_task *t); /* under the lock */
+/* Moves the calling thread into a host fork of itself that takes over
+ * this task's table entry (CLONE_PARENT_SETTID into host_pid, so the
+ * launcher ignores the old host process's end); the old host process
+ * exits with every other thread it has.  Returns 0 in the new one. */
+long task_rehost(void);
 /* Thread ids (include/picos/world.h), all under the lock. */
 struct picos_thread_id;
 struct picos_thread_id *tid_alloc(int host_tid); /* NULL: table full */

@@ -23,7 +23,6 @@
 #include <asm/signal.h>
 #include <asm/ucontext.h>
 #include <linux/futex.h>
-#include <linux/prctl.h>
 #include <linux/sched.h>
 #include <picos/world.h>
 
@@ -324,18 +323,9 @@ long thread_exec_detach(void)
 			tid_free(th);
 	}
 	task_unlock();
-	long r = host_syscall5(__NR_clone,
-			       CLONE_PARENT | CLONE_PARENT_SETTID | SIGCHLD, 0,
-			       &proc.task->host_pid, 0, 0);
+	long r = task_rehost();
 	if (r < 0)
 		return r;
-	if (r > 0)
-		host_exit_group(0); /* the old process and its threads */
-	proc.host_pid = (int)host_syscall0(__NR_getpid);
-	host_syscall2(__NR_prctl, PR_SET_PDEATHSIG, SIGKILL);
-	if (host_syscall0(__NR_getppid) != popts.world->launcher_pid)
-		host_exit_group(137);
-	entry_arm_sud();
 	thread_forget_others();
 	provider_lock_reset_after_fork();
 	struct pico_thread *t = current();

@@ -6,6 +6,9 @@
 #define WORLD_FUTEX(a, op, v, ts) \
 	host_syscall4(__NR_futex, (a), (op), (v), (ts))
 #define PICOS_WORLD_LOCK_IMPL
+#include <asm/signal.h>
+#include <linux/prctl.h>
+#include <linux/sched.h>
 #include <picos/world.h>
 
 #define W (popts.world)
@@ -185,4 +188,21 @@ bool task_text_busy(uint64_t dev, uint64_t ino)
 	}
 	task_unlock();
 	return busy;
+}
+
+long task_rehost(void)
+{
+	long r = host_syscall5(__NR_clone,
+			       CLONE_PARENT | CLONE_PARENT_SETTID | SIGCHLD, 0,
+			       &proc.task->host_pid, 0, 0);
+	if (r < 0)
+		return r;
+	if (r > 0)
+		host_exit_group(0); /* the old host process: done */
+	proc.host_pid = (int)host_syscall0(__NR_getpid);
+	host_syscall2(__NR_prctl, PR_SET_PDEATHSIG, SIGKILL);
+	if (host_syscall0(__NR_getppid) != popts.world->launcher_pid)
+		host_exit_group(137);
+	entry_arm_sud();
+	return 0;
 }

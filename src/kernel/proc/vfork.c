@@ -84,18 +84,8 @@ long vfork_host(int *host_pid_slot)
  * on; the launcher no longer knows its host pid and ignores its end. */
 long vfork_detach(void)
 {
-	long r = host_syscall5(__NR_clone,
-			       CLONE_PARENT | CLONE_PARENT_SETTID | SIGCHLD, 0,
-			       &proc.task->host_pid, 0, 0);
-	if (r < 0)
-		return r;
-	if (r > 0)
-		host_exit_group(0); /* the borrower: done */
-	proc.vfork_child = false;
-	proc.host_pid = (int)host_syscall0(__NR_getpid);
-	host_syscall2(__NR_prctl, PR_SET_PDEATHSIG, SIGKILL);
-	if (host_syscall0(__NR_getppid) != popts.world->launcher_pid)
-		host_exit_group(137);
-	entry_arm_sud();
-	return 0;
+	long r = task_rehost(); /* the borrower ends there */
+	if (r == 0)
+		proc.vfork_child = false;
+	return r;
 }

@@ -126,15 +126,7 @@ static bool child_signal_from_table(int sig, siginfo_t *info)
 		if ((ended ? c->exit_signal : SIGCHLD) != sig)
 			continue;
 		c->events &= ~TEV_SIGCHLD;
-		struct picos_chld_note n = {
-			.vpid = c->vpid,
-			.signo = sig,
-			.uid = c->uid,
-			.wstatus = c->wstatus,
-			.ended = c->state == TASK_ZOMBIE,
-			.utime_us = c->utime_us,
-			.stime_us = c->stime_us,
-		};
+		struct picos_chld_note n = world_chld_note(c, sig);
 		sigchld_info(info, &n);
 		if (note->vpid == c->vpid)
 			note->vpid = 0;

@@ -44,13 +44,12 @@ long sys_rt_sigtimedwait(const void *uset, void *uinfo, const void *uts,
 	if (setsize != 8)
 		return -EINVAL;
 	uint64_t set;
-	struct { long sec, nsec; } ts;
+	struct kts ts;
 	if (copy_from_user(&set, uset, sizeof set) < 0)
 		return -EFAULT;
-	if (uts && copy_from_user(&ts, uts, sizeof ts) < 0)
-		return -EFAULT;
-	if (uts && (ts.sec < 0 || ts.nsec < 0 || ts.nsec >= 1000000000L))
-		return -EINVAL;
+	long e = uts ? kts_from_user(&ts, uts) : 0;
+	if (e < 0)
+		return e;
 	set &= ~UNBLOCKABLE;
 	for (;;) {
 		siginfo_t info;
