@@ -21,6 +21,8 @@ void print_usage(FILE *f)
 	      "  --trace[=FILE]      print every system call (to stderr or FILE)\n"
 	      "  --stats             print per-syscall statistics at exit\n"
 	      "  --max-procs N       at most N guest processes at once (default 1024)\n"
+	      "  --net MODE          loopback (default: inet on 127.0.0.1 and ::1 only),\n"
+	      "                      host (the host's network) or none (unix sockets only)\n"
 	      "\n"
 	      "Default mounts: the host's / read-only, the current directory\n"
 	      "read-write, and a private /tmp removed when the run ends.\n",

@@ -129,6 +129,17 @@ int parse_run_options(int argc, char **argv, struct run_opts *o)
 				return bad("--max-procs wants 1 to 4096, got '%s'",
 					   v ? v : "");
 			o->max_procs = (int)n;
+		} else if (is_opt(a, "--net")) {
+			if (!(v = value(argc, argv, &i, "--net")))
+				return bad("--net wants loopback, host or none%s", "");
+			if (!strcmp(v, "loopback"))
+				o->net = NET_OPT_LOOPBACK;
+			else if (!strcmp(v, "host"))
+				o->net = NET_OPT_HOST;
+			else if (!strcmp(v, "none"))
+				o->net = NET_OPT_NONE;
+			else
+				return bad("--net wants loopback, host or none, got '%s'", v);
 		} else if (!strcmp(a, "--stats")) {
 			o->stats = true;
 		} else {

@@ -14,6 +14,8 @@ struct bind {
 	bool ro;
 };
 
+enum { NET_OPT_LOOPBACK, NET_OPT_HOST, NET_OPT_NONE };
+
 struct run_opts {
 	const char *root; /* NULL: the host's / (read-only) */
 	struct bind *binds;
@@ -28,6 +30,7 @@ struct run_opts {
 	const char *trace_file; /* NULL: stderr */
 	bool stats;
 	int max_procs; /* 0: PICOS_DEFAULT_MAX_PROCS */
+	int net;       /* NET_OPT_*: the network policy */
 	char **argv; /* the guest program and its arguments */
 	int argc;
 };

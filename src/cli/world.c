@@ -334,6 +334,10 @@ static int build_config(struct run_opts *o, const char *cwd, int world_fd,
 	uint32_t gum = (uint32_t)um;
 	put(&b, PCFG_UMASK, &gum, sizeof gum);
 	uint32_t flags = (o->trace ? PCFG_F_TRACE : 0) | (o->stats ? PCFG_F_STATS : 0);
+	if (o->net == NET_OPT_HOST)
+		flags |= PCFG_F_NET_HOST;
+	else if (o->net == NET_OPT_NONE)
+		flags |= PCFG_F_NET_NONE;
 	put(&b, PCFG_FLAGS, &flags, sizeof flags);
 	put(&b, PCFG_END, NULL, 0);
 
@@ -367,7 +371,8 @@ static void keep_fd(int fd)
 
 /* In the child: raise limits, lock down, become the provider.  The fds the
  * configuration names must survive the exec. */
-static void start_provider(int image_fd, int cfg_fd, const int *keep, int nkeep)
+static void start_provider(int image_fd, int cfg_fd, const int *keep, int nkeep,
+			   int net)
 {
 	umask(0); /* the guest's umask is the provider's (PCFG_UMASK) */
 	for (int i = 0; i < nmounts; i++)
@@ -389,13 +394,13 @@ static void start_provider(int image_fd, int cfg_fd, const int *keep, int nkeep)
 		lp[i].path = mounts[i].host;
 		lp[i].writable = !mounts[i].ro;
 	}
-	int r = sandbox_landlock(lp, nmounts);
+	int r = sandbox_landlock(lp, nmounts, net == NET_OPT_NONE);
 	if (r < 0)
 		_exit(125);
 	if (r == 1 && getenv("PICOS_DEBUG"))
 		fprintf(stderr, "picos: this kernel has no Landlock; running "
 				"with seccomp only\n");
-	if (sandbox_seccomp() < 0)
+	if (sandbox_seccomp(net != NET_OPT_NONE) < 0)
 		_exit(125);
 	char cfg[16];
 	snprintf(cfg, sizeof cfg, "%d", cfg_fd);
@@ -475,7 +480,7 @@ int run_world(struct run_opts *o)
 		for (int i = 0; i < 4; i++)
 			sigaction(relayed[i], &orig[i], NULL);
 		int keep[] = { world_fd, trace_fd, msg_fd };
-		start_provider(image_fd, cfg_fd, keep, 3);
+		start_provider(image_fd, cfg_fd, keep, 3, o->net);
 	}
 	world_pid = pid;
 	w->tasks[0].host_pid = pid;

@@ -202,6 +202,32 @@ long sys_setresgid(uint32_t r, uint32_t e, uint32_t s);
 long sys_setfsuid(uint32_t u);
 long sys_setfsgid(uint32_t g);
 
+/* net/sys_socket.c */
+long sys_socket(int family, int type, int protocol);
+long sys_socketpair(int family, int type, int protocol, int *usv);
+long sys_bind(int fd, const void *uaddr, int len);
+long sys_connect(int fd, const void *uaddr, int len);
+long sys_listen(int fd, int backlog);
+long sys_shutdown(int fd, int how);
+long sys_accept(int fd, void *uaddr, int *ulen);
+long sys_accept4(int fd, void *uaddr, int *ulen, int flags);
+long sys_getsockname(int fd, void *uaddr, int *ulen);
+long sys_getpeername(int fd, void *uaddr, int *ulen);
+
+/* net/sys_sockopt.c */
+long sys_setsockopt(int fd, int level, int name, const void *uval, int len);
+long sys_getsockopt(int fd, int level, int name, void *uval, int *ulen);
+
+/* net/sys_msg.c */
+long sys_sendmsg(int fd, const void *umsg, int flags);
+long sys_recvmsg(int fd, void *umsg, int flags);
+long sys_sendto(int fd, const void *buf, size_t len, int flags,
+		const void *uaddr, int alen);
+long sys_recvfrom(int fd, void *buf, size_t len, int flags, void *uaddr,
+		  int *ulen);
+long sys_sendmmsg(int fd, void *uvec, unsigned vlen, int flags);
+long sys_recvmmsg(int fd, void *uvec, unsigned vlen, int flags, void *uts);
+
 /* ipc/sys_pipe.c */
 long sys_pipe(int *ufds);
 long sys_pipe2(int *ufds, int flags);

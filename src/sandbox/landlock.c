@@ -1,11 +1,14 @@
 /* Landlock for a world: the file-system access of every pico process is
  * limited to the host directories its mounts name (read-only or
  * read-write as mounted) and a few device nodes; signals and abstract unix
- * sockets are scoped to the world where the kernel supports it (ABI 6). */
+ * sockets are scoped to the world where the kernel supports it (ABI 6);
+ * with --net=none TCP bind and connect are refused (ABI 4: handled, and
+ * no port allowed). */
 #include "sandbox.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/landlock.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -78,7 +81,10 @@ static int add_rule(int ruleset, const char *path, uint64_t access,
 	return r < 0 ? -1 : 0;
 }
 
-int sandbox_landlock(const struct landlock_path *paths, int n)
+#define LL_NET_BIND_TCP (1ULL << 0)
+#define LL_NET_CONNECT_TCP (1ULL << 1)
+
+int sandbox_landlock(const struct landlock_path *paths, int n, bool no_tcp)
 {
 	int abi = (int)syscall(SYS_landlock_create_ruleset, NULL, 0,
 			       LANDLOCK_CREATE_RULESET_VERSION);
@@ -86,6 +92,8 @@ int sandbox_landlock(const struct landlock_path *paths, int n)
 		return 1;
 	struct ruleset_attr attr = { .handled_access_fs = handled_for_abi(abi) };
 	size_t attr_size = sizeof(uint64_t) * (abi >= 4 ? 2 : 1);
+	if (abi >= 4 && no_tcp)
+		attr.handled_access_net = LL_NET_BIND_TCP | LL_NET_CONNECT_TCP;
 	if (abi >= 6) {
 		attr.scoped = LL_SCOPE_ABSTRACT_UNIX_SOCKET | LL_SCOPE_SIGNAL;
 		attr_size = sizeof attr;

@@ -12,12 +12,14 @@ struct landlock_path {
 
 /* Restricts the calling process (and all it starts) to the given host
  * paths.  Returns 0, or -1 with a message already printed; returns 1 when
- * the kernel has no Landlock (the caller decides whether that is fatal). */
-int sandbox_landlock(const struct landlock_path *paths, int n);
+ * the kernel has no Landlock (the caller decides whether that is fatal).
+ * With no_tcp, TCP bind and connect are refused as well (ABI 4). */
+int sandbox_landlock(const struct landlock_path *paths, int n, bool no_tcp);
 
 /* Installs the world's seccomp allowlist (hostabi.def) on every thread of
- * the calling process.  Returns 0 or -1 with a message printed. */
-int sandbox_seccomp(void);
+ * the calling process; inet sockets only when `inet`.  Returns 0 or -1
+ * with a message printed. */
+int sandbox_seccomp(bool inet);
 
 /* One line per allowed host call, for docs/security.md. */
 void sandbox_print_hostabi(void);

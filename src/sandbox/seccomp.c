@@ -16,6 +16,8 @@
 #include <termios.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdbool.h>
+#include <sys/socket.h>
 
 struct host_call {
 	const char *name;
@@ -97,7 +99,25 @@ static int add_checked_a0(scmp_filter_ctx ctx, int nr,
 	return 0;
 }
 
-int sandbox_seccomp(void)
+/* socket(2) families: as sys_socket allows (net/sys_socket.c). */
+static int add_socket(scmp_filter_ctx ctx, int nr, bool inet)
+{
+	int r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
+				 SCMP_A0(SCMP_CMP_EQ, AF_UNIX));
+	if (r == 0)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 2,
+				     SCMP_A0(SCMP_CMP_EQ, AF_NETLINK),
+				     SCMP_A2(SCMP_CMP_EQ, 0 /* NETLINK_ROUTE */));
+	if (r == 0 && inet)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
+				     SCMP_A0(SCMP_CMP_EQ, AF_INET));
+	if (r == 0 && inet)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
+				     SCMP_A0(SCMP_CMP_EQ, AF_INET6));
+	return r;
+}
+
+int sandbox_seccomp(bool inet)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_TRAP);
 	if (!ctx) {
@@ -131,6 +151,11 @@ int sandbox_seccomp(void)
 					ctx, SCMP_ACT_ALLOW, nr, 1,
 					SCMP_A0(SCMP_CMP_EQ,
 						(unsigned)prctl_allowed[k]));
+		} else if (strcmp(host_abi[i].name, "socket") == 0) {
+			r = add_socket(ctx, nr, inet);
+		} else if (strcmp(host_abi[i].name, "socketpair") == 0) {
+			r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
+					     SCMP_A0(SCMP_CMP_EQ, AF_UNIX));
 		} else
 			r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
 	}

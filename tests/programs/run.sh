@@ -238,6 +238,7 @@ build_go() {
 # its current directory.
 case_go_goroutines() { cp "$gobin/goroutines" . && run ./goroutines; }
 case_go_timers() { cp "$gobin/timers" . && run ./timers; }
+case_go_http() { cp "$gobin/http" . && run ./http; }
 
 # ---- host dynamic coreutils --------------------------------------------
 
@@ -1022,7 +1023,7 @@ for c in sort_parallel xz_threads; do
 	command -v "${c%%_*}" >/dev/null && case_ "$c"
 done
 if build_go; then
-	for c in go_goroutines go_timers; do
+	for c in go_goroutines go_timers go_http; do
 		case_ "$c"
 	done
 else

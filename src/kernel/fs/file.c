@@ -1,6 +1,7 @@
 /* Open files and the guest's fd table.  Guest fd numbers are the
  * provider's: they never equal the host fds behind them. */
 #include "vfs.h"
+#include "../net/net.h"
 
 struct fdslot {
 	struct file *f;
@@ -45,6 +46,8 @@ void file_put(struct file *f)
 	if (__atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL) != 0)
 		return;
 	host_close(f->host_fd);
+	if (f->sk)
+		sock_free(f->sk);
 	kfree(f->path);
 	kfree(f);
 }

@@ -31,4 +31,17 @@ long io_call(struct file *f, long nr, long a, long b, long c, long d, long e,
 	     long g);
 #define FILE_BLOCKS 2
 
+/* A guest iovec array copied in for a host call (sys_rw.c).  Small arrays
+ * stay on the stack, as in Linux (UIO_FASTIOV). */
+#include <linux/uio.h>
+struct iovs {
+	struct iovec fast[UIO_FASTIOV];
+	struct iovec *heap;
+};
+/* The array to give the host: NULL for a count it refuses anyway, the
+ * poison address for an array the guest cannot name, and each base the
+ * guest may not name poisoned. */
+const struct iovec *iovs_in(struct iovs *s, const void *uiov, int cnt);
+void iovs_free(struct iovs *s);
+
 #endif

@@ -50,3 +50,42 @@ bool mount_is_above(const char *path)
 	}
 	return false;
 }
+
+/* The host directory's path as the host names it now, read once. */
+static const char *host_path_of(struct mount *m)
+{
+	if (!m->host_path) {
+		char link[32], buf[PICOS_PATH_MAX];
+		rt_snprintf(link, sizeof link, "/proc/self/fd/%d", m->host_fd);
+		long n = host_syscall4(__NR_readlinkat, AT_FDCWD, link, buf,
+				       sizeof buf - 1);
+		if (n <= 0 || buf[0] != '/')
+			n = 0;
+		buf[n] = 0;
+		m->host_path = kstrdup(buf);
+	}
+	return m->host_path;
+}
+
+bool mount_guest_path_of_host(const char *host, char *out, size_t size)
+{
+	struct mount *best = NULL;
+	size_t best_len = 0;
+	for (int i = 0; i < nmounts; i++) {
+		const char *hp = host_path_of(&mounts[i]);
+		if (!hp[0] || !rt_path_has_prefix(host, hp))
+			continue;
+		size_t n = rt_strlen(hp);
+		if (!best || n >= best_len) {
+			best = &mounts[i];
+			best_len = n;
+		}
+	}
+	if (!best)
+		return false;
+	const char *rest = host + (best_len == 1 ? 0 : best_len);
+	const char *base = best->path_len ? best->path : "";
+	if (!*base && !*rest)
+		rest = "/";
+	return (size_t)rt_snprintf(out, size, "%s%s", base, rest) < size;
+}

@@ -9,6 +9,7 @@
  * in Linux's own order. */
 #include "vfs.h"
 #include "io.h"
+#include "../net/net.h"
 #include "../syscalls.h"
 #include "../signal/signal.h"
 #include <linux/uio.h>
@@ -61,8 +62,10 @@ long io_call(struct file *f, long nr, long a, long b, long c, long d, long e,
 		long r = intr_call(nr, a, b, c, d, e, g);
 		if (r != -EINTR)
 			return r;
+		/* A socket with a send or receive timeout is never restarted
+		 * (signal(7)). */
 		if (signal_interrupts())
-			return -ERESTARTSYS;
+			return f->sk && f->sk->timeouts ? -EINTR : -ERESTARTSYS;
 	}
 }
 
@@ -120,18 +123,13 @@ long sys_pwrite64(int fd, const void *buf, size_t n, long off)
 
 /* A guest iovec array, copied into the provider for the host.  Small
  * arrays live on the stack, as in Linux (UIO_FASTIOV). */
-struct iovs {
-	struct iovec fast[UIO_FASTIOV];
-	struct iovec *heap;
-};
-
 /* Returns the array to hand the host.  A count the host refuses (or an
  * empty one) needs no array: the host answers EINVAL or 0 after its fd
  * checks without reading it.  An array the guest cannot name becomes the
  * poison address, and so does each base the guest may not name, so the
  * host answers -EFAULT at the point Linux does (negative lengths are left
  * for the host to refuse with EINVAL first). */
-static const struct iovec *iovs_in(struct iovs *s, const void *uiov, int cnt)
+const struct iovec *iovs_in(struct iovs *s, const void *uiov, int cnt)
 {
 	s->heap = NULL;
 	if (cnt <= 0 || cnt > UIO_MAXIOV)
@@ -148,7 +146,7 @@ static const struct iovec *iovs_in(struct iovs *s, const void *uiov, int cnt)
 	return v;
 }
 
-static void iovs_free(struct iovs *s)
+void iovs_free(struct iovs *s)
 {
 	kfree(s->heap);
 }

@@ -12,6 +12,7 @@ struct mount {
 	int host_fd;	 /* O_PATH fd of the host directory */
 	bool rdonly;
 	bool procfs; /* the host's /proc, through procfs.c */
+	char *host_path; /* the host's name for host_fd, read when needed */
 };
 
 /* mount.c */
@@ -24,6 +25,9 @@ bool mount_is_root(const char *path);
 /* True when some mount lies strictly beneath `path`: the guest sees a
  * directory there even if the covering mount's host tree has none. */
 bool mount_is_above(const char *path);
+/* The guest path of a host path (through the mount whose host directory
+ * is its longest prefix); false when no mount holds it or it is too long. */
+bool mount_guest_path_of_host(const char *host, char *out, size_t size);
 
 struct file {
 	int refs;
@@ -32,6 +36,7 @@ struct file {
 	struct mount *mnt; /* NULL for inherited stdio */
 	char *path;	   /* canonical guest path, NULL when unknown */
 	int8_t blocks;	   /* may a read/write wait? 0 unknown, 1 no, 2 yes */
+	struct sock *sk;   /* a socket's provider state (net/net.h) */
 };
 
 /* file.c: the fd table. */

@@ -5,6 +5,7 @@
 #include "../entry/entry.h"
 #include "../entry/thread.h"
 #include "../fs/vfs.h"
+#include "../net/net.h"
 #include "../mm/mm.h"
 #include "../signal/signal.h"
 #include <asm/signal.h>
@@ -186,6 +187,10 @@ static void apply_config(const unsigned char *p, size_t len,
 	if (!magic)
 		kdie(125, "bad world configuration");
 	popts.stats = bc->flags & PCFG_F_STATS;
+	if (bc->flags & PCFG_F_NET_HOST)
+		net_policy = NET_HOST;
+	else if (bc->flags & PCFG_F_NET_NONE)
+		net_policy = NET_NONE;
 	if (!(bc->flags & PCFG_F_TRACE))
 		popts.trace_fd = -1;
 }

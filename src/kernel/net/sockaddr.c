@@ -1,0 +1,333 @@
+/* Socket addresses between the guest and the host.
+ *
+ * Unix paths name files in the guest's mount table, so they are resolved
+ * by the provider's path walk and given to the host in a form that cannot
+ * leave the mount: bind names "<host dir>/<name>" (Landlock only lets a
+ * world make sockets in its writable mounts), connect and send name the
+ * socket through /proc/self/fd/N of an O_PATH fd the walk opened (Landlock
+ * does not guard connecting to a path, so the host must never resolve a
+ * guest-controlled path itself).
+ *
+ * Inet addresses follow the network policy: on "loopback" (the default) a
+ * guest binds, connects and sends only to loopback addresses, a wildcard
+ * bind is made on the loopback address (getsockname still shows the
+ * wildcard), and a socket that would be bound implicitly is bound to
+ * loopback first; "host" passes everything; "none" refuses every inet
+ * address (and Landlock refuses TCP bind and connect as well). */
+#include "net.h"
+#include "../syscalls.h"
+#include "../entry/thread.h"
+
+#ifndef __NR_fchmodat2
+#define __NR_fchmodat2 452
+#endif
+
+int net_policy = NET_LOOPBACK;
+
+long addr_from_user(struct kaddr *a, const void *uaddr, int len)
+{
+	if (len < 0 || len > SOCKADDR_MAX)
+		return -EINVAL;
+	rt_memset(a, 0, sizeof *a);
+	a->len = len;
+	if (len == 0)
+		return 0;
+	return copy_from_user(a->bytes, uaddr, (size_t)len);
+}
+
+long addr_to_user(const struct kaddr *a, void *uaddr, int *ulen)
+{
+	int len;
+	if (copy_from_user(&len, ulen, sizeof len) < 0)
+		return -EFAULT;
+	if (len < 0)
+		return -EINVAL;
+	if (len > a->len)
+		len = a->len;
+	if (len > 0 && copy_to_user(uaddr, a->bytes, (size_t)len) < 0)
+		return -EFAULT;
+	return copy_to_user(ulen, &a->len, sizeof a->len);
+}
+
+/* inet */
+
+static bool v4_loopback(uint32_t be)
+{
+	return (be & 0xff) == 127; /* 127.0.0.0/8, network byte order */
+}
+
+static bool v6_mapped(const struct in6_addr *a)
+{
+	return a->s6_addr32[0] == 0 && a->s6_addr32[1] == 0 &&
+	       a->s6_addr32[2] == __builtin_bswap32(0xffff);
+}
+
+static bool v6_any(const struct in6_addr *a)
+{
+	return !(a->s6_addr32[0] | a->s6_addr32[1] | a->s6_addr32[2] |
+		 a->s6_addr32[3]);
+}
+
+static bool v6_loopback(const struct in6_addr *a)
+{
+	if (v6_mapped(a))
+		return v4_loopback(a->s6_addr32[3]);
+	return a->s6_addr32[0] == 0 && a->s6_addr32[1] == 0 &&
+	       a->s6_addr32[2] == 0 &&
+	       a->s6_addr32[3] == __builtin_bswap32(1);
+}
+
+/* The address part is the wildcard (and is rewritten to loopback). */
+static bool make_loopback_if_any(struct kaddr *a)
+{
+	if (a->family == AF_INET && a->len >= (int)sizeof a->in &&
+	    a->in.sin_addr.s_addr == 0) {
+		a->in.sin_addr.s_addr = __builtin_bswap32(0x7f000001);
+		return true;
+	}
+	if (a->family == AF_INET6 && a->len >= (int)sizeof a->in6) {
+		struct in6_addr *x = &a->in6.sin6_addr;
+		if (v6_any(x)) {
+			x->s6_addr32[3] = __builtin_bswap32(1);
+			return true;
+		}
+		if (v6_mapped(x) && x->s6_addr32[3] == 0) {
+			x->s6_addr32[3] = __builtin_bswap32(0x7f000001);
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool is_loopback(const struct kaddr *a)
+{
+	if (a->family == AF_INET && a->len >= (int)sizeof a->in)
+		return v4_loopback(a->in.sin_addr.s_addr);
+	if (a->family == AF_INET6 && a->len >= (int)sizeof a->in6)
+		return v6_loopback(&a->in6.sin6_addr);
+	return false;
+}
+
+/* A short inet address or a family the socket does not have is left for
+ * the host to refuse (EINVAL, EAFNOSUPPORT) in Linux's order. */
+static bool checked_inet(const struct sock *sk, const struct kaddr *a)
+{
+	if (a->family != sk->family)
+		return false;
+	if (a->family == AF_INET)
+		return a->len >= (int)sizeof a->in;
+	return a->len >= (int)sizeof a->in6;
+}
+
+static long inet_to_host(struct sock *sk, struct kaddr *a, enum addr_op op)
+{
+	if (net_policy == NET_HOST || !checked_inet(sk, a))
+		return 0;
+	if (net_policy == NET_NONE)
+		return -EACCES;
+	if (op == ADDR_BIND) {
+		if (make_loopback_if_any(a)) {
+			sk->any = true;
+			return 0;
+		}
+		return is_loopback(a) ? 0 : -EADDRNOTAVAIL;
+	}
+	/* Linux connects to the wildcard as to the local host. */
+	if (make_loopback_if_any(a))
+		return 0;
+	return is_loopback(a) ? 0 : -ENETUNREACH;
+}
+
+static void loopback_of(struct kaddr *a, int family)
+{
+	rt_memset(a, 0, sizeof *a);
+	a->family = (unsigned short)family;
+	if (family == AF_INET) {
+		a->in.sin_addr.s_addr = __builtin_bswap32(0x7f000001);
+		a->len = sizeof a->in;
+	} else {
+		a->in6.sin6_addr.s6_addr32[3] = __builtin_bswap32(1);
+		a->len = sizeof a->in6;
+	}
+}
+
+static bool port_is_zero(const struct kaddr *a)
+{
+	return a->family == AF_INET ? a->in.sin_port == 0
+				    : a->in6.sin6_port == 0;
+}
+
+long sock_guard_unbound(struct file *f)
+{
+	struct sock *sk = f->sk;
+	if (net_policy != NET_LOOPBACK || sk->bound ||
+	    (sk->family != AF_INET && sk->family != AF_INET6))
+		return 0;
+	struct kaddr a;
+	a.len = SOCKADDR_MAX;
+	long r = host_syscall3(__NR_getsockname, f->host_fd, a.bytes, &a.len);
+	if (r < 0 || !port_is_zero(&a))
+		return 0; /* bound already (by connect): nothing to do */
+	loopback_of(&a, sk->family);
+	r = host_syscall3(__NR_bind, f->host_fd, a.bytes, a.len);
+	if (r == 0)
+		sk->bound = true;
+	/* Raw and ping sockets have no ports and may refuse: let the call
+	 * itself go on; only its destination is checked. */
+	return r == -EADDRINUSE ? r : 0;
+}
+
+/* unix */
+
+#define PROC_FD "/proc/self/fd/"
+
+/* The guest path in a unix address (NUL-terminated at the length, as
+ * Linux does), or NULL for an abstract or unnamed one. */
+static char *unix_path(struct kaddr *a)
+{
+	int n = a->len - (int)sizeof a->family;
+	if (n <= 0 || a->un.sun_path[0] == 0)
+		return NULL;
+	if (n > UNIX_PATH_MAX)
+		n = UNIX_PATH_MAX;
+	char *p = current()->kpath[0];
+	rt_memcpy(p, a->un.sun_path, (size_t)n);
+	p[n] = 0;
+	return p;
+}
+
+static long set_host_path(struct kaddr *a, const char *s1, const char *s2)
+{
+	size_t n = (size_t)rt_snprintf(a->un.sun_path, UNIX_PATH_MAX, "%s%s",
+				       s1, s2);
+	if (n >= UNIX_PATH_MAX)
+		return -ENAMETOOLONG;
+	a->len = (int)(sizeof a->family + n + 1);
+	return 0;
+}
+
+/* The host directory behind an open host fd, for a bind address that
+ * peers can read back (getpeername, accept); "" when it does not fit. */
+static void host_dir_of(int pfd, char *out, size_t size)
+{
+	char link[32];
+	rt_snprintf(link, sizeof link, PROC_FD "%d", pfd);
+	long n = host_syscall4(__NR_readlinkat, AT_FDCWD, link, out, size - 1);
+	if (n <= 0 || out[0] != '/' || (size_t)n >= size - 1)
+		n = 0;
+	out[n] = 0;
+}
+
+static long unix_bind_to_host(struct kaddr *a, const char *path, int *hold)
+{
+	struct pico_thread *t = current();
+	struct lookup lk;
+	const char *name;
+	long r = path_lookup(AT_FDCWD, path, 0, &lk, t->lpath[0]);
+	if (r < 0)
+		return r;
+	if (*lk.rel == 0 || lk.trailing_slash)
+		return -EADDRINUSE; /* a mount root, or "dir/" */
+	long pfd = vfs_open_parent(&lk, &name);
+	if (pfd < 0)
+		return pfd;
+	*hold = (int)pfd;
+	struct mount *pm = mount_find(t->parent);
+	if (pm && pm->rdonly) {
+		char st[160];
+		r = host_syscall4(__NR_newfstatat, pfd, name, st,
+				  AT_SYMLINK_NOFOLLOW);
+		return r == 0 ? -EADDRINUSE : r == -ENOENT ? -EROFS : r;
+	}
+	char dir[UNIX_PATH_MAX];
+	host_dir_of((int)pfd, dir, sizeof dir);
+	char *s = t->kpath[1];
+	rt_snprintf(s, PICOS_PATH_MAX, "%s/%s", dir, name);
+	if (dir[0] && set_host_path(a, s, "") == 0)
+		return 0;
+	rt_snprintf(s, PICOS_PATH_MAX, PROC_FD "%ld/", pfd);
+	return set_host_path(a, s, name);
+}
+
+static long unix_connect_to_host(struct kaddr *a, const char *path, int *hold)
+{
+	struct lookup lk;
+	long r = path_lookup(AT_FDCWD, path, LK_FOLLOW, &lk, current()->lpath[0]);
+	if (r < 0)
+		return r;
+	long fd = vfs_open_path(&lk, true);
+	if (fd < 0)
+		return fd;
+	*hold = (int)fd;
+	char s[32];
+	rt_snprintf(s, sizeof s, PROC_FD "%ld", fd);
+	return set_host_path(a, s, "");
+}
+
+static long unix_to_host(struct kaddr *a, enum addr_op op, int *hold)
+{
+	if (a->family != AF_UNIX)
+		return 0; /* the host refuses it */
+	const char *path = unix_path(a);
+	if (!path)
+		return 0; /* abstract (scoped to the world) or autobind */
+	if (op == ADDR_BIND)
+		return unix_bind_to_host(a, path, hold);
+	return unix_connect_to_host(a, path, hold);
+}
+
+long addr_to_host(struct sock *sk, struct kaddr *a, enum addr_op op, int *hold)
+{
+	*hold = -1;
+	if (a->len < (int)sizeof a->family)
+		return 0;
+	if (sk->family == AF_UNIX)
+		return unix_to_host(a, op, hold);
+	if (sk->family == AF_INET || sk->family == AF_INET6)
+		return inet_to_host(sk, a, op);
+	return 0;
+}
+
+void unix_bound(struct sock *sk, const struct kaddr *guest,
+		const struct kaddr *host, int pfd)
+{
+	size_t n = (size_t)(guest->len - (int)sizeof guest->family);
+	if (n > UNIX_PATH_MAX)
+		n = UNIX_PATH_MAX;
+	char *s = kmalloc(n + 1);
+	rt_memcpy(s, guest->un.sun_path, n);
+	s[n] = 0;
+	kfree(sk->unix_name);
+	sk->unix_name = s;
+	/* The host's umask is 0: apply the guest's, never through a link. */
+	const char *name = rt_strrchr(host->un.sun_path, '/');
+	if (name && pfd >= 0)
+		host_syscall4(__NR_fchmodat2, pfd, name + 1, 0777 & ~fs_umask,
+			      AT_SYMLINK_NOFOLLOW);
+}
+
+/* A host socket path back into the guest's tree: through the mount whose
+ * host directory is its longest prefix.  Names made through /proc/self/fd
+ * (too long for a host path) and names outside every mount stay as the
+ * host has them. */
+void addr_to_guest(struct kaddr *a)
+{
+	if (a->family != AF_UNIX || a->len <= (int)sizeof a->family ||
+	    a->un.sun_path[0] != '/')
+		return;
+	char host[UNIX_PATH_MAX + 1];
+	size_t n = (size_t)(a->len - (int)sizeof a->family);
+	if (n > UNIX_PATH_MAX)
+		n = UNIX_PATH_MAX;
+	rt_memcpy(host, a->un.sun_path, n);
+	host[n] = 0;
+	char *g = current()->kpath[1];
+	if (!mount_guest_path_of_host(host, g, PICOS_PATH_MAX))
+		return;
+	size_t gl = rt_strlen(g);
+	if (gl >= UNIX_PATH_MAX)
+		gl = UNIX_PATH_MAX;
+	rt_memset(a->un.sun_path, 0, sizeof a->un.sun_path);
+	rt_memcpy(a->un.sun_path, g, gl);
+	a->len = (int)(sizeof a->family + gl + (gl < UNIX_PATH_MAX ? 1 : 0));
+}

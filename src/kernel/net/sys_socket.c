@@ -1,0 +1,302 @@
+/* socket, socketpair, bind, connect, listen, accept, accept4, getsockname,
+ * getpeername and shutdown: host sockets behind guest fds, with addresses
+ * translated by sockaddr.c. */
+#include "net.h"
+#include "../fs/io.h"
+#include "../syscalls.h"
+
+void sock_free(struct sock *sk)
+{
+	kfree(sk->unix_name);
+	kfree(sk);
+}
+
+#define SO_TYPE 3
+#define SO_DOMAIN 39
+
+/* A socket the provider did not make (inherited from the host, or
+ * received with SCM_RIGHTS) gets its state when first used as one. */
+static struct sock *sock_probe(struct file *f)
+{
+	int family, type;
+	int n = sizeof family;
+	if (host_syscall5(__NR_getsockopt, f->host_fd, SOL_SOCKET, SO_DOMAIN,
+			  &family, &n) < 0)
+		return NULL;
+	n = sizeof type;
+	if (host_syscall5(__NR_getsockopt, f->host_fd, SOL_SOCKET, SO_TYPE,
+			  &type, &n) < 0)
+		return NULL;
+	struct sock *sk = kzalloc(sizeof *sk);
+	sk->family = family;
+	sk->type = type;
+	sk->bound = true; /* whatever it is bound to, the host chose it */
+	struct sock *none = NULL;
+	if (!__atomic_compare_exchange_n(&f->sk, &none, sk, false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		kfree(sk);
+		return none;
+	}
+	f->blocks = FILE_BLOCKS;
+	return sk;
+}
+
+int sock_get(int fd, struct file **fp, struct sock **skp)
+{
+	int hfd = io_get(fd, fp);
+	struct file *f = *fp;
+	*skp = NULL;
+	if (f && hfd >= 0)
+		*skp = f->sk ? f->sk : sock_probe(f);
+	return hfd;
+}
+
+long sock_install(int hfd, int family, int type, bool cloexec)
+{
+	struct file *f = file_new(hfd, O_RDWR | (type & SOCK_NONBLOCK), NULL,
+				  NULL);
+	f->blocks = FILE_BLOCKS;
+	f->sk = kzalloc(sizeof *f->sk);
+	f->sk->family = family;
+	f->sk->type = type & SOCK_TYPE_MASK;
+	return fd_install(f, cloexec, 0);
+}
+
+/* The families a guest may open: local sockets, inet (the network policy
+ * decides its addresses) and routing netlink (read-only without
+ * CAP_NET_ADMIN; glibc's getaddrinfo and Go's net package ask it which
+ * addresses the host has).  The seccomp filter allows the same list. */
+static bool family_allowed(int family, int protocol)
+{
+	switch (family) {
+	case AF_UNIX:
+	case AF_INET:
+	case AF_INET6:
+		return true;
+	case AF_NETLINK:
+		return protocol == NETLINK_ROUTE;
+	}
+	return false;
+}
+
+long sys_socket(int family, int type, int protocol)
+{
+	if (type & ~(SOCK_TYPE_MASK | SOCK_NONBLOCK | SOCK_CLOEXEC))
+		return -EINVAL;
+	if (family < 0 || family >= 46 /* AF_MAX */)
+		return -EAFNOSUPPORT;
+	if (!family_allowed(family, protocol))
+		return family == AF_NETLINK ? -EPROTONOSUPPORT : -EAFNOSUPPORT;
+	long hfd = host_syscall3(__NR_socket, family,
+				 (type & ~SOCK_CLOEXEC) | SOCK_CLOEXEC, protocol);
+	if (hfd < 0)
+		return hfd;
+	return sock_install((int)hfd, family, type, type & SOCK_CLOEXEC);
+}
+
+long sys_socketpair(int family, int type, int protocol, int *usv)
+{
+	if (type & ~(SOCK_TYPE_MASK | SOCK_NONBLOCK | SOCK_CLOEXEC))
+		return -EINVAL;
+	if (family != AF_UNIX)
+		return family == AF_INET || family == AF_INET6 ? -EOPNOTSUPP
+							      : -EAFNOSUPPORT;
+	int hsv[2];
+	long r = host_syscall4(__NR_socketpair, family,
+			       (type & ~SOCK_CLOEXEC) | SOCK_CLOEXEC, protocol,
+			       hsv);
+	if (r < 0)
+		return r;
+	bool cloexec = type & SOCK_CLOEXEC;
+	long a = sock_install(hsv[0], family, type, cloexec);
+	if (a < 0) {
+		host_close(hsv[1]);
+		return a;
+	}
+	long b = sock_install(hsv[1], family, type, cloexec);
+	if (b < 0) {
+		fd_close((int)a);
+		return b;
+	}
+	int sv[2] = { (int)a, (int)b };
+	if (copy_to_user(usv, sv, sizeof sv) < 0) {
+		fd_close((int)a);
+		fd_close((int)b);
+		return -EFAULT;
+	}
+	return 0;
+}
+
+/* An address argument for the host: translated when the fd is a socket
+ * and the address could be read; otherwise the host gets what it needs to
+ * answer EBADF, ENOTSOCK, EINVAL or EFAULT in Linux's order. */
+struct addr_arg {
+	struct kaddr k;
+	void *host;
+	int len;
+	int hold;
+};
+
+static long addr_arg_in(struct addr_arg *x, struct sock *sk, const void *uaddr,
+			int len, enum addr_op op)
+{
+	x->hold = -1;
+	x->len = len;
+	x->host = IO_POISON;
+	long r = addr_from_user(&x->k, uaddr, len);
+	if (r == -EINVAL)
+		return 0; /* the host refuses the length after its fd checks */
+	if (r < 0)
+		return sk ? r : 0;
+	x->host = x->k.bytes;
+	if (!sk)
+		return 0;
+	r = addr_to_host(sk, &x->k, op, &x->hold);
+	x->len = x->k.len;
+	return r;
+}
+
+static void addr_arg_done(struct addr_arg *x)
+{
+	if (x->hold >= 0)
+		host_close(x->hold);
+}
+
+long sys_bind(int fd, const void *uaddr, int len)
+{
+	struct file *f;
+	struct sock *sk;
+	int hfd = sock_get(fd, &f, &sk);
+	struct addr_arg x;
+	struct kaddr guest;
+	addr_from_user(&guest, uaddr, len);
+	long r = addr_arg_in(&x, sk, uaddr, len, ADDR_BIND);
+	if (r == 0)
+		r = host_syscall3(__NR_bind, hfd, x.host, x.len);
+	if (r == 0 && sk) {
+		sk->bound = true;
+		if (sk->family == AF_UNIX && x.hold >= 0)
+			unix_bound(sk, &guest, &x.k, x.hold);
+	} else if (sk) {
+		sk->any = false;
+	}
+	addr_arg_done(&x);
+	io_put(f);
+	return r;
+}
+
+long sys_connect(int fd, const void *uaddr, int len)
+{
+	struct file *f;
+	struct sock *sk;
+	int hfd = sock_get(fd, &f, &sk);
+	struct addr_arg x;
+	long r = addr_arg_in(&x, sk, uaddr, len, ADDR_CONNECT);
+	if (r == 0)
+		r = io_call(f, __NR_connect, hfd, (long)x.host, x.len, 0, 0, 0);
+	addr_arg_done(&x);
+	io_put(f);
+	return r;
+}
+
+long sys_listen(int fd, int backlog)
+{
+	struct file *f;
+	struct sock *sk;
+	int hfd = sock_get(fd, &f, &sk);
+	long r = sk ? sock_guard_unbound(f) : 0;
+	if (r == 0)
+		r = host_syscall2(__NR_listen, hfd, backlog);
+	io_put(f);
+	return r;
+}
+
+long sys_shutdown(int fd, int how)
+{
+	struct file *f;
+	struct sock *sk;
+	int hfd = sock_get(fd, &f, &sk);
+	long r = host_syscall2(__NR_shutdown, hfd, how);
+	io_put(f);
+	return r;
+}
+
+/* An address the host wrote, handed to the guest (when it asked). */
+static long addr_out(struct kaddr *k, void *uaddr, int *ulen)
+{
+	addr_to_guest(k);
+	return addr_to_user(k, uaddr, ulen);
+}
+
+long sys_accept4(int fd, void *uaddr, int *ulen, int flags)
+{
+	if (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC))
+		return -EINVAL;
+	struct file *f;
+	struct sock *sk;
+	int hfd = sock_get(fd, &f, &sk);
+	struct kaddr k;
+	k.len = SOCKADDR_MAX;
+	long r = io_call(f, __NR_accept4, hfd, (long)k.bytes, (long)&k.len,
+			 SOCK_CLOEXEC | (flags & SOCK_NONBLOCK), 0, 0);
+	if (r < 0) {
+		io_put(f);
+		return r;
+	}
+	int nfd = (int)r;
+	if (uaddr && (r = addr_out(&k, uaddr, ulen)) < 0) {
+		/* Linux drops the new connection when the address cannot be
+		 * stored. */
+		host_close(nfd);
+		io_put(f);
+		return r;
+	}
+	r = sock_install(nfd, sk->family, sk->type | (flags & SOCK_NONBLOCK),
+			 flags & SOCK_CLOEXEC);
+	io_put(f);
+	return r;
+}
+
+long sys_accept(int fd, void *uaddr, int *ulen)
+{
+	return sys_accept4(fd, uaddr, ulen, 0);
+}
+
+static long sock_name(int nr, int fd, void *uaddr, int *ulen)
+{
+	struct file *f;
+	struct sock *sk;
+	int hfd = sock_get(fd, &f, &sk);
+	struct kaddr k;
+	k.len = SOCKADDR_MAX;
+	long r = host_syscall3(nr, hfd, k.bytes, &k.len);
+	if (r == 0 && nr == __NR_getsockname && sk && sk->unix_name) {
+		/* The name the guest bound, not the host path made of it. */
+		size_t n = rt_strlen(sk->unix_name);
+		rt_memset(k.un.sun_path, 0, sizeof k.un.sun_path);
+		rt_memcpy(k.un.sun_path, sk->unix_name, n);
+		k.len = (int)(sizeof k.family + n + (n < UNIX_PATH_MAX));
+	} else if (r == 0 && nr == __NR_getsockname && sk && sk->any) {
+		/* Bound to loopback for a wildcard request: show the wildcard. */
+		if (k.family == AF_INET)
+			k.in.sin_addr.s_addr = 0;
+		else if (k.family == AF_INET6)
+			rt_memset(&k.in6.sin6_addr, 0, sizeof k.in6.sin6_addr);
+	} else if (r == 0) {
+		addr_to_guest(&k);
+	}
+	if (r == 0)
+		r = addr_to_user(&k, uaddr, ulen);
+	io_put(f);
+	return r;
+}
+
+long sys_getsockname(int fd, void *uaddr, int *ulen)
+{
+	return sock_name(__NR_getsockname, fd, uaddr, ulen);
+}
+
+long sys_getpeername(int fd, void *uaddr, int *ulen)
+{
+	return sock_name(__NR_getpeername, fd, uaddr, ulen);
+}

@@ -1,0 +1,174 @@
+/* setsockopt and getsockopt.  Option values travel through a provider
+ * buffer.  The provider steps in where a value names something of its
+ * own: ids and pids (SO_PEERCRED, SO_PEERGROUPS go to the guest's view),
+ * timeouts (which change the restart rule), and options that carry guest
+ * pointers or host fds, which are refused. */
+#include "net.h"
+#include "../fs/io.h"
+#include "../syscalls.h"
+#include "../proc/proc.h"
+
+#define IPPROTO_IP_LEVEL 0
+#define IPPROTO_TCP_LEVEL 6
+#define IPPROTO_UDP_LEVEL 17
+#define IPPROTO_IPV6_LEVEL 41
+#define SOL_NETLINK 270
+
+#define SO_PEERCRED 17
+#define SO_RCVTIMEO_OLD 20
+#define SO_SNDTIMEO_OLD 21
+#define SO_ATTACH_FILTER 26
+#define SO_PEERGROUPS 59
+#define SO_ATTACH_BPF 50
+#define SO_ATTACH_REUSEPORT_CBPF 51
+#define SO_ATTACH_REUSEPORT_EBPF 52
+#define SO_RCVTIMEO_NEW 66
+#define SO_SNDTIMEO_NEW 67
+#define SO_PEERPIDFD 77
+#define TCP_ZEROCOPY_RECEIVE 35
+
+/* Values up to this size pass (the largest Linux option in use is far
+ * smaller; TCP_INFO is a few hundred bytes). */
+#define OPT_MAX 4096
+
+/* Options the provider does not pass: socket filters hold a pointer to
+ * the guest's program (the host would read it from wherever it points),
+ * BPF attachments and SO_PEERPIDFD carry host fds, TCP zero-copy receive
+ * maps pages at a guest address, and the netfilter ranges of IP and IPv6
+ * hold pointers too. */
+static bool opt_refused(int level, int name)
+{
+	switch (level) {
+	case SOL_SOCKET:
+		return name == SO_ATTACH_FILTER || name == SO_ATTACH_BPF ||
+		       name == SO_ATTACH_REUSEPORT_CBPF ||
+		       name == SO_ATTACH_REUSEPORT_EBPF || name == SO_PEERPIDFD;
+	case IPPROTO_TCP_LEVEL:
+		return name == TCP_ZEROCOPY_RECEIVE;
+	case IPPROTO_IP_LEVEL:
+		return name >= 64 && name <= 131;
+	case IPPROTO_IPV6_LEVEL:
+		return name == 64 || name == 65 || name == 68 || name == 69 ||
+		       name == 80;
+	case IPPROTO_UDP_LEVEL:
+	case SOL_NETLINK:
+		return false;
+	}
+	return level < 0 || level > 300; /* protocols the host has none of */
+}
+
+static bool is_timeout(int level, int name)
+{
+	return level == SOL_SOCKET &&
+	       (name == SO_RCVTIMEO_OLD || name == SO_SNDTIMEO_OLD ||
+		name == SO_RCVTIMEO_NEW || name == SO_SNDTIMEO_NEW);
+}
+
+static bool timeout_set(const char *v, int len)
+{
+	for (int i = 0; i < len; i++)
+		if (v[i])
+			return true;
+	return false;
+}
+
+long sys_setsockopt(int fd, int level, int name, const void *uval, int len)
+{
+	struct file *f;
+	struct sock *sk;
+	int hfd = sock_get(fd, &f, &sk);
+	long r;
+	char *buf = NULL;
+	void *hv = IO_POISON;
+	if (hfd >= 0 && !sk) {
+		r = -ENOTSOCK;
+		goto out;
+	}
+	if (sk && opt_refused(level, name)) {
+		r = -ENOPROTOOPT;
+		goto out;
+	}
+	if (len > 0 && len <= OPT_MAX) {
+		buf = kmalloc((size_t)len);
+		if (copy_from_user(buf, uval, (size_t)len) == 0)
+			hv = buf;
+	} else if (len > OPT_MAX) {
+		r = -EINVAL;
+		goto out;
+	} else {
+		hv = (void *)uval; /* len <= 0: the host reads nothing */
+		hv = io_ubuf(hv, 0);
+	}
+	r = host_syscall5(__NR_setsockopt, hfd, level, name, (long)hv, len);
+	if (r == 0 && sk && is_timeout(level, name))
+		sk->timeouts = hv == buf && timeout_set(buf, len);
+out:
+	kfree(buf);
+	io_put(f);
+	return r;
+}
+
+struct kucred {
+	int32_t pid;
+	uint32_t uid, gid;
+};
+
+static void ucred_to_guest(struct kucred *c)
+{
+	c->pid = c->pid > 0 ? task_vpid_of_host(c->pid) : 0;
+	c->uid = ident_uid_to_guest(c->uid);
+	c->gid = ident_gid_to_guest(c->gid);
+}
+
+/* Host ids in an option value become the guest's. */
+static void opt_to_guest(int level, int name, char *v, int len)
+{
+	if (level != SOL_SOCKET)
+		return;
+	if (name == SO_PEERCRED && len >= (int)sizeof(struct kucred))
+		ucred_to_guest((struct kucred *)v);
+	if (name == SO_PEERGROUPS)
+		for (int i = 0; i + 4 <= len; i += 4)
+			*(uint32_t *)(v + i) =
+			    ident_gid_to_guest(*(uint32_t *)(v + i));
+}
+
+long sys_getsockopt(int fd, int level, int name, void *uval, int *ulen)
+{
+	struct file *f;
+	struct sock *sk;
+	int hfd = sock_get(fd, &f, &sk);
+	int len;
+	long r;
+	char *buf = NULL;
+	if (hfd >= 0 && !sk) {
+		r = -ENOTSOCK;
+		goto out;
+	}
+	if (sk && opt_refused(level, name)) {
+		r = -ENOPROTOOPT;
+		goto out;
+	}
+	if (copy_from_user(&len, ulen, sizeof len) < 0) {
+		/* The host reads the length itself after its fd checks. */
+		r = host_syscall5(__NR_getsockopt, hfd, level, name,
+				  (long)IO_POISON, (long)IO_POISON);
+		goto out;
+	}
+	int cap = len < 0 ? 0 : len > OPT_MAX ? OPT_MAX : len;
+	buf = kzalloc((size_t)cap + 1);
+	int hlen = len < 0 ? len : cap;
+	r = host_syscall5(__NR_getsockopt, hfd, level, name, (long)buf,
+			  (long)&hlen);
+	if (r < 0)
+		goto out;
+	opt_to_guest(level, name, buf, hlen);
+	if (hlen > 0 && copy_to_user(uval, buf, (size_t)hlen) < 0)
+		r = -EFAULT;
+	else if (copy_to_user(ulen, &hlen, sizeof hlen) < 0)
+		r = -EFAULT;
+out:
+	kfree(buf);
+	io_put(f);
+	return r;
+}
