@@ -341,8 +341,9 @@ long sys_recvmsg(int fd, void *umsg, int flags)
 long sys_sendto(int fd, const void *buf, size_t len, int flags,
 		const void *uaddr, int alen)
 {
-	SOCK_OR_HOST(host_syscall6(__NR_sendto, hfd, (long)IO_POISON, len,
-				   flags, 0, 0));
+	/* Linux checks the buffer before the fd here. */
+	SOCK_OR_HOST(host_syscall6(__NR_sendto, hfd, (long)io_ubuf(buf, len),
+				   len, flags, 0, 0));
 	struct kaddr a;
 	int hold = -1;
 	long r = 0;
@@ -370,8 +371,8 @@ long sys_sendto(int fd, const void *buf, size_t len, int flags,
 long sys_recvfrom(int fd, void *buf, size_t len, int flags, void *uaddr,
 		  int *ulen)
 {
-	SOCK_OR_HOST(host_syscall6(__NR_recvfrom, hfd, (long)IO_POISON, len,
-				   flags, 0, 0));
+	SOCK_OR_HOST(host_syscall6(__NR_recvfrom, hfd, (long)io_ubuf(buf, len),
+				   len, flags, 0, 0));
 	struct kaddr a;
 	a.len = SOCKADDR_MAX;
 	long r = io_call(f, __NR_recvfrom, hfd, (long)io_ubuf(buf, len),
@@ -391,8 +392,7 @@ long sys_recvfrom(int fd, void *buf, size_t len, int flags, void *uaddr,
  * an error after the first message ends the batch with the count. */
 long sys_sendmmsg(int fd, void *uvec, unsigned vlen, int flags)
 {
-	SOCK_OR_HOST(host_syscall4(__NR_sendmmsg, hfd, (long)IO_POISON, vlen,
-				   flags));
+	SOCK_OR_HOST(host_syscall3(__NR_sendmsg, hfd, (long)IO_POISON, flags));
 	struct kmmsghdr *v = uvec;
 	if (vlen > UIO_MAXIOV)
 		vlen = UIO_MAXIOV;
@@ -421,8 +421,7 @@ static long now_ns(void)
 
 long sys_recvmmsg(int fd, void *uvec, unsigned vlen, int flags, void *uts)
 {
-	SOCK_OR_HOST(host_syscall5(__NR_recvmmsg, hfd, (long)IO_POISON, vlen,
-				   flags, 0));
+	SOCK_OR_HOST(host_syscall3(__NR_recvmsg, hfd, (long)IO_POISON, flags));
 	struct kts ts;
 	long deadline = 0;
 	long r = 0;
