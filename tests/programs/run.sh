@@ -757,6 +757,12 @@ chk_stats() {
 		grep -Eq '^ *[0-9.]+ +[0-9.]+ +[0-9]+ +[0-9]+ +[0-9]* *write$' "$cli/cli_stats.err"
 }
 
+chk_net_host() {
+	[ "$(rc_of cli_net_host)" = 0 ] &&
+		[ "$(head -n 1 "$cli/cli_net_host.out")" = "0.0.0.0 ['00000000']" ] &&
+		[ "$(tail -n 1 "$cli/cli_net_host.out")" = EADDRNOTAVAIL ]
+}
+
 cli_cases() {
 	rm -rf "$cli"
 	mkdir -p "$cli/cwd" "$cli/bindsrc"
@@ -964,6 +970,51 @@ print(sorted(os.listdir("/tmp")))'
 		echo $? >"$cli/cli_sigterm.rc"
 		expect cli_sigterm "SIGTERM to picos ends the world: 143, nothing left" \
 			chk_no_marker cli_sigterm 143 "62.$$"
+	fi
+	# The network policy, seen from the host: /proc/net/tcp shows where
+	# the host socket behind a guest's wildcard bind really listens.
+	local netpy='
+import errno, socket
+def e(f):
+    try:
+        f()
+        return "ok"
+    except OSError as x:
+        return errno.errorcode[x.errno]
+try:
+    s = socket.socket()
+except OSError as x:
+    print("socket", errno.errorcode[x.errno])
+    a, b = socket.socketpair()
+    a.send(b"unix")
+    print(b.recv(8).decode())
+    raise SystemExit
+s.bind(("0.0.0.0", 0))
+s.listen()
+port = "%04X" % s.getsockname()[1]
+host = [l.split()[1].split(":")[0] for l in open("/proc/net/tcp") if l.split()[1].endswith(":" + port)]
+print(s.getsockname()[0], host)
+print(e(lambda: socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"x", ("192.0.2.1", 9))))
+print(e(lambda: socket.socket().bind(("192.0.2.1", 0))))'
+	if wanted cli_net_loopback; then
+		pic cli_net_loopback run -- "$PY" -c "$netpy"
+		expect cli_net_loopback "--net=loopback: a wildcard bind listens on 127.0.0.1 only" \
+			is_rc_out cli_net_loopback 0 $'0.0.0.0 [\'0100007F\']\nENETUNREACH\nEADDRNOTAVAIL'
+	fi
+	if wanted cli_net_host; then
+		pic cli_net_host run --net=host -- "$PY" -c "$netpy"
+		expect cli_net_host "--net=host: a wildcard bind is the host's wildcard" \
+			chk_net_host
+	fi
+	if wanted cli_net_none; then
+		pic cli_net_none run --net none -- "$PY" -c "$netpy"
+		expect cli_net_none "--net=none: no inet sockets, unix sockets work" \
+			is_rc_out cli_net_none 0 $'socket EAFNOSUPPORT\nunix'
+	fi
+	if wanted cli_net_bad; then
+		pic cli_net_bad run --net=everything -- /bin/true
+		expect cli_net_bad "--net with an unknown mode: one-line error, exit 2" \
+			one_line_error cli_net_bad 2
 	fi
 	if wanted cli_max_procs; then
 		pic cli_max_procs run --max-procs 5 -- "$PY" -c '

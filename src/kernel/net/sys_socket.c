@@ -72,7 +72,7 @@ static bool family_allowed(int family, int protocol)
 	case AF_UNIX:
 	case AF_INET:
 	case AF_INET6:
-		return true;
+		return net_policy != NET_NONE; /* --net=none: no inet at all */
 	case AF_NETLINK:
 		return protocol == NETLINK_ROUTE;
 	}
