@@ -8,7 +8,7 @@ log=$top/build/test-all.log
 mkdir -p build
 : >"$log"
 status=0
-for suite in tests/unit/run.sh tests/conf/run.sh tests/programs/run.sh \
+for suite in tests/unit/run.sh tests/conf/run.sh tests/conf/run-musl.sh tests/programs/run.sh \
 	tests/programs/procs.sh tests/programs/cpython.sh; do
 	[ -x "$suite" ] || continue
 	echo "== $suite"

@@ -5,7 +5,12 @@
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 picos=${PICOS:-$top/build/picos}
-out=$top/build/conf
+# CONF_CC builds the tests (default cc, static); CONF_LIST names the tests
+# to run (one per line, "#" comments) and CONF_TAG labels the results;
+# run-musl.sh uses them to build with musl.
+out=${CONF_OUT:-$top/build/conf}
+cc=${CONF_CC:-cc}
+tag=${CONF_TAG:+$CONF_TAG }
 mkdir -p "$out"
 pass=0
 fail=0
@@ -13,12 +18,15 @@ only=${1:-}
 for src in "$top"/tests/conf/*.c; do
 	name=$(basename "$src" .c)
 	[ -n "$only" ] && [ "$name" != "$only" ] && continue
+	if [ -n "${CONF_LIST:-}" ] && ! sed 's/#.*//' "$CONF_LIST" | grep -qx "[[:space:]]*$name[[:space:]]*"; then
+		continue
+	fi
 	bin=$out/$name
 	if [ ! -x "$bin" ] || [ "$src" -nt "$bin" ] || [ "$top/tests/conf/tap.h" -nt "$bin" ]; then
-		if ! cc -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-nonnull \
-			-Wno-stringop-overflow -D_GNU_SOURCE ${CONF_LDFLAGS--static} \
+		if ! $cc -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-nonnull \
+			-Wno-stringop-overflow -D_GNU_SOURCE ${CONF_CFLAGS:-} ${CONF_LDFLAGS--static} \
 			-o "$bin" "$src" 2>"$out/$name.cc.log"; then
-			echo "not ok - $name: does not compile"
+			echo "not ok - $tag$name: does not compile"
 			cat "$out/$name.cc.log"
 			fail=$((fail + 1))
 			continue
@@ -33,15 +41,15 @@ for src in "$top"/tests/conf/*.c; do
 		fi
 		rc=$?
 		if [ $rc -eq 0 ] && grep -q '^1\.\.[1-9]' "$log" && ! grep -q '^not ok' "$log"; then
-			echo "ok - $name ($mode)"
+			echo "ok - $tag$name ($mode)"
 			pass=$((pass + 1))
 		else
-			echo "not ok - $name ($mode): exit $rc"
+			echo "not ok - $tag$name ($mode): exit $rc"
 			grep -E '^not ok|^#' "$log" | head -20 | sed 's/^/    /'
 			tail -3 "$log" | sed 's/^/    | /'
 			fail=$((fail + 1))
 		fi
 	done
 done
-echo "conf: $pass passed, $fail failed"
+echo "${tag}conf: $pass passed, $fail failed"
 [ $fail -eq 0 ]
