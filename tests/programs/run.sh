@@ -751,6 +751,13 @@ chk_trace_exec() {
 		grep -qF "execve(\"$BUSYBOX\", " "$cli/trace_exec.txt" &&
 		grep -F "execve(\"$BUSYBOX\", " "$cli/trace_exec.txt" | grep -q ' = 0$'
 }
+chk_trace_socket() {
+	local t=$cli/trace_socket.txt
+	is_rc_out cli_trace_socket 0 111 &&
+		grep -qF 'bind(3, {sa_family=AF_UNIX, sun_path=@"picos-trace"}, 14) = 0' "$t" &&
+		grep -qF 'connect(4, {sa_family=AF_INET, sin_port=htons(9), sin_addr=inet_addr("127.0.0.1")}, 16) = -1 ECONNREFUSED' "$t" &&
+		grep -qF 'socket(AF_INET, 0x80001, 0) = 4' "$t"
+}
 chk_stats() {
 	is_rc_out cli_stats 0 counted && grep -q 'calls' "$cli/cli_stats.err" &&
 		tail -n 1 "$cli/cli_stats.err" | grep -q 'total$' &&
@@ -944,6 +951,18 @@ print(sorted(os.listdir("/tmp")))'
 	if wanted cli_trace_exec; then
 		pic cli_trace_exec run --trace="$cli/trace_exec.txt" -- "$BUSYBOX" sh -c "exec $BUSYBOX echo ran"
 		expect cli_trace_exec "a successful execve's line shows its path" chk_trace_exec
+	fi
+	if wanted cli_trace_socket; then
+		pic cli_trace_socket run --trace="$cli/trace_socket.txt" -- "$PY" -c '
+import socket
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind("\0picos-trace")
+c = socket.socket()
+try:
+    c.connect(("127.0.0.1", 9))
+except OSError as e:
+    print(e.errno)'
+		expect cli_trace_socket "socket addresses decoded as strace does" chk_trace_socket
 	fi
 	if wanted cli_stats; then
 		pic cli_stats run --stats -- "$BUSYBOX" echo counted

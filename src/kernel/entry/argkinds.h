@@ -35,6 +35,8 @@ enum arg_kind {
 	A_IOCTL,   /* ioctl request */
 	A_HOW,	   /* sigprocmask how */
 	A_ARGV,	   /* string array */
+	A_SOCKADDR, /* input socket address, length in the next argument */
+	A_FAMILY,  /* address family AF_* */
 	A_KIND_COUNT
 };
 

@@ -55,6 +55,27 @@ static void put_flags(struct rt_buf *b, unsigned long v,
 		rt_buf_printf(b, "%s%#lx", any ? "|" : "", v);
 }
 
+/* Provider bytes as a C string literal, escaped as strace does. */
+static void put_escaped(struct rt_buf *b, const void *p, size_t n)
+{
+	const unsigned char *s = p;
+	rt_buf_put(b, "\"", 1);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = s[i];
+		if (c == '"' || c == '\\')
+			rt_buf_printf(b, "\\%c", c);
+		else if (c == '\n')
+			rt_buf_put(b, "\\n", 2);
+		else if (c == '\t')
+			rt_buf_put(b, "\\t", 2);
+		else if (c < 32 || c >= 127)
+			rt_buf_printf(b, "\\%o", c);
+		else
+			rt_buf_put(b, (const char *)&c, 1);
+	}
+	rt_buf_put(b, "\"", 1);
+}
+
 static void put_string(struct rt_buf *b, const char *ustr, size_t max)
 {
 	char s[64];
@@ -72,21 +93,7 @@ static void put_string(struct rt_buf *b, const char *ustr, size_t max)
 		rt_buf_printf(b, "%p", ustr);
 		return;
 	}
-	rt_buf_put(b, "\"", 1);
-	for (long i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c == '"' || c == '\\')
-			rt_buf_printf(b, "\\%c", c);
-		else if (c == '\n')
-			rt_buf_put(b, "\\n", 2);
-		else if (c == '\t')
-			rt_buf_put(b, "\\t", 2);
-		else if (c < 32 || c >= 127)
-			rt_buf_printf(b, "\\%o", c);
-		else
-			rt_buf_put(b, (const char *)&c, 1);
-	}
-	rt_buf_put(b, "\"", 1);
+	put_escaped(b, s, (size_t)n);
 	if (more)
 		rt_buf_put(b, "...", 3);
 }
@@ -102,21 +109,7 @@ static void put_buffer(struct rt_buf *b, const void *ubuf, long len)
 		rt_buf_printf(b, "%p", ubuf);
 		return;
 	}
-	rt_buf_put(b, "\"", 1);
-	for (long i = 0; i < n; i++) {
-		unsigned char c = s[i];
-		if (c == '"' || c == '\\')
-			rt_buf_printf(b, "\\%c", c);
-		else if (c == '\n')
-			rt_buf_put(b, "\\n", 2);
-		else if (c == '\t')
-			rt_buf_put(b, "\\t", 2);
-		else if (c < 32 || c >= 127)
-			rt_buf_printf(b, "\\%o", c);
-		else
-			rt_buf_put(b, (const char *)&c, 1);
-	}
-	rt_buf_put(b, "\"", 1);
+	put_escaped(b, s, (size_t)n);
 	if (len > n)
 		rt_buf_put(b, "...", 3);
 }
@@ -217,6 +210,58 @@ static void put_ioctl(struct rt_buf *b, unsigned long v)
 	}
 }
 
+static const char *const families[] = {
+	"AF_UNSPEC", "AF_UNIX", "AF_INET", NULL, NULL, NULL, NULL, NULL, NULL,
+	NULL, "AF_INET6", NULL, NULL, NULL, NULL, NULL, "AF_NETLINK",
+	NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+	NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+	NULL, "AF_VSOCK",
+};
+
+static void put_port(struct rt_buf *b, const unsigned char *p)
+{
+	rt_buf_printf(b, "htons(%u)", (unsigned)(p[0] << 8 | p[1]));
+}
+
+/* As strace shows them: the family by name, then its fields. */
+static void put_sockaddr(struct rt_buf *b, const void *ua, long len)
+{
+	unsigned char sa[128];
+	if (len < 2 || len > (long)sizeof sa ||
+	    copy_from_user(sa, ua, (size_t)len) < 0) {
+		rt_buf_printf(b, "%p", ua);
+		return;
+	}
+	unsigned family = (unsigned)(sa[0] | sa[1] << 8);
+	rt_buf_put(b, "{sa_family=", 11);
+	put_named(b, lookup(families, RT_ARRAY_SIZE(families), family), family);
+	if (family == 1) {
+		rt_buf_put(b, ", sun_path=", 11);
+		const char *path = (const char *)sa + 2;
+		size_t n = (size_t)len - 2;
+		if (n > 0 && path[0] == 0) {
+			rt_buf_put(b, "@", 1); /* abstract: every byte counts */
+			put_escaped(b, path + 1, n - 1);
+		} else {
+			put_escaped(b, path, rt_strnlen(path, n));
+		}
+	} else if (family == 2 && len >= 16) {
+		rt_buf_put(b, ", sin_port=", 11);
+		put_port(b, sa + 2);
+		rt_buf_printf(b, ", sin_addr=inet_addr(\"%u.%u.%u.%u\")", sa[4],
+			      sa[5], sa[6], sa[7]);
+	} else if (family == 10 && len >= 24) {
+		rt_buf_put(b, ", sin6_port=", 12);
+		put_port(b, sa + 2);
+		rt_buf_put(b, ", sin6_addr=\"", 13);
+		for (int i = 0; i < 8; i++)
+			rt_buf_printf(b, "%s%x", i ? ":" : "",
+				      (unsigned)(sa[8 + 2 * i] << 8 | sa[9 + 2 * i]));
+		rt_buf_put(b, "\"", 1);
+	}
+	rt_buf_put(b, "}", 1);
+}
+
 static void put_amode(struct rt_buf *b, unsigned long v)
 {
 	static const struct flag_name t[] = { { 4, "R_OK" }, { 2, "W_OK" },
@@ -301,6 +346,15 @@ static void put_arg(struct rt_buf *b, int kind, const uint64_t *a, int i,
 			rt_buf_printf(b, "%p", (void *)v);
 		break;
 	case A_IOV: put_iov(b, (const void *)v, (long)a[i + 1]); break;
+	case A_SOCKADDR:
+		if (v)
+			put_sockaddr(b, (const void *)v, (long)(int)a[i + 1]);
+		else
+			rt_buf_put(b, "NULL", 4);
+		break;
+	case A_FAMILY:
+		put_named(b, lookup(families, RT_ARRAY_SIZE(families), v), (long)v);
+		break;
 	case A_CLOCK:
 		put_named(b, lookup(clocks, RT_ARRAY_SIZE(clocks), v), (long)v);
 		break;
