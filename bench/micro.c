@@ -14,6 +14,8 @@
  *           FUTEX_WAKE/FUTEX_WAIT on two words
  *   mutex   one lock+unlock of a mutex 8 threads contend for (each op is
  *           8 threads x 1000 lock/unlock pairs, divided by 8000)
+ *   tcp     a byte's round trip over a TCP connection on 127.0.0.1 to an
+ *           echoing child (TCP_NODELAY)
  *
  * FILE defaults to "bench-data" in the current directory and must hold at
  * least 4 KiB.  After a warm-up of ITERATIONS/10 operations, the loop runs
@@ -37,6 +39,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -160,6 +165,47 @@ static void op_pipe(void)
 		die("ping-pong");
 }
 
+/* The same round trip over TCP on loopback. */
+static int tcp_fd = -1;
+
+static void tcp_start(void)
+{
+	int ls = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t l = sizeof a;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (ls < 0 || bind(ls, (void *)&a, sizeof a) < 0 || listen(ls, 1) < 0 ||
+	    getsockname(ls, (void *)&a, &l) < 0)
+		die("tcp listen");
+	pid_t p = fork();
+	if (p < 0)
+		die("fork");
+	if (p == 0) {
+		int s = accept(ls, NULL, NULL);
+		char c;
+		setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+		while (read(s, &c, 1) == 1)
+			if (write(s, &c, 1) != 1)
+				_exit(1);
+		_exit(0);
+	}
+	close(ls);
+	tcp_fd = socket(AF_INET, SOCK_STREAM, 0);
+	if (tcp_fd < 0 || connect(tcp_fd, (void *)&a, sizeof a) < 0)
+		die("tcp connect");
+	setsockopt(tcp_fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+}
+
+static void op_tcp(void)
+{
+	char c = 'x';
+
+	if (tcp_fd < 0)
+		tcp_start();
+	if (write(tcp_fd, &c, 1) != 1 || read(tcp_fd, &c, 1) != 1)
+		die("tcp ping-pong");
+}
+
 static void *thread_nothing(void *arg) { return arg; }
 
 static void op_thread(void)
@@ -249,6 +295,7 @@ static const struct bench {
 	{ "thread", op_thread },
 	{ "futex", op_futex },
 	{ "mutex", op_mutex },
+	{ "tcp", op_tcp },
 };
 
 static double now_ns(void)
