@@ -12,6 +12,8 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <pthread.h>
+#include <sys/sendfile.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -630,6 +632,53 @@ static void test_options_and_signals(void)
 	signal(SIGALRM, SIG_DFL);
 }
 
+static int drain_fd;
+static void *drain(void *arg)
+{
+	char b[8192];
+	long total = 0;
+	ssize_t r;
+	(void)arg;
+	while ((r = read(drain_fd, b, sizeof b)) > 0)
+		total += r;
+	return (void *)total;
+}
+
+/* sendfile into a socket waits for the reader: it must not keep other
+ * threads (here, the reader) out while it waits. */
+static void test_sendfile(const char *dir)
+{
+	char path[128];
+	snprintf(path, sizeof path, "%s/big", dir);
+	int fd = open(path, O_CREAT | O_RDWR | O_TRUNC, 0644);
+	static char chunk[65536];
+	memset(chunk, 'q', sizeof chunk);
+	for (int i = 0; i < 16; i++)
+		if (write(fd, chunk, sizeof chunk) != (ssize_t)sizeof chunk)
+			break;
+	int sv[2];
+	socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+	drain_fd = sv[1];
+	pthread_t t;
+	pthread_create(&t, NULL, drain, NULL);
+	off_t off = 0;
+	long sent = 0;
+	while (sent < 16 * 65536) {
+		ssize_t r = sendfile(sv[0], fd, &off, 16 * 65536 - sent);
+		if (r <= 0)
+			break;
+		sent += r;
+	}
+	ok(sent == 16 * 65536 && off == sent, "sendfile of 1 MiB into a socket another thread drains");
+	close(sv[0]);
+	void *got;
+	pthread_join(t, &got);
+	ok((long)got == 16 * 65536, "the reader got all of it");
+	close(sv[1]);
+	close(fd);
+	unlink(path);
+}
+
 int main(void)
 {
 	char dir[] = "/tmp/picos-sock-XXXXXX";
@@ -645,6 +694,7 @@ int main(void)
 	test_unix_abstract();
 	test_rights();
 	test_options_and_signals();
+	test_sendfile(dir);
 	rmdir(dir);
 	return tap_done();
 }

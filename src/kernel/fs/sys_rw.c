@@ -229,7 +229,10 @@ long sys_sendfile(int out_fd, int in_fd, long *uoff, size_t n)
 	struct file *fo, *fi;
 	int hout = io_get(out_fd, &fo);
 	int hin = io_get(in_fd, &fi);
-	long r = host_syscall4(__NR_sendfile, hout, hin, pp, n);
+	/* Either end may make it wait (a socket or pipe): wait without the
+	 * provider lock, interruptibly. */
+	struct file *waits = fo && file_blocks(fo) ? fo : fi;
+	long r = io_call(waits, __NR_sendfile, hout, hin, (long)pp, (long)n, 0, 0);
 	io_put(fi);
 	io_put(fo);
 	if (uoff && copy_to_user(uoff, &pos, sizeof pos) < 0)
