@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <linux/sockios.h>
 #include <termios.h>
 #include <sched.h>
 #include <signal.h>
@@ -34,6 +35,9 @@ static const struct host_call host_abi[] = {
 static const unsigned long ioctl_allowed[] = {
 	TCGETS, TCSETS, TCSETSW, TCSETSF, TIOCGWINSZ, TIOCSWINSZ, TIOCGPGRP,
 	TIOCSPGRP, FIONREAD, FIONBIO, FIOCLEX, FIONCLEX, TIOCGSID,
+	TIOCOUTQ, SIOCATMARK, SIOCGIFNAME, SIOCGIFCONF, SIOCGIFFLAGS,
+	SIOCGIFADDR, SIOCGIFDSTADDR, SIOCGIFBRDADDR, SIOCGIFNETMASK,
+	SIOCGIFMTU, SIOCGIFHWADDR, SIOCGIFINDEX, SIOCGIFTXQLEN,
 };
 
 /* The prctl options the provider itself uses. */

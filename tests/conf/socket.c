@@ -15,6 +15,9 @@
 #include <pthread.h>
 #include <sys/sendfile.h>
 #include <signal.h>
+#include <net/if.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -632,6 +635,53 @@ static void test_options_and_signals(void)
 	signal(SIGALRM, SIG_DFL);
 }
 
+/* Interface queries: the host's interfaces, as Linux answers them. */
+static void test_ifreq(void)
+{
+	int s = socket(AF_INET, SOCK_DGRAM, 0);
+	struct ifreq r;
+	memset(&r, 0, sizeof r);
+	strcpy(r.ifr_name, "lo");
+	ok(ioctl(s, SIOCGIFINDEX, &r) == 0 && r.ifr_ifindex > 0, "SIOCGIFINDEX of lo");
+	int idx = r.ifr_ifindex;
+	ok(if_nametoindex("lo") == (unsigned)idx, "if_nametoindex agrees");
+	memset(&r, 0, sizeof r);
+	r.ifr_ifindex = idx;
+	ok(ioctl(s, SIOCGIFNAME, &r) == 0 && !strcmp(r.ifr_name, "lo"), "SIOCGIFNAME of its index");
+	strcpy(r.ifr_name, "lo");
+	ok(ioctl(s, SIOCGIFFLAGS, &r) == 0 && (r.ifr_flags & IFF_LOOPBACK), "SIOCGIFFLAGS: IFF_LOOPBACK");
+	ok(ioctl(s, SIOCGIFADDR, &r) == 0 &&
+		   ((struct sockaddr_in *)&r.ifr_addr)->sin_addr.s_addr == htonl(INADDR_LOOPBACK),
+	   "SIOCGIFADDR: 127.0.0.1");
+	strcpy(r.ifr_name, "nosuchif0");
+	fails_with(ioctl(s, SIOCGIFINDEX, &r), ENODEV, "SIOCGIFINDEX of an unknown interface");
+	fails_with(ioctl(s, SIOCGIFINDEX, BAD), EFAULT, "SIOCGIFINDEX with a bad pointer");
+	struct ifconf c = { .ifc_len = 0, .ifc_buf = NULL };
+	ok(ioctl(s, SIOCGIFCONF, &c) == 0 && c.ifc_len > 0 && c.ifc_len % sizeof(struct ifreq) == 0,
+	   "SIOCGIFCONF without a buffer: the length needed");
+	struct ifreq all[32];
+	int need = c.ifc_len;
+	c.ifc_len = sizeof all;
+	c.ifc_req = all;
+	int found = 0;
+	if (ioctl(s, SIOCGIFCONF, &c) == 0)
+		for (int i = 0; i < c.ifc_len / (int)sizeof all[0]; i++)
+			found += !strcmp(all[i].ifr_name, "lo");
+	ok(c.ifc_len == need && found == 1, "SIOCGIFCONF: every address, lo among them");
+	c.ifc_req = BAD;
+	fails_with(ioctl(s, SIOCGIFCONF, &c), EFAULT, "SIOCGIFCONF into a bad buffer");
+	int q = -1;
+	ok(ioctl(s, SIOCOUTQ, &q) == 0 && q == 0, "SIOCOUTQ of an idle socket: 0");
+	close(s);
+	int p[2];
+	if (pipe(p) == 0) {
+		strcpy(r.ifr_name, "lo");
+		fails_with(ioctl(p[0], SIOCGIFINDEX, &r), ENOTTY, "SIOCGIFINDEX on a pipe");
+		close(p[0]);
+		close(p[1]);
+	}
+}
+
 static int drain_fd;
 static void *drain(void *arg)
 {
@@ -695,6 +745,7 @@ int main(void)
 	test_rights();
 	test_options_and_signals();
 	test_sendfile(dir);
+	test_ifreq();
 	rmdir(dir);
 	return tap_done();
 }

@@ -12,6 +12,21 @@
 #include <asm/termbits.h>
 #include <asm/termios.h>
 
+/* Socket ioctls (linux/sockios.h, which needs libc's headers). */
+#define SIOCATMARK_K 0x8905
+#define SIOCGIFNAME_K 0x8910
+#define SIOCGIFCONF_K 0x8912
+#define SIOCGIFFLAGS_K 0x8913
+#define SIOCGIFADDR_K 0x8915
+#define SIOCGIFDSTADDR_K 0x8917
+#define SIOCGIFBRDADDR_K 0x8919
+#define SIOCGIFNETMASK_K 0x891b
+#define SIOCGIFMTU_K 0x8921
+#define SIOCGIFHWADDR_K 0x8927
+#define SIOCGIFINDEX_K 0x8933
+#define SIOCGIFTXQLEN_K 0x8942
+#define IFREQ_SIZE 40
+
 long sys_dup(int fd)
 {
 	struct file *f = fd_get(fd);
@@ -224,13 +239,62 @@ static const struct ioctl_arg {
 	{ TIOCSPGRP, sizeof(int), 0 },
 	{ TIOCGSID, 0, sizeof(int) },
 	{ FIONREAD, 0, sizeof(int) },
+	{ TIOCOUTQ, 0, sizeof(int) }, /* SIOCOUTQ on sockets */
+	{ SIOCATMARK_K, 0, sizeof(int) },
+	/* Interface queries on a socket: struct ifreq, the name in, the
+	 * answer out (the setting requests need CAP_NET_ADMIN). */
+	{ SIOCGIFNAME_K, IFREQ_SIZE, IFREQ_SIZE },
+	{ SIOCGIFFLAGS_K, IFREQ_SIZE, IFREQ_SIZE },
+	{ SIOCGIFADDR_K, IFREQ_SIZE, IFREQ_SIZE },
+	{ SIOCGIFDSTADDR_K, IFREQ_SIZE, IFREQ_SIZE },
+	{ SIOCGIFBRDADDR_K, IFREQ_SIZE, IFREQ_SIZE },
+	{ SIOCGIFNETMASK_K, IFREQ_SIZE, IFREQ_SIZE },
+	{ SIOCGIFMTU_K, IFREQ_SIZE, IFREQ_SIZE },
+	{ SIOCGIFHWADDR_K, IFREQ_SIZE, IFREQ_SIZE },
+	{ SIOCGIFINDEX_K, IFREQ_SIZE, IFREQ_SIZE },
+	{ SIOCGIFTXQLEN_K, IFREQ_SIZE, IFREQ_SIZE },
 };
 
 union ioctl_buf {
 	struct termios t;
 	struct winsize w;
 	int i;
+	char ifr[IFREQ_SIZE];
 };
+
+/* SIOCGIFCONF: struct ifconf holds a pointer to the guest's array, which
+ * the host fills through a provider buffer. */
+struct kifconf {
+	int len;
+	int pad;
+	char *buf;
+};
+#define IFCONF_MAX (64 * 1024)
+
+static long ioctl_ifconf(struct file *f, unsigned long arg)
+{
+	struct kifconf c;
+	if (copy_from_user(&c, (void *)arg, sizeof c) < 0)
+		return -EFAULT;
+	char *ubuf = c.buf;
+	char *k = NULL;
+	if (ubuf) {
+		if (c.len < 0)
+			c.len = 0;
+		if (c.len > IFCONF_MAX)
+			c.len = IFCONF_MAX;
+		k = kzalloc((size_t)c.len + 1);
+		c.buf = k;
+	}
+	long r = host_syscall3(__NR_ioctl, f->host_fd, SIOCGIFCONF_K, &c);
+	if (r >= 0 && ubuf && c.len > 0 && copy_to_user(ubuf, k, (size_t)c.len) < 0)
+		r = -EFAULT;
+	kfree(k);
+	c.buf = ubuf;
+	if (r >= 0 && copy_to_user((void *)arg, &c, sizeof c) < 0)
+		r = -EFAULT;
+	return r;
+}
 
 /* The argument travels through a provider buffer.  An input the guest
  * cannot read goes to the host as the poison address, so a request the
@@ -272,6 +336,8 @@ static long do_ioctl(int fd, struct file *f, unsigned cmd, unsigned long arg)
 		return 0;
 	case FIONBIO:
 		return ioctl_fionbio(f, arg);
+	case SIOCGIFCONF_K:
+		return ioctl_ifconf(f, arg);
 	}
 	for (size_t i = 0; i < RT_ARRAY_SIZE(ioctl_args); i++)
 		if (ioctl_args[i].cmd == cmd)
