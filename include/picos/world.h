@@ -109,6 +109,9 @@ struct picos_world {
 	struct picos_task tasks[PICOS_MAX_TASKS];
 	uint32_t tids_hi; /* thread slots ever used */
 	uint32_t pad2;
+	/* The world's names (its UTS namespace, as it were): uname reads
+	 * them and sethostname/setdomainname write them, under `lock`. */
+	char hostname[65], domainname[65];
 	struct picos_thread_id tids[PICOS_MAX_THREADS];
 };
 

@@ -163,6 +163,8 @@ long sys_get_robust_list(int pid, void **head, size_t *len);
 
 /* proc/sys_info.c */
 long sys_uname(void *buf);
+long sys_sethostname(const char *name, int len);
+long sys_setdomainname(const char *name, int len);
 long sys_sysinfo(void *info);
 long sys_getrlimit(int res, void *rlim);
 long sys_setrlimit(int res, const void *rlim);

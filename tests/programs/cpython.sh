@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # CPython's own regression tests under picos: test_signal, test_subprocess,
-# test_thread, test_threading and the thread-pool classes of
-# test_concurrent_futures (its process pools need sockets and take minutes)
+# test_thread, test_threading, test_socket and the thread-pool classes of
+# test_concurrent_futures (its process pools take minutes)
 # from Debian's libpython3.11-testsuite, run with the interpreter they belong
 # to (/usr/bin/python3.11).
 #
@@ -9,7 +9,8 @@
 # tests/programs/cpython_run.py (one line per test).  A test counts as a
 # failure only when it passed natively and does not pass under picos; tests
 # listed in tests/programs/cpython-exclude.txt (each with its reason) are
-# not run under picos.  A test that skips itself under picos (e.g. because a
+# not run under picos, and those in cpython-native-skip.txt in neither run
+# (this machine cannot run them natively).  A test that skips itself under picos (e.g. because a
 # feature probe got ENOSYS) counts as skipped, not failed.
 #
 # Usage: tests/programs/cpython.sh [MODULE...]   (default: the list above;
@@ -49,7 +50,7 @@ scratch=$top/build/cpython-scratch
 if [ $# -gt 0 ]; then
 	modules=("$@")
 else
-	modules=(test_signal test_subprocess test_thread test_threading
+	modules=(test_signal test_subprocess test_thread test_threading test_socket
 		test_concurrent_futures:ThreadPoolAsCompletedTest,ThreadPoolExecutorTest,ThreadPoolFailingInitializerTest,ThreadPoolInitializerTest,ThreadPoolShutdownTest,ThreadPoolWaitTests)
 fi
 
@@ -80,7 +81,9 @@ cd "$scratch" || exit 1
 # A copy inside the scratch directory, which the guest sees at the same
 # path (an exclusion file in the host's /tmp would not be visible).
 # The same for the driver: the tree may lie beneath /tmp.
-cp "$exclude" "$scratch/exclude.txt" || exit 1
+# Tests this machine cannot run natively are left out of both runs.
+cp "$here/cpython-native-skip.txt" "$scratch/native-skip.txt" || exit 1
+cat "$exclude" "$scratch/native-skip.txt" >"$scratch/exclude.txt" || exit 1
 exclude=$scratch/exclude.txt
 cp "$driver" "$scratch/cpython_run.py" || exit 1
 driver=$scratch/cpython_run.py
@@ -95,7 +98,9 @@ run_module() {
 	mkdir -p "$scratch/tmp"
 	export TMPDIR=$scratch/tmp
 	local cmd=("$PY" "$driver" "test.$spec" --out "$out")
-	if [ "$mode" = picos ]; then
+	if [ "$mode" = native ]; then
+		cmd+=(--exclude "$scratch/native-skip.txt")
+	else
 		cmd=("$picos" run -- "${cmd[@]}" --exclude "$exclude")
 	fi
 	t0=$(date +%s)

@@ -271,6 +271,11 @@ static void join_world(void)
 	proc.task = &popts.world->tasks[0];
 	proc.task->host_pid = proc.host_pid;
 	proc.task->uid = ident.uid;
+	rt_strlcpy(popts.world->hostname,
+		   proc.hostname[0] ? proc.hostname : "localhost",
+		   sizeof popts.world->hostname);
+	rt_strlcpy(popts.world->domainname, "(none)",
+		   sizeof popts.world->domainname);
 	/* If the launcher goes, so does the world. */
 	host_syscall2(__NR_prctl, PR_SET_PDEATHSIG, SIGKILL);
 	if (host_syscall0(__NR_getppid) != popts.world->launcher_pid)

@@ -3,6 +3,7 @@
  * the host can enforce for the guest are applied to the host as well. */
 #include "proc.h"
 #include <picos/world.h>
+#include "../entry/entry.h"
 #include "../fs/vfs.h"
 #include "../syscalls.h"
 #include <asm/resource.h>
@@ -10,6 +11,7 @@
 #include <linux/time.h>
 #include <linux/utsname.h>
 
+#define W (popts.world)
 #define RLIM_INF (~0ULL)
 #define RUSAGE_SIZE 144 /* struct rusage: two timevals and 14 longs */
 #define TMS_SIZE 32	/* struct tms: four clock_t */
@@ -30,10 +32,40 @@ long sys_uname(void *buf)
 	/* The kernel and machine are the host's; the names are the
 	 * world's. */
 	rt_strlcpy(u.sysname, "Linux", sizeof u.sysname);
-	rt_strlcpy(u.nodename, proc.hostname[0] ? proc.hostname : "localhost",
-		   sizeof u.nodename);
-	rt_strlcpy(u.domainname, "(none)", sizeof u.domainname);
+	task_lock();
+	rt_strlcpy(u.nodename, W->hostname, sizeof u.nodename);
+	rt_strlcpy(u.domainname, W->domainname, sizeof u.domainname);
+	task_unlock();
 	return copy_to_user(buf, &u, sizeof u);
+}
+
+/* sethostname and setdomainname change the world's names (every process
+ * of the world sees them; the host's stay as they are).  Linux wants
+ * CAP_SYS_ADMIN: guest root. */
+static long set_name(char *dst, const char *uname, int len)
+{
+	if (ident.euid != 0)
+		return -EPERM;
+	if (len < 0 || len > __NEW_UTS_LEN)
+		return -EINVAL;
+	char k[__NEW_UTS_LEN + 1];
+	if (copy_from_user(k, uname, (size_t)len) < 0)
+		return -EFAULT;
+	k[len] = 0;
+	task_lock();
+	rt_memcpy(dst, k, (size_t)len + 1);
+	task_unlock();
+	return 0;
+}
+
+long sys_sethostname(const char *name, int len)
+{
+	return set_name(W->hostname, name, len);
+}
+
+long sys_setdomainname(const char *name, int len)
+{
+	return set_name(W->domainname, name, len);
 }
 
 /* sysinfo: the host's memory, swap and load figures, with the world's
