@@ -336,6 +336,16 @@ static void test_unix_paths(const char *dir)
 	struct sockaddr_un nodir = unix_addr("/nonexistent-dir-picos/x.sock");
 	fails_with(bind(s2, (void *)&nodir, sizeof nodir), ENOENT, "bind in a missing directory");
 	fails_with(connect(s2, (void *)&nodir, sizeof nodir), ENOENT, "connect to a missing path");
+	struct sockaddr_un odd = unix_addr("/");
+	fails_with(bind(s2, (void *)&odd, sizeof odd), EADDRINUSE, "bind to /");
+	odd = unix_addr(".");
+	fails_with(bind(s2, (void *)&odd, sizeof odd), EADDRINUSE, "bind to .");
+	odd = unix_addr("/proc/picos-no-such");
+	fails_with(bind(s2, (void *)&odd, sizeof odd), ENOENT, "bind in /proc");
+	char slash[140];
+	snprintf(slash, sizeof slash, "%s/new/", dir);
+	odd = unix_addr(slash);
+	fails_with(bind(s2, (void *)&odd, sizeof odd), ENOENT, "bind to a name with a trailing slash");
 	char reg[128];
 	snprintf(reg, sizeof reg, "%s/regular", dir);
 	int fd = open(reg, O_CREAT | O_WRONLY | O_TRUNC, 0644);

@@ -166,8 +166,12 @@ long sock_guard_unbound(struct file *f)
 	struct kaddr a;
 	a.len = SOCKADDR_MAX;
 	long r = host_syscall3(__NR_getsockname, f->host_fd, a.bytes, &a.len);
-	if (r < 0 || !port_is_zero(&a))
-		return 0; /* bound already (by connect): nothing to do */
+	if (r < 0)
+		return 0;
+	if (!port_is_zero(&a)) {
+		sk->bound = true; /* bound already, by connect */
+		return 0;
+	}
 	loopback_of(&a, sk->family);
 	r = host_syscall3(__NR_bind, f->host_fd, a.bytes, a.len);
 	if (r == 0)
@@ -226,14 +230,15 @@ static long unix_bind_to_host(struct kaddr *a, const char *path, int *hold)
 	long r = path_lookup(AT_FDCWD, path, 0, &lk, t->lpath[0]);
 	if (r < 0)
 		return r;
-	if (*lk.rel == 0 || lk.trailing_slash)
-		return -EADDRINUSE; /* a mount root, or "dir/" */
+	if (*lk.rel == 0)
+		return -EADDRINUSE; /* a mount root exists */
 	long pfd = vfs_open_parent(&lk, &name);
 	if (pfd < 0)
 		return pfd;
 	*hold = (int)pfd;
 	struct mount *pm = mount_find(t->parent);
-	if (pm && pm->rdonly) {
+	/* procfs refuses new names itself (ENOENT), as the host's does. */
+	if (pm && pm->rdonly && !pm->procfs) {
 		char st[160];
 		r = host_syscall4(__NR_newfstatat, pfd, name, st,
 				  AT_SYMLINK_NOFOLLOW);
