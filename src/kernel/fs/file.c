@@ -119,6 +119,29 @@ long fd_install_at(struct file *f, bool cloexec, int fd)
 	return fd;
 }
 
+long fd_install_pair(struct file *fa, struct file *fb, bool cloexec,
+		     int *ufds)
+{
+	long a = fd_install(fa, cloexec, 0);
+	if (a < 0) {
+		file_put(fb);
+		return a;
+	}
+	long b = fd_install(fb, cloexec, 0);
+	if (b < 0) {
+		fd_close((int)a);
+		return b;
+	}
+	int fds[2] = { (int)a, (int)b };
+	if (copy_to_user(ufds, fds, sizeof fds) < 0) {
+		/* Linux gives the fds back on a bad pointer. */
+		fd_close((int)a);
+		fd_close((int)b);
+		return -EFAULT;
+	}
+	return 0;
+}
+
 long fd_close(int fd)
 {
 	if (fd < 0 || fd >= nslots || !slots[fd].f)

@@ -52,6 +52,10 @@ struct file *file_new(int host_fd, int flags, struct mount *mnt,
 long fd_install(struct file *f, bool cloexec, int minfd);
 /* Installs at exactly `fd`, closing what was there. */
 long fd_install_at(struct file *f, bool cloexec, int fd);
+/* Installs two new files (pipe, socketpair) and stores their fds at
+ * ufds; on any failure neither stays installed. */
+long fd_install_pair(struct file *fa, struct file *fb, bool cloexec,
+		     int *ufds);
 long fd_close(int fd);
 void fd_close_on_exec(void);
 /* The lowest open fd >= from, or -1. */

@@ -23,25 +23,7 @@ long sys_pipe2(int *ufds, int flags)
 	struct file *rd = file_new(hfd[0], O_RDONLY | st, NULL, NULL);
 	struct file *wr = file_new(hfd[1], O_WRONLY | st, NULL, NULL);
 	rd->blocks = wr->blocks = 2;
-	bool cloexec = flags & O_CLOEXEC;
-	long a = fd_install(rd, cloexec, 0);
-	if (a < 0) {
-		file_put(wr);
-		return a;
-	}
-	long b = fd_install(wr, cloexec, 0);
-	if (b < 0) {
-		fd_close((int)a);
-		return b;
-	}
-	int fds[2] = { (int)a, (int)b };
-	if (copy_to_user(ufds, fds, sizeof fds) < 0) {
-		/* Linux gives the fds back on a bad pointer. */
-		fd_close((int)a);
-		fd_close((int)b);
-		return -EFAULT;
-	}
-	return 0;
+	return fd_install_pair(rd, wr, flags & O_CLOEXEC, ufds);
 }
 
 long sys_pipe(int *ufds)

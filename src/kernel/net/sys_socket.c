@@ -51,7 +51,7 @@ int sock_get(int fd, struct file **fp, struct sock **skp)
 	return hfd;
 }
 
-long sock_install(int hfd, int family, int type, bool cloexec)
+static struct file *sock_file(int hfd, int family, int type)
 {
 	struct file *f = file_new(hfd, O_RDWR | (type & SOCK_NONBLOCK), NULL,
 				  NULL);
@@ -59,7 +59,12 @@ long sock_install(int hfd, int family, int type, bool cloexec)
 	f->sk = kzalloc(sizeof *f->sk);
 	f->sk->family = family;
 	f->sk->type = type & SOCK_TYPE_MASK;
-	return fd_install(f, cloexec, 0);
+	return f;
+}
+
+long sock_install(int hfd, int family, int type, bool cloexec)
+{
+	return fd_install(sock_file(hfd, family, type), cloexec, 0);
 }
 
 /* The families a guest may open: local sockets, inet (the network policy
@@ -107,24 +112,9 @@ long sys_socketpair(int family, int type, int protocol, int *usv)
 			       hsv);
 	if (r < 0)
 		return r;
-	bool cloexec = type & SOCK_CLOEXEC;
-	long a = sock_install(hsv[0], family, type, cloexec);
-	if (a < 0) {
-		host_close(hsv[1]);
-		return a;
-	}
-	long b = sock_install(hsv[1], family, type, cloexec);
-	if (b < 0) {
-		fd_close((int)a);
-		return b;
-	}
-	int sv[2] = { (int)a, (int)b };
-	if (copy_to_user(usv, sv, sizeof sv) < 0) {
-		fd_close((int)a);
-		fd_close((int)b);
-		return -EFAULT;
-	}
-	return 0;
+	return fd_install_pair(sock_file(hsv[0], family, type),
+			       sock_file(hsv[1], family, type),
+			       type & SOCK_CLOEXEC, usv);
 }
 
 /* An address argument for the host: translated when the fd is a socket

@@ -57,6 +57,17 @@ static bool opt_refused(int level, int name)
 	return level < 0 || level > 300; /* protocols the host has none of */
 }
 
+/* The checks before either call touches the value: not a socket (the
+ * host answers EBADF itself), or an option the provider refuses. */
+static long opt_check(int hfd, struct sock *sk, int level, int name)
+{
+	if (hfd >= 0 && !sk)
+		return -ENOTSOCK;
+	if (sk && opt_refused(level, name))
+		return -ENOPROTOOPT;
+	return 0;
+}
+
 static bool is_timeout(int level, int name)
 {
 	return level == SOL_SOCKET &&
@@ -80,14 +91,8 @@ long sys_setsockopt(int fd, int level, int name, const void *uval, int len)
 	long r;
 	char *buf = NULL;
 	void *hv = IO_POISON;
-	if (hfd >= 0 && !sk) {
-		r = -ENOTSOCK;
+	if ((r = opt_check(hfd, sk, level, name)) < 0)
 		goto out;
-	}
-	if (sk && opt_refused(level, name)) {
-		r = -ENOPROTOOPT;
-		goto out;
-	}
 	if (len > 0 && len <= OPT_MAX) {
 		buf = kmalloc((size_t)len);
 		if (copy_from_user(buf, uval, (size_t)len) == 0)
@@ -141,14 +146,8 @@ long sys_getsockopt(int fd, int level, int name, void *uval, int *ulen)
 	int len;
 	long r;
 	char *buf = NULL;
-	if (hfd >= 0 && !sk) {
-		r = -ENOTSOCK;
+	if ((r = opt_check(hfd, sk, level, name)) < 0)
 		goto out;
-	}
-	if (sk && opt_refused(level, name)) {
-		r = -ENOPROTOOPT;
-		goto out;
-	}
 	if (copy_from_user(&len, ulen, sizeof len) < 0) {
 		/* The host reads the length itself after its fd checks. */
 		r = host_syscall5(__NR_getsockopt, hfd, level, name,
