@@ -692,6 +692,101 @@ static void test_ifreq(void)
 	}
 }
 
+/* Edge cases of options and control messages. */
+static void test_edges(void)
+{
+	int sv[2];
+	socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+	struct ucred c;
+	socklen_t l = 8;
+	ok(getsockopt(sv[0], SOL_SOCKET, SO_PEERCRED, &c, &l) == 0 && l == 8 && c.pid == getpid(),
+	   "SO_PEERCRED into 8 bytes: the pid, cut to 8");
+	gid_t groups[64];
+	l = 0;
+	int r = getsockopt(sv[0], SOL_SOCKET, SO_PEERGROUPS, groups, &l);
+	ok((r == -1 && errno == ERANGE && l > 0 && l % sizeof(gid_t) == 0) || (r == 0 && l == 0),
+	   "SO_PEERGROUPS with no room: ERANGE and the length needed (or no groups)");
+	struct timeval tv = { 5, 0 }, zero = { 0, 0 };
+	ok(setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) == 0 &&
+		   setsockopt(sv[0], SOL_SOCKET, SO_SNDTIMEO, &zero, sizeof zero) == 0,
+	   "a receive timeout, then no send timeout");
+	struct sigaction sa = { .sa_handler = on_alarm, .sa_flags = SA_RESTART };
+	sigaction(SIGALRM, &sa, NULL);
+	arm(30);
+	char b[4];
+	fails_with(recv(sv[0], b, 1, 0), EINTR, "recv still bounded by its timeout: EINTR");
+	signal(SIGALRM, SIG_DFL);
+
+	/* Empty and short control data. */
+	struct iovec iv = { "e", 1 };
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} u;
+	memset(&u, 0, sizeof u);
+	struct msghdr m = { .msg_iov = &iv, .msg_iovlen = 1, .msg_control = u.buf,
+			    .msg_controllen = CMSG_LEN(0) };
+	struct cmsghdr *ch = CMSG_FIRSTHDR(&m);
+	ch->cmsg_level = SOL_SOCKET;
+	ch->cmsg_type = SCM_RIGHTS;
+	ch->cmsg_len = CMSG_LEN(0);
+	ok(sendmsg(sv[1], &m, 0) == 1, "SCM_RIGHTS with no fds is accepted");
+	m.msg_controllen = 8;
+	ok(sendmsg(sv[1], &m, 0) == 1, "a control buffer shorter than a header is ignored");
+	m.msg_controllen = sizeof u.buf;
+	ch->cmsg_len = sizeof u.buf + 8;
+	fails_with(sendmsg(sv[1], &m, 0), EINVAL, "a header longer than the control buffer");
+	ok(recv(sv[0], b, sizeof b, 0) == 2, "the two bytes arrive");
+
+	/* A bad control pointer on receive: the fd is dropped, not left behind. */
+	int p[2];
+	if (pipe(p) == 0) {
+		m.msg_controllen = CMSG_SPACE(sizeof(int));
+		ch->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(ch), &p[0], sizeof(int));
+		ok(sendmsg(sv[1], &m, 0) == 1, "send an fd");
+		int next = dup(0);
+		close(next);
+		char rb[4];
+		struct iovec riv = { rb, sizeof rb };
+		struct msghdr rm = { .msg_iov = &riv, .msg_iovlen = 1, .msg_control = BAD,
+				     .msg_controllen = CMSG_SPACE(sizeof(int)) };
+		ok(recvmsg(sv[0], &rm, 0) == 1 && (rm.msg_flags & MSG_CTRUNC) && rm.msg_controllen == 0,
+		   "recvmsg into a bad control pointer: the data, MSG_CTRUNC, no control");
+		int again = dup(0);
+		ok(again == next, "the fd it carried is not left installed");
+		close(again);
+		close(p[0]);
+		close(p[1]);
+	}
+	close(sv[0]);
+	close(sv[1]);
+
+	int s = socket(AF_UNIX, SOCK_STREAM, 0);
+	struct {
+		struct sockaddr_un a;
+		char extra[32];
+	} big;
+	memset(&big, 0, sizeof big);
+	big.a.sun_family = AF_UNIX;
+	strcpy(big.a.sun_path, "/tmp/picos-long-addr");
+	fails_with(bind(s, (void *)&big, sizeof big), EINVAL, "a unix address longer than sockaddr_un");
+	close(s);
+
+	int n = socket(AF_NETLINK, SOCK_RAW, NETLINK_ROUTE);
+	int grp = 1; /* RTNLGRP_LINK */
+	ok(setsockopt(n, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &grp, sizeof grp) == 0,
+	   "NETLINK_ADD_MEMBERSHIP");
+	unsigned mem[4] = { 0 };
+	l = 0;
+	ok(getsockopt(n, SOL_NETLINK, NETLINK_LIST_MEMBERSHIPS, mem, &l) == 0 && l > 0 && mem[0] == 0,
+	   "NETLINK_LIST_MEMBERSHIPS with no room: the length needed, nothing written");
+	l = sizeof mem;
+	ok(getsockopt(n, SOL_NETLINK, NETLINK_LIST_MEMBERSHIPS, mem, &l) == 0 && (mem[0] & 1),
+	   "NETLINK_LIST_MEMBERSHIPS: the group");
+	close(n);
+}
+
 static int drain_fd;
 static void *drain(void *arg)
 {
@@ -756,6 +851,7 @@ int main(void)
 	test_options_and_signals();
 	test_sendfile(dir);
 	test_ifreq();
+	test_edges();
 	rmdir(dir);
 	return tap_done();
 }

@@ -1007,6 +1007,8 @@ except OSError as x:
     a, b = socket.socketpair()
     a.send(b"unix")
     print(b.recv(8).decode())
+    socket.socket(socket.AF_UNIX).close()
+    print("AF_UNIX socket")
     raise SystemExit
 s.bind(("0.0.0.0", 0))
 s.listen()
@@ -1028,7 +1030,26 @@ print(e(lambda: socket.socket().bind(("192.0.2.1", 0))))'
 	if wanted cli_net_none; then
 		pic cli_net_none run --net none -- "$PY" -c "$netpy"
 		expect cli_net_none "--net=none: no inet sockets, unix sockets work" \
-			is_rc_out cli_net_none 0 $'socket EAFNOSUPPORT\nunix'
+			is_rc_out cli_net_none 0 $'socket EAFNOSUPPORT\nunix\nAF_UNIX socket'
+	fi
+	if wanted cli_net_forms; then
+		# Every address form the host accepts is held to the policy.
+		cc -O2 -o "$cli/cwd/netpolicy" "$top/tests/programs/c/netpolicy.c"
+		pic cli_net_forms run -- ./netpolicy
+		expect cli_net_forms "--net=loopback holds for AF_UNSPEC, 24-byte IPv6, AF_INET on IPv6, source routes" \
+			is_rc_out cli_net_forms 0 "$(cat <<'EOT'
+bind udp4 AF_UNSPEC 0.0.0.0: ok
+  /proc/net/udp: 0100007F
+sendto udp4 AF_UNSPEC 192.0.2.1: ENETUNREACH
+bind tcp6 [::] len 24: ok
+  /proc/net/tcp6: 00000000000000000000000001000000
+connect tcp6 2001:db8::1 len 24: ENETUNREACH
+connect udp6 AF_INET 192.0.2.1: ENETUNREACH
+IP_OPTIONS with LSRR: EPERM
+IP_OPTIONS with record route: ok
+connect tcp4 192.0.2.1: ENETUNREACH
+EOT
+)"
 	fi
 	if wanted cli_net_bad; then
 		pic cli_net_bad run --net=everything -- /bin/true

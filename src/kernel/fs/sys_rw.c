@@ -65,7 +65,8 @@ long io_call(struct file *f, long nr, long a, long b, long c, long d, long e,
 		/* A socket with a send or receive timeout is never restarted
 		 * (signal(7)). */
 		if (signal_interrupts())
-			return f->sk && f->sk->timeouts ? -EINTR : -ERESTARTSYS;
+			return f->sk && sock_timed(f->sk, nr) ? -EINTR
+							       : -ERESTARTSYS;
 	}
 }
 

@@ -54,7 +54,9 @@ struct sock {
 	int family, type;
 	bool bound;	  /* an explicit bind succeeded */
 	bool any;	  /* bound to the wildcard address, kept on loopback */
-	bool timeouts;	  /* SO_RCVTIMEO or SO_SNDTIMEO set: EINTR, no restart */
+	/* SO_RCVTIMEO, SO_SNDTIMEO set: a call they bound is never
+	 * restarted after a signal (EINTR), as signal(7) says. */
+	bool rcvtimeo, sndtimeo;
 	char *unix_name;  /* the guest path a unix socket was bound to */
 };
 
@@ -97,5 +99,23 @@ int sock_get(int fd, struct file **fp, struct sock **skp);
 long sock_install(int hfd, int family, int type, bool cloexec);
 
 void sock_free(struct sock *sk);
+
+/* sys_sockopt.c: IPv4 options holding a source route (LSRR, SSRR). */
+bool ip_options_route(const unsigned char *o, int len);
+
+/* Whether the socket's timeout bounds the host call `nr` (receiving
+ * calls and accept take the receive timeout, the others the send one). */
+static inline bool sock_timed(const struct sock *sk, long nr)
+{
+	switch (nr) {
+	case __NR_read:
+	case __NR_readv:
+	case __NR_recvfrom:
+	case __NR_recvmsg:
+	case __NR_accept4:
+		return sk->rcvtimeo;
+	}
+	return sk->sndtimeo;
+}
 
 #endif

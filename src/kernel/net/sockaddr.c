@@ -77,65 +77,71 @@ static bool v6_loopback(const struct in6_addr *a)
 	       a->s6_addr32[3] == __builtin_bswap32(1);
 }
 
-/* The address part is the wildcard (and is rewritten to loopback). */
-static bool make_loopback_if_any(struct kaddr *a)
+/* Which inet address the host would take from `a` on this socket: 4, 6,
+ * or 0 when it takes none (AF_UNSPEC on connect disconnects; lengths and
+ * families the host refuses).  Every form the host accepts counts: IPv6
+ * from 24 bytes (RFC 2133's sockaddr_in6 without the scope), AF_INET on
+ * IPv6 datagram sockets, and AF_UNSPEC read as AF_INET on IPv4 sockets
+ * for bind (the wildcard only) and send. */
+static int inet_kind(const struct sock *sk, const struct kaddr *a,
+		     enum addr_op op)
 {
-	if (a->family == AF_INET && a->len >= (int)sizeof a->in &&
-	    a->in.sin_addr.s_addr == 0) {
+	if (a->family == AF_INET6)
+		return a->len >= 24 ? 6 : 0;
+	if (a->family == AF_INET ||
+	    (a->family == AF_UNSPEC && sk->family == AF_INET && op != ADDR_CONNECT))
+		return a->len >= (int)sizeof a->in ? 4 : 0;
+	return 0;
+}
+
+static bool addr_is_any(const struct kaddr *a, int kind)
+{
+	if (kind == 4)
+		return a->in.sin_addr.s_addr == 0;
+	const struct in6_addr *x = &a->in6.sin6_addr;
+	return v6_any(x) || (v6_mapped(x) && x->s6_addr32[3] == 0);
+}
+
+static bool addr_is_loopback(const struct kaddr *a, int kind)
+{
+	return kind == 4 ? v4_loopback(a->in.sin_addr.s_addr)
+			 : v6_loopback(&a->in6.sin6_addr);
+}
+
+/* The wildcard becomes loopback: 127.0.0.1, ::1, or ::ffff:127.0.0.1. */
+static void addr_make_loopback(struct kaddr *a, int kind)
+{
+	if (kind == 4) {
+		a->family = AF_INET;
 		a->in.sin_addr.s_addr = __builtin_bswap32(0x7f000001);
-		return true;
+	} else if (v6_mapped(&a->in6.sin6_addr)) {
+		a->in6.sin6_addr.s6_addr32[3] = __builtin_bswap32(0x7f000001);
+	} else {
+		a->in6.sin6_addr.s6_addr32[3] = __builtin_bswap32(1);
 	}
-	if (a->family == AF_INET6 && a->len >= (int)sizeof a->in6) {
-		struct in6_addr *x = &a->in6.sin6_addr;
-		if (v6_any(x)) {
-			x->s6_addr32[3] = __builtin_bswap32(1);
-			return true;
-		}
-		if (v6_mapped(x) && x->s6_addr32[3] == 0) {
-			x->s6_addr32[3] = __builtin_bswap32(0x7f000001);
-			return true;
-		}
-	}
-	return false;
-}
-
-static bool is_loopback(const struct kaddr *a)
-{
-	if (a->family == AF_INET && a->len >= (int)sizeof a->in)
-		return v4_loopback(a->in.sin_addr.s_addr);
-	if (a->family == AF_INET6 && a->len >= (int)sizeof a->in6)
-		return v6_loopback(&a->in6.sin6_addr);
-	return false;
-}
-
-/* A short inet address or a family the socket does not have is left for
- * the host to refuse (EINVAL, EAFNOSUPPORT) in Linux's order. */
-static bool checked_inet(const struct sock *sk, const struct kaddr *a)
-{
-	if (a->family != sk->family)
-		return false;
-	if (a->family == AF_INET)
-		return a->len >= (int)sizeof a->in;
-	return a->len >= (int)sizeof a->in6;
 }
 
 static long inet_to_host(struct sock *sk, struct kaddr *a, enum addr_op op)
 {
-	if (net_policy == NET_HOST || !checked_inet(sk, a))
+	int kind = inet_kind(sk, a, op);
+	if (net_policy == NET_HOST || kind == 0)
 		return 0;
 	if (net_policy == NET_NONE)
 		return -EACCES;
-	if (op == ADDR_BIND) {
-		if (make_loopback_if_any(a)) {
-			sk->any = true;
-			return 0;
-		}
-		return is_loopback(a) ? 0 : -EADDRNOTAVAIL;
-	}
-	/* Linux connects to the wildcard as to the local host. */
-	if (make_loopback_if_any(a))
+	if (addr_is_any(a, kind)) {
+		/* A wildcard bind listens on loopback only; Linux connects
+		 * and sends to the wildcard as to the local host. */
+		if (op == ADDR_BIND)
+			sk->any = a->family != AF_UNSPEC;
+		addr_make_loopback(a, kind);
 		return 0;
-	return is_loopback(a) ? 0 : -ENETUNREACH;
+	}
+	if (addr_is_loopback(a, kind))
+		return 0;
+	if (op == ADDR_BIND)
+		return a->family == AF_UNSPEC ? 0 /* the host refuses it */
+					      : -EADDRNOTAVAIL;
+	return -ENETUNREACH;
 }
 
 static void loopback_of(struct kaddr *a, int family)
@@ -273,6 +279,8 @@ static long unix_to_host(struct kaddr *a, enum addr_op op, int *hold)
 {
 	if (a->family != AF_UNIX)
 		return 0; /* the host refuses it */
+	if (a->len > (int)sizeof a->un)
+		return -EINVAL; /* longer than sockaddr_un, as Linux checks */
 	const char *path = unix_path(a);
 	if (!path)
 		return 0; /* abstract (scoped to the world) or autobind */

@@ -42,15 +42,21 @@ struct kucred {
 #define CONTROL_MAX (64 * 1024)
 #define FDS_MAX 253 /* SCM_MAX_FD */
 #define MSG_CTRUNC_K 8
+#define SCM_PIDFD_K 4
 
-/* Walks the control messages of [buf, buf+len): the next header or NULL. */
-static struct kcmsghdr *cmsg_next(char *buf, size_t len, size_t *off)
+/* Walks the control messages of [buf, buf+len): the next header, NULL
+ * at the end (no room for another header), or *bad set for a header whose
+ * length does not fit (Linux's CMSG_OK). */
+static struct kcmsghdr *cmsg_next(char *buf, size_t len, size_t *off,
+				  bool *bad)
 {
 	if (*off + sizeof(struct kcmsghdr) > len)
 		return NULL;
 	struct kcmsghdr *c = (struct kcmsghdr *)(buf + *off);
-	if (c->len < sizeof(struct kcmsghdr) || c->len > len - *off)
+	if (c->len < sizeof(struct kcmsghdr) || c->len > len - *off) {
+		*bad = true;
 		return NULL;
+	}
 	*off += CMSG_ALIGN_K(c->len);
 	return c;
 }
@@ -80,9 +86,9 @@ static long creds_to_host(struct kucred *c)
 static long rights_to_host(struct ctl_out *o, struct kcmsghdr *c)
 {
 	int *fds = (int *)((char *)c + CMSG_HDR_K);
-	size_t n = (c->len - CMSG_HDR_K) / sizeof(int);
-	if (n == 0 || o->nheld + (int)n > FDS_MAX)
-		return -EINVAL;
+	size_t n = c->len < CMSG_HDR_K ? 0 : (c->len - CMSG_HDR_K) / sizeof(int);
+	if (o->nheld + (int)n > FDS_MAX)
+		return -EINVAL; /* an empty list is no error */
 	for (size_t i = 0; i < n; i++) {
 		struct file *f = fd_get(fds[i]);
 		if (!f)
@@ -93,6 +99,23 @@ static long rights_to_host(struct ctl_out *o, struct kcmsghdr *c)
 	return 0;
 }
 
+#define SOL_IP_K 0
+#define SOL_IPV6_K 41
+#define IP_RETOPTS_K 7
+
+/* Per-message IP options and IPv6 routing headers: on the loopback
+ * policy a source route is refused as its socket option is. */
+static bool cmsg_routes_elsewhere(const struct kcmsghdr *c)
+{
+	if (net_policy != NET_LOOPBACK || c->len < CMSG_HDR_K)
+		return false;
+	const unsigned char *d = (const unsigned char *)c + CMSG_HDR_K;
+	int n = (int)(c->len - CMSG_HDR_K);
+	if (c->level == SOL_IP_K && c->type == IP_RETOPTS_K)
+		return ip_options_route(d, n);
+	return c->level == SOL_IPV6_K && (c->type == 57 || c->type == 5);
+}
+
 static long control_out(struct ctl_out *o, struct kmsghdr *m)
 {
 	o->buf = NULL;
@@ -101,14 +124,16 @@ static long control_out(struct ctl_out *o, struct kmsghdr *m)
 		return 0;
 	if (m->controllen > CONTROL_MAX)
 		return -ENOBUFS;
-	if (m->controllen < sizeof(struct kcmsghdr))
-		return -EINVAL;
 	o->buf = kmalloc(m->controllen);
 	if (copy_from_user(o->buf, m->control, m->controllen) < 0)
 		return -EFAULT;
+	m->control = o->buf;
 	size_t off = 0;
+	bool bad = false;
 	struct kcmsghdr *c;
-	while ((c = cmsg_next(o->buf, m->controllen, &off))) {
+	while ((c = cmsg_next(o->buf, m->controllen, &off, &bad))) {
+		if (cmsg_routes_elsewhere(c))
+			return -EPERM;
 		if (c->level != SOL_SOCKET)
 			continue;
 		long r = 0;
@@ -122,10 +147,7 @@ static long control_out(struct ctl_out *o, struct kmsghdr *m)
 		if (r < 0)
 			return r;
 	}
-	if (off == 0)
-		return -EINVAL; /* Linux refuses a malformed first header */
-	m->control = o->buf;
-	return 0;
+	return bad ? -EINVAL : 0;
 }
 
 static void control_out_done(struct ctl_out *o)
@@ -137,8 +159,15 @@ static void control_out_done(struct ctl_out *o)
 
 /* On the way in: host fds become guest fds.  Those that do not fit in
  * the guest's table are closed, and the message says so (MSG_CTRUNC), as
- * Linux does. */
-static void rights_to_guest(struct kcmsghdr *c, bool cloexec, unsigned *flags)
+ * Linux does.  The guest fds installed are kept in `got` so a failure to
+ * hand the message over can take them back. */
+struct ctl_in {
+	int got[FDS_MAX];
+	int ngot;
+};
+
+static void rights_to_guest(struct ctl_in *in, struct kcmsghdr *c,
+			    bool cloexec, unsigned *flags)
 {
 	int *fds = (int *)((char *)c + CMSG_HDR_K);
 	size_t n = (c->len - CMSG_HDR_K) / sizeof(int);
@@ -147,7 +176,7 @@ static void rights_to_guest(struct kcmsghdr *c, bool cloexec, unsigned *flags)
 		int hfd = fds[i];
 		long fl = host_syscall2(__NR_fcntl, hfd, F_GETFL);
 		long g = -EMFILE;
-		if (kept == i && fl >= 0)
+		if (kept == i && fl >= 0 && in->ngot < FDS_MAX)
 			g = fd_install(file_new(hfd, (int)fl, NULL, NULL),
 				       cloexec, 0);
 		else
@@ -157,20 +186,32 @@ static void rights_to_guest(struct kcmsghdr *c, bool cloexec, unsigned *flags)
 			continue;
 		}
 		fds[kept++] = (int)g;
+		in->got[in->ngot++] = (int)g;
 	}
+	for (size_t i = kept; i < n; i++)
+		fds[i] = 0;
 	c->len = CMSG_HDR_K + kept * sizeof(int);
 }
 
-static void control_to_guest(char *buf, size_t len, bool cloexec,
-			     unsigned *flags)
+/* Translates what the host received; returns the control length to give
+ * the guest (shorter when fds were dropped: SCM_RIGHTS comes last). */
+static size_t control_to_guest(struct ctl_in *in, char *buf, size_t len,
+			       bool cloexec, unsigned *flags)
 {
-	size_t off = 0;
+	size_t off = 0, start = 0;
+	bool bad = false;
 	struct kcmsghdr *c;
-	while ((c = cmsg_next(buf, len, &off))) {
+	in->ngot = 0;
+	while ((start = off, c = cmsg_next(buf, len, &off, &bad))) {
 		if (c->level != SOL_SOCKET)
 			continue;
 		if (c->type == SCM_RIGHTS) {
-			rights_to_guest(c, cloexec, flags);
+			rights_to_guest(in, c, cloexec, flags);
+			size_t end = start + CMSG_ALIGN_K(c->len);
+			if (end < off) {
+				len = end < len ? end : len;
+				break;
+			}
 		} else if (c->type == SCM_CREDENTIALS &&
 			   c->len >= CMSG_HDR_K + sizeof(struct kucred)) {
 			struct kucred *u =
@@ -178,8 +219,22 @@ static void control_to_guest(char *buf, size_t len, bool cloexec,
 			u->pid = u->pid > 0 ? task_vpid_of_host(u->pid) : 0;
 			u->uid = ident_uid_to_guest(u->uid);
 			u->gid = ident_gid_to_guest(u->gid);
+		} else if (c->type == SCM_PIDFD_K &&
+			   c->len >= CMSG_HDR_K + sizeof(int)) {
+			/* Never asked for (SO_PASSPIDFD is refused): a host fd
+			 * the guest must not get. */
+			int *p = (int *)((char *)c + CMSG_HDR_K);
+			host_close(*p);
+			*p = -1;
 		}
 	}
+	return len;
+}
+
+static void control_in_undo(struct ctl_in *in)
+{
+	for (int i = 0; i < in->ngot; i++)
+		fd_close(in->got[i]);
 }
 
 /* A message header copied in, with its parts ready for the host. */
@@ -265,6 +320,7 @@ static long msg_send(struct file *f, struct sock *sk, int hfd,
 static long msg_recv(struct file *f, int hfd, struct kmsghdr *umsg, int flags)
 {
 	struct kmsg k;
+	struct ctl_in in = { .ngot = 0 };
 	char *ctl = NULL;
 	long r = msg_in(&k, NULL, umsg, ADDR_CONNECT);
 	if (r < 0)
@@ -283,12 +339,16 @@ static long msg_recv(struct file *f, int hfd, struct kmsghdr *umsg, int flags)
 		goto out;
 	unsigned mflags = k.m.flags;
 	if (ctl)
-		control_to_guest(ctl, k.m.controllen, flags & MSG_CMSG_CLOEXEC,
-				 &mflags);
+		k.m.controllen = control_to_guest(&in, ctl, k.m.controllen,
+						  flags & MSG_CMSG_CLOEXEC,
+						  &mflags);
 	if (k.m.controllen &&
 	    copy_to_user(k.ucontrol, ctl, k.m.controllen) < 0) {
-		r = -EFAULT;
-		goto out;
+		/* Linux drops control data it cannot store (and the fds in
+		 * it) and says so; the data still arrives. */
+		control_in_undo(&in);
+		k.m.controllen = 0;
+		mflags |= MSG_CTRUNC_K;
 	}
 	if (k.uname) {
 		k.addr.len = k.m.namelen;

@@ -75,6 +75,7 @@ static bool family_allowed(int family, int protocol)
 {
 	switch (family) {
 	case AF_UNIX:
+		return true;
 	case AF_INET:
 	case AF_INET6:
 		return net_policy != NET_NONE; /* --net=none: no inet at all */
@@ -160,6 +161,7 @@ long sys_bind(int fd, const void *uaddr, int len)
 	struct addr_arg x;
 	struct kaddr guest;
 	addr_from_user(&guest, uaddr, len);
+	bool was_any = sk && sk->any;
 	long r = addr_arg_in(&x, sk, uaddr, len, ADDR_BIND);
 	if (r == 0)
 		r = host_syscall3(__NR_bind, hfd, x.host, x.len);
@@ -168,7 +170,7 @@ long sys_bind(int fd, const void *uaddr, int len)
 		if (sk->family == AF_UNIX && x.hold >= 0)
 			unix_bound(sk, &guest, &x.k, x.hold);
 	} else if (sk) {
-		sk->any = false;
+		sk->any = was_any; /* a failed bind changes nothing */
 	}
 	addr_arg_done(&x);
 	io_put(f);

@@ -19,6 +19,7 @@
 #define SO_SNDTIMEO_OLD 21
 #define SO_ATTACH_FILTER 26
 #define SO_PEERGROUPS 59
+#define SO_PASSPIDFD 76
 #define SO_ATTACH_BPF 50
 #define SO_ATTACH_REUSEPORT_CBPF 51
 #define SO_ATTACH_REUSEPORT_EBPF 52
@@ -42,7 +43,8 @@ static bool opt_refused(int level, int name)
 	case SOL_SOCKET:
 		return name == SO_ATTACH_FILTER || name == SO_ATTACH_BPF ||
 		       name == SO_ATTACH_REUSEPORT_CBPF ||
-		       name == SO_ATTACH_REUSEPORT_EBPF || name == SO_PEERPIDFD;
+		       name == SO_ATTACH_REUSEPORT_EBPF || name == SO_PEERPIDFD ||
+		       name == SO_PASSPIDFD;
 	case IPPROTO_TCP_LEVEL:
 		return name == TCP_ZEROCOPY_RECEIVE;
 	case IPPROTO_IP_LEVEL:
@@ -68,11 +70,51 @@ static long opt_check(int hfd, struct sock *sk, int level, int name)
 	return 0;
 }
 
-static bool is_timeout(int level, int name)
+/* The flag a timeout option sets, or NULL. */
+static bool *timeout_flag(struct sock *sk, int level, int name)
 {
-	return level == SOL_SOCKET &&
-	       (name == SO_RCVTIMEO_OLD || name == SO_SNDTIMEO_OLD ||
-		name == SO_RCVTIMEO_NEW || name == SO_SNDTIMEO_NEW);
+	if (level != SOL_SOCKET)
+		return NULL;
+	if (name == SO_RCVTIMEO_OLD || name == SO_RCVTIMEO_NEW)
+		return &sk->rcvtimeo;
+	if (name == SO_SNDTIMEO_OLD || name == SO_SNDTIMEO_NEW)
+		return &sk->sndtimeo;
+	return NULL;
+}
+
+/* On the loopback policy a source route would send a loopback-addressed
+ * packet out through another host: IPv4 LSRR/SSRR options and IPv6
+ * routing headers are refused there. */
+#define IP_OPTIONS_K 4
+#define IPV6_2292RTHDR_K 5
+#define IPV6_RTHDR_K 57
+
+bool ip_options_route(const unsigned char *o, int len)
+{
+	for (int i = 0; i < len;) {
+		if (o[i] == 0)
+			break; /* end of options */
+		if (o[i] == 1) {
+			i++; /* no-op */
+			continue;
+		}
+		if (o[i] == 131 || o[i] == 137)
+			return true;
+		if (i + 1 >= len || o[i + 1] < 2)
+			break;
+		i += o[i + 1];
+	}
+	return false;
+}
+
+static bool routes_elsewhere(int level, int name, const char *v, int len)
+{
+	if (net_policy != NET_LOOPBACK)
+		return false;
+	if (level == IPPROTO_IP_LEVEL && name == IP_OPTIONS_K)
+		return ip_options_route((const unsigned char *)v, len);
+	return level == IPPROTO_IPV6_LEVEL &&
+	       (name == IPV6_RTHDR_K || name == IPV6_2292RTHDR_K) && len > 0;
 }
 
 static bool timeout_set(const char *v, int len)
@@ -104,9 +146,14 @@ long sys_setsockopt(int fd, int level, int name, const void *uval, int len)
 		hv = (void *)uval; /* len <= 0: the host reads nothing */
 		hv = io_ubuf(hv, 0);
 	}
+	if (sk && hv == buf && routes_elsewhere(level, name, buf, len)) {
+		r = -EPERM;
+		goto out;
+	}
 	r = host_syscall5(__NR_setsockopt, hfd, level, name, (long)hv, len);
-	if (r == 0 && sk && is_timeout(level, name))
-		sk->timeouts = hv == buf && timeout_set(buf, len);
+	bool *tf = sk ? timeout_flag(sk, level, name) : NULL;
+	if (r == 0 && tf)
+		*tf = hv == buf && timeout_set(buf, len);
 out:
 	kfree(buf);
 	io_put(f);
@@ -155,14 +202,25 @@ long sys_getsockopt(int fd, int level, int name, void *uval, int *ulen)
 		goto out;
 	}
 	int cap = len < 0 ? 0 : len > OPT_MAX ? OPT_MAX : len;
-	buf = kzalloc((size_t)cap + 1);
-	int hlen = len < 0 ? len : cap;
+	/* SO_PEERCRED is fetched whole, so a short buffer gets the guest's
+	 * ids too, cut to its length. */
+	bool cred = level == SOL_SOCKET && name == SO_PEERCRED && len >= 0;
+	int want = cred ? (int)sizeof(struct kucred) : cap;
+	buf = kzalloc((size_t)(want > cap ? want : cap) + 1);
+	int hlen = len < 0 ? len : want;
 	r = host_syscall5(__NR_getsockopt, hfd, level, name, (long)buf,
 			  (long)&hlen);
+	if (r == -ERANGE && copy_to_user(ulen, &hlen, sizeof hlen) < 0)
+		r = -EFAULT; /* the length it needs (SO_PEERGROUPS, SO_PEERSEC) */
 	if (r < 0)
 		goto out;
-	opt_to_guest(level, name, buf, hlen);
-	if (hlen > 0 && copy_to_user(uval, buf, (size_t)hlen) < 0)
+	opt_to_guest(level, name, buf, hlen < want ? hlen : want);
+	/* Some options report more than they were given room for (the
+	 * length they need): copy no more than the buffer held. */
+	int n = hlen < cap ? hlen : cap;
+	if (cred && hlen > len)
+		hlen = len;
+	if (n > 0 && copy_to_user(uval, buf, (size_t)n) < 0)
 		r = -EFAULT;
 	else if (copy_to_user(ulen, &hlen, sizeof hlen) < 0)
 		r = -EFAULT;
