@@ -14,6 +14,17 @@ void sock_free(struct sock *sk)
 #define SO_TYPE 3
 #define SO_DOMAIN 39
 
+#define SO_RCVTIMEO_OLD 20
+#define SO_SNDTIMEO_OLD 21
+
+static bool has_timeout(int hfd, int opt)
+{
+	long tv[2] = { 0, 0 };
+	int n = sizeof tv;
+	host_syscall5(__NR_getsockopt, hfd, SOL_SOCKET, opt, tv, &n);
+	return tv[0] || tv[1];
+}
+
 /* A socket the provider did not make (inherited from the host, or
  * received with SCM_RIGHTS) gets its state when first used as one. */
 static struct sock *sock_probe(struct file *f)
@@ -31,6 +42,8 @@ static struct sock *sock_probe(struct file *f)
 	sk->family = family;
 	sk->type = type;
 	sk->bound = true; /* whatever it is bound to, the host chose it */
+	sk->rcvtimeo = has_timeout(f->host_fd, SO_RCVTIMEO_OLD);
+	sk->sndtimeo = has_timeout(f->host_fd, SO_SNDTIMEO_OLD);
 	struct sock *none = NULL;
 	if (!__atomic_compare_exchange_n(&f->sk, &none, sk, false,
 					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
