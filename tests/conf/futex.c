@@ -97,6 +97,65 @@ static void *waitv_waiter(void *p)
 	return NULL;
 }
 
+/* Requeue-PI: a condition word and a PI lock word. */
+static uint32_t cond_word, pi_mutex;
+static atomic_int rq_tid, rq_result = -1, rq_owned;
+
+static void *requeue_waiter(void *a)
+{
+	(void)a;
+	rq_tid = (int)syscall(SYS_gettid);
+	uint32_t seq = cond_word;
+	long r = fx(&cond_word, FUTEX_WAIT_REQUEUE_PI_PRIVATE, seq, NULL, &pi_mutex, 0);
+	rq_result = r == 0 ? 0 : errno;
+	rq_owned = (pi_mutex & FUTEX_TID_MASK) == (uint32_t)rq_tid;
+	if (r == 0)
+		fx(&pi_mutex, FUTEX_UNLOCK_PI_PRIVATE, 0, NULL, NULL, 0);
+	return NULL;
+}
+
+static void test_requeue_pi(void)
+{
+	uint32_t me = (uint32_t)syscall(SYS_gettid);
+	struct timespec past = { 0, 0 };
+	fails_with(fx(&cond_word, FUTEX_WAIT_REQUEUE_PI_PRIVATE, cond_word + 1, NULL, &pi_mutex, 0), EAGAIN,
+		   "FUTEX_WAIT_REQUEUE_PI on a changed word");
+	fails_with(fx(&cond_word, FUTEX_WAIT_REQUEUE_PI_PRIVATE, cond_word, NULL, &cond_word, 0), EINVAL,
+		   "FUTEX_WAIT_REQUEUE_PI onto the same word");
+	fails_with(fx(&cond_word, FUTEX_WAIT_REQUEUE_PI_PRIVATE, cond_word, &past, &pi_mutex, 0), ETIMEDOUT,
+		   "FUTEX_WAIT_REQUEUE_PI with a deadline past");
+	fails_with(fx(&cond_word, FUTEX_CMP_REQUEUE_PI_PRIVATE, 2, NULL, &pi_mutex, cond_word), EINVAL,
+		   "FUTEX_CMP_REQUEUE_PI waking 2");
+	fails_with(fx(&cond_word, FUTEX_CMP_REQUEUE_PI_PRIVATE, 1, NULL, &pi_mutex, cond_word + 1), EAGAIN,
+		   "FUTEX_CMP_REQUEUE_PI with a stale value");
+	ok(fx(&cond_word, FUTEX_CMP_REQUEUE_PI_PRIVATE, 1, NULL, &pi_mutex, cond_word) == 0,
+	   "FUTEX_CMP_REQUEUE_PI with no waiter: 0");
+
+	/* The lock is free: the waiter returns owning it. */
+	pthread_t t;
+	pthread_create(&t, NULL, requeue_waiter, NULL);
+	usleep(100 * 1000);
+	cond_word++;
+	long n = fx(&cond_word, FUTEX_CMP_REQUEUE_PI_PRIVATE, 1, (void *)1L, &pi_mutex, cond_word);
+	pthread_join(t, NULL);
+	ok(n == 1 && rq_result == 0 && rq_owned, "a waiter woken by FUTEX_CMP_REQUEUE_PI returns owning the lock");
+	ok(pi_mutex == 0, "and unlocks it");
+
+	/* The lock is held: the waiter gets it when the holder lets go. */
+	ok(fx(&pi_mutex, FUTEX_LOCK_PI_PRIVATE, 0, NULL, NULL, 0) == 0, "lock the PI word");
+	rq_result = -1;
+	pthread_create(&t, NULL, requeue_waiter, NULL);
+	usleep(100 * 1000);
+	cond_word++;
+	n = fx(&cond_word, FUTEX_CMP_REQUEUE_PI_PRIVATE, 1, (void *)1L, &pi_mutex, cond_word);
+	usleep(100 * 1000);
+	ok(n == 1 && rq_result == -1, "the requeued waiter waits for the lock");
+	ok((pi_mutex & FUTEX_TID_MASK) == me && (pi_mutex & FUTEX_WAITERS), "the lock word shows waiters");
+	ok(fx(&pi_mutex, FUTEX_UNLOCK_PI_PRIVATE, 0, NULL, NULL, 0) == 0, "unlock it");
+	pthread_join(t, NULL);
+	ok(rq_result == 0 && rq_owned, "the waiter returned owning the lock");
+}
+
 int main(void)
 {
 	struct timespec rel = { 0, 20 * 1000 * 1000 };
@@ -245,5 +304,6 @@ int main(void)
 		pthread_join(pt[i], NULL);
 	ok(pi_count == 20000, "a PTHREAD_PRIO_INHERIT mutex: 4 threads x 5000 locked increments = %ld", pi_count);
 	ok(pthread_mutex_trylock(&pim) == 0 && pthread_mutex_unlock(&pim) == 0, "then trylock and unlock it");
+	test_requeue_pi();
 	return tap_done();
 }

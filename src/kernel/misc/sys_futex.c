@@ -6,8 +6,11 @@
  * would read as a host tid, so the provider does them itself on the plain
  * wait and wake: the same word protocol (owner tid, FUTEX_WAITERS,
  * FUTEX_OWNER_DIED), the same errors, but no priority boost of the owner.
- * The PI requeue operations (condition variables over PI mutexes) stay
- * -ENOSYS. */
+ * The PI requeue operations (condition variables over PI mutexes) are
+ * built the same way: a waiter sleeps on the condition word and, once
+ * woken, takes the PI lock itself; the requeue wakes the waiters it would
+ * have moved, and they queue on the lock word instead of being moved
+ * there. */
 #include "../kernel.h"
 #include "../syscalls.h"
 #include "../signal/signal.h"
@@ -42,14 +45,11 @@ static int my_tid(void)
 /* Takes a PI lock word for the caller.  A waiter that gets it sets
  * FUTEX_WAITERS too: others may still sleep, and that bit sends their
  * owner's unlock through the kernel (here), which wakes the next. */
-static long pi_lock(uint32_t *uaddr, int op, int cmd, const void *utimeout)
+static long pi_lock(uint32_t *uaddr, int op, int cmd,
+		    const struct __kernel_timespec *kt)
 {
 	if ((uint64_t)uaddr & 3)
 		return -EINVAL;
-	struct __kernel_timespec kts;
-	if (utimeout && cmd != FUTEX_TRYLOCK_PI &&
-	    copy_from_user(&kts, utimeout, sizeof kts) < 0)
-		return -EFAULT;
 	uint32_t tid = (uint32_t)my_tid();
 	int priv = op & FUTEX_PRIVATE_FLAG;
 	/* LOCK_PI's deadline is on CLOCK_REALTIME, LOCK_PI2's on the clock
@@ -89,8 +89,7 @@ static long pi_lock(uint32_t *uaddr, int op, int cmd, const void *utimeout)
 		}
 		waited = true;
 		long r = intr_call(__NR_futex, (long)host_uaddr((uint64_t)uaddr),
-				   FUTEX_WAIT_BITSET | priv | clock, v,
-				   utimeout ? (long)&kts : 0, 0,
+				   FUTEX_WAIT_BITSET | priv | clock, v, (long)kt, 0,
 				   FUTEX_BITSET_MATCH_ANY);
 		if (r == -ETIMEDOUT)
 			return r;
@@ -125,6 +124,51 @@ static long pi_unlock(uint32_t *uaddr, int op)
 	}
 }
 
+/* FUTEX_WAIT_REQUEUE_PI: wait on uaddr while it holds val, then return
+ * holding the PI lock at uaddr2 (or its error).  Both steps share the
+ * absolute deadline (CLOCK_MONOTONIC unless FUTEX_CLOCK_REALTIME). */
+static long wait_requeue_pi(uint32_t *uaddr, int op, uint32_t val,
+			    const void *utimeout, uint32_t *uaddr2)
+{
+	if (((uint64_t)uaddr | (uint64_t)uaddr2) & 3 || uaddr == uaddr2)
+		return -EINVAL;
+	struct __kernel_timespec kts;
+	if (utimeout && copy_from_user(&kts, utimeout, sizeof kts) < 0)
+		return -EFAULT;
+	int priv = op & FUTEX_PRIVATE_FLAG;
+	int clock = op & FUTEX_CLOCK_REALTIME;
+	long r = intr_call(__NR_futex, (long)host_uaddr((uint64_t)uaddr),
+			   FUTEX_WAIT_BITSET | priv | clock, val,
+			   utimeout ? (long)&kts : 0, 0, FUTEX_BITSET_MATCH_ANY);
+	if (r == -EINTR)
+		return signal_interrupts() ? -ERESTARTNOINTR : -EAGAIN;
+	if (r < 0)
+		return r;
+	/* LOCK_PI2 takes the deadline on the clock the flag names.  Once
+	 * woken, a signal cannot restart the whole call (it would wait on
+	 * uaddr again): Linux answers EAGAIN then, and so does this. */
+	r = pi_lock(uaddr2, priv | clock, FUTEX_LOCK_PI2, utimeout ? &kts : NULL);
+	return r == -ERESTARTNOINTR ? -EAGAIN : r;
+}
+
+/* FUTEX_CMP_REQUEUE_PI: Linux wakes one waiter and moves up to
+ * nr_requeue more to the PI lock; here all of them are woken (atomically
+ * with the compare) and go for the lock themselves. */
+static long cmp_requeue_pi(uint32_t *uaddr, int op, uint32_t nr_wake,
+			   long nr_requeue, uint32_t *uaddr2, uint32_t cmpval)
+{
+	if (nr_wake != 1 || nr_requeue < 0 || uaddr == uaddr2 ||
+	    ((uint64_t)uaddr2 & 3))
+		return -EINVAL;
+	if (nr_requeue > 0x7ffffffe)
+		nr_requeue = 0x7ffffffe;
+	/* A plain compare-and-requeue that moves nobody: compare, wake. */
+	return host_syscall6l(__NR_futex, host_uaddr((uint64_t)uaddr),
+			      FUTEX_CMP_REQUEUE | (op & FUTEX_PRIVATE_FLAG),
+			      (uint64_t)(1 + nr_requeue), 0,
+			      host_uaddr((uint64_t)uaddr2), cmpval);
+}
+
 long sys_futex(uint32_t *uaddr, int op, uint32_t val, const void *timeout,
 	       uint32_t *uaddr2, uint32_t val3)
 {
@@ -139,10 +183,18 @@ long sys_futex(uint32_t *uaddr, int op, uint32_t val, const void *timeout,
 		break;
 	case FUTEX_LOCK_PI:
 	case FUTEX_LOCK_PI2:
+		if (timeout && copy_from_user(&kts, timeout, sizeof kts) < 0)
+			return -EFAULT;
+		return pi_lock(uaddr, op, cmd, timeout ? &kts : NULL);
 	case FUTEX_TRYLOCK_PI:
-		return pi_lock(uaddr, op, cmd, timeout);
+		return pi_lock(uaddr, op, cmd, NULL);
 	case FUTEX_UNLOCK_PI:
 		return pi_unlock(uaddr, op);
+	case FUTEX_WAIT_REQUEUE_PI:
+		return wait_requeue_pi(uaddr, op, val, timeout, uaddr2);
+	case FUTEX_CMP_REQUEUE_PI:
+		return cmp_requeue_pi(uaddr, op, val, (long)timeout, uaddr2,
+				      val3);
 	case FUTEX_REQUEUE:
 	case FUTEX_CMP_REQUEUE:
 	case FUTEX_WAKE_OP:
