@@ -5,6 +5,7 @@
  * (also the first) versus exit_group from any thread, fork from a
  * multi-threaded process, and many threads created and joined. */
 #include "tap.h"
+#include <sys/time.h>
 #include <linux/futex.h>
 #include <pthread.h>
 #include <sched.h>
@@ -140,7 +141,13 @@ int main(int argc, char **argv)
 	if (argc == 3 && strcmp(argv[1], "exec-child") == 0) {
 		/* After an exec from a thread: one thread, tid == pid, the pid
 		 * the process had. */
-		return gettid_() == getpid() && atoi(argv[2]) == getpid() ? 42 : 43;
+		struct itimerval it;
+		getitimer(ITIMER_REAL, &it);
+		/* ... and the alarm set before the exec still runs. */
+		return gettid_() == getpid() && atoi(argv[2]) == getpid() &&
+				       it.it_value.tv_sec > 50
+			       ? 42
+			       : 43;
 	}
 	if (!realpath("/proc/self/exe", self_exe))
 		snprintf(self_exe, sizeof self_exe, "%s", argv[0]);
@@ -278,6 +285,7 @@ int main(int argc, char **argv)
 			static char pidarg[16];
 			snprintf(pidarg, sizeof pidarg, "%d", (int)getpid());
 			pthread_t a, e;
+			alarm(100);
 			pthread_create(&a, NULL, sleeper, NULL);
 			pthread_create(&a, NULL, sleeper, NULL);
 			if (from_main)
@@ -287,7 +295,7 @@ int main(int argc, char **argv)
 				pause();
 		}
 		ok(c > 0 && waitpid(c, &st, 0) == c && WIFEXITED(st) && WEXITSTATUS(st) == 42,
-		   "execve from %s of a 3-thread process: the new program runs alone as that pid",
+		   "execve from %s of a 3-thread process: the new program runs alone as that pid, with its alarm",
 		   from_main ? "the first thread" : "another thread");
 	}
 

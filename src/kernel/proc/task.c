@@ -192,6 +192,11 @@ bool task_text_busy(uint64_t dev, uint64_t ino)
 
 long task_rehost(void)
 {
+	/* Interval timers belong to the host process: Linux keeps them
+	 * across execve, so the new one takes over what is left of them. */
+	struct { long iv_s, iv_us, v_s, v_us; } timers[3];
+	for (int i = 0; i < 3; i++)
+		host_syscall2(__NR_getitimer, i, &timers[i]);
 	long r = host_syscall5(__NR_clone,
 			       CLONE_PARENT | CLONE_PARENT_SETTID | SIGCHLD, 0,
 			       &proc.task->host_pid, 0, 0);
@@ -200,6 +205,9 @@ long task_rehost(void)
 	if (r > 0)
 		host_exit_group(0); /* the old host process: done */
 	proc.host_pid = (int)host_syscall0(__NR_getpid);
+	for (int i = 0; i < 3; i++)
+		if (timers[i].v_s || timers[i].v_us)
+			host_syscall3(__NR_setitimer, i, &timers[i], 0);
 	host_syscall2(__NR_prctl, PR_SET_PDEATHSIG, SIGKILL);
 	if (host_syscall0(__NR_getppid) != popts.world->launcher_pid)
 		host_exit_group(137);
