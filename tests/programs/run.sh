@@ -1051,6 +1051,21 @@ connect tcp4 192.0.2.1: ENETUNREACH
 EOT
 )"
 	fi
+	if wanted cli_net_raw; then
+		# Even as root, a world without the host's network has no raw
+		# sockets (CAP_NET_RAW and CAP_NET_ADMIN are dropped).
+		pic cli_net_raw run -- "$PY" -c '
+import socket
+try:
+    socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+    print("raw socket made")
+except OSError as e:
+    print(e.errno)
+caps = [l.split()[1] for l in open("/proc/self/status") if l.startswith("CapEff")]
+print(int(caps[0], 16) >> 12 & 3)'
+		expect cli_net_raw "--net=loopback: no raw sockets, no network capabilities" \
+			is_rc_out cli_net_raw 0 $'1\n0'
+	fi
 	if wanted cli_net_bad; then
 		pic cli_net_bad run --net=everything -- /bin/true
 		expect cli_net_bad "--net with an unknown mode: one-line error, exit 2" \
