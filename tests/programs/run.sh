@@ -222,6 +222,45 @@ print(total[0], threading.active_count())
 '
 case_python_threads() { run "$PY" -c "$py_threads"; }
 
+# A python http.server on localhost (name resolution through /etc/hosts,
+# the server in a thread) and urllib fetching from it; a unix socket
+# server with asyncio alongside.
+py_http='
+import asyncio, http.server, os, socket, threading, urllib.request
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = ("path=%s" % self.path).encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *a):
+        pass
+srv = http.server.ThreadingHTTPServer(("localhost", 0), H)
+threading.Thread(target=srv.serve_forever, daemon=True).start()
+host, port = srv.server_address[:2]
+for p in ("/a", "/b?x=1"):
+    with urllib.request.urlopen("http://localhost:%d%s" % (port, p)) as r:
+        print(r.status, r.read().decode())
+srv.shutdown()
+print("family", socket.AddressFamily(srv.address_family).name)
+async def main():
+    path = "py-http.sock"
+    async def echo(r, w):
+        w.write((await r.readline()).upper())
+        await w.drain()
+        w.close()
+    s = await asyncio.start_unix_server(echo, path)
+    r, w = await asyncio.open_unix_connection(path)
+    w.write(b"over unix\n")
+    print((await r.readline()).decode().strip())
+    w.close()
+    s.close()
+    await s.wait_closed()
+    os.unlink(path)
+asyncio.run(main())'
+case_python_http() { run "$PY" -c "$py_http"; }
+
 # Go programs (tests/programs/go), built natively once: the runtime's
 # threads, futexes, signals (preemption) and epoll-driven timers.
 gobin=$scratch/gobin
@@ -1136,7 +1175,7 @@ else
 	echo "# no go toolchain (apt-get install golang-go): go cases skipped"
 fi
 if [ -x "$PY" ]; then
-	for c in python_files python_read python_pathlib python_json python_walk python_threads; do
+	for c in python_files python_read python_pathlib python_json python_walk python_threads python_http; do
 		case_ "$c"
 	done
 else
