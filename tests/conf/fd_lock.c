@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /* Bad pointers, hidden from the compiler's buffer checks. */
@@ -150,6 +151,39 @@ static void flocks(const char *path, const char *path2)
 	close(other);
 }
 
+/* Another process's lock shows that process's pid. */
+static void lock_of_child(const char *path)
+{
+	int fd = open(path, O_RDWR);
+	int go[2], done[2];
+	if (pipe(go) < 0 || pipe(done) < 0)
+		return;
+	pid_t c = fork();
+	if (c == 0) {
+		struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 4 };
+		char b;
+		if (fcntl(fd, F_SETLK, &fl) < 0 || write(go[1], "l", 1) != 1)
+			_exit(1);
+		if (read(done[0], &b, 1) != 1)
+			_exit(2);
+		_exit(0);
+	}
+	char b;
+	ok(read(go[0], &b, 1) == 1, "a child takes a write lock");
+	struct flock fl = { .l_type = F_RDLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 4 };
+	ok(fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type == F_WRLCK && fl.l_pid == c,
+	   "F_GETLK names the child's pid (%d, got %d)", (int)c, (int)fl.l_pid);
+	if (write(done[1], "d", 1) != 1)
+		perror("write");
+	int st;
+	ok(waitpid(c, &st, 0) == c && WIFEXITED(st) && WEXITSTATUS(st) == 0, "the child ends");
+	close(fd);
+	close(go[0]);
+	close(go[1]);
+	close(done[0]);
+	close(done[1]);
+}
+
 int main(void)
 {
 	const char *dir = tap_scratch("fd_lock");
@@ -164,6 +198,7 @@ int main(void)
 
 	posix_locks(path);
 	flocks(path, path2);
+	lock_of_child(path);
 
 	unlink(path);
 	unlink(path2);

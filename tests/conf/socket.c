@@ -19,6 +19,7 @@
 #include <linux/sockios.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/un.h>
@@ -787,6 +788,35 @@ static void test_edges(void)
 	close(n);
 }
 
+static volatile sig_atomic_t got_sigio;
+static void on_sigio(int s) { (void)s; got_sigio++; }
+
+/* SIGIO: the owner names a guest pid or tid. */
+static void test_owner(void)
+{
+	int sv[2];
+	socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+	signal(SIGIO, on_sigio);
+	ok(fcntl(sv[0], F_SETOWN, getpid()) == 0 && fcntl(sv[0], F_GETOWN) == getpid(),
+	   "F_SETOWN to this process, F_GETOWN gives it back");
+	ok(fcntl(sv[0], F_SETFL, fcntl(sv[0], F_GETFL) | O_ASYNC) == 0, "O_ASYNC on");
+	got_sigio = 0;
+	ok(write(sv[1], "io", 2) == 2, "the peer writes");
+	for (int i = 0; i < 100 && !got_sigio; i++)
+		usleep(1000);
+	ok(got_sigio >= 1, "SIGIO arrives");
+	struct f_owner_ex o = { F_OWNER_TID, (pid_t)syscall(SYS_gettid) }, back;
+	ok(fcntl(sv[0], F_SETOWN_EX, &o) == 0 && fcntl(sv[0], F_GETOWN_EX, &back) == 0 &&
+		   back.type == F_OWNER_TID && back.pid == o.pid,
+	   "F_SETOWN_EX to this thread, F_GETOWN_EX gives it back");
+	fails_with(fcntl(sv[0], F_SETOWN, 999999), ESRCH, "F_SETOWN to a pid that does not exist");
+	fails_with(fcntl(sv[0], F_GETOWN_EX, BAD), EFAULT, "F_GETOWN_EX into a bad pointer");
+	ok(fcntl(sv[0], F_SETOWN, 0) == 0 && fcntl(sv[0], F_GETOWN) == 0, "F_SETOWN 0 clears it");
+	signal(SIGIO, SIG_DFL);
+	close(sv[0]);
+	close(sv[1]);
+}
+
 static int drain_fd;
 static void *drain(void *arg)
 {
@@ -852,6 +882,7 @@ int main(void)
 	test_sendfile(dir);
 	test_ifreq();
 	test_edges();
+	test_owner();
 	rmdir(dir);
 	return tap_done();
 }

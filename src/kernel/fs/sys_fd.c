@@ -120,12 +120,12 @@ static long fcntl_setfl(struct file *f, unsigned long arg)
 	return r;
 }
 
-/* A lock held by this pico process shows the guest's pid, not the host's. */
+/* A lock's holder shows as its guest pid (0 outside the world), not the
+ * host's. */
 static void lock_pid_to_guest(struct flock *fl)
 {
-	if (fl->l_type != F_UNLCK && fl->l_pid > 0 &&
-	    fl->l_pid == host_syscall0(__NR_getpid))
-		fl->l_pid = proc.pid;
+	if (fl->l_type != F_UNLCK && fl->l_pid > 0)
+		fl->l_pid = task_vpid_of_host(fl->l_pid);
 }
 
 /* Record locks (POSIX and OFD) are the host's: the host process is the
@@ -143,6 +143,59 @@ static long fcntl_lock(struct file *f, int cmd, unsigned long arg)
 		return r;
 	lock_pid_to_guest(&fl);
 	return copy_to_user((void *)arg, &fl, sizeof fl) < 0 ? -EFAULT : r;
+}
+
+/* F_SETOWN and friends name who gets SIGIO and SIGURG: a guest pid or
+ * tid, which the host must see as its own.  A process group (a negative
+ * owner, F_OWNER_PGRP) is not supported: guest process groups are the
+ * world's, not the host's. */
+struct kf_owner_ex {
+	int type, pid;
+};
+#define F_OWNER_TID_K 0
+#define F_OWNER_PID_K 1
+#define F_OWNER_PGRP_K 2
+
+static long owner_to_host(int id)
+{
+	if (id == 0)
+		return 0;
+	if (id < 0)
+		return -EINVAL;
+	return task_host_of_id(id);
+}
+
+static long fcntl_owner(struct file *f, int cmd, unsigned long arg)
+{
+	struct kf_owner_ex o;
+	long r;
+	switch (cmd) {
+	case F_SETOWN:
+		r = owner_to_host((int)arg);
+		return r < 0 ? r : host_syscall3(__NR_fcntl, f->host_fd, F_SETOWN, r);
+	case F_GETOWN:
+		r = host_syscall2(__NR_fcntl, f->host_fd, F_GETOWN);
+		return r > 0 ? task_id_of_host((int)r) : r;
+	case F_SETOWN_EX:
+		if (copy_from_user(&o, (void *)arg, sizeof o) < 0)
+			return -EFAULT;
+		if (o.type == F_OWNER_PGRP_K)
+			return -EINVAL;
+		if (o.type == F_OWNER_TID_K || o.type == F_OWNER_PID_K) {
+			r = owner_to_host(o.pid);
+			if (r < 0)
+				return r;
+			o.pid = (int)r;
+		}
+		return host_syscall3(__NR_fcntl, f->host_fd, F_SETOWN_EX, &o);
+	default: /* F_GETOWN_EX */
+		r = host_syscall3(__NR_fcntl, f->host_fd, F_GETOWN_EX, &o);
+		if (r < 0)
+			return r;
+		if (o.pid > 0)
+			o.pid = task_id_of_host(o.pid);
+		return copy_to_user((void *)arg, &o, sizeof o) < 0 ? -EFAULT : 0;
+	}
 }
 
 /* The only commands Linux allows on an O_PATH fd. */
@@ -182,10 +235,15 @@ static long do_fcntl(int fd, struct file *f, int cmd, unsigned long arg)
 		/* Plain numbers both ways: the host decides (EBADF on a
 		 * non-pipe, EINVAL without sealing support). */
 		return host_syscall3(__NR_fcntl, f->host_fd, cmd, arg);
+	case F_SETOWN:
+	case F_GETOWN:
+	case F_SETOWN_EX:
+	case F_GETOWN_EX:
+		return fcntl_owner(f, cmd, arg);
 	default:
-		/* F_SETOWN/F_GETOWN(_EX), F_SETSIG/F_GETSIG, leases, F_NOTIFY
-		 * and the rw hints need signal and pid plumbing the provider
-		 * does not have yet. */
+		/* F_SETSIG/F_GETSIG (their siginfo carries a host fd), leases,
+		 * F_NOTIFY and the rw hints need plumbing the provider does
+		 * not have yet. */
 		return -EINVAL;
 	}
 }

@@ -26,16 +26,7 @@ static long host_id(int pid)
 		return -EINVAL;
 	if (is_self(pid))
 		return 0;
-	long r = -ESRCH;
-	task_lock();
-	struct picos_task *t = task_by_vpid(pid);
-	struct picos_thread_id *th = t ? NULL : tid_by_vtid(pid);
-	if (t && t->state == TASK_LIVE && t->host_pid > 0)
-		r = t->host_pid;
-	else if (th && th->host_tid > 0)
-		r = th->host_tid;
-	task_unlock();
-	return r;
+	return task_host_of_id(pid);
 }
 
 long sys_sched_yield(void)

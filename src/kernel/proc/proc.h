@@ -73,6 +73,11 @@ struct picos_thread_id *tid_by_vtid(int vtid);
 void tid_free(struct picos_thread_id *t);
 /* The guest pid of a host pid (0 when it is not in this world). */
 int task_vpid_of_host(int host_pid);
+/* The host id of a guest pid or tid (a live process's host pid, a
+ * thread's host tid), or -ESRCH. */
+long task_host_of_id(int id);
+/* The guest pid or tid of a host one; 0 outside the world. */
+int task_id_of_host(int host);
 void task_set_flags(uint32_t set, uint32_t clear);
 int task_ppid(void);
 /* Records the host files at these fds (-1: none) as the ones this task

@@ -124,6 +124,32 @@ void task_free(struct picos_task *t)
 	W->nprocs--;
 }
 
+long task_host_of_id(int id)
+{
+	long r = -ESRCH;
+	task_lock();
+	struct picos_task *t = task_by_vpid(id);
+	struct picos_thread_id *th = t ? NULL : tid_by_vtid(id);
+	if (t && t->state == TASK_LIVE && t->host_pid > 0)
+		r = t->host_pid;
+	else if (th && th->host_tid > 0)
+		r = th->host_tid;
+	task_unlock();
+	return r;
+}
+
+int task_id_of_host(int host)
+{
+	task_lock();
+	struct picos_task *t = task_by_host(host);
+	int v = t ? t->vpid : 0;
+	for (int i = 0; !v && i < world_tid_slots(W); i++)
+		if (W->tids[i].vtid && W->tids[i].host_tid == host)
+			v = W->tids[i].vtid;
+	task_unlock();
+	return v;
+}
+
 int task_vpid_of_host(int host_pid)
 {
 	task_lock();
