@@ -143,9 +143,13 @@ int main(int argc, char **argv)
 		 * the process had. */
 		struct itimerval it;
 		getitimer(ITIMER_REAL, &it);
-		/* ... and the alarm set before the exec still runs. */
+		/* ... the alarm set before the exec still runs, and the
+		 * blocked signal sent before it is still pending. */
+		sigset_t pend;
+		sigpending(&pend);
 		return gettid_() == getpid() && atoi(argv[2]) == getpid() &&
-				       it.it_value.tv_sec > 50
+				       it.it_value.tv_sec > 50 &&
+				       sigismember(&pend, SIGUSR2)
 			       ? 42
 			       : 43;
 	}
@@ -286,6 +290,11 @@ int main(int argc, char **argv)
 			snprintf(pidarg, sizeof pidarg, "%d", (int)getpid());
 			pthread_t a, e;
 			alarm(100);
+			sigset_t u2;
+			sigemptyset(&u2);
+			sigaddset(&u2, SIGUSR2);
+			sigprocmask(SIG_BLOCK, &u2, NULL);
+			kill(getpid(), SIGUSR2);
 			pthread_create(&a, NULL, sleeper, NULL);
 			pthread_create(&a, NULL, sleeper, NULL);
 			if (from_main)
@@ -295,7 +304,7 @@ int main(int argc, char **argv)
 				pause();
 		}
 		ok(c > 0 && waitpid(c, &st, 0) == c && WIFEXITED(st) && WEXITSTATUS(st) == 42,
-		   "execve from %s of a 3-thread process: the new program runs alone as that pid, with its alarm",
+		   "execve from %s of a 3-thread process: the new program runs alone as that pid, with its alarm and pending signal",
 		   from_main ? "the first thread" : "another thread");
 	}
 

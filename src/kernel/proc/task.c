@@ -7,6 +7,7 @@
 	host_syscall4(__NR_futex, (a), (op), (v), (ts))
 #define PICOS_WORLD_LOCK_IMPL
 #include <asm/signal.h>
+#include <asm/siginfo.h>
 #include <linux/prctl.h>
 #include <linux/sched.h>
 #include <picos/world.h>
@@ -216,6 +217,40 @@ bool task_text_busy(uint64_t dev, uint64_t ino)
 	return busy;
 }
 
+/* Signals pending for the caller (its own and the process's): Linux
+ * keeps them across execve, so the host process taking over is sent them
+ * again, with their siginfo. */
+#define CARRY_MAX 64
+struct carried_signals {
+	int n;
+	siginfo_t info[CARRY_MAX];
+};
+
+static void take_pending(struct carried_signals *c)
+{
+	uint64_t pend = 0;
+	struct kts zero = { 0, 0 };
+	c->n = 0;
+	host_syscall2(__NR_rt_sigpending, &pend, sizeof pend);
+	for (int sig = 1; sig <= 64 && c->n < CARRY_MAX; sig++) {
+		if (!(pend & (1ULL << (sig - 1))))
+			continue;
+		uint64_t one = 1ULL << (sig - 1);
+		/* Real-time signals may be queued more than once. */
+		while (c->n < CARRY_MAX &&
+		       host_syscall4(__NR_rt_sigtimedwait, &one,
+				     &c->info[c->n], &zero, sizeof one) == sig)
+			c->n++;
+	}
+}
+
+static void give_pending(const struct carried_signals *c)
+{
+	for (int i = 0; i < c->n; i++)
+		host_syscall3(__NR_rt_sigqueueinfo, proc.host_pid,
+			      c->info[i].si_signo, &c->info[i]);
+}
+
 long task_rehost(void)
 {
 	/* Interval timers belong to the host process: Linux keeps them
@@ -223,17 +258,22 @@ long task_rehost(void)
 	struct { long iv_s, iv_us, v_s, v_us; } timers[3];
 	for (int i = 0; i < 3; i++)
 		host_syscall2(__NR_getitimer, i, &timers[i]);
+	struct carried_signals pending;
+	take_pending(&pending);
 	long r = host_syscall5(__NR_clone,
 			       CLONE_PARENT | CLONE_PARENT_SETTID | SIGCHLD, 0,
 			       &proc.task->host_pid, 0, 0);
-	if (r < 0)
+	if (r < 0) {
+		give_pending(&pending); /* still this process's */
 		return r;
+	}
 	if (r > 0)
 		host_exit_group(0); /* the old host process: done */
 	proc.host_pid = (int)host_syscall0(__NR_getpid);
 	for (int i = 0; i < 3; i++)
 		if (timers[i].v_s || timers[i].v_us)
 			host_syscall3(__NR_setitimer, i, &timers[i], 0);
+	give_pending(&pending);
 	host_syscall2(__NR_prctl, PR_SET_PDEATHSIG, SIGKILL);
 	if (host_syscall0(__NR_getppid) != popts.world->launcher_pid)
 		host_exit_group(137);
