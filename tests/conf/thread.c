@@ -195,7 +195,7 @@ int main(int argc, char **argv)
 	}
 	ok(ctid == 0 && seen == r, "at its exit the child tid word is cleared and woken (the child saw tid %d)", (int)seen);
 	munmap(stk, ssz);
-	fails_with(clone(raw_child, NULL, CLONE_THREAD | CLONE_VM, NULL), EINVAL, "CLONE_THREAD without CLONE_SIGHAND");
+	fails_with(syscall(SYS_clone, CLONE_THREAD | CLONE_VM, NULL, NULL, NULL, 0), EINVAL, "CLONE_THREAD without CLONE_SIGHAND");
 
 	/* Signals: to a thread, and to the process past a blocking thread. */
 	signal(SIGUSR1, on_usr1);
