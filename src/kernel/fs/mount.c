@@ -51,17 +51,23 @@ bool mount_is_above(const char *path)
 	return false;
 }
 
+size_t host_fd_path(int fd, char *out, size_t size)
+{
+	char link[32];
+	rt_snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+	long n = host_syscall4(__NR_readlinkat, AT_FDCWD, link, out, size - 1);
+	if (n <= 0 || out[0] != '/' || (size_t)n >= size - 1)
+		n = 0;
+	out[n] = 0;
+	return (size_t)n;
+}
+
 /* The host directory's path as the host names it now, read once. */
 static const char *host_path_of(struct mount *m)
 {
 	if (!m->host_path) {
-		char link[32], buf[PICOS_PATH_MAX];
-		rt_snprintf(link, sizeof link, "/proc/self/fd/%d", m->host_fd);
-		long n = host_syscall4(__NR_readlinkat, AT_FDCWD, link, buf,
-				       sizeof buf - 1);
-		if (n <= 0 || buf[0] != '/')
-			n = 0;
-		buf[n] = 0;
+		char buf[PICOS_PATH_MAX];
+		host_fd_path(m->host_fd, buf, sizeof buf);
 		m->host_path = kstrdup(buf);
 	}
 	return m->host_path;

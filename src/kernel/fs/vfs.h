@@ -28,6 +28,9 @@ bool mount_is_above(const char *path);
 /* The guest path of a host path (through the mount whose host directory
  * is its longest prefix); false when no mount holds it or it is too long. */
 bool mount_guest_path_of_host(const char *host, char *out, size_t size);
+/* The absolute path the host gives an open host fd now (readlink of
+ * /proc/self/fd/N); "" (length 0) when it has none that fits. */
+size_t host_fd_path(int fd, char *out, size_t size);
 
 struct file {
 	int refs;

@@ -60,6 +60,12 @@ struct sock {
 	char *unix_name;  /* the guest path a unix socket was bound to */
 };
 
+/* SCM_CREDENTIALS and SO_PEERCRED (struct ucred). */
+struct kucred {
+	int32_t pid;
+	uint32_t uid, gid;
+};
+
 /* The world's network policy (--net). */
 enum net_policy { NET_LOOPBACK, NET_HOST, NET_NONE };
 extern int net_policy;
@@ -87,6 +93,12 @@ void addr_to_guest(struct kaddr *a);
 long sock_guard_unbound(struct file *f);
 /* After a unix bind: remembers the guest's name for getsockname and gives
  * the new socket the mode the guest's umask asks for. */
+/* Host pid and ids in a ucred become the guest's (pid 0 outside the
+ * world). */
+void ucred_to_guest(struct kucred *c);
+/* An address the host wrote, handed to the guest's buffer and length
+ * word (unix paths back into guest paths). */
+long addr_out(struct kaddr *a, void *uaddr, int *ulen);
 void unix_bound(struct sock *sk, const struct kaddr *guest,
 		const struct kaddr *host, int pfd);
 

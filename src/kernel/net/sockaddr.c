@@ -216,18 +216,6 @@ static long set_host_path(struct kaddr *a, const char *s1, const char *s2)
 	return 0;
 }
 
-/* The host directory behind an open host fd, for a bind address that
- * peers can read back (getpeername, accept); "" when it does not fit. */
-static void host_dir_of(int pfd, char *out, size_t size)
-{
-	char link[32];
-	rt_snprintf(link, sizeof link, PROC_FD "%d", pfd);
-	long n = host_syscall4(__NR_readlinkat, AT_FDCWD, link, out, size - 1);
-	if (n <= 0 || out[0] != '/' || (size_t)n >= size - 1)
-		n = 0;
-	out[n] = 0;
-}
-
 static long unix_bind_to_host(struct kaddr *a, const char *path, int *hold)
 {
 	struct pico_thread *t = current();
@@ -250,8 +238,10 @@ static long unix_bind_to_host(struct kaddr *a, const char *path, int *hold)
 				  AT_SYMLINK_NOFOLLOW);
 		return r == 0 ? -EADDRINUSE : r == -ENOENT ? -EROFS : r;
 	}
+	/* The host's own name for the directory, so that peers can read
+	 * the address back (getpeername, accept). */
 	char dir[UNIX_PATH_MAX];
-	host_dir_of((int)pfd, dir, sizeof dir);
+	host_fd_path((int)pfd, dir, sizeof dir);
 	char *s = t->kpath[1];
 	rt_snprintf(s, PICOS_PATH_MAX, "%s/%s", dir, name);
 	if (dir[0] && set_host_path(a, s, "") == 0)
@@ -317,6 +307,12 @@ void unix_bound(struct sock *sk, const struct kaddr *guest,
 	if (name && pfd >= 0)
 		host_syscall4(__NR_fchmodat2, pfd, name + 1, 0777 & ~fs_umask,
 			      AT_SYMLINK_NOFOLLOW);
+}
+
+long addr_out(struct kaddr *a, void *uaddr, int *ulen)
+{
+	addr_to_guest(a);
+	return addr_to_user(a, uaddr, ulen);
 }
 
 /* A host socket path back into the guest's tree: through the mount whose

@@ -30,10 +30,6 @@ struct kcmsghdr {
 	int level, type;
 };
 
-struct kucred {
-	int32_t pid;
-	uint32_t uid, gid;
-};
 
 #define CMSG_ALIGN_K(n) (((n) + sizeof(size_t) - 1) & ~(sizeof(size_t) - 1))
 #define CMSG_HDR_K CMSG_ALIGN_K(sizeof(struct kcmsghdr))
@@ -214,11 +210,7 @@ static size_t control_to_guest(struct ctl_in *in, char *buf, size_t len,
 			}
 		} else if (c->type == SCM_CREDENTIALS &&
 			   c->len >= CMSG_HDR_K + sizeof(struct kucred)) {
-			struct kucred *u =
-			    (struct kucred *)((char *)c + CMSG_HDR_K);
-			u->pid = u->pid > 0 ? task_vpid_of_host(u->pid) : 0;
-			u->uid = ident_uid_to_guest(u->uid);
-			u->gid = ident_gid_to_guest(u->gid);
+			ucred_to_guest((struct kucred *)((char *)c + CMSG_HDR_K));
 		} else if (c->type == SCM_PIDFD_K &&
 			   c->len >= CMSG_HDR_K + sizeof(int)) {
 			/* Never asked for (SO_PASSPIDFD is refused): a host fd
@@ -352,8 +344,7 @@ static long msg_recv(struct file *f, int hfd, struct kmsghdr *umsg, int flags)
 	}
 	if (k.uname) {
 		k.addr.len = k.m.namelen;
-		addr_to_guest(&k.addr);
-		long e = addr_to_user(&k.addr, k.uname, &umsg->namelen);
+		long e = addr_out(&k.addr, k.uname, &umsg->namelen);
 		if (e < 0) {
 			r = e;
 			goto out;
@@ -439,8 +430,7 @@ long sys_recvfrom(int fd, void *buf, size_t len, int flags, void *uaddr,
 			 (long)len, flags, uaddr ? (long)a.bytes : 0,
 			 uaddr ? (long)&a.len : 0);
 	if (r >= 0 && uaddr) {
-		addr_to_guest(&a);
-		long e = addr_to_user(&a, uaddr, ulen);
+		long e = addr_out(&a, uaddr, ulen);
 		if (e < 0)
 			r = e;
 	}

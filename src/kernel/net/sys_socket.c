@@ -226,13 +226,6 @@ long sys_shutdown(int fd, int how)
 	return r;
 }
 
-/* An address the host wrote, handed to the guest (when it asked). */
-static long addr_out(struct kaddr *k, void *uaddr, int *ulen)
-{
-	addr_to_guest(k);
-	return addr_to_user(k, uaddr, ulen);
-}
-
 long sys_accept4(int fd, void *uaddr, int *ulen, int flags)
 {
 	if (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC))

@@ -160,12 +160,7 @@ out:
 	return r;
 }
 
-struct kucred {
-	int32_t pid;
-	uint32_t uid, gid;
-};
-
-static void ucred_to_guest(struct kucred *c)
+void ucred_to_guest(struct kucred *c)
 {
 	c->pid = c->pid > 0 ? task_vpid_of_host(c->pid) : 0;
 	c->uid = ident_uid_to_guest(c->uid);

@@ -141,9 +141,8 @@ long task_host_of_id(int id)
 
 int task_id_of_host(int host)
 {
+	int v = task_vpid_of_host(host);
 	task_lock();
-	struct picos_task *t = task_by_host(host);
-	int v = t ? t->vpid : 0;
 	for (int i = 0; !v && i < world_tid_slots(W); i++)
 		if (W->tids[i].vtid && W->tids[i].host_tid == host)
 			v = W->tids[i].vtid;
