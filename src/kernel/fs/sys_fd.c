@@ -12,19 +12,9 @@
 #include <asm/termbits.h>
 #include <asm/termios.h>
 
-/* Socket ioctls (linux/sockios.h, which needs libc's headers). */
-#define SIOCATMARK_K 0x8905
-#define SIOCGIFNAME_K 0x8910
-#define SIOCGIFCONF_K 0x8912
-#define SIOCGIFFLAGS_K 0x8913
-#define SIOCGIFADDR_K 0x8915
-#define SIOCGIFDSTADDR_K 0x8917
-#define SIOCGIFBRDADDR_K 0x8919
-#define SIOCGIFNETMASK_K 0x891b
-#define SIOCGIFMTU_K 0x8921
-#define SIOCGIFHWADDR_K 0x8927
-#define SIOCGIFINDEX_K 0x8933
-#define SIOCGIFTXQLEN_K 0x8942
+#include <linux/sockios.h>
+
+/* struct ifreq: a 16-byte name and a 24-byte union. */
 #define IFREQ_SIZE 40
 
 long sys_dup(int fd)
@@ -298,19 +288,19 @@ static const struct ioctl_arg {
 	{ TIOCGSID, 0, sizeof(int) },
 	{ FIONREAD, 0, sizeof(int) },
 	{ TIOCOUTQ, 0, sizeof(int) }, /* SIOCOUTQ on sockets */
-	{ SIOCATMARK_K, 0, sizeof(int) },
+	{ SIOCATMARK, 0, sizeof(int) },
 	/* Interface queries on a socket: struct ifreq, the name in, the
 	 * answer out (the setting requests need CAP_NET_ADMIN). */
-	{ SIOCGIFNAME_K, IFREQ_SIZE, IFREQ_SIZE },
-	{ SIOCGIFFLAGS_K, IFREQ_SIZE, IFREQ_SIZE },
-	{ SIOCGIFADDR_K, IFREQ_SIZE, IFREQ_SIZE },
-	{ SIOCGIFDSTADDR_K, IFREQ_SIZE, IFREQ_SIZE },
-	{ SIOCGIFBRDADDR_K, IFREQ_SIZE, IFREQ_SIZE },
-	{ SIOCGIFNETMASK_K, IFREQ_SIZE, IFREQ_SIZE },
-	{ SIOCGIFMTU_K, IFREQ_SIZE, IFREQ_SIZE },
-	{ SIOCGIFHWADDR_K, IFREQ_SIZE, IFREQ_SIZE },
-	{ SIOCGIFINDEX_K, IFREQ_SIZE, IFREQ_SIZE },
-	{ SIOCGIFTXQLEN_K, IFREQ_SIZE, IFREQ_SIZE },
+	{ SIOCGIFNAME, IFREQ_SIZE, IFREQ_SIZE },
+	{ SIOCGIFFLAGS, IFREQ_SIZE, IFREQ_SIZE },
+	{ SIOCGIFADDR, IFREQ_SIZE, IFREQ_SIZE },
+	{ SIOCGIFDSTADDR, IFREQ_SIZE, IFREQ_SIZE },
+	{ SIOCGIFBRDADDR, IFREQ_SIZE, IFREQ_SIZE },
+	{ SIOCGIFNETMASK, IFREQ_SIZE, IFREQ_SIZE },
+	{ SIOCGIFMTU, IFREQ_SIZE, IFREQ_SIZE },
+	{ SIOCGIFHWADDR, IFREQ_SIZE, IFREQ_SIZE },
+	{ SIOCGIFINDEX, IFREQ_SIZE, IFREQ_SIZE },
+	{ SIOCGIFTXQLEN, IFREQ_SIZE, IFREQ_SIZE },
 };
 
 union ioctl_buf {
@@ -344,7 +334,7 @@ static long ioctl_ifconf(struct file *f, unsigned long arg)
 		k = kzalloc((size_t)c.len + 1);
 		c.buf = k;
 	}
-	long r = host_syscall3(__NR_ioctl, f->host_fd, SIOCGIFCONF_K, &c);
+	long r = host_syscall3(__NR_ioctl, f->host_fd, SIOCGIFCONF, &c);
 	if (r >= 0 && ubuf && c.len > 0 && copy_to_user(ubuf, k, (size_t)c.len) < 0)
 		r = -EFAULT;
 	kfree(k);
@@ -394,7 +384,7 @@ static long do_ioctl(int fd, struct file *f, unsigned cmd, unsigned long arg)
 		return 0;
 	case FIONBIO:
 		return ioctl_fionbio(f, arg);
-	case SIOCGIFCONF_K:
+	case SIOCGIFCONF:
 		return ioctl_ifconf(f, arg);
 	}
 	for (size_t i = 0; i < RT_ARRAY_SIZE(ioctl_args); i++)

@@ -12,6 +12,7 @@
 #include <linux/in.h>
 #include <linux/in6.h>
 #include <linux/un.h>
+#include <asm/socket.h>
 
 /* Kernel ABI constants the uapi headers leave to libc. */
 #define AF_UNSPEC 0

@@ -95,9 +95,6 @@ static long rights_to_host(struct ctl_out *o, struct kcmsghdr *c)
 	return 0;
 }
 
-#define SOL_IP_K 0
-#define SOL_IPV6_K 41
-#define IP_RETOPTS_K 7
 
 /* Per-message IP options and IPv6 routing headers: on the loopback
  * policy a source route is refused as its socket option is. */
@@ -107,9 +104,10 @@ static bool cmsg_routes_elsewhere(const struct kcmsghdr *c)
 		return false;
 	const unsigned char *d = (const unsigned char *)c + CMSG_HDR_K;
 	int n = (int)(c->len - CMSG_HDR_K);
-	if (c->level == SOL_IP_K && c->type == IP_RETOPTS_K)
+	if (c->level == IPPROTO_IP && c->type == IP_RETOPTS)
 		return ip_options_route(d, n);
-	return c->level == SOL_IPV6_K && (c->type == 57 || c->type == 5);
+	return c->level == IPPROTO_IPV6 &&
+	       (c->type == IPV6_RTHDR || c->type == IPV6_2292RTHDR);
 }
 
 static long control_out(struct ctl_out *o, struct kmsghdr *m)

@@ -11,12 +11,6 @@ void sock_free(struct sock *sk)
 	kfree(sk);
 }
 
-#define SO_TYPE 3
-#define SO_DOMAIN 39
-
-#define SO_RCVTIMEO_OLD 20
-#define SO_SNDTIMEO_OLD 21
-
 static bool has_timeout(int hfd, int opt)
 {
 	long tv[2] = { 0, 0 };

@@ -8,25 +8,16 @@
 #include "../syscalls.h"
 #include "../proc/proc.h"
 
-#define IPPROTO_IP_LEVEL 0
-#define IPPROTO_TCP_LEVEL 6
-#define IPPROTO_UDP_LEVEL 17
-#define IPPROTO_IPV6_LEVEL 41
-#define SOL_NETLINK 270
+#include <linux/tcp.h>
 
-#define SO_PEERCRED 17
-#define SO_RCVTIMEO_OLD 20
-#define SO_SNDTIMEO_OLD 21
-#define SO_ATTACH_FILTER 26
-#define SO_PEERGROUPS 59
+#define SOL_NETLINK 270 /* linux/socket.h, kernel-internal */
+/* Newer than Debian 12's uapi headers. */
+#ifndef SO_PASSPIDFD
 #define SO_PASSPIDFD 76
-#define SO_ATTACH_BPF 50
-#define SO_ATTACH_REUSEPORT_CBPF 51
-#define SO_ATTACH_REUSEPORT_EBPF 52
-#define SO_RCVTIMEO_NEW 66
-#define SO_SNDTIMEO_NEW 67
+#endif
+#ifndef SO_PEERPIDFD
 #define SO_PEERPIDFD 77
-#define TCP_ZEROCOPY_RECEIVE 35
+#endif
 
 /* Values up to this size pass (the largest Linux option in use is far
  * smaller; TCP_INFO is a few hundred bytes). */
@@ -45,14 +36,14 @@ static bool opt_refused(int level, int name)
 		       name == SO_ATTACH_REUSEPORT_CBPF ||
 		       name == SO_ATTACH_REUSEPORT_EBPF || name == SO_PEERPIDFD ||
 		       name == SO_PASSPIDFD;
-	case IPPROTO_TCP_LEVEL:
+	case IPPROTO_TCP:
 		return name == TCP_ZEROCOPY_RECEIVE;
-	case IPPROTO_IP_LEVEL:
+	case IPPROTO_IP:
 		return name >= 64 && name <= 131;
-	case IPPROTO_IPV6_LEVEL:
+	case IPPROTO_IPV6:
 		return name == 64 || name == 65 || name == 68 || name == 69 ||
 		       name == 80;
-	case IPPROTO_UDP_LEVEL:
+	case IPPROTO_UDP:
 	case SOL_NETLINK:
 		return false;
 	}
@@ -85,9 +76,6 @@ static bool *timeout_flag(struct sock *sk, int level, int name)
 /* On the loopback policy a source route would send a loopback-addressed
  * packet out through another host: IPv4 LSRR/SSRR options and IPv6
  * routing headers are refused there. */
-#define IP_OPTIONS_K 4
-#define IPV6_2292RTHDR_K 5
-#define IPV6_RTHDR_K 57
 
 bool ip_options_route(const unsigned char *o, int len)
 {
@@ -111,10 +99,10 @@ static bool routes_elsewhere(int level, int name, const char *v, int len)
 {
 	if (net_policy != NET_LOOPBACK)
 		return false;
-	if (level == IPPROTO_IP_LEVEL && name == IP_OPTIONS_K)
+	if (level == IPPROTO_IP && name == IP_OPTIONS)
 		return ip_options_route((const unsigned char *)v, len);
-	return level == IPPROTO_IPV6_LEVEL &&
-	       (name == IPV6_RTHDR_K || name == IPV6_2292RTHDR_K) && len > 0;
+	return level == IPPROTO_IPV6 &&
+	       (name == IPV6_RTHDR || name == IPV6_2292RTHDR) && len > 0;
 }
 
 static bool timeout_set(const char *v, int len)
