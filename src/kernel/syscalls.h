@@ -33,6 +33,12 @@ long sys_sendfile(int out_fd, int in_fd, long *uoff, size_t n);
 long sys_copy_file_range(int fd_in, long *uoff_in, int fd_out, long *uoff_out,
 			 size_t n, unsigned flags);
 long sys_fsync(int fd);
+/* fs/sys_splice.c */
+long sys_splice(int fd_in, long *uoff_in, int fd_out, long *uoff_out,
+		size_t n, unsigned flags);
+long sys_tee(int fd_in, int fd_out, size_t n, unsigned flags);
+long sys_vmsplice(int fd, const void *uiov, unsigned long nr, unsigned flags);
+long sys_sync_file_range(int fd, long off, long n, unsigned flags);
 long sys_fdatasync(int fd);
 long sys_sync(void);
 long sys_syncfs(int fd);

@@ -30,6 +30,9 @@ void *io_ubuf(const void *p, size_t n);
 long io_call(struct file *f, long nr, long a, long b, long c, long d, long e,
 	     long g);
 #define FILE_BLOCKS 2
+/* Of two files a call moves data between, the one that may make it wait
+ * (a), else b: the file to hand io_call. */
+struct file *io_waiter(struct file *a, struct file *b);
 
 /* A guest iovec array copied in for a host call (sys_rw.c).  Small arrays
  * stay on the stack, as in Linux (UIO_FASTIOV). */

@@ -70,6 +70,11 @@ long io_call(struct file *f, long nr, long a, long b, long c, long d, long e,
 	}
 }
 
+struct file *io_waiter(struct file *a, struct file *b)
+{
+	return a && file_blocks(a) ? a : b;
+}
+
 void io_put(struct file *f)
 {
 	if (f)
@@ -232,8 +237,7 @@ long sys_sendfile(int out_fd, int in_fd, long *uoff, size_t n)
 	int hin = io_get(in_fd, &fi);
 	/* Either end may make it wait (a socket or pipe): wait without the
 	 * provider lock, interruptibly. */
-	struct file *waits = fo && file_blocks(fo) ? fo : fi;
-	long r = io_call(waits, __NR_sendfile, hout, hin, (long)pp, (long)n, 0, 0);
+	long r = io_call(io_waiter(fo, fi), __NR_sendfile, hout, hin, (long)pp, (long)n, 0, 0);
 	io_put(fi);
 	io_put(fo);
 	if (uoff && copy_to_user(uoff, &pos, sizeof pos) < 0)

@@ -1,0 +1,90 @@
+/* Moving data through pipes without a user copy: splice, tee, vmsplice,
+ * and sync_file_range.
+ *
+ * All four are pass-throughs to the host fds behind the guest fds: the
+ * host makes every check in Linux's order (flags, fds, which end must be
+ * a pipe, ESPIPE for an offset on a pipe).  The provider translates only
+ * what the host must not see as is: offset words and iovec arrays in
+ * guest memory.  A call that may wait (an end is a pipe or socket
+ * without O_NONBLOCK) goes through io_call, so it releases the provider
+ * lock and is interrupted by guest signals like read and write. */
+#include "vfs.h"
+#include "io.h"
+#include "../syscalls.h"
+
+/* An offset word of the guest read into *k: the pointer to give the host
+ * (NULL for none, the poison address when the guest cannot read it, so
+ * the host fails with EFAULT where Linux reads it). */
+static long *offset_in(const long *uoff, long *k)
+{
+	if (!uoff)
+		return NULL;
+	return copy_from_user(k, uoff, sizeof *k) < 0 ? IO_POISON : k;
+}
+
+/* Linux writes an offset back only after a transfer that did not fail. */
+static long offset_out(long r, long *uoff, const long *k)
+{
+	if (r >= 0 && uoff && copy_to_user(uoff, k, sizeof *k) < 0)
+		return -EFAULT;
+	return r;
+}
+
+long sys_splice(int fd_in, long *uoff_in, int fd_out, long *uoff_out,
+		size_t n, unsigned flags)
+{
+	long kin, kout;
+	long *pin = offset_in(uoff_in, &kin);
+	long *pout = offset_in(uoff_out, &kout);
+	struct file *fi, *fo;
+	int hin = io_get(fd_in, &fi);
+	int hout = io_get(fd_out, &fo);
+	long r = io_call(io_waiter(fi, fo), __NR_splice, hin, (long)pin, hout,
+			 (long)pout, (long)n, flags);
+	io_put(fo);
+	io_put(fi);
+	/* Linux's order: the out offset first. */
+	r = offset_out(r, uoff_out, &kout);
+	return offset_out(r, uoff_in, &kin);
+}
+
+long sys_tee(int fd_in, int fd_out, size_t n, unsigned flags)
+{
+	struct file *fi, *fo;
+	int hin = io_get(fd_in, &fi);
+	int hout = io_get(fd_out, &fo);
+	long r = io_call(io_waiter(fi, fo), __NR_tee, hin, hout, (long)n, flags,
+			 0, 0);
+	io_put(fo);
+	io_put(fi);
+	return r;
+}
+
+/* The guest's iovecs are copied in and each base the guest may not name
+ * is poisoned (iovs_in) before the host touches them: the host then maps
+ * guest pages into the pipe, or copies out of it into them. */
+long sys_vmsplice(int fd, const void *uiov, unsigned long nr, unsigned flags)
+{
+	struct file *f;
+	struct iovs s;
+	int hfd = io_get(fd, &f);
+	/* A count past UIO_MAXIOV reaches the host unchanged (EINVAL after
+	 * its fd check) with no array. */
+	int cnt = nr > UIO_MAXIOV ? 0 : (int)nr;
+	const struct iovec *v = iovs_in(&s, uiov, cnt);
+	long r = io_call(f, __NR_vmsplice, hfd, (long)v, (long)nr, flags, 0, 0);
+	iovs_free(&s);
+	io_put(f);
+	return r;
+}
+
+/* SYNC_FILE_RANGE_WAIT_* waits for writeback of a regular file, not for
+ * another process: a plain host call. */
+long sys_sync_file_range(int fd, long off, long n, unsigned flags)
+{
+	struct file *f;
+	int hfd = io_get(fd, &f);
+	long r = host_syscall4(__NR_sync_file_range, hfd, off, n, flags);
+	io_put(f);
+	return r;
+}
