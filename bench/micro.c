@@ -14,11 +14,13 @@
  *           FUTEX_WAKE/FUTEX_WAIT on two words
  *   mutex   one lock+unlock of a mutex 8 threads contend for (each op is
  *           8 threads x 1000 lock/unlock pairs, divided by 8000)
+ *   splice  64 KiB from FILE into a pipe and on to /dev/null, with two
+ *           splice calls (no copy through user memory)
  *   tcp     a byte's round trip over a TCP connection on 127.0.0.1 to an
  *           echoing child (TCP_NODELAY)
  *
  * FILE defaults to "bench-data" in the current directory and must hold at
- * least 4 KiB.  After a warm-up of ITERATIONS/10 operations, the loop runs
+ * least 4 KiB (64 KiB for splice).  After a warm-up of ITERATIONS/10 operations, the loop runs
  * ITERATIONS operations in ROUNDS equal rounds, each timed with
  * clock_gettime(CLOCK_MONOTONIC); it prints the median ns per operation of
  * the rounds on one line (the median shrugs off a round hit by a host
@@ -165,6 +167,33 @@ static void op_pipe(void)
 		die("ping-pong");
 }
 
+/* 64 KiB (a default pipe's capacity) from the file into a pipe, then out
+ * of it into /dev/null. */
+#define SPLICE_CHUNK 65536
+static int splice_p[2] = { -1, -1 };
+
+static void splice_all(int in, loff_t *off, int out)
+{
+	long left = SPLICE_CHUNK;
+
+	while (left > 0) {
+		ssize_t n = splice(in, off, out, NULL, (size_t)left, 0);
+		if (n <= 0)
+			die("splice");
+		left -= n;
+	}
+}
+
+static void op_splice(void)
+{
+	loff_t off = 0;
+
+	if (splice_p[0] < 0 && pipe(splice_p) < 0)
+		die("pipe");
+	splice_all(data_fd, &off, splice_p[1]);
+	splice_all(splice_p[0], NULL, null_fd);
+}
+
 /* The same round trip over TCP on loopback. */
 static int tcp_fd = -1;
 
@@ -296,6 +325,7 @@ static const struct bench {
 	{ "futex", op_futex },
 	{ "mutex", op_mutex },
 	{ "tcp", op_tcp },
+	{ "splice", op_splice },
 };
 
 static double now_ns(void)
@@ -318,7 +348,7 @@ static int cmp_double(const void *a, const void *b)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: micro [-u] getpid|open|stat|pread|write|forkwait|forkexec|pipe|thread|futex|mutex ITERATIONS [FILE]\n");
+	fprintf(stderr, "usage: micro [-u] getpid|open|stat|pread|write|forkwait|forkexec|pipe|thread|futex|mutex|tcp|splice ITERATIONS [FILE]\n");
 	exit(2);
 }
 
@@ -347,9 +377,10 @@ int main(int argc, char **argv)
 
 	/* Open only what the benchmark uses, so one failing open does not
 	 * take the other benchmarks down with it. */
-	if (b->op == op_pread && (data_fd = open(file, O_RDONLY)) < 0)
+	if ((b->op == op_pread || b->op == op_splice) &&
+	    (data_fd = open(file, O_RDONLY)) < 0)
 		die(file);
-	if (b->op == op_write && (null_fd = open("/dev/null", O_WRONLY)) < 0)
+	if ((b->op == op_write || b->op == op_splice) && (null_fd = open("/dev/null", O_WRONLY)) < 0)
 		die("/dev/null");
 
 	for (i = 0; i < iters / 10; i++)

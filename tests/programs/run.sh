@@ -423,6 +423,19 @@ case_du() {
 	run du -ab sub/deeper
 }
 
+# GNU grep with stdout on /dev/null splices its input there (no
+# copy), from a pipe and from a file; -q stops at the first match.
+case_grep_devnull() {
+	run sh -c 'seq 1 100000 | grep -q 5; echo $?; seq 1 100000 | grep 5 >/dev/null; echo $?; seq 1 100000 | grep nomatch >/dev/null; echo $?'
+	run sh -c 'grep 5 numbers.txt >/dev/null; echo $?; grep x numbers.txt >/dev/null; echo $?; grep 5 missing >/dev/null 2>&1; echo $?'
+}
+
+# A named pipe made by mkfifo (mknod S_IFIFO), a writer in the background
+# and a reader; then the fifo's type and mode.
+case_mkfifo() {
+	run sh -c 'mkfifo f; (echo hi >f &); cat f; mkfifo -m 600 g; stat -c "%F %a" f g; mkfifo f; echo $?; rm f g'
+}
+
 case_find() {
 	run -s find .
 	run -s find . -type f -name '*.txt'
@@ -1161,7 +1174,7 @@ make_fixture
 make_bbroot || exit 1
 
 for c in ls cat wc sort sha256sum stat date head_tail od dd cp mv rm mkdir \
-	ln_readlink touch_stat du find; do
+	ln_readlink touch_stat du find grep_devnull mkfifo; do
 	case_ "$c"
 done
 for c in sort_parallel xz_threads; do
