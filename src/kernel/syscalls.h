@@ -69,6 +69,8 @@ long sys_chdir(const char *path);
 long sys_fchdir(int fd);
 long sys_mkdir(const char *path, unsigned mode);
 long sys_mkdirat(int dirfd, const char *path, unsigned mode);
+long sys_mknodat(int dirfd, const char *path, unsigned mode, unsigned dev);
+long sys_mknod(const char *path, unsigned mode, unsigned dev);
 long sys_rmdir(const char *path);
 
 /* fs/sys_link.c */

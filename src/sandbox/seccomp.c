@@ -19,6 +19,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 struct host_call {
 	const char *name;
@@ -103,6 +104,22 @@ static int add_checked_a0(scmp_filter_ctx ctx, int nr,
 	return 0;
 }
 
+/* mknodat(2) file types: regular files, fifos and sockets only (a type
+ * of 0 is a regular file).  A world never makes a device node, whatever
+ * its user may do on the host (sys_dir.c refuses them with EPERM). */
+static const unsigned long mknod_types[] = { 0, S_IFREG, S_IFIFO, S_IFSOCK };
+
+static int add_mknodat(scmp_filter_ctx ctx, int nr)
+{
+	int r = 0;
+	for (size_t i = 0;
+	     i < sizeof mknod_types / sizeof mknod_types[0] && r == 0; i++)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
+				     SCMP_A2(SCMP_CMP_MASKED_EQ, S_IFMT,
+					     mknod_types[i]));
+	return r;
+}
+
 /* socket(2) families: as sys_socket allows (net/sys_socket.c). */
 static int add_socket(scmp_filter_ctx ctx, int nr, bool inet)
 {
@@ -157,6 +174,8 @@ int sandbox_seccomp(bool inet)
 						(unsigned)prctl_allowed[k]));
 		} else if (strcmp(host_abi[i].name, "socket") == 0) {
 			r = add_socket(ctx, nr, inet);
+		} else if (strcmp(host_abi[i].name, "mknodat") == 0) {
+			r = add_mknodat(ctx, nr);
 		} else if (strcmp(host_abi[i].name, "socketpair") == 0) {
 			r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
 					     SCMP_A0(SCMP_CMP_EQ, AF_UNIX));

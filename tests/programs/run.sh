@@ -768,6 +768,7 @@ chk_bind_ro_busybox() {
 	[ "$(rc_of cli_bind_ro_busybox)" = 1 ] && [ ! -e "$cli/bindsrc/d" ] &&
 		grep -q 'Read-only file system' "$cli/cli_bind_ro_busybox.err"
 }
+chk_mknod_device() { is_rc_out cli_mknod_device 0 $'EPERM\nEPERM' && [ ! -e "$cli/cwd/c" ] && [ ! -e "$cli/cwd/b" ]; }
 chk_host_root_ro() { is_rc_out cli_host_root_ro 0 $'EROFS\nTrue' && [ ! -e /picos-test-must-not-exist ]; }
 chk_cwd_rw() { [ "$(rc_of cli_cwd_rw)" = 0 ] && [ -f "$cli/cwd/created-by-guest" ]; }
 # The private /tmp starts empty, unless the current directory lies beneath
@@ -953,6 +954,19 @@ for path, mode in (("/mnt/picos-bind/f.txt", "a"), ("/mnt/picos-bind/x.txt", "w"
     except OSError as e:
         print(errno.errorcode[e.errno])'
 		expect cli_bind_ro "writing into a :ro bind gives EROFS" chk_bind_ro
+	fi
+	# A world never makes a device node, even for a guest that is root
+	# (and when picos itself runs as root): EPERM, and nothing appears.
+	if wanted cli_mknod_device; then
+		pic cli_mknod_device run --uid 0 --gid 0 -- "$PY" -c '
+import errno, os
+for name, kind in (("c", 0o20000), ("b", 0o60000)):
+    try:
+        os.mknod(name, kind | 0o600, os.makedev(1, 3))
+        print("made")
+    except OSError as e:
+        print(errno.errorcode[e.errno])'
+		expect cli_mknod_device "device nodes give EPERM" chk_mknod_device
 	fi
 	if wanted cli_bind_ro_busybox; then
 		pic cli_bind_ro_busybox run --bind "$b:/mnt/picos-bind:ro" -- "$BUSYBOX" mkdir /mnt/picos-bind/d

@@ -8,6 +8,7 @@
 #include "../entry/thread.h"
 #include "../syscalls.h"
 #include <asm/stat.h>
+#include <linux/stat.h>
 
 #define X_OK 1
 #define W_OK 2
@@ -290,7 +291,18 @@ static long exists_at(int pfd, const char *name)
 			     AT_SYMLINK_NOFOLLOW);
 }
 
-long sys_mkdirat(int dirfd, const char *upath, unsigned mode)
+/* What mkdirat and mknodat make once the parent is open. */
+struct create_op {
+	long (*make)(int pfd, const char *name, unsigned mode);
+	bool dir;	/* a trailing slash names the new directory */
+	unsigned mode;	/* the guest's umask already applied */
+};
+
+/* The steps mkdirat and mknodat share (Linux's filename_create): the last
+ * component must be a plain name ("/", "dir/." and "dir/.." exist), an
+ * existing entry is EEXIST, a trailing slash on a name that is not to be
+ * a directory is ENOENT, and only then does a read-only mount say EROFS. */
+static long create_at(int dirfd, const char *upath, const struct create_op *op)
 {
 	struct pico_thread *t = current();
 	struct lookup lk;
@@ -298,6 +310,8 @@ long sys_mkdirat(int dirfd, const char *upath, unsigned mode)
 	long r = copy_path_from_user(t->kpath[0], upath, false);
 	if (r < 0)
 		return r;
+	size_t len = rt_strlen(t->kpath[0]);
+	bool slash = len > 1 && t->kpath[0][len - 1] == '/';
 	enum last_kind kind = strip_last(t->kpath[0]);
 	if (kind == LAST_ROOT)
 		return -EEXIST;
@@ -313,18 +327,87 @@ long sys_mkdirat(int dirfd, const char *upath, unsigned mode)
 		return pfd;
 	if (child_is_mount_root(name)) {
 		r = -EEXIST;
-	} else if (parent_mount()->rdonly) {
-		/* Linux reports an existing entry before the read-only
-		 * mount. */
+	} else if (parent_mount()->rdonly || (slash && !op->dir)) {
 		r = exists_at((int)pfd, name);
-		r = r == 0 ? -EEXIST : r == -ENOENT ? -EROFS : r;
+		r = r == 0	    ? -EEXIST
+		    : r != -ENOENT  ? r
+		    : slash && !op->dir ? -ENOENT
+					: -EROFS;
 	} else {
-		/* The provider applies the guest's umask; the host's is 0. */
-		r = host_syscall3(__NR_mkdirat, pfd, name,
-				  mode & 01777 & ~fs_umask);
+		r = op->make((int)pfd, name, op->mode);
 	}
 	host_close(pfd);
 	return r;
+}
+
+static long make_dir(int pfd, const char *name, unsigned mode)
+{
+	return host_syscall3(__NR_mkdirat, pfd, name, mode);
+}
+
+long sys_mkdirat(int dirfd, const char *upath, unsigned mode)
+{
+	/* The provider applies the guest's umask; the host's is 0. */
+	struct create_op op = { make_dir, true, mode & 01777 & ~fs_umask };
+	return create_at(dirfd, upath, &op);
+}
+
+/* Device nodes: a world never makes one on the host, whoever the guest
+ * claims to be (the host's seccomp filter refuses them too).  Linux's
+ * order for an unprivileged caller: an existing name (EEXIST), the
+ * directory's permissions (EACCES), then EPERM. */
+static long make_device(int pfd, const char *name, unsigned mode)
+{
+	(void)mode;
+	long r = exists_at(pfd, name);
+	if (r != -ENOENT)
+		return r == 0 ? -EEXIST : r;
+	r = host_syscall4(__NR_faccessat2, pfd, "", W_OK | X_OK,
+			       AT_EMPTY_PATH | AT_EACCESS);
+	return r < 0 ? r : -EPERM;
+}
+
+static long make_node(int pfd, const char *name, unsigned mode)
+{
+	return host_syscall4(__NR_mknodat, pfd, name, mode, 0);
+}
+
+/* mknod's file types (Linux's may_mknod), checked before the path: 0 is
+ * a regular file, a directory is EPERM, an unknown type EINVAL. */
+static long mknod_make(unsigned type, long (**make)(int, const char *, unsigned))
+{
+	switch (type) {
+	case 0:
+	case S_IFREG:
+	case S_IFIFO:
+	case S_IFSOCK:
+		*make = make_node;
+		return 0;
+	case S_IFCHR:
+	case S_IFBLK:
+		*make = make_device;
+		return 0;
+	case S_IFDIR:
+		return -EPERM;
+	default:
+		return -EINVAL;
+	}
+}
+
+/* Regular files, fifos and sockets; `dev` only matters for devices. */
+long sys_mknodat(int dirfd, const char *upath, unsigned mode, unsigned dev)
+{
+	(void)dev;
+	mode &= 0xffff; /* a umode_t */
+	struct create_op op = { NULL, false,
+				(mode & S_IFMT) | (mode & 07777 & ~fs_umask) };
+	long r = mknod_make(mode & S_IFMT, &op.make);
+	return r < 0 ? r : create_at(dirfd, upath, &op);
+}
+
+long sys_mknod(const char *upath, unsigned mode, unsigned dev)
+{
+	return sys_mknodat(AT_FDCWD, upath, mode, dev);
 }
 
 long sys_mkdir(const char *upath, unsigned mode)
