@@ -110,6 +110,15 @@ long sys_fgetxattr(int fd, const char *name, void *value, size_t size);
 long sys_listxattr(const char *path, char *list, size_t size);
 long sys_llistxattr(const char *path, char *list, size_t size);
 long sys_flistxattr(int fd, char *list, size_t size);
+long sys_setxattr(const char *path, const char *name, const void *value,
+		  size_t size, int flags);
+long sys_lsetxattr(const char *path, const char *name, const void *value,
+		   size_t size, int flags);
+long sys_fsetxattr(int fd, const char *name, const void *value, size_t size,
+		   int flags);
+long sys_removexattr(const char *path, const char *name);
+long sys_lremovexattr(const char *path, const char *name);
+long sys_fremovexattr(int fd, const char *name);
 
 /* fs/sys_fd.c */
 long sys_dup(int fd);

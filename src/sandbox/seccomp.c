@@ -65,7 +65,8 @@ static const struct {
 	const char *name;
 	int nr;
 } newer_calls[] = {
-	{ "fchmodat2", 452 }, { "getxattrat", 464 }, { "listxattrat", 465 },
+	{ "fchmodat2", 452 }, { "setxattrat", 463 }, { "getxattrat", 464 },
+	{ "listxattrat", 465 }, { "removexattrat", 466 },
 	{ "futex_waitv", 449 },
 };
 

@@ -1,16 +1,25 @@
-/* Reading extended attributes: getxattr, lgetxattr, fgetxattr and the
- * list variants.  Path forms are canonicalised in the provider and asked
- * of the host as (parent directory fd, last name, AT_SYMLINK_NOFOLLOW)
- * with getxattrat/listxattrat (Linux 6.13+): the host's xattr calls do not
- * take O_PATH fds.  Setting attributes is not implemented. */
+/* Extended attributes: getxattr, setxattr, removexattr, their l- and f-
+ * forms and the list calls.  Path forms are canonicalised in the provider
+ * and asked of the host as (parent directory fd, last name,
+ * AT_SYMLINK_NOFOLLOW) with the *xattrat calls (Linux 6.13+): the host's
+ * xattr calls do not take O_PATH fds.  Which namespaces a caller may
+ * write (user.* for an unprivileged one; trusted.* and security.* need
+ * capabilities) is the host's answer.  A read-only guest mount is the
+ * provider's: it answers EROFS where Linux's mnt_want_write does. */
 #include "vfs.h"
 #include "../entry/thread.h"
 #include "../syscalls.h"
 
 #ifndef __NR_getxattrat
+#define __NR_setxattrat 463
 #define __NR_getxattrat 464
 #define __NR_listxattrat 465
+#define __NR_removexattrat 466
 #endif
+
+#define XATTR_CREATE 0x1
+#define XATTR_REPLACE 0x2
+#define XATTR_SIZE_MAX 65536
 
 struct xattr_args {
 	uint64_t value;
@@ -139,5 +148,165 @@ long sys_flistxattr(int fd, char *list, size_t size)
 		return -EBADF;
 	long r = list_at(f->host_fd, "", AT_EMPTY_PATH, list, size);
 	file_put(f);
+	return r;
+}
+
+/* Writing. */
+
+/* setxattr's arguments in the provider: Linux copies them all
+ * (setxattr_copy) before it looks at the file, checking the flags, the
+ * name, the size and the value in that order. */
+struct set_args {
+	char name[XATTR_NAME_MAX + 1];
+	void *value; /* a provider copy, NULL when size is 0 */
+	size_t size;
+	int flags;
+};
+
+static long set_args_in(struct set_args *a, const char *uname,
+			const void *uvalue, size_t size, int flags)
+{
+	a->value = NULL;
+	a->size = size;
+	a->flags = flags;
+	if (flags & ~(XATTR_CREATE | XATTR_REPLACE))
+		return -EINVAL;
+	long r = copy_name(a->name, uname);
+	if (r < 0)
+		return r;
+	if (size > XATTR_SIZE_MAX)
+		return -E2BIG;
+	if (size) {
+		a->value = kmalloc(size);
+		if (copy_from_user(a->value, uvalue, size) < 0)
+			return -EFAULT;
+	}
+	return 0;
+}
+
+/* The mount a path's target lies in: its own when it is a mount root. */
+static bool target_rdonly(const struct lookup *lk)
+{
+	struct mount *m = mount_find(lk->path);
+	return m && m->rdonly;
+}
+
+/* On a read-only mount Linux finds the file (ENOENT...) before it says
+ * EROFS. */
+static long rdonly_answer(int fd, const char *name, unsigned at)
+{
+	char st[144];
+	long r = host_syscall4(__NR_newfstatat, fd, name, st, at);
+	return r < 0 ? r : -EROFS;
+}
+
+static long set_path(const char *upath, const char *uname, const void *value,
+		     size_t size, int flags, bool follow)
+{
+	struct set_args a;
+	long r = set_args_in(&a, uname, value, size, flags);
+	const char *name;
+	unsigned at;
+	struct lookup lk;
+	long fd = r < 0 ? r : target_at(upath, follow, &lk, &name, &at);
+	if (fd >= 0) {
+		if (target_rdonly(&lk)) {
+			r = rdonly_answer((int)fd, name, at);
+		} else {
+			struct xattr_args x = { (uint64_t)a.value,
+						(uint32_t)a.size,
+						(uint32_t)a.flags };
+			r = host_syscall6l(__NR_setxattrat, fd, name, at,
+					   a.name, &x, sizeof x);
+		}
+		host_close(fd);
+	} else {
+		r = fd;
+	}
+	kfree(a.value);
+	return r;
+}
+
+long sys_setxattr(const char *path, const char *name, const void *value,
+		  size_t size, int flags)
+{
+	return set_path(path, name, value, size, flags, true);
+}
+
+long sys_lsetxattr(const char *path, const char *name, const void *value,
+		   size_t size, int flags)
+{
+	return set_path(path, name, value, size, flags, false);
+}
+
+/* An fd that may be written through: open and not O_PATH (Linux's fdget),
+ * on a mount that is not read-only. */
+static long writable_fd(int fd, struct file **fp)
+{
+	struct file *f = fd_get(fd);
+	*fp = f;
+	if (!f || (f->flags & O_PATH))
+		return -EBADF;
+	return f->mnt && f->mnt->rdonly ? -EROFS : 0;
+}
+
+long sys_fsetxattr(int fd, const char *uname, const void *value, size_t size,
+		   int flags)
+{
+	struct set_args a;
+	struct file *f = NULL;
+	long r = set_args_in(&a, uname, value, size, flags);
+	if (r == 0)
+		r = writable_fd(fd, &f);
+	if (r == 0)
+		r = host_syscall5(__NR_fsetxattr, f->host_fd, a.name, a.value,
+				  a.size, a.flags);
+	if (f)
+		file_put(f);
+	kfree(a.value);
+	return r;
+}
+
+static long remove_path(const char *upath, const char *uname, bool follow)
+{
+	char kname[XATTR_NAME_MAX + 1];
+	long r = copy_name(kname, uname);
+	if (r < 0)
+		return r;
+	const char *name;
+	unsigned at;
+	struct lookup lk;
+	long fd = target_at(upath, follow, &lk, &name, &at);
+	if (fd < 0)
+		return fd;
+	r = target_rdonly(&lk)
+		    ? rdonly_answer((int)fd, name, at)
+		    : host_syscall4(__NR_removexattrat, fd, name, at, kname);
+	host_close(fd);
+	return r;
+}
+
+long sys_removexattr(const char *path, const char *name)
+{
+	return remove_path(path, name, true);
+}
+
+long sys_lremovexattr(const char *path, const char *name)
+{
+	return remove_path(path, name, false);
+}
+
+long sys_fremovexattr(int fd, const char *uname)
+{
+	char kname[XATTR_NAME_MAX + 1];
+	long r = copy_name(kname, uname);
+	if (r < 0)
+		return r;
+	struct file *f;
+	r = writable_fd(fd, &f);
+	if (r == 0)
+		r = host_syscall2(__NR_fremovexattr, f->host_fd, kname);
+	if (f)
+		file_put(f);
 	return r;
 }
