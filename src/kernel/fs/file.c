@@ -45,6 +45,7 @@ void file_put(struct file *f)
 {
 	if (__atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL) != 0)
 		return;
+	fd_async_forget(f->host_fd);
 	host_close(f->host_fd);
 	if (f->sk)
 		sock_free(f->sk);
@@ -196,4 +197,60 @@ void fd_close_on_exec(void)
 	for (int fd = 0; fd < nslots; fd++)
 		if (slots[fd].f && slots[fd].cloexec)
 			fd_close(fd);
+}
+
+/* The guest fd a file's fd-carrying signals name.  The host fills si_fd
+ * with the host fd it registered (O_ASYNC, FIOASYNC, a lease); signal
+ * delivery reads this map without the provider lock, on any thread, so
+ * a slot is published with its guest fd before its key and read back
+ * with the key checked again.  Writers hold the provider lock. */
+#define ASYNC_FDS 256
+static struct {
+	int key; /* host fd + 1; 0 when free */
+	int guest;
+} async_fds[ASYNC_FDS];
+static int async_used; /* slots taken: most processes have none */
+
+void fd_async_note(struct file *f, int guest_fd)
+{
+	int key = f->host_fd + 1, slot = -1;
+	for (int i = 0; i < ASYNC_FDS; i++) {
+		int k = __atomic_load_n(&async_fds[i].key, __ATOMIC_RELAXED);
+		if (k == key) {
+			__atomic_store_n(&async_fds[i].guest, guest_fd,
+					 __ATOMIC_RELEASE);
+			return;
+		}
+		if (k == 0 && slot < 0)
+			slot = i;
+	}
+	if (slot < 0)
+		return; /* full: such signals keep the host's fd number */
+	__atomic_store_n(&async_fds[slot].guest, guest_fd, __ATOMIC_RELAXED);
+	__atomic_store_n(&async_fds[slot].key, key, __ATOMIC_RELEASE);
+	async_used++;
+}
+
+void fd_async_forget(int host_fd)
+{
+	for (int i = 0; i < ASYNC_FDS && async_used; i++)
+		if (__atomic_load_n(&async_fds[i].key, __ATOMIC_RELAXED) ==
+		    host_fd + 1) {
+			__atomic_store_n(&async_fds[i].key, 0, __ATOMIC_RELEASE);
+			async_used--;
+		}
+}
+
+int fd_async_guest(int host_fd)
+{
+	for (int i = 0; i < ASYNC_FDS; i++) {
+		if (__atomic_load_n(&async_fds[i].key, __ATOMIC_ACQUIRE) !=
+		    host_fd + 1)
+			continue;
+		int g = __atomic_load_n(&async_fds[i].guest, __ATOMIC_ACQUIRE);
+		if (__atomic_load_n(&async_fds[i].key, __ATOMIC_ACQUIRE) ==
+		    host_fd + 1)
+			return g;
+	}
+	return -1;
 }

@@ -102,11 +102,36 @@ static void sync_flags(struct file *f)
 		f->flags = (f->flags & ~SETFL_MASK) | ((int)fl & SETFL_MASK);
 }
 
-static long fcntl_setfl(struct file *f, unsigned long arg)
+/* O_ASYNC (FASYNC) has the host signal the owner; a signal that names
+ * the fd (F_SETSIG) must name the guest fd turned on through. */
+static void note_async(int fd, struct file *f)
+{
+	if (f->flags & FASYNC)
+		fd_async_note(f, fd);
+}
+
+static long fcntl_setfl(int fd, struct file *f, unsigned long arg)
 {
 	long r = host_syscall3(__NR_fcntl, f->host_fd, F_SETFL, arg);
-	if (r >= 0)
+	if (r >= 0) {
 		sync_flags(f);
+		note_async(fd, f);
+	}
+	return r;
+}
+
+#ifndef F_CREATED_QUERY
+#define F_CREATED_QUERY (F_LINUX_SPECIFIC_BASE + 4)
+#endif
+
+/* Leases are the host's on the host fd (it is the open file description):
+ * a break signals the host process, the guest's, with SIGIO or the
+ * F_SETSIG signal, whose si_fd must name this guest fd. */
+static long fcntl_setlease(int fd, struct file *f, unsigned long arg)
+{
+	long r = host_syscall3(__NR_fcntl, f->host_fd, F_SETLEASE, arg);
+	if (r >= 0 && arg != F_UNLCK)
+		fd_async_note(f, fd);
 	return r;
 }
 
@@ -192,7 +217,7 @@ static long fcntl_owner(struct file *f, int cmd, unsigned long arg)
 static bool path_cmd_ok(int cmd)
 {
 	return cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC || cmd == F_GETFD ||
-	       cmd == F_SETFD || cmd == F_GETFL;
+	       cmd == F_SETFD || cmd == F_GETFL || cmd == F_CREATED_QUERY;
 }
 
 static long do_fcntl(int fd, struct file *f, int cmd, unsigned long arg)
@@ -210,7 +235,7 @@ static long do_fcntl(int fd, struct file *f, int cmd, unsigned long arg)
 	case F_GETFL:
 		return host_syscall2(__NR_fcntl, f->host_fd, F_GETFL);
 	case F_SETFL:
-		return fcntl_setfl(f, arg);
+		return fcntl_setfl(fd, f, arg);
 	case F_GETLK:
 	case F_SETLK:
 	case F_SETLKW:
@@ -218,12 +243,19 @@ static long do_fcntl(int fd, struct file *f, int cmd, unsigned long arg)
 	case F_OFD_SETLK:
 	case F_OFD_SETLKW:
 		return fcntl_lock(f, cmd, arg);
+	case F_SETLEASE:
+		return fcntl_setlease(fd, f, arg);
 	case F_GETPIPE_SZ:
 	case F_SETPIPE_SZ:
 	case F_ADD_SEALS:
 	case F_GET_SEALS:
+	case F_SETSIG:
+	case F_GETSIG:
+	case F_GETLEASE:
+	case F_CREATED_QUERY:
 		/* Plain numbers both ways: the host decides (EBADF on a
-		 * non-pipe, EINVAL without sealing support). */
+		 * non-pipe, EINVAL without sealing support, EINVAL for a
+		 * signal number past _NSIG). */
 		return host_syscall3(__NR_fcntl, f->host_fd, cmd, arg);
 	case F_SETOWN:
 	case F_GETOWN:
@@ -231,8 +263,7 @@ static long do_fcntl(int fd, struct file *f, int cmd, unsigned long arg)
 	case F_GETOWN_EX:
 		return fcntl_owner(f, cmd, arg);
 	default:
-		/* F_SETSIG/F_GETSIG (their siginfo carries a host fd), leases,
-		 * F_NOTIFY and the rw hints need plumbing the provider does
+		/* F_NOTIFY and the rw hints need plumbing the provider does
 		 * not have yet. */
 		return -EINVAL;
 	}
@@ -270,7 +301,7 @@ long sys_flock(int fd, int op)
 /* The requests passed to the host, with the size of the argument the
  * host reads (in) or writes (out).  This list matches the ioctl allowlist
  * of the world's seccomp filter (src/sandbox/seccomp.c); FIOCLEX,
- * FIONCLEX and FIONBIO are handled apart.  TIOCGPGRP, TIOCSPGRP and
+ * FIONCLEX, FIONBIO and FIOASYNC are handled apart.  TIOCGPGRP, TIOCSPGRP and
  * TIOCGSID carry host pgrp/sid numbers until ttys and sessions are
  * virtual. */
 static const struct ioctl_arg {
@@ -373,6 +404,21 @@ static long ioctl_fionbio(struct file *f, unsigned long arg)
 	return r;
 }
 
+/* FIOASYNC is O_ASYNC: keep file->flags in step and note the guest fd
+ * (see note_async). */
+static long ioctl_fioasync(int fd, struct file *f, unsigned long arg)
+{
+	int on;
+	if (copy_from_user(&on, (void *)arg, sizeof on) < 0)
+		return -EFAULT;
+	long r = host_syscall3(__NR_ioctl, f->host_fd, FIOASYNC, &on);
+	if (r >= 0) {
+		sync_flags(f);
+		note_async(fd, f);
+	}
+	return r;
+}
+
 static long do_ioctl(int fd, struct file *f, unsigned cmd, unsigned long arg)
 {
 	switch (cmd) {
@@ -384,6 +430,8 @@ static long do_ioctl(int fd, struct file *f, unsigned cmd, unsigned long arg)
 		return 0;
 	case FIONBIO:
 		return ioctl_fionbio(f, arg);
+	case FIOASYNC:
+		return ioctl_fioasync(fd, f, arg);
 	case SIOCGIFCONF:
 		return ioctl_ifconf(f, arg);
 	}

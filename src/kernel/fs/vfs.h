@@ -67,6 +67,15 @@ int fd_next_open(int from);
 void fd_close_range(unsigned first, unsigned last, bool cloexec_only);
 bool fd_get_cloexec(int fd);
 void fd_set_cloexec(int fd, bool on);
+/* Signals that carry an fd (si_fd of SIGIO-style siginfo, lease breaks)
+ * name the host fd: fd_async_note records which guest fd the guest
+ * registered `f` through (O_ASYNC, FIOASYNC, F_SETLEASE; the latest wins,
+ * as in Linux), fd_async_guest answers it for a host fd (-1 when none)
+ * and may run in a signal handler without the provider lock;
+ * fd_async_forget drops it when the file is released. */
+void fd_async_note(struct file *f, int guest_fd);
+int fd_async_guest(int host_fd);
+void fd_async_forget(int host_fd);
 /* The limit the guest sees (RLIMIT_NOFILE soft). */
 extern uint64_t fd_limit;
 

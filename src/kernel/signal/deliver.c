@@ -5,6 +5,7 @@
 #include "../proc/proc.h"
 #include "../entry/entry.h"
 #include "../entry/thread.h"
+#include "../fs/vfs.h"
 #include <asm/sigcontext.h>
 #include <asm/signal.h>
 #include <asm/ucontext.h>
@@ -141,8 +142,24 @@ static bool child_signal_from_table(int sig, siginfo_t *info)
 	return found;
 }
 
+/* SIGIO-style siginfo (si_code POLL_IN..POLL_HUP, sent for O_ASYNC
+ * files with F_SETSIG and for lease breaks) names the host fd the host
+ * registered; the guest must see its own fd.  Faults and SIGCHLD use the
+ * same si_code numbers for other layouts. */
+static bool carries_fd(int sig, const siginfo_t *info)
+{
+	return info->si_code >= POLL_IN && info->si_code <= POLL_HUP &&
+	       !(SIGBIT(sig) & (SYNC_SIGNALS | SIGBIT(SIGCHLD)));
+}
+
 bool signal_translate(int sig, siginfo_t *info)
 {
+	if (carries_fd(sig, info)) {
+		int g = fd_async_guest(info->si_fd);
+		if (g >= 0)
+			info->si_fd = g;
+		return true;
+	}
 	if (info->si_code != SI_USER && info->si_code != SI_TKILL)
 		return true;
 	bool from_launcher = info->si_code == SI_USER &&
