@@ -12,8 +12,10 @@ build() {
 build -o "$out/test_rt" "$top/tests/unit/test_rt.c" "$top/src/rt/string.c" \
 	"$top/src/rt/fmt.c" "$top/src/rt/path.c" || fail=$((fail + 1))
 build -o "$out/test_table" "$top/tests/unit/test_table.c" || fail=$((fail + 1))
-for t in test_rt test_table; do
-	if [ -x "$out/$t" ] && "$out/$t" >"$out/$t.log" 2>&1; then
+build -o "$out/test_seccomp" "$top/tests/unit/test_seccomp.c" \
+	"$top/src/sandbox/seccomp.c" -lseccomp || fail=$((fail + 1))
+for t in test_rt test_table test_seccomp; do
+	if [ -x "$out/$t" ] && (cd "$out" && "./$t") >"$out/$t.log" 2>&1; then
 		echo "ok - unit $t"
 		pass=$((pass + 1))
 	else
