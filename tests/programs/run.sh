@@ -261,6 +261,49 @@ async def main():
 asyncio.run(main())'
 case_python_http() { run "$PY" -c "$py_http"; }
 
+# nginx in master/worker mode (the master hands the worker its channel
+# with FIOASYNC and F_SETOWN) on a free loopback port: a page fetched,
+# then a graceful stop (SIGQUIT) and the master's exit status.  Needs the
+# nginx package, which is not in install-deps.sh: on a machine with an
+# init system it would start a service on port 80.
+NGINX=${NGINX:-/usr/sbin/nginx}
+nginx_conf='daemon off;
+master_process on;
+worker_processes 1;
+error_log stderr notice;
+pid PREFIX/nginx.pid;
+events { worker_connections 64; }
+http {
+  access_log off;
+  client_body_temp_path PREFIX/t_body;
+  proxy_temp_path PREFIX/t_proxy;
+  fastcgi_temp_path PREFIX/t_fcgi;
+  uwsgi_temp_path PREFIX/t_uwsgi;
+  scgi_temp_path PREFIX/t_scgi;
+  server { listen 127.0.0.1:PORT; root PREFIX; }
+}'
+nginx_fetch='
+import sys, time, urllib.request
+for i in range(100):
+    try:
+        with urllib.request.urlopen("http://127.0.0.1:%s/hello.txt" % sys.argv[1]) as r:
+            print(r.status, r.read().decode().strip())
+            break
+    except OSError:
+        time.sleep(0.05)
+else:
+    print("no answer")'
+case_nginx() {
+	printf '%s\n' "$nginx_conf" >nginx.conf.in
+	run sh -c 'port=$("$1" -c "import socket; s = socket.socket(); s.bind((\"127.0.0.1\", 0)); print(s.getsockname()[1])")
+sed "s|PORT|$port|; s|PREFIX|$PWD|g" nginx.conf.in >nginx.conf
+"$2" -p "$PWD" -c "$PWD/nginx.conf" 2>nginx.err &
+"$1" -c "$3" "$port"
+for i in 1 2 3 4 5 6 7 8 9 10; do [ -s nginx.pid ] && break; sleep 0.2; done
+kill -QUIT "$(cat nginx.pid)"; wait $!; echo "nginx exit $?"
+rm -rf nginx.conf nginx.conf.in nginx.err t_body t_proxy t_fcgi t_uwsgi t_scgi' sh "$PY" "$NGINX" "$nginx_fetch"
+}
+
 # Go programs (tests/programs/go), built natively once: the runtime's
 # threads, futexes, signals (preemption) and epoll-driven timers.
 gobin=$scratch/gobin
@@ -1194,6 +1237,11 @@ done
 for c in sort_parallel xz_threads; do
 	command -v "${c%%_*}" >/dev/null && case_ "$c"
 done
+if [ -x "$NGINX" ] && [ -x "$PY" ]; then
+	case_ nginx
+else
+	echo "# no nginx (apt-get install nginx-light): nginx case skipped"
+fi
 if build_go; then
 	for c in go_goroutines go_timers go_http; do
 		case_ "$c"
