@@ -175,7 +175,21 @@ static void splice_blocking(int fd)
 	fails_with(splice(q[0], NULL, p[1], NULL, 4, 0), EINTR, "a splice into a full pipe is interrupted");
 	fails_with(splice(q[0], NULL, p[1], NULL, 4, SPLICE_F_NONBLOCK), EAGAIN,
 		   "SPLICE_F_NONBLOCK into a full pipe");
+	/* A socket with a receive timeout: an interrupted splice from it is
+	 * never restarted, even under SA_RESTART (signal(7)). */
+	int s[2];
+	struct timeval tv = { 5, 0 };
+	ok(socketpair(AF_UNIX, SOCK_STREAM, 0, s) == 0 &&
+		   setsockopt(s[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) == 0,
+	   "a socket with SO_RCVTIMEO");
+	ok(read(p[0], big, sizeof big) > 0, "room in the pipe");
+	arm(1, 100000);
+	fails_with(splice(s[0], NULL, p[1], NULL, 4, 0), EINTR,
+		   "a splice from it is interrupted despite SA_RESTART");
+	ok(splice(s[1], NULL, p[1], NULL, 4, SPLICE_F_NONBLOCK) == -1 && errno == EAGAIN,
+	   "the other end (no timeout) has no data either");
 	signal(SIGALRM, SIG_DFL);
+	close2(s);
 	close2(p);
 	close2(q);
 }

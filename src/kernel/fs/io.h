@@ -29,6 +29,11 @@ void *io_ubuf(const void *p, size_t n);
  * character devices (/dev/null...) go straight to the host. */
 long io_call(struct file *f, long nr, long a, long b, long c, long d, long e,
 	     long g);
+/* The same, for a call whose timeout rule the caller knows: `timed` when
+ * the socket it waits on has the timeout for that direction, so an
+ * interrupted wait is -EINTR, never restarted. */
+long io_call_timed(struct file *f, bool timed, long nr, long a, long b,
+		   long c, long d, long e, long g);
 #define FILE_BLOCKS 2
 /* Of two files a call moves data between, the one that may make it wait
  * (a), else b: the file to hand io_call. */

@@ -53,8 +53,8 @@ static bool file_blocks(struct file *f)
 	return f->blocks == FILE_BLOCKS && !(f->flags & O_NONBLOCK);
 }
 
-long io_call(struct file *f, long nr, long a, long b, long c, long d, long e,
-	     long g)
+long io_call_timed(struct file *f, bool timed, long nr, long a, long b,
+		   long c, long d, long e, long g)
 {
 	if (!f || !file_blocks(f))
 		return host_syscall6(nr, a, b, c, d, e, g);
@@ -65,9 +65,15 @@ long io_call(struct file *f, long nr, long a, long b, long c, long d, long e,
 		/* A socket with a send or receive timeout is never restarted
 		 * (signal(7)). */
 		if (signal_interrupts())
-			return f->sk && sock_timed(f->sk, nr) ? -EINTR
-							       : -ERESTARTSYS;
+			return timed ? -EINTR : -ERESTARTSYS;
 	}
+}
+
+long io_call(struct file *f, long nr, long a, long b, long c, long d, long e,
+	     long g)
+{
+	bool timed = f && f->sk && sock_timed(f->sk, nr);
+	return io_call_timed(f, timed, nr, a, b, c, d, e, g);
 }
 
 struct file *io_waiter(struct file *a, struct file *b)

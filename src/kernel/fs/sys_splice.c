@@ -10,6 +10,7 @@
  * lock and is interrupted by guest signals like read and write. */
 #include "vfs.h"
 #include "io.h"
+#include "../net/net.h"
 #include "../syscalls.h"
 
 /* An offset word of the guest read into *k: the pointer to give the host
@@ -30,6 +31,17 @@ static long offset_out(long r, long *uoff, const long *k)
 	return r;
 }
 
+/* The end a splice waits on (see io_waiter), the socket end first when
+ * there is one (the other end is then a pipe): its receive or send
+ * timeout means an interrupted wait is never restarted, as in Linux's
+ * socket splice. */
+static struct file *waits_on(struct file *fi, struct file *fo, bool *timed)
+{
+	struct file *w = fo && fo->sk ? io_waiter(fo, fi) : io_waiter(fi, fo);
+	*timed = w && w->sk && (w == fi ? w->sk->rcvtimeo : w->sk->sndtimeo);
+	return w;
+}
+
 long sys_splice(int fd_in, long *uoff_in, int fd_out, long *uoff_out,
 		size_t n, unsigned flags)
 {
@@ -39,8 +51,10 @@ long sys_splice(int fd_in, long *uoff_in, int fd_out, long *uoff_out,
 	struct file *fi, *fo;
 	int hin = io_get(fd_in, &fi);
 	int hout = io_get(fd_out, &fo);
-	long r = io_call(io_waiter(fi, fo), __NR_splice, hin, (long)pin, hout,
-			 (long)pout, (long)n, flags);
+	bool timed;
+	struct file *w = waits_on(fi, fo, &timed);
+	long r = io_call_timed(w, timed, __NR_splice, hin, (long)pin, hout,
+			       (long)pout, (long)n, flags);
 	io_put(fo);
 	io_put(fi);
 	/* Linux's order: the out offset first. */
