@@ -1,5 +1,5 @@
 /* Directories: getdents64, getdents, getcwd, chdir, fchdir, mkdir,
- * mkdirat, rmdir.
+ * mkdirat, rmdir; and mknod/mknodat, which create entries the same way.
  *
  * The cwd is a canonical guest path (fs_cwd); listings come from the
  * host directory behind a guest fd, so a mount point lists the host
@@ -329,10 +329,10 @@ static long create_at(int dirfd, const char *upath, const struct create_op *op)
 		r = -EEXIST;
 	} else if (parent_mount()->rdonly || (slash && !op->dir)) {
 		r = exists_at((int)pfd, name);
-		r = r == 0	    ? -EEXIST
-		    : r != -ENOENT  ? r
-		    : slash && !op->dir ? -ENOENT
-					: -EROFS;
+		if (r == 0)
+			r = -EEXIST;
+		else if (r == -ENOENT && !(slash && !op->dir))
+			r = -EROFS;
 	} else {
 		r = op->make((int)pfd, name, op->mode);
 	}
@@ -363,7 +363,7 @@ static long make_device(int pfd, const char *name, unsigned mode)
 	if (r != -ENOENT)
 		return r == 0 ? -EEXIST : r;
 	r = host_syscall4(__NR_faccessat2, pfd, "", W_OK | X_OK,
-			       AT_EMPTY_PATH | AT_EACCESS);
+			  AT_EMPTY_PATH | AT_EACCESS);
 	return r < 0 ? r : -EPERM;
 }
 
