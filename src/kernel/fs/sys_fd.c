@@ -225,15 +225,23 @@ static long do_fcntl(int fd, struct file *f, int cmd, unsigned long arg)
 		/* Plain numbers both ways: the host decides (EBADF on a
 		 * non-pipe, EINVAL without sealing support). */
 		return host_syscall3(__NR_fcntl, f->host_fd, cmd, arg);
+	case F_NOTIFY:
+		/* dnotify on the host directory fd: the host makes the caller
+		 * (the host process that is this guest process) the owner
+		 * and sends it SIGIO, or the F_SETSIG signal, on each event;
+		 * it drops the registration at each close of a guest fd for
+		 * the file (slot_release closes a host duplicate), as Linux
+		 * does at every close. */
+		return host_syscall3(__NR_fcntl, f->host_fd, F_NOTIFY, arg);
 	case F_SETOWN:
 	case F_GETOWN:
 	case F_SETOWN_EX:
 	case F_GETOWN_EX:
 		return fcntl_owner(f, cmd, arg);
 	default:
-		/* F_SETSIG/F_GETSIG (their siginfo carries a host fd), leases,
-		 * F_NOTIFY and the rw hints need plumbing the provider does
-		 * not have yet. */
+		/* F_SETSIG/F_GETSIG (their siginfo carries a host fd), leases
+		 * and the rw hints need plumbing the provider does not have
+		 * yet. */
 		return -EINVAL;
 	}
 }
