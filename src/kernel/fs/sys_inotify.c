@@ -29,6 +29,18 @@ long sys_inotify_init(void)
 	return sys_inotify_init1(0);
 }
 
+/* The host must follow the magic link, so IN_DONT_FOLLOW (already applied
+ * by the provider's lookup) cannot go to it.  It stands in for a bit the
+ * host accepts and ignores in a watch's mask (IN_IGNORED: every watch gets
+ * that event anyway), so a mask of IN_DONT_FOLLOW alone still passes the
+ * host's check for a non-empty mask, as it does on Linux. */
+static uint32_t host_mask(uint32_t mask)
+{
+	if (mask & IN_DONT_FOLLOW)
+		mask = (mask & ~IN_DONT_FOLLOW) | IN_IGNORED;
+	return mask;
+}
+
 long sys_inotify_add_watch(int fd, const char *upath, uint32_t mask)
 {
 	struct file *f;
@@ -46,7 +58,7 @@ long sys_inotify_add_watch(int fd, const char *upath, uint32_t mask)
 			rt_snprintf(link, sizeof link, "/proc/self/fd/%d",
 				    tg.fd);
 			r = host_syscall3(__NR_inotify_add_watch, hfd, link,
-					  mask & ~IN_DONT_FOLLOW);
+					  host_mask(mask));
 			vfs_target_put(&tg);
 		}
 	}
