@@ -339,6 +339,26 @@ case_head_tail() {
 	run head -n 1 hello.txt lines.txt
 }
 
+# tail -f follows a file through inotify: each appended line must show
+# within 5 s although the polling interval is 60 s (-s 60), so a tail that
+# polled instead would fail.  cli_tail_inotify checks the trace.
+tail_follow='
+: >log
+tail -s 60 -f log >seen &
+t=$!
+sleep 0.3
+for i in 1 2 3; do
+	echo "line $i" >>log
+	n=0
+	while ! grep -qx "line $i" seen && [ $n -lt 50 ]; do sleep 0.1; n=$((n + 1)); done
+	if grep -qx "line $i" seen; then echo "line $i seen"; else echo "line $i not seen in 5 s"; fi
+done
+kill $t
+wait $t
+cat seen
+rm -f log seen'
+case_tail_follow() { run sh -c "$tail_follow"; }
+
 case_od() {
 	run od -c bin.dat
 	run od -An -tx1 hello.txt
@@ -790,6 +810,12 @@ chk_trace_exec() {
 		grep -qF "execve(\"$BUSYBOX\", " "$cli/trace_exec.txt" &&
 		grep -F "execve(\"$BUSYBOX\", " "$cli/trace_exec.txt" | grep -q ' = 0$'
 }
+chk_tail_inotify() {
+	local t=$cli/trace_tail.txt
+	[ "$(rc_of cli_tail_inotify)" = 0 ] && grep -qx 'line 3 seen' "$cli/cli_tail_inotify.out" &&
+		grep -qE '^(\[pid [0-9]+\] )?inotify_init1?\(.*\) = [0-9]+$' "$t" &&
+		grep -E 'inotify_add_watch\([0-9]+, "log", ' "$t" | grep -qE ' = [0-9]+$'
+}
 chk_trace_socket() {
 	local t=$cli/trace_socket.txt
 	is_rc_out cli_trace_socket 0 111 &&
@@ -991,6 +1017,10 @@ print(sorted(os.listdir("/tmp")))'
 		pic cli_trace_exec run --trace="$cli/trace_exec.txt" -- "$BUSYBOX" sh -c "exec $BUSYBOX echo ran"
 		expect cli_trace_exec "a successful execve's line shows its path" chk_trace_exec
 	fi
+	if wanted cli_tail_inotify; then
+		pic cli_tail_inotify run --trace="$cli/trace_tail.txt" -- sh -c "$tail_follow"
+		expect cli_tail_inotify "tail -f sees appends through an inotify watch" chk_tail_inotify
+	fi
 	if wanted cli_trace_socket; then
 		pic cli_trace_socket run --trace="$cli/trace_socket.txt" -- "$PY" -c '
 import socket
@@ -1161,7 +1191,7 @@ make_fixture
 make_bbroot || exit 1
 
 for c in ls cat wc sort sha256sum stat date head_tail od dd cp mv rm mkdir \
-	ln_readlink touch_stat du find; do
+	ln_readlink touch_stat du find tail_follow; do
 	case_ "$c"
 done
 for c in sort_parallel xz_threads; do
