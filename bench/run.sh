@@ -22,17 +22,19 @@ quick=${BENCH_QUICK:-0}
 # runs under picos).  proot and runsc trap every syscall with ptrace at
 # 30-100 us each, so they run a tenth of the count (ns/op does not depend
 # on it).
-micro_benches="getpid open stat pread write forkwait forkexec pipe thread futex mutex tcp"
+micro_benches="getpid open stat pread write forkwait forkexec pipe thread futex mutex tcp eventfd timerfd"
 declare -A iters=([getpid]=400000 [open]=100000 [stat]=200000
 	[pread]=250000 [write]=300000 [forkwait]=3000 [forkexec]=1000
-	[pipe]=30000 [thread]=10000 [futex]=30000 [mutex]=100 [tcp]=20000)
+	[pipe]=30000 [thread]=10000 [futex]=30000 [mutex]=100 [tcp]=20000 [eventfd]=200000
+	[timerfd]=50000)
 declare -A label=([getpid]="getpid" [open]="openat+close" [stat]="stat"
 	[pread]="pread 4 KiB" [write]="write 4 KiB /dev/null"
 	[forkwait]="fork+exit+wait" [forkexec]="fork+exec true+wait"
 	[pipe]="pipe ping-pong" [thread]="thread create+join"
 	[futex]="futex ping-pong (2 threads)"
 	[mutex]="mutex lock+unlock (8 threads)"
-	[tcp]="TCP loopback ping-pong")
+	[tcp]="TCP loopback ping-pong" [eventfd]="eventfd write+read"
+	[timerfd]="timerfd expiry (1 ns)")
 slow_div=10
 
 # Whole programs: wall time per run, averaged over N runs.
