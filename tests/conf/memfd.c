@@ -173,6 +173,52 @@ static void test_exec_flags(void)
 	close(fd);
 }
 
+/* A memfd holding a copy of this program, made with `flags`. */
+static int copy_of_self(unsigned flags)
+{
+	int in = open("/proc/self/exe", O_RDONLY), m = mfd("self", flags);
+	char chunk[65536];
+	ssize_t got;
+	while (in >= 0 && m >= 0 && (got = read(in, chunk, sizeof chunk)) > 0)
+		if (write(m, chunk, (size_t)got) != got)
+			break;
+	close(in);
+	return m;
+}
+
+/* Exit status of execveat(fd, "", AT_EMPTY_PATH) running "probe 0" in a
+ * child; 100 + errno when the exec fails. */
+static int run_memfd(int fd)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		char *av[] = { "probe", "probe", "0", NULL };
+		char *ev[] = { NULL };
+		syscall(SYS_execveat, fd, "", av, ev, AT_EMPTY_PATH);
+		_exit(100 + errno);
+	}
+	int st;
+	return waitpid(pid, &st, 0) == pid && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void test_run(void)
+{
+	int m = copy_of_self(MFD_EXEC);
+	ok(m >= 0 && run_memfd(m) == 0, "execveat(AT_EMPTY_PATH) of an MFD_EXEC memfd still open for writing");
+	close(m);
+	m = copy_of_self(MFD_EXEC | MFD_CLOEXEC);
+	ok(m >= 0 && run_memfd(m) == 0, "fexecve of a close-on-exec memfd holding an ELF program");
+	close(m);
+	m = copy_of_self(MFD_NOEXEC_SEAL);
+	if (m >= 0)
+		ok(run_memfd(m) == 100 + EACCES, "execveat of an MFD_NOEXEC_SEAL memfd: EACCES");
+	close(m);
+	m = mfd("script", MFD_EXEC | MFD_CLOEXEC);
+	ok(write(m, "#!/bin/sh\nexit 0\n", 18) == 18 && run_memfd(m) == 100 + ENOENT,
+	   "a close-on-exec memfd script: ENOENT (its interpreter could not open it)");
+	close(m);
+}
+
 int main(int argc, char **argv)
 {
 	fdobj_probe_main(argc, argv);
@@ -180,5 +226,6 @@ int main(int argc, char **argv)
 	test_file();
 	test_seals();
 	test_exec_flags();
+	test_run();
 	return tap_done();
 }

@@ -35,17 +35,52 @@ static long check_no_writers(int fd)
 /* Opens a guest file for execution: must be a regular file we may exec.
  * `lkflags`: LK_FOLLOW unless AT_SYMLINK_NOFOLLOW, LK_EMPTY_OK for
  * AT_EMPTY_PATH. */
+/* execveat(fd, "", AT_EMPTY_PATH) of a file without a guest path (a
+ * memfd): the host reopens the provider's own fd through its magic link,
+ * an object the guest already holds.  1 when dirfd has a guest path (the
+ * ordinary lookup applies), else 0 with *fd set, or -errno. */
+static long reopen_pathless(int dirfd, long *fd, char *canon)
+{
+	struct file *f = fd_get(dirfd);
+	if (!f)
+		return -EBADF;
+	long r = 1;
+	if (!f->path) {
+		char link[40];
+		rt_snprintf(link, sizeof link, "/proc/self/fd/%d", f->host_fd);
+		struct open_how how = { .flags = O_RDONLY | O_CLOEXEC };
+		*fd = host_syscall4(__NR_openat2, AT_FDCWD, link, &how,
+				    sizeof how);
+		r = *fd < 0 ? *fd : 0;
+		/* /proc/self/exe then reads as Linux shows it
+		 * ("/memfd:NAME (deleted)"). */
+		if (r == 0 && canon && !host_fd_path((int)*fd, canon,
+						     PICOS_PATH_MAX))
+			canon[0] = 0;
+	}
+	file_put(f);
+	return r;
+}
+
 static long open_exec(int dirfd, const char *path, unsigned lkflags,
 		      int *host_fd, char *canon)
 {
 	struct lookup lk;
 	char *buf = current()->lpath[1];
-	long r = path_lookup(dirfd, path, lkflags, &lk, buf);
+	long fd = -1, r = 1;
+	if (!*path && (lkflags & LK_EMPTY_OK) && dirfd != AT_FDCWD)
+		r = reopen_pathless(dirfd, &fd, canon);
 	if (r < 0)
 		return r;
-	long fd = vfs_open(&lk, O_RDONLY | ((lkflags & LK_FOLLOW) ? 0 : O_NOFOLLOW), 0);
-	if (fd < 0)
-		return fd;
+	bool pathless = r == 0;
+	if (!pathless) {
+		r = path_lookup(dirfd, path, lkflags, &lk, buf);
+		if (r < 0)
+			return r;
+		fd = vfs_open(&lk, O_RDONLY | ((lkflags & LK_FOLLOW) ? 0 : O_NOFOLLOW), 0);
+		if (fd < 0)
+			return fd;
+	}
 	struct {
 		unsigned long dev, ino, nlink;
 		unsigned mode, uid, gid, pad;
@@ -58,7 +93,9 @@ static long open_exec(int dirfd, const char *path, unsigned lkflags,
 	if (r == 0)
 		r = host_syscall4(__NR_faccessat2, fd, "", 1 /* X_OK */,
 				  AT_EMPTY_PATH);
-	if (r == 0)
+	/* Linux runs a memfd (its own AT_EMPTY_PATH fd) that is still open
+	 * for writing; only named files are checked. */
+	if (r == 0 && !pathless)
 		r = check_no_writers((int)fd);
 	if (r < 0) {
 		host_close(fd);
@@ -67,7 +104,7 @@ static long open_exec(int dirfd, const char *path, unsigned lkflags,
 	*host_fd = (int)fd;
 	/* After the open the lookup is canonical: lexical paths are only
 	 * kept when no component was a symlink. */
-	if (canon)
+	if (canon && !pathless)
 		rt_strlcpy(canon, lk.path, PICOS_PATH_MAX);
 	return 0;
 }
