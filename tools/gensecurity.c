@@ -37,7 +37,7 @@ int main(void)
 	     "   With `--net=none`, TCP bind and connect are refused (ABI 4).\n"
 	     "3. **seccomp allowlist** (`src/sandbox/seccomp.c`, libseccomp, TSYNC, default\n"
 	     "   action SIGSYS trap): only the host calls below are allowed; `ioctl` is\n"
-	     "   allowed for a short list of terminal, FIONREAD and interface-query requests, `prctl` for\n"
+	     "   allowed for a short list of terminal, FIONREAD, timerfd and interface-query requests, `prctl` for\n"
 	     "   Syscall User Dispatch and task names, `execveat` only with\n"
 	     "   `AT_EMPTY_PATH` (the provider image's memfd), `socket` for the unix,\n"
 	     "   routing-netlink and (unless `--net=none`) inet families, `socketpair`\n"

@@ -6,6 +6,7 @@
 #include "tap.h"
 #include "fdobj.h"
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <sys/epoll.h>
@@ -147,6 +148,24 @@ static void test_share(void)
 	close(fd);
 }
 
+static void *late_writer(void *arg)
+{
+	usleep(30000);
+	wr(*(int *)arg, 13);
+	return NULL;
+}
+
+static void test_threads(void)
+{
+	int fd = eventfd(0, 0);
+	pthread_t t;
+	uint64_t v = 0;
+	ok(pthread_create(&t, NULL, late_writer, &fd) == 0, "a thread that writes later");
+	ok(rd(fd, &v) == 8 && v == 13, "a blocking read lets the other thread run and sees its write");
+	pthread_join(t, NULL);
+	close(fd);
+}
+
 static void test_signals(void)
 {
 	uint64_t v = 0;
@@ -173,6 +192,7 @@ int main(int argc, char **argv)
 	test_flags();
 	test_ready();
 	test_share();
+	test_threads();
 	test_signals();
 	return tap_done();
 }

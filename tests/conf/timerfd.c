@@ -11,11 +11,15 @@
 #include <signal.h>
 #include <stdint.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/timerfd.h>
 #include <time.h>
 
+#ifndef TFD_IOC_SET_TICKS
+#define TFD_IOC_SET_TICKS _IOW('T', 0, uint64_t)
+#endif
 #define BAD ((void *)0xffff800000000000UL)
 #define MS 1000000L
 
@@ -169,6 +173,29 @@ static void test_expiry(void)
 	close(fd);
 }
 
+/* TFD_IOC_SET_TICKS (checkpoint/restore kernels): sets the count a read
+ * returns. */
+static void test_set_ticks(void)
+{
+	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK);
+	uint64_t ticks = 5;
+	errno = 0;
+	long r = ioctl(fd, TFD_IOC_SET_TICKS, &ticks);
+	if (r < 0 && errno == ENOTTY) {
+		ok(1, "TFD_IOC_SET_TICKS: not in this kernel (ENOTTY)");
+	} else {
+		ok(r == 0 && expirations(fd) == 5, "TFD_IOC_SET_TICKS 5: a read returns 5");
+		ticks = 0;
+		fails_with(ioctl(fd, TFD_IOC_SET_TICKS, &ticks), EINVAL, "TFD_IOC_SET_TICKS 0");
+		fails_with(ioctl(fd, TFD_IOC_SET_TICKS, BAD), EFAULT, "TFD_IOC_SET_TICKS from a bad pointer");
+	}
+	int ev = eventfd(0, 0);
+	ticks = 1;
+	fails_with(ioctl(ev, TFD_IOC_SET_TICKS, &ticks), ENOTTY, "TFD_IOC_SET_TICKS on an eventfd");
+	close(ev);
+	close(fd);
+}
+
 static void test_share_and_signals(void)
 {
 	int fd = timerfd_create(CLOCK_MONOTONIC, 0);
@@ -211,6 +238,7 @@ int main(int argc, char **argv)
 	test_create();
 	test_settime_errors();
 	test_expiry();
+	test_set_ticks();
 	test_share_and_signals();
 	return tap_done();
 }

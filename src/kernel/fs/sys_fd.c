@@ -13,6 +13,7 @@
 #include <asm/termios.h>
 
 #include <linux/sockios.h>
+#include <linux/timerfd.h>
 
 /* struct ifreq: a 16-byte name and a 24-byte union. */
 #define IFREQ_SIZE 40
@@ -297,6 +298,8 @@ static const struct ioctl_arg {
 	{ FIONREAD, 0, sizeof(int) },
 	{ TIOCOUTQ, 0, sizeof(int) }, /* SIOCOUTQ on sockets */
 	{ SIOCATMARK, 0, sizeof(int) },
+	/* a timerfd's expiration count (checkpoint/restore) */
+	{ TFD_IOC_SET_TICKS, sizeof(uint64_t), 0 },
 	/* Interface queries on a socket: struct ifreq, the name in, the
 	 * answer out (the setting requests need CAP_NET_ADMIN). */
 	{ SIOCGIFNAME, IFREQ_SIZE, IFREQ_SIZE },
@@ -312,6 +315,7 @@ static const struct ioctl_arg {
 };
 
 union ioctl_buf {
+	uint64_t u64;
 	struct termios t;
 	struct winsize w;
 	int i;
