@@ -238,7 +238,9 @@ static int wait_sigio(void)
 	sigaddset(&s, SIGIO);
 	struct timespec t = { 1, 0 };
 	siginfo_t si;
-	return sigtimedwait(&s, &si, &t) == SIGIO;
+	/* Without F_SETSIG the kernel sends a plain SIGIO (SI_KERNEL, no
+	 * si_fd to translate). */
+	return sigtimedwait(&s, &si, &t) == SIGIO && si.si_code == SI_KERNEL;
 }
 
 static int no_sigio(void)
