@@ -188,17 +188,37 @@ static int copy_of_self(unsigned flags)
 
 /* Exit status of execveat(fd, "", AT_EMPTY_PATH) running "probe 0" in a
  * child; 100 + errno when the exec fails. */
-static int run_memfd(int fd)
+static int run_memfd_as(int fd, const char *mode)
 {
 	pid_t pid = fork();
 	if (pid == 0) {
-		char *av[] = { "probe", "probe", "0", NULL };
+		char *av[] = { (char *)mode, (char *)mode, "0", NULL };
 		char *ev[] = { NULL };
 		syscall(SYS_execveat, fd, "", av, ev, AT_EMPTY_PATH);
 		_exit(100 + errno);
 	}
 	int st;
 	return waitpid(pid, &st, 0) == pid && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static int run_memfd(int fd) { return run_memfd_as(fd, "probe"); }
+
+/* The image run from a memfd by run_memfd_as(fd, "selfexe"): its
+ * /proc/self/exe names the memfd, opens it, and runs it again. */
+static void selfexe_main(int argc, char **argv)
+{
+	if (argc != 3 || strcmp(argv[1], "selfexe") != 0)
+		return;
+	char link[256] = { 0 };
+	if (readlink("/proc/self/exe", link, sizeof link - 1) < 0 ||
+	    strcmp(link, "/memfd:self (deleted)") != 0)
+		_exit(2);
+	int fd = open("/proc/self/exe", O_RDONLY);
+	char elf[4];
+	if (fd < 0 || read(fd, elf, 4) != 4 || memcmp(elf, "\177ELF", 4) != 0)
+		_exit(3);
+	execl("/proc/self/exe", "probe", "probe", "0", (char *)NULL);
+	_exit(4);
 }
 
 static void test_run(void)
@@ -208,6 +228,8 @@ static void test_run(void)
 	close(m);
 	m = copy_of_self(MFD_EXEC | MFD_CLOEXEC);
 	ok(m >= 0 && run_memfd(m) == 0, "fexecve of a close-on-exec memfd holding an ELF program");
+	int st = run_memfd_as(m, "selfexe");
+	ok(st == 0, "run from a memfd: /proc/self/exe reads /memfd:NAME (deleted), opens it and runs it again (%d)", st);
 	close(m);
 	m = copy_of_self(MFD_NOEXEC_SEAL);
 	if (m >= 0)
@@ -222,6 +244,7 @@ static void test_run(void)
 int main(int argc, char **argv)
 {
 	fdobj_probe_main(argc, argv);
+	selfexe_main(argc, argv);
 	test_create();
 	test_file();
 	test_seals();
