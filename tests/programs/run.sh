@@ -528,11 +528,44 @@ os.close(fd)
 print(os.path.realpath("link") == os.path.abspath("hello.txt"))
 '
 
+# Python's os.eventfd, os.memfd_create and select.epoll: an eventfd that
+# a forked child signals, a memfd written through mmap, read back after
+# fork, and run as a program with os.execve of /proc/self/fd/N.
+py_fdobj='
+import mmap, os, select, sys
+efd = os.eventfd(0, os.EFD_CLOEXEC)
+ep = select.epoll()
+ep.register(efd, select.EPOLLIN)
+print("idle", ep.poll(0))
+pid = os.fork()
+if pid == 0:
+    os.eventfd_write(efd, 3)
+    os._exit(0)
+os.waitpid(pid, 0)
+print("ready", [(fd == efd, ev) for fd, ev in ep.poll(1)], os.eventfd_read(efd))
+m = os.memfd_create("py", os.MFD_CLOEXEC | os.MFD_ALLOW_SEALING)
+os.ftruncate(m, 4096)
+with mmap.mmap(m, 4096) as mm:
+    mm[:5] = b"hello"
+print(os.pread(m, 5, 0), os.readlink(f"/proc/self/fd/{m}"))
+os.lseek(m, 0, 0)
+os.write(m, b"#!/bin/sh\necho run from a memfd \"$1\"\n")
+os.ftruncate(m, os.lseek(m, 0, 1))
+x = os.memfd_create("script", 0)
+os.write(x, os.pread(m, 100, 0))
+sys.stdout.flush()
+pid = os.fork()
+if pid == 0:
+    os.execv(f"/proc/self/fd/{x}", ["script", "arg"])
+print("status", os.waitpid(pid, 0)[1])
+'
+
 case_python_files() { run "$PY" -c "$py_files"; }
 case_python_read() { run "$PY" -c "$py_read"; }
 case_python_pathlib() { run "$PY" -c "$py_pathlib"; }
 case_python_json() { run "$PY" -c "$py_json"; }
 case_python_walk() { run "$PY" -c "$py_walk"; }
+case_python_fdobj() { run "$PY" -c "$py_fdobj"; }
 
 ########################################################################
 # Busybox under --root: the guest's / is build/busybox-root (read-write);
@@ -1205,7 +1238,7 @@ else
 	echo "# no go toolchain (apt-get install golang-go): go cases skipped"
 fi
 if [ -x "$PY" ]; then
-	for c in python_files python_read python_pathlib python_json python_walk python_threads python_http; do
+	for c in python_files python_read python_pathlib python_json python_walk python_fdobj python_threads python_http; do
 		case_ "$c"
 	done
 else
