@@ -18,6 +18,9 @@
  *           splice calls (no copy through user memory)
  *   tcp     a byte's round trip over a TCP connection on 127.0.0.1 to an
  *           echoing child (TCP_NODELAY)
+ *   eventfd write 1 to an eventfd and read the counter back (8 bytes each)
+ *   timerfd arm a one-shot CLOCK_MONOTONIC timerfd 1 ns ahead and block in
+ *           read until its expiration arrives (timer fire and wake-up)
  *
  * FILE defaults to "bench-data" in the current directory and must hold at
  * least 4 KiB (64 KiB for splice).  After a warm-up of ITERATIONS/10 operations, the loop runs
@@ -45,7 +48,10 @@
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <stdint.h>
+#include <sys/eventfd.h>
 #include <sys/syscall.h>
+#include <sys/timerfd.h>
 #include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -309,6 +315,26 @@ static void op_mutex(void)
 		die("mutex count");
 }
 
+static int obj_fd = -1;
+
+static void op_eventfd(void)
+{
+	uint64_t v = 1;
+
+	if (write(obj_fd, &v, 8) != 8 || read(obj_fd, &v, 8) != 8 || v != 1)
+		die("eventfd write+read");
+}
+
+static void op_timerfd(void)
+{
+	struct itimerspec its = { .it_value = { 0, 1 } };
+	uint64_t n;
+
+	if (timerfd_settime(obj_fd, 0, &its, NULL) < 0 ||
+	    read(obj_fd, &n, 8) != 8 || n != 1)
+		die("timerfd arm+read");
+}
+
 static const struct bench {
 	const char *name;
 	void (*op)(void);
@@ -326,6 +352,8 @@ static const struct bench {
 	{ "mutex", op_mutex },
 	{ "tcp", op_tcp },
 	{ "splice", op_splice },
+	{ "eventfd", op_eventfd },
+	{ "timerfd", op_timerfd },
 };
 
 static double now_ns(void)
@@ -348,7 +376,7 @@ static int cmp_double(const void *a, const void *b)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: micro [-u] getpid|open|stat|pread|write|forkwait|forkexec|pipe|thread|futex|mutex|tcp|splice ITERATIONS [FILE]\n");
+	fprintf(stderr, "usage: micro [-u] getpid|open|stat|pread|write|forkwait|forkexec|pipe|thread|futex|mutex|tcp|splice|eventfd|timerfd ITERATIONS [FILE]\n");
 	exit(2);
 }
 
@@ -382,6 +410,11 @@ int main(int argc, char **argv)
 		die(file);
 	if ((b->op == op_write || b->op == op_splice) && (null_fd = open("/dev/null", O_WRONLY)) < 0)
 		die("/dev/null");
+	if (b->op == op_eventfd && (obj_fd = eventfd(0, EFD_CLOEXEC)) < 0)
+		die("eventfd");
+	if (b->op == op_timerfd &&
+	    (obj_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC)) < 0)
+		die("timerfd_create");
 
 	for (i = 0; i < iters / 10; i++)
 		b->op();

@@ -22,10 +22,11 @@ quick=${BENCH_QUICK:-0}
 # runs under picos).  proot and runsc trap every syscall with ptrace at
 # 30-100 us each, so they run a tenth of the count (ns/op does not depend
 # on it).
-micro_benches="getpid open stat pread write forkwait forkexec pipe thread futex mutex tcp splice"
+micro_benches="getpid open stat pread write forkwait forkexec pipe thread futex mutex tcp splice eventfd timerfd"
 declare -A iters=([getpid]=400000 [open]=100000 [stat]=200000
 	[pread]=250000 [write]=300000 [forkwait]=3000 [forkexec]=1000
-	[pipe]=30000 [thread]=10000 [futex]=30000 [mutex]=100 [tcp]=20000 [splice]=100000)
+	[pipe]=30000 [thread]=10000 [futex]=30000 [mutex]=100 [tcp]=20000 [splice]=100000
+	[eventfd]=200000 [timerfd]=50000)
 declare -A label=([getpid]="getpid" [open]="openat+close" [stat]="stat"
 	[pread]="pread 4 KiB" [write]="write 4 KiB /dev/null"
 	[forkwait]="fork+exit+wait" [forkexec]="fork+exec true+wait"
@@ -33,7 +34,8 @@ declare -A label=([getpid]="getpid" [open]="openat+close" [stat]="stat"
 	[futex]="futex ping-pong (2 threads)"
 	[mutex]="mutex lock+unlock (8 threads)"
 	[tcp]="TCP loopback ping-pong"
-	[splice]="splice 64 KiB through a pipe")
+	[splice]="splice 64 KiB through a pipe" [eventfd]="eventfd write+read"
+	[timerfd]="timerfd expiry (1 ns)")
 slow_div=10
 
 # Whole programs: wall time per run, averaged over N runs.

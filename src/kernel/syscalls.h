@@ -247,6 +247,24 @@ long sys_recvfrom(int fd, void *buf, size_t len, int flags, void *uaddr,
 long sys_sendmmsg(int fd, void *uvec, unsigned vlen, int flags);
 long sys_recvmmsg(int fd, void *uvec, unsigned vlen, int flags, void *uts);
 
+/* fs/sys_eventfd.c */
+long sys_eventfd(unsigned initval);
+long sys_eventfd2(unsigned initval, int flags);
+
+/* fs/sys_timerfd.c */
+long sys_timerfd_create(int clockid, int flags);
+long sys_timerfd_settime(int fd, int flags, const void *unew, void *uold);
+long sys_timerfd_gettime(int fd, void *ucur);
+
+/* fs/sys_memfd.c */
+long sys_memfd_create(const char *uname, unsigned flags);
+
+/* fs/sys_inotify.c */
+long sys_inotify_init(void);
+long sys_inotify_init1(int flags);
+long sys_inotify_add_watch(int fd, const char *upath, uint32_t mask);
+long sys_inotify_rm_watch(int fd, int wd);
+
 /* ipc/sys_pipe.c */
 long sys_pipe(int *ufds);
 long sys_pipe2(int *ufds, int flags);

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <linux/sockios.h>
+#include <linux/timerfd.h>
 #include <termios.h>
 #include <sched.h>
 #include <signal.h>
@@ -39,6 +40,7 @@ static const unsigned long ioctl_allowed[] = {
 	TIOCOUTQ, SIOCATMARK, SIOCGIFNAME, SIOCGIFCONF, SIOCGIFFLAGS,
 	SIOCGIFADDR, SIOCGIFDSTADDR, SIOCGIFBRDADDR, SIOCGIFNETMASK,
 	SIOCGIFMTU, SIOCGIFHWADDR, SIOCGIFINDEX, SIOCGIFTXQLEN,
+	TFD_IOC_SET_TICKS,
 };
 
 /* The prctl options the provider itself uses. */

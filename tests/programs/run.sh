@@ -382,6 +382,26 @@ case_head_tail() {
 	run head -n 1 hello.txt lines.txt
 }
 
+# tail -f follows a file through inotify: each appended line must show
+# within 5 s although the polling interval is 60 s (-s 60), so a tail that
+# polled instead would fail.  cli_tail_inotify checks the trace.
+tail_follow='
+: >log
+tail -s 60 -f log >seen &
+t=$!
+sleep 0.3
+for i in 1 2 3; do
+	echo "line $i" >>log
+	n=0
+	while ! grep -qx "line $i" seen && [ $n -lt 50 ]; do sleep 0.1; n=$((n + 1)); done
+	if grep -qx "line $i" seen; then echo "line $i seen"; else echo "line $i not seen in 5 s"; fi
+done
+kill $t
+wait $t
+cat seen
+rm -f log seen'
+case_tail_follow() { run sh -c "$tail_follow"; }
+
 case_od() {
 	run od -c bin.dat
 	run od -An -tx1 hello.txt
@@ -564,11 +584,44 @@ os.close(fd)
 print(os.path.realpath("link") == os.path.abspath("hello.txt"))
 '
 
+# Python's os.eventfd, os.memfd_create and select.epoll: an eventfd that
+# a forked child signals, a memfd written through mmap, read back after
+# fork, and run as a program with os.execve of /proc/self/fd/N.
+py_fdobj='
+import mmap, os, select, sys
+efd = os.eventfd(0, os.EFD_CLOEXEC)
+ep = select.epoll()
+ep.register(efd, select.EPOLLIN)
+print("idle", ep.poll(0))
+pid = os.fork()
+if pid == 0:
+    os.eventfd_write(efd, 3)
+    os._exit(0)
+os.waitpid(pid, 0)
+print("ready", [(fd == efd, ev) for fd, ev in ep.poll(1)], os.eventfd_read(efd))
+m = os.memfd_create("py", os.MFD_CLOEXEC | os.MFD_ALLOW_SEALING)
+os.ftruncate(m, 4096)
+with mmap.mmap(m, 4096) as mm:
+    mm[:5] = b"hello"
+print(os.pread(m, 5, 0), os.readlink(f"/proc/self/fd/{m}"))
+os.lseek(m, 0, 0)
+os.write(m, b"#!/bin/sh\necho run from a memfd \"$1\"\n")
+os.ftruncate(m, os.lseek(m, 0, 1))
+x = os.memfd_create("script", 0)
+os.write(x, os.pread(m, 100, 0))
+sys.stdout.flush()
+pid = os.fork()
+if pid == 0:
+    os.execv(f"/proc/self/fd/{x}", ["script", "arg"])
+print("status", os.waitpid(pid, 0)[1])
+'
+
 case_python_files() { run "$PY" -c "$py_files"; }
 case_python_read() { run "$PY" -c "$py_read"; }
 case_python_pathlib() { run "$PY" -c "$py_pathlib"; }
 case_python_json() { run "$PY" -c "$py_json"; }
 case_python_walk() { run "$PY" -c "$py_walk"; }
+case_python_fdobj() { run "$PY" -c "$py_fdobj"; }
 
 ########################################################################
 # Busybox under --root: the guest's / is build/busybox-root (read-write);
@@ -847,6 +900,12 @@ chk_trace_exec() {
 		grep -qF "execve(\"$BUSYBOX\", " "$cli/trace_exec.txt" &&
 		grep -F "execve(\"$BUSYBOX\", " "$cli/trace_exec.txt" | grep -q ' = 0$'
 }
+chk_tail_inotify() {
+	local t=$cli/trace_tail.txt
+	[ "$(rc_of cli_tail_inotify)" = 0 ] && grep -qx 'line 3 seen' "$cli/cli_tail_inotify.out" &&
+		grep -qE '^(\[pid [0-9]+\] )?inotify_init1?\(.*\) = [0-9]+$' "$t" &&
+		grep -E 'inotify_add_watch\([0-9]+, "log", ' "$t" | grep -qE ' = [0-9]+$'
+}
 chk_trace_socket() {
 	local t=$cli/trace_socket.txt
 	is_rc_out cli_trace_socket 0 111 &&
@@ -1061,6 +1120,10 @@ print(sorted(os.listdir("/tmp")))'
 		pic cli_trace_exec run --trace="$cli/trace_exec.txt" -- "$BUSYBOX" sh -c "exec $BUSYBOX echo ran"
 		expect cli_trace_exec "a successful execve's line shows its path" chk_trace_exec
 	fi
+	if wanted cli_tail_inotify; then
+		pic cli_tail_inotify run --trace="$cli/trace_tail.txt" -- sh -c "$tail_follow"
+		expect cli_tail_inotify "tail -f sees appends through an inotify watch" chk_tail_inotify
+	fi
 	if wanted cli_trace_socket; then
 		pic cli_trace_socket run --trace="$cli/trace_socket.txt" -- "$PY" -c '
 import socket
@@ -1231,7 +1294,7 @@ make_fixture
 make_bbroot || exit 1
 
 for c in ls cat wc sort sha256sum stat date head_tail od dd cp mv rm mkdir \
-	ln_readlink touch_stat du find grep_devnull mkfifo; do
+	ln_readlink touch_stat du find grep_devnull mkfifo tail_follow; do
 	case_ "$c"
 done
 for c in sort_parallel xz_threads; do
@@ -1250,7 +1313,7 @@ else
 	echo "# no go toolchain (apt-get install golang-go): go cases skipped"
 fi
 if [ -x "$PY" ]; then
-	for c in python_files python_read python_pathlib python_json python_walk python_threads python_http; do
+	for c in python_files python_read python_pathlib python_json python_walk python_fdobj python_threads python_http; do
 		case_ "$c"
 	done
 else

@@ -102,6 +102,13 @@ long fd_install(struct file *f, bool cloexec, int minfd)
 	return fd;
 }
 
+long fd_install_host_object(int hfd, int flags, bool cloexec)
+{
+	struct file *f = file_new(hfd, flags, NULL, NULL);
+	f->blocks = 2; /* FILE_BLOCKS (io.h) */
+	return fd_install(f, cloexec, 0);
+}
+
 long fd_install_at(struct file *f, bool cloexec, int fd)
 {
 	if (fd < 0 || (uint64_t)fd >= fd_limit) {

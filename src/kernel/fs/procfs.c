@@ -105,7 +105,11 @@ long procfs_host_rel(struct lookup *lk)
 	/* Another process's fds are its provider's: not ours to show. */
 	if (!mine && (is_name(rest, sn, "fd") || is_name(rest, sn, "fdinfo")))
 		return -EACCES;
-	if (mine && sn && nn && parse_num(sub, nn, &num) &&
+	if (mine && !*sub && proc.exe_anon && is_name(rest, sn, "exe")) {
+		/* A program without a guest path: its kept host fd. */
+		rt_buf_printf(&b, "/fd/%d", proc.exe_fd);
+		rest = sub;
+	} else if (mine && sn && nn && parse_num(sub, nn, &num) &&
 	    (is_name(rest, sn, "fd") || is_name(rest, sn, "fdinfo"))) {
 		struct file *f = num < 0x7fffffff ? fd_get((int)num) : NULL;
 		if (!f)
@@ -227,8 +231,24 @@ static const char *own_fd_part(const struct mount *mnt, const char *path)
 	return sub;
 }
 
+/* Is path the caller's /proc/<pid>/exe? */
+static bool is_own_exe(const struct mount *mnt, const char *path)
+{
+	const char *p = mnt && mnt->procfs && path ? inside_proc(path) : NULL;
+	if (!p)
+		return false;
+	const char *rest, *sub;
+	size_t n = first_component(p, &rest);
+	size_t sn = first_component(rest, &sub);
+	uint64_t vpid;
+	return parse_num(p, n, &vpid) && (int)vpid == proc.pid &&
+	       is_name(rest, sn, "exe") && !*sub;
+}
+
 bool procfs_walk_stops(struct mount *mnt, const char *path)
 {
+	if (proc.exe_anon && is_own_exe(mnt, path))
+		return true;
 	const char *sub = own_fd_part(mnt, path);
 	uint64_t fd;
 	return sub && parse_num(sub, rt_strlen(sub), &fd) && fd < 0x7fffffff &&

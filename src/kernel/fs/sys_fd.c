@@ -13,6 +13,7 @@
 #include <asm/termios.h>
 
 #include <linux/sockios.h>
+#include <linux/timerfd.h>
 
 /* struct ifreq: a 16-byte name and a 24-byte union. */
 #define IFREQ_SIZE 40
@@ -131,6 +132,19 @@ static long fcntl_setlease(int fd, struct file *f, unsigned long arg)
 {
 	long r = host_syscall3(__NR_fcntl, f->host_fd, F_SETLEASE, arg);
 	if (r >= 0 && arg != F_UNLCK)
+		fd_async_note(f, fd);
+	return r;
+}
+
+/* dnotify on the host directory fd: the host makes the caller (the host
+ * process that is this guest process) the owner and sends it SIGIO, or
+ * the F_SETSIG signal, whose si_fd must name this guest fd, on each event.
+ * It drops the registration at each close of a guest fd for the file
+ * (slot_release closes a host duplicate), as Linux does at every close. */
+static long fcntl_notify(int fd, struct file *f, unsigned long arg)
+{
+	long r = host_syscall3(__NR_fcntl, f->host_fd, F_NOTIFY, arg);
+	if (r >= 0 && arg != 0)
 		fd_async_note(f, fd);
 	return r;
 }
@@ -257,14 +271,15 @@ static long do_fcntl(int fd, struct file *f, int cmd, unsigned long arg)
 		 * non-pipe, EINVAL without sealing support, EINVAL for a
 		 * signal number past _NSIG). */
 		return host_syscall3(__NR_fcntl, f->host_fd, cmd, arg);
+	case F_NOTIFY:
+		return fcntl_notify(fd, f, arg);
 	case F_SETOWN:
 	case F_GETOWN:
 	case F_SETOWN_EX:
 	case F_GETOWN_EX:
 		return fcntl_owner(f, cmd, arg);
 	default:
-		/* F_NOTIFY and the rw hints need plumbing the provider does
-		 * not have yet. */
+		/* The rw hints need plumbing the provider does not have yet. */
 		return -EINVAL;
 	}
 }
@@ -320,6 +335,8 @@ static const struct ioctl_arg {
 	{ FIONREAD, 0, sizeof(int) },
 	{ TIOCOUTQ, 0, sizeof(int) }, /* SIOCOUTQ on sockets */
 	{ SIOCATMARK, 0, sizeof(int) },
+	/* a timerfd's expiration count (checkpoint/restore) */
+	{ TFD_IOC_SET_TICKS, sizeof(uint64_t), 0 },
 	/* Interface queries on a socket: struct ifreq, the name in, the
 	 * answer out (the setting requests need CAP_NET_ADMIN). */
 	{ SIOCGIFNAME, IFREQ_SIZE, IFREQ_SIZE },
@@ -335,6 +352,7 @@ static const struct ioctl_arg {
 };
 
 union ioctl_buf {
+	uint64_t u64;
 	struct termios t;
 	struct winsize w;
 	int i;

@@ -44,7 +44,9 @@ static bool file_blocks(struct file *f)
 		int b = 1;
 		if (host_syscall2(__NR_fstat, f->host_fd, &st) == 0) {
 			unsigned type = st.mode & 0170000;
-			if (type == 0010000 || type == 0140000 ||
+			/* fifos, sockets, terminals, and anonymous inodes
+			 * (eventfd, timerfd, inotify: type bits 0) */
+			if (type == 0010000 || type == 0140000 || type == 0 ||
 			    (type == 0020000 && !nonblocking_chr(st.rdev)))
 				b = FILE_BLOCKS;
 		}

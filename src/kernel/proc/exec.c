@@ -35,17 +35,62 @@ static long check_no_writers(int fd)
 /* Opens a guest file for execution: must be a regular file we may exec.
  * `lkflags`: LK_FOLLOW unless AT_SYMLINK_NOFOLLOW, LK_EMPTY_OK for
  * AT_EMPTY_PATH. */
+/* execveat(fd, "", AT_EMPTY_PATH) of a file without a guest path (a
+ * memfd): the host reopens the provider's own fd through its magic link,
+ * an object the guest already holds.  1 when dirfd has a guest path (the
+ * ordinary lookup applies), else 0 with *fd set, or -errno. */
+static long reopen_pathless(int dirfd, long *fd, char *canon)
+{
+	struct file *f = fd_get(dirfd);
+	if (!f)
+		return -EBADF;
+	long r = 1;
+	if (!f->path) {
+		char link[40];
+		rt_snprintf(link, sizeof link, "/proc/self/fd/%d", f->host_fd);
+		struct open_how how = { .flags = O_RDONLY | O_CLOEXEC };
+		*fd = host_syscall4(__NR_openat2, AT_FDCWD, link, &how,
+				    sizeof how);
+		r = *fd < 0 ? *fd : 0;
+		/* /proc/self/exe then reads as Linux shows it
+		 * ("/memfd:NAME (deleted)"). */
+		if (r == 0 && canon && !host_fd_path((int)*fd, canon,
+						     PICOS_PATH_MAX))
+			canon[0] = 0;
+	}
+	file_put(f);
+	return r;
+}
+
 static long open_exec(int dirfd, const char *path, unsigned lkflags,
-		      int *host_fd, char *canon)
+		      int *host_fd, char *canon, bool *anon)
 {
 	struct lookup lk;
 	char *buf = current()->lpath[1];
-	long r = path_lookup(dirfd, path, lkflags, &lk, buf);
+	long fd = -1, r = 1;
+	if (!*path && (lkflags & LK_EMPTY_OK) && dirfd != AT_FDCWD)
+		r = reopen_pathless(dirfd, &fd, canon);
 	if (r < 0)
 		return r;
-	long fd = vfs_open(&lk, O_RDONLY | ((lkflags & LK_FOLLOW) ? 0 : O_NOFOLLOW), 0);
-	if (fd < 0)
-		return fd;
+	bool pathless = r == 0;
+	if (!pathless) {
+		r = path_lookup(dirfd, path, lkflags, &lk, buf);
+		if (r < 0)
+			return r;
+		fd = vfs_open(&lk, O_RDONLY | ((lkflags & LK_FOLLOW) ? 0 : O_NOFOLLOW), 0);
+		if (fd < 0)
+			return fd;
+		/* A lookup that ends in /proc reopened a file without a
+		 * path (/proc/self/fd/N of a memfd, or /proc/self/exe of a
+		 * program run from one): the program has no guest path. */
+		if (lk.mnt->procfs) {
+			pathless = true;
+			if (canon && !host_fd_path((int)fd, canon, PICOS_PATH_MAX))
+				canon[0] = 0;
+		}
+	}
+	if (anon)
+		*anon = pathless;
 	struct {
 		unsigned long dev, ino, nlink;
 		unsigned mode, uid, gid, pad;
@@ -58,7 +103,9 @@ static long open_exec(int dirfd, const char *path, unsigned lkflags,
 	if (r == 0)
 		r = host_syscall4(__NR_faccessat2, fd, "", 1 /* X_OK */,
 				  AT_EMPTY_PATH);
-	if (r == 0)
+	/* Linux runs a memfd (its own AT_EMPTY_PATH fd) that is still open
+	 * for writing; only named files are checked. */
+	if (r == 0 && !pathless)
 		r = check_no_writers((int)fd);
 	if (r < 0) {
 		host_close(fd);
@@ -67,7 +114,7 @@ static long open_exec(int dirfd, const char *path, unsigned lkflags,
 	*host_fd = (int)fd;
 	/* After the open the lookup is canonical: lexical paths are only
 	 * kept when no component was a symlink. */
-	if (canon)
+	if (canon && !pathless)
 		rt_strlcpy(canon, lk.path, PICOS_PATH_MAX);
 	return 0;
 }
@@ -219,8 +266,10 @@ long exec_prepare(int dirfd, const char *path, unsigned lkflags,
 	size_t hn;
 	int depth;
 	for (depth = 0;; depth++) {
-		r = depth == 0 ? open_exec(dirfd, path, lkflags, &fd, exe)
-			       : open_exec(AT_FDCWD, file, LK_FOLLOW, &fd, exe);
+		r = depth == 0 ? open_exec(dirfd, path, lkflags, &fd, exe,
+					   &p->exe_anon)
+			       : open_exec(AT_FDCWD, file, LK_FOLLOW, &fd, exe,
+					   &p->exe_anon);
 		if (r < 0)
 			return r;
 		r = host_pread(fd, bufs[depth], BINPRM_BUF_SIZE, 0);
@@ -270,7 +319,8 @@ long exec_prepare(int dirfd, const char *path, unsigned lkflags,
 	}
 	p->fd = fd;
 	if (p->interp[0]) {
-		r = open_exec(AT_FDCWD, p->interp, LK_FOLLOW, &p->ifd, NULL);
+		r = open_exec(AT_FDCWD, p->interp, LK_FOLLOW, &p->ifd, NULL,
+			      NULL);
 		if (r == 0) {
 			r = host_pread(p->ifd, p->ihdr, sizeof p->ihdr, 0);
 			if (r >= 0)
@@ -294,6 +344,23 @@ void exec_abort(struct exec_plan *p)
 	p->fd = p->ifd = -1;
 }
 
+/* A program without a guest path stays reachable through
+ * /proc/self/exe: keep a host fd of it (close-on-exec on the host, so a
+ * new process image of the host never holds it). */
+static void keep_anon_exe(const struct exec_plan *p)
+{
+	if (proc.exe_anon)
+		host_close(proc.exe_fd);
+	proc.exe_anon = false;
+	if (!p->exe_anon)
+		return;
+	long d = host_syscall3(__NR_fcntl, p->fd, F_DUPFD_CLOEXEC, 0);
+	if (d >= 0) {
+		proc.exe_fd = (int)d;
+		proc.exe_anon = true;
+	}
+}
+
 /* Maps the program and its interpreter, sets the break and builds the
  * stack.  `path` names the program for AT_EXECFN and the task name. */
 long exec_commit(struct exec_plan *p, const char *path, char *const *envp,
@@ -301,6 +368,7 @@ long exec_commit(struct exec_plan *p, const char *path, char *const *envp,
 {
 	struct elf_image exe, interp;
 	task_set_text(p->fd, p->ifd);
+	keep_anon_exe(p);
 	long r = elf_load(p->fd, p->hdr, p->hn, false, &exe);
 	if (r == 0 && p->ifd >= 0)
 		r = elf_load(p->ifd, p->ihdr, sizeof p->ihdr, true, &interp);

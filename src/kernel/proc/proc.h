@@ -28,6 +28,11 @@ struct proc {
 	bool vfork_child;	 /* borrowing its parent's address space */
 	char comm[16];
 	char exe[PICOS_PATH_MAX]; /* the program's guest path (/proc/self/exe) */
+	/* A program without a guest path (a memfd run with execveat): exe
+	 * holds the host's name for it, and exe_fd a host fd of it, which an
+	 * open of /proc/self/exe reopens. */
+	bool exe_anon;
+	int exe_fd;
 	char hostname[65];
 	bool dumpable;
 	int pdeathsig;
@@ -131,6 +136,7 @@ struct exec_plan {
 	struct exec_args *args;
 	bool path_gone; /* in: the program is a close-on-exec fd */
 	char *exe;	/* the program's canonical guest path */
+	bool exe_anon;	/* the program has none (proc.exe_anon) */
 };
 /* `name` is the program as the new image sees it (AT_EXECFN, and the
  * script's name in an interpreter's argv). */

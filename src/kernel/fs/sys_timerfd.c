@@ -1,0 +1,52 @@
+/* timerfd_create, timerfd_settime, timerfd_gettime: host timerfds behind
+ * guest fds.  The host keeps the timer, counts expirations, answers the
+ * 8-byte read (EAGAIN when nonblocking, ECANCELED for
+ * TFD_TIMER_CANCEL_ON_SET after a clock change) and checks clocks, flags
+ * and the privilege for the *_ALARM clocks, all as Linux.  The provider
+ * maps the fd and copies the itimerspecs through its own buffers, in
+ * Linux's order: the new value is read before any other check, the old
+ * one written after the timer was set. */
+#include "vfs.h"
+#include "io.h"
+#include "../syscalls.h"
+
+struct kitimerspec {
+	long it_interval[2];
+	long it_value[2];
+};
+
+long sys_timerfd_create(int clockid, int flags)
+{
+	long h = host_syscall2(__NR_timerfd_create, clockid, flags | O_CLOEXEC);
+	if (h < 0)
+		return h;
+	return fd_install_host_object((int)h, O_RDWR | (flags & O_NONBLOCK),
+			     flags & O_CLOEXEC);
+}
+
+long sys_timerfd_settime(int fd, int flags, const void *unew, void *uold)
+{
+	struct kitimerspec nv, ov;
+	if (copy_from_user(&nv, unew, sizeof nv) < 0)
+		return -EFAULT;
+	struct file *f;
+	int hfd = io_get(fd, &f);
+	long r = host_syscall4(__NR_timerfd_settime, hfd, flags, &nv,
+			       uold ? &ov : NULL);
+	io_put(f);
+	if (r == 0 && uold && copy_to_user(uold, &ov, sizeof ov) < 0)
+		return -EFAULT;
+	return r;
+}
+
+long sys_timerfd_gettime(int fd, void *ucur)
+{
+	struct kitimerspec cur;
+	struct file *f;
+	int hfd = io_get(fd, &f);
+	long r = host_syscall2(__NR_timerfd_gettime, hfd, &cur);
+	io_put(f);
+	if (r == 0 && copy_to_user(ucur, &cur, sizeof cur) < 0)
+		return -EFAULT;
+	return r;
+}
