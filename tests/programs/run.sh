@@ -322,6 +322,14 @@ case_go_goroutines() { cp "$gobin/goroutines" . && run ./goroutines; }
 case_go_timers() { cp "$gobin/timers" . && run ./timers; }
 case_go_http() { cp "$gobin/http" . && run ./http; }
 
+# node (tests/programs/node/basic.js): libuv's epoll and eventfd loop, fs,
+# child_process, worker_threads, http on 127.0.0.1; and npm's start-up.
+case_node() {
+	cp "$top/tests/programs/node/basic.js" . && run node basic.js
+	run npm --version
+	rm -f basic.js
+}
+
 # ---- host dynamic coreutils --------------------------------------------
 
 case_ls() {
@@ -1304,6 +1312,11 @@ if [ -x "$NGINX" ] && [ -x "$PY" ]; then
 	case_ nginx
 else
 	echo "# no nginx (apt-get install nginx-light): nginx case skipped"
+fi
+if command -v node >/dev/null && command -v npm >/dev/null; then
+	case_ node
+else
+	echo "# no node (apt-get install nodejs npm): node case skipped"
 fi
 if build_go; then
 	for c in go_goroutines go_timers go_http; do
