@@ -11,7 +11,7 @@ struct row {
 
 static const struct row rows[] = {
 #define SC(nr, name, fn, st, ret, note, ...) { nr, #name, #st, note },
-#define NI(nr, name) { nr, #name, "MISSING", "" },
+#define NI(nr, name, ...) { nr, #name, "MISSING", "" __VA_ARGS__ },
 #include "../src/kernel/entry/syscalls.def"
 #undef SC
 #undef NI

@@ -7,7 +7,7 @@
 
 static const char *const names[PICOS_NR_SYSCALLS] = {
 #define SC(nr, name, ...) [nr] = #name,
-#define NI(nr, name) [nr] = #name,
+#define NI(nr, name, ...) [nr] = #name,
 #include "../kernel/entry/syscalls.def"
 #undef SC
 #undef NI

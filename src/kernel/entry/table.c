@@ -13,7 +13,7 @@
 		  .status = ST_##st_,                                    \
 		  .ret = ret_,                                           \
 		  .args = { a0, a1, a2, a3, a4, a5 } },
-#define NI(nr_, name_) \
+#define NI(nr_, name_, ...) \
 	[nr_] = { .fn = 0, .name = #name_, .status = ST_MISSING, .ret = R_INT },
 
 const struct sc_entry sc_table[SC_TABLE_SIZE] = {
