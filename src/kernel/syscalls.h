@@ -274,6 +274,11 @@ long sys_time(long *t);
 long sys_clock_gettime(int clk, void *ts);
 long sys_clock_getres(int clk, void *ts);
 long sys_clock_nanosleep(int clk, int flags, const void *req, void *rem);
+long sys_timer_create(int clk, const void *sev, int *id);
+long sys_timer_settime(int id, int flags, const void *nv, void *ov);
+long sys_timer_gettime(int id, void *cur);
+long sys_timer_getoverrun(int id);
+long sys_timer_delete(int id);
 long sys_nanosleep(const void *req, void *rem);
 
 /* misc/sys_sched.c */
