@@ -274,6 +274,7 @@ long sys_time(long *t);
 long sys_clock_gettime(int clk, void *ts);
 long sys_clock_getres(int clk, void *ts);
 long sys_clock_nanosleep(int clk, int flags, const void *req, void *rem);
+long sys_personality(unsigned persona);
 long sys_clock_settime(int clk, const void *ts);
 long sys_settimeofday(const void *tv, const void *tz);
 long sys_adjtimex(void *tx);

@@ -43,6 +43,7 @@ static const unsigned long ioctl_allowed[] = {
 /* The prctl options the provider itself uses. */
 static const int prctl_allowed[] = {
 	PR_SET_SYSCALL_USER_DISPATCH, PR_SET_NAME, PR_GET_NAME, PR_SET_PDEATHSIG,
+	PR_SET_TIMERSLACK, PR_GET_TIMERSLACK, /* the guest's, per thread */
 };
 
 /* The only clone the provider makes: a new pico process whose host parent

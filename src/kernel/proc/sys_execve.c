@@ -106,6 +106,7 @@ static void exec_teardown(void)
 	t->robust_list = 0;
 	t->robust_len = 0;
 	proc.dumpable = true;
+	proc.personality &= ~0x0400000u; /* READ_IMPLIES_EXEC, as a 64-bit ELF load */
 	task_set_flags(TF_EXECED, 0);
 }
 
