@@ -292,6 +292,11 @@ long sys_sched_getaffinity(int pid, size_t len, void *mask);
 long sys_sched_getscheduler(int pid);
 long sys_sched_getparam(int pid, void *param);
 long sys_getpriority(int which, int who);
+long sys_sched_setattr(int pid, void *attr, unsigned flags);
+long sys_sched_getattr(int pid, void *attr, unsigned size, unsigned flags);
+long sys_setpriority(int which, int who, int nice);
+long sys_ioprio_set(int which, int who, int ioprio);
+long sys_ioprio_get(int which, int who);
 long sys_getcpu(unsigned *cpu, unsigned *node, void *cache);
 
 /* misc/sys_random.c */

@@ -158,6 +158,15 @@ int sandbox_seccomp(bool inet)
 						(unsigned)prctl_allowed[k]));
 		} else if (strcmp(host_abi[i].name, "socket") == 0) {
 			r = add_socket(ctx, nr, inet);
+		} else if (strcmp(host_abi[i].name, "getpriority") == 0 ||
+			   strcmp(host_abi[i].name, "setpriority") == 0) {
+			/* one thread: never a host-wide group or user */
+			r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
+					     SCMP_A0(SCMP_CMP_EQ, 0 /* PRIO_PROCESS */));
+		} else if (strcmp(host_abi[i].name, "ioprio_get") == 0 ||
+			   strcmp(host_abi[i].name, "ioprio_set") == 0) {
+			r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
+					     SCMP_A0(SCMP_CMP_EQ, 1 /* IOPRIO_WHO_PROCESS */));
 		} else if (strcmp(host_abi[i].name, "socketpair") == 0) {
 			r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
 					     SCMP_A0(SCMP_CMP_EQ, AF_UNIX));
