@@ -99,6 +99,7 @@ static void exec_teardown(void)
 	mm_unmap_all();
 	fd_close_on_exec();
 	timers_exec();
+	mlock_forget_future();
 	signal_exec_reset();
 	host_syscall2(__NR_arch_prctl, ARCH_SET_FS, 0);
 	proc.gs_base = 0;
