@@ -31,9 +31,28 @@ static long getattr(int pid, void *a, unsigned size, unsigned flags)
 
 static void test_attr(void)
 {
-	struct attr a = { .size = 48, .policy = SCHED_OTHER, .nice = 3 };
-	ok(setattr(0, &a, 0) == 0, "sched_setattr SCHED_OTHER nice 3 (size 48)");
 	struct attr g;
+	struct attr a;
+	/* first, while this process may still leave its policy */
+	pid_t c = fork();
+	if (c == 0) {
+		pause();
+		_exit(0);
+	}
+	memset(&a, 0, sizeof a);
+	a.size = 48;
+	a.policy = SCHED_BATCH;
+	a.nice = 7;
+	ok(setattr(c, &a, 0) == 0 && getattr(c, &g, sizeof g, 0) == 0 &&
+		   g.policy == SCHED_BATCH && g.nice == 7,
+	   "sched_setattr/getattr of a child");
+	kill(c, SIGKILL);
+	waitpid(c, NULL, 0);
+	memset(&a, 0, sizeof a);
+	a.size = 48;
+	a.policy = SCHED_OTHER;
+	a.nice = 3;
+	ok(setattr(0, &a, 0) == 0, "sched_setattr SCHED_OTHER nice 3 (size 48)");
 	memset(&g, 0xff, sizeof g);
 	ok(getattr(0, &g, sizeof g, 0) == 0 && g.size == 56 && g.policy == SCHED_OTHER &&
 		   g.nice == 3 && g.extra[0] == 0,
@@ -93,20 +112,6 @@ static void test_attr(void)
 	fails_with(getattr(NOPID, &g, sizeof g, 0), ESRCH, "sched_getattr no such pid");
 	fails_with(getattr(0, (void *)16, sizeof g, 0), EFAULT, "sched_getattr bad pointer");
 
-	pid_t c = fork();
-	if (c == 0) {
-		pause();
-		_exit(0);
-	}
-	memset(&a, 0, sizeof a);
-	a.size = 48;
-	a.policy = SCHED_BATCH;
-	a.nice = 7;
-	ok(setattr(c, &a, 0) == 0 && getattr(c, &g, sizeof g, 0) == 0 &&
-		   g.policy == SCHED_BATCH && g.nice == 7,
-	   "sched_setattr/getattr of a child");
-	kill(c, SIGKILL);
-	waitpid(c, NULL, 0);
 }
 
 static void test_bad_pids(void)
