@@ -227,6 +227,22 @@ static void test_handler(void)
 	   "a handler gets SI_TIMER, the id and the value");
 	tdel(id);
 	signal(SIGUSR2, SIG_DFL);
+
+	/* SIGSYS from a timer (or kill) is an ordinary signal. */
+	sigaction(SIGSYS, &sa, NULL);
+	h_count = 0;
+	kill(getpid(), SIGSYS);
+	ok(h_count == 1 && h_code == SI_USER, "kill(SIGSYS) reaches the handler");
+	h_count = 0;
+	sev.sigev_signo = SIGSYS;
+	tcreate(CLOCK_MONOTONIC, &sev, &id);
+	tset(id, 0, &nv, NULL);
+	for (int i = 0; i < 500 && !h_count; i++)
+		usleep(1000);
+	ok(h_count == 1 && h_code == SI_TIMER && h_id == id,
+	   "a SIGSYS timer reaches the handler with SI_TIMER");
+	tdel(id);
+	signal(SIGSYS, SIG_DFL);
 }
 
 static pid_t other_tid;
