@@ -202,13 +202,17 @@ long sys_ioprio_set(int which, int who, int ioprio)
 		return -ENOMEM;
 	int n = collect(which - 1, who, t);
 	r = -ESRCH;
-	/* Linux stops at the first thread it may not change. */
+	/* Linux stops at the first thread it may not change; a thread that
+	 * ended meanwhile is skipped. */
 	for (int i = 0; i < n; i++) {
-		r = may_change(&t[i]) ? host_syscall3(__NR_ioprio_set,
-						      IOPRIO_WHO_PROCESS,
-						      t[i].host, ioprio)
-				      : -EPERM;
-		if (r < 0 && r != -ESRCH)
+		long x = may_change(&t[i]) ? host_syscall3(__NR_ioprio_set,
+							   IOPRIO_WHO_PROCESS,
+							   t[i].host, ioprio)
+					   : -EPERM;
+		if (x == -ESRCH)
+			continue;
+		r = x;
+		if (r < 0)
 			break;
 	}
 	kfree(t);
