@@ -119,6 +119,9 @@ static void test_none(void)
 
 	fails_with(tcreate(12, &sev, &id), EINVAL, "timer_create on clock 12");
 	fails_with(tcreate(1000, &sev, &id), EINVAL, "timer_create on clock 1000");
+	/* the process CPU clock (CPUCLOCK_SCHED) of a pid no process has */
+	fails_with(tcreate((int)((~0x3ffffff0u << 3) | 2), &sev, &id), EINVAL,
+		   "timer_create on the CPU clock of no such pid");
 	fails_with(tcreate(CLOCK_MONOTONIC, BAD, &id), EFAULT,
 		   "timer_create with a bad sigevent");
 	fails_with(tcreate(CLOCK_MONOTONIC, &sev, BAD), EFAULT,
@@ -147,6 +150,8 @@ static void test_none(void)
 	ok(clock_getcpuclockid(child, &cc) == 0 && tcreate(cc, &sev, &id) == 0 &&
 		   tdel(id) == 0,
 	   "timer on a child's process CPU clock");
+	struct timespec cts;
+	ok(syscall(SYS_clock_gettime, cc, &cts) == 0, "clock_gettime of a child's CPU clock");
 	kill(child, SIGKILL);
 	waitpid(child, NULL, 0);
 }
@@ -311,6 +316,8 @@ static void test_threads(void)
 	struct sigevent none = { .sigev_notify = SIGEV_NONE };
 	ok(pthread_getcpuclockid(th, &cc) == 0 && tcreate(cc, &none, &id) == 0,
 	   "timer on another thread's CPU clock");
+	struct timespec cts;
+	ok(syscall(SYS_clock_gettime, cc, &cts) == 0, "clock_gettime of another thread's CPU clock");
 	nv = its(1000000000L, 0);
 	struct itimerspec cur;
 	ok(tset(id, 0, &nv, NULL) == 0 && tget(id, &cur) == 0 &&
