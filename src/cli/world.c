@@ -387,6 +387,8 @@ static void start_provider(int image_fd, int cfg_fd, const int *keep, int nkeep,
 	}
 	if (net != NET_OPT_HOST && sandbox_drop_net_caps() < 0)
 		_exit(125);
+	if (sandbox_drop_time_caps() < 0)
+		_exit(125);
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
 		perror("picos: no_new_privs");
 		_exit(125);

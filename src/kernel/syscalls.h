@@ -309,6 +309,21 @@ long sys_time(long *t);
 long sys_clock_gettime(int clk, void *ts);
 long sys_clock_getres(int clk, void *ts);
 long sys_clock_nanosleep(int clk, int flags, const void *req, void *rem);
+long sys_personality(unsigned persona);
+long sys_mlock(unsigned long addr, size_t len);
+long sys_mlock2(unsigned long addr, size_t len, unsigned flags);
+long sys_munlock(unsigned long addr, size_t len);
+long sys_mlockall(int flags);
+long sys_munlockall(void);
+long sys_clock_settime(int clk, const void *ts);
+long sys_settimeofday(const void *tv, const void *tz);
+long sys_adjtimex(void *tx);
+long sys_clock_adjtime(int clk, void *tx);
+long sys_timer_create(int clk, const void *sev, int *id);
+long sys_timer_settime(int id, int flags, const void *nv, void *ov);
+long sys_timer_gettime(int id, void *cur);
+long sys_timer_getoverrun(int id);
+long sys_timer_delete(int id);
 long sys_nanosleep(const void *req, void *rem);
 
 /* misc/sys_sched.c */
@@ -317,6 +332,11 @@ long sys_sched_getaffinity(int pid, size_t len, void *mask);
 long sys_sched_getscheduler(int pid);
 long sys_sched_getparam(int pid, void *param);
 long sys_getpriority(int which, int who);
+long sys_sched_setattr(int pid, void *attr, unsigned flags);
+long sys_sched_getattr(int pid, void *attr, unsigned size, unsigned flags);
+long sys_setpriority(int which, int who, int nice);
+long sys_ioprio_set(int which, int who, int ioprio);
+long sys_ioprio_get(int which, int who);
 long sys_getcpu(unsigned *cpu, unsigned *node, void *cache);
 
 /* misc/sys_random.c */

@@ -24,6 +24,8 @@ int sandbox_seccomp(bool inet);
 /* Drops CAP_NET_ADMIN and CAP_NET_RAW from every set (a world as root
  * would keep them otherwise).  Returns 0 or -1 with a message printed. */
 int sandbox_drop_net_caps(void);
+/* CAP_SYS_TIME, in every world: guests never change the host clock. */
+int sandbox_drop_time_caps(void);
 
 /* One line per allowed host call, for docs/security.md. */
 void sandbox_print_hostabi(void);

@@ -46,6 +46,7 @@ static const unsigned long ioctl_allowed[] = {
 /* The prctl options the provider itself uses. */
 static const int prctl_allowed[] = {
 	PR_SET_SYSCALL_USER_DISPATCH, PR_SET_NAME, PR_GET_NAME, PR_SET_PDEATHSIG,
+	PR_SET_TIMERSLACK, PR_GET_TIMERSLACK, /* the guest's, per thread */
 };
 
 /* The only clone the provider makes: a new pico process whose host parent
@@ -179,6 +180,15 @@ int sandbox_seccomp(bool inet)
 			r = add_socket(ctx, nr, inet);
 		} else if (strcmp(host_abi[i].name, "mknodat") == 0) {
 			r = add_mknodat(ctx, nr);
+		} else if (strcmp(host_abi[i].name, "getpriority") == 0 ||
+			   strcmp(host_abi[i].name, "setpriority") == 0) {
+			/* one thread: never a host-wide group or user */
+			r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
+					     SCMP_A0(SCMP_CMP_EQ, 0 /* PRIO_PROCESS */));
+		} else if (strcmp(host_abi[i].name, "ioprio_get") == 0 ||
+			   strcmp(host_abi[i].name, "ioprio_set") == 0) {
+			r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
+					     SCMP_A0(SCMP_CMP_EQ, 1 /* IOPRIO_WHO_PROCESS */));
 		} else if (strcmp(host_abi[i].name, "socketpair") == 0) {
 			r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
 					     SCMP_A0(SCMP_CMP_EQ, AF_UNIX));

@@ -190,6 +190,33 @@ case_() {
 	compare "$name"
 }
 
+# ---- priorities, timers, memory locks ---------------------------------------
+
+# nice and renice (setpriority/getpriority on the guest's pids), ionice
+# (ioprio_set/ioprio_get); renice prints pids, which differ: masked.
+case_nice() {
+	run nice -n 5 true
+	run nice -n 5 sh -c 'nice; nice -n 3 nice'
+}
+case_renice() {
+	run -f 'sed "s/^[0-9]*/PID/"' sh -c 'sleep 5 & p=$!; renice -n 3 -p $p; renice -n 4 -p $$; echo nice=$(nice); kill $p'
+}
+case_ionice() {
+	run ionice -c3 true
+	run ionice -c2 -n5 sh -c 'ionice; ionice -c3 -p $$; ionice -p $$'
+}
+# ruby's timer thread uses timer_create; without it ruby warns on stderr.
+case_ruby() {
+	run sh -c 'ruby -e "puts [1, 2, 3].sum; t = Thread.new { sleep 0.05; 42 }; puts t.value; puts Process.clock_gettime(Process::CLOCK_MONOTONIC) > 0" 2>&1'
+}
+# gpg locks its secure memory with mlock; without it, it warns.
+case_gpg() {
+	run sh -c 'mkdir -m 700 gh; export GNUPGHOME=$PWD/gh; gpg --version | head -1;
+		gpg --batch --pinentry-mode loopback --passphrase pw --symmetric -o o.gpg hello.txt 2>&1 | sed "s|$PWD|.|";
+		gpg --batch --pinentry-mode loopback --passphrase pw -d o.gpg 2>&1;
+		gpgconf --kill gpg-agent; rm -rf gh o.gpg'
+}
+
 # ---- threaded programs ---------------------------------------------------
 
 # sort --parallel=2 with a small buffer (threads and temporary files in
@@ -1318,6 +1345,9 @@ if command -v node >/dev/null && command -v npm >/dev/null; then
 else
 	echo "# no node (apt-get install nodejs npm): node case skipped"
 fi
+for c in nice renice ionice ruby gpg; do
+	command -v "$c" >/dev/null && case_ "$c"
+done
 if build_go; then
 	for c in go_goroutines go_timers go_http; do
 		case_ "$c"

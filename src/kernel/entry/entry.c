@@ -50,8 +50,13 @@ void frame_to_sigcontext(const struct pico_frame *f, struct sigcontext *sc)
 
 static void on_sigsys(int sig, siginfo_t *si, void *ucv)
 {
-	(void)sig;
 	struct ucontext *uc = ucv;
+	/* A SIGSYS sent by a process or a timer (kill, sigqueue, a POSIX
+	 * timer: si_code <= 0) is the guest's signal, like any other. */
+	if (si->si_code <= 0) {
+		signal_fault(sig, si, uc);
+		return;
+	}
 	if (si->si_code != SYS_USER_DISPATCH)
 		kfatal_signal(SIGSYS,
 			      "host syscall %d refused by the world's seccomp "

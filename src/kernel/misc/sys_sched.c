@@ -8,22 +8,18 @@
 #include "../syscalls.h"
 #include <picos/world.h>
 
-/* <linux/resource.h> clashes with proc.h's struct rlimit64. */
-#define PRIO_PROCESS 0
-#define PRIO_PGRP 1
-#define PRIO_USER 2
-
 static bool is_self(int pid)
 {
 	return pid == 0 || pid == current()->tid;
 }
 
 /* The host id for a guest pid or tid: 0 for the caller, -ESRCH when the
- * world has no such live thread. */
+ * world has no such live thread (a negative pid too, as Linux's lookup;
+ * the calls that refuse one with EINVAL check it first). */
 static long host_id(int pid)
 {
 	if (pid < 0)
-		return -EINVAL;
+		return -ESRCH;
 	if (is_self(pid))
 		return 0;
 	return task_host_of_id(pid);
@@ -48,10 +44,15 @@ long sys_sched_getaffinity(int pid, size_t len_arg, void *mask)
 	if (len & (sizeof(long) - 1))
 		return -EINVAL;
 	long id = host_id(pid);
-	if (id < 0)
-		return id;
-	long r = host_syscall3(__NR_sched_getaffinity, id,
-			       RT_MIN(len, (unsigned)CPUMASK_MAX), kmask);
+	long r;
+	if (id < 0) {
+		/* A length too short for the host's cpus fails first. */
+		r = host_syscall3(__NR_sched_getaffinity, 0,
+				  RT_MIN(len, (unsigned)CPUMASK_MAX), kmask);
+		return r == -EINVAL ? r : id;
+	}
+	r = host_syscall3(__NR_sched_getaffinity, id,
+			  RT_MIN(len, (unsigned)CPUMASK_MAX), kmask);
 	if (r < 0)
 		return r;
 	if (copy_to_user(mask, kmask, (size_t)r) < 0)
@@ -61,6 +62,8 @@ long sys_sched_getaffinity(int pid, size_t len_arg, void *mask)
 
 long sys_sched_getscheduler(int pid)
 {
+	if (pid < 0)
+		return -EINVAL;
 	long id = host_id(pid);
 	return id < 0 ? id : host_syscall1(__NR_sched_getscheduler, id);
 }
@@ -130,6 +133,8 @@ long sys_sched_get_priority_min(int policy)
 long sys_sched_rr_get_interval(int pid, void *uts)
 {
 	struct { long sec, nsec; } ts;
+	if (pid < 0)
+		return -EINVAL;
 	long id = host_id(pid);
 	if (id < 0)
 		return id;
@@ -139,29 +144,73 @@ long sys_sched_rr_get_interval(int pid, void *uts)
 	return copy_to_user(uts, &ts, sizeof ts);
 }
 
-/* Linux's getpriority returns 20 - nice (1..40) so that no success looks
- * like an error; the host's value is passed on as it is. */
-long sys_getpriority(int which, int who)
+/* struct sched_attr: 48 bytes in its first version, 56 with the
+ * utilization clamps; Linux takes any size up to a page, as long as the
+ * bytes it does not know are zero. */
+#define SCHED_ATTR_SIZE_VER0 48
+#define SCHED_ATTR_MAX 4096
+#define SCHED_ATTR_SIZE_VER1 56
+
+/* sched_setattr: Linux's checks in its order (flags and pid, the size,
+ * bytes past the kernel's struct that are not zero: E2BIG with the
+ * kernel's size written back, a negative policy, then the pid), then the
+ * host's checks and change for the thread. */
+long sys_sched_setattr(int pid, void *uattr, unsigned flags)
 {
-	switch (which) {
-	case PRIO_PROCESS:
-		if (!is_self(who) && who != proc.pid)
-			return -ESRCH;
-		break;
-	case PRIO_PGRP:
-		if (who != 0 && who != task_pgid())
-			return -ESRCH;
-		break;
-	case PRIO_USER:
-		/* The processes of a user in this world: this one, when the
-		 * uid is its real uid. */
-		if (who != 0 && (uint32_t)who != ident.uid)
-			return -ESRCH;
-		break;
-	default:
+	if (!uattr || pid < 0 || flags)
 		return -EINVAL;
+	uint32_t size;
+	if (copy_from_user(&size, uattr, sizeof size) < 0)
+		return -EFAULT;
+	if (size == 0)
+		size = SCHED_ATTR_SIZE_VER0;
+	uint8_t *attr = kzalloc(SCHED_ATTR_MAX);
+	if (!attr)
+		return -ENOMEM;
+	long r = 0;
+	if (size < SCHED_ATTR_SIZE_VER0 || size > SCHED_ATTR_MAX)
+		r = -E2BIG;
+	else if (copy_from_user(attr, uattr, size) < 0)
+		r = -EFAULT;
+	for (uint32_t i = SCHED_ATTR_SIZE_VER1; r == 0 && i < size; i++)
+		if (attr[i])
+			r = -E2BIG;
+	if (r == -E2BIG) {
+		uint32_t ksize = SCHED_ATTR_SIZE_VER1;
+		if (copy_to_user(uattr, &ksize, sizeof ksize) < 0)
+			r = -EFAULT;
 	}
-	return host_syscall2(__NR_getpriority, PRIO_PROCESS, 0);
+	if (r == 0) {
+		rt_memcpy(attr, &size, sizeof size);
+		int32_t policy;
+		rt_memcpy(&policy, attr + 4, sizeof policy);
+		r = policy < 0 ? -EINVAL : host_id(pid);
+		if (r >= 0)
+			r = host_syscall3(__NR_sched_setattr, r, attr, 0);
+	}
+	kfree(attr);
+	return r;
+}
+
+long sys_sched_getattr(int pid, void *uattr, unsigned usize, unsigned flags)
+{
+	if (!uattr || pid < 0 || usize > SCHED_ATTR_MAX ||
+	    usize < SCHED_ATTR_SIZE_VER0 || flags)
+		return -EINVAL;
+	long id = host_id(pid);
+	if (id < 0)
+		return id;
+	uint8_t *attr = kzalloc(SCHED_ATTR_MAX);
+	if (!attr)
+		return -ENOMEM;
+	long r = host_syscall4(__NR_sched_getattr, id, attr, usize, 0);
+	/* The host wrote min(usize, its size) bytes; Linux zero-fills the
+	 * rest of the guest's struct (copy_struct_to_user), as the zeroed
+	 * buffer does. */
+	if (r == 0 && copy_to_user(uattr, attr, usize) < 0)
+		r = -EFAULT;
+	kfree(attr);
+	return r;
 }
 
 long sys_getcpu(unsigned *cpu, unsigned *node, void *cache)

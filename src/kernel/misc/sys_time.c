@@ -8,35 +8,40 @@
 #include "../proc/proc.h"
 #include "../syscalls.h"
 #include "../signal/signal.h"
+#include "clock.h"
+#include <picos/world.h>
 #include <linux/time.h>
 
 #define TIMESPEC_SIZE 16 /* struct __kernel_timespec */
 #define TIMEVAL_SIZE 16	 /* struct __kernel_old_timeval */
 #define TIMEZONE_SIZE 8	 /* struct timezone */
 
-/* Negative clock ids name CPU-time clocks of a pid or tid, or a posix
- * clock device open on an fd (include/linux/posix-timers.h). */
-#define CPUCLOCK_PERTHREAD 4
-#define CPUCLOCK_WHICH_MASK 7
-#define CLOCKFD 3
-
-/* A guest clock id as the host knows it, with the file it names. */
-struct hclock {
-	int id;
-	struct file *f;
-};
-
 static int make_cpuclock(int pid, int low)
 {
 	return (int)((~(unsigned)pid << 3) | (unsigned)low);
 }
 
+int own_thread_host_tid(int vtid)
+{
+	if (vtid == current()->tid)
+		return (int)host_syscall0(__NR_gettid);
+	if (vtid == proc.pid)
+		return proc.host_pid;
+	task_lock();
+	struct picos_thread_id *th = tid_by_vtid(vtid);
+	int r = th && th->tgid == proc.pid ? th->host_tid : 0;
+	task_unlock();
+	return r > 0 ? r : 0;
+}
+
 /* Translates the virtual pid or tid, or the guest fd, inside a clock id.
- * The guest's own pid and tid become the host's (so the host treats them
- * as the caller's, e.g. refusing to sleep on one's own CPU clock); ids of
- * other processes do not exist in this world yet: -EINVAL, as Linux
- * answers for a clock of a missing pid. */
-static long clock_to_host(int clk, struct hclock *hc)
+ * A thread clock names a thread of this process (Linux refuses others:
+ * -EINVAL), a process clock any process of the world; the caller's own
+ * ids become the host's, so the host treats them as the caller's (e.g.
+ * refusing to sleep on one's own CPU clock) and makes the remaining
+ * checks (a process clock of a thread that is not a leader).  Ids outside
+ * the world: -EINVAL, as Linux answers for a clock of a missing pid. */
+long clock_to_host(int clk, struct hclock *hc)
 {
 	hc->id = clk;
 	hc->f = NULL;
@@ -53,20 +58,20 @@ static long clock_to_host(int clk, struct hclock *hc)
 	}
 	if (pid == 0)
 		return 0;
-	if (low & CPUCLOCK_PERTHREAD) {
-		if (pid != current()->tid)
-			return -EINVAL;
-		pid = (int)host_syscall0(__NR_gettid);
-	} else {
-		if (pid != proc.pid)
-			return -EINVAL;
-		pid = (int)host_syscall0(__NR_getpid);
-	}
-	hc->id = make_cpuclock(pid, low);
+	long host;
+	if (low & CPUCLOCK_PERTHREAD)
+		host = own_thread_host_tid(pid);
+	else if (pid == current()->tid)
+		host = host_syscall0(__NR_gettid);
+	else
+		host = task_host_of_id(pid);
+	if (host <= 0)
+		return -EINVAL;
+	hc->id = make_cpuclock((int)host, low);
 	return 0;
 }
 
-static void clock_put(struct hclock *hc)
+void clock_put(struct hclock *hc)
 {
 	if (hc->f)
 		file_put(hc->f);

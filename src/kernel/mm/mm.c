@@ -27,6 +27,11 @@ long mm_map(uint64_t addr, uint64_t len, int prot, int flags, int host_fd,
 		return -ENOMEM;
 	}
 	mm_record(a, a + RT_ALIGN_UP(len, RT_PAGE_SIZE), prot, flags);
+	long lr = mlock_new_mapping(a, len);
+	if (lr < 0) {
+		mm_unmap(a, len);
+		return lr;
+	}
 	return r;
 }
 

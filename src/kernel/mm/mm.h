@@ -37,4 +37,12 @@ void get_random(void *buf, size_t n);
 
 
 void mm_set_prot(uint64_t start, uint64_t end, int prot);
+/* The recorded guest mappings, sorted (valid until the next change). */
+const struct vma *mm_vmas(int *n);
+
+/* sys_mlock.c: after mlockall(MCL_FUTURE) a new guest mapping is locked
+ * (-EAGAIN when the limit refuses it: the caller unmaps it again);
+ * fork and exec forget MCL_FUTURE, as a new mm starts without it. */
+long mlock_new_mapping(uint64_t start, uint64_t len);
+void mlock_forget_future(void);
 #endif

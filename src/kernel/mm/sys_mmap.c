@@ -320,7 +320,8 @@ void mm_brk_init(uint64_t start)
 	/* Linux randomises the break within 32 MiB past the program. */
 	uint64_t r;
 	get_random(&r, sizeof r);
-	base += (r % (0x2000000UL / RT_PAGE_SIZE)) * RT_PAGE_SIZE;
+	if (proc_randomize())
+		base += (r % (0x2000000UL / RT_PAGE_SIZE)) * RT_PAGE_SIZE;
 	proc.brk_start = proc.brk_cur = proc.brk_mapped = base;
 }
 

@@ -125,3 +125,9 @@ void mm_unmap_all(void)
 		host_munmap(vmas[i].start, vmas[i].end - vmas[i].start);
 	nvmas = 0;
 }
+
+const struct vma *mm_vmas(int *n)
+{
+	*n = nvmas;
+	return vmas;
+}

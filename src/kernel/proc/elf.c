@@ -65,6 +65,8 @@ static int prot_of(uint32_t pf)
 static uint64_t random_pages(uint64_t npages)
 {
 	uint64_t r;
+	if (!proc_randomize())
+		return 0;
 	get_random(&r, sizeof r);
 	return (r % npages) * RT_PAGE_SIZE;
 }

@@ -185,7 +185,8 @@ static uint64_t build_stack(const struct exec_args *a, char *const *envp,
 	/* Like Linux: a random offset, then platform string and AT_RANDOM. */
 	uint16_t rnd;
 	get_random(&rnd, sizeof rnd);
-	sp -= rnd % 8192;
+	if (proc_randomize())
+		sp -= rnd % 8192;
 	sp &= ~15UL;
 	sp = push_bytes(sp, proc.platform, rt_strlen(proc.platform) + 1);
 	uint64_t platform_addr = sp;

@@ -50,8 +50,16 @@ struct proc {
 	uint64_t stack_top; /* top of the host stack the guest inherits */
 	uint64_t start_ns;  /* CLOCK_MONOTONIC at start, for sysinfo */
 	int nthreads;	    /* live threads of this process */
+	unsigned personality; /* personality(2); kept by fork and exec */
 };
 extern struct proc proc;
+/* ADDR_NO_RANDOMIZE: the loader places the next program without its
+ * random offsets (PIE base, stack gap, break). */
+#define PER_ADDR_NO_RANDOMIZE 0x0040000u
+static inline bool proc_randomize(void)
+{
+	return !(proc.personality & PER_ADDR_NO_RANDOMIZE);
+}
 
 /* A consistent copy of a signal's action, and its replacement. */
 void sigaction_get(int sig, struct guest_sigaction *out);

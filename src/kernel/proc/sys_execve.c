@@ -11,6 +11,7 @@
 #include "../entry/entry.h"
 #include "../entry/thread.h"
 #include "../fs/vfs.h"
+#include "../misc/clock.h"
 #include "../mm/mm.h"
 #include "../signal/signal.h"
 #include "../syscalls.h"
@@ -97,6 +98,8 @@ static void exec_teardown(void)
 	fork_release_vfork_parent();
 	mm_unmap_all();
 	fd_close_on_exec();
+	timers_exec();
+	mlock_forget_future();
 	signal_exec_reset();
 	host_syscall2(__NR_arch_prctl, ARCH_SET_FS, 0);
 	proc.gs_base = 0;
@@ -104,6 +107,7 @@ static void exec_teardown(void)
 	t->robust_list = 0;
 	t->robust_len = 0;
 	proc.dumpable = true;
+	proc.personality &= ~0x0400000u; /* READ_IMPLIES_EXEC, as a 64-bit ELF load */
 	task_set_flags(TF_EXECED, 0);
 }
 

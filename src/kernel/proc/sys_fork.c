@@ -13,6 +13,8 @@
 #include "proc.h"
 #include "../entry/entry.h"
 #include "../entry/thread.h"
+#include "../misc/clock.h"
+#include "../mm/mm.h"
 #include "../signal/signal.h"
 #include "../syscalls.h"
 #include <asm/prctl.h>
@@ -48,6 +50,8 @@ static void child_start(struct picos_task *task, const struct fork_req *rq)
 	proc.vfork_child = (rq->flags & (CLONE_VM | CLONE_VFORK)) ==
 			   (CLONE_VM | CLONE_VFORK);
 	thread_forget_others(); /* only the forking thread came along */
+	timers_forget_all();	/* the host child has no timers */
+	mlock_forget_future();	/* nor memory locks */
 	provider_lock_reset_after_fork();
 	t->tid_slot = NULL;
 	t->host_alive = 0;

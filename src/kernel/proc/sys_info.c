@@ -102,6 +102,7 @@ static enum host_map host_map(unsigned res)
 	case RLIMIT_FSIZE:
 	case RLIMIT_STACK:
 	case RLIMIT_CORE:
+	case RLIMIT_MEMLOCK: /* the provider locks nothing of its own */
 		return HM_SAME;
 	/* The window is always mapped (reserved PROT_NONE or provider
 	 * memory), so its whole size counts in the host's address space;

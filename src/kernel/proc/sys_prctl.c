@@ -93,6 +93,12 @@ long sys_prctl(int option, unsigned long a2, unsigned long a3,
 		return 1;
 	case PR_GET_SECCOMP:
 		return 0;
+	/* The timer slack is the host thread's own (per thread, 0 resets
+	 * it to the thread's default, ignored for real-time threads). */
+	case PR_SET_TIMERSLACK:
+		return host_syscall2(__NR_prctl, PR_SET_TIMERSLACK, a2);
+	case PR_GET_TIMERSLACK:
+		return host_syscall2(__NR_prctl, PR_GET_TIMERSLACK, 0);
 	default:
 		return -EINVAL;
 	}
