@@ -51,6 +51,11 @@ static const unsigned long clone_allowed[] = {
 	CLONE_PARENT | CLONE_PARENT_SETTID | SIGCHLD,
 	/* the guest's vfork: the child borrows the address space */
 	CLONE_VM | CLONE_VFORK | CLONE_PARENT | CLONE_PARENT_SETTID | SIGCHLD,
+	/* a CLONE_VM guest child: another host process in this memory */
+	CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_PARENT | CLONE_PARENT_SETTID |
+		CLONE_CHILD_CLEARTID | SIGCHLD,
+	CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_PARENT | CLONE_PARENT_SETTID |
+		CLONE_CHILD_CLEARTID | CLONE_SETTLS | SIGCHLD,
 	/* a guest thread, with and without its TLS (sys_thread.c) */
 	CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD |
 		CLONE_SYSVSEM | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID,

@@ -18,10 +18,13 @@ struct caught_signal {
 
 #define PICO_ALTSTACK_SIZE (256 * 1024UL)
 
+struct gproc;
+
 struct pico_thread {
 	struct pico_thread *self; /* %gs:0 */
 	int ncaught;		  /* %gs:8, read by intr_syscall (intr.S) */
 	int pad0;
+	struct gproc *gp;	  /* the guest process it belongs to */
 	struct pico_frame *frame; /* frame of the syscall being served */
 	struct ucontext *uc;	  /* host context of the current entry */
 	long cur_nr;		  /* syscall being served, -1 in guest code */

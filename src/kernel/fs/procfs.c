@@ -62,8 +62,8 @@ static bool parse_num(const char *p, size_t n, uint64_t *out)
 /* The host pid of a guest pid, 0 when it is not in this world. */
 static int host_pid_of(int vpid)
 {
-	if (vpid == proc.pid)
-		return proc.host_pid;
+	if (vpid == gproc()->pid)
+		return gproc()->host_pid;
 	task_lock();
 	struct picos_task *t = task_by_vpid(vpid);
 	int h = t && t->state == TASK_LIVE ? t->host_pid : 0;
@@ -98,7 +98,7 @@ long procfs_host_rel(struct lookup *lk)
 	/* In the caller's own directory: fds and tids are mapped too. */
 	const char *sub;
 	size_t sn = first_component(rest, &sub);
-	bool mine = (int)vpid == proc.pid;
+	bool mine = (int)vpid == gproc()->pid;
 	uint64_t num;
 	const char *tail;
 	size_t nn = first_component(sub, &tail);
@@ -170,11 +170,11 @@ bool procfs_readlink(struct mount *mnt, const char *path, char *out,
 	const char *rest;
 	size_t n = first_component(p, &rest);
 	if (!*rest && is_name(p, n, "self")) {
-		*res = rt_snprintf(out, size, "%d", proc.pid);
+		*res = rt_snprintf(out, size, "%d", gproc()->pid);
 		return true;
 	}
 	if (!*rest && is_name(p, n, "thread-self")) {
-		*res = rt_snprintf(out, size, "%d/task/%d", proc.pid,
+		*res = rt_snprintf(out, size, "%d/task/%d", gproc()->pid,
 				   current()->tid);
 		return true;
 	}
@@ -189,7 +189,7 @@ bool procfs_readlink(struct mount *mnt, const char *path, char *out,
 			       is_name(rest, sn, "root"));
 	if (!fdlink && !named)
 		return false;
-	if ((int)vpid != proc.pid) {
+	if ((int)vpid != gproc()->pid) {
 		/* Another process's state lives in its own provider. */
 		*res = host_pid_of((int)vpid) ? -EACCES : -ENOENT;
 		return true;
@@ -221,7 +221,7 @@ static const char *own_fd_part(const struct mount *mnt, const char *path)
 	size_t n = first_component(p, &rest);
 	size_t sn = first_component(rest, &sub);
 	uint64_t vpid;
-	if (!parse_num(p, n, &vpid) || (int)vpid != proc.pid ||
+	if (!parse_num(p, n, &vpid) || (int)vpid != gproc()->pid ||
 	    !is_name(rest, sn, "fd"))
 		return NULL;
 	return sub;

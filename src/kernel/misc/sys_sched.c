@@ -145,7 +145,7 @@ long sys_getpriority(int which, int who)
 {
 	switch (which) {
 	case PRIO_PROCESS:
-		if (!is_self(who) && who != proc.pid)
+		if (!is_self(who) && who != gproc()->pid)
 			return -ESRCH;
 		break;
 	case PRIO_PGRP:

@@ -58,7 +58,7 @@ static long clock_to_host(int clk, struct hclock *hc)
 			return -EINVAL;
 		pid = (int)host_syscall0(__NR_gettid);
 	} else {
-		if (pid != proc.pid)
+		if (pid != gproc()->pid)
 			return -EINVAL;
 		pid = (int)host_syscall0(__NR_getpid);
 	}

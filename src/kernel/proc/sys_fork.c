@@ -24,10 +24,19 @@
 #ifndef CSIGNAL
 #define CSIGNAL 0xff
 #endif
+#ifndef CLONE_DETACHED
+#define CLONE_DETACHED 0x00400000
+#endif
+/* CLONE_UNTRACED only keeps a tracer from following the child, and
+ * legacy clone ignores CLONE_DETACHED. */
 #define CLONE_SUPPORTED                                                    \
 	(CLONE_VM | CLONE_VFORK | CLONE_SETTLS | CLONE_PARENT_SETTID |      \
 	 CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | CLONE_FS | CLONE_SYSVSEM | \
-	 CLONE_PARENT | CLONE_IO | CSIGNAL)
+	 CLONE_PARENT | CLONE_IO | CLONE_FILES | CLONE_SIGHAND |            \
+	 CLONE_UNTRACED | CLONE_DETACHED | CSIGNAL)
+#define CLONE_NAMESPACES                                                   \
+	(CLONE_NEWNS | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET |        \
+	 CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWCGROUP)
 
 struct fork_req {
 	uint64_t flags;
@@ -41,10 +50,10 @@ struct fork_req {
 static void child_start(struct picos_task *task, const struct fork_req *rq)
 {
 	struct pico_thread *t = current();
-	proc.task = task;
-	proc.pid = task->vpid;
-	proc.host_pid = (int)host_syscall0(__NR_getpid);
-	t->tid = proc.pid;
+	gproc()->task = task;
+	gproc()->pid = task->vpid;
+	gproc()->host_pid = (int)host_syscall0(__NR_getpid);
+	t->tid = gproc()->pid;
 	proc.vfork_child = (rq->flags & (CLONE_VM | CLONE_VFORK)) ==
 			   (CLONE_VM | CLONE_VFORK);
 	thread_forget_others(); /* only the forking thread came along */
@@ -53,7 +62,6 @@ static void child_start(struct picos_task *task, const struct fork_req *rq)
 	t->host_alive = 0;
 	t->ncaught = 0; /* pending signals are not inherited */
 	t->deferred = 0;
-	proc.pdeathsig = 0;  /* nor is PR_SET_PDEATHSIG */
 	/* If the launcher goes, so does the world. */
 	host_syscall2(__NR_prctl, PR_SET_PDEATHSIG, SIGKILL);
 	if (host_syscall0(__NR_getppid) != popts.world->launcher_pid ||
@@ -64,12 +72,12 @@ static void child_start(struct picos_task *task, const struct fork_req *rq)
 	if (rq->flags & CLONE_SETTLS)
 		host_syscall2(__NR_arch_prctl, ARCH_SET_FS, rq->tls);
 	if (rq->flags & CLONE_CHILD_SETTID)
-		copy_to_user(rq->child_tid, &proc.pid, sizeof(int));
+		copy_to_user(rq->child_tid, &gproc()->pid, sizeof(int));
 	t->clear_child_tid = (rq->flags & CLONE_CHILD_CLEARTID)
 				     ? (uint64_t)rq->child_tid
 				     : 0;
 	if (rq->flags & CLONE_PARENT_SETTID)
-		copy_to_user(rq->parent_tid, &proc.pid, sizeof(int));
+		copy_to_user(rq->parent_tid, &gproc()->pid, sizeof(int));
 	entry_arm_sud();
 }
 
@@ -85,22 +93,61 @@ static void vfork_wait(struct picos_task *c, int vpid)
 	}
 }
 
+/* The flag rules of Linux's copy_process, in its order: -EINVAL for
+ * combinations Linux refuses, -EPERM for namespaces (the world gives no
+ * privilege to make them). */
+static long clone_flags_check(uint64_t fl)
+{
+	if ((fl & (CLONE_NEWNS | CLONE_FS)) == (CLONE_NEWNS | CLONE_FS) ||
+	    (fl & (CLONE_NEWUSER | CLONE_FS)) == (CLONE_NEWUSER | CLONE_FS))
+		return -EINVAL;
+	if ((fl & CLONE_SIGHAND) && !(fl & CLONE_VM))
+		return -EINVAL;
+	if (fl & ~(uint64_t)CLONE_SUPPORTED)
+		return (fl & CLONE_NAMESPACES) ? -EPERM : -EINVAL;
+	return 0;
+}
+
+/* Sharing the provider does not give yet: a vfork child's changes to
+ * the fd table or signal actions (the parent puts its provider state
+ * back), a copied process sharing the fd table, a CLONE_VM process with
+ * its own fd table or cwd. */
+static bool clone_sharing_unsupported(uint64_t fl)
+{
+	if (!(fl & CLONE_VM))
+		return fl & CLONE_FILES;
+	if (fl & CLONE_VFORK)
+		return fl & (CLONE_FILES | CLONE_SIGHAND);
+	return (fl & (CLONE_FILES | CLONE_FS)) != (CLONE_FILES | CLONE_FS);
+}
+
+/* The parent's side of a CLONE_VM child (sys_vmclone.c). */
+static long vm_child_finish(struct picos_task *c, int vpid,
+			    const struct fork_req *rq, long r)
+{
+	if (r < 0) {
+		task_lock();
+		task_free(c);
+		task_unlock();
+		return r == -ENOMEM ? -ENOMEM : -EAGAIN;
+	}
+	if (rq->flags & CLONE_PARENT_SETTID)
+		copy_to_user(rq->parent_tid, &vpid, sizeof(int));
+	return vpid;
+}
+
 static long do_fork(const struct fork_req *rq)
 {
 	uint64_t fl = rq->flags;
 	if (fl & CLONE_THREAD)
 		return thread_new(fl, rq->stack, rq->tls, rq->parent_tid,
 				  rq->child_tid);
-	if ((fl & CLONE_VM) && !(fl & CLONE_VFORK))
-		return -ENOSYS; /* shared memory without a vfork wait */
-	if (fl & ~(uint64_t)CLONE_SUPPORTED)
-		return (fl & (CLONE_NEWNS | CLONE_NEWUSER | CLONE_NEWPID |
-			      CLONE_NEWNET | CLONE_NEWUTS | CLONE_NEWIPC |
-			      CLONE_NEWCGROUP))
-			       ? -EPERM
-			       : -EINVAL;
-	if ((fl & CLONE_SIGHAND) && !(fl & CLONE_VM))
-		return -EINVAL;
+	long err = clone_flags_check(fl);
+	if (err)
+		return err;
+	if (clone_sharing_unsupported(fl))
+		return -ENOSYS;
+	bool vm_child = (fl & CLONE_VM) && !(fl & CLONE_VFORK);
 
 	task_lock();
 	struct picos_task *c = task_alloc();
@@ -108,8 +155,8 @@ static long do_fork(const struct fork_req *rq)
 		task_unlock();
 		return -EAGAIN;
 	}
-	struct picos_task *me = proc.task;
-	c->ppid = (fl & CLONE_PARENT) ? me->ppid : proc.pid;
+	struct picos_task *me = gproc()->task;
+	c->ppid = (fl & CLONE_PARENT) ? me->ppid : gproc()->pid;
 	c->pgid = me->pgid;
 	c->sid = me->sid;
 	c->uid = ident.uid;
@@ -124,10 +171,15 @@ static long do_fork(const struct fork_req *rq)
 	 * snapshot, so a multi-threaded parent's vfork child gets a copy
 	 * (the parent still waits for its exec or exit). */
 	bool shared = (fl & CLONE_VM) && (fl & CLONE_VFORK) &&
-		      __atomic_load_n(&proc.nthreads, __ATOMIC_ACQUIRE) == 1;
+		      __atomic_load_n(&gproc()->nthreads, __ATOMIC_ACQUIRE) == 1 &&
+		      __atomic_load_n(&proc.vm_users, __ATOMIC_ACQUIRE) == 1;
 	c->vfork_wait = (fl & CLONE_VFORK) && !shared ? 1 : 0;
 	int vpid = c->vpid;
 	task_unlock();
+	if (vm_child)
+		return vm_child_finish(c, vpid, rq,
+				       vm_child_new(c, fl, rq->stack, rq->tls,
+						    rq->child_tid));
 	/* The host writes the child's host pid into its entry before the
 	 * child runs (CLONE_PARENT_SETTID), so the launcher can always find
 	 * it; a child born while the world ends sees `ending` and goes. */
@@ -158,7 +210,7 @@ static long do_fork(const struct fork_req *rq)
 /* A vfork child that execs or exits lets its parent go on. */
 void fork_release_vfork_parent(void)
 {
-	struct picos_task *me = proc.task;
+	struct picos_task *me = gproc()->task;
 	if (__atomic_exchange_n(&me->vfork_wait, 0, __ATOMIC_ACQ_REL))
 		host_syscall3(__NR_futex, &me->vfork_wait, FUTEX_WAKE, 1);
 }

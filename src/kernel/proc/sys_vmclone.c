@@ -1,0 +1,89 @@
+/* clone(CLONE_VM) without CLONE_THREAD and CLONE_VFORK: a new guest
+ * process that shares its parent's memory (AddressSanitizer's leak
+ * checker, some language runtimes).
+ *
+ * The provider's state lives in that memory too, so the child is not a
+ * provider of its own: it is one more host task of this provider, made
+ * like a thread (its own %gs area and alternate stack, entered through a
+ * copy of the creating call's frame) but in a host thread group of its
+ * own (clone(CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_PARENT), no
+ * CLONE_THREAD): it has its own host pid, so host signals, the
+ * launcher's wait4 and the exit status are its own, and it serves its
+ * calls under the same provider lock as the parent's threads.  What
+ * makes it another guest process is its `struct gproc` (pid, table
+ * entry, host pid, thread count, signal actions): threads find theirs
+ * through their area.  Everything else in `struct proc`, the fd table
+ * and the cwd is the memory's, hence CLONE_FILES and CLONE_FS are
+ * required. */
+#include "proc.h"
+#include "../signal/signal.h"
+#include "../syscalls.h"
+#include <linux/sched.h>
+#include <picos/world.h>
+
+/* A private copy of the caller's signal actions (no CLONE_SIGHAND). */
+static struct sig_actions *sigactions_copy(void)
+{
+	struct sig_actions *sa = kzalloc(sizeof *sa);
+	if (!sa)
+		return NULL;
+	for (int sig = 1; sig <= PICO_NSIG; sig++)
+		sigaction_get(sig, &sa->act[sig - 1]);
+	return sa;
+}
+
+long vm_child_new(struct picos_task *c, uint64_t flags, uint64_t stack,
+		  uint64_t tls, int *ctid)
+{
+	struct gproc *gp = kzalloc(sizeof *gp);
+	if (!gp)
+		return -ENOMEM;
+	gp->pid = c->vpid;
+	gp->task = c;
+	gp->nthreads = 1;
+	gp->sigact = (flags & CLONE_SIGHAND) ? gproc()->sigact
+					     : sigactions_copy();
+	if (!gp->sigact) {
+		kfree(gp);
+		return -ENOMEM;
+	}
+	__atomic_fetch_add(&proc.vm_users, 1, __ATOMIC_ACQ_REL);
+	struct task_spawn sp = {
+		.gp = gp,
+		.vtid = c->vpid,
+		.flags = flags,
+		.stack = stack,
+		.tls = tls,
+		.ctid = ctid,
+		/* Never the host's CLONE_SIGHAND: the host handlers are the
+		 * provider's and the same everywhere, and a fatal signal's
+		 * default action must be set for the dying process only. */
+		.host_flags = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_PARENT |
+			      SIGCHLD,
+		.host_id = &c->host_pid,
+		.vm_child = true,
+	};
+	long r = task_spawn(&sp);
+	if (r < 0) {
+		__atomic_fetch_sub(&proc.vm_users, 1, __ATOMIC_ACQ_REL);
+		if (!(flags & CLONE_SIGHAND))
+			kfree(gp->sigact);
+		kfree(gp);
+	}
+	return r;
+}
+
+void thread_release_vm(void)
+{
+	thread_release();
+	__atomic_fetch_sub(&proc.vm_users, 1, __ATOMIC_ACQ_REL);
+}
+
+void vm_leave(void)
+{
+	if (__atomic_load_n(&proc.vm_users, __ATOMIC_ACQUIRE) <= 1)
+		return;
+	thread_release_vm();
+	/* The memory, and the lock in it, lives on with the others. */
+	provider_lock_drop();
+}
