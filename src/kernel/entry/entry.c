@@ -48,10 +48,21 @@ void frame_to_sigcontext(const struct pico_frame *f, struct sigcontext *sc)
 	sc->rip = f->rip, sc->eflags = f->eflags, sc->rsp = f->rsp;
 }
 
+static bool in_provider(uint64_t ip);
+
 static void on_sigsys(int sig, siginfo_t *si, void *ucv)
 {
 	(void)sig;
 	struct ucontext *uc = ucv;
+	if (si->si_code == SI_PICOS_STOP && current()->pt_req) {
+		/* A tracer in this memory asks for a stop (ptrace.c). */
+		struct pico_frame g;
+		bool guest = !in_provider(uc->uc_mcontext.rip);
+		if (guest)
+			frame_from_sigcontext(&g, &uc->uc_mcontext);
+		ptrace_stop_request(uc, guest ? &g : NULL);
+		return;
+	}
 	if (si->si_code != SYS_USER_DISPATCH)
 		kfatal_signal(SIGSYS,
 			      "host syscall %d refused by the world's seccomp "
@@ -64,6 +75,10 @@ static void on_sigsys(int sig, siginfo_t *si, void *ucv)
 	t->frame_set = false;
 	pico_dispatch(&f);
 	signal_exit(&f, uc);
+	if (t->pt_pending) {
+		frame_from_sigcontext(&f, &uc->uc_mcontext);
+		ptrace_stop_pending(uc, &f);
+	}
 }
 
 static bool in_provider(uint64_t ip)

@@ -54,6 +54,7 @@ static void child_start(struct picos_task *task, const struct fork_req *rq)
 	gproc()->pid = task->vpid;
 	gproc()->host_pid = (int)host_syscall0(__NR_getpid);
 	t->tid = gproc()->pid;
+	t->host_tid = gproc()->host_pid;
 	proc.vfork_child = (rq->flags & (CLONE_VM | CLONE_VFORK)) ==
 			   (CLONE_VM | CLONE_VFORK);
 	thread_forget_others(); /* only the forking thread came along */

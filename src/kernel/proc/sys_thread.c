@@ -117,6 +117,7 @@ static void thread_start(void *arg)
 	struct thread_boot *b = arg;
 	struct pico_thread *t = b->t;
 	host_syscall2(__NR_arch_prctl, ARCH_SET_GS, t);
+	t->host_tid = (int)host_syscall0(__NR_gettid);
 	if (b->vm_child) {
 		t->gp->host_pid = (int)host_syscall0(__NR_getpid);
 		host_syscall2(__NR_prctl, PR_SET_PDEATHSIG, SIGKILL);
@@ -199,10 +200,13 @@ long task_spawn(const struct task_spawn *sp)
 	unsigned long hflags = sp->host_flags | CLONE_PARENT_SETTID |
 			       CLONE_CHILD_CLEARTID |
 			       ((sp->flags & CLONE_SETTLS) ? CLONE_SETTLS : 0);
+	ptrace_area_add(nt);
 	long r = thread_clone(hflags, sp_top, sp->host_id, (int *)&nt->host_alive,
 			      sp->tls);
-	if (r < 0)
+	if (r < 0) {
+		ptrace_area_remove(nt);
 		area_put(nt);
+	}
 	return r;
 }
 
@@ -303,6 +307,7 @@ static void exit_robust_list(struct pico_thread *t)
 void thread_release(void)
 {
 	struct pico_thread *t = current();
+	ptrace_area_remove(t);
 	exit_robust_list(t);
 	if (t->clear_child_tid) {
 		uint32_t zero = 0;
@@ -342,6 +347,7 @@ void thread_forget_others(void)
 {
 	gproc()->nthreads = 1;
 	proc.vm_users = 1; /* a copy of the memory: this process's alone */
+	ptrace_forget_others();
 	dead = NULL; /* the parent's; this process never frees them */
 }
 

@@ -149,6 +149,13 @@ long sys_wait4(int pid, int *ustatus, int options, void *uru)
 	struct wait_sel s = { P_ALL, 0, options | WEXITED };
 	if (pid == (int)0x80000000)
 		return -ESRCH;
+	int st;
+	long pr;
+	if (pid > 0 && ptrace_wait(pid, options, &st, &pr)) {
+		if (pr > 0 && ustatus && copy_to_user(ustatus, &st, sizeof st) < 0)
+			return -EFAULT;
+		return pr;
+	}
 	if (pid > 0)
 		s.type = P_PID, s.id = pid;
 	else if (pid == 0)

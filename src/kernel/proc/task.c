@@ -271,6 +271,7 @@ long task_rehost(void)
 		host_exit_group(0);
 	}
 	gproc()->host_pid = (int)host_syscall0(__NR_getpid);
+	current()->host_tid = gproc()->host_pid;
 	for (int i = 0; i < 3; i++)
 		if (timers[i].v_s || timers[i].v_us)
 			host_syscall3(__NR_setitimer, i, &timers[i], 0);
