@@ -144,6 +144,11 @@ long task_spawn(const struct task_spawn *sp);
 long vm_child_new(struct picos_task *c, uint64_t flags, uint64_t stack,
 		  uint64_t tls, int *ctid);
 void vm_leave(void);
+
+/* ptrace.c: the provider area of guest task `tid` when it lives in this
+ * memory (a thread of this process or of a CLONE_VM sharer), else NULL.
+ * Under the provider lock. */
+struct pico_thread *task_area_of(int tid);
 void thread_release_vm(void);
 void thread_forget_others(void);
 long thread_exec_detach(void);

@@ -69,7 +69,7 @@ void ptrace_forget_others(void)
 }
 
 /* The area of guest task `tid` in this memory, or NULL. */
-static struct pico_thread *area_of(int tid)
+struct pico_thread *task_area_of(int tid)
 {
 	long host = task_host_of_id(tid);
 	if (host <= 0)
@@ -171,7 +171,7 @@ static void resume(struct pico_thread *t)
 /* The tracee `pid` of the caller, stopped (Linux's ptrace_check_attach). */
 static struct pico_thread *stopped_tracee(int pid)
 {
-	struct pico_thread *t = area_of(pid);
+	struct pico_thread *t = task_area_of(pid);
 	if (!t || t->pt_tracer != gproc()->pid ||
 	    !__atomic_load_n(&t->pt_stopped, __ATOMIC_ACQUIRE))
 		return NULL;
@@ -183,7 +183,7 @@ static long attach(int pid, bool seize, unsigned long addr,
 {
 	if (seize && (addr || (data & ~(unsigned long)PTRACE_O_TRACESYSGOOD)))
 		return addr ? -EIO : -EINVAL;
-	struct pico_thread *t = area_of(pid);
+	struct pico_thread *t = task_area_of(pid);
 	if (!t)
 		/* Another provider's task: its state is not in this memory. */
 		return task_host_of_id(pid) < 0 ? -ESRCH : -EPERM;
@@ -269,7 +269,7 @@ long sys_ptrace(long req, long pid, unsigned long addr, unsigned long data)
 	if (req == PTRACE_ATTACH || req == PTRACE_SEIZE)
 		return attach((int)pid, req == PTRACE_SEIZE, addr, data);
 	if (req == PTRACE_INTERRUPT) {
-		struct pico_thread *t = area_of((int)pid);
+		struct pico_thread *t = task_area_of((int)pid);
 		if (!t || t->pt_tracer != gproc()->pid)
 			return -ESRCH;
 		if (!t->pt_seized)
@@ -318,11 +318,11 @@ long sys_ptrace(long req, long pid, unsigned long addr, unsigned long data)
  * for INTERRUPT).  Returns false when `pid` is not the caller's tracee. */
 bool ptrace_wait(int pid, int options, int *status, long *ret)
 {
-	struct pico_thread *t = area_of(pid);
+	struct pico_thread *t = task_area_of(pid);
 	if (!t || t->pt_tracer != gproc()->pid)
 		return false;
 	for (int tries = 0;; tries++) {
-		if (area_of(pid) != t) {
+		if (task_area_of(pid) != t) {
 			*ret = -ECHILD; /* it ended */
 			return true;
 		}

@@ -214,8 +214,19 @@ long sys_set_robust_list(void *head, size_t len)
 long sys_get_robust_list(int pid, void **head, size_t *len)
 {
 	struct pico_thread *t = current();
-	if (pid != 0 && pid != t->tid)
+	if (pid < 0)
 		return -ESRCH;
+	if (pid != 0 && pid != t->tid) {
+		/* Linux answers for any task the caller may read
+		 * (PTRACE_MODE_READ).  A task in this memory is answered; one
+		 * with a provider of its own keeps its list there, where this
+		 * one cannot read it: EPERM, as for a task one may not read. */
+		if (task_host_of_id(pid) < 0)
+			return -ESRCH;
+		t = task_area_of(pid);
+		if (!t)
+			return -EPERM;
+	}
 	size_t l = ROBUST_HEAD_SIZE;
 	/* Linux writes the length first. */
 	if (copy_to_user(len, &l, sizeof l) < 0 ||

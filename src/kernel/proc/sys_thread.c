@@ -206,6 +206,8 @@ long task_spawn(const struct task_spawn *sp)
 	if (r < 0) {
 		ptrace_area_remove(nt);
 		area_put(nt);
+	} else {
+		nt->host_tid = (int)r; /* known before the task runs */
 	}
 	return r;
 }

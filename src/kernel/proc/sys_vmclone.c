@@ -21,14 +21,19 @@
 #include <linux/sched.h>
 #include <picos/world.h>
 
-/* A private copy of the caller's signal actions (no CLONE_SIGHAND). */
-static struct sig_actions *sigactions_copy(void)
+/* A private copy of the caller's signal actions (no CLONE_SIGHAND);
+ * clone3's CLONE_CLEAR_SIGHAND resets the handled ones, as exec does. */
+static struct sig_actions *sigactions_copy(bool clear)
 {
 	struct sig_actions *sa = kzalloc(sizeof *sa);
 	if (!sa)
 		return NULL;
-	for (int sig = 1; sig <= PICO_NSIG; sig++)
-		sigaction_get(sig, &sa->act[sig - 1]);
+	for (int sig = 1; sig <= PICO_NSIG; sig++) {
+		struct guest_sigaction *a = &sa->act[sig - 1];
+		sigaction_get(sig, a);
+		if (clear && a->handler != 1 /* SIG_IGN */)
+			rt_memset(a, 0, sizeof *a);
+	}
 	return sa;
 }
 
@@ -41,8 +46,9 @@ long vm_child_new(struct picos_task *c, uint64_t flags, uint64_t stack,
 	gp->pid = c->vpid;
 	gp->task = c;
 	gp->nthreads = 1;
+	/* flags bit 32: clone3's CLONE_CLEAR_SIGHAND */
 	gp->sigact = (flags & CLONE_SIGHAND) ? gproc()->sigact
-					     : sigactions_copy();
+					     : sigactions_copy(flags >> 32 & 1);
 	if (!gp->sigact) {
 		kfree(gp);
 		return -ENOMEM;
