@@ -219,6 +219,46 @@ static void test_exec(void)
 	ok(shared_word == 3, "and the parent goes on in it");
 }
 
+/* A CLONE_VM child outlives its parent's exec: it keeps the old memory
+ * (and fd table), the parent's new image still has it as a child. */
+static int pipe_w = -1;
+static int late_writer(void *arg)
+{
+	(void)arg;
+	usleep(200000); /* the parent has exec'd by now */
+	shared_word = 11;
+	return write(pipe_w, "alive", 5) == 5 ? 6 : 1;
+}
+
+static void test_parent_exec(void)
+{
+	int p[2];
+	if (pipe(p))
+		return;
+	pid_t f = fork();
+	if (f == 0) {
+		close(p[0]);
+		pipe_w = p[1];
+		char *stack = new_stack();
+		if (!stack || clone(late_writer, stack,
+				    CLONE_VM | CLONE_FS | CLONE_FILES | SIGCHLD,
+				    NULL) < 0)
+			_exit(2);
+		char *argv[] = { self, "waitchild", NULL };
+		execv(self, argv);
+		_exit(3);
+	}
+	close(p[1]);
+	char buf[8] = { 0 };
+	ssize_t n = read(p[0], buf, sizeof buf);
+	ok(n == 5 && memcmp(buf, "alive", 5) == 0,
+	   "the child runs on after its parent's exec");
+	int st = 0;
+	ok(waitpid(f, &st, 0) == f && WIFEXITED(st) && WEXITSTATUS(st) == 6,
+	   "the exec'd parent reaps it with its status (%#x)", st);
+	close(p[0]);
+}
+
 static long raw_clone(unsigned long flags)
 {
 	return syscall(SYS_clone, flags, 0, NULL, NULL, 0);
@@ -242,6 +282,11 @@ int main(int argc, char **argv)
 {
 	if (argc > 1 && strcmp(argv[1], "exit42") == 0)
 		return 42;
+	if (argc > 1 && strcmp(argv[1], "waitchild") == 0) {
+		int st = 0;
+		pid_t c = wait(&st);
+		return c > 0 && WIFEXITED(st) ? WEXITSTATUS(st) : 99;
+	}
 	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
 	self[n > 0 ? n : 0] = 0;
 	snprintf(path, sizeof path, "%s", tap_scratch("clone_vm"));
@@ -252,6 +297,7 @@ int main(int argc, char **argv)
 	test_sighand();
 	test_cleartid_and_kill();
 	test_exec();
+	test_parent_exec();
 	test_invalid();
 	unlink(path);
 	return tap_done();

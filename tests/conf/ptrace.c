@@ -39,6 +39,7 @@ static void cok(int cond, const char *what)
 static volatile long magic = 0x1234567890abcdefL;
 static volatile long poked;
 static atomic_int spin_go, spin_ready;
+static atomic_long spins;
 static volatile uintptr_t spin_sp, reader_sp;
 static volatile pid_t spin_tid, reader_tid, parent_pid;
 static int fds[2];
@@ -52,7 +53,7 @@ static void *spinner(void *arg)
 	spin_tid = gettid_();
 	atomic_store(&spin_ready, 1);
 	while (!atomic_load(&spin_go))
-		;
+		atomic_fetch_add(&spins, 1);
 	return arg;
 }
 
@@ -140,6 +141,16 @@ static int tracer(void *arg)
 	return 0;
 }
 
+/* Attaches, sees the stop, and ends without detaching. */
+static int leaver(void *arg)
+{
+	(void)arg;
+	int st;
+	if (ptrace(PTRACE_ATTACH, spin_tid, 0, 0) != 0)
+		return 1;
+	return waitpid(spin_tid, &st, __WALL) == spin_tid && WIFSTOPPED(st) ? 0 : 2;
+}
+
 int main(void)
 {
 	pthread_t ts, tr;
@@ -164,6 +175,17 @@ int main(void)
 	   "the tracer ends (status %#x)", st);
 	for (int i = 0; i < nres; i++)
 		ok(res[i].pass, "%s", res[i].what);
+	pid = clone(leaver, stack + STACK_SIZE,
+		    CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_UNTRACED, NULL);
+	do
+		r = waitpid(pid, &st, __WALL);
+	while (r == -1 && errno == EINTR);
+	ok(r == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	   "a tracer attaches and ends without detaching");
+	long before = atomic_load(&spins);
+	usleep(300000);
+	ok(atomic_load(&spins) > before,
+	   "its tracee runs again (the tracer's end detached it)");
 	atomic_store(&spin_go, 1);
 	void *rv = NULL;
 	pthread_join(ts, NULL);

@@ -149,6 +149,7 @@ void vm_leave(void);
  * memory (a thread of this process or of a CLONE_VM sharer), else NULL.
  * Under the provider lock. */
 struct pico_thread *task_area_of(int tid);
+void ptrace_release_tracees(void);
 void thread_release_vm(void);
 void thread_forget_others(void);
 long thread_exec_detach(void);

@@ -168,6 +168,17 @@ static void resume(struct pico_thread *t)
 	host_syscall3(__NR_futex, &t->pt_stopped, FUTEX_WAKE_PRIVATE, 0x7fffffff);
 }
 
+/* A tracer that ends lets its tracees go (Linux's exit_ptrace). */
+void ptrace_release_tracees(void)
+{
+	int me = gproc()->pid;
+	for (struct pico_thread *t = areas; t; t = t->all_next)
+		if (t->pt_tracer == me) {
+			t->pt_tracer = 0;
+			resume(t);
+		}
+}
+
 /* The tracee `pid` of the caller, stopped (Linux's ptrace_check_attach). */
 static struct pico_thread *stopped_tracee(int pid)
 {

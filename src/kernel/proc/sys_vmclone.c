@@ -89,6 +89,7 @@ void vm_leave(void)
 {
 	if (__atomic_load_n(&proc.vm_users, __ATOMIC_ACQUIRE) <= 1)
 		return;
+	ptrace_release_tracees();
 	thread_release_vm();
 	/* The memory, and the lock in it, lives on with the others. */
 	provider_lock_drop();
