@@ -326,17 +326,17 @@ long sys_ptrace(long req, long pid, unsigned long addr, unsigned long data)
 }
 
 /* wait4 on a tracee: its stop, once (SIGSTOP for ATTACH, the event stop
- * for INTERRUPT).  Returns false when `pid` is not the caller's tracee. */
+ * for INTERRUPT).  Returns false when `pid` is not (or no longer) a
+ * tracee of the caller: the ordinary wait then answers (ECHILD, or the
+ * exit of a tracee that is also a child). */
 bool ptrace_wait(int pid, int options, int *status, long *ret)
 {
 	struct pico_thread *t = task_area_of(pid);
 	if (!t || t->pt_tracer != gproc()->pid)
 		return false;
 	for (int tries = 0;; tries++) {
-		if (task_area_of(pid) != t) {
-			*ret = -ECHILD; /* it ended */
-			return true;
-		}
+		if (task_area_of(pid) != t)
+			return false; /* it ended: an ordinary wait's business */
 		if (__atomic_load_n(&t->pt_stopped, __ATOMIC_ACQUIRE) &&
 		    !t->pt_reported) {
 			t->pt_reported = true;

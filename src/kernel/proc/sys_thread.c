@@ -380,8 +380,10 @@ long thread_exec_detach(void)
 	task_unlock();
 	long r = task_rehost();
 	if (r < 0) {
-		if (shared)
+		if (shared) { /* still in the shared memory */
 			__atomic_fetch_add(&proc.vm_users, 1, __ATOMIC_ACQ_REL);
+			ptrace_area_add(current());
+		}
 		return r;
 	}
 	thread_forget_others();
