@@ -117,6 +117,69 @@ static void test_files_shared(void)
 		close(child_fd);
 }
 
+static volatile int inherited_ok, closed_fd = -1;
+static char child_cwd[256];
+static volatile mode_t child_old_umask;
+
+/* Without CLONE_FILES: opens a file, checks an inherited fd, closes it. */
+static int private_files(void *arg)
+{
+	int parent_fd = (int)(long)arg;
+	struct stat st;
+	inherited_ok = fstat(parent_fd, &st) == 0;
+	child_fd = open(path, O_RDONLY);
+	closed_fd = close(parent_fd);
+	return 0;
+}
+
+static int change_fs(void *arg)
+{
+	(void)arg;
+	if (chdir("/") != 0)
+		return 1;
+	child_old_umask = umask(077);
+	return getcwd(child_cwd, sizeof child_cwd) ? 0 : 1;
+}
+
+static void test_files_private(void)
+{
+	int pfd = open(path, O_RDONLY);
+	child_fd = -1;
+	pid_t pid = start(private_files, (void *)(long)pfd, CLONE_VM | CLONE_FS | SIGCHLD);
+	if (!ok(pid > 0, "clone(CLONE_VM|CLONE_FS) without CLONE_FILES"))
+		return;
+	waitpid(pid, NULL, 0);
+	ok(inherited_ok, "the child has a copy of the parent's fds");
+	ok(child_fd >= 0 && fcntl(child_fd, F_GETFD) == -1 && errno == EBADF,
+	   "an fd the child opened is not the parent's");
+	ok(closed_fd == 0 && fcntl(pfd, F_GETFD) >= 0,
+	   "the child's close leaves the parent's fd open");
+	close(pfd);
+}
+
+static void test_fs(void)
+{
+	char before[256], after[256];
+	if (!getcwd(before, sizeof before))
+		return;
+	mode_t mask = umask(022);
+	pid_t pid = start(change_fs, NULL, CLONE_VM | CLONE_FILES | SIGCHLD);
+	int st = 0;
+	waitpid(pid, &st, 0);
+	ok(pid > 0 && WEXITSTATUS(st) == 0 && strcmp(child_cwd, "/") == 0 &&
+		   getcwd(after, sizeof after) && strcmp(after, before) == 0,
+	   "without CLONE_FS the child's chdir is its own");
+	ok(umask(022) == 022 && child_old_umask == 022,
+	   "and so is its umask");
+	pid = start(change_fs, NULL, CLONE_VM | CLONE_FS | CLONE_FILES | SIGCHLD);
+	waitpid(pid, &st, 0);
+	ok(pid > 0 && getcwd(after, sizeof after) && strcmp(after, "/") == 0 &&
+		   umask(mask) == 077,
+	   "with CLONE_FS the parent follows the child's chdir and umask");
+	if (chdir(before) != 0)
+		ok(0, "chdir back");
+}
+
 static void test_exit_signal(void)
 {
 	struct sigaction sa = { .sa_handler = on_usr1 };
@@ -293,6 +356,8 @@ int main(int argc, char **argv)
 	tap_put(path, "x");
 	test_shared_memory_and_pid();
 	test_files_shared();
+	test_files_private();
+	test_fs();
 	test_exit_signal();
 	test_sighand();
 	test_cleartid_and_kill();

@@ -38,13 +38,17 @@ static int child_fn(void *arg)
 	return 0;
 }
 
-static pid_t vm_child(int extra)
+static pid_t vm_child_flags(int flags)
 {
 	size_t sz = 256 * 1024;
 	char *stack = mmap(NULL, sz, PROT_READ | PROT_WRITE,
 			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	return clone(child_fn, stack + sz,
-		     CLONE_VM | CLONE_FS | CLONE_FILES | extra | SIGCHLD, NULL);
+	return clone(child_fn, stack + sz, CLONE_VM | flags | SIGCHLD, NULL);
+}
+
+static pid_t vm_child(int extra)
+{
+	return vm_child_flags(CLONE_FS | CLONE_FILES | extra);
 }
 
 static int mirror(pid_t a, pid_t b, int type, unsigned long i1, unsigned long i2)
@@ -103,9 +107,16 @@ int main(void)
 	pid_t c2 = vm_child(CLONE_SIGHAND);
 	ok(c2 > 0 && kcmp(me, c2, KCMP_SIGHAND, 0, 0) == 0,
 	   "a CLONE_SIGHAND child shares SIGHAND");
+	pid_t c3 = vm_child_flags(0);
+	ok(c3 > 0 && kcmp(me, c3, KCMP_VM, 0, 0) == 0 &&
+		   mirror(me, c3, KCMP_FILES, 0, 0) && mirror(me, c3, KCMP_FS, 0, 0),
+	   "a CLONE_VM child without CLONE_FILES|CLONE_FS shares only VM");
+	ok(kcmp(me, c3, KCMP_FILE, fd, fd) == 0,
+	   "its copy of an fd is the same open file");
 	atomic_store(&child_go, 1);
 	waitpid(c, NULL, 0);
 	waitpid(c2, NULL, 0);
+	waitpid(c3, NULL, 0);
 	close(fd);
 	close(other);
 	return tap_done();

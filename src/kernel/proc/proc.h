@@ -41,6 +41,11 @@ struct gproc {
 	struct picos_task *task; /* its entry in the world table */
 	int nthreads;		 /* its live threads */
 	struct sig_actions *sigact;
+	/* NULL: the first process's (fs/file.c); a CLONE_VM child's own
+	 * copies without CLONE_FILES, CLONE_FS. */
+	struct fdtable *files;
+	struct fs_info *fs;
+	bool own_files, own_fs;
 };
 
 static inline struct gproc *gproc(void)

@@ -124,15 +124,14 @@ static long clone_flags_check(uint64_t fl)
 
 /* Sharing the provider does not give yet: a vfork child's changes to
  * the fd table or signal actions (the parent puts its provider state
- * back), a copied process sharing the fd table, a CLONE_VM process with
- * its own fd table or cwd. */
+ * back), a copied process sharing the fd table. */
 static bool clone_sharing_unsupported(uint64_t fl)
 {
 	if (!(fl & CLONE_VM))
 		return fl & CLONE_FILES;
 	if (fl & CLONE_VFORK)
 		return fl & (CLONE_FILES | CLONE_SIGHAND);
-	return (fl & (CLONE_FILES | CLONE_FS)) != (CLONE_FILES | CLONE_FS);
+	return false;
 }
 
 /* The parent's side of a CLONE_VM child (sys_vmclone.c). */

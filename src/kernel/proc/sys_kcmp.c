@@ -5,11 +5,12 @@
  * are shared (a thread, a CLONE_VM process, a vfork child), so the host's
  * kcmp on their host ids is the real answer, ordering included.  Two
  * things the host cannot see: guest fd numbers (KCMP_FILE translates
- * them through the fd table, which only tasks of this memory share with
- * the caller: another process's fds are its provider's, EPERM as for a
- * task one may not inspect) and signal handlers (the host's are the
+ * them through each task's fd table, which only tasks of this memory
+ * have where the caller can read them: another process's fds are its
+ * provider's, EPERM as for a task one may not inspect) and signal handlers (the host's are the
  * provider's; a CLONE_SIGHAND sharer in this memory is compared by its
- * signal actions). */
+ * signal actions), and the fs state of tasks in this memory (the host
+ * clone always shares it; the guest's cwd and umask are the provider's). */
 #include "proc.h"
 #include "../fs/vfs.h"
 #include "../syscalls.h"
@@ -19,17 +20,6 @@
 static long order(const void *a, const void *b)
 {
 	return a == b ? 0 : (uintptr_t)a < (uintptr_t)b ? 1 : 2;
-}
-
-/* Linux takes the index as an unsigned int. */
-static long host_fd_of(unsigned int fd)
-{
-	struct file *f = fd < 0x7fffffff ? fd_get((int)fd) : NULL;
-	if (!f)
-		return -EBADF;
-	int h = f->host_fd;
-	file_put(f);
-	return h;
 }
 
 long sys_kcmp(int pid1, int pid2, int type, unsigned long idx1,
@@ -45,7 +35,9 @@ long sys_kcmp(int pid1, int pid2, int type, unsigned long idx1,
 	case KCMP_FILE: {
 		if (!a1 || !a2)
 			return -EPERM;
-		long f1 = host_fd_of(idx1), f2 = host_fd_of(idx2);
+		/* Linux takes the index as an unsigned int. */
+		long f1 = fdtable_host_fd(a1->gp->files, (unsigned)idx1);
+		long f2 = fdtable_host_fd(a2->gp->files, (unsigned)idx2);
 		if (f1 < 0 || f2 < 0)
 			return -EBADF;
 		return host_syscall5(__NR_kcmp, h1, h2, KCMP_FILE, f1, f2);
@@ -54,9 +46,14 @@ long sys_kcmp(int pid1, int pid2, int type, unsigned long idx1,
 		if (a1 && a2)
 			return order(a1->gp->sigact, a2->gp->sigact);
 		return host_syscall5(__NR_kcmp, h1, h2, KCMP_SIGHAND, 0, 0);
+	case KCMP_FS:
+		/* The host's fs state is shared by all of this memory (the
+		 * provider keeps the guest's cwd and umask). */
+		if (a1 && a2)
+			return order(a1->gp->fs, a2->gp->fs);
+		return host_syscall5(__NR_kcmp, h1, h2, KCMP_FS, 0, 0);
 	case KCMP_VM:
 	case KCMP_FILES:
-	case KCMP_FS:
 		return host_syscall5(__NR_kcmp, h1, h2, type, 0, 0);
 	case KCMP_IO:
 	case KCMP_SYSVSEM:

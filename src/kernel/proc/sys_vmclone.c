@@ -12,10 +12,12 @@
  * calls under the same provider lock as the parent's threads.  What
  * makes it another guest process is its `struct gproc` (pid, table
  * entry, host pid, thread count, signal actions): threads find theirs
- * through their area.  Everything else in `struct proc`, the fd table
- * and the cwd is the memory's, hence CLONE_FILES and CLONE_FS are
- * required. */
+ * through their area, and so are its fd table and cwd when it has its
+ * own (no CLONE_FILES, CLONE_FS: copies, and the host clone copies the
+ * host fd table so the copied files' host fds are its own).  Everything
+ * else in `struct proc` is the memory's. */
 #include "proc.h"
+#include "../fs/vfs.h"
 #include "../signal/signal.h"
 #include "../syscalls.h"
 #include <linux/sched.h>
@@ -37,6 +39,20 @@ static struct sig_actions *sigactions_copy(bool clear)
 	return sa;
 }
 
+/* The copies a child that never ran owned. */
+static void gproc_drop(struct gproc *gp, uint64_t flags)
+{
+	if (!(flags & CLONE_SIGHAND))
+		kfree(gp->sigact);
+	if (!(flags & CLONE_FILES) && gp->files)
+		fdtable_drop_copy(gp->files);
+	if (!(flags & CLONE_FS) && gp->fs) {
+		kfree(gp->fs->cwd);
+		kfree(gp->fs);
+	}
+	kfree(gp);
+}
+
 long vm_child_new(struct picos_task *c, uint64_t flags, uint64_t stack,
 		  uint64_t tls, int *ctid)
 {
@@ -53,6 +69,16 @@ long vm_child_new(struct picos_task *c, uint64_t flags, uint64_t stack,
 		kfree(gp);
 		return -ENOMEM;
 	}
+	/* Without CLONE_FILES or CLONE_FS: copies of the caller's, as a
+	 * fork would make (the host copies its fd table with the clone). */
+	gp->files = gproc()->files;
+	gp->fs = gproc()->fs;
+	if (!(flags & CLONE_FILES) && !(gp->files = fdtable_copy()))
+		goto nomem;
+	if (!(flags & CLONE_FS) && !(gp->fs = fs_copy()))
+		goto nomem;
+	gp->own_files = !(flags & CLONE_FILES);
+	gp->own_fs = !(flags & CLONE_FS);
 	__atomic_fetch_add(&proc.vm_users, 1, __ATOMIC_ACQ_REL);
 	struct task_spawn sp = {
 		.gp = gp,
@@ -64,19 +90,20 @@ long vm_child_new(struct picos_task *c, uint64_t flags, uint64_t stack,
 		/* Never the host's CLONE_SIGHAND: the host handlers are the
 		 * provider's and the same everywhere, and a fatal signal's
 		 * default action must be set for the dying process only. */
-		.host_flags = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_PARENT |
-			      SIGCHLD,
+		.host_flags = CLONE_VM | CLONE_FS | (flags & CLONE_FILES) |
+			      CLONE_PARENT | SIGCHLD,
 		.host_id = &c->host_pid,
 		.vm_child = true,
 	};
 	long r = task_spawn(&sp);
-	if (r < 0) {
-		__atomic_fetch_sub(&proc.vm_users, 1, __ATOMIC_ACQ_REL);
-		if (!(flags & CLONE_SIGHAND))
-			kfree(gp->sigact);
-		kfree(gp);
-	}
+	if (r >= 0)
+		return r;
+	__atomic_fetch_sub(&proc.vm_users, 1, __ATOMIC_ACQ_REL);
+	gproc_drop(gp, flags);
 	return r;
+nomem:
+	gproc_drop(gp, flags);
+	return -ENOMEM;
 }
 
 void thread_release_vm(void)
@@ -91,6 +118,14 @@ void vm_leave(void)
 		return;
 	ptrace_release_tracees();
 	thread_release_vm();
+	/* Its own fd table goes with it: the host closes the fds. */
+	struct gproc *gp = gproc();
+	if (gp->own_files) {
+		struct fdtable *t = gp->files;
+		gp->files = NULL;
+		gp->own_files = false;
+		fdtable_drop_copy(t);
+	}
 	/* The memory, and the lock in it, lives on with the others. */
 	provider_lock_drop();
 }
