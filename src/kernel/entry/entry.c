@@ -54,8 +54,10 @@ static void on_sigsys(int sig, siginfo_t *si, void *ucv)
 {
 	(void)sig;
 	struct ucontext *uc = ucv;
-	if (si->si_code == SI_PICOS_STOP && current()->pt_req) {
-		/* A tracer in this memory asks for a stop (ptrace.c). */
+	if (si->si_code == SI_PICOS_STOP) {
+		/* A tracer in this memory asks for a stop (ptrace.c).  A ring
+		 * that comes late (the tracee already stopped, or was let go)
+		 * finds no request and is dropped. */
 		struct pico_frame g;
 		bool guest = !in_provider(uc->uc_mcontext.rip);
 		if (guest)
