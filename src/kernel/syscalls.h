@@ -209,6 +209,13 @@ long sys_execve(const char *path, const char *const *argv,
 long sys_execveat(int dirfd, const char *path, const char *const *argv,
 		  const char *const *envp, int flags);
 long sys_wait4(int pid, int *ustatus, int options, void *uru);
+
+/* proc/sys_kcmp.c */
+long sys_kcmp(int pid1, int pid2, int type, unsigned long idx1,
+	      unsigned long idx2);
+
+/* proc/ptrace.c */
+long sys_ptrace(long req, long pid, unsigned long addr, unsigned long data);
 long sys_waitid(int type, int id, void *uinfo, int options, void *uru);
 long sys_setpgid(int pid, int pgid);
 long sys_setsid(void);

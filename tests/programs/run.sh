@@ -357,6 +357,21 @@ case_node() {
 	rm -f basic.js
 }
 
+# AddressSanitizer's leak report (tests/programs/c/asan_leak.c): the whole
+# report, addresses and pids masked, must be the native one.
+cbin=$scratch/cbin
+build_asan() {
+	mkdir -p "$cbin"
+	gcc -fsanitize=address -g -O0 -o "$cbin/asan_leak" \
+		"$top/tests/programs/c/asan_leak.c" -lpthread 2>/dev/null
+}
+asan_mask='sed -E "s/0x[0-9a-f]+/ADDR/g; s/==[0-9]+==/==PID==/g"'
+case_asan_leak() {
+	cp "$cbin/asan_leak" . &&
+		run -f "$asan_mask" sh -c './asan_leak 2>&1' &&
+		run -f "$asan_mask" sh -c './asan_leak threads 2>&1'
+}
+
 # ---- host dynamic coreutils --------------------------------------------
 
 case_ls() {
@@ -1354,6 +1369,13 @@ if build_go; then
 	done
 else
 	echo "# no go toolchain (apt-get install golang-go): go cases skipped"
+fi
+if wanted asan_leak; then
+	if build_asan; then
+		case_ asan_leak
+	else
+		echo "# gcc -fsanitize=address fails (libasan missing): asan case skipped"
+	fi
 fi
 if [ -x "$PY" ]; then
 	for c in python_files python_read python_pathlib python_json python_walk python_fdobj python_threads python_http; do

@@ -48,9 +48,22 @@ void frame_to_sigcontext(const struct pico_frame *f, struct sigcontext *sc)
 	sc->rip = f->rip, sc->eflags = f->eflags, sc->rsp = f->rsp;
 }
 
+static bool in_provider(uint64_t ip);
+
 static void on_sigsys(int sig, siginfo_t *si, void *ucv)
 {
 	struct ucontext *uc = ucv;
+	if (si->si_code == SI_PICOS_STOP) {
+		/* A tracer in this memory asks for a stop (ptrace.c).  A ring
+		 * that comes late (the tracee already stopped, or was let go)
+		 * finds no request and is dropped. */
+		struct pico_frame g;
+		bool guest = !in_provider(uc->uc_mcontext.rip);
+		if (guest)
+			frame_from_sigcontext(&g, &uc->uc_mcontext);
+		ptrace_stop_request(uc, guest ? &g : NULL);
+		return;
+	}
 	/* A SIGSYS sent by a process or a timer (kill, sigqueue, a POSIX
 	 * timer: si_code <= 0) is the guest's signal, like any other. */
 	if (si->si_code <= 0) {
@@ -69,6 +82,10 @@ static void on_sigsys(int sig, siginfo_t *si, void *ucv)
 	t->frame_set = false;
 	pico_dispatch(&f);
 	signal_exit(&f, uc);
+	if (t->pt_pending) {
+		frame_from_sigcontext(&f, &uc->uc_mcontext);
+		ptrace_stop_pending(uc, &f);
+	}
 }
 
 static bool in_provider(uint64_t ip)

@@ -3,6 +3,7 @@
 #define PICOS_ENTRY_H
 
 #include "frame.h"
+#include "thread.h"
 #include "table.h"
 #include <picos/world.h>
 
@@ -21,6 +22,19 @@ void entry_install_handlers(void);
 /* Arms Syscall User Dispatch for the calling host thread: every `syscall`
  * outside the provider's text traps to the SIGSYS handler. */
 void entry_arm_sud(void);
+
+/* ptrace.c: the si_code of the host SIGSYS a tracer in this memory rings
+ * a tracee with; the tracee's side of a stop (guest: its registers when
+ * it was in guest code, else NULL), and a stop left for the end of the
+ * call being served. */
+#define SI_PICOS_STOP (-42)
+struct ucontext;
+void ptrace_stop_request(struct ucontext *uc, const struct pico_frame *guest);
+void ptrace_stop_pending(struct ucontext *uc, const struct pico_frame *f);
+void ptrace_area_add(struct pico_thread *t);
+void ptrace_area_remove(struct pico_thread *t);
+void ptrace_forget_others(void);
+bool ptrace_wait(int pid, int options, int *status, long *ret);
 
 struct sigcontext;
 void frame_to_sigcontext(const struct pico_frame *f, struct sigcontext *sc);

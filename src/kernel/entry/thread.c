@@ -1,6 +1,7 @@
 /* Per-thread provider areas. */
 #include "../kernel.h"
 #include "thread.h"
+#include "entry.h"
 #include <asm/prctl.h>
 #include <asm/signal.h>
 
@@ -10,6 +11,8 @@ struct pico_thread *thread_create_current(int tid)
 	t->self = t;
 	t->tid = tid;
 	t->cur_nr = -1;
+	t->host_tid = (int)host_syscall0(__NR_gettid);
+	ptrace_area_add(t);
 	t->altstack = kmap_pages(PICO_ALTSTACK_SIZE);
 	long r = host_syscall2(__NR_arch_prctl, ARCH_SET_GS, t);
 	if (r < 0)

@@ -18,10 +18,13 @@ struct caught_signal {
 
 #define PICO_ALTSTACK_SIZE (256 * 1024UL)
 
+struct gproc;
+
 struct pico_thread {
 	struct pico_thread *self; /* %gs:0 */
 	int ncaught;		  /* %gs:8, read by intr_syscall (intr.S) */
 	int pad0;
+	struct gproc *gp;	  /* the guest process it belongs to */
 	struct pico_frame *frame; /* frame of the syscall being served */
 	struct ucontext *uc;	  /* host context of the current entry */
 	long cur_nr;		  /* syscall being served, -1 in guest code */
@@ -47,6 +50,19 @@ struct pico_thread {
 	bool holds_lock; /* the provider lock (biglock.c) */
 	uint64_t ss_sp, ss_size;
 	int ss_flags;
+	int host_tid;
+	/* Every area of this memory's live tasks (ptrace.c finds tracees
+	 * through it), and ptrace state: the tracer's guest pid and host
+	 * pid, a stop asked for (pt_req) or left for the end of the call
+	 * (pt_pending), the stop word (a futex: 1 while stopped), whether
+	 * the tracer's wait saw the stop, and the registers at the stop. */
+	struct pico_thread *all_next;
+	int pt_tracer, pt_tracer_host;
+	bool pt_req, pt_pending, pt_reported, pt_seized;
+	uint32_t pt_stopped;
+	struct pico_frame pt_regs;
+	uint64_t pt_fs_base;
+	const void *pt_fpstate;
 	/* Scratch for path work: one syscall at a time per thread.
 	 * kpath: guest strings copied in; lpath: lookup results;
 	 * walk_*: the slow walk's own; parent: vfs_open_parent's. */

@@ -422,8 +422,8 @@ void trace_syscall(const struct sc_entry *e, unsigned long nr,
 	rt_buf_init(&b, line, sizeof line - 1);
 
 	/* Like strace -f: lines of other processes than pid 1 say whose. */
-	if (proc.pid != 1)
-		rt_buf_printf(&b, "[pid %d] ", proc.pid);
+	if (gproc()->pid != 1)
+		rt_buf_printf(&b, "[pid %d] ", gproc()->pid);
 	if (call)
 		rt_buf_put(&b, call, rt_strlen(call));
 	else

@@ -2,22 +2,40 @@
  * provider's: they never equal the host fds behind them. */
 #include "vfs.h"
 #include "../net/net.h"
+#include "../proc/proc.h"
 
 struct fdslot {
 	struct file *f;
 	bool cloexec;
 };
 
-static struct fdslot *slots;
-static int nslots;
+/* A process's fd table and fs state: the first process's are these; a
+ * CLONE_VM child without CLONE_FILES or CLONE_FS has copies of its own
+ * (struct gproc), since the provider memory it lives in is shared. */
+struct fdtable {
+	struct fdslot *slots;
+	int nslots;
+};
+static struct fdtable first_files;
+static struct fs_info first_fs = { .umask = 022 };
 uint64_t fd_limit = FD_MAX_DEFAULT;
-char *fs_cwd;
-unsigned fs_umask = 022;
+
+static struct fdtable *ft(void)
+{
+	struct fdtable *t = current()->gp->files;
+	return t ? t : &first_files;
+}
+
+struct fs_info *fs_current(void)
+{
+	struct fs_info *f = current()->gp->fs;
+	return f ? f : &first_fs;
+}
 
 void fdtable_init(void)
 {
-	nslots = 64;
-	slots = kzalloc(sizeof *slots * (size_t)nslots);
+	first_files.nslots = 64;
+	first_files.slots = kzalloc(sizeof(struct fdslot) * 64);
 }
 
 struct file *file_new(int host_fd, int flags, struct mount *mnt,
@@ -34,9 +52,9 @@ struct file *file_new(int host_fd, int flags, struct mount *mnt,
 
 struct file *fd_get(int fd)
 {
-	if (fd < 0 || fd >= nslots || !slots[fd].f)
+	if (fd < 0 || fd >= ft()->nslots || !ft()->slots[fd].f)
 		return NULL;
-	struct file *f = slots[fd].f;
+	struct file *f = ft()->slots[fd].f;
 	__atomic_fetch_add(&f->refs, 1, __ATOMIC_RELAXED);
 	return f;
 }
@@ -73,32 +91,32 @@ static long grow(int want)
 {
 	if ((uint64_t)want >= fd_limit)
 		return -EMFILE;
-	int n = nslots;
+	int n = ft()->nslots;
 	while (n <= want)
 		n *= 2;
 	struct fdslot *s = kzalloc(sizeof *s * (size_t)n);
-	rt_memcpy(s, slots, sizeof *s * (size_t)nslots);
-	kfree(slots);
-	slots = s;
-	nslots = n;
+	rt_memcpy(s, ft()->slots, sizeof *s * (size_t)ft()->nslots);
+	kfree(ft()->slots);
+	ft()->slots = s;
+	ft()->nslots = n;
 	return 0;
 }
 
 long fd_install(struct file *f, bool cloexec, int minfd)
 {
 	int fd = minfd;
-	while (fd < nslots && slots[fd].f)
+	while (fd < ft()->nslots && ft()->slots[fd].f)
 		fd++;
 	if ((uint64_t)fd >= fd_limit) {
 		file_put(f);
 		return -EMFILE;
 	}
-	if (fd >= nslots && grow(fd) < 0) {
+	if (fd >= ft()->nslots && grow(fd) < 0) {
 		file_put(f);
 		return -EMFILE;
 	}
-	slots[fd].f = f;
-	slots[fd].cloexec = cloexec;
+	ft()->slots[fd].f = f;
+	ft()->slots[fd].cloexec = cloexec;
 	return fd;
 }
 
@@ -115,13 +133,13 @@ long fd_install_at(struct file *f, bool cloexec, int fd)
 		file_put(f);
 		return -EBADF;
 	}
-	if (fd >= nslots && grow(fd) < 0) {
+	if (fd >= ft()->nslots && grow(fd) < 0) {
 		file_put(f);
 		return -EBADF;
 	}
-	struct file *old = slots[fd].f;
-	slots[fd].f = f;
-	slots[fd].cloexec = cloexec;
+	struct file *old = ft()->slots[fd].f;
+	ft()->slots[fd].f = f;
+	ft()->slots[fd].cloexec = cloexec;
 	if (old)
 		slot_release(old);
 	return fd;
@@ -152,24 +170,24 @@ long fd_install_pair(struct file *fa, struct file *fb, bool cloexec,
 
 long fd_close(int fd)
 {
-	if (fd < 0 || fd >= nslots || !slots[fd].f)
+	if (fd < 0 || fd >= ft()->nslots || !ft()->slots[fd].f)
 		return -EBADF;
-	struct file *f = slots[fd].f;
-	slots[fd].f = NULL;
-	slots[fd].cloexec = false;
+	struct file *f = ft()->slots[fd].f;
+	ft()->slots[fd].f = NULL;
+	ft()->slots[fd].cloexec = false;
 	slot_release(f);
 	return 0;
 }
 
 bool fd_get_cloexec(int fd)
 {
-	return fd >= 0 && fd < nslots && slots[fd].cloexec;
+	return fd >= 0 && fd < ft()->nslots && ft()->slots[fd].cloexec;
 }
 
 void fd_set_cloexec(int fd, bool on)
 {
-	if (fd >= 0 && fd < nslots && slots[fd].f)
-		slots[fd].cloexec = on;
+	if (fd >= 0 && fd < ft()->nslots && ft()->slots[fd].f)
+		ft()->slots[fd].cloexec = on;
 }
 
 void fs_set_cwd(const char *path)
@@ -181,18 +199,18 @@ void fs_set_cwd(const char *path)
 
 int fd_next_open(int from)
 {
-	for (int fd = from < 0 ? 0 : from; fd < nslots; fd++)
-		if (slots[fd].f)
+	for (int fd = from < 0 ? 0 : from; fd < ft()->nslots; fd++)
+		if (ft()->slots[fd].f)
 			return fd;
 	return -1;
 }
 
 void fd_close_range(unsigned first, unsigned last, bool cloexec_only)
 {
-	for (int fd = fd_next_open((int)(first > (unsigned)nslots ? (unsigned)nslots : first));
+	for (int fd = fd_next_open((int)(first > (unsigned)ft()->nslots ? (unsigned)ft()->nslots : first));
 	     fd >= 0 && (unsigned)fd <= last; fd = fd_next_open(fd + 1)) {
 		if (cloexec_only)
-			slots[fd].cloexec = true;
+			ft()->slots[fd].cloexec = true;
 		else
 			fd_close(fd);
 	}
@@ -201,8 +219,8 @@ void fd_close_range(unsigned first, unsigned last, bool cloexec_only)
 /* execve closes every fd marked close-on-exec. */
 void fd_close_on_exec(void)
 {
-	for (int fd = 0; fd < nslots; fd++)
-		if (slots[fd].f && slots[fd].cloexec)
+	for (int fd = 0; fd < ft()->nslots; fd++)
+		if (ft()->slots[fd].f && ft()->slots[fd].cloexec)
 			fd_close(fd);
 }
 
@@ -260,4 +278,81 @@ int fd_async_guest(int host_fd)
 			return g;
 	}
 	return -1;
+}
+
+/* A copy of one open file for a private fd table: the same host fd
+ * number, which the new host process's copied table holds too. */
+static struct file *file_clone(const struct file *f)
+{
+	struct file *c = file_new(f->host_fd, f->flags, f->mnt, f->path);
+	c->blocks = f->blocks;
+	if (f->sk) {
+		c->sk = kzalloc(sizeof *c->sk);
+		*c->sk = *f->sk;
+		c->sk->unix_name = f->sk->unix_name ? kstrdup(f->sk->unix_name)
+						    : NULL;
+	}
+	return c;
+}
+
+struct fdtable *fdtable_copy(void)
+{
+	struct fdtable *cur = ft(), *t = kzalloc(sizeof *t);
+	if (!t)
+		return NULL;
+	t->nslots = cur->nslots;
+	t->slots = kzalloc(sizeof(struct fdslot) * (size_t)t->nslots);
+	for (int i = 0; i < t->nslots; i++) {
+		struct file *f = cur->slots[i].f;
+		if (!f)
+			continue;
+		t->slots[i].cloexec = cur->slots[i].cloexec;
+		/* fds sharing a file (dup) share its copy too */
+		for (int j = 0; j < i && !t->slots[i].f; j++)
+			if (cur->slots[j].f == f) {
+				t->slots[i].f = t->slots[j].f;
+				t->slots[i].f->refs++;
+			}
+		if (!t->slots[i].f)
+			t->slots[i].f = file_clone(f);
+	}
+	return t;
+}
+
+/* Frees a copy that no host process ever had (a failed clone): its host
+ * fd numbers are still the caller's, so nothing is closed. */
+void fdtable_drop_copy(struct fdtable *t)
+{
+	for (int i = 0; i < t->nslots; i++) {
+		struct file *f = t->slots[i].f;
+		if (f && --f->refs == 0) {
+			if (f->sk) {
+				kfree(f->sk->unix_name);
+				kfree(f->sk);
+			}
+			kfree(f->path);
+			kfree(f);
+		}
+	}
+	kfree(t->slots);
+	kfree(t);
+}
+
+struct fs_info *fs_copy(void)
+{
+	struct fs_info *f = kzalloc(sizeof *f);
+	if (f) {
+		f->cwd = kstrdup(fs_cwd);
+		f->umask = fs_umask;
+	}
+	return f;
+}
+
+long fdtable_host_fd(struct fdtable *t, unsigned fd)
+{
+	if (!t)
+		t = &first_files;
+	if (fd >= (unsigned)t->nslots || !t->slots[fd].f)
+		return -EBADF;
+	return t->slots[fd].f->host_fd;
 }

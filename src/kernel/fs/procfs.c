@@ -22,6 +22,7 @@
 #include "vfs.h"
 #include "../entry/thread.h"
 #include "../proc/proc.h"
+#include "../entry/entry.h"
 #include <picos/world.h>
 #include <linux/openat2.h>
 
@@ -62,11 +63,26 @@ static bool parse_num(const char *p, size_t n, uint64_t *out)
 /* The host pid of a guest pid, 0 when it is not in this world. */
 static int host_pid_of(int vpid)
 {
-	if (vpid == proc.pid)
-		return proc.host_pid;
+	if (vpid == gproc()->pid)
+		return gproc()->host_pid;
 	task_lock();
 	struct picos_task *t = task_by_vpid(vpid);
 	int h = t && t->state == TASK_LIVE ? t->host_pid : 0;
+	task_unlock();
+	return h;
+}
+
+/* The host tid of guest thread `tid` of process `vpid`, 0 when it is
+ * not one of its threads. */
+static int host_tid_of(int vpid, int tid)
+{
+	if (tid == vpid)
+		return host_pid_of(vpid);
+	int h = 0;
+	task_lock();
+	struct picos_thread_id *th = tid_by_vtid(tid);
+	if (th && th->tgid == vpid)
+		h = th->host_tid;
 	task_unlock();
 	return h;
 }
@@ -98,7 +114,7 @@ long procfs_host_rel(struct lookup *lk)
 	/* In the caller's own directory: fds and tids are mapped too. */
 	const char *sub;
 	size_t sn = first_component(rest, &sub);
-	bool mine = (int)vpid == proc.pid;
+	bool mine = (int)vpid == gproc()->pid;
 	uint64_t num;
 	const char *tail;
 	size_t nn = first_component(sub, &tail);
@@ -117,11 +133,12 @@ long procfs_host_rel(struct lookup *lk)
 		rt_buf_printf(&b, "/%.*s/%d", (int)sn, rest, f->host_fd);
 		file_put(f);
 		rest = tail;
-	} else if (mine && sn && nn && parse_num(sub, nn, &num) &&
+	} else if (sn && nn && parse_num(sub, nn, &num) &&
 		   is_name(rest, sn, "task")) {
-		if ((int)num != current()->tid)
+		int htid = num < 0x7fffffff ? host_tid_of((int)vpid, (int)num) : 0;
+		if (htid <= 0)
 			return -ENOENT;
-		rt_buf_printf(&b, "/task/%ld", host_syscall0(__NR_gettid));
+		rt_buf_printf(&b, "/task/%d", htid);
 		rest = tail;
 	}
 	if (*rest)
@@ -174,11 +191,11 @@ bool procfs_readlink(struct mount *mnt, const char *path, char *out,
 	const char *rest;
 	size_t n = first_component(p, &rest);
 	if (!*rest && is_name(p, n, "self")) {
-		*res = rt_snprintf(out, size, "%d", proc.pid);
+		*res = rt_snprintf(out, size, "%d", gproc()->pid);
 		return true;
 	}
 	if (!*rest && is_name(p, n, "thread-self")) {
-		*res = rt_snprintf(out, size, "%d/task/%d", proc.pid,
+		*res = rt_snprintf(out, size, "%d/task/%d", gproc()->pid,
 				   current()->tid);
 		return true;
 	}
@@ -193,7 +210,7 @@ bool procfs_readlink(struct mount *mnt, const char *path, char *out,
 			       is_name(rest, sn, "root"));
 	if (!fdlink && !named)
 		return false;
-	if ((int)vpid != proc.pid) {
+	if ((int)vpid != gproc()->pid) {
 		/* Another process's state lives in its own provider. */
 		*res = host_pid_of((int)vpid) ? -EACCES : -ENOENT;
 		return true;
@@ -225,7 +242,7 @@ static const char *own_fd_part(const struct mount *mnt, const char *path)
 	size_t n = first_component(p, &rest);
 	size_t sn = first_component(rest, &sub);
 	uint64_t vpid;
-	if (!parse_num(p, n, &vpid) || (int)vpid != proc.pid ||
+	if (!parse_num(p, n, &vpid) || (int)vpid != gproc()->pid ||
 	    !is_name(rest, sn, "fd"))
 		return NULL;
 	return sub;
@@ -241,7 +258,7 @@ static bool is_own_exe(const struct mount *mnt, const char *path)
 	size_t n = first_component(p, &rest);
 	size_t sn = first_component(rest, &sub);
 	uint64_t vpid;
-	return parse_num(p, n, &vpid) && (int)vpid == proc.pid &&
+	return parse_num(p, n, &vpid) && (int)vpid == gproc()->pid &&
 	       is_name(rest, sn, "exe") && !*sub;
 }
 
@@ -302,10 +319,93 @@ static bool put_dirent(char *buf, size_t cap, size_t *len, uint64_t ino,
 	return true;
 }
 
+/* For /proc/<pid>/task of a world process: the pid, else 0. */
+static int task_dir_pid(const struct file *f)
+{
+	const char *p = f->mnt && f->mnt->procfs && f->path ? inside_proc(f->path)
+							    : NULL;
+	if (!p)
+		return 0;
+	const char *rest, *sub;
+	size_t n = first_component(p, &rest);
+	size_t sn = first_component(rest, &sub);
+	uint64_t vpid;
+	if (!parse_num(p, n, &vpid) || vpid > 0x7fffffff ||
+	    !is_name(rest, sn, "task") || *sub)
+		return 0;
+	return (int)vpid;
+}
+
+/* The thread of `vpid` listed at position `pos` >= 2 (2: the process's
+ * own, 3 + i: slot i of the thread table): its tid and the position of
+ * the next, or 0 at the end. */
+static int task_at(int vpid, int64_t pos, int64_t *next)
+{
+	if (pos == 2) {
+		*next = 3;
+		return vpid;
+	}
+	int tid = 0;
+	task_lock();
+	for (int i = (int)(pos - 3); i < world_tid_slots(popts.world); i++) {
+		struct picos_thread_id *th = &popts.world->tids[i];
+		if (th->vtid && th->tgid == vpid) {
+			tid = th->vtid;
+			*next = 4 + i;
+			break;
+		}
+	}
+	task_unlock();
+	return tid;
+}
+
+/* The listing of /proc/<pid>/task in guest tids.  The position is the
+ * host fd's offset, as for fd/. */
+static bool task_getdents(struct file *f, int vpid, char *kbuf, size_t cap,
+			  long *res)
+{
+	long pos = host_syscall3(__NR_lseek, f->host_fd, 0, 1 /* SEEK_CUR */);
+	if (pos < 0) {
+		*res = pos;
+		return true;
+	}
+	size_t len = 0;
+	bool more = false;
+	for (;;) {
+		char name[16];
+		int64_t next;
+		if (pos < 2) {
+			rt_strlcpy(name, pos ? ".." : ".", sizeof name);
+			next = pos + 1;
+		} else {
+			int tid = task_at(vpid, pos, &next);
+			if (!tid)
+				break;
+			rt_snprintf(name, sizeof name, "%d", tid);
+		}
+		if (!put_dirent(kbuf, cap, &len, (uint64_t)(pos + 1), next,
+				DT_DIR, name)) {
+			more = true;
+			break;
+		}
+		pos = next;
+	}
+	if (len == 0 && more) {
+		*res = -EINVAL; /* the next record does not fit */
+		return true;
+	}
+	host_syscall3(__NR_lseek, f->host_fd, pos, 0 /* SEEK_SET */);
+	*res = (long)len;
+	return true;
+}
+
 /* The listing's position is the host fd's offset: 0 ".", 1 "..", then
  * 2 + n for the first open fd >= n, so rewinddir and seekdir work. */
 bool procfs_getdents(struct file *f, char *kbuf, size_t cap, long *res)
 {
+	int tpid = task_dir_pid(f);
+	if (tpid)
+		return task_getdents(f, tpid, kbuf, cap, res);
 	if (!is_own_fd_dir(f))
 		return false;
 	long pos = host_syscall3(__NR_lseek, f->host_fd, 0, 1 /* SEEK_CUR */);

@@ -97,7 +97,10 @@ long sys_getdents(int fd, void *ubuf, size_t n)
 		unsigned want = count - total;
 		if (want > DIRENT_CHUNK)
 			want = DIRENT_CHUNK;
-		r = host_syscall3(__NR_getdents64, f->host_fd, kbuf, want);
+		/* The listings the provider makes (a /proc fd/ or task/
+		 * directory) come in the same records. */
+		if (!procfs_getdents(f, kbuf, want, &r))
+			r = host_syscall3(__NR_getdents64, f->host_fd, kbuf, want);
 		if (r <= 0)
 			break;
 		dirent64_to_old(kbuf, r);

@@ -154,12 +154,25 @@ bool procfs_open(struct lookup *lk, int flags, long *res);
  * (set for the wait and restored on the way out) or keeps its own. */
 long poll_wait_mask(const void *umask, size_t size, uint64_t *hmask);
 
-/* The cwd (canonical guest path). */
-extern char *fs_cwd;
+/* The calling process's cwd (canonical guest path) and umask. */
+struct fs_info {
+	char *cwd;
+	unsigned umask;
+};
+struct fs_info *fs_current(void);
+#define fs_cwd (fs_current()->cwd)
+#define fs_umask (fs_current()->umask)
 void fs_set_cwd(const char *path);
 
-/* Bits of the guest's umask. */
-extern unsigned fs_umask;
+/* Copies for a CLONE_VM child without CLONE_FILES or CLONE_FS; a copy of
+ * the fd table that no process got is dropped without closing. */
+struct fdtable;
+struct fdtable *fdtable_copy(void);
+void fdtable_drop_copy(struct fdtable *t);
+struct fs_info *fs_copy(void);
+/* The host fd behind guest fd `fd` of a process's table (NULL: the
+ * first process's), or -EBADF. */
+long fdtable_host_fd(struct fdtable *t, unsigned fd);
 
 /* Converts host ownership in a stat buffer to the guest's view. */
 void stat_to_guest(void *st);

@@ -237,7 +237,12 @@ long sys_futex_waitv(const struct futex_waitv *uwaiters, unsigned nr,
 {
 	struct futex_waitv w[FUTEX_WAITV_MAX];
 	struct __kernel_timespec kts;
-	if (flags || nr == 0 || nr > FUTEX_WAITV_MAX)
+	/* Linux's order: the arguments, the clock (only with a timeout),
+	 * then the timeout and the waiters are read. */
+	if (flags || nr == 0 || nr > FUTEX_WAITV_MAX || !uwaiters)
+		return -EINVAL;
+	if (utimeout && clockid != 0 /* CLOCK_REALTIME */ &&
+	    clockid != 1 /* CLOCK_MONOTONIC */)
 		return -EINVAL;
 	if (utimeout && copy_from_user(&kts, utimeout, sizeof kts) < 0)
 		return -EFAULT;

@@ -48,7 +48,7 @@ static bool guest_privileged(void)
 
 static uint32_t uid_of_process(int vpid)
 {
-	if (vpid == proc.pid)
+	if (vpid == gproc()->pid)
 		return ident.uid;
 	struct picos_task *t = task_by_vpid(vpid);
 	return t ? t->uid : (uint32_t)-1;
@@ -88,7 +88,7 @@ static int collect(int grp, int who, struct prio_target *out)
 			out[n++] = (struct prio_target){ th->host_tid,
 							 uid_of_process(th->tgid) };
 	} else {
-		int pgid = grp == PRIO_PGRP ? (who ? who : proc.task->pgid) : 0;
+		int pgid = grp == PRIO_PGRP ? (who ? who : gproc()->task->pgid) : 0;
 		uint32_t uid = who ? (uint32_t)who : ident.uid;
 		for (int i = 0; i < world_slots(W); i++) {
 			struct picos_task *t = &W->tasks[i];

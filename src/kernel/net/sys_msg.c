@@ -67,13 +67,13 @@ struct ctl_out {
 
 static long creds_to_host(struct kucred *c)
 {
-	if (c->pid != proc.pid)
+	if (c->pid != gproc()->pid)
 		return -EPERM; /* Linux wants CAP_SYS_ADMIN for another pid */
 	if (c->uid != ident.uid && c->uid != ident.euid && c->uid != ident.suid)
 		return -EPERM;
 	if (c->gid != ident.gid && c->gid != ident.egid && c->gid != ident.sgid)
 		return -EPERM;
-	c->pid = proc.host_pid;
+	c->pid = gproc()->host_pid;
 	c->uid = ident_uid_to_host(c->uid);
 	c->gid = ident_gid_to_host(c->gid);
 	return 0;

@@ -107,13 +107,30 @@ long sys_socket(int family, int type, int protocol)
 	return sock_install((int)hfd, family, type, type & SOCK_CLOEXEC);
 }
 
+/* socketpair of a family without pairs.  Linux creates the first socket
+ * before it asks the family for a pair, so the creation's errors
+ * (EAFNOSUPPORT, EPROTONOSUPPORT, ESOCKTNOSUPPORT, EINVAL) come first:
+ * the host makes (and the provider drops) that socket; then EOPNOTSUPP. */
+static long socketpair_refused(int family, int type, int protocol)
+{
+	if (family < 0 || family >= 46 /* AF_MAX */)
+		return -EAFNOSUPPORT;
+	if (!family_allowed(family, protocol))
+		return family == AF_NETLINK ? -EPROTONOSUPPORT : -EAFNOSUPPORT;
+	long hfd = host_syscall3(__NR_socket, family,
+				 (type & ~SOCK_CLOEXEC) | SOCK_CLOEXEC, protocol);
+	if (hfd < 0)
+		return hfd;
+	host_close((int)hfd);
+	return -EOPNOTSUPP;
+}
+
 long sys_socketpair(int family, int type, int protocol, int *usv)
 {
 	if (type & ~(SOCK_TYPE_MASK | SOCK_NONBLOCK | SOCK_CLOEXEC))
 		return -EINVAL;
 	if (family != AF_UNIX)
-		return family == AF_INET || family == AF_INET6 ? -EOPNOTSUPP
-							      : -EAFNOSUPPORT;
+		return socketpair_refused(family, type, protocol);
 	int hsv[2];
 	long r = host_syscall4(__NR_socketpair, family,
 			       (type & ~SOCK_CLOEXEC) | SOCK_CLOEXEC, protocol,

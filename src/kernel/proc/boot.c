@@ -262,15 +262,20 @@ static const char *find_in_path(const char *name, char *const *envp,
 	return NULL;
 }
 
+/* The first thread's process (fork copies keep using this address). */
+static struct sig_actions first_sigactions;
+static struct gproc first_process = { .sigact = &first_sigactions };
+
 /* Pid 1 of the world: its table entry was made by the launcher. */
 static void join_world(void)
 {
-	proc.pid = 1;
-	proc.nthreads = 1;
-	proc.host_pid = (int)host_syscall0(__NR_getpid);
-	proc.task = &popts.world->tasks[0];
-	proc.task->host_pid = proc.host_pid;
-	proc.task->uid = ident.uid;
+	gproc()->pid = 1;
+	gproc()->nthreads = 1;
+	proc.vm_users = 1;
+	gproc()->host_pid = (int)host_syscall0(__NR_getpid);
+	gproc()->task = &popts.world->tasks[0];
+	gproc()->task->host_pid = gproc()->host_pid;
+	gproc()->task->uid = ident.uid;
 	rt_strlcpy(popts.world->hostname,
 		   proc.hostname[0] ? proc.hostname : "localhost",
 		   sizeof popts.world->hostname);
@@ -292,7 +297,7 @@ static void inherit_signal_state(void)
 		    host_syscall4(__NR_rt_sigaction, sig, 0, &old, 8) < 0)
 			continue;
 		if (old.sa_handler == SIG_IGN)
-			proc.sigactions[sig - 1].handler = (uint64_t)SIG_IGN;
+			gproc()->sigact->act[sig - 1].handler = (uint64_t)SIG_IGN;
 	}
 	uint64_t mask = 0;
 	host_syscall4(__NR_rt_sigprocmask, SIG_SETMASK, 0, &mask, 8);
@@ -318,7 +323,7 @@ void provider_main(uint64_t *sp)
 			  "`picos run`");
 	size_t clen;
 	void *cfg = read_config((int)cfd, &clen);
-	thread_create_current(1);
+	thread_create_current(1)->gp = &first_process;
 	fdtable_init();
 	apply_config(cfg, clen, &bc);
 	if (bc.world_fd < 0 || !bc.exe || !bc.cwd || !mount_find("/"))

@@ -3,6 +3,7 @@
 #define PICOS_PROC_H
 
 #include "../kernel.h"
+#include "../entry/thread.h"
 
 #define PICO_NSIG 64
 
@@ -21,10 +22,41 @@ struct rlimit64 {
 
 struct picos_task;
 
-struct proc {
+/* Signal actions, shared by the threads of a process and by a CLONE_VM
+ * child made with CLONE_SIGHAND.  Read with sigaction_get, written with
+ * sigaction_set: signal paths of any thread read them without the
+ * provider lock (a seqlock). */
+struct sig_actions {
+	struct guest_sigaction act[PICO_NSIG];
+	uint32_t seq;
+};
+
+/* The guest process a host thread belongs to.  Its threads share one; a
+ * CLONE_VM child (another guest process living in this provider's memory,
+ * see sys_vmclone.c) has its own, while `proc` below is shared by every
+ * guest process of this memory. */
+struct gproc {
 	int pid;		 /* virtual; ppid, pgid, sid live in the table */
-	int host_pid;		 /* this pico process's host pid */
-	struct picos_task *task; /* this process's entry in the world table */
+	int host_pid;		 /* its host pid (host thread group) */
+	struct picos_task *task; /* its entry in the world table */
+	int nthreads;		 /* its live threads */
+	struct sig_actions *sigact;
+	/* NULL: the first process's (fs/file.c); a CLONE_VM child's own
+	 * copies without CLONE_FILES, CLONE_FS. */
+	struct fdtable *files;
+	struct fs_info *fs;
+	bool own_files, own_fs;
+};
+
+static inline struct gproc *gproc(void)
+{
+	return current()->gp;
+}
+
+struct proc {
+	/* Guest processes living in this memory: 1, plus the CLONE_VM
+	 * children (and parent) that share it. */
+	int vm_users;
 	bool vfork_child;	 /* borrowing its parent's address space */
 	char comm[16];
 	char exe[PICOS_PATH_MAX]; /* the program's guest path (/proc/self/exe) */
@@ -35,12 +67,7 @@ struct proc {
 	int exe_fd;
 	char hostname[65];
 	bool dumpable;
-	int pdeathsig;
 	bool no_new_privs;
-	/* Read with sigaction_get, written with sigaction_set: signal paths
-	 * of any thread read them without the provider lock (a seqlock). */
-	struct guest_sigaction sigactions[PICO_NSIG];
-	uint32_t sigact_seq;
 	struct rlimit64 rlimits[PICO_NLIMITS];
 	uint64_t brk_start, brk_cur, brk_mapped;
 	uint64_t gs_base; /* the guest's virtual GS base */
@@ -49,7 +76,6 @@ struct proc {
 	char platform[32];
 	uint64_t stack_top; /* top of the host stack the guest inherits */
 	uint64_t start_ns;  /* CLOCK_MONOTONIC at start, for sysinfo */
-	int nthreads;	    /* live threads of this process */
 	unsigned personality; /* personality(2); kept by fork and exec */
 };
 extern struct proc proc;
@@ -111,6 +137,38 @@ long vfork_detach(void);
 long thread_new(uint64_t flags, uint64_t stack, uint64_t tls, int *ptid,
 		int *ctid);
 __attribute__((noreturn)) void thread_exit(int code);
+void thread_release(void);
+/* A new host task running the guest from the current call's frame: a
+ * thread (CLONE_THREAD) or a CLONE_VM child process.  Returns the host
+ * id or -errno. */
+struct task_spawn {
+	struct gproc *gp;	   /* the guest process it belongs to */
+	int vtid;		   /* its guest tid */
+	struct picos_thread_id *tid_slot; /* a thread's slot, or NULL */
+	uint64_t flags;		   /* the guest's clone flags */
+	uint64_t stack, tls;
+	int *ctid;		   /* CLONE_CHILD_SETTID/CLEARTID */
+	unsigned long host_flags;  /* the host clone's sharing flags */
+	int *host_id;		   /* where the host writes the new id */
+	bool vm_child;
+};
+long task_spawn(const struct task_spawn *sp);
+
+/* sys_vmclone.c: clone(CLONE_VM) without CLONE_THREAD or CLONE_VFORK, a
+ * guest process living in this provider's memory; `c` is its new table
+ * entry.  vm_leave: what a process sharing the memory owes it when it
+ * leaves (exit, fatal signal); thread_release_vm: the same at an exec
+ * that moves it out. */
+long vm_child_new(struct picos_task *c, uint64_t flags, uint64_t stack,
+		  uint64_t tls, int *ctid);
+void vm_leave(void);
+
+/* ptrace.c: the provider area of guest task `tid` when it lives in this
+ * memory (a thread of this process or of a CLONE_VM sharer), else NULL.
+ * Under the provider lock. */
+struct pico_thread *task_area_of(int tid);
+void ptrace_release_tracees(void);
+void thread_release_vm(void);
 void thread_forget_others(void);
 long thread_exec_detach(void);
 

@@ -5,6 +5,7 @@
 long sys_exit_group(int code)
 {
 	fork_release_vfork_parent();
+	vm_leave();
 	host_exit_group(code & 0xff);
 	__builtin_unreachable();
 }
@@ -12,7 +13,7 @@ long sys_exit_group(int code)
 /* exit ends the calling thread; the last one's ends the process. */
 long sys_exit(int code)
 {
-	if (__atomic_load_n(&proc.nthreads, __ATOMIC_ACQUIRE) <= 1)
+	if (__atomic_load_n(&gproc()->nthreads, __ATOMIC_ACQUIRE) <= 1)
 		return sys_exit_group(code);
 	thread_exit(code);
 }

@@ -26,10 +26,20 @@
 #ifndef CSIGNAL
 #define CSIGNAL 0xff
 #endif
+#define CLONE_CLEAR_SIGHAND_ 0x100000000ULL /* clone3 only */
+#ifndef CLONE_DETACHED
+#define CLONE_DETACHED 0x00400000
+#endif
+/* CLONE_UNTRACED only keeps a tracer from following the child, and
+ * legacy clone ignores CLONE_DETACHED. */
 #define CLONE_SUPPORTED                                                    \
 	(CLONE_VM | CLONE_VFORK | CLONE_SETTLS | CLONE_PARENT_SETTID |      \
 	 CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | CLONE_FS | CLONE_SYSVSEM | \
-	 CLONE_PARENT | CLONE_IO | CSIGNAL)
+	 CLONE_PARENT | CLONE_IO | CLONE_FILES | CLONE_SIGHAND |            \
+	 CLONE_UNTRACED | CLONE_DETACHED | CSIGNAL | CLONE_CLEAR_SIGHAND_)
+#define CLONE_NAMESPACES                                                   \
+	(CLONE_NEWNS | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET |        \
+	 CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWCGROUP)
 
 struct fork_req {
 	uint64_t flags;
@@ -43,10 +53,11 @@ struct fork_req {
 static void child_start(struct picos_task *task, const struct fork_req *rq)
 {
 	struct pico_thread *t = current();
-	proc.task = task;
-	proc.pid = task->vpid;
-	proc.host_pid = (int)host_syscall0(__NR_getpid);
-	t->tid = proc.pid;
+	gproc()->task = task;
+	gproc()->pid = task->vpid;
+	gproc()->host_pid = (int)host_syscall0(__NR_getpid);
+	t->tid = gproc()->pid;
+	t->host_tid = gproc()->host_pid;
 	proc.vfork_child = (rq->flags & (CLONE_VM | CLONE_VFORK)) ==
 			   (CLONE_VM | CLONE_VFORK);
 	thread_forget_others(); /* only the forking thread came along */
@@ -57,7 +68,6 @@ static void child_start(struct picos_task *task, const struct fork_req *rq)
 	t->host_alive = 0;
 	t->ncaught = 0; /* pending signals are not inherited */
 	t->deferred = 0;
-	proc.pdeathsig = 0;  /* nor is PR_SET_PDEATHSIG */
 	/* If the launcher goes, so does the world. */
 	host_syscall2(__NR_prctl, PR_SET_PDEATHSIG, SIGKILL);
 	if (host_syscall0(__NR_getppid) != popts.world->launcher_pid ||
@@ -67,13 +77,15 @@ static void child_start(struct picos_task *task, const struct fork_req *rq)
 		t->frame->rsp = rq->stack;
 	if (rq->flags & CLONE_SETTLS)
 		host_syscall2(__NR_arch_prctl, ARCH_SET_FS, rq->tls);
+	if (rq->flags & CLONE_CLEAR_SIGHAND_)
+		signal_exec_reset(); /* handled ones to SIG_DFL, ignored stay */
 	if (rq->flags & CLONE_CHILD_SETTID)
-		copy_to_user(rq->child_tid, &proc.pid, sizeof(int));
+		copy_to_user(rq->child_tid, &gproc()->pid, sizeof(int));
 	t->clear_child_tid = (rq->flags & CLONE_CHILD_CLEARTID)
 				     ? (uint64_t)rq->child_tid
 				     : 0;
 	if (rq->flags & CLONE_PARENT_SETTID)
-		copy_to_user(rq->parent_tid, &proc.pid, sizeof(int));
+		copy_to_user(rq->parent_tid, &gproc()->pid, sizeof(int));
 	entry_arm_sud();
 }
 
@@ -89,22 +101,70 @@ static void vfork_wait(struct picos_task *c, int vpid)
 	}
 }
 
+/* The flag rules of Linux's copy_process, in its order: -EINVAL for
+ * combinations Linux refuses, -EPERM for namespaces (the world gives no
+ * privilege to make them), -ENOSYS for what picos does not provide
+ * (CLONE_PTRACE). */
+static long clone_flags_check(uint64_t fl)
+{
+	if ((fl & (CLONE_NEWNS | CLONE_FS)) == (CLONE_NEWNS | CLONE_FS) ||
+	    (fl & (CLONE_NEWUSER | CLONE_FS)) == (CLONE_NEWUSER | CLONE_FS))
+		return -EINVAL;
+	if ((fl & CLONE_THREAD) && !(fl & CLONE_SIGHAND))
+		return -EINVAL;
+	if ((fl & CLONE_SIGHAND) && !(fl & CLONE_VM))
+		return -EINVAL;
+	/* The world's init may not give its children its own parent. */
+	if ((fl & CLONE_PARENT) && gproc()->pid == 1)
+		return -EINVAL;
+	if ((fl & CLONE_THREAD) && (fl & (CLONE_NEWUSER | CLONE_NEWPID)))
+		return -EINVAL;
+	if (fl & CLONE_NAMESPACES)
+		return -EPERM;
+	if (fl & ~(uint64_t)(CLONE_SUPPORTED | CLONE_THREAD))
+		return -ENOSYS;
+	return 0;
+}
+
+/* Sharing the provider does not give yet: a vfork child's changes to
+ * the fd table or signal actions (the parent puts its provider state
+ * back), a copied process sharing the fd table. */
+static bool clone_sharing_unsupported(uint64_t fl)
+{
+	if (!(fl & CLONE_VM))
+		return fl & CLONE_FILES;
+	if (fl & CLONE_VFORK)
+		return fl & (CLONE_FILES | CLONE_SIGHAND);
+	return false;
+}
+
+/* The parent's side of a CLONE_VM child (sys_vmclone.c). */
+static long vm_child_finish(struct picos_task *c, int vpid,
+			    const struct fork_req *rq, long r)
+{
+	if (r < 0) {
+		task_lock();
+		task_free(c);
+		task_unlock();
+		return r == -ENOMEM ? -ENOMEM : -EAGAIN;
+	}
+	if (rq->flags & CLONE_PARENT_SETTID)
+		copy_to_user(rq->parent_tid, &vpid, sizeof(int));
+	return vpid;
+}
+
 static long do_fork(const struct fork_req *rq)
 {
 	uint64_t fl = rq->flags;
+	long err = clone_flags_check(fl);
+	if (err)
+		return err;
 	if (fl & CLONE_THREAD)
 		return thread_new(fl, rq->stack, rq->tls, rq->parent_tid,
 				  rq->child_tid);
-	if ((fl & CLONE_VM) && !(fl & CLONE_VFORK))
-		return -ENOSYS; /* shared memory without a vfork wait */
-	if (fl & ~(uint64_t)CLONE_SUPPORTED)
-		return (fl & (CLONE_NEWNS | CLONE_NEWUSER | CLONE_NEWPID |
-			      CLONE_NEWNET | CLONE_NEWUTS | CLONE_NEWIPC |
-			      CLONE_NEWCGROUP))
-			       ? -EPERM
-			       : -EINVAL;
-	if ((fl & CLONE_SIGHAND) && !(fl & CLONE_VM))
-		return -EINVAL;
+	if (clone_sharing_unsupported(fl))
+		return -ENOSYS;
+	bool vm_child = (fl & CLONE_VM) && !(fl & CLONE_VFORK);
 
 	task_lock();
 	struct picos_task *c = task_alloc();
@@ -112,8 +172,8 @@ static long do_fork(const struct fork_req *rq)
 		task_unlock();
 		return -EAGAIN;
 	}
-	struct picos_task *me = proc.task;
-	c->ppid = (fl & CLONE_PARENT) ? me->ppid : proc.pid;
+	struct picos_task *me = gproc()->task;
+	c->ppid = (fl & CLONE_PARENT) ? me->ppid : gproc()->pid;
 	c->pgid = me->pgid;
 	c->sid = me->sid;
 	c->uid = ident.uid;
@@ -128,10 +188,15 @@ static long do_fork(const struct fork_req *rq)
 	 * snapshot, so a multi-threaded parent's vfork child gets a copy
 	 * (the parent still waits for its exec or exit). */
 	bool shared = (fl & CLONE_VM) && (fl & CLONE_VFORK) &&
-		      __atomic_load_n(&proc.nthreads, __ATOMIC_ACQUIRE) == 1;
+		      __atomic_load_n(&gproc()->nthreads, __ATOMIC_ACQUIRE) == 1 &&
+		      __atomic_load_n(&proc.vm_users, __ATOMIC_ACQUIRE) == 1;
 	c->vfork_wait = (fl & CLONE_VFORK) && !shared ? 1 : 0;
 	int vpid = c->vpid;
 	task_unlock();
+	if (vm_child)
+		return vm_child_finish(c, vpid, rq,
+				       vm_child_new(c, fl, rq->stack, rq->tls,
+						    rq->child_tid));
 	/* The host writes the child's host pid into its entry before the
 	 * child runs (CLONE_PARENT_SETTID), so the launcher can always find
 	 * it; a child born while the world ends sees `ending` and goes. */
@@ -162,7 +227,7 @@ static long do_fork(const struct fork_req *rq)
 /* A vfork child that execs or exits lets its parent go on. */
 void fork_release_vfork_parent(void)
 {
-	struct picos_task *me = proc.task;
+	struct picos_task *me = gproc()->task;
 	if (__atomic_exchange_n(&me->vfork_wait, 0, __ATOMIC_ACQ_REL))
 		host_syscall3(__NR_futex, &me->vfork_wait, FUTEX_WAKE, 1);
 }
@@ -183,26 +248,119 @@ long sys_vfork(void)
 long sys_clone(unsigned long flags, unsigned long stack, int *parent_tid,
 	       int *child_tid, unsigned long tls)
 {
-	struct fork_req rq = { flags, stack, tls, parent_tid, child_tid };
+	/* Linux reads only the low 32 bits of clone's flags. */
+	struct fork_req rq = { flags & 0xffffffffUL, stack, tls, parent_tid,
+			       child_tid };
 	return do_fork(&rq);
 }
 
-struct clone_args_v0 {
+/* struct clone_args up to CLONE_ARGS_SIZE_VER2. */
+struct clone_args_k {
 	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack,
-		stack_size, tls;
+		stack_size, tls, set_tid, set_tid_size, cgroup;
 };
+#define CLONE_ARGS_SIZE_VER0 64
+#define CLONE_ARGS_SIZE_VER2 88
+#ifndef CLONE_CLEAR_SIGHAND
+#define CLONE_CLEAR_SIGHAND 0x100000000ULL
+#endif
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+#define SET_TID_MAX 32	      /* MAX_PID_NS_LEVEL */
+#define PID_MAX 4194304	      /* the world's pid_max */
+#define USER_TOP 0x7ffffffff000UL
+
+/* Linux's copy_struct_from_user: a larger struct's tail must be zero
+ * (E2BIG), a smaller one is zero-extended. */
+static long clone3_copy(struct clone_args_k *ca, const void *uargs,
+			size_t size)
+{
+	if (size > 4096)
+		return -E2BIG;
+	if (size < CLONE_ARGS_SIZE_VER0)
+		return -EINVAL;
+	rt_memset(ca, 0, sizeof *ca);
+	for (size_t off = sizeof *ca; off < size; off++) {
+		unsigned char b;
+		if (copy_from_user(&b, (const char *)uargs + off, 1) < 0)
+			return -EFAULT;
+		if (b)
+			return -E2BIG;
+	}
+	size_t n = size < sizeof *ca ? size : sizeof *ca;
+	return copy_from_user(ca, uargs, n) < 0 ? -EFAULT : 0;
+}
+
+/* copy_clone_args_from_user's and clone3_args_valid's checks, in their
+ * order (namespaces and set_tid's privilege come after). */
+static long clone3_check(const struct clone_args_k *ca, size_t size,
+			 int *set_tid)
+{
+	if (ca->set_tid_size > SET_TID_MAX ||
+	    (!ca->set_tid && ca->set_tid_size) ||
+	    (ca->set_tid && !ca->set_tid_size))
+		return -EINVAL;
+	if ((ca->exit_signal & ~(uint64_t)CSIGNAL) || ca->exit_signal > 64)
+		return -EINVAL;
+	if ((ca->flags & CLONE_INTO_CGROUP) &&
+	    (ca->cgroup > 0x7fffffff || size < CLONE_ARGS_SIZE_VER2))
+		return -EINVAL;
+	if (ca->set_tid &&
+	    copy_from_user(set_tid, (const void *)ca->set_tid,
+			   ca->set_tid_size * sizeof(int)) < 0)
+		return -EFAULT;
+	uint64_t known = 0xffffffffULL | CLONE_CLEAR_SIGHAND | CLONE_INTO_CGROUP;
+	if ((ca->flags & ~known) ||
+	    (ca->flags & (CLONE_DETACHED | (CSIGNAL & ~(uint64_t)CLONE_NEWTIME))))
+		return -EINVAL;
+	if ((ca->flags & (CLONE_SIGHAND | CLONE_CLEAR_SIGHAND)) ==
+	    (CLONE_SIGHAND | CLONE_CLEAR_SIGHAND))
+		return -EINVAL;
+	if ((ca->flags & (CLONE_THREAD | CLONE_PARENT)) && ca->exit_signal)
+		return -EINVAL;
+	if ((ca->stack == 0) != (ca->stack_size == 0) ||
+	    ca->stack + ca->stack_size < ca->stack ||
+	    ca->stack + ca->stack_size > USER_TOP)
+		return -EINVAL;
+	return 0;
+}
+
+/* The pids set_tid asks for, after the flag checks (Linux's alloc_pid):
+ * the world is one pid namespace, each must be a valid pid, and choosing
+ * them takes CAP_CHECKPOINT_RESTORE, which only root may have here. */
+static long set_tid_check(const struct clone_args_k *ca, const int *set_tid)
+{
+	if (!ca->set_tid_size)
+		return 0;
+	if (ca->set_tid_size > 1)
+		return -EINVAL;
+	if (set_tid[0] < 1 || set_tid[0] >= PID_MAX)
+		return -EINVAL;
+	return ident.euid == 0 ? -ENOSYS /* not provided */ : -EPERM;
+}
 
 long sys_clone3(const void *uargs, size_t size)
 {
-	struct clone_args_v0 ca;
-	if (size < sizeof ca || size > 4096)
-		return -EINVAL;
-	rt_memset(&ca, 0, sizeof ca);
-	if (copy_from_user(&ca, uargs, sizeof ca) < 0)
-		return -EFAULT;
-	if ((ca.flags & CSIGNAL) || ca.exit_signal > 64 ||
-	    (ca.stack == 0) != (ca.stack_size == 0))
-		return -EINVAL;
+	struct clone_args_k ca;
+	int set_tid[SET_TID_MAX];
+	long err = clone3_copy(&ca, uargs, size);
+	if (!err)
+		err = clone3_check(&ca, size, set_tid);
+	if (err)
+		return err;
+	err = clone_flags_check(ca.flags);
+	if (!err && (ca.flags & CLONE_NEWTIME))
+		err = -EPERM; /* a namespace, as in clone_flags_check */
+	if (!err)
+		err = set_tid_check(&ca, set_tid);
+	if (err)
+		return err;
+	if (ca.flags & CLONE_INTO_CGROUP)
+		return -ENOSYS; /* cgroups: not provided */
 	if (ca.flags & CLONE_PIDFD)
 		return -EINVAL; /* pidfds: not provided */
 	struct fork_req rq = {

@@ -35,7 +35,7 @@ uint32_t ident_gid_to_host(uint32_t guest_gid)
 	return swap(guest_gid, ident.gid, ident.host_gid);
 }
 
-long sys_getpid(void) { return proc.pid; }
+long sys_getpid(void) { return gproc()->pid; }
 long sys_getppid(void) { return task_ppid(); }
 long sys_gettid(void) { return current()->tid; }
 long sys_getuid(void) { return ident.uid; }
@@ -116,8 +116,8 @@ static long lookup_pid(int pid, long (*get)(const struct picos_task *))
 {
 	if (pid < 0)
 		return -ESRCH;
-	if (pid == 0 || pid == proc.pid)
-		return get(proc.task);
+	if (pid == 0 || pid == gproc()->pid)
+		return get(gproc()->task);
 	task_lock();
 	struct picos_task *t = task_by_vpid(pid);
 	long r = t ? get(t) : -ESRCH;
@@ -153,9 +153,9 @@ long sys_setpgid(int pid, int pgid)
 		return -EINVAL;
 	long r = 0;
 	task_lock();
-	struct picos_task *me = proc.task;
-	struct picos_task *t = pid == 0 || pid == proc.pid ? me : task_by_vpid(pid);
-	if (pid < 0 || !t || (t != me && (t->ppid != proc.pid || t->state != TASK_LIVE)))
+	struct picos_task *me = gproc()->task;
+	struct picos_task *t = pid == 0 || pid == gproc()->pid ? me : task_by_vpid(pid);
+	if (pid < 0 || !t || (t != me && (t->ppid != gproc()->pid || t->state != TASK_LIVE)))
 		r = -ESRCH;
 	else if (t != me && (t->flags & TF_EXECED))
 		r = -EACCES;
@@ -177,17 +177,17 @@ long sys_setsid(void)
 {
 	long r;
 	task_lock();
-	struct picos_task *me = proc.task;
+	struct picos_task *me = gproc()->task;
 	bool leader = false;
 	for (int i = 0; i < world_slots(popts.world) && !leader; i++) {
 		const struct picos_task *t = &popts.world->tasks[i];
-		leader = t->vpid && t->pgid == proc.pid;
+		leader = t->vpid && t->pgid == gproc()->pid;
 	}
 	if (leader) {
 		r = -EPERM;
 	} else {
-		me->pgid = me->sid = proc.pid;
-		r = proc.pid;
+		me->pgid = me->sid = gproc()->pid;
+		r = gproc()->pid;
 	}
 	task_unlock();
 	return r;
@@ -214,8 +214,19 @@ long sys_set_robust_list(void *head, size_t len)
 long sys_get_robust_list(int pid, void **head, size_t *len)
 {
 	struct pico_thread *t = current();
-	if (pid != 0 && pid != t->tid)
+	if (pid < 0)
 		return -ESRCH;
+	if (pid != 0 && pid != t->tid) {
+		/* Linux answers for any task the caller may read
+		 * (PTRACE_MODE_READ).  A task in this memory is answered; one
+		 * with a provider of its own keeps its list there, where this
+		 * one cannot read it: EPERM, as for a task one may not read. */
+		if (task_host_of_id(pid) < 0)
+			return -ESRCH;
+		t = task_area_of(pid);
+		if (!t)
+			return -EPERM;
+	}
 	size_t l = ROBUST_HEAD_SIZE;
 	/* Linux writes the length first. */
 	if (copy_to_user(len, &l, sizeof l) < 0 ||
@@ -257,7 +268,7 @@ static long set_res(uint32_t *r, uint32_t *e, uint32_t *s, uint32_t *fs,
 
 static void publish_uid(void)
 {
-	__atomic_store_n(&proc.task->uid, ident.uid, __ATOMIC_RELEASE);
+	__atomic_store_n(&gproc()->task->uid, ident.uid, __ATOMIC_RELEASE);
 }
 
 long sys_setresuid(uint32_t r, uint32_t e, uint32_t s)

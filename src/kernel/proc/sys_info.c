@@ -278,7 +278,7 @@ long sys_prlimit64(int pid, int res, const void *new_rlim, void *old_rlim)
 	struct rlimit64 nw, old;
 	if (new_rlim && copy_from_user(&nw, new_rlim, sizeof nw) < 0)
 		return -EFAULT;
-	if (pid != 0 && pid != proc.pid)
+	if (pid != 0 && pid != gproc()->pid)
 		return -ESRCH;
 	long r = do_prlimit((unsigned)res, new_rlim ? &nw : NULL,
 			    old_rlim ? &old : NULL);
@@ -302,7 +302,7 @@ long sys_getrusage(int who, void *ru)
 				     user_ptr_for_host(ru, RUSAGE_SIZE));
 	long k[RUSAGE_SIZE / 8];
 	rt_memset(k, 0, sizeof k);
-	uint64_t u = proc.task->cutime_us, s = proc.task->cstime_us;
+	uint64_t u = gproc()->task->cutime_us, s = gproc()->task->cstime_us;
 	k[0] = (long)(u / 1000000), k[1] = (long)(u % 1000000);
 	k[2] = (long)(s / 1000000), k[3] = (long)(s % 1000000);
 	return copy_to_user(ru, k, sizeof k);
@@ -315,8 +315,8 @@ long sys_times(void *buf)
 	long r = host_syscall1(__NR_times, t);
 	if (r < 0)
 		return r;
-	t[2] = (long)(proc.task->cutime_us * proc.clktck / 1000000);
-	t[3] = (long)(proc.task->cstime_us * proc.clktck / 1000000);
+	t[2] = (long)(gproc()->task->cutime_us * proc.clktck / 1000000);
+	t[3] = (long)(gproc()->task->cstime_us * proc.clktck / 1000000);
 	if (buf && copy_to_user(buf, t, sizeof t) < 0)
 		return -EFAULT;
 	return r;

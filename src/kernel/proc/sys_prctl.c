@@ -74,16 +74,20 @@ long sys_prctl(int option, unsigned long a2, unsigned long a3,
 		/* The launcher sends it when the guest parent ends. */
 		if (a2 > 64)
 			return -EINVAL;
-		proc.pdeathsig = (int)a2;
-		__atomic_store_n(&proc.task->pdeathsig, (int)a2, __ATOMIC_RELEASE);
+		__atomic_store_n(&gproc()->task->pdeathsig, (int)a2, __ATOMIC_RELEASE);
 		return 0;
 	case PR_GET_PDEATHSIG:
-		return copy_to_user((void *)a2, &proc.pdeathsig, sizeof(int));
+	{
+		/* Kept only in the table: a CLONE_VM child shares `proc`. */
+		int sig = __atomic_load_n(&gproc()->task->pdeathsig,
+					  __ATOMIC_ACQUIRE);
+		return copy_to_user((void *)a2, &sig, sizeof(int));
+	}
 	case PR_SET_CHILD_SUBREAPER:
 		task_set_flags(a2 ? TF_SUBREAPER : 0, a2 ? 0 : TF_SUBREAPER);
 		return 0;
 	case PR_GET_CHILD_SUBREAPER: {
-		int on = (proc.task->flags & TF_SUBREAPER) ? 1 : 0;
+		int on = (gproc()->task->flags & TF_SUBREAPER) ? 1 : 0;
 		return copy_to_user((void *)a2, &on, sizeof on);
 	}
 	case PR_CAPBSET_READ:

@@ -23,6 +23,7 @@
 #include <asm/signal.h>
 #include <asm/ucontext.h>
 #include <linux/futex.h>
+#include <linux/prctl.h>
 #include <linux/sched.h>
 #include <picos/world.h>
 
@@ -43,6 +44,7 @@ struct thread_boot {
 	void *uc;	   /* the frame to enter the guest with */
 	int vtid;
 	int *child_tid;	   /* CLONE_CHILD_SETTID, or NULL */
+	bool vm_child;	   /* a CLONE_VM process, not a thread */
 };
 
 /* Threads of this process that ended: their areas go once the host has
@@ -107,13 +109,22 @@ static void area_put(struct pico_thread *t)
 	kfree(t);
 }
 
-/* In the new host thread: its %gs area, Syscall User Dispatch, then the
- * guest. */
+/* In the new host task: its %gs area, Syscall User Dispatch, then the
+ * guest.  A CLONE_VM child is a host process of its own: it learns its
+ * host pid and, like a forked child, dies with the launcher. */
 static void thread_start(void *arg)
 {
 	struct thread_boot *b = arg;
 	struct pico_thread *t = b->t;
 	host_syscall2(__NR_arch_prctl, ARCH_SET_GS, t);
+	t->host_tid = (int)host_syscall0(__NR_gettid);
+	if (b->vm_child) {
+		t->gp->host_pid = (int)host_syscall0(__NR_getpid);
+		host_syscall2(__NR_prctl, PR_SET_PDEATHSIG, SIGKILL);
+		if (host_syscall0(__NR_getppid) != popts.world->launcher_pid ||
+		    __atomic_load_n(&popts.world->ending, __ATOMIC_SEQ_CST))
+			host_exit_group(137);
+	}
 	entry_arm_sud();
 	if (b->child_tid)
 		copy_to_user(b->child_tid, &b->vtid, sizeof(int));
@@ -157,6 +168,50 @@ static void *build_frame(struct pico_thread *nt, uint64_t stack)
 
 #define THREAD_NEEDS (CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND)
 
+long task_spawn(const struct task_spawn *sp)
+{
+	reap_dead();
+	struct pico_thread *nt = area_get();
+	if (!nt)
+		return -EAGAIN;
+	struct pico_thread *t = current();
+	nt->self = nt;
+	nt->gp = sp->gp;
+	nt->tid = sp->vtid;
+	nt->tid_slot = sp->tid_slot;
+	nt->cur_nr = -1;
+	nt->sigmask = t->sigmask;
+	nt->ss_flags = SS_DISABLE; /* Linux: a CLONE_VM child has none */
+	nt->clear_child_tid =
+		(sp->flags & CLONE_CHILD_CLEARTID) ? (uint64_t)sp->ctid : 0;
+	nt->host_alive = 1;
+
+	char *area = (char *)nt->altstack + PICO_ALTSTACK_SIZE - FRAME_AREA;
+	struct thread_boot *b = (struct thread_boot *)(area - 256);
+	b->t = nt;
+	b->uc = build_frame(nt, sp->stack);
+	b->vtid = sp->vtid;
+	b->child_tid = (sp->flags & CLONE_CHILD_SETTID) ? sp->ctid : NULL;
+	b->vm_child = sp->vm_child;
+	uint64_t *sp_top = (uint64_t *)((uint64_t)b & ~15UL);
+	*--sp_top = (uint64_t)b;
+	*--sp_top = (uint64_t)thread_start;
+
+	unsigned long hflags = sp->host_flags | CLONE_PARENT_SETTID |
+			       CLONE_CHILD_CLEARTID |
+			       ((sp->flags & CLONE_SETTLS) ? CLONE_SETTLS : 0);
+	ptrace_area_add(nt);
+	long r = thread_clone(hflags, sp_top, sp->host_id, (int *)&nt->host_alive,
+			      sp->tls);
+	if (r < 0) {
+		ptrace_area_remove(nt);
+		area_put(nt);
+	} else {
+		nt->host_tid = (int)r; /* known before the task runs */
+	}
+	return r;
+}
+
 long thread_new(uint64_t flags, uint64_t stack, uint64_t tls, int *ptid,
 		int *ctid)
 {
@@ -165,55 +220,36 @@ long thread_new(uint64_t flags, uint64_t stack, uint64_t tls, int *ptid,
 	/* A thread with its own fd table or cwd: not supported (yet). */
 	if ((flags & THREAD_NEEDS) != THREAD_NEEDS)
 		return -ENOSYS;
-	reap_dead();
-	struct pico_thread *nt = area_get();
-	if (!nt)
-		return -EAGAIN;
 	task_lock();
 	struct picos_thread_id *slot = tid_alloc(0);
 	task_unlock();
-	if (!slot) {
-		area_put(nt);
+	if (!slot)
 		return -EAGAIN;
-	}
-	struct pico_thread *t = current();
-	nt->self = nt;
-	nt->tid = slot->vtid;
-	nt->tid_slot = slot;
-	nt->cur_nr = -1;
-	nt->sigmask = t->sigmask;
-	nt->ss_flags = SS_DISABLE; /* Linux: a CLONE_VM child has none */
-	nt->clear_child_tid = (flags & CLONE_CHILD_CLEARTID) ? (uint64_t)ctid : 0;
-	nt->host_alive = 1;
-
-	char *area = (char *)nt->altstack + PICO_ALTSTACK_SIZE - FRAME_AREA;
-	struct thread_boot *b = (struct thread_boot *)(area - 256);
-	b->t = nt;
-	b->uc = build_frame(nt, stack);
-	b->vtid = nt->tid;
-	b->child_tid = (flags & CLONE_CHILD_SETTID) ? ctid : NULL;
-	uint64_t *sp = (uint64_t *)((uint64_t)b & ~15UL);
-	*--sp = (uint64_t)b;
-	*--sp = (uint64_t)thread_start;
-
-	__atomic_fetch_add(&proc.nthreads, 1, __ATOMIC_ACQ_REL);
-	unsigned long hflags = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND |
-			       CLONE_THREAD | CLONE_SYSVSEM | CLONE_PARENT_SETTID |
-			       CLONE_CHILD_CLEARTID |
-			       ((flags & CLONE_SETTLS) ? CLONE_SETTLS : 0);
-	long r = thread_clone(hflags, sp, &slot->host_tid, (int *)&nt->host_alive,
-			      tls);
+	struct task_spawn sp = {
+		.gp = gproc(),
+		.vtid = slot->vtid,
+		.tid_slot = slot,
+		.flags = flags,
+		.stack = stack,
+		.tls = tls,
+		.ctid = ctid,
+		.host_flags = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND |
+			      CLONE_THREAD | CLONE_SYSVSEM,
+		.host_id = &slot->host_tid,
+	};
+	__atomic_fetch_add(&gproc()->nthreads, 1, __ATOMIC_ACQ_REL);
+	long r = task_spawn(&sp);
 	if (r < 0) {
-		__atomic_fetch_sub(&proc.nthreads, 1, __ATOMIC_ACQ_REL);
+		__atomic_fetch_sub(&gproc()->nthreads, 1, __ATOMIC_ACQ_REL);
 		task_lock();
 		tid_free(slot);
 		task_unlock();
-		area_put(nt);
 		return r == -ENOMEM ? -ENOMEM : -EAGAIN;
 	}
+	int vtid = slot->vtid;
 	if (flags & CLONE_PARENT_SETTID)
-		copy_to_user(ptid, &nt->tid, sizeof(int));
-	return nt->tid;
+		copy_to_user(ptid, &vtid, sizeof(int));
+	return vtid;
 }
 
 /* The robust futexes a dying thread holds (Linux's exit_robust_list): each
@@ -267,22 +303,26 @@ static void exit_robust_list(struct pico_thread *t)
 				   t->tid);
 }
 
-/* exit(2) of one thread while others go on. */
-__attribute__((noreturn)) void thread_exit(int code)
+/* What Linux does for every ending task: its robust futexes, its
+ * clear_child_tid word, its tid, and (not the first thread) its area,
+ * freed once the host task is gone. */
+void thread_release(void)
 {
 	struct pico_thread *t = current();
-	(void)code; /* a thread's own status is seen by nobody */
+	ptrace_area_remove(t);
 	exit_robust_list(t);
 	if (t->clear_child_tid) {
 		uint32_t zero = 0;
 		if (copy_to_user((void *)t->clear_child_tid, &zero, 4) == 0)
 			host_syscall6l(__NR_futex, t->clear_child_tid, FUTEX_WAKE,
 				       1, 0, 0, 0);
+		t->clear_child_tid = 0;
 	}
 	if (t->tid_slot) {
 		task_lock();
 		tid_free(t->tid_slot);
 		task_unlock();
+		t->tid_slot = NULL;
 	}
 	if (t->host_alive) { /* not the first thread: freed later */
 		struct dead_thread *d = kmalloc(sizeof *d);
@@ -292,7 +332,14 @@ __attribute__((noreturn)) void thread_exit(int code)
 			dead = d;
 		}
 	}
-	__atomic_fetch_sub(&proc.nthreads, 1, __ATOMIC_ACQ_REL);
+}
+
+/* exit(2) of one thread while others go on. */
+__attribute__((noreturn)) void thread_exit(int code)
+{
+	(void)code; /* a thread's own status is seen by nobody */
+	thread_release();
+	__atomic_fetch_sub(&gproc()->nthreads, 1, __ATOMIC_ACQ_REL);
 	provider_lock_drop();
 	for (;;)
 		host_syscall1(__NR_exit, 0);
@@ -300,7 +347,9 @@ __attribute__((noreturn)) void thread_exit(int code)
 
 void thread_forget_others(void)
 {
-	proc.nthreads = 1;
+	gproc()->nthreads = 1;
+	proc.vm_users = 1; /* a copy of the memory: this process's alone */
+	ptrace_forget_others();
 	dead = NULL; /* the parent's; this process never frees them */
 }
 
@@ -313,9 +362,15 @@ void thread_forget_others(void)
  * them). */
 long thread_exec_detach(void)
 {
-	if (__atomic_load_n(&proc.nthreads, __ATOMIC_ACQUIRE) <= 1)
+	/* Other guest processes in this memory (CLONE_VM) keep running in
+	 * it, as they keep the old mm on Linux: the exec moves out too. */
+	bool shared = __atomic_load_n(&proc.vm_users, __ATOMIC_ACQUIRE) > 1;
+	if (__atomic_load_n(&gproc()->nthreads, __ATOMIC_ACQUIRE) <= 1 &&
+	    !shared)
 		return 0;
-	int old = proc.host_pid;
+	int old = gproc()->host_pid;
+	if (shared)
+		thread_release_vm();
 	task_lock();
 	for (int i = 0; i < world_tid_slots(popts.world); i++) {
 		struct picos_thread_id *th = &popts.world->tids[i];
@@ -324,12 +379,17 @@ long thread_exec_detach(void)
 	}
 	task_unlock();
 	long r = task_rehost();
-	if (r < 0)
+	if (r < 0) {
+		if (shared) { /* still in the shared memory */
+			__atomic_fetch_add(&proc.vm_users, 1, __ATOMIC_ACQ_REL);
+			ptrace_area_add(current());
+		}
 		return r;
+	}
 	thread_forget_others();
 	provider_lock_reset_after_fork();
 	struct pico_thread *t = current();
-	t->tid = proc.pid;
+	t->tid = gproc()->pid;
 	t->tid_slot = NULL;
 	t->host_alive = 0;
 	return 0;

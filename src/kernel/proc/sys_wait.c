@@ -30,7 +30,7 @@ struct wait_result {
 
 static bool selected(const struct picos_task *c, const struct wait_sel *s)
 {
-	if (!c->vpid || c->ppid != proc.pid || c == proc.task)
+	if (!c->vpid || c->ppid != gproc()->pid || c == gproc()->task)
 		return false;
 	/* A "clone" child (exit signal other than SIGCHLD) is waited for
 	 * with __WCLONE only, the others without; __WALL takes both. */
@@ -69,7 +69,7 @@ static void fill(struct wait_result *r, const struct picos_task *c, int ws)
 static int collect(const struct wait_sel *s, struct wait_result *r,
 		   uint32_t *seq)
 {
-	struct picos_task *me = proc.task;
+	struct picos_task *me = gproc()->task;
 	bool any = false, keep = s->options & WNOWAIT;
 	*seq = __atomic_load_n(&me->child_seq, __ATOMIC_ACQUIRE);
 	for (int i = 0; i < world_slots(popts.world); i++) {
@@ -118,7 +118,7 @@ static long wait_common(const struct wait_sel *s, struct wait_result *r)
 			return n < 0 ? n : r->pid;
 		if (s->options & WNOHANG)
 			return 0;
-		long e = intr_call4(__NR_futex, &proc.task->child_seq,
+		long e = intr_call4(__NR_futex, &gproc()->task->child_seq,
 				    FUTEX_WAIT, seq, 0);
 		if (e == -EINTR && signal_interrupts())
 			return -ERESTARTSYS;
@@ -149,6 +149,13 @@ long sys_wait4(int pid, int *ustatus, int options, void *uru)
 	struct wait_sel s = { P_ALL, 0, options | WEXITED };
 	if (pid == (int)0x80000000)
 		return -ESRCH;
+	int st;
+	long pr;
+	if (pid > 0 && ptrace_wait(pid, options, &st, &pr)) {
+		if (pr > 0 && ustatus && copy_to_user(ustatus, &st, sizeof st) < 0)
+			return -EFAULT;
+		return pr;
+	}
 	if (pid > 0)
 		s.type = P_PID, s.id = pid;
 	else if (pid == 0)

@@ -16,7 +16,7 @@
 
 void task_lock(void)
 {
-	world_lock(W, proc.host_pid);
+	world_lock(W, gproc()->host_pid);
 }
 
 void task_unlock(void)
@@ -80,8 +80,8 @@ struct picos_thread_id *tid_alloc(int host_tid)
 		__atomic_store_n(&W->tids_hi, (uint32_t)i, __ATOMIC_RELEASE);
 	slot->vtid = next_free_pid();
 	slot->host_tid = host_tid;
-	slot->tgid = proc.pid;
-	slot->host_pid = proc.host_pid;
+	slot->tgid = gproc()->pid;
+	slot->host_pid = gproc()->host_pid;
 	return slot;
 }
 
@@ -162,15 +162,15 @@ int task_vpid_of_host(int host_pid)
 void task_set_flags(uint32_t set, uint32_t clear)
 {
 	task_lock();
-	proc.task->flags = (proc.task->flags & ~clear) | set;
+	gproc()->task->flags = (gproc()->task->flags & ~clear) | set;
 	task_unlock();
 }
 
 /* Single words another process may change (reparenting, setpgid on a
  * child): read atomically, no lock needed. */
-int task_ppid(void) { return __atomic_load_n(&proc.task->ppid, __ATOMIC_ACQUIRE); }
-int task_pgid(void) { return __atomic_load_n(&proc.task->pgid, __ATOMIC_ACQUIRE); }
-int task_sid(void) { return __atomic_load_n(&proc.task->sid, __ATOMIC_ACQUIRE); }
+int task_ppid(void) { return __atomic_load_n(&gproc()->task->ppid, __ATOMIC_ACQUIRE); }
+int task_pgid(void) { return __atomic_load_n(&gproc()->task->pgid, __ATOMIC_ACQUIRE); }
+int task_sid(void) { return __atomic_load_n(&gproc()->task->sid, __ATOMIC_ACQUIRE); }
 
 struct text_stat {
 	unsigned long dev, ino, nlink;
@@ -195,8 +195,8 @@ void task_set_text(int exe_fd, int interp_fd)
 	text_of(interp_fd, &dev[1], &ino[1]);
 	task_lock();
 	for (int i = 0; i < 2; i++) {
-		proc.task->text_dev[i] = dev[i];
-		proc.task->text_ino[i] = ino[i];
+		gproc()->task->text_dev[i] = dev[i];
+		gproc()->task->text_ino[i] = ino[i];
 	}
 	task_unlock();
 }
@@ -246,7 +246,7 @@ static void take_pending(struct carried_signals *c)
 static void give_pending(const struct carried_signals *c)
 {
 	for (int i = 0; i < c->n; i++)
-		host_syscall3(__NR_rt_sigqueueinfo, proc.host_pid,
+		host_syscall3(__NR_rt_sigqueueinfo, gproc()->host_pid,
 			      c->info[i].si_signo, &c->info[i]);
 }
 
@@ -261,14 +261,17 @@ long task_rehost(void)
 	take_pending(&pending);
 	long r = host_syscall5(__NR_clone,
 			       CLONE_PARENT | CLONE_PARENT_SETTID | SIGCHLD, 0,
-			       &proc.task->host_pid, 0, 0);
+			       &gproc()->task->host_pid, 0, 0);
 	if (r < 0) {
 		give_pending(&pending); /* still this process's */
 		return r;
 	}
-	if (r > 0)
-		host_exit_group(0); /* the old host process: done */
-	proc.host_pid = (int)host_syscall0(__NR_getpid);
+	if (r > 0) { /* the old host process: done */
+		provider_lock_drop(); /* its memory may live on (CLONE_VM) */
+		host_exit_group(0);
+	}
+	gproc()->host_pid = (int)host_syscall0(__NR_getpid);
+	current()->host_tid = gproc()->host_pid;
 	for (int i = 0; i < 3; i++)
 		if (timers[i].v_s || timers[i].v_us)
 			host_syscall3(__NR_setitimer, i, &timers[i], 0);

@@ -66,7 +66,8 @@ void die_by_signal(int sig)
 	host_syscall4(__NR_rt_sigaction, sig, &sa, 0, 8);
 	uint64_t unblock = SIGBIT(sig);
 	host_syscall4(__NR_rt_sigprocmask, SIG_UNBLOCK, &unblock, 0, 8);
-	host_syscall3(__NR_tgkill, proc.host_pid, host_syscall0(__NR_gettid), sig);
+	vm_leave();
+	host_syscall3(__NR_tgkill, gproc()->host_pid, host_syscall0(__NR_gettid), sig);
 	host_exit_group(128 + sig);
 	__builtin_unreachable();
 }
@@ -76,8 +77,8 @@ void die_by_signal(int sig)
  * discard).  Returns after SIGCONT. */
 static void stop_self(int sig)
 {
-	__atomic_store_n(&proc.task->stop_sig, sig, __ATOMIC_RELEASE);
-	host_syscall2(__NR_kill, proc.host_pid, SIGSTOP);
+	__atomic_store_n(&gproc()->task->stop_sig, sig, __ATOMIC_RELEASE);
+	host_syscall2(__NR_kill, gproc()->host_pid, SIGSTOP);
 }
 
 static uint64_t ticks_of_us(uint64_t us)
@@ -116,12 +117,12 @@ static void sigchld_info(siginfo_t *info, const struct picos_chld_note *n)
  * neither was already told. */
 static bool child_signal_from_table(int sig, siginfo_t *info)
 {
-	struct picos_chld_note *note = &proc.task->chld_note;
+	struct picos_chld_note *note = &gproc()->task->chld_note;
 	bool found = false;
 	task_lock();
 	for (int i = 0; i < world_slots(popts.world) && !found; i++) {
 		struct picos_task *c = &popts.world->tasks[i];
-		if (!c->vpid || c->ppid != proc.pid || !(c->events & TEV_SIGCHLD))
+		if (!c->vpid || c->ppid != gproc()->pid || !(c->events & TEV_SIGCHLD))
 			continue;
 		bool ended = c->state == TASK_ZOMBIE;
 		if ((ended ? c->exit_signal : SIGCHLD) != sig)
@@ -170,8 +171,8 @@ bool signal_translate(int sig, siginfo_t *info)
 		return true;
 	if (from_launcher && sig == SIGCHLD)
 		return false;
-	info->si_pid = info->si_pid == proc.host_pid
-			       ? proc.pid
+	info->si_pid = info->si_pid == gproc()->host_pid
+			       ? gproc()->pid
 			       : task_vpid_of_host(info->si_pid);
 	info->si_uid = ident_uid_to_guest(info->si_uid);
 	return true;
@@ -179,7 +180,7 @@ bool signal_translate(int sig, siginfo_t *info)
 
 static struct guest_sigaction *action_of(int sig)
 {
-	return &proc.sigactions[sig - 1];
+	return &gproc()->sigact->act[sig - 1];
 }
 
 /* The seqlock of the signal actions: even when stable.  A writer takes it
@@ -188,14 +189,14 @@ static struct guest_sigaction *action_of(int sig)
 void sigaction_get(int sig, struct guest_sigaction *out)
 {
 	for (;;) {
-		uint32_t s1 = __atomic_load_n(&proc.sigact_seq, __ATOMIC_ACQUIRE);
+		uint32_t s1 = __atomic_load_n(&gproc()->sigact->seq, __ATOMIC_ACQUIRE);
 		if (s1 & 1) {
 			__builtin_ia32_pause();
 			continue;
 		}
 		*out = *action_of(sig);
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
-		if (__atomic_load_n(&proc.sigact_seq, __ATOMIC_RELAXED) == s1)
+		if (__atomic_load_n(&gproc()->sigact->seq, __ATOMIC_RELAXED) == s1)
 			return;
 	}
 }
@@ -203,15 +204,15 @@ void sigaction_get(int sig, struct guest_sigaction *out)
 void sigaction_set(int sig, const struct guest_sigaction *act)
 {
 	for (;;) {
-		uint32_t s = __atomic_load_n(&proc.sigact_seq, __ATOMIC_RELAXED);
+		uint32_t s = __atomic_load_n(&gproc()->sigact->seq, __ATOMIC_RELAXED);
 		if (!(s & 1) &&
-		    __atomic_compare_exchange_n(&proc.sigact_seq, &s, s + 1, false,
+		    __atomic_compare_exchange_n(&gproc()->sigact->seq, &s, s + 1, false,
 						__ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
 			break;
 		__builtin_ia32_pause();
 	}
 	*action_of(sig) = *act;
-	__atomic_fetch_add(&proc.sigact_seq, 1, __ATOMIC_RELEASE);
+	__atomic_fetch_add(&gproc()->sigact->seq, 1, __ATOMIC_RELEASE);
 }
 
 static int act_with(int sig, const struct guest_sigaction *a);

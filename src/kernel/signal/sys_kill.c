@@ -50,10 +50,10 @@ static long kill_many(int pgid, bool all, int sig)
 		struct picos_task *t = &popts.world->tasks[i];
 		if (!t->vpid)
 			continue;
-		if (all ? (t->vpid == 1 || t == proc.task) : t->pgid != pgid)
+		if (all ? (t->vpid == 1 || t == gproc()->task) : t->pgid != pgid)
 			continue;
 		found = true;
-		if (t == proc.task) /* last, so the others get it too */
+		if (t == gproc()->task) /* last, so the others get it too */
 			self = true;
 		else
 			hp[n++] = live_host_pid(t);
@@ -67,7 +67,7 @@ static long kill_many(int pgid, bool all, int sig)
 	}
 	kfree(hp);
 	if (self)
-		send_host(proc.host_pid, sig, false);
+		send_host(gproc()->host_pid, sig, false);
 	return found ? err : -ESRCH;
 }
 
@@ -147,7 +147,7 @@ long sys_rt_sigqueueinfo(int pid, int sig, const void *uinfo)
 	if (bad_sig(sig))
 		return -EINVAL;
 	/* As Linux: only negative codes may be forged for another process. */
-	if ((info.si_code >= 0 || info.si_code == SI_TKILL) && pid != proc.pid)
+	if ((info.si_code >= 0 || info.si_code == SI_TKILL) && pid != gproc()->pid)
 		return -EPERM;
 	task_lock();
 	struct picos_task *t = task_by_vpid(pid);
