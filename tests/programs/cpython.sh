@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # CPython's own regression tests under picos: test_signal, test_subprocess,
-# test_thread, test_threading, test_socket and the thread-pool classes of
-# test_concurrent_futures (its process pools take minutes)
+# test_thread, test_threading, test_socket, the thread-pool classes of
+# test_concurrent_futures (its process pools take minutes), test_os,
+# test_posix, test_stat, test_shutil, test_pathlib, test_time and test_fcntl
 # from Debian's libpython3.11-testsuite, run with the interpreter they belong
 # to (/usr/bin/python3.11).
 #
@@ -51,7 +52,8 @@ if [ $# -gt 0 ]; then
 	modules=("$@")
 else
 	modules=(test_signal test_subprocess test_thread test_threading test_socket
-		test_concurrent_futures:ThreadPoolAsCompletedTest,ThreadPoolExecutorTest,ThreadPoolFailingInitializerTest,ThreadPoolInitializerTest,ThreadPoolShutdownTest,ThreadPoolWaitTests)
+		test_concurrent_futures:ThreadPoolAsCompletedTest,ThreadPoolExecutorTest,ThreadPoolFailingInitializerTest,ThreadPoolInitializerTest,ThreadPoolShutdownTest,ThreadPoolWaitTests
+		test_os test_posix test_stat test_shutil test_pathlib test_time test_fcntl)
 fi
 
 pass=0
