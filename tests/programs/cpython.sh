@@ -11,8 +11,9 @@
 # failure only when it passed natively and does not pass under picos; tests
 # listed in tests/programs/cpython-exclude.txt (each with its reason) are
 # not run under picos, and those in cpython-native-skip.txt in neither run
-# (this machine cannot run them natively).  A test that skips itself under picos (e.g. because a
-# feature probe got ENOSYS) counts as skipped, not failed.
+# (this machine cannot run them natively, or as root they would change the
+# machine itself, e.g. its clock).  A test that skips itself under picos
+# (e.g. because a feature probe got ENOSYS) counts as skipped, not failed.
 #
 # Usage: tests/programs/cpython.sh [MODULE...]   (default: the list above;
 # MODULE may be test_x:Class1,Class2 for some classes).
