@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # CPython's own regression tests under picos: test_signal, test_subprocess,
-# test_thread, test_threading, test_socket and the thread-pool classes of
-# test_concurrent_futures (its process pools take minutes)
+# test_thread, test_threading, test_socket, the thread-pool classes of
+# test_concurrent_futures (its process pools take minutes), test_os,
+# test_posix, test_stat, test_shutil, test_pathlib, test_time and test_fcntl
 # from Debian's libpython3.11-testsuite, run with the interpreter they belong
 # to (/usr/bin/python3.11).
 #
@@ -10,8 +11,9 @@
 # failure only when it passed natively and does not pass under picos; tests
 # listed in tests/programs/cpython-exclude.txt (each with its reason) are
 # not run under picos, and those in cpython-native-skip.txt in neither run
-# (this machine cannot run them natively).  A test that skips itself under picos (e.g. because a
-# feature probe got ENOSYS) counts as skipped, not failed.
+# (this machine cannot run them natively, or as root they would change the
+# machine itself, e.g. its clock).  A test that skips itself under picos
+# (e.g. because a feature probe got ENOSYS) counts as skipped, not failed.
 #
 # Usage: tests/programs/cpython.sh [MODULE...]   (default: the list above;
 # MODULE may be test_x:Class1,Class2 for some classes).
@@ -51,7 +53,8 @@ if [ $# -gt 0 ]; then
 	modules=("$@")
 else
 	modules=(test_signal test_subprocess test_thread test_threading test_socket
-		test_concurrent_futures:ThreadPoolAsCompletedTest,ThreadPoolExecutorTest,ThreadPoolFailingInitializerTest,ThreadPoolInitializerTest,ThreadPoolShutdownTest,ThreadPoolWaitTests)
+		test_concurrent_futures:ThreadPoolAsCompletedTest,ThreadPoolExecutorTest,ThreadPoolFailingInitializerTest,ThreadPoolInitializerTest,ThreadPoolShutdownTest,ThreadPoolWaitTests
+		test_os test_posix test_stat test_shutil test_pathlib test_time test_fcntl)
 fi
 
 pass=0
