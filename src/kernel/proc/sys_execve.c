@@ -96,6 +96,7 @@ static void exec_teardown(void)
 	struct pico_thread *t = current();
 	fork_release_vfork_parent();
 	mm_unmap_all();
+	aio_exec();
 	fd_close_on_exec();
 	signal_exec_reset();
 	host_syscall2(__NR_arch_prctl, ARCH_SET_FS, 0);
