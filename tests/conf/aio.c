@@ -8,6 +8,7 @@
 #include <linux/aio_abi.h>
 #include <stdint.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -218,6 +219,35 @@ static void test_rw(void)
 
 static void on_alarm(int s) { (void)s; }
 
+struct later { aio_context_t c; struct iocb *cb; };
+static void *submit_later(void *arg)
+{
+	struct later *l = arg;
+	usleep(50000);
+	submit1(l->c, l->cb);
+	return NULL;
+}
+
+/* One thread waits in io_getevents, another submits. */
+static void test_threads(void)
+{
+	aio_context_t c = 0;
+	io_setup(4, &c);
+	int fd = open("/dev/zero", O_RDONLY);
+	char buf[4] = "xxx";
+	struct iocb cb = cb_of(IOCB_CMD_PREAD, fd, buf, 3, 0, 5);
+	struct later l = { c, &cb };
+	pthread_t t;
+	pthread_create(&t, NULL, submit_later, &l);
+	struct io_event ev;
+	struct timespec ts = { 5, 0 };
+	ok(io_getevents(c, 1, 1, &ev, &ts) == 1 && ev.data == 5 && ev.res == 3 && buf[0] == 0,
+	   "a waiting io_getevents gets another thread's completion");
+	pthread_join(t, NULL);
+	close(fd);
+	io_destroy(c);
+}
+
 static void test_poll_and_signals(void)
 {
 	aio_context_t c = 0;
@@ -299,5 +329,6 @@ int main(void)
 	test_setup();
 	test_rw();
 	test_poll_and_signals();
+	test_threads();
 	return tap_done();
 }

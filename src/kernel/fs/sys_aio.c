@@ -96,17 +96,18 @@ static struct aio_ctx *ctx_alloc(void)
 {
 	for (int i = 0; i < AIO_MAX_CTX; i++) {
 		struct aio_ctx *c = ctxs[i];
-		if (c && c->owner != proc.host_pid && c->owner != 0) {
+		if (!c)
+			c = ctxs[i] = kzalloc(sizeof *c);
+		if (c->owner != proc.host_pid && c->owner != 0) {
+			/* The parent's threads that waited on it are not ours. */
 			host_close(c->wake[0]);
 			host_close(c->wake[1]);
 			for (int k = 0; k < c->npolls; k++)
 				file_put(c->polls[k].f);
 			c->owner = 0;
+			c->waiters = 0;
 		}
-		if (!c) {
-			c = ctxs[i] = kzalloc(sizeof *c);
-		}
-		if (c->owner == 0 && c->waiters == 0) {
+		if (c->owner == 0) {
 			rt_memset(c, 0, sizeof *c);
 			return c;
 		}
@@ -444,22 +445,29 @@ long sys_io_submit(uint64_t id, long nr, struct iocb **uiocbpp)
 	return i ? i : r;
 }
 
+static void ctx_free(struct aio_ctx *c)
+{
+	host_close(c->wake[0]);
+	host_close(c->wake[1]);
+	c->owner = 0;
+}
+
 static void ctx_kill(struct aio_ctx *c)
 {
-	/* Pending polls end with their events as Linux's cancel gives them
-	 * (res 0), but nobody can read the ring any more: just drop them. */
+	/* Pending polls would end with res 0 (Linux cancels them), but
+	 * nobody can read the ring any more: just drop them. */
 	while (c->npolls)
 		poll_remove(c, 0);
 	if (c->ring_len)
 		mm_unmap(c->ring, c->ring_len);
-	host_close(c->wake[0]);
-	host_close(c->wake[1]);
 	if (c->waiters) {
-		c->dead = true; /* freed by the last waiter */
+		/* Threads in io_getevents wake up, see it dead and answer
+		 * EINVAL; the last one frees it. */
+		c->dead = true;
 		char b = 1;
 		host_syscall3(__NR_write, c->wake[1], &b, 1);
 	} else {
-		c->owner = 0;
+		ctx_free(c);
 	}
 }
 
@@ -577,7 +585,7 @@ static long getevents(uint64_t id, long min_nr, long nr, struct io_event *uev,
 		r = ctx_wait(c, tp, hmask);
 		if (c->dead) {
 			if (c->waiters == 0)
-				c->owner = 0;
+				ctx_free(c);
 			return got ? got : -EINVAL;
 		}
 		if (r == -EINTR && signal_interrupts())
