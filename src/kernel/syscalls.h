@@ -24,6 +24,10 @@ long sys_preadv(int fd, const void *iov, int cnt, unsigned long lo,
 		unsigned long hi);
 long sys_pwritev(int fd, const void *iov, int cnt, unsigned long lo,
 		 unsigned long hi);
+long sys_sysfs(int option, unsigned long arg1, unsigned long arg2);
+long sys_name_to_handle_at(int dirfd, const char *upath, void *uhandle,
+			   void *umnt, int flags);
+long sys_open_by_handle_at(int mountfd, void *uhandle, int flags);
 struct iocb;
 struct io_event;
 long sys_io_setup(unsigned nr_events, uint64_t *uctxp);
