@@ -544,11 +544,8 @@ static long getevents(uint64_t id, long min_nr, long nr, struct io_event *uev,
 		      const void *uts, const void *umask, size_t masksize,
 		      bool have_mask, long interrupted)
 {
-	if (min_nr > nr || min_nr < 0 || nr < 0)
-		return -EINVAL;
-	struct aio_ctx *c = ctx_lookup(id);
-	if (!c)
-		return -EINVAL;
+	/* Linux's order: the timeout, the mask, then the context and the
+	 * counts. */
 	struct kts ts, *tp = NULL;
 	if (uts) {
 		if (copy_from_user(&ts, uts, sizeof ts) < 0)
@@ -567,6 +564,9 @@ static long getevents(uint64_t id, long min_nr, long nr, struct io_event *uev,
 	long r = poll_wait_mask(have_mask ? umask : NULL, masksize, &hmask);
 	if (r < 0)
 		return r;
+	struct aio_ctx *c = ctx_lookup(id);
+	if (!c || min_nr > nr || min_nr < 0 || nr < 0)
+		return -EINVAL;
 	long got = 0;
 	for (;;) {
 		polls_check(c);
