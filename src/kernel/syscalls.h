@@ -24,6 +24,22 @@ long sys_preadv(int fd, const void *iov, int cnt, unsigned long lo,
 		unsigned long hi);
 long sys_pwritev(int fd, const void *iov, int cnt, unsigned long lo,
 		 unsigned long hi);
+long sys_sysfs(int option, unsigned long arg1, unsigned long arg2);
+long sys_name_to_handle_at(int dirfd, const char *upath, void *uhandle,
+			   void *umnt, int flags);
+long sys_open_by_handle_at(int mountfd, void *uhandle, int flags);
+struct iocb;
+struct io_event;
+long sys_io_setup(unsigned nr_events, uint64_t *uctxp);
+long sys_io_destroy(uint64_t id);
+long sys_io_submit(uint64_t id, long nr, struct iocb **uiocbpp);
+long sys_io_getevents(uint64_t id, long min_nr, long nr,
+		      struct io_event *uev, const void *uts);
+long sys_io_pgetevents(uint64_t id, long min_nr, long nr,
+		       struct io_event *uev, const void *uts, const void *usig);
+long sys_io_cancel(uint64_t id, struct iocb *ucb, struct io_event *uresult);
+/* exec: the process's AIO contexts end with its address space. */
+void aio_exec(void);
 long sys_preadv2(int fd, const void *iov, int cnt, unsigned long lo,
 		 unsigned long hi, int flags);
 long sys_pwritev2(int fd, const void *iov, int cnt, unsigned long lo,

@@ -348,6 +348,7 @@ build_go() {
 case_go_goroutines() { cp "$gobin/goroutines" . && run ./goroutines; }
 case_go_timers() { cp "$gobin/timers" . && run ./timers; }
 case_go_http() { cp "$gobin/http" . && run ./http; }
+case_go_dualstack() { cp "$gobin/dualstack" . && run ./dualstack; }
 
 # node (tests/programs/node/basic.js): libuv's epoll and eventfd loop, fs,
 # child_process, worker_threads, http on 127.0.0.1; and npm's start-up.
@@ -854,6 +855,20 @@ case_bb_sh() {
 	bb sh -c 'test -d work && test -f work/hello.txt && echo tests ok'
 }
 
+# busybox nc -l binds the IPv6 wildcard (dual-stack): a client at
+# 127.0.0.1 reaches it.  The port is one the host just had free.
+case_bb_nc() {
+	local port
+	port=$("$PY" -c 'import socket; s = socket.socket(socket.AF_INET6); s.bind(("::", 0)); print(s.getsockname()[1])')
+	# A pipeline, not "&": the root has no /dev/null for a background job.
+	bb sh -c 'busybox nc -l -p "$1" >work/got.txt | {
+		i=0
+		until echo "hello over nc" | busybox nc 127.0.0.1 "$1"; do
+			i=$((i + 1)); [ $i -ge 50 ] && break; sleep 0.1
+		done; }
+		cat work/got.txt; rm work/got.txt' sh "$port"
+}
+
 ########################################################################
 # The picos command line
 
@@ -1239,10 +1254,63 @@ host = [l.split()[1].split(":")[0] for l in open("/proc/net/tcp") if l.split()[1
 print(s.getsockname()[0], host)
 print(e(lambda: socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"x", ("192.0.2.1", 9))))
 print(e(lambda: socket.socket().bind(("192.0.2.1", 0))))'
+	local reachpy='
+import socket
+s = socket.socket(socket.AF_INET6)
+s.bind(("::", 0))
+s.listen(16)
+open("reach.port.new", "w").write(str(s.getsockname()[1]))
+__import__("os").rename("reach.port.new", "reach.port")
+s.settimeout(20)
+while True:
+    c, peer = s.accept()
+    c.settimeout(5)
+    d = c.recv(64).decode()
+    print(d, peer[0], flush=True) if d != "quit" else print(d)
+    c.close()
+    if d == "quit":
+        break'
+	local reachclient='
+import socket, sys
+port = int(sys.argv[1])
+def send(fam, addr, what):
+    try:
+        c = socket.socket(fam)
+        c.settimeout(2)
+        c.connect((addr, port))
+        c.sendall(what.encode())
+        c.recv(1)
+        c.close()
+    except OSError as x:
+        print(addr, x)
+send(socket.AF_INET, "127.0.0.1", "v4")
+send(socket.AF_INET6, "::1", "v6")
+for a in sys.argv[2:]:
+    send(socket.AF_INET6 if ":" in a else socket.AF_INET, a, "leak " + a)
+send(socket.AF_INET, "127.0.0.1", "quit")'
 	if wanted cli_net_loopback; then
 		pic cli_net_loopback run -- "$PY" -c "$netpy"
-		expect cli_net_loopback "--net=loopback: a wildcard bind listens on 127.0.0.1 only" \
-			is_rc_out cli_net_loopback 0 $'0.0.0.0 [\'0100007F\']\nENETUNREACH\nEADDRNOTAVAIL'
+		expect cli_net_loopback "--net=loopback: a wildcard bind stays the wildcard (tied to lo); other destinations refused" \
+			is_rc_out cli_net_loopback 0 $'0.0.0.0 [\'00000000\']\nENETUNREACH\nEADDRNOTAVAIL'
+	fi
+	if wanted cli_net_reach; then
+		# A guest's dual-stack listener on [::] under --net=loopback, and
+		# host clients: 127.0.0.1 and ::1 reach it, the host's other
+		# addresses do not (their connections never reach the guest).
+		rm -f "$cli/cwd/reach.port"
+		(cd "$cli/cwd" && timeout "$TO" "$picos" run -- "$PY" -c "$reachpy") \
+			>"$cli/cli_net_reach.out" 2>"$cli/cli_net_reach.err" </dev/null &
+		local rp=$! i
+		for i in $(seq 50); do
+			[ -s "$cli/cwd/reach.port" ] && break
+			sleep 0.1
+		done
+		"$PY" -c "$reachclient" "$(cat "$cli/cwd/reach.port" 2>/dev/null)" \
+			$(hostname -I 2>/dev/null) >"$cli/cli_net_reach.client" 2>&1
+		wait "$rp"
+		echo $? >"$cli/cli_net_reach.rc"
+		expect cli_net_reach "--net=loopback: a [::] listener hears 127.0.0.1 and ::1 only" \
+			is_rc_out cli_net_reach 0 $'v4 ::ffff:127.0.0.1\nv6 ::1\nquit'
 	fi
 	if wanted cli_net_host; then
 		pic cli_net_host run --net=host -- "$PY" -c "$netpy"
@@ -1261,10 +1329,10 @@ print(e(lambda: socket.socket().bind(("192.0.2.1", 0))))'
 		expect cli_net_forms "--net=loopback holds for AF_UNSPEC, 24-byte IPv6, AF_INET on IPv6, source routes" \
 			is_rc_out cli_net_forms 0 "$(cat <<'EOT'
 bind udp4 AF_UNSPEC 0.0.0.0: ok
-  /proc/net/udp: 0100007F
+  /proc/net/udp: 00000000
 sendto udp4 AF_UNSPEC 192.0.2.1: ENETUNREACH
 bind tcp6 [::] len 24: ok
-  /proc/net/tcp6: 00000000000000000000000001000000
+  /proc/net/tcp6: 00000000000000000000000000000000
 connect tcp6 2001:db8::1 len 24: ENETUNREACH
 connect udp6 AF_INET 192.0.2.1: ENETUNREACH
 IP_OPTIONS with LSRR: EPERM
@@ -1364,7 +1432,7 @@ for c in nice renice ionice ruby gpg; do
 	command -v "$c" >/dev/null && case_ "$c"
 done
 if build_go; then
-	for c in go_goroutines go_timers go_http; do
+	for c in go_goroutines go_timers go_http go_dualstack; do
 		case_ "$c"
 	done
 else
@@ -1384,7 +1452,7 @@ if [ -x "$PY" ]; then
 else
 	echo "# no python3 found: python cases skipped"
 fi
-bb_cases="ls cat echo uname wc sort mkdir rm cp_mv ln_touch_stat files sh"
+bb_cases="ls cat echo uname wc sort mkdir rm cp_mv ln_touch_stat files sh nc"
 for c in $bb_cases; do
 	bbcase "$c"
 done

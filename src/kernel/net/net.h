@@ -54,7 +54,8 @@ struct kaddr {
 struct sock {
 	int family, type;
 	bool bound;	  /* an explicit bind succeeded */
-	bool any;	  /* bound to the wildcard address, kept on loopback */
+	bool any;	  /* bound to the wildcard address (loopback policy) */
+	bool lo_tied;	  /* the provider tied it to the loopback device */
 	/* SO_RCVTIMEO, SO_SNDTIMEO set: a call they bound is never
 	 * restarted after a signal (EINTR), as signal(7) says. */
 	bool rcvtimeo, sndtimeo;
@@ -89,9 +90,18 @@ long addr_to_host(struct sock *sk, struct kaddr *a, enum addr_op op, int *hold);
  * back into guest paths). */
 void addr_to_guest(struct kaddr *a);
 /* On the loopback policy, an inet socket about to listen or send without
- * a bind is bound to the loopback address first: the host's automatic
- * bind would take the wildcard address. */
+ * a bind is tied to the loopback device first: the host's automatic bind
+ * takes the wildcard address. */
 long sock_guard_unbound(struct file *f);
+/* Ties a socket about to be bound to a wildcard address to the loopback
+ * device (SO_BINDTODEVICE), so that only this machine reaches it. */
+long sock_tie_to_lo(struct sock *sk, int hfd);
+/* The host's loopback device index (1 in every network namespace, but
+ * asked, not assumed; -1 if the host does not say), asked through hfd. */
+int lo_ifindex(int hfd);
+/* Whether a connection accepted on `sk` (host fd nfd) may reach the
+ * guest: on a socket tied to lo, only one addressed to loopback. */
+bool sock_accept_ok(const struct sock *sk, int nfd);
 /* After a unix bind: remembers the guest's name for getsockname and gives
  * the new socket the mode the guest's umask asks for. */
 /* Host pid and ids in a ucred become the guest's (pid 0 outside the

@@ -9,11 +9,18 @@
  * guest-controlled path itself).
  *
  * Inet addresses follow the network policy: on "loopback" (the default) a
- * guest binds, connects and sends only to loopback addresses, a wildcard
- * bind is made on the loopback address (getsockname still shows the
- * wildcard), and a socket that would be bound implicitly is bound to
- * loopback first; "host" passes everything; "none" refuses every inet
- * address (and Landlock refuses TCP bind and connect as well). */
+ * guest binds, connects and sends only to loopback addresses; a wildcard
+ * bind (explicit, or the host's implicit one before a listen or a send)
+ * stays a wildcard bind but on a socket tied to the loopback device
+ * (SO_BINDTODEVICE "lo", which any user may set), so only packets this
+ * machine sends through lo reach it: IPv4 and IPv6 clients of a
+ * dual-stack IPv6 listener both get there, and getsockname, accept's peer
+ * names and readiness are the host's own.  Local processes may also
+ * address such a socket at the host's other addresses (their packets go
+ * through lo too): accept drops those connections (sock_accept_ok), as a
+ * network namespace holding only lo would never see them.  "host" passes
+ * everything; "none" refuses every inet address (and Landlock refuses TCP
+ * bind and connect as well). */
 #include "net.h"
 #include "../syscalls.h"
 #include "../entry/thread.h"
@@ -129,11 +136,13 @@ static long inet_to_host(struct sock *sk, struct kaddr *a, enum addr_op op)
 	if (net_policy == NET_NONE)
 		return -EACCES;
 	if (addr_is_any(a, kind)) {
-		/* A wildcard bind listens on loopback only; Linux connects
-		 * and sends to the wildcard as to the local host. */
+		/* A wildcard bind stays one, on the loopback device (sys_bind
+		 * ties the socket to it).  Linux connects and sends to the
+		 * wildcard as to the local host: say so to the host. */
 		if (op == ADDR_BIND)
-			sk->any = a->family != AF_UNSPEC;
-		addr_make_loopback(a, kind);
+			sk->any = true;
+		else
+			addr_make_loopback(a, kind);
 		return 0;
 	}
 	if (addr_is_loopback(a, kind))
@@ -144,23 +153,56 @@ static long inet_to_host(struct sock *sk, struct kaddr *a, enum addr_op op)
 	return -ENETUNREACH;
 }
 
-static void loopback_of(struct kaddr *a, int family)
+#define LO_NAME "lo"
+
+int lo_ifindex(int hfd)
 {
-	rt_memset(a, 0, sizeof *a);
-	a->family = (unsigned short)family;
-	if (family == AF_INET) {
-		a->in.sin_addr.s_addr = __builtin_bswap32(0x7f000001);
-		a->len = sizeof a->in;
-	} else {
-		a->in6.sin6_addr.s6_addr32[3] = __builtin_bswap32(1);
-		a->len = sizeof a->in6;
-	}
+	struct {
+		char name[16];
+		int index;
+		char pad[20];
+	} ifr;
+	rt_memset(&ifr, 0, sizeof ifr);
+	rt_memcpy(ifr.name, LO_NAME, sizeof LO_NAME);
+	long r = host_syscall3(__NR_ioctl, hfd, 0x8933 /* SIOCGIFINDEX */, &ifr);
+	return r < 0 ? -1 : ifr.index;
 }
 
-static bool port_is_zero(const struct kaddr *a)
+static int bound_index(int hfd)
 {
-	return a->family == AF_INET ? a->in.sin_port == 0
-				    : a->in6.sin6_port == 0;
+	int idx = 0, n = sizeof idx;
+	if (host_syscall5(__NR_getsockopt, hfd, SOL_SOCKET, SO_BINDTOIFINDEX,
+			  &idx, &n) < 0)
+		return -1;
+	return idx;
+}
+
+long sock_tie_to_lo(struct sock *sk, int hfd)
+{
+	int idx = bound_index(hfd), lo = lo_ifindex(hfd);
+	if (idx < 0 || lo < 0)
+		return -EADDRNOTAVAIL;
+	if (idx == lo)
+		return 0; /* the guest's own choice, or ours before */
+	if (idx != 0)
+		return -EADDRNOTAVAIL; /* cannot happen: sys_setsockopt refuses */
+	long r = host_syscall5(__NR_setsockopt, hfd, SOL_SOCKET,
+			       SO_BINDTODEVICE, LO_NAME, sizeof LO_NAME);
+	if (r == 0)
+		sk->lo_tied = true;
+	return r;
+}
+
+bool sock_accept_ok(const struct sock *sk, int nfd)
+{
+	if (!sk->lo_tied || sk->type != SOCK_STREAM)
+		return true;
+	struct kaddr a;
+	a.len = SOCKADDR_MAX;
+	if (host_syscall3(__NR_getsockname, nfd, a.bytes, &a.len) < 0)
+		return false;
+	int kind = a.family == AF_INET ? 4 : a.family == AF_INET6 ? 6 : 0;
+	return kind && addr_is_loopback(&a, kind);
 }
 
 long sock_guard_unbound(struct file *f)
@@ -174,17 +216,19 @@ long sock_guard_unbound(struct file *f)
 	long r = host_syscall3(__NR_getsockname, f->host_fd, a.bytes, &a.len);
 	if (r < 0)
 		return 0;
-	if (!port_is_zero(&a)) {
+	bool port0 = a.family == AF_INET ? a.in.sin_port == 0
+					 : a.in6.sin6_port == 0;
+	if (!port0) {
 		sk->bound = true; /* bound already, by connect */
 		return 0;
 	}
-	loopback_of(&a, sk->family);
-	r = host_syscall3(__NR_bind, f->host_fd, a.bytes, a.len);
+	/* The host would bind the wildcard: it may, on the loopback device. */
+	r = sock_tie_to_lo(sk, f->host_fd);
 	if (r == 0)
-		sk->bound = true;
+		sk->bound = sk->any = true;
 	/* Raw and ping sockets have no ports and may refuse: let the call
 	 * itself go on; only its destination is checked. */
-	return r == -EADDRINUSE ? r : 0;
+	return r == -EADDRNOTAVAIL ? r : 0;
 }
 
 /* unix */

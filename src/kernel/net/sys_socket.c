@@ -187,6 +187,8 @@ long sys_bind(int fd, const void *uaddr, int len)
 	addr_from_user(&guest, uaddr, len);
 	bool was_any = sk && sk->any;
 	long r = addr_arg_in(&x, sk, uaddr, len, ADDR_BIND);
+	if (r == 0 && sk && sk->any)
+		r = sock_tie_to_lo(sk, hfd); /* a wildcard on the loopback policy */
 	if (r == 0)
 		r = host_syscall3(__NR_bind, hfd, x.host, x.len);
 	if (r == 0 && sk) {
@@ -245,9 +247,21 @@ long sys_accept4(int fd, void *uaddr, int *ulen, int flags)
 	struct sock *sk;
 	int hfd = sock_get(fd, &f, &sk);
 	struct kaddr k;
-	k.len = SOCKADDR_MAX;
-	long r = io_call(f, __NR_accept4, hfd, (long)k.bytes, (long)&k.len,
-			 SOCK_CLOEXEC | (flags & SOCK_NONBLOCK), 0, 0);
+	long r;
+	for (;;) {
+		k.len = SOCKADDR_MAX;
+		r = io_call(f, __NR_accept4, hfd, (long)k.bytes, (long)&k.len,
+			    SOCK_CLOEXEC | (flags & SOCK_NONBLOCK), 0, 0);
+		if (r < 0 || !sk || sock_accept_ok(sk, (int)r))
+			break;
+		/* Addressed to a host address that is not loopback: reset it
+		 * and wait for the next one (a nonblocking accept then says
+		 * EAGAIN, as after a connection the peer reset). */
+		struct { int onoff, linger; } lg = { 1, 0 };
+		host_syscall5(__NR_setsockopt, r, SOL_SOCKET, SO_LINGER, &lg,
+			      sizeof lg);
+		host_close((int)r);
+	}
 	if (r < 0) {
 		io_put(f);
 		return r;
@@ -260,8 +274,10 @@ long sys_accept4(int fd, void *uaddr, int *ulen, int flags)
 		io_put(f);
 		return r;
 	}
-	r = sock_install(nfd, sk->family, sk->type | (flags & SOCK_NONBLOCK),
-			 flags & SOCK_CLOEXEC);
+	struct file *nf = sock_file(nfd, sk->family,
+				    sk->type | (flags & SOCK_NONBLOCK));
+	nf->sk->lo_tied = sk->lo_tied; /* the host copies the device */
+	r = fd_install(nf, flags & SOCK_CLOEXEC, 0);
 	io_put(f);
 	return r;
 }
@@ -285,12 +301,6 @@ static long sock_name(int nr, int fd, void *uaddr, int *ulen)
 		rt_memset(k.un.sun_path, 0, sizeof k.un.sun_path);
 		rt_memcpy(k.un.sun_path, sk->unix_name, n);
 		k.len = (int)(sizeof k.family + n + (n < UNIX_PATH_MAX));
-	} else if (r == 0 && nr == __NR_getsockname && sk && sk->any) {
-		/* Bound to loopback for a wildcard request: show the wildcard. */
-		if (k.family == AF_INET)
-			k.in.sin_addr.s_addr = 0;
-		else if (k.family == AF_INET6)
-			rt_memset(&k.in6.sin6_addr, 0, sizeof k.in6.sin6_addr);
 	} else if (r == 0) {
 		addr_to_guest(&k);
 	}

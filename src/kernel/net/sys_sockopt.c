@@ -105,6 +105,41 @@ static bool routes_elsewhere(int level, int name, const char *v, int len)
 	       (name == IPV6_RTHDR || name == IPV6_2292RTHDR) && len > 0;
 }
 
+/* The device options on the loopback policy, as in a network namespace
+ * that holds only lo: another device is ENODEV.  On a socket the provider
+ * tied to lo itself (a wildcard bind), asking for lo again succeeds and
+ * makes the tie the guest's (getsockopt shows it from then on); leaving
+ * the device needs CAP_NET_RAW, which the world lacks: EPERM.  Returns 1
+ * when the host should be asked. */
+static long device_opt(struct sock *sk, int hfd, int name, const char *v,
+		       int len)
+{
+	if (net_policy != NET_LOOPBACK ||
+	    (sk->family != AF_INET && sk->family != AF_INET6))
+		return 1;
+	int want; /* 0: none, 1: lo, -1: another */
+	if (name == SO_BINDTODEVICE) {
+		char dev[17];
+		int n = len < 16 ? len : 16;
+		rt_memcpy(dev, v, (size_t)(n < 0 ? 0 : n));
+		dev[n < 0 ? 0 : n] = 0;
+		want = dev[0] == 0 ? 0 : rt_strcmp(dev, "lo") == 0 ? 1 : -1;
+	} else {
+		if (len < (int)sizeof(int))
+			return 1; /* the host answers EINVAL */
+		int idx = *(const int *)v;
+		want = idx == 0 ? 0 : idx == lo_ifindex(hfd) ? 1 : -1;
+	}
+	if (want < 0)
+		return -ENODEV;
+	if (!sk->lo_tied)
+		return 1;
+	if (want == 0)
+		return -EPERM;
+	sk->lo_tied = false;
+	return 0;
+}
+
 static bool timeout_set(const char *v, int len)
 {
 	for (int i = 0; i < len; i++)
@@ -138,6 +173,10 @@ long sys_setsockopt(int fd, int level, int name, const void *uval, int len)
 		r = -EPERM;
 		goto out;
 	}
+	if (sk && hv == buf && level == SOL_SOCKET &&
+	    (name == SO_BINDTODEVICE || name == SO_BINDTOIFINDEX) &&
+	    (r = device_opt(sk, hfd, name, buf, len)) <= 0)
+		goto out;
 	r = host_syscall5(__NR_setsockopt, hfd, level, name, (long)hv, len);
 	bool *tf = sk ? timeout_flag(sk, level, name) : NULL;
 	if (r == 0 && tf)
@@ -193,6 +232,13 @@ long sys_getsockopt(int fd, int level, int name, void *uval, int *ulen)
 	int hlen = len < 0 ? len : want;
 	r = host_syscall5(__NR_getsockopt, hfd, level, name, (long)buf,
 			  (long)&hlen);
+	if (r == 0 && sk && sk->lo_tied && level == SOL_SOCKET &&
+	    (name == SO_BINDTODEVICE || name == SO_BINDTOIFINDEX)) {
+		/* The provider's tie to lo is not the guest's: no device. */
+		rt_memset(buf, 0, (size_t)cap);
+		if (name == SO_BINDTODEVICE)
+			hlen = 0;
+	}
 	if (r == -ERANGE && copy_to_user(ulen, &hlen, sizeof hlen) < 0)
 		r = -EFAULT; /* the length it needs (SO_PEERGROUPS, SO_PEERSEC) */
 	if (r < 0)
