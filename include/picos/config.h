@@ -44,6 +44,7 @@ struct pcfg_mount {
 
 struct pcfg_identity {
 	uint32_t uid, gid;
+	uint64_t cap_bset; /* the launcher's capability bounding set */
 };
 
 struct pcfg_record {

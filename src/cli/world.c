@@ -279,6 +279,22 @@ static int setup_mounts(struct run_opts *o, char **guest_cwd)
 	return 0;
 }
 
+/* The bounding set the launcher runs with: the guest's starts as it (before
+ * the world drops network capabilities on the host), so a guest root has
+ * what a native root started here would have. */
+static uint64_t host_cap_bset(void)
+{
+	uint64_t set = 0;
+	for (int c = 0; c < 64; c++) {
+		int r = prctl(PR_CAPBSET_READ, c, 0, 0, 0);
+		if (r < 0)
+			break;
+		if (r)
+			set |= 1ULL << c;
+	}
+	return set;
+}
+
 static int build_config(struct run_opts *o, const char *cwd, int world_fd,
 			int trace_fd, int msg_fd)
 {
@@ -316,6 +332,7 @@ static int build_config(struct run_opts *o, const char *cwd, int world_fd,
 	struct pcfg_identity id = {
 		.uid = o->uid >= 0 ? (uint32_t)o->uid : getuid(),
 		.gid = o->gid >= 0 ? (uint32_t)o->gid : getgid(),
+		.cap_bset = host_cap_bset(),
 	};
 	put(&b, PCFG_IDENTITY, &id, sizeof id);
 	char host[65] = "picos";

@@ -2,6 +2,7 @@
  * instruction.  It runs on the boot stack; the host stack it was started
  * on becomes the guest's stack. */
 #include "proc.h"
+#include "caps.h"
 #include "../entry/entry.h"
 #include "../entry/thread.h"
 #include "../fs/vfs.h"
@@ -26,6 +27,7 @@ struct identity ident;
 extern char __provider_image_end[];
 
 struct boot_cfg {
+	uint64_t cap_bset; /* the launcher's bounding set */
 	char **argv, **envp;
 	int argc, envc;
 	const char *exe, *cwd;
@@ -152,6 +154,7 @@ static void apply_config(const unsigned char *p, size_t len,
 						ident.fsuid = id->uid;
 					ident.gid = ident.egid = ident.sgid =
 						ident.fsgid = id->gid;
+					bc->cap_bset = id->cap_bset;
 					break;
 				}
 				case PCFG_HOSTNAME:
@@ -318,7 +321,7 @@ void provider_main(uint64_t *sp)
 			  "`picos run`");
 	size_t clen;
 	void *cfg = read_config((int)cfd, &clen);
-	thread_create_current(1);
+	proc.threads = thread_create_current(1);
 	fdtable_init();
 	apply_config(cfg, clen, &bc);
 	if (bc.world_fd < 0 || !bc.exe || !bc.cwd || !mount_find("/"))
@@ -330,6 +333,7 @@ void provider_main(uint64_t *sp)
 	init_limits();
 	fs_set_cwd(bc.cwd);
 	join_world();
+	caps_init(bc.cap_bset);
 	proc.dumpable = true;
 	host_syscall2(__NR_clock_gettime, CLOCK_MONOTONIC, &ts);
 	proc.start_ns = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;

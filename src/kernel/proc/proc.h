@@ -31,7 +31,6 @@ struct proc {
 	char hostname[65];
 	bool dumpable;
 	int pdeathsig;
-	bool no_new_privs;
 	/* Read with sigaction_get, written with sigaction_set: signal paths
 	 * of any thread read them without the provider lock (a seqlock). */
 	struct guest_sigaction sigactions[PICO_NSIG];
@@ -45,6 +44,7 @@ struct proc {
 	uint64_t stack_top; /* top of the host stack the guest inherits */
 	uint64_t start_ns;  /* CLOCK_MONOTONIC at start, for sysinfo */
 	int nthreads;	    /* live threads of this process */
+	struct pico_thread *threads; /* their areas, under the provider lock */
 };
 extern struct proc proc;
 

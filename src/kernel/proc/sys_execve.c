@@ -8,6 +8,7 @@
  * returns into it.  No guest file is ever executed by the host, and the
  * host process, its fds and timers stay, as Linux keeps them. */
 #include "proc.h"
+#include "caps.h"
 #include "../entry/entry.h"
 #include "../entry/thread.h"
 #include "../fs/vfs.h"
@@ -104,6 +105,7 @@ static void exec_teardown(void)
 	t->robust_list = 0;
 	t->robust_len = 0;
 	proc.dumpable = true;
+	caps_exec();
 	task_set_flags(TF_EXECED, 0);
 }
 

@@ -155,6 +155,16 @@ static void *build_frame(struct pico_thread *nt, uint64_t stack)
 	return uc;
 }
 
+/* Takes an ending thread out of proc.threads (under the provider lock). */
+static void thread_unlink(struct pico_thread *t)
+{
+	for (struct pico_thread **p = &proc.threads; *p; p = &(*p)->next_thread)
+		if (*p == t) {
+			*p = t->next_thread;
+			return;
+		}
+}
+
 #define THREAD_NEEDS (CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND)
 
 long thread_new(uint64_t flags, uint64_t stack, uint64_t tls, int *ptid,
@@ -185,6 +195,11 @@ long thread_new(uint64_t flags, uint64_t stack, uint64_t tls, int *ptid,
 	nt->ss_flags = SS_DISABLE; /* Linux: a CLONE_VM child has none */
 	nt->clear_child_tid = (flags & CLONE_CHILD_CLEARTID) ? (uint64_t)ctid : 0;
 	nt->host_alive = 1;
+	/* Linux: a new thread has its creator's credentials and filters. */
+	nt->caps = t->caps;
+	nt->no_new_privs = t->no_new_privs;
+	nt->seccomp = t->seccomp;
+	nt->seccomp_mode = t->seccomp_mode;
 
 	char *area = (char *)nt->altstack + PICO_ALTSTACK_SIZE - FRAME_AREA;
 	struct thread_boot *b = (struct thread_boot *)(area - 256);
@@ -197,6 +212,8 @@ long thread_new(uint64_t flags, uint64_t stack, uint64_t tls, int *ptid,
 	*--sp = (uint64_t)thread_start;
 
 	__atomic_fetch_add(&proc.nthreads, 1, __ATOMIC_ACQ_REL);
+	nt->next_thread = proc.threads;
+	proc.threads = nt;
 	unsigned long hflags = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND |
 			       CLONE_THREAD | CLONE_SYSVSEM | CLONE_PARENT_SETTID |
 			       CLONE_CHILD_CLEARTID |
@@ -205,6 +222,7 @@ long thread_new(uint64_t flags, uint64_t stack, uint64_t tls, int *ptid,
 			      tls);
 	if (r < 0) {
 		__atomic_fetch_sub(&proc.nthreads, 1, __ATOMIC_ACQ_REL);
+		thread_unlink(nt);
 		task_lock();
 		tid_free(slot);
 		task_unlock();
@@ -292,6 +310,7 @@ __attribute__((noreturn)) void thread_exit(int code)
 			dead = d;
 		}
 	}
+	thread_unlink(t);
 	__atomic_fetch_sub(&proc.nthreads, 1, __ATOMIC_ACQ_REL);
 	provider_lock_drop();
 	for (;;)
@@ -301,6 +320,8 @@ __attribute__((noreturn)) void thread_exit(int code)
 void thread_forget_others(void)
 {
 	proc.nthreads = 1;
+	proc.threads = current();
+	current()->next_thread = NULL;
 	dead = NULL; /* the parent's; this process never frees them */
 }
 
