@@ -431,6 +431,23 @@ case_find() {
 	run -s find sub -mindepth 1 -printf '%y %p %s\n'
 }
 
+# ---- capabilities (libcap's capsh) ----------------------------------------
+
+# The guest's capability sets as capsh reads them (capget, the bounding
+# and ambient sets, securebits), then changed: a bounding-set drop, keepcaps
+# across a switch to nobody, and an ambient capability that survives the
+# execve of the second capsh.  The groups= line is left out: picos shows
+# the primary group where the host may have none.
+case_capsh() {
+	local f='grep -v ^groups='
+	run -f "$f" capsh --print
+	run -f "$f" capsh --drop=cap_chown --print
+	run -f "$f" capsh --secbits=0x10 --print
+	run -f "$f" capsh --keep=1 --uid=65534 --print
+	run -f "$f" capsh --inh=cap_net_bind_service --keep=1 --uid=65534 \
+		--addamb=cap_net_bind_service == --print
+}
+
 # ---- python3 -----------------------------------------------------------
 
 py_files='
@@ -1164,6 +1181,7 @@ for c in ls cat wc sort sha256sum stat date head_tail od dd cp mv rm mkdir \
 	ln_readlink touch_stat du find; do
 	case_ "$c"
 done
+command -v capsh >/dev/null && case_ capsh
 for c in sort_parallel xz_threads; do
 	command -v "${c%%_*}" >/dev/null && case_ "$c"
 done
