@@ -20,8 +20,10 @@ struct pico_thread;
 void caps_init(uint64_t bset);
 /* Whether the calling thread has `cap` in its effective set. */
 bool capable(int cap);
-/* A thread's sets, for capget and (later) /proc/PID/status. */
-void caps_of_thread(const struct pico_thread *t, struct guest_caps *out);
+/* The sets of a guest pid or tid (0: the caller), for capget and (later)
+ * /proc/PID/status: a thread of this process its own, another process
+ * its first thread's (securebits not included); -ESRCH for none. */
+long caps_of_id(int id, struct guest_caps *out);
 /* Publishes the process's first thread's sets in the world table (capget
  * from another process); after fork, exec and every change. */
 void caps_publish(void);

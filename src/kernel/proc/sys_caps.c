@@ -47,19 +47,17 @@ bool capable(int cap)
 	return current()->caps.eff & BIT(cap);
 }
 
-void caps_of_thread(const struct pico_thread *t, struct guest_caps *out)
-{
-	*out = t->caps;
-}
-
 void caps_publish(void)
 {
 	for (struct pico_thread *t = proc.threads; t; t = t->next_thread) {
 		if (t->tid != proc.pid)
 			continue;
-		__atomic_store_n(&proc.task->cap_eff, t->caps.eff, __ATOMIC_RELAXED);
-		__atomic_store_n(&proc.task->cap_prm, t->caps.prm, __ATOMIC_RELAXED);
-		__atomic_store_n(&proc.task->cap_inh, t->caps.inh, __ATOMIC_RELEASE);
+		struct picos_task *k = proc.task;
+		__atomic_store_n(&k->cap_eff, t->caps.eff, __ATOMIC_RELAXED);
+		__atomic_store_n(&k->cap_prm, t->caps.prm, __ATOMIC_RELAXED);
+		__atomic_store_n(&k->cap_inh, t->caps.inh, __ATOMIC_RELAXED);
+		__atomic_store_n(&k->cap_bnd, t->caps.bset, __ATOMIC_RELAXED);
+		__atomic_store_n(&k->cap_amb, t->caps.amb, __ATOMIC_RELEASE);
 	}
 }
 
@@ -146,29 +144,29 @@ static long cap_version(struct __user_cap_header_struct *uh, unsigned *words)
 	}
 }
 
-/* The sets of guest pid or tid `pid`: a thread of this process from its
- * own area; another process from what it published (its first
- * thread's sets). */
-static long caps_of_pid(int pid, uint64_t *eff, uint64_t *prm, uint64_t *inh)
+long caps_of_id(int id, struct guest_caps *out)
 {
-	if (pid == 0)
-		pid = current()->tid;
+	if (id == 0)
+		id = current()->tid;
 	for (struct pico_thread *t = proc.threads; t; t = t->next_thread)
-		if (t->tid == pid) {
-			*eff = t->caps.eff, *prm = t->caps.prm, *inh = t->caps.inh;
+		if (t->tid == id) {
+			*out = t->caps;
 			return 0;
 		}
 	long r = -ESRCH;
 	task_lock();
-	struct picos_task *k = task_by_vpid(pid);
+	struct picos_task *k = task_by_vpid(id);
 	if (!k) {
-		struct picos_thread_id *th = tid_by_vtid(pid);
+		struct picos_thread_id *th = tid_by_vtid(id);
 		k = th ? task_by_vpid(th->tgid) : NULL;
 	}
 	if (k) {
-		*eff = __atomic_load_n(&k->cap_eff, __ATOMIC_RELAXED);
-		*prm = __atomic_load_n(&k->cap_prm, __ATOMIC_RELAXED);
-		*inh = __atomic_load_n(&k->cap_inh, __ATOMIC_ACQUIRE);
+		rt_memset(out, 0, sizeof *out);
+		out->eff = __atomic_load_n(&k->cap_eff, __ATOMIC_RELAXED);
+		out->prm = __atomic_load_n(&k->cap_prm, __ATOMIC_RELAXED);
+		out->inh = __atomic_load_n(&k->cap_inh, __ATOMIC_RELAXED);
+		out->bset = __atomic_load_n(&k->cap_bnd, __ATOMIC_RELAXED);
+		out->amb = __atomic_load_n(&k->cap_amb, __ATOMIC_ACQUIRE);
 		r = 0;
 	}
 	task_unlock();
@@ -188,10 +186,11 @@ long sys_capget(struct __user_cap_header_struct *uh,
 		return -EFAULT;
 	if (pid < 0)
 		return -EINVAL;
-	uint64_t eff, prm, inh;
-	r = caps_of_pid(pid, &eff, &prm, &inh);
+	struct guest_caps c;
+	r = caps_of_id(pid, &c);
 	if (r < 0)
 		return r;
+	uint64_t eff = c.eff, prm = c.prm, inh = c.inh;
 	struct __user_cap_data_struct d[2] = {
 		{ (uint32_t)eff, (uint32_t)prm, (uint32_t)inh },
 		{ (uint32_t)(eff >> 32), (uint32_t)(prm >> 32), (uint32_t)(inh >> 32) },
@@ -243,6 +242,7 @@ static long ambient(unsigned long op, unsigned long cap, unsigned long a4,
 		if (cap || a4 || a5)
 			return -EINVAL;
 		c->amb = 0;
+		caps_publish();
 		return 0;
 	}
 	if (!cap_valid_nr(cap) || a4 || a5)
@@ -255,9 +255,11 @@ static long ambient(unsigned long op, unsigned long cap, unsigned long a4,
 		    secure(c, SECURE_NO_CAP_AMBIENT_RAISE))
 			return -EPERM;
 		c->amb |= BIT(cap);
+		caps_publish();
 		return 0;
 	case PR_CAP_AMBIENT_LOWER:
 		c->amb &= ~BIT(cap);
+		caps_publish();
 		return 0;
 	default:
 		return -EINVAL;
@@ -310,6 +312,7 @@ long caps_prctl(int option, unsigned long a2, unsigned long a3,
 		if (!cap_valid_nr(a2))
 			return -EINVAL;
 		c->bset &= ~BIT(a2);
+		caps_publish();
 		return 0;
 	case PR_CAP_AMBIENT:
 		return ambient(a2, a3, a4, a5);
