@@ -346,6 +346,40 @@ static void keepcaps(void)
 	RRETURNS(prctl(PR_GET_SECUREBITS, 0, 0, 0, 0), 0, "securebits clear again");
 }
 
+/* Linux 6.14's exec securebits (8 and 10, locks 9 and 11) need no
+ * privilege: only they may change without CAP_SETPCAP, and a call must
+ * change something.  Run where the kernel knows them (picos always does). */
+static void exec_securebits(void)
+{
+	struct sets s = mine();
+	s.eff &= ~BIT(CAP_SETPCAP);
+	RSUCCEEDS(set_sets(&s), "dropping CAP_SETPCAP from effective");
+	RFAILS(prctl(PR_SET_SECUREBITS, 0, 0, 0, 0), EPERM,
+	       "PR_SET_SECUREBITS(0) without CAP_SETPCAP");
+	RSUCCEEDS(prctl(PR_SET_SECUREBITS, 1 << 8, 0, 0, 0),
+		  "PR_SET_SECUREBITS(EXEC_RESTRICT_FILE)");
+	RFAILS(prctl(PR_SET_SECUREBITS, 1 << 8, 0, 0, 0), EPERM,
+	       "the same again (no change)");
+	RFAILS(prctl(PR_SET_SECUREBITS, (1 << 8) | SECBIT_KEEP_CAPS, 0, 0, 0), EPERM,
+	       "adding SECBIT_KEEP_CAPS with it");
+	RSUCCEEDS(prctl(PR_SET_SECUREBITS, (1 << 10) | (1 << 11), 0, 0, 0),
+		  "PR_SET_SECUREBITS(EXEC_DENY_INTERACTIVE, locked), clearing bit 8");
+	RRETURNS(prctl(PR_GET_SECUREBITS, 0, 0, 0, 0), (1 << 10) | (1 << 11),
+		 "PR_GET_SECUREBITS");
+	RFAILS(prctl(PR_SET_SECUREBITS, 1 << 11, 0, 0, 0), EPERM,
+	       "clearing a locked bit");
+}
+
+static int kernel_knows_exec_securebits(void)
+{
+	pid_t pid = fork();
+	if (pid == 0)
+		_exit(prctl(PR_SET_SECUREBITS, 1 << 8, 0, 0, 0) == 0 ? 0 : 1);
+	int st = -1;
+	waitpid(pid, &st, 0);
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0;
+}
+
 /* ---- not root: no capabilities, no way to get any ---- */
 
 static void unprivileged(void)
@@ -532,6 +566,10 @@ int main(int argc, char **argv)
 	per_thread();
 	prctl_common();
 	in_child(keepcaps, "keepcaps");
+	if (kernel_knows_exec_securebits())
+		in_child(exec_securebits, "exec securebits");
+	else
+		printf("# the kernel has no exec securebits (before 6.14)\n");
 	if (getuid() != 0) {
 		in_child(unprivileged, "unprivileged");
 	} else {

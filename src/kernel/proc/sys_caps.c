@@ -266,16 +266,28 @@ static long ambient(unsigned long op, unsigned long cap, unsigned long a4,
 	}
 }
 
-/* The locks: a locked bit may not change, and a lock may not be undone;
- * only bits Linux knows; and CAP_SETPCAP. */
+/* Linux 6.14's SECBIT_EXEC_RESTRICT_FILE and SECBIT_EXEC_DENY_INTERACTIVE
+ * (bits 8 and 10, locks 9 and 11): flags for script interpreters to read,
+ * which the kernel only stores, and which need no privilege. */
+#define SECBITS_EXEC (SECBIT(8) | SECBIT(10))
+#define SECBITS_ALL (SECURE_ALL_BITS | SECBITS_EXEC)
+#define SECBITS_LOCKS (SECBITS_ALL << 1)
+#define SECBITS_UNPRIVILEGED (SECBITS_EXEC | (SECBITS_EXEC << 1))
+
+/* A locked bit may not change and a lock may not be undone; only bits
+ * Linux knows.  Without CAP_SETPCAP the call must change unprivileged
+ * bits and nothing else (Linux refuses a call that changes nothing). */
 static long set_securebits(unsigned long v)
 {
 	struct guest_caps *c = &current()->caps;
 	uint32_t old = c->securebits;
-	if ((((old & SECURE_ALL_LOCKS) >> 1) & (old ^ v)) ||
-	    (old & SECURE_ALL_LOCKS & ~v) ||
-	    (v & ~(unsigned long)(SECURE_ALL_LOCKS | SECURE_ALL_BITS)) ||
-	    !capable(CAP_SETPCAP))
+	if ((((old & SECBITS_LOCKS) >> 1) & (old ^ v)) ||
+	    (old & SECBITS_LOCKS & ~v) ||
+	    (v & ~(unsigned long)(SECBITS_LOCKS | SECBITS_ALL)))
+		return -EPERM;
+	if (!capable(CAP_SETPCAP) &&
+	    (((old ^ v) & ~(unsigned long)SECBITS_UNPRIVILEGED) ||
+	     !(old ^ v)))
 		return -EPERM;
 	c->securebits = (uint32_t)v;
 	return 0;
