@@ -630,6 +630,34 @@ static void strict_kill(void)
 	syscall(SYS_exit, 7);
 }
 
+/* Strict mode is per thread, and kills the thread alone. */
+static void *strict_thread(void *arg)
+{
+	(void)arg;
+	victim_tid = (int)syscall(SYS_gettid);
+	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_STRICT, 0, 0, 0) == 0)
+		syscall(SYS_getppid);
+	return NULL;
+}
+
+static void strict_one_thread(void)
+{
+	pthread_t t;
+	rok(pthread_create(&t, NULL, strict_thread, NULL) == 0,
+	    "a thread enters strict mode and calls getppid");
+	int gone = 0;
+	for (int i = 0; i < 500 && !gone; i++) {
+		if (victim_tid &&
+		    syscall(SYS_tgkill, getpid(), victim_tid, 0) == -1 && errno == ESRCH)
+			gone = 1;
+		else
+			usleep(10000);
+	}
+	rok(gone, "the thread is gone");
+	rok(prctl(PR_GET_SECCOMP, 0, 0, 0, 0) == 0 && syscall(SYS_getppid) > 0,
+	    "the main thread is not in strict mode and goes on");
+}
+
 static void strict_after_filter(void)
 {
 	rok(on_getppid(SECCOMP_RET_ERRNO | EPERM, 0) == 0, "install a filter");
@@ -672,6 +700,7 @@ int main(int argc, char **argv)
 	in_child(threads, "threads");
 	in_child(strict_ok, "strict mode");
 	in_child_ex(strict_kill, "strict mode kill", SIGKILL);
+	in_child(strict_one_thread, "strict mode in one thread");
 	in_child(strict_after_filter, "strict after filter");
 	return tap_done();
 }

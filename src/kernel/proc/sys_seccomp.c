@@ -80,12 +80,13 @@ static void trap(struct pico_frame *f, uint32_t data)
 	__atomic_store_n(&t->ncaught, n + 1, __ATOMIC_RELEASE);
 }
 
-/* KILL_THREAD ends the thread alone while others live; the last one
- * takes the process with it, killed by SIGSYS (Linux dumps core then). */
-__attribute__((noreturn)) static void kill_thread(void)
+/* KILL_THREAD (and strict mode) end the thread alone while others live;
+ * the last one takes the process with it, killed by `sig` (SIGSYS,
+ * SIGKILL for strict mode). */
+__attribute__((noreturn)) static void kill_thread(int sig)
 {
 	if (__atomic_load_n(&proc.nthreads, __ATOMIC_ACQUIRE) <= 1)
-		die_by_signal(SIGSYS);
+		die_by_signal(sig);
 	provider_lock();
 	current()->holds_lock = true;
 	thread_exit(0);
@@ -97,7 +98,7 @@ bool seccomp_admit(struct pico_frame *f, long *ret)
 	unsigned long nr = f->orig_rax;
 	if (mode_of(t) == SECCOMP_MODE_STRICT_ON) {
 		if (!strict_allows(nr))
-			die_by_signal(SIGKILL);
+			kill_thread(SIGKILL);
 		return true;
 	}
 	struct seccomp_data d = {
@@ -124,7 +125,7 @@ bool seccomp_admit(struct pico_frame *f, long *ret)
 		*ret = -ENOSYS;
 		return false;
 	case SECCOMP_RET_KILL_THREAD:
-		kill_thread();
+		kill_thread(SIGSYS);
 	default: /* KILL_PROCESS and actions Linux does not know */
 		die_by_signal(SIGSYS);
 	}
