@@ -530,6 +530,41 @@ static void root_euid(void)
 	rsets(B, B, 0, "with NO_SETUID_FIXUP the sets stay");
 }
 
+/* glibc's setresuid changes every thread; so do the capability sets. */
+static int idle_pipe[2];
+static volatile int idle_tid;
+static void *idle(void *arg)
+{
+	(void)arg;
+	char c;
+	idle_tid = (int)syscall(SYS_gettid);
+	if (read(idle_pipe[0], &c, 1) < 0)
+		perror("read");
+	return NULL;
+}
+
+static void root_setxid_threads(void)
+{
+	pthread_t t;
+	if (pipe(idle_pipe) < 0 || pthread_create(&t, NULL, idle, NULL) != 0) {
+		rok(0, "set-up");
+		return;
+	}
+	while (!idle_tid)
+		usleep(1000);
+	struct sets s;
+	rok(get_sets(idle_tid, &s) == 0 && s.eff == B && s.prm == B,
+	    "the other thread starts with root's sets");
+	RSUCCEEDS(setresuid(1000, 1000, 1000), "glibc setresuid(1000 x3)");
+	rsets(0, 0, 0, "the caller has none");
+	rok(get_sets(idle_tid, &s) == 0 && s.eff == 0 && s.prm == 0,
+	    "the other thread has none either (eff %#llx prm %#llx)",
+	    (unsigned long long)s.eff, (unsigned long long)s.prm);
+	if (write(idle_pipe[1], "x", 1) < 0)
+		perror("write");
+	pthread_join(t, NULL);
+}
+
 static void root_securebits(void)
 {
 	RFAILS(prctl(PR_SET_SECUREBITS, 1 << 20, 0, 0, 0), EPERM,
@@ -579,6 +614,7 @@ int main(int argc, char **argv)
 		in_child(root_setuid, "root setuid");
 		in_child(root_euid, "root euid and fsuid");
 		in_child(root_securebits, "root securebits");
+		in_child(root_setxid_threads, "root setresuid with threads");
 	}
 	return tap_done();
 }
