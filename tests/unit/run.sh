@@ -12,7 +12,9 @@ build() {
 build -o "$out/test_rt" "$top/tests/unit/test_rt.c" "$top/src/rt/string.c" \
 	"$top/src/rt/fmt.c" "$top/src/rt/path.c" || fail=$((fail + 1))
 build -o "$out/test_table" "$top/tests/unit/test_table.c" || fail=$((fail + 1))
-for t in test_rt test_table; do
+build -o "$out/test_bpf" "$top/tests/unit/test_bpf.c" \
+	"$top/src/kernel/entry/seccomp_bpf.c" "$top/src/rt/string.c" || fail=$((fail + 1))
+for t in test_rt test_table test_bpf; do
 	if [ -x "$out/$t" ] && "$out/$t" >"$out/$t.log" 2>&1; then
 		echo "ok - unit $t"
 		pass=$((pass + 1))
