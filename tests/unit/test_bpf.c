@@ -3,7 +3,10 @@
  * checker must accept exactly what the kernel accepts, and for accepted
  * programs the interpreter's result must act as the kernel's does on the
  * same call (getppid with random arguments, seen from a child that
- * installed the program behind a guard that lets every other call run). */
+ * installed the program behind a guard that lets every other call run).
+ * And the provider's idea of the length of the kernel's translation, which
+ * Linux's limit per chain counts: programs padded to sit right at the
+ * limit for 8 copies, and one instruction past it, stack 8 and 7 times. */
 #include "../conf/tap.h"
 #include <linux/audit.h>
 #include <linux/filter.h>
@@ -17,6 +20,7 @@
 #include <sys/wait.h>
 
 long seccomp_bpf_check(struct sock_filter *prog, uint32_t len);
+uint32_t seccomp_bpf_kernel_len(const struct sock_filter *prog, uint32_t len);
 uint32_t seccomp_bpf_run(const struct sock_filter *prog,
 			 const struct seccomp_data *d);
 
@@ -103,6 +107,50 @@ static int wrap(const struct sock_filter *p, int len, struct sock_filter *w)
 	memcpy(w, g, sizeof g);
 	memcpy(w + GUARD, p, sizeof *p * (size_t)len);
 	return len + GUARD;
+}
+
+/* How many copies of `w` the kernel stacks before ENOMEM (-1: another
+ * error or none). */
+static int kernel_stacks(const struct sock_filter *w, int wlen)
+{
+	int p[2];
+	if (pipe(p) < 0)
+		return -1;
+	pid_t pid = fork();
+	if (pid == 0) {
+		prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+		struct sock_fprog fp = { (unsigned short)wlen, (struct sock_filter *)w };
+		int n = 0;
+		while (n < 100 && syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fp) == 0)
+			n++;
+		if (errno != ENOMEM)
+			n = -1;
+		if (write(p[1], &n, sizeof n) < 0)
+			syscall(SYS_exit_group, 3);
+		syscall(SYS_exit_group, 0);
+	}
+	close(p[1]);
+	int n = -1;
+	if (read(p[0], &n, sizeof n) != sizeof n)
+		n = -1;
+	close(p[0]);
+	waitpid(pid, NULL, 0);
+	return n;
+}
+
+/* The program behind the guard, padded with A = 0 loads so that the
+ * kernel's translation is `target` long by the provider's count. */
+static int padded(const struct sock_filter *p, int len, uint32_t target,
+		  struct sock_filter *out)
+{
+	struct sock_filter w[MAXLEN + GUARD];
+	int wlen = wrap(p, len, w);
+	uint32_t pad = target - seccomp_bpf_kernel_len(w, (uint32_t)wlen);
+	memcpy(out, w, sizeof *w * GUARD);
+	for (uint32_t i = 0; i < pad; i++)
+		out[GUARD + i] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_IMM, 0);
+	memcpy(out + GUARD + pad, p, sizeof *p * (size_t)len);
+	return wlen + (int)pad;
 }
 
 /* What a child saw. */
@@ -216,6 +264,8 @@ int main(void)
 	uint64_t ip = t.call_addr;
 
 	int agree = 0, accepted = 0, act_agree = 0, shown = 0;
+	int sized = 0, size_agree = 0;
+	static struct sock_filter big[BPF_MAXINSNS];
 	for (int round = 0; round < ROUNDS; round++) {
 		struct sock_filter p[MAXLEN], mine[MAXLEN];
 		int len = gen(p);
@@ -250,10 +300,27 @@ int main(void)
 			       r, e.kind, e.value, e.err, k.kind, k.value, k.err);
 			dump("program", p, len);
 		}
+		if (sized >= 40)
+			continue;
+		/* 8 copies of 4092 cost 8 * 4092 + 7 * 4 = 32764: they fit;
+		 * of 4093, 32772: only 7 do. */
+		sized++;
+		int n8 = kernel_stacks(big, padded(p, len, 4092, big));
+		int n7 = kernel_stacks(big, padded(p, len, 4093, big));
+		if (n8 == 8 && n7 == 7) {
+			size_agree++;
+		} else if (shown++ < 5) {
+			printf("# translated length: %d and %d copies (want 8 and 7)\n",
+			       n8, n7);
+			dump("program", p, len);
+		}
 	}
 	ok(agree == ROUNDS, "the checker agrees with the kernel on %d of %d programs",
 	   agree, ROUNDS);
 	ok(accepted > ROUNDS / 10, "%d of them valid", accepted);
+	ok(size_agree == sized && sized > 0,
+	   "the translated length agrees with the kernel's limit for %d of %d",
+	   size_agree, sized);
 	ok(act_agree == accepted,
 	   "the interpreter's results act as the kernel's on %d of %d", act_agree,
 	   accepted);

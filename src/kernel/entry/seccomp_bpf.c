@@ -112,6 +112,42 @@ long seccomp_bpf_check(struct sock_filter *prog, uint32_t len)
 	return loads_after_stores(prog, len) ? 0 : -EINVAL;
 }
 
+uint32_t seccomp_bpf_kernel_len(const struct sock_filter *p, uint32_t len)
+{
+	uint32_t n = 3; /* clear A, clear X, keep the context pointer */
+	for (uint32_t pc = 0; pc < len; pc++) {
+		const struct sock_filter *i = &p[pc];
+		uint16_t op = BPF_OP(i->code);
+		switch (BPF_CLASS(i->code)) {
+		case BPF_ALU: /* a division by X checks X == 0 first */
+			n += i->code == (BPF_ALU | BPF_DIV | BPF_X) ? 5 : 1;
+			break;
+		case BPF_RET: /* exit; a constant is moved to A's register first */
+			n += BPF_RVAL(i->code) == BPF_K ? 2 : 1;
+			break;
+		case BPF_JMP:
+			if (op == BPF_JA) {
+				n += 1;
+				break;
+			}
+			/* A negative immediate goes through a register. */
+			if (BPF_SRC(i->code) == BPF_K && (int32_t)i->k < 0)
+				n += 1;
+			/* One jump when a branch falls through (JSET only
+			 * when the false one does), two otherwise. */
+			if (i->jf == 0 || (i->jt == 0 && op != BPF_JSET))
+				n += 1;
+			else
+				n += 2;
+			break;
+		default:
+			n += 1;
+			break;
+		}
+	}
+	return n;
+}
+
 static uint32_t load_word(const struct seccomp_data *d, uint32_t off)
 {
 	uint32_t v;

@@ -18,7 +18,9 @@
 struct seccomp_filter {
 	const struct seccomp_filter *prev;
 	uint32_t len;
-	uint32_t path_insns; /* Linux's count for this chain: sum of len + 4 */
+	uint32_t kernel_len; /* the length of Linux's eBPF translation */
+	uint32_t chain_cost; /* Linux's count for the chain up to here:
+			      * the sum of kernel_len + 4 */
 	bool log;
 	struct sock_filter insns[];
 };
@@ -31,6 +33,9 @@ struct seccomp_filter {
  * seccomp_check_filter): -EINVAL for a program it would refuse.  Rewrites
  * the length loads into loads of sizeof(struct seccomp_data). */
 long seccomp_bpf_check(struct sock_filter *prog, uint32_t len);
+/* The length of the eBPF program Linux translates a checked program into
+ * (bpf_convert_filter): its limit of instructions per chain counts it. */
+uint32_t seccomp_bpf_kernel_len(const struct sock_filter *prog, uint32_t len);
 /* Runs a checked program on `d`: its 32-bit return value. */
 uint32_t seccomp_bpf_run(const struct sock_filter *prog,
 			 const struct seccomp_data *d);

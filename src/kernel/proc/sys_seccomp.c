@@ -17,8 +17,8 @@
 #include <linux/prctl.h>
 
 #define MAX_ERRNO 4095
-/* Linux's MAX_INSNS_PER_PATH: the instructions of a chain, each filter
- * counting 4 more than its length. */
+/* Linux's MAX_INSNS_PER_PATH: a new filter's translated length plus, for
+ * each filter already in the chain, its translated length and 4. */
 #define MAX_INSNS_PER_PATH ((1 << 18) / sizeof(struct sock_filter))
 #define FILTER_FLAGS                                                       \
 	(SECCOMP_FILTER_FLAG_TSYNC | SECCOMP_FILTER_FLAG_LOG |              \
@@ -224,12 +224,13 @@ static long set_mode_filter(unsigned long flags, const void *uprog)
 		kfree(fl);
 		return -EINVAL;
 	}
-	uint32_t prev_insns = me->seccomp ? me->seccomp->path_insns : 0;
-	fl->path_insns = prev_insns + fl->len + 4;
-	if (fl->path_insns > MAX_INSNS_PER_PATH) {
+	uint32_t prev_cost = me->seccomp ? me->seccomp->chain_cost : 0;
+	fl->kernel_len = seccomp_bpf_kernel_len(fl->insns, fl->len);
+	if (fl->kernel_len + prev_cost > MAX_INSNS_PER_PATH) {
 		kfree(fl);
 		return -ENOMEM;
 	}
+	fl->chain_cost = prev_cost + fl->kernel_len + 4;
 	fl->log = flags & SECCOMP_FILTER_FLAG_LOG;
 	fl->prev = me->seccomp;
 	if (flags & SECCOMP_FILTER_FLAG_TSYNC) {
