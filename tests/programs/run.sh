@@ -436,15 +436,14 @@ case_find() {
 # The guest's capability sets as capsh reads them (capget, the bounding
 # and ambient sets, securebits), then changed: a bounding-set drop, keepcaps
 # across a switch to nobody, and an ambient capability that survives the
-# execve of the second capsh.  The groups= line is left out: picos shows
-# the primary group where the host may have none.
+# execve of the second capsh (and the supplementary groups, which the
+# world's first process has from the launcher).
 case_capsh() {
-	local f='grep -v ^groups='
-	run -f "$f" capsh --print
-	run -f "$f" capsh --drop=cap_chown --print
-	run -f "$f" capsh --secbits=0x10 --print
-	run -f "$f" capsh --keep=1 --uid=65534 --print
-	run -f "$f" capsh --inh=cap_net_bind_service --keep=1 --uid=65534 \
+	run capsh --print
+	run capsh --drop=cap_chown --print
+	run capsh --secbits=0x10 --print
+	run capsh --keep=1 --uid=65534 --print
+	run capsh --inh=cap_net_bind_service --keep=1 --uid=65534 \
 		--addamb=cap_net_bind_service == --print
 }
 

@@ -173,6 +173,9 @@ static void apply_config(const unsigned char *p, size_t len,
 				case PCFG_UMASK:
 					fs_umask = *(const uint32_t *)d & 0777;
 					break;
+				case PCFG_GROUPS:
+					ident_set_host_groups(d, rec->len / 4);
+					break;
 				case PCFG_FLAGS:
 					bc->flags = *(const uint32_t *)d;
 					break;

@@ -104,6 +104,10 @@ long thread_exec_detach(void);
 /* sys_fork.c: a vfork child that execs or exits lets its parent go on. */
 void fork_release_vfork_parent(void);
 
+/* sys_id.c: the first process's supplementary groups, from the launcher's
+ * (host gids, mapped as file owners are); after the identity is set. */
+void ident_set_host_groups(const uint32_t *host_gids, uint32_t n);
+
 /* sys_info.c: sets the guest's RLIMIT_NOFILE from the host's, keeping a
  * reserve of host fds for the provider, and sets fd_limit. */
 void rlimit_nofile_init(void);

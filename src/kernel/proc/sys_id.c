@@ -44,11 +44,26 @@ long sys_geteuid(void) { return ident.euid; }
 long sys_getgid(void) { return ident.gid; }
 long sys_getegid(void) { return ident.egid; }
 
-/* The supplementary groups: at start the world's user is in its primary
- * group only; a thread with CAP_SETGID may set any list. */
+/* The supplementary groups: at start the launcher's (or, without that
+ * record, the world's primary group alone); a thread with CAP_SETGID may
+ * set any list. */
 #define NGROUPS_MAX 65536
 static uint32_t *groups;
 static int ngroups = -1; /* -1: not set yet, the primary group alone */
+
+void ident_set_host_groups(const uint32_t *host_gids, uint32_t n)
+{
+	if (n > NGROUPS_MAX)
+		return;
+	uint32_t *g = n ? kmalloc(sizeof(uint32_t) * n) : NULL;
+	if (n && !g)
+		return;
+	for (uint32_t i = 0; i < n; i++)
+		g[i] = ident_gid_to_guest(host_gids[i]);
+	kfree(groups);
+	groups = g;
+	ngroups = (int)n;
+}
 
 long sys_getgroups(int size, unsigned *list)
 {
