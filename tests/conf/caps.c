@@ -588,10 +588,41 @@ static void root_securebits(void)
 	rexec_expect(0, 0, 0, 0, "a root execve with SECBIT_NOROOT");
 }
 
+/* `caps ids R E S`: exits 0 when getresuid gives those. */
+static int ids_main(char **argv)
+{
+	uid_t r, e, s;
+	getresuid(&r, &e, &s);
+	return r == strtoul(argv[2], NULL, 10) && e == strtoul(argv[3], NULL, 10) &&
+			       s == strtoul(argv[4], NULL, 10)
+		       ? 0
+		       : 1;
+}
+
+/* execve copies the effective uid to the saved one; with no root id left
+ * the new program has no capabilities. */
+static void root_exec_ids(void)
+{
+	RSUCCEEDS(syscall(SYS_setresuid, 1000, 2000, 3000),
+		  "setresuid(1000, 2000, 3000)");
+	pid_t pid = fork();
+	if (pid == 0) {
+		execl(self, self, "ids", "1000", "2000", "2000", (char *)NULL);
+		_exit(99);
+	}
+	int st = -1;
+	waitpid(pid, &st, 0);
+	rok(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	    "after execve getresuid gives 1000/2000/2000 (status %#x)", st);
+	rexec_expect(0, 0, 0, 0, "an execve with no root id");
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 6 && strcmp(argv[1], "expect") == 0)
 		return expect_main(argv);
+	if (argc == 5 && strcmp(argv[1], "ids") == 0)
+		return ids_main(argv);
 	self = argv[0];
 	B = bounding();
 	printf("# running as uid %u, bounding set %#llx\n", getuid(),
@@ -615,6 +646,7 @@ int main(int argc, char **argv)
 		in_child(root_euid, "root euid and fsuid");
 		in_child(root_securebits, "root securebits");
 		in_child(root_setxid_threads, "root setresuid with threads");
+		in_child(root_exec_ids, "root execve ids");
 	}
 	return tap_done();
 }

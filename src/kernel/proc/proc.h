@@ -107,6 +107,9 @@ void fork_release_vfork_parent(void);
 /* sys_id.c: the first process's supplementary groups, from the launcher's
  * (host gids, mapped as file owners are); after the identity is set. */
 void ident_set_host_groups(const uint32_t *host_gids, uint32_t n);
+/* sys_id.c, at execve: the saved and filesystem ids become the effective
+ * ones (execve(2); picos honours no set-user-ID bits). */
+void ident_exec(void);
 
 /* sys_info.c: sets the guest's RLIMIT_NOFILE from the host's, keeping a
  * reserve of host fds for the provider, and sets fd_limit. */

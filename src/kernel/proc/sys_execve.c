@@ -105,6 +105,7 @@ static void exec_teardown(void)
 	t->robust_list = 0;
 	t->robust_len = 0;
 	proc.dumpable = true;
+	ident_exec();
 	caps_exec();
 	task_set_flags(TF_EXECED, 0);
 }

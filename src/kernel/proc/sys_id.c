@@ -338,6 +338,12 @@ long sys_setgid(uint32_t g)
 	return sys_setresgid(ID_KEEP, g, ID_KEEP);
 }
 
+void ident_exec(void)
+{
+	ident.suid = ident.fsuid = ident.euid;
+	ident.sgid = ident.fsgid = ident.egid;
+}
+
 /* setfsuid/setfsgid return the old value and never fail. */
 long sys_setfsuid(uint32_t u)
 {
