@@ -26,6 +26,7 @@ enum pcfg_type {
 	PCFG_FLAGS,	 /* u32 PCFG_F_* */
 	PCFG_STDIO_FD,	 /* i32 host fd for the provider's own messages */
 	PCFG_UMASK,	 /* u32 the guest's initial umask (the host's is 0) */
+	PCFG_GROUPS,	 /* u32[]: the launcher's supplementary groups (host gids) */
 };
 
 #define PCFG_F_TRACE 1u
@@ -44,6 +45,7 @@ struct pcfg_mount {
 
 struct pcfg_identity {
 	uint32_t uid, gid;
+	uint64_t cap_bset; /* the launcher's capability bounding set */
 };
 
 struct pcfg_record {

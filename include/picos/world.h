@@ -83,6 +83,10 @@ struct picos_task {
 	/* The files the task runs (program and ELF interpreter), which
 	 * nobody may open for writing (ETXTBSY); ino 0 for none. */
 	uint64_t text_dev[2], text_ino[2];
+	/* The capability sets of the process's first thread (capget and,
+	 * later, /proc/PID/status of another process), written by the
+	 * process itself. */
+	uint64_t cap_eff, cap_prm, cap_inh, cap_bnd, cap_amb;
 };
 
 /* A thread other than a process's first: its virtual tid comes from the

@@ -279,6 +279,35 @@ static int setup_mounts(struct run_opts *o, char **guest_cwd)
 	return 0;
 }
 
+/* The guest's first process inherits the launcher's supplementary groups
+ * (host gids; the provider maps them), as a native child would. */
+static void put_groups(struct cfgbuf *b)
+{
+	int n = getgroups(0, NULL);
+	gid_t *g = calloc((size_t)(n > 0 ? n : 1), sizeof *g);
+	if (g && n >= 0 && (n = getgroups(n, g)) >= 0) {
+		_Static_assert(sizeof(gid_t) == sizeof(uint32_t), "gid_t is u32");
+		put(b, PCFG_GROUPS, g, sizeof *g * (size_t)n);
+	}
+	free(g);
+}
+
+/* The bounding set the launcher runs with: the guest's starts as it (before
+ * the world drops network capabilities on the host), so a guest root has
+ * what a native root started here would have. */
+static uint64_t host_cap_bset(void)
+{
+	uint64_t set = 0;
+	for (int c = 0; c < 64; c++) {
+		int r = prctl(PR_CAPBSET_READ, c, 0, 0, 0);
+		if (r < 0)
+			break;
+		if (r)
+			set |= 1ULL << c;
+	}
+	return set;
+}
+
 static int build_config(struct run_opts *o, const char *cwd, int world_fd,
 			int trace_fd, int msg_fd)
 {
@@ -316,8 +345,10 @@ static int build_config(struct run_opts *o, const char *cwd, int world_fd,
 	struct pcfg_identity id = {
 		.uid = o->uid >= 0 ? (uint32_t)o->uid : getuid(),
 		.gid = o->gid >= 0 ? (uint32_t)o->gid : getgid(),
+		.cap_bset = host_cap_bset(),
 	};
 	put(&b, PCFG_IDENTITY, &id, sizeof id);
+	put_groups(&b);
 	char host[65] = "picos";
 	if (o->hostname)
 		snprintf(host, sizeof host, "%s", o->hostname);

@@ -210,6 +210,19 @@ long sys_prctl(int option, unsigned long a2, unsigned long a3,
 	       unsigned long a4, unsigned long a5);
 long sys_arch_prctl(int code, unsigned long addr);
 
+/* proc/sys_caps.c */
+struct __user_cap_header_struct;
+struct __user_cap_data_struct;
+long sys_capget(struct __user_cap_header_struct *uh,
+		struct __user_cap_data_struct *ud);
+long sys_capset(struct __user_cap_header_struct *uh,
+		const struct __user_cap_data_struct *ud);
+
+/* proc/sys_seccomp.c; seccomp_prctl serves PR_SET_SECCOMP and
+ * PR_GET_SECCOMP. */
+long sys_seccomp(unsigned op, unsigned long flags, void *uargs);
+long seccomp_prctl(int option, unsigned long a2, unsigned long a3);
+
 /* proc/sys_exit.c */
 long sys_exit(int code);
 long sys_exit_group(int code);

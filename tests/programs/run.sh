@@ -558,6 +558,22 @@ case_find() {
 	run -s find sub -mindepth 1 -printf '%y %p %s\n'
 }
 
+# ---- capabilities (libcap's capsh) ----------------------------------------
+
+# The guest's capability sets as capsh reads them (capget, the bounding
+# and ambient sets, securebits), then changed: a bounding-set drop, keepcaps
+# across a switch to nobody, and an ambient capability that survives the
+# execve of the second capsh (and the supplementary groups, which the
+# world's first process has from the launcher).
+case_capsh() {
+	run capsh --print
+	run capsh --drop=cap_chown --print
+	run capsh --secbits=0x10 --print
+	run capsh --keep=1 --uid=65534 --print
+	run capsh --inh=cap_net_bind_service --keep=1 --uid=65534 \
+		--addamb=cap_net_bind_service == --print
+}
+
 # ---- python3 -----------------------------------------------------------
 
 py_files='
@@ -1415,6 +1431,7 @@ for c in ls cat wc sort sha256sum stat date head_tail od dd cp mv rm mkdir \
 	ln_readlink touch_stat du find grep_devnull mkfifo tail_follow; do
 	case_ "$c"
 done
+command -v capsh >/dev/null && case_ capsh
 for c in sort_parallel xz_threads; do
 	command -v "${c%%_*}" >/dev/null && case_ "$c"
 done

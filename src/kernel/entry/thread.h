@@ -19,6 +19,15 @@ struct caught_signal {
 #define PICO_ALTSTACK_SIZE (256 * 1024UL)
 
 struct gproc;
+/* A guest thread's capability sets (capabilities(7)), one bit per
+ * capability, and its securebits.  The provider's own bookkeeping: they
+ * never reach the host (proc/caps.h). */
+struct guest_caps {
+	uint64_t eff, prm, inh, bset, amb;
+	uint32_t securebits;
+};
+
+struct seccomp_filter;
 
 struct pico_thread {
 	struct pico_thread *self; /* %gs:0 */
@@ -48,6 +57,14 @@ struct pico_thread {
 	struct picos_thread_id *tid_slot;
 	uint32_t host_alive;
 	bool holds_lock; /* the provider lock (biglock.c) */
+	/* The process's threads, linked under the provider lock (gproc()->threads). */
+	struct pico_thread *next_thread;
+	struct guest_caps caps;
+	bool no_new_privs;
+	/* Guest seccomp (entry/seccomp_bpf.h): 0 off, 1 strict, 2 filter;
+	 * dispatch tests seccomp_mode alone when no filter is installed. */
+	int seccomp_mode;
+	const struct seccomp_filter *seccomp; /* newest filter of the chain */
 	uint64_t ss_sp, ss_size;
 	int ss_flags;
 	int host_tid;

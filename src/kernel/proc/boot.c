@@ -2,6 +2,7 @@
  * instruction.  It runs on the boot stack; the host stack it was started
  * on becomes the guest's stack. */
 #include "proc.h"
+#include "caps.h"
 #include "../entry/entry.h"
 #include "../entry/thread.h"
 #include "../fs/vfs.h"
@@ -26,6 +27,7 @@ struct identity ident;
 extern char __provider_image_end[];
 
 struct boot_cfg {
+	uint64_t cap_bset; /* the launcher's bounding set */
 	char **argv, **envp;
 	int argc, envc;
 	const char *exe, *cwd;
@@ -152,6 +154,7 @@ static void apply_config(const unsigned char *p, size_t len,
 						ident.fsuid = id->uid;
 					ident.gid = ident.egid = ident.sgid =
 						ident.fsgid = id->gid;
+					bc->cap_bset = id->cap_bset;
 					break;
 				}
 				case PCFG_HOSTNAME:
@@ -169,6 +172,9 @@ static void apply_config(const unsigned char *p, size_t len,
 					break;
 				case PCFG_UMASK:
 					fs_umask = *(const uint32_t *)d & 0777;
+					break;
+				case PCFG_GROUPS:
+					ident_set_host_groups(d, rec->len / 4);
 					break;
 				case PCFG_FLAGS:
 					bc->flags = *(const uint32_t *)d;
@@ -323,7 +329,9 @@ void provider_main(uint64_t *sp)
 			  "`picos run`");
 	size_t clen;
 	void *cfg = read_config((int)cfd, &clen);
-	thread_create_current(1)->gp = &first_process;
+	struct pico_thread *first = thread_create_current(1);
+	first->gp = &first_process;
+	first_process.threads = first;
 	fdtable_init();
 	apply_config(cfg, clen, &bc);
 	if (bc.world_fd < 0 || !bc.exe || !bc.cwd || !mount_find("/"))
@@ -335,6 +343,7 @@ void provider_main(uint64_t *sp)
 	init_limits();
 	fs_set_cwd(bc.cwd);
 	join_world();
+	caps_init(bc.cap_bset);
 	proc.dumpable = true;
 	host_syscall2(__NR_clock_gettime, CLOCK_MONOTONIC, &ts);
 	proc.start_ns = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;

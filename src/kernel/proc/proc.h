@@ -40,6 +40,8 @@ struct gproc {
 	int host_pid;		 /* its host pid (host thread group) */
 	struct picos_task *task; /* its entry in the world table */
 	int nthreads;		 /* its live threads */
+	/* their areas, linked through next_thread under the provider lock */
+	struct pico_thread *threads;
 	struct sig_actions *sigact;
 	/* NULL: the first process's (fs/file.c); a CLONE_VM child's own
 	 * copies without CLONE_FILES, CLONE_FS. */
@@ -67,7 +69,6 @@ struct proc {
 	int exe_fd;
 	char hostname[65];
 	bool dumpable;
-	bool no_new_privs;
 	struct rlimit64 rlimits[PICO_NLIMITS];
 	uint64_t brk_start, brk_cur, brk_mapped;
 	uint64_t gs_base; /* the guest's virtual GS base */
@@ -174,6 +175,13 @@ long thread_exec_detach(void);
 
 /* sys_fork.c: a vfork child that execs or exits lets its parent go on. */
 void fork_release_vfork_parent(void);
+
+/* sys_id.c: the first process's supplementary groups, from the launcher's
+ * (host gids, mapped as file owners are); after the identity is set. */
+void ident_set_host_groups(const uint32_t *host_gids, uint32_t n);
+/* sys_id.c, at execve: the saved and filesystem ids become the effective
+ * ones (execve(2); picos honours no set-user-ID bits). */
+void ident_exec(void);
 
 /* sys_info.c: sets the guest's RLIMIT_NOFILE from the host's, keeping a
  * reserve of host fds for the provider, and sets fd_limit. */

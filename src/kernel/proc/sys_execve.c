@@ -8,6 +8,7 @@
  * returns into it.  No guest file is ever executed by the host, and the
  * host process, its fds and timers stay, as Linux keeps them. */
 #include "proc.h"
+#include "caps.h"
 #include "../entry/entry.h"
 #include "../entry/thread.h"
 #include "../fs/vfs.h"
@@ -109,6 +110,8 @@ static void exec_teardown(void)
 	t->robust_len = 0;
 	proc.dumpable = true;
 	proc.personality &= ~0x0400000u; /* READ_IMPLIES_EXEC, as a 64-bit ELF load */
+	ident_exec();
+	caps_exec();
 	task_set_flags(TF_EXECED, 0);
 }
 

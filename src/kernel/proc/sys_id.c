@@ -1,6 +1,7 @@
 /* Process and thread ids, user and group ids, and the identity mapping
  * between the guest's ids and the host's. */
 #include "proc.h"
+#include "caps.h"
 #include "../entry/thread.h"
 #include "../syscalls.h"
 #include "../entry/entry.h"
@@ -43,11 +44,26 @@ long sys_geteuid(void) { return ident.euid; }
 long sys_getgid(void) { return ident.gid; }
 long sys_getegid(void) { return ident.egid; }
 
-/* The supplementary groups: at start the world's user is in its primary
- * group only; a guest root (euid 0) may set any list. */
+/* The supplementary groups: at start the launcher's (or, without that
+ * record, the world's primary group alone); a thread with CAP_SETGID may
+ * set any list. */
 #define NGROUPS_MAX 65536
 static uint32_t *groups;
 static int ngroups = -1; /* -1: not set yet, the primary group alone */
+
+void ident_set_host_groups(const uint32_t *host_gids, uint32_t n)
+{
+	if (n > NGROUPS_MAX)
+		return;
+	uint32_t *g = n ? kmalloc(sizeof(uint32_t) * n) : NULL;
+	if (n && !g)
+		return;
+	for (uint32_t i = 0; i < n; i++)
+		g[i] = ident_gid_to_guest(host_gids[i]);
+	kfree(groups);
+	groups = g;
+	ngroups = (int)n;
+}
 
 long sys_getgroups(int size, unsigned *list)
 {
@@ -68,7 +84,7 @@ long sys_setgroups(int size, const unsigned *list)
 {
 	if (size < 0 || size > NGROUPS_MAX)
 		return -EINVAL;
-	if (ident.euid != 0)
+	if (!capable(CAP_SETGID))
 		return -EPERM;
 	uint32_t *g = size ? kmalloc(sizeof(uint32_t) * (size_t)size) : NULL;
 	if (size && !g)
@@ -236,21 +252,22 @@ long sys_get_robust_list(int pid, void **head, size_t *len)
 }
 
 /* The uid/gid setters change the guest's identity only (the host process
- * keeps its own), with Linux's rules: a process whose effective id is 0
- * may set any id; any other may only move among its real, effective and
- * saved ids.  The filesystem id follows the effective id. */
+ * keeps its own), with Linux's rules: a thread with CAP_SETUID (CAP_SETGID
+ * for gids) may set any id; any other may only move among its real,
+ * effective and saved ids.  The filesystem id follows the effective id.
+ * A uid change moves the capabilities as capabilities(7) says. */
 #define ID_KEEP 0xffffffffu
 
-static bool id_allowed(uint32_t v, uint32_t r, uint32_t e, uint32_t s)
+static bool id_allowed(uint32_t v, uint32_t r, uint32_t e, uint32_t s, int cap)
 {
-	return v == ID_KEEP || ident.euid == 0 || v == r || v == e || v == s;
+	return v == ID_KEEP || capable(cap) || v == r || v == e || v == s;
 }
 
 static long set_res(uint32_t *r, uint32_t *e, uint32_t *s, uint32_t *fs,
-		    uint32_t nr, uint32_t ne, uint32_t ns)
+		    uint32_t nr, uint32_t ne, uint32_t ns, int cap)
 {
-	if (!id_allowed(nr, *r, *e, *s) || !id_allowed(ne, *r, *e, *s) ||
-	    !id_allowed(ns, *r, *e, *s))
+	if (!id_allowed(nr, *r, *e, *s, cap) || !id_allowed(ne, *r, *e, *s, cap) ||
+	    !id_allowed(ns, *r, *e, *s, cap))
 		return -EPERM;
 	/* A call that changes nothing leaves the fs id too (Linux 6.x). */
 	if ((nr == ID_KEEP || nr == *r) && (ne == ID_KEEP || ne == *e) &&
@@ -273,22 +290,26 @@ static void publish_uid(void)
 
 long sys_setresuid(uint32_t r, uint32_t e, uint32_t s)
 {
-	long ret = set_res(&ident.uid, &ident.euid, &ident.suid, &ident.fsuid, r, e, s);
+	uint32_t or = ident.uid, oe = ident.euid, os = ident.suid;
+	long ret = set_res(&ident.uid, &ident.euid, &ident.suid, &ident.fsuid,
+			   r, e, s, CAP_SETUID);
 	publish_uid();
+	if (ret == 0)
+		caps_uid_changed(or, oe, os);
 	return ret;
 }
 
 long sys_setresgid(uint32_t r, uint32_t e, uint32_t s)
 {
-	/* Permission for gids is by the effective uid, as on Linux. */
-	return set_res(&ident.gid, &ident.egid, &ident.sgid, &ident.fsgid, r, e, s);
+	return set_res(&ident.gid, &ident.egid, &ident.sgid, &ident.fsgid, r,
+		       e, s, CAP_SETGID);
 }
 
 /* setreuid: a new real id, or an effective id other than the real one,
  * also sets the saved id to the new effective id. */
 long sys_setreuid(uint32_t r, uint32_t e)
 {
-	if (r != ID_KEEP && ident.euid != 0 && r != ident.uid && r != ident.euid)
+	if (r != ID_KEEP && !capable(CAP_SETUID) && r != ident.uid && r != ident.euid)
 		return -EPERM;
 	uint32_t ne = e == ID_KEEP ? ident.euid : e;
 	uint32_t ns = (r != ID_KEEP || (e != ID_KEEP && e != ident.uid)) ? ne : ID_KEEP;
@@ -297,20 +318,20 @@ long sys_setreuid(uint32_t r, uint32_t e)
 
 long sys_setregid(uint32_t r, uint32_t e)
 {
-	if (r != ID_KEEP && ident.euid != 0 && r != ident.gid && r != ident.egid)
+	if (r != ID_KEEP && !capable(CAP_SETGID) && r != ident.gid && r != ident.egid)
 		return -EPERM;
 	uint32_t ne = e == ID_KEEP ? ident.egid : e;
 	uint32_t ns = (r != ID_KEEP || (e != ID_KEEP && e != ident.gid)) ? ne : ID_KEEP;
 	return sys_setresgid(r, e, ns);
 }
 
-/* setuid: root sets all three; others only the effective id, and only
- * to the real or saved id. */
+/* setuid: with CAP_SETUID it sets all three; otherwise only the
+ * effective id, and only to the real or saved id. */
 long sys_setuid(uint32_t u)
 {
 	if (u == ID_KEEP)
 		return -EINVAL;
-	if (ident.euid == 0)
+	if (capable(CAP_SETUID))
 		return sys_setresuid(u, u, u);
 	if (u != ident.uid && u != ident.suid)
 		return -EPERM;
@@ -321,28 +342,37 @@ long sys_setgid(uint32_t g)
 {
 	if (g == ID_KEEP)
 		return -EINVAL;
-	if (ident.euid == 0)
+	if (capable(CAP_SETGID))
 		return sys_setresgid(g, g, g);
 	if (g != ident.gid && g != ident.sgid)
 		return -EPERM;
 	return sys_setresgid(ID_KEEP, g, ID_KEEP);
 }
 
+void ident_exec(void)
+{
+	ident.suid = ident.fsuid = ident.euid;
+	ident.sgid = ident.fsgid = ident.egid;
+}
+
 /* setfsuid/setfsgid return the old value and never fail. */
 long sys_setfsuid(uint32_t u)
 {
 	uint32_t old = ident.fsuid;
-	if (u != ID_KEEP && (ident.euid == 0 || u == ident.uid || u == ident.euid ||
-			     u == ident.suid || u == ident.fsuid))
+	if (u != ID_KEEP && (capable(CAP_SETUID) || u == ident.uid ||
+			     u == ident.euid || u == ident.suid || u == ident.fsuid)) {
 		ident.fsuid = u;
+		if (u != old)
+			caps_fsuid_changed(old);
+	}
 	return old;
 }
 
 long sys_setfsgid(uint32_t g)
 {
 	uint32_t old = ident.fsgid;
-	if (g != ID_KEEP && (ident.euid == 0 || g == ident.gid || g == ident.egid ||
-			     g == ident.sgid || g == ident.fsgid))
+	if (g != ID_KEEP && (capable(CAP_SETGID) || g == ident.gid ||
+			     g == ident.egid || g == ident.sgid || g == ident.fsgid))
 		ident.fsgid = g;
 	return old;
 }

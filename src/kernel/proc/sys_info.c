@@ -2,6 +2,7 @@
  * usage.  The limits are the pico process's own (proc.rlimits); the ones
  * the host can enforce for the guest are applied to the host as well. */
 #include "proc.h"
+#include "caps.h"
 #include <picos/world.h>
 #include "../entry/entry.h"
 #include "../fs/vfs.h"
@@ -41,10 +42,10 @@ long sys_uname(void *buf)
 
 /* sethostname and setdomainname change the world's names (every process
  * of the world sees them; the host's stay as they are).  Linux wants
- * CAP_SYS_ADMIN: guest root. */
+ * CAP_SYS_ADMIN: the guest's (caps.h). */
 static long set_name(char *dst, const char *uname, int len)
 {
-	if (ident.euid != 0)
+	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
 	if (len < 0 || len > __NEW_UTS_LEN)
 		return -EINVAL;
@@ -224,7 +225,7 @@ static long do_prlimit(unsigned res, const struct rlimit64 *nw,
 		if (nw->cur > nw->max)
 			return -EINVAL;
 		if (nw->max > rl->max) {
-			if (ident.euid != 0)
+			if (!capable(CAP_SYS_RESOURCE))
 				return -EPERM;
 			long r = host_allow_max(res, nw->max);
 			if (r < 0)

@@ -1,5 +1,7 @@
 /* prctl and arch_prctl. */
 #include "proc.h"
+#include "caps.h"
+#include "../entry/thread.h"
 #include <picos/world.h>
 #include "../syscalls.h"
 #include <asm/prctl.h>
@@ -41,7 +43,12 @@ long sys_arch_prctl(int code, unsigned long addr)
 long sys_prctl(int option, unsigned long a2, unsigned long a3,
 	       unsigned long a4, unsigned long a5)
 {
-	(void)a3, (void)a4, (void)a5;
+	/* Capabilities and seccomp: their own modules (sys_caps.c,
+	 * sys_seccomp.c). */
+	if (caps_prctl_option(option))
+		return caps_prctl(option, a2, a3, a4, a5);
+	if (option == PR_SET_SECCOMP || option == PR_GET_SECCOMP)
+		return seccomp_prctl(option, a2, a3);
 	switch (option) {
 	case PR_SET_NAME: {
 		char name[16];
@@ -64,12 +71,12 @@ long sys_prctl(int option, unsigned long a2, unsigned long a3,
 	case PR_SET_NO_NEW_PRIVS:
 		if (a2 != 1 || a3 || a4 || a5)
 			return -EINVAL;
-		proc.no_new_privs = true;
+		current()->no_new_privs = true; /* per thread, as on Linux */
 		return 0;
 	case PR_GET_NO_NEW_PRIVS:
 		if (a2 || a3 || a4 || a5)
 			return -EINVAL;
-		return proc.no_new_privs;
+		return current()->no_new_privs;
 	case PR_SET_PDEATHSIG:
 		/* The launcher sends it when the guest parent ends. */
 		if (a2 > 64)
@@ -90,13 +97,6 @@ long sys_prctl(int option, unsigned long a2, unsigned long a3,
 		int on = (gproc()->task->flags & TF_SUBREAPER) ? 1 : 0;
 		return copy_to_user((void *)a2, &on, sizeof on);
 	}
-	case PR_CAPBSET_READ:
-		if (a2 > 40)
-			return -EINVAL;
-		/* The bounding set of a fresh world is full, as on Linux. */
-		return 1;
-	case PR_GET_SECCOMP:
-		return 0;
 	/* The timer slack is the host thread's own (per thread, 0 resets
 	 * it to the thread's default, ignored for real-time threads). */
 	case PR_SET_TIMERSLACK:

@@ -1,0 +1,46 @@
+/* The guest's capabilities (capabilities(7)): five sets and the securebits
+ * per guest thread (struct guest_caps in entry/thread.h), following the
+ * guest's uid changes and execve as Linux does.  They are the provider's
+ * bookkeeping only: they decide what the provider itself lets the guest
+ * do where it emulates privilege (set*id, sethostname, raising limits),
+ * and never give the host process anything. */
+#ifndef PICOS_CAPS_H
+#define PICOS_CAPS_H
+
+#include "../kernel.h"
+#include <linux/capability.h>
+
+struct guest_caps;
+struct pico_thread;
+
+#define CAPS_VALID ((1ULL << (CAP_LAST_CAP + 1)) - 1)
+
+/* Boot: the first thread's sets for the world's identity; `bset` is the
+ * bounding set the launcher runs with. */
+void caps_init(uint64_t bset);
+/* Whether the calling thread has `cap` in its effective set. */
+bool capable(int cap);
+/* The sets of a guest pid or tid (0: the caller), for capget and (later)
+ * /proc/PID/status: a thread of this process its own, another process
+ * its first thread's (securebits not included); -ESRCH for none. */
+long caps_of_id(int id, struct guest_caps *out);
+/* Publishes the process's first thread's sets in the world table (capget
+ * from another process); after fork, exec and every change. */
+void caps_publish(void);
+
+/* The uid transitions: the old real, effective and saved uids (the new
+ * ones are ident's); applied to every thread of the process, since the
+ * guest's identity is the process's in picos.  caps_fsuid_changed:
+ * after setfsuid. */
+void caps_uid_changed(uint32_t old_r, uint32_t old_e, uint32_t old_s);
+void caps_fsuid_changed(uint32_t old_fs);
+/* execve, past the point of no return: the sets of the new program (no
+ * file capabilities: the root and ambient rules). */
+void caps_exec(void);
+
+/* prctl's capability options; -EINVAL for options that are not. */
+bool caps_prctl_option(int option);
+long caps_prctl(int option, unsigned long a2, unsigned long a3,
+		unsigned long a4, unsigned long a5);
+
+#endif
