@@ -261,6 +261,10 @@ long sys_rt_sigtimedwait(const void *uset, void *uinfo, const void *uts,
 			 size_t setsize);
 long sys_rt_sigreturn(void);
 
+/* signal/sys_signalfd.c */
+long sys_signalfd(int ufd, const void *umask, size_t sizemask);
+long sys_signalfd4(int ufd, const void *umask, size_t sizemask, int flags);
+
 /* signal/sys_signal.c */
 long sys_rt_sigaction(int sig, const void *act, void *oact, size_t sigsetsize);
 long sys_rt_sigprocmask(int how, const void *set, void *oset,

@@ -45,6 +45,8 @@ void file_put(struct file *f)
 {
 	if (__atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL) != 0)
 		return;
+	if (f->ops && f->ops->release)
+		f->ops->release(f);
 	host_close(f->host_fd);
 	if (f->sk)
 		sock_free(f->sk);

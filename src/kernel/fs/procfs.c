@@ -110,6 +110,10 @@ long procfs_host_rel(struct lookup *lk)
 		struct file *f = num < 0x7fffffff ? fd_get((int)num) : NULL;
 		if (!f)
 			return -ENOENT;
+		if (f->ops && f->ops->hide_fdinfo && is_name(rest, sn, "fdinfo")) {
+			file_put(f); /* its host fdinfo shows host ids */
+			return -EACCES;
+		}
 		rt_buf_printf(&b, "/%.*s/%d", (int)sn, rest, f->host_fd);
 		file_put(f);
 		rest = tail;
@@ -138,6 +142,8 @@ static long fd_link(struct mount *procmnt, int fd, char *out, size_t size)
 	long r;
 	if (f->path) {
 		r = (long)rt_strlcpy(out, f->path, size);
+	} else if (f->ops && f->ops->link) {
+		r = (long)rt_strlcpy(out, f->ops->link, size);
 	} else {
 		char name[48];
 		rt_snprintf(name, sizeof name, "self/fd/%d", f->host_fd);
@@ -240,6 +246,20 @@ bool procfs_open(struct lookup *lk, int flags, long *res)
 	if (!lk->mnt->procfs || (flags & O_NOFOLLOW) ||
 	    !procfs_walk_stops(lk->mnt, lk->path))
 		return false;
+	/* A file with its own ops (signalfd, pidfd) is an anonymous inode,
+	 * which Linux does not reopen; its host fd must not reach the guest
+	 * without the ops. */
+	const char *sub = own_fd_part(lk->mnt, lk->path);
+	uint64_t fd = 0;
+	parse_num(sub, rt_strlen(sub), &fd);
+	struct file *f = fd_get((int)fd);
+	bool has_ops = f && f->ops;
+	if (f)
+		file_put(f);
+	if (has_ops) {
+		*res = -ENXIO;
+		return true;
+	}
 	/* lk->rel is "<host pid>/fd/<host fd>": the host follows its own
 	 * magic link to the provider's fd, never anything of the guest's
 	 * choosing. */
