@@ -8,6 +8,7 @@
  * a few calls are argument-checked as well. */
 #include "sandbox.h"
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/prctl.h>
 #include <seccomp.h>
 #include <stdio.h>
@@ -157,6 +158,9 @@ int sandbox_seccomp(bool inet)
 						(unsigned)prctl_allowed[k]));
 		} else if (strcmp(host_abi[i].name, "socket") == 0) {
 			r = add_socket(ctx, nr, inet);
+		} else if (strcmp(host_abi[i].name, "pidfd_open") == 0) {
+			static const unsigned long pidfd_flags[] = { 0, O_NONBLOCK };
+			r = add_checked(ctx, nr, pidfd_flags, 2);
 		} else if (strcmp(host_abi[i].name, "socketpair") == 0) {
 			r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
 					     SCMP_A0(SCMP_CMP_EQ, AF_UNIX));

@@ -27,7 +27,7 @@
 #define CLONE_SUPPORTED                                                    \
 	(CLONE_VM | CLONE_VFORK | CLONE_SETTLS | CLONE_PARENT_SETTID |      \
 	 CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | CLONE_FS | CLONE_SYSVSEM | \
-	 CLONE_PARENT | CLONE_IO | CSIGNAL)
+	 CLONE_PARENT | CLONE_IO | CLONE_PIDFD | CSIGNAL)
 
 struct fork_req {
 	uint64_t flags;
@@ -35,6 +35,7 @@ struct fork_req {
 	uint64_t tls;	  /* CLONE_SETTLS: the child's FS base */
 	int *parent_tid;  /* CLONE_PARENT_SETTID */
 	int *child_tid;	  /* CLONE_CHILD_SETTID / CLONE_CHILD_CLEARTID */
+	int *pidfd;	  /* CLONE_PIDFD: where the parent's pidfd goes */
 };
 
 /* In the new host process, before its first guest instruction. */
@@ -85,6 +86,17 @@ static void vfork_wait(struct picos_task *c, int vpid)
 	}
 }
 
+/* CLONE_PIDFD: the parent gets a close-on-exec pidfd of the child.  (Made
+ * after the clone: a child that has already ended gets an ended pidfd.)
+ * Linux writes the number even when the child is gone; a failure to make
+ * it leaves -1 there, since the child exists either way. */
+static void put_pidfd(int *upidfd, int vpid)
+{
+	long fd = pidfd_install(vpid, false);
+	int v = fd < 0 ? -1 : (int)fd;
+	copy_to_user(upidfd, &v, sizeof v);
+}
+
 static long do_fork(const struct fork_req *rq)
 {
 	uint64_t fl = rq->flags;
@@ -100,6 +112,8 @@ static long do_fork(const struct fork_req *rq)
 			       ? -EPERM
 			       : -EINVAL;
 	if ((fl & CLONE_SIGHAND) && !(fl & CLONE_VM))
+		return -EINVAL;
+	if ((fl & CLONE_PIDFD) && (fl & CLONE_DETACHED))
 		return -EINVAL;
 
 	task_lock();
@@ -150,6 +164,8 @@ static long do_fork(const struct fork_req *rq)
 	}
 	if (fl & CLONE_PARENT_SETTID)
 		copy_to_user(rq->parent_tid, &vpid, sizeof(int));
+	if (fl & CLONE_PIDFD)
+		put_pidfd(rq->pidfd, vpid);
 	if ((fl & CLONE_VFORK) && !shared)
 		vfork_wait(c, vpid);
 	return vpid;
@@ -179,7 +195,12 @@ long sys_vfork(void)
 long sys_clone(unsigned long flags, unsigned long stack, int *parent_tid,
 	       int *child_tid, unsigned long tls)
 {
-	struct fork_req rq = { flags, stack, tls, parent_tid, child_tid };
+	/* CLONE_PIDFD puts the pidfd where parent_tid points, so the two
+	 * cannot go together. */
+	if ((flags & CLONE_PIDFD) && (flags & CLONE_PARENT_SETTID))
+		return -EINVAL;
+	struct fork_req rq = { flags, stack, tls, parent_tid, child_tid,
+			       parent_tid };
 	return do_fork(&rq);
 }
 
@@ -199,14 +220,13 @@ long sys_clone3(const void *uargs, size_t size)
 	if ((ca.flags & CSIGNAL) || ca.exit_signal > 64 ||
 	    (ca.stack == 0) != (ca.stack_size == 0))
 		return -EINVAL;
-	if (ca.flags & CLONE_PIDFD)
-		return -EINVAL; /* pidfds: not provided */
 	struct fork_req rq = {
 		.flags = ca.flags | ca.exit_signal,
 		.stack = ca.stack ? ca.stack + ca.stack_size : 0,
 		.tls = ca.tls,
 		.parent_tid = (int *)ca.parent_tid,
 		.child_tid = (int *)ca.child_tid,
+		.pidfd = (int *)ca.pidfd,
 	};
 	return do_fork(&rq);
 }

@@ -1,0 +1,280 @@
+/* pidfds: pidfd_open, pidfd_send_signal, pidfd_getfd, and the pidfds of
+ * clone's CLONE_PIDFD and waitid's P_PIDFD (pidfd_of).
+ *
+ * A guest pidfd names a guest pid (f->priv).  Its host fd gives the
+ * readiness: the host pidfd of the process's host process, which becomes
+ * readable when that ends, or, for a process that has already ended (a
+ * zombie whose host process the launcher reaped), a pipe holding one byte
+ * with no writer, readable at once as a reaped process's pidfd is
+ * (POLLIN|POLLHUP).  The guest never sees the host pid: reads, the host's
+ * fdinfo (its "Pid:" line) and the pidfd ioctls are not passed on. */
+#include "proc.h"
+#include "../entry/entry.h"
+#include "../fs/vfs.h"
+#include "../signal/signal.h"
+#include "../syscalls.h"
+#include <linux/poll.h>
+#include <picos/world.h>
+
+#ifndef PIDFD_NONBLOCK
+#define PIDFD_NONBLOCK O_NONBLOCK
+#endif
+#define PIDFD_THREAD O_EXCL
+#define PIDFD_SIGNAL_THREAD (1UL << 0)
+#define PIDFD_SIGNAL_THREAD_GROUP (1UL << 1)
+#define PIDFD_SIGNAL_PROCESS_GROUP (1UL << 2)
+
+struct pidfd {
+	int vpid;     /* the guest process */
+	int host_pid; /* its host process when the pidfd was made; 0 ended */
+};
+
+static long no_data(struct file *f, void *kbuf, size_t n)
+{
+	(void)f, (void)kbuf, (void)n;
+	return -EINVAL; /* pidfds have no read or write */
+}
+
+static long no_write(struct file *f, const void *kbuf, size_t n)
+{
+	(void)f, (void)kbuf, (void)n;
+	return -EINVAL;
+}
+
+static void pidfd_release(struct file *f)
+{
+	kfree(f->priv);
+}
+
+static const struct file_ops pidfd_ops = {
+	.read = no_data,
+	.write = no_write,
+	.link = "anon_inode:[pidfd]",
+	.hide_fdinfo = true, /* the host's shows the host pid */
+	.release = pidfd_release,
+};
+
+/* A host fd readable at once: a pipe with one byte and no writer. */
+static long ended_fd(bool nonblock)
+{
+	int p[2];
+	long r = host_syscall2(__NR_pipe2, p, O_CLOEXEC | (nonblock ? O_NONBLOCK : 0));
+	if (r < 0)
+		return r;
+	host_syscall3(__NR_write, p[1], "x", 1);
+	host_close(p[1]);
+	return p[0];
+}
+
+/* Is `host_pid` still the host process of live guest process `vpid`? */
+static bool still_hosts(int vpid, int host_pid)
+{
+	task_lock();
+	struct picos_task *t = task_by_vpid(vpid);
+	bool r = t && t->state == TASK_LIVE && t->host_pid == host_pid;
+	task_unlock();
+	return r;
+}
+
+/* A new pidfd file for guest process `vpid`, whose host process was
+ * `host_pid` (0 when it has ended). */
+static long pidfd_file(int vpid, int host_pid, bool nonblock, struct file **out)
+{
+	long hfd = -ESRCH;
+	if (host_pid > 0) {
+		hfd = host_syscall2(__NR_pidfd_open, host_pid,
+				    nonblock ? PIDFD_NONBLOCK : 0);
+		/* The host pid may have ended and been reaped (and even
+		 * reused) before the host pidfd was made. */
+		if (hfd >= 0 && !still_hosts(vpid, host_pid)) {
+			host_close((int)hfd);
+			hfd = -ESRCH;
+		}
+	}
+	if (hfd < 0) {
+		host_pid = 0;
+		hfd = ended_fd(nonblock);
+		if (hfd < 0)
+			return hfd;
+	}
+	struct pidfd *p = kzalloc(sizeof *p);
+	p->vpid = vpid;
+	p->host_pid = host_pid;
+	struct file *f = file_new((int)hfd, O_RDWR | (nonblock ? O_NONBLOCK : 0),
+				  NULL, NULL);
+	f->ops = &pidfd_ops;
+	f->priv = p;
+	*out = f;
+	return 0;
+}
+
+long pidfd_install(int vpid, bool nonblock)
+{
+	task_lock();
+	struct picos_task *t = task_by_vpid(vpid);
+	int hp = t && t->state == TASK_LIVE ? t->host_pid : 0;
+	task_unlock();
+	struct file *f;
+	long r = pidfd_file(vpid, hp, nonblock, &f);
+	return r < 0 ? r : fd_install(f, true, 0);
+}
+
+long pidfd_of(int fd, int *vpid, bool *nonblock)
+{
+	struct file *f = fd_get(fd);
+	if (!f)
+		return -EBADF;
+	long r = -EBADF;
+	if (f->ops == &pidfd_ops) {
+		*vpid = ((struct pidfd *)f->priv)->vpid;
+		long fl = host_syscall2(__NR_fcntl, f->host_fd, F_GETFL);
+		*nonblock = fl >= 0 && (fl & O_NONBLOCK);
+		r = 0;
+	}
+	file_put(f);
+	return r;
+}
+
+/* Has the host process behind a pidfd ended?  (The launcher may not have
+ * recorded it in the table yet.) */
+static bool host_ended(struct file *f)
+{
+	struct pollfd p = { .fd = f->host_fd, .events = POLLIN };
+	struct { long s, ns; } zero = { 0, 0 };
+	return host_syscall6(__NR_ppoll, (long)&p, 1, (long)&zero, 0, 8, 0) == 1;
+}
+
+bool pidfd_host_ended(int fd)
+{
+	struct file *f = fd_get(fd);
+	if (!f)
+		return false;
+	bool r = f->ops == &pidfd_ops && host_ended(f);
+	file_put(f);
+	return r;
+}
+
+long sys_pidfd_open(int pid, unsigned flags)
+{
+	if (flags & ~(unsigned)(PIDFD_NONBLOCK | PIDFD_THREAD))
+		return -EINVAL;
+	if (pid <= 0)
+		return -EINVAL;
+	task_lock();
+	bool process = task_by_vpid(pid) != NULL;
+	bool thread = !process && tid_by_vtid(pid) != NULL;
+	task_unlock();
+	if (thread)
+		return (flags & PIDFD_THREAD) ? -ENOSYS : -ENOENT;
+	if (!process)
+		return -ESRCH;
+	return pidfd_install(pid, flags & PIDFD_NONBLOCK);
+}
+
+/* The pidfd's process, as the table has it now: its host pid (> 0) while
+ * it lives, 0 for a zombie (signals to it succeed and do nothing), or
+ * -ESRCH once it was reaped. */
+static int target_host_pid(struct file *f)
+{
+	struct pidfd *p = f->priv;
+	int r = -ESRCH;
+	bool ended = !p->host_pid || host_ended(f);
+	task_lock();
+	struct picos_task *t = task_by_vpid(p->vpid);
+	if (t && t->state == TASK_ZOMBIE)
+		r = 0;
+	else if (t && t->state == TASK_LIVE && t->host_pid == p->host_pid)
+		/* Ended on the host, not yet recorded by the launcher: as
+		 * good as a zombie. */
+		r = ended ? 0 : t->host_pid;
+	task_unlock();
+	return r;
+}
+
+long sys_pidfd_send_signal(int fd, int sig, const void *uinfo, unsigned flags)
+{
+	if (flags & ~(unsigned)(PIDFD_SIGNAL_THREAD | PIDFD_SIGNAL_THREAD_GROUP |
+				PIDFD_SIGNAL_PROCESS_GROUP))
+		return -EINVAL;
+	if (flags & (flags - 1)) /* more than one scope */
+		return -EINVAL;
+	struct file *f = fd_get(fd);
+	if (!f)
+		return -EBADF;
+	long r;
+	if (f->ops != &pidfd_ops) {
+		r = -EBADF;
+		goto out;
+	}
+	int vpid = ((struct pidfd *)f->priv)->vpid;
+	siginfo_t info;
+	if (uinfo) {
+		if (copy_from_user(&info, uinfo, sizeof info) < 0) {
+			r = -EFAULT;
+			goto out;
+		}
+		if (info.si_signo != sig) {
+			r = -EINVAL;
+			goto out;
+		}
+		/* As Linux: only to oneself may a non-negative code (or
+		 * SI_TKILL) be forged. */
+		if ((vpid != proc.pid || (flags & PIDFD_SIGNAL_PROCESS_GROUP)) &&
+		    (info.si_code >= 0 || info.si_code == SI_TKILL)) {
+			r = -EPERM;
+			goto out;
+		}
+	}
+	if (sig < 0 || sig > PICO_NSIG) {
+		r = -EINVAL;
+		goto out;
+	}
+	int hp = target_host_pid(f);
+	if (hp < 0) {
+		r = -ESRCH;
+	} else if (flags & PIDFD_SIGNAL_PROCESS_GROUP) {
+		task_lock();
+		struct picos_task *t = task_by_vpid(vpid);
+		int pgid = t ? t->pgid : 0;
+		task_unlock();
+		r = pgid ? sys_kill(-pgid, sig) : -ESRCH;
+	} else if (hp == 0 || sig == 0) {
+		r = 0; /* a zombie, or only the permission check */
+	} else if (uinfo) {
+		r = host_syscall3(__NR_rt_sigqueueinfo, hp, sig, &info);
+	} else if (flags & PIDFD_SIGNAL_THREAD) {
+		r = host_syscall3(__NR_tgkill, hp, hp, sig); /* its first thread */
+	} else {
+		r = host_syscall2(__NR_kill, hp, sig);
+	}
+	if (r == -ESRCH && hp > 0)
+		r = 0; /* it ended a moment ago: a zombie */
+out:
+	file_put(f);
+	return r;
+}
+
+long sys_pidfd_getfd(int pidfd, int targetfd, unsigned flags)
+{
+	if (flags)
+		return -EINVAL;
+	struct file *f = fd_get(pidfd);
+	if (!f)
+		return -EBADF;
+	if (f->ops != &pidfd_ops) {
+		file_put(f);
+		return -EBADF;
+	}
+	int vpid = ((struct pidfd *)f->priv)->vpid;
+	int hp = target_host_pid(f);
+	file_put(f);
+	if (hp <= 0)
+		return -ESRCH;
+	/* Another process's fd table lives in its own provider. */
+	if (vpid != proc.pid)
+		return -ENOSYS;
+	struct file *t = fd_get(targetfd);
+	if (!t)
+		return -EBADF;
+	return fd_install(t, true, 0); /* the same open file, close-on-exec */
+}

@@ -1,0 +1,279 @@
+/* pidfds: pidfd_open (flags, errors, zombies), readiness in poll and
+ * epoll when the process ends, pidfd_send_signal with and without a
+ * siginfo (and its EINVAL/EPERM/ESRCH rules), waitid(P_PIDFD) including a
+ * non-blocking pidfd, CLONE_PIDFD through clone and clone3, pidfd_getfd on
+ * the caller's own process, and the /proc fd link. */
+#include "tap.h"
+#include <linux/sched.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <sys/epoll.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#ifndef PIDFD_NONBLOCK
+#define PIDFD_NONBLOCK O_NONBLOCK
+#endif
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+
+static int pidfd_open(pid_t pid, unsigned flags)
+{
+	return (int)syscall(SYS_pidfd_open, pid, flags);
+}
+
+static int send_sig(int fd, int sig, siginfo_t *info, unsigned flags)
+{
+	return (int)syscall(SYS_pidfd_send_signal, fd, sig, info, flags);
+}
+
+static int poll_in(int fd, int ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	return poll(&p, 1, ms) == 1 && (p.revents & POLLIN);
+}
+
+static pid_t sleeper(void)
+{
+	pid_t c = fork();
+	if (c == 0) {
+		for (;;)
+			pause();
+	}
+	return c;
+}
+
+static void errors(void)
+{
+	fails_with(pidfd_open(getpid(), 0x1), EINVAL, "pidfd_open with an unknown flag");
+	fails_with(pidfd_open(0, 0), EINVAL, "pidfd_open of pid 0");
+	fails_with(pidfd_open(-1, 0), EINVAL, "pidfd_open of pid -1");
+	fails_with(pidfd_open(4000000, 0), ESRCH, "pidfd_open of a pid nobody has");
+	int fd = pidfd_open(getpid(), 0);
+	ok(fd >= 0, "pidfd_open of the caller");
+	fails_with(send_sig(fd, 0, NULL, 0x10), EINVAL, "pidfd_send_signal with an unknown flag");
+	fails_with(send_sig(fd, 0, NULL, 3), EINVAL, "pidfd_send_signal with two scopes");
+	fails_with(send_sig(0, 0, NULL, 0), EBADF, "pidfd_send_signal on stdin");
+	fails_with(send_sig(999, 0, NULL, 0), EBADF, "pidfd_send_signal on a closed fd");
+	fails_with(send_sig(fd, 99, NULL, 0), EINVAL, "pidfd_send_signal of signal 99");
+	ok(send_sig(fd, 0, NULL, 0) == 0, "pidfd_send_signal of signal 0 to oneself");
+	siginfo_t si;
+	memset(&si, 0, sizeof si);
+	si.si_signo = SIGUSR2;
+	si.si_code = SI_QUEUE;
+	fails_with(send_sig(fd, SIGUSR1, &si, 0), EINVAL, "pidfd_send_signal with si_signo not sig");
+	fails_with(syscall(SYS_pidfd_send_signal, fd, SIGUSR1, (void *)8, 0), EFAULT,
+		   "pidfd_send_signal with a bad siginfo");
+	fails_with(syscall(SYS_pidfd_getfd, fd, 1, 1), EINVAL, "pidfd_getfd with flags");
+	fails_with(syscall(SYS_pidfd_getfd, fd, 999, 0), EBADF, "pidfd_getfd of a closed fd");
+	fails_with(syscall(SYS_pidfd_getfd, 0, 1, 0), EBADF, "pidfd_getfd through stdin");
+	siginfo_t wi;
+	fails_with(waitid(P_PIDFD, 0, &wi, WEXITED), EBADF, "waitid(P_PIDFD) on stdin");
+	fails_with(waitid(P_PIDFD, fd, &wi, WEXITED | WNOHANG), ECHILD,
+		   "waitid(P_PIDFD) of oneself (not a child)");
+	char buf[8];
+	fails_with(read(fd, buf, sizeof buf), EINVAL, "read of a pidfd");
+	fails_with(write(fd, buf, sizeof buf), EINVAL, "write of a pidfd");
+	ok(fcntl(fd, F_GETFD) == FD_CLOEXEC, "a pidfd is close-on-exec");
+	ok((fcntl(fd, F_GETFL) & O_ACCMODE) == O_RDWR, "a pidfd is O_RDWR");
+	ok(!poll_in(fd, 0), "the caller's own pidfd is not readable");
+	char link[64] = "", path[64];
+	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+	ssize_t l = readlink(path, link, sizeof link - 1);
+	if (l > 0)
+		link[l] = 0;
+	ok(strcmp(link, "anon_inode:[pidfd]") == 0, "/proc/self/fd link is anon_inode:[pidfd] (%s)", link);
+	close(fd);
+	fd = pidfd_open(getpid(), PIDFD_NONBLOCK);
+	ok(fd >= 0 && (fcntl(fd, F_GETFL) & O_NONBLOCK), "PIDFD_NONBLOCK sets O_NONBLOCK");
+	close(fd);
+}
+
+static volatile int thread_tid;
+static void *idle_thread(void *a)
+{
+	thread_tid = (int)syscall(SYS_gettid);
+	while (thread_tid > 0)
+		usleep(1000);
+	return a;
+}
+
+static void thread_ids(void)
+{
+	pthread_t t;
+	pthread_create(&t, NULL, idle_thread, NULL);
+	while (!thread_tid)
+		usleep(1000);
+	fails_with(pidfd_open(thread_tid, 0), ENOENT, "pidfd_open of a thread other than the first");
+	thread_tid = -1;
+	pthread_join(t, NULL);
+}
+
+static void lifecycle(void)
+{
+	pid_t c = sleeper();
+	int fd = pidfd_open(c, 0);
+	ok(fd >= 0, "pidfd_open of a child");
+	ok(!poll_in(fd, 0), "not readable while the child lives");
+	int ep = epoll_create1(0);
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd }, out;
+	epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+	ok(epoll_wait(ep, &out, 1, 0) == 0, "epoll: not ready while the child lives");
+	siginfo_t wi;
+	memset(&wi, 0xff, sizeof wi);
+	ok(waitid(P_PIDFD, fd, &wi, WEXITED | WNOHANG) == 0 && wi.si_pid == 0,
+	   "waitid(P_PIDFD, WNOHANG) of a live child: 0, si_pid 0");
+	int nfd = pidfd_open(c, PIDFD_NONBLOCK);
+	fails_with(waitid(P_PIDFD, nfd, &wi, WEXITED), EAGAIN,
+		   "waitid(P_PIDFD) on a PIDFD_NONBLOCK pidfd of a live child");
+	ok(send_sig(fd, SIGTERM, NULL, 0) == 0, "pidfd_send_signal(SIGTERM) to the child");
+	ok(poll_in(fd, 5000), "readable once the child ended");
+	ok(epoll_wait(ep, &out, 1, 1000) == 1 && out.data.fd == fd, "epoll: ready once it ended");
+	ok(send_sig(fd, 0, NULL, 0) == 0, "pidfd_send_signal to the zombie succeeds");
+	memset(&wi, 0, sizeof wi);
+	ok(waitid(P_PIDFD, nfd, &wi, WEXITED | WNOHANG) == 0 && wi.si_pid == c,
+	   "waitid(P_PIDFD, WNOHANG) right after poll finds the exit (%d)", wi.si_pid);
+	ok(wi.si_code == CLD_KILLED && wi.si_status == SIGTERM && wi.si_signo == SIGCHLD,
+	   "waitid: CLD_KILLED by SIGTERM (%d, %d)", wi.si_code, wi.si_status);
+	fails_with(send_sig(fd, 0, NULL, 0), ESRCH, "pidfd_send_signal after the reap");
+	fails_with(waitid(P_PIDFD, fd, &wi, WEXITED), ECHILD, "waitid(P_PIDFD) after the reap");
+	fails_with(pidfd_open(c, 0), ESRCH, "pidfd_open of a reaped child");
+	close(ep);
+	close(nfd);
+	close(fd);
+
+	/* A zombie: pidfd_open still works, and the pidfd is readable. */
+	c = fork();
+	if (c == 0)
+		_exit(5);
+	while (waitid(P_PID, c, &wi, WEXITED | WNOHANG | WNOWAIT) == 0 && wi.si_pid == 0)
+		usleep(1000);
+	fd = pidfd_open(c, 0);
+	ok(fd >= 0, "pidfd_open of a zombie child");
+	ok(poll_in(fd, 0), "a zombie's pidfd is readable");
+	memset(&wi, 0, sizeof wi);
+	ok(waitid(P_PIDFD, fd, &wi, WEXITED) == 0 && wi.si_pid == c && wi.si_code == CLD_EXITED &&
+		   wi.si_status == 5,
+	   "waitid(P_PIDFD) of the zombie: exited 5");
+	close(fd);
+}
+
+/* The child reports what its pidfd signal carried. */
+static void with_siginfo(void)
+{
+	sigset_t s;
+	sigemptyset(&s);
+	sigaddset(&s, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &s, NULL);
+	pid_t parent = getpid();
+	pid_t c = fork();
+	if (c == 0) {
+		siginfo_t a, b;
+		sigwaitinfo(&s, &a);
+		sigwaitinfo(&s, &b);
+		_exit(a.si_code == SI_USER && a.si_pid == parent && b.si_code == SI_QUEUE &&
+				      b.si_int == 31337 && b.si_pid == 4242
+			      ? 0
+			      : 1);
+	}
+	int fd = pidfd_open(c, 0);
+	ok(send_sig(fd, SIGUSR1, NULL, 0) == 0, "pidfd_send_signal(SIGUSR1) without siginfo");
+	usleep(50000);
+	siginfo_t si;
+	memset(&si, 0, sizeof si);
+	si.si_signo = SIGUSR1;
+	si.si_code = SI_USER;
+	fails_with(send_sig(fd, SIGUSR1, &si, 0), EPERM,
+		   "pidfd_send_signal of a forged SI_USER to another process");
+	si.si_code = SI_TKILL;
+	fails_with(send_sig(fd, SIGUSR1, &si, 0), EPERM,
+		   "pidfd_send_signal of a forged SI_TKILL to another process");
+	si.si_code = SI_QUEUE;
+	si.si_pid = 4242;
+	si.si_int = 31337;
+	ok(send_sig(fd, SIGUSR1, &si, 0) == 0, "pidfd_send_signal with an SI_QUEUE siginfo");
+	siginfo_t wi;
+	memset(&wi, 0, sizeof wi);
+	ok(waitid(P_PIDFD, fd, &wi, WEXITED) == 0 && wi.si_code == CLD_EXITED && wi.si_status == 0,
+	   "the child got SI_USER from the parent, then the queued value (%d)", wi.si_status);
+	close(fd);
+
+	/* To oneself any code may be sent. */
+	fd = pidfd_open(getpid(), 0);
+	si.si_code = 0x7; /* positive: a kernel code */
+	ok(send_sig(fd, SIGUSR1, &si, 0) == 0, "pidfd_send_signal of a positive code to oneself");
+	siginfo_t got;
+	struct timespec ts = { 1, 0 };
+	ok(sigtimedwait(&s, &got, &ts) == SIGUSR1 && got.si_code == 7 && got.si_int == 31337,
+	   "it arrives with that code (%d)", got.si_code);
+	close(fd);
+	sigprocmask(SIG_UNBLOCK, &s, NULL);
+}
+
+struct clone_args_min {
+	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
+};
+
+static void clone_pidfd(void)
+{
+	int pfd = -1;
+	struct clone_args_min ca = { .flags = CLONE_PIDFD, .pidfd = (uintptr_t)&pfd,
+				     .exit_signal = SIGCHLD };
+	long c = syscall(SYS_clone3, &ca, sizeof ca);
+	if (c == 0)
+		_exit(3);
+	ok(c > 0 && pfd >= 0, "clone3(CLONE_PIDFD) gives a pidfd (%ld, %d)", c, pfd);
+	ok(fcntl(pfd, F_GETFD) == FD_CLOEXEC, "the CLONE_PIDFD fd is close-on-exec");
+	ok(poll_in(pfd, 5000), "it becomes readable when the child ends");
+	siginfo_t wi;
+	memset(&wi, 0, sizeof wi);
+	ok(waitid(P_PIDFD, pfd, &wi, WEXITED) == 0 && wi.si_pid == c && wi.si_status == 3,
+	   "waitid(P_PIDFD) on it: exited 3");
+	close(pfd);
+
+	pfd = -1;
+	c = syscall(SYS_clone, CLONE_PIDFD | SIGCHLD, 0, &pfd, 0, 0);
+	if (c == 0) {
+		pause();
+		_exit(0);
+	}
+	ok(c > 0 && pfd >= 0, "clone(CLONE_PIDFD) gives a pidfd in parent_tid");
+	ok(send_sig(pfd, SIGKILL, NULL, 0) == 0 && poll_in(pfd, 5000),
+	   "SIGKILL through it, then readable");
+	ok(waitid(P_PIDFD, pfd, &wi, WEXITED) == 0 && wi.si_code == CLD_KILLED, "and reaped");
+	close(pfd);
+	fails_with(syscall(SYS_clone, CLONE_PIDFD | CLONE_PARENT_SETTID | SIGCHLD, 0, &pfd, 0, 0),
+		   EINVAL, "clone(CLONE_PIDFD|CLONE_PARENT_SETTID)");
+}
+
+static void getfd_self(void)
+{
+	int p[2];
+	if (pipe(p) < 0)
+		return;
+	int fd = pidfd_open(getpid(), 0);
+	int nfd = (int)syscall(SYS_pidfd_getfd, fd, p[1], 0);
+	ok(nfd >= 0 && nfd != p[1], "pidfd_getfd of one's own fd");
+	ok(fcntl(nfd, F_GETFD) == FD_CLOEXEC, "the new fd is close-on-exec");
+	char c = 0;
+	ok(write(nfd, "z", 1) == 1 && read(p[0], &c, 1) == 1 && c == 'z',
+	   "it is the same pipe");
+	close(nfd);
+	close(fd);
+	close(p[0]);
+	close(p[1]);
+}
+
+int main(void)
+{
+	errors();
+	thread_ids();
+	lifecycle();
+	with_siginfo();
+	clone_pidfd();
+	getfd_self();
+	return tap_done();
+}
