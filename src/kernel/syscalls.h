@@ -255,6 +255,7 @@ long sys_kill(int pid, int sig);
 long sys_tkill(int tid, int sig);
 long sys_tgkill(int tgid, int tid, int sig);
 long sys_rt_sigqueueinfo(int pid, int sig, const void *uinfo);
+long sys_rt_tgsigqueueinfo(int tgid, int tid, int sig, const void *uinfo);
 long sys_rt_sigsuspend(const void *umask, size_t setsize);
 long sys_pause(void);
 long sys_rt_sigtimedwait(const void *uset, void *uinfo, const void *uts,

@@ -249,6 +249,28 @@ static void clone_pidfd(void)
 		   EINVAL, "clone(CLONE_PIDFD|CLONE_PARENT_SETTID)");
 }
 
+/* Linux takes an fd of a /proc/<pid> directory as a pidfd for
+ * pidfd_send_signal (CPython's test_signal does this). */
+static void procfs_dir(void)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d", getpid());
+	int d = open(path, O_DIRECTORY | O_RDONLY);
+	ok(d >= 0 && send_sig(d, 0, NULL, 0) == 0, "pidfd_send_signal(0) through /proc/<self>");
+	close(d);
+	pid_t c = sleeper();
+	snprintf(path, sizeof path, "/proc/%d", c);
+	d = open(path, O_DIRECTORY | O_RDONLY);
+	ok(send_sig(d, SIGKILL, NULL, 0) == 0, "pidfd_send_signal(SIGKILL) through /proc/<child>");
+	int st;
+	ok(waitpid(c, &st, 0) == c && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "the child died of it");
+	fails_with(send_sig(d, 0, NULL, 0), ESRCH, "/proc/<child> after the reap");
+	close(d);
+	d = open("/proc/self/fd", O_DIRECTORY | O_RDONLY);
+	fails_with(send_sig(d, 0, NULL, 0), EBADF, "pidfd_send_signal through /proc/self/fd");
+	close(d);
+}
+
 static void getfd_self(void)
 {
 	int p[2];
@@ -274,6 +296,7 @@ int main(void)
 	lifecycle();
 	with_siginfo();
 	clone_pidfd();
+	procfs_dir();
 	getfd_self();
 	return tap_done();
 }

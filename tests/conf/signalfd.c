@@ -98,6 +98,19 @@ static void basics(void)
 		   si.ssi_pid == (uint32_t)getpid(),
 	   "sigqueue: SI_QUEUE, ssi_int and ssi_pid (%d, %d, %u)", si.ssi_code, si.ssi_int, si.ssi_pid);
 
+	siginfo_t forged;
+	memset(&forged, 0, sizeof forged);
+	forged.si_signo = SIGUSR1;
+	forged.si_code = SI_USER;
+	forged.si_pid = getpid();
+	forged.si_uid = getuid();
+	syscall(SYS_rt_sigqueueinfo, getpid(), SIGUSR1, &forged);
+	memset(&si, 0, sizeof si);
+	n = read(fd, &si, sizeof si);
+	ok(n == sizeof si && si.ssi_code == SI_USER && si.ssi_pid == (uint32_t)getpid() &&
+		   si.ssi_uid == getuid() && si.ssi_stime == 0,
+	   "a forged SI_USER to oneself reads as forged (%d, %u)", si.ssi_code, si.ssi_pid);
+
 	syscall(SYS_tgkill, getpid(), syscall(SYS_gettid), SIGUSR1);
 	memset(&si, 0, sizeof si);
 	n = read(fd, &si, sizeof si);

@@ -171,13 +171,47 @@ long sys_pidfd_open(int pid, unsigned flags)
 	return pidfd_install(pid, flags & PIDFD_NONBLOCK);
 }
 
+/* Linux also takes an fd of a /proc/<pid> directory as a pidfd
+ * (pidfd_send_signal): the guest pid it names, or 0. */
+static int procfs_dir_vpid(const struct file *f)
+{
+	if (!f->mnt || !f->mnt->procfs || !f->path)
+		return 0;
+	const char *p = f->path + f->mnt->path_len;
+	if (*p++ != '/' || !*p)
+		return 0;
+	long v = 0;
+	for (; *p; p++) {
+		if (*p < '0' || *p > '9' || v > 0x7fffffff / 10)
+			return 0;
+		v = v * 10 + (*p - '0');
+	}
+	return (int)v;
+}
+
+/* The guest pid a pidfd (or /proc/<pid> directory fd) names, or 0. */
+static int file_vpid(const struct file *f)
+{
+	if (f->ops == &pidfd_ops)
+		return ((const struct pidfd *)f->priv)->vpid;
+	return procfs_dir_vpid(f);
+}
+
 /* The pidfd's process, as the table has it now: its host pid (> 0) while
  * it lives, 0 for a zombie (signals to it succeed and do nothing), or
  * -ESRCH once it was reaped. */
 static int target_host_pid(struct file *f)
 {
-	struct pidfd *p = f->priv;
 	int r = -ESRCH;
+	if (f->ops != &pidfd_ops) { /* a /proc/<pid> directory */
+		task_lock();
+		struct picos_task *t = task_by_vpid(procfs_dir_vpid(f));
+		if (t)
+			r = t->state == TASK_LIVE ? t->host_pid : 0;
+		task_unlock();
+		return r;
+	}
+	struct pidfd *p = f->priv;
 	bool ended = !p->host_pid || host_ended(f);
 	task_lock();
 	struct picos_task *t = task_by_vpid(p->vpid);
@@ -202,11 +236,11 @@ long sys_pidfd_send_signal(int fd, int sig, const void *uinfo, unsigned flags)
 	if (!f)
 		return -EBADF;
 	long r;
-	if (f->ops != &pidfd_ops) {
+	int vpid = file_vpid(f);
+	if (!vpid) {
 		r = -EBADF;
 		goto out;
 	}
-	int vpid = ((struct pidfd *)f->priv)->vpid;
 	siginfo_t info;
 	if (uinfo) {
 		if (copy_from_user(&info, uinfo, sizeof info) < 0) {
@@ -241,6 +275,7 @@ long sys_pidfd_send_signal(int fd, int sig, const void *uinfo, unsigned flags)
 	} else if (hp == 0 || sig == 0) {
 		r = 0; /* a zombie, or only the permission check */
 	} else if (uinfo) {
+		signal_mark_forged(&info);
 		r = host_syscall3(__NR_rt_sigqueueinfo, hp, sig, &info);
 	} else if (flags & PIDFD_SIGNAL_THREAD) {
 		r = host_syscall3(__NR_tgkill, hp, hp, sig); /* its first thread */

@@ -31,6 +31,7 @@ static bool record_to_guest(struct signalfd_siginfo *s)
 	info.si_code = s->ssi_code;
 	info.si_pid = (int)s->ssi_pid;
 	info.si_uid = s->ssi_uid;
+	info.si_stime = (long)s->ssi_stime; /* signal_mark_forged's mark */
 	bool doorbell = s->ssi_code == SI_USER &&
 			(int)s->ssi_pid == popts.world->launcher_pid;
 	if (!signal_translate((int)s->ssi_signo, &info))
@@ -38,10 +39,10 @@ static bool record_to_guest(struct signalfd_siginfo *s)
 	s->ssi_code = info.si_code;
 	s->ssi_pid = (uint32_t)info.si_pid;
 	s->ssi_uid = info.si_uid;
+	s->ssi_stime = (uint64_t)info.si_stime;
 	if (doorbell && info.si_code > 0) { /* a child's change: CLD_* */
 		s->ssi_status = info.si_status;
 		s->ssi_utime = (uint64_t)info.si_utime;
-		s->ssi_stime = (uint64_t)info.si_stime;
 	}
 	return true;
 }
