@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
@@ -271,6 +272,82 @@ static void procfs_dir(void)
 	close(d);
 }
 
+
+static int send_fd(int sock, int fd)
+{
+	char c = 'f';
+	struct iovec iov = { &c, 1 };
+	union { struct cmsghdr h; char b[CMSG_SPACE(sizeof(int))]; } u;
+	memset(&u, 0, sizeof u);
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b,
+			    .msg_controllen = sizeof u.b };
+	struct cmsghdr *h = CMSG_FIRSTHDR(&m);
+	h->cmsg_level = SOL_SOCKET;
+	h->cmsg_type = SCM_RIGHTS;
+	h->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(h), &fd, sizeof fd);
+	return sendmsg(sock, &m, 0) == 1 ? 0 : -1;
+}
+
+static int recv_fd(int sock)
+{
+	char c;
+	struct iovec iov = { &c, 1 };
+	union { struct cmsghdr h; char b[CMSG_SPACE(sizeof(int))]; } u;
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b,
+			    .msg_controllen = sizeof u.b };
+	if (recvmsg(sock, &m, 0) != 1)
+		return -1;
+	struct cmsghdr *h = CMSG_FIRSTHDR(&m);
+	int fd = -1;
+	if (h && h->cmsg_type == SCM_RIGHTS)
+		memcpy(&fd, CMSG_DATA(h), sizeof fd);
+	return fd;
+}
+
+static void fd_link_of(int fd, char *link, size_t n)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+	ssize_t l = readlink(path, link, n - 1);
+	link[l > 0 ? l : 0] = 0;
+}
+
+/* A pidfd passed over SCM_RIGHTS still names its process. */
+static void passed(void)
+{
+	int sv[2], rp[2];
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0 || pipe(rp) < 0)
+		return;
+	pid_t a = sleeper();
+	int fd = pidfd_open(a, 0);
+	pid_t b = fork();
+	if (b == 0) {
+		rep_fd = rp[1];
+		int got = recv_fd(sv[1]);
+		char link[64];
+		fd_link_of(got, link, sizeof link);
+		rok(got >= 0 && strcmp(link, "anon_inode:[pidfd]") == 0,
+		    "received pidfd: /proc link anon_inode:[pidfd] (%s)", link);
+		rok(send_sig(got, SIGKILL, NULL, 0) == 0, "pidfd_send_signal through the received pidfd");
+		rok(poll_in(got, 5000), "the received pidfd becomes readable");
+		_exit(0);
+	}
+	close(rp[1]);
+	send_fd(sv[0], fd);
+	struct rec r;
+	while (read(rp[0], &r, sizeof r) == sizeof r)
+		ok(r.pass, "%s", r.what);
+	int st;
+	ok(waitpid(a, &st, 0) == a && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL,
+	   "the process the pidfd names was killed");
+	waitpid(b, NULL, 0);
+	close(fd);
+	close(rp[0]);
+	close(sv[0]);
+	close(sv[1]);
+}
+
 static void getfd_self(void)
 {
 	int p[2];
@@ -297,6 +374,7 @@ int main(void)
 	with_siginfo();
 	clone_pidfd();
 	procfs_dir();
+	passed();
 	getfd_self();
 	return tap_done();
 }

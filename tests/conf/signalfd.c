@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/select.h>
+#include <sys/socket.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -286,6 +287,87 @@ static void in_threads(void)
 	sigprocmask(SIG_UNBLOCK, &s, NULL);
 }
 
+
+static int send_fd(int sock, int fd)
+{
+	char c = 'f';
+	struct iovec iov = { &c, 1 };
+	union { struct cmsghdr h; char b[CMSG_SPACE(sizeof(int))]; } u;
+	memset(&u, 0, sizeof u);
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b,
+			    .msg_controllen = sizeof u.b };
+	struct cmsghdr *h = CMSG_FIRSTHDR(&m);
+	h->cmsg_level = SOL_SOCKET;
+	h->cmsg_type = SCM_RIGHTS;
+	h->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(h), &fd, sizeof fd);
+	return sendmsg(sock, &m, 0) == 1 ? 0 : -1;
+}
+
+static int recv_fd(int sock)
+{
+	char c;
+	struct iovec iov = { &c, 1 };
+	union { struct cmsghdr h; char b[CMSG_SPACE(sizeof(int))]; } u;
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b,
+			    .msg_controllen = sizeof u.b };
+	if (recvmsg(sock, &m, 0) != 1)
+		return -1;
+	struct cmsghdr *h = CMSG_FIRSTHDR(&m);
+	int fd = -1;
+	if (h && h->cmsg_type == SCM_RIGHTS)
+		memcpy(&fd, CMSG_DATA(h), sizeof fd);
+	return fd;
+}
+
+static void fd_link_of(int fd, char *link, size_t n)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+	ssize_t l = readlink(path, link, n - 1);
+	link[l > 0 ? l : 0] = 0;
+}
+
+/* A signalfd passed over SCM_RIGHTS reads the receiver's signals, with
+ * guest ids. */
+static void passed(void)
+{
+	int sv[2], rp[2];
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0 || pipe(rp) < 0)
+		return;
+	sigset_t s = set_of(SIGUSR1, 0);
+	int fd = signalfd(-1, &s, SFD_NONBLOCK);
+	pid_t b = fork();
+	if (b == 0) {
+		rep_fd = rp[1];
+		sigprocmask(SIG_BLOCK, &s, NULL);
+		int got = recv_fd(sv[1]);
+		char link[64];
+		fd_link_of(got, link, sizeof link);
+		rok(got >= 0 && strcmp(link, "anon_inode:[signalfd]") == 0,
+		    "received signalfd: /proc link anon_inode:[signalfd] (%s)", link);
+		kill(getpid(), SIGUSR1);
+		struct signalfd_siginfo si;
+		rok(read(got, &si, sizeof si) == sizeof si && si.ssi_signo == SIGUSR1 &&
+			    si.ssi_pid == (uint32_t)getpid(),
+		    "the received signalfd reads the receiver's signal with its pid");
+		_exit(0);
+	}
+	close(rp[1]);
+	close(fd);
+	/* Sent after the fork: the child has no copy of its own. */
+	fd = signalfd(-1, &s, SFD_NONBLOCK);
+	send_fd(sv[0], fd);
+	struct rec r;
+	while (read(rp[0], &r, sizeof r) == sizeof r)
+		ok(r.pass, "%s", r.what);
+	waitpid(b, NULL, 0);
+	close(fd);
+	close(rp[0]);
+	close(sv[0]);
+	close(sv[1]);
+}
+
 /* postgres's latch: SIGURG blocked and read through a signalfd in an
  * epoll set; another process sends it. */
 static void postgres_latch(void)
@@ -324,6 +406,7 @@ int main(void)
 	sigchld();
 	across_fork();
 	in_threads();
+	passed();
 	postgres_latch();
 	return tap_done();
 }

@@ -199,3 +199,18 @@ void fd_close_on_exec(void)
 		if (slots[fd].f && slots[fd].cloexec)
 			fd_close(fd);
 }
+
+void file_adopt_received(struct file *f)
+{
+	char path[48], link[64];
+	rt_snprintf(path, sizeof path, "/proc/self/fd/%d", f->host_fd);
+	long n = host_syscall4(__NR_readlinkat, AT_FDCWD, path, link,
+			       sizeof link - 1);
+	if (n <= 0)
+		return;
+	link[n] = 0;
+	if (rt_strcmp(link, "anon_inode:[signalfd]") == 0)
+		signalfd_adopt(f);
+	else if (rt_strcmp(link, "anon_inode:[pidfd]") == 0)
+		pidfd_adopt(f, procfs_host_fdinfo_pid(f->host_fd));
+}

@@ -342,3 +342,35 @@ bool procfs_getdents(struct file *f, char *kbuf, size_t cap, long *res)
 	*res = (long)len;
 	return true;
 }
+
+int procfs_host_fdinfo_pid(int host_fd)
+{
+	struct mount *m = mount_find("/proc");
+	if (!m || !m->procfs)
+		return -1;
+	char name[48], buf[512];
+	rt_snprintf(name, sizeof name, "self/fdinfo/%d", host_fd);
+	struct open_how how = { .flags = O_RDONLY | O_CLOEXEC };
+	long fd = host_syscall4(__NR_openat2, m->host_fd, name, &how, sizeof how);
+	if (fd < 0)
+		return -1;
+	long n = host_syscall3(__NR_read, fd, buf, sizeof buf - 1);
+	host_close((int)fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	for (char *p = buf; p && *p; p = rt_strchr(p, '\n'), p = p ? p + 1 : p) {
+		if (rt_strncmp(p, "Pid:", 4) != 0)
+			continue;
+		p += 4;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		int v = 0;
+		if (*p == '-')
+			return -1;
+		while (*p >= '0' && *p <= '9')
+			v = v * 10 + (*p++ - '0');
+		return v > 0 ? v : -1;
+	}
+	return -1;
+}

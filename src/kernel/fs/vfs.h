@@ -63,6 +63,16 @@ struct file {
 	void *priv;	   /* the ops' own state */
 };
 
+/* A host fd received from another process (SCM_RIGHTS) that is an object
+ * the provider reads for the guest (a signalfd, a pidfd) gets its ops,
+ * so its host view never reaches the guest raw. */
+void file_adopt_received(struct file *f);
+bool signalfd_adopt(struct file *f);		     /* sys_signalfd.c */
+bool pidfd_adopt(struct file *f, int host_pid); /* sys_pidfd.c */
+/* procfs.c: the host pid in the host's fdinfo of the provider's host fd
+ * (its "Pid:" line), or -1. */
+int procfs_host_fdinfo_pid(int host_fd);
+
 /* file.c: the fd table. */
 #define FD_MAX_DEFAULT 1024
 void fdtable_init(void);

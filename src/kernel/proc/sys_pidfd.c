@@ -108,6 +108,18 @@ static long pidfd_file(int vpid, int host_pid, bool nonblock, struct file **out)
 	return 0;
 }
 
+bool pidfd_adopt(struct file *f, int host_pid)
+{
+	int vpid = host_pid > 0 ? task_vpid_of_host(host_pid) : 0;
+	struct pidfd *p = kzalloc(sizeof *p);
+	p->vpid = vpid;
+	/* One that ended (or lies outside the world) is an ended pidfd. */
+	p->host_pid = vpid ? host_pid : 0;
+	f->ops = &pidfd_ops;
+	f->priv = p;
+	return true;
+}
+
 long pidfd_install(int vpid, bool nonblock)
 {
 	task_lock();
@@ -237,7 +249,7 @@ long sys_pidfd_send_signal(int fd, int sig, const void *uinfo, unsigned flags)
 		return -EBADF;
 	long r;
 	int vpid = file_vpid(f);
-	if (!vpid) {
+	if (f->ops != &pidfd_ops && !vpid) {
 		r = -EBADF;
 		goto out;
 	}

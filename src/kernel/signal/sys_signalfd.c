@@ -89,6 +89,12 @@ static const struct file_ops signalfd_ops = {
 	.link = "anon_inode:[signalfd]",
 };
 
+bool signalfd_adopt(struct file *f)
+{
+	f->ops = &signalfd_ops;
+	return true;
+}
+
 long sys_signalfd4(int ufd, const void *umask, size_t sizemask, int flags)
 {
 	uint64_t mask;
