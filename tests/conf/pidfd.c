@@ -113,12 +113,27 @@ static void thread_ids(void)
 	pthread_join(t, NULL);
 }
 
+/* The Pid: line of a pidfd's fdinfo (-2 when there is none). */
+static int fdinfo_pid(int fd)
+{
+	char path[64], buf[512];
+	snprintf(path, sizeof path, "/proc/self/fdinfo/%d", fd);
+	int f = open(path, O_RDONLY);
+	ssize_t n = f < 0 ? -1 : read(f, buf, sizeof buf - 1);
+	if (f >= 0)
+		close(f);
+	buf[n > 0 ? n : 0] = 0;
+	char *p = strstr(buf, "\nPid:\t");
+	return p ? atoi(p + 6) : -2;
+}
+
 static void lifecycle(void)
 {
 	pid_t c = sleeper();
 	int fd = pidfd_open(c, 0);
 	ok(fd >= 0, "pidfd_open of a child");
 	ok(!poll_in(fd, 0), "not readable while the child lives");
+	ok(fdinfo_pid(fd) == c, "fdinfo's Pid: line is the child's pid (%d)", fdinfo_pid(fd));
 	int ep = epoll_create1(0);
 	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd }, out;
 	epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
@@ -140,6 +155,7 @@ static void lifecycle(void)
 	ok(wi.si_code == CLD_KILLED && wi.si_status == SIGTERM && wi.si_signo == SIGCHLD,
 	   "waitid: CLD_KILLED by SIGTERM (%d, %d)", wi.si_code, wi.si_status);
 	fails_with(send_sig(fd, 0, NULL, 0), ESRCH, "pidfd_send_signal after the reap");
+	ok(fdinfo_pid(fd) == -1, "fdinfo's Pid: line is -1 after the reap (%d)", fdinfo_pid(fd));
 	fails_with(waitid(P_PIDFD, fd, &wi, WEXITED), ECHILD, "waitid(P_PIDFD) after the reap");
 	fails_with(pidfd_open(c, 0), ESRCH, "pidfd_open of a reaped child");
 	close(ep);

@@ -110,10 +110,6 @@ long procfs_host_rel(struct lookup *lk)
 		struct file *f = num < 0x7fffffff ? fd_get((int)num) : NULL;
 		if (!f)
 			return -ENOENT;
-		if (f->ops && f->ops->hide_fdinfo && is_name(rest, sn, "fdinfo")) {
-			file_put(f); /* its host fdinfo shows host ids */
-			return -EACCES;
-		}
 		rt_buf_printf(&b, "/%.*s/%d", (int)sn, rest, f->host_fd);
 		file_put(f);
 		rest = tail;
@@ -216,9 +212,18 @@ bool procfs_readlink(struct mount *mnt, const char *path, char *out,
 	return true;
 }
 
+static const char *own_part(const struct mount *mnt, const char *path,
+			    const char *dir);
+
 /* For a path in the caller's /proc/<pid>/fd directory: what follows "fd"
  * ("" for the directory itself); NULL for any other path. */
 static const char *own_fd_part(const struct mount *mnt, const char *path)
+{
+	return own_part(mnt, path, "fd");
+}
+
+static const char *own_part(const struct mount *mnt, const char *path,
+			    const char *dir)
 {
 	const char *p = mnt && mnt->procfs && path ? inside_proc(path) : NULL;
 	if (!p)
@@ -228,9 +233,47 @@ static const char *own_fd_part(const struct mount *mnt, const char *path)
 	size_t sn = first_component(rest, &sub);
 	uint64_t vpid;
 	if (!parse_num(p, n, &vpid) || (int)vpid != proc.pid ||
-	    !is_name(rest, sn, "fd"))
+	    !is_name(rest, sn, dir))
 		return NULL;
 	return sub;
+}
+
+/* The caller's fdinfo/<n> of a file whose ops rewrite it: the host's
+ * text, rewritten, served from a pipe (read to its end like the file). */
+static bool fdinfo_open(struct lookup *lk, int flags, long *res)
+{
+	const char *sub = own_part(lk->mnt, lk->path, "fdinfo");
+	uint64_t fd;
+	if (!sub || !parse_num(sub, rt_strlen(sub), &fd) || fd >= 0x7fffffff ||
+	    (flags & O_ACCMODE) != O_RDONLY)
+		return false;
+	struct file *f = fd_get((int)fd);
+	if (!f || !f->ops || !f->ops->fdinfo) {
+		if (f)
+			file_put(f);
+		return false;
+	}
+	char host[512], out[512];
+	struct open_how how = { .flags = O_RDONLY | O_CLOEXEC };
+	long h = host_syscall4(__NR_openat2, lk->mnt->host_fd, lk->rel, &how,
+			       sizeof how);
+	long n = h < 0 ? h : host_syscall3(__NR_read, h, host, sizeof host - 1);
+	if (h >= 0)
+		host_close((int)h);
+	int p[2];
+	if (n >= 0) {
+		host[n] = 0;
+		n = host_syscall2(__NR_pipe2, p, O_CLOEXEC | (flags & O_NONBLOCK));
+	}
+	if (n >= 0) {
+		size_t len = f->ops->fdinfo(f, host, out, sizeof out);
+		host_syscall3(__NR_write, p[1], out, len);
+		host_close(p[1]);
+		n = p[0];
+	}
+	file_put(f);
+	*res = n;
+	return true;
 }
 
 bool procfs_walk_stops(struct mount *mnt, const char *path)
@@ -243,6 +286,8 @@ bool procfs_walk_stops(struct mount *mnt, const char *path)
 
 bool procfs_open(struct lookup *lk, int flags, long *res)
 {
+	if (lk->mnt->procfs && fdinfo_open(lk, flags, res))
+		return true;
 	if (!lk->mnt->procfs || (flags & O_NOFOLLOW) ||
 	    !procfs_walk_stops(lk->mnt, lk->path))
 		return false;

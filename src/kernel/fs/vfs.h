@@ -45,8 +45,10 @@ struct file_ops {
 	/* What the caller's /proc/<pid>/fd/N link reads ("anon_inode:[x]");
 	 * NULL for the host's text. */
 	const char *link;
-	/* The host's /proc fdinfo would show host ids: refused. */
-	bool hide_fdinfo;
+	/* The guest's /proc fdinfo text from the host's (which shows host
+	 * ids): the length written to out.  NULL: the host's as it is. */
+	size_t (*fdinfo)(struct file *f, const char *host_text, char *out,
+			 size_t size);
 	/* Frees f->priv at the last reference. */
 	void (*release)(struct file *f);
 };

@@ -46,11 +46,33 @@ static void pidfd_release(struct file *f)
 	kfree(f->priv);
 }
 
+/* The host's fdinfo with its Pid:/NSpid: lines (host pids) replaced by
+ * the guest pid, -1 once the process was reaped, as Linux shows it. */
+static size_t pidfd_fdinfo(struct file *f, const char *host, char *out,
+			   size_t size)
+{
+	struct pidfd *p = f->priv;
+	task_lock();
+	int v = p->vpid && task_by_vpid(p->vpid) ? p->vpid : -1;
+	task_unlock();
+	struct rt_buf b;
+	rt_buf_init(&b, out, size);
+	for (const char *l = host; *l;) {
+		const char *e = rt_strchr(l, '\n');
+		size_t n = e ? (size_t)(e - l) + 1 : rt_strlen(l);
+		if (rt_strncmp(l, "Pid:", 4) && rt_strncmp(l, "NSpid:", 6))
+			rt_buf_put(&b, l, n);
+		l += n;
+	}
+	rt_buf_printf(&b, "Pid:\t%d\nNSpid:\t%d\n", v, v);
+	return b.len < size ? b.len : size - 1;
+}
+
 static const struct file_ops pidfd_ops = {
 	.read = no_data,
 	.write = no_write,
 	.link = "anon_inode:[pidfd]",
-	.hide_fdinfo = true, /* the host's shows the host pid */
+	.fdinfo = pidfd_fdinfo, /* the host's shows the host pid */
 	.release = pidfd_release,
 };
 
