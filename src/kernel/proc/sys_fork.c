@@ -199,6 +199,8 @@ long sys_clone(unsigned long flags, unsigned long stack, int *parent_tid,
 	 * cannot go together. */
 	if ((flags & CLONE_PIDFD) && (flags & CLONE_PARENT_SETTID))
 		return -EINVAL;
+	if ((flags & CLONE_PIDFD) && (flags & CLONE_THREAD))
+		return -ENOSYS; /* thread pidfds (PIDFD_THREAD) are not provided */
 	struct fork_req rq = { flags, stack, tls, parent_tid, child_tid,
 			       parent_tid };
 	return do_fork(&rq);
@@ -220,6 +222,8 @@ long sys_clone3(const void *uargs, size_t size)
 	if ((ca.flags & CSIGNAL) || ca.exit_signal > 64 ||
 	    (ca.stack == 0) != (ca.stack_size == 0))
 		return -EINVAL;
+	if ((ca.flags & CLONE_PIDFD) && (ca.flags & CLONE_THREAD))
+		return -ENOSYS; /* thread pidfds (PIDFD_THREAD) are not provided */
 	struct fork_req rq = {
 		.flags = ca.flags | ca.exit_signal,
 		.stack = ca.stack ? ca.stack + ca.stack_size : 0,
