@@ -12,6 +12,7 @@
 #include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/signalfd.h>
+#include <sys/time.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -216,6 +217,53 @@ static void sigchld(void)
 		   si.ssi_pid == (uint32_t)c,
 	   "SIGCHLD of a killed child: CLD_KILLED, SIGKILL (%d, %d)", si.ssi_code, si.ssi_status);
 	waitpid(c, &st, 0);
+
+	/* Stops and continues ring SIGCHLD too. */
+	c = fork();
+	if (c == 0) {
+		raise(SIGSTOP);
+		_exit(2);
+	}
+	memset(&si, 0, sizeof si);
+	n = read(fd, &si, sizeof si);
+	ok(n == sizeof si && si.ssi_code == CLD_STOPPED && si.ssi_status == SIGSTOP &&
+		   si.ssi_pid == (uint32_t)c,
+	   "SIGCHLD of a stop: CLD_STOPPED, SIGSTOP (%d, %d)", si.ssi_code, si.ssi_status);
+	waitpid(c, &st, WUNTRACED);
+	kill(c, SIGCONT);
+	memset(&si, 0, sizeof si);
+	n = read(fd, &si, sizeof si);
+	ok(n == sizeof si && si.ssi_code == CLD_CONTINUED && si.ssi_status == SIGCONT,
+	   "SIGCHLD of a continue: CLD_CONTINUED, SIGCONT (%d, %d)", si.ssi_code, si.ssi_status);
+	memset(&si, 0, sizeof si);
+	n = read(fd, &si, sizeof si);
+	ok(n == sizeof si && si.ssi_code == CLD_EXITED && si.ssi_status == 2,
+	   "then its exit: CLD_EXITED, 2 (%d, %d)", si.ssi_code, si.ssi_status);
+	waitpid(c, &st, 0);
+	close(fd);
+	sigprocmask(SIG_UNBLOCK, &s, NULL);
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+/* A blocking read is interrupted by a handled signal (no SA_RESTART). */
+static void interrupted(void)
+{
+	sigset_t s = set_of(SIGUSR1, 0);
+	sigprocmask(SIG_BLOCK, &s, NULL);
+	int fd = signalfd(-1, &s, 0);
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_alarm;
+	sigaction(SIGALRM, &sa, NULL);
+	struct itimerval it = { { 0, 0 }, { 0, 50000 } };
+	setitimer(ITIMER_REAL, &it, NULL);
+	struct signalfd_siginfo si;
+	fails_with(read(fd, &si, sizeof si), EINTR, "a blocking read interrupted by a handler");
+	signal(SIGALRM, SIG_DFL);
 	close(fd);
 	sigprocmask(SIG_UNBLOCK, &s, NULL);
 }
@@ -404,6 +452,7 @@ int main(void)
 	basics();
 	select_and_epoll();
 	sigchld();
+	interrupted();
 	across_fork();
 	in_threads();
 	passed();
