@@ -113,8 +113,6 @@ static long do_fork(const struct fork_req *rq)
 			       : -EINVAL;
 	if ((fl & CLONE_SIGHAND) && !(fl & CLONE_VM))
 		return -EINVAL;
-	if ((fl & CLONE_PIDFD) && (fl & CLONE_DETACHED))
-		return -EINVAL;
 
 	task_lock();
 	struct picos_task *c = task_alloc();
