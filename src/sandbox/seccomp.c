@@ -159,8 +159,10 @@ int sandbox_seccomp(bool inet)
 		} else if (strcmp(host_abi[i].name, "socket") == 0) {
 			r = add_socket(ctx, nr, inet);
 		} else if (strcmp(host_abi[i].name, "pidfd_open") == 0) {
-			static const unsigned long pidfd_flags[] = { 0, O_NONBLOCK };
-			r = add_checked(ctx, nr, pidfd_flags, 2);
+			static const unsigned long pidfd_flags[] = {
+				0, O_NONBLOCK, O_EXCL, O_EXCL | O_NONBLOCK
+			}; /* PIDFD_NONBLOCK, PIDFD_THREAD */
+			r = add_checked(ctx, nr, pidfd_flags, 4);
 		} else if (strcmp(host_abi[i].name, "socketpair") == 0) {
 			r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
 					     SCMP_A0(SCMP_CMP_EQ, AF_UNIX));

@@ -17,6 +17,9 @@
 #ifndef PIDFD_NONBLOCK
 #define PIDFD_NONBLOCK O_NONBLOCK
 #endif
+#ifndef PIDFD_THREAD
+#define PIDFD_THREAD O_EXCL
+#endif
 #ifndef P_PIDFD
 #define P_PIDFD 3
 #endif
@@ -93,26 +96,6 @@ static void errors(void)
 	close(fd);
 }
 
-static volatile int thread_tid;
-static void *idle_thread(void *a)
-{
-	thread_tid = (int)syscall(SYS_gettid);
-	while (thread_tid > 0)
-		usleep(1000);
-	return a;
-}
-
-static void thread_ids(void)
-{
-	pthread_t t;
-	pthread_create(&t, NULL, idle_thread, NULL);
-	while (!thread_tid)
-		usleep(1000);
-	fails_with(pidfd_open(thread_tid, 0), ENOENT, "pidfd_open of a thread other than the first");
-	thread_tid = -1;
-	pthread_join(t, NULL);
-}
-
 /* The Pid: line of a pidfd's fdinfo (-2 when there is none). */
 static int fdinfo_pid(int fd)
 {
@@ -125,6 +108,81 @@ static int fdinfo_pid(int fd)
 	buf[n > 0 ? n : 0] = 0;
 	char *p = strstr(buf, "\nPid:\t");
 	return p ? atoi(p + 6) : -2;
+}
+
+static volatile int thread_tid;
+static void *idle_thread(void *a)
+{
+	thread_tid = (int)syscall(SYS_gettid);
+	while (thread_tid > 0)
+		usleep(1000);
+	return a;
+}
+
+static volatile int usr1_tid;
+static void on_usr1(int sig)
+{
+	(void)sig;
+	usr1_tid = (int)syscall(SYS_gettid);
+}
+
+/* Thread pidfds (PIDFD_THREAD): they name one thread. */
+static void thread_ids(void)
+{
+	pthread_t t;
+	pthread_create(&t, NULL, idle_thread, NULL);
+	while (!thread_tid)
+		usleep(1000);
+	int tid = thread_tid;
+	fails_with(pidfd_open(tid, 0), ENOENT, "pidfd_open of a thread other than the first");
+	int fd = pidfd_open(tid, PIDFD_THREAD);
+	ok(fd >= 0, "pidfd_open(tid, PIDFD_THREAD)");
+	ok(!poll_in(fd, 0), "a live thread's pidfd is not readable");
+	ok(fdinfo_pid(fd) == tid, "its fdinfo Pid: is the tid");
+	signal(SIGUSR1, on_usr1);
+	ok(send_sig(fd, SIGUSR1, NULL, 0) == 0, "pidfd_send_signal through a thread pidfd");
+	for (int i = 0; i < 500 && !usr1_tid; i++)
+		usleep(1000);
+	ok(usr1_tid == tid, "the signal went to that thread");
+	siginfo_t wi;
+	fails_with(waitid(P_PIDFD, fd, &wi, WEXITED | WNOHANG), ECHILD,
+		   "waitid(P_PIDFD) of a thread pidfd");
+	thread_tid = -1;
+	pthread_join(t, NULL);
+	ok(poll_in(fd, 5000), "readable once the thread ended");
+	fails_with(send_sig(fd, 0, NULL, 0), ESRCH, "pidfd_send_signal to the ended thread");
+	close(fd);
+	signal(SIGUSR1, SIG_DFL);
+	int lf = pidfd_open(getpid(), PIDFD_THREAD);
+	ok(lf >= 0 && !poll_in(lf, 0), "pidfd_open(pid, PIDFD_THREAD) of the first thread");
+	close(lf);
+}
+
+/* clone3(CLONE_THREAD|CLONE_PIDFD) by hand: the new thread runs fn on
+ * its own stack and ends with exit (no libc inside it). */
+static long clone3_thread(void *args, size_t size, void (*fn)(void))
+{
+	register long r10 __asm__("r10") = (long)fn;
+	long ret;
+	__asm__ volatile("syscall\n\t"
+			 "test %%rax, %%rax\n\t"
+			 "jnz 1f\n\t"
+			 "call *%%r10\n\t"
+			 "mov $60, %%eax\n\t"
+			 "xor %%edi, %%edi\n\t"
+			 "syscall\n\t"
+			 "1:"
+			 : "=a"(ret)
+			 : "0"((long)SYS_clone3), "D"(args), "S"(size), "r"(r10)
+			 : "rcx", "r11", "memory");
+	return ret;
+}
+
+static volatile int raw_go;
+static void raw_thread(void)
+{
+	while (!raw_go)
+		__asm__ volatile("pause");
 }
 
 static void lifecycle(void)
@@ -264,6 +322,22 @@ static void clone_pidfd(void)
 	close(pfd);
 	fails_with(syscall(SYS_clone, CLONE_PIDFD | CLONE_PARENT_SETTID | SIGCHLD, 0, &pfd, 0, 0),
 		   EINVAL, "clone(CLONE_PIDFD|CLONE_PARENT_SETTID)");
+
+	static char stack[64 * 1024] __attribute__((aligned(16)));
+	pfd = -1;
+	struct clone_args_min ta = {
+		.flags = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD |
+			 CLONE_SYSVSEM | CLONE_PIDFD,
+		.pidfd = (uintptr_t)&pfd,
+		.stack = (uintptr_t)stack,
+		.stack_size = sizeof stack,
+	};
+	long t = clone3_thread(&ta, sizeof ta, raw_thread);
+	ok(t > 0 && pfd >= 0, "clone3(CLONE_THREAD|CLONE_PIDFD) gives a thread pidfd (%ld, %d)", t, pfd);
+	ok(!poll_in(pfd, 0) && fdinfo_pid(pfd) == t, "not readable; its fdinfo Pid: is the tid");
+	raw_go = 1;
+	ok(poll_in(pfd, 5000), "readable once the thread ended");
+	close(pfd);
 }
 
 /* Linux takes an fd of a /proc/<pid> directory as a pidfd for

@@ -92,6 +92,8 @@ int task_sid(void);
  * non-blocking (-EBADF when fd is no pidfd); whether the host process
  * behind it has ended (the launcher may not have recorded it yet). */
 long pidfd_install(int vpid, bool nonblock);
+/* The same for a thread (PIDFD_THREAD; CLONE_PIDFD with CLONE_THREAD). */
+long thread_pidfd_install(int tid, bool nonblock);
 long pidfd_of(int fd, int *vpid, bool *nonblock);
 bool pidfd_host_ended(int fd);
 

@@ -189,6 +189,19 @@ long sys_vfork(void)
 	return do_fork(&rq);
 }
 
+/* do_fork gives a new process its pidfd; a new thread's (a thread pidfd,
+ * as Linux 6.9 gives) is made here, once the thread exists. */
+static long fork_with_pidfd(const struct fork_req *rq)
+{
+	long r = do_fork(rq);
+	if (r > 0 && (rq->flags & CLONE_PIDFD) && (rq->flags & CLONE_THREAD)) {
+		long fd = thread_pidfd_install((int)r, false);
+		int v = fd < 0 ? -1 : (int)fd;
+		copy_to_user(rq->pidfd, &v, sizeof v);
+	}
+	return r;
+}
+
 /* x86-64 argument order: flags, stack, parent_tid, child_tid, tls. */
 long sys_clone(unsigned long flags, unsigned long stack, int *parent_tid,
 	       int *child_tid, unsigned long tls)
@@ -197,11 +210,9 @@ long sys_clone(unsigned long flags, unsigned long stack, int *parent_tid,
 	 * cannot go together. */
 	if ((flags & CLONE_PIDFD) && (flags & CLONE_PARENT_SETTID))
 		return -EINVAL;
-	if ((flags & CLONE_PIDFD) && (flags & CLONE_THREAD))
-		return -ENOSYS; /* thread pidfds (PIDFD_THREAD) are not provided */
 	struct fork_req rq = { flags, stack, tls, parent_tid, child_tid,
 			       parent_tid };
-	return do_fork(&rq);
+	return fork_with_pidfd(&rq);
 }
 
 struct clone_args_v0 {
@@ -220,8 +231,6 @@ long sys_clone3(const void *uargs, size_t size)
 	if ((ca.flags & CSIGNAL) || ca.exit_signal > 64 ||
 	    (ca.stack == 0) != (ca.stack_size == 0))
 		return -EINVAL;
-	if ((ca.flags & CLONE_PIDFD) && (ca.flags & CLONE_THREAD))
-		return -ENOSYS; /* thread pidfds (PIDFD_THREAD) are not provided */
 	struct fork_req rq = {
 		.flags = ca.flags | ca.exit_signal,
 		.stack = ca.stack ? ca.stack + ca.stack_size : 0,
@@ -230,5 +239,5 @@ long sys_clone3(const void *uargs, size_t size)
 		.child_tid = (int *)ca.child_tid,
 		.pidfd = (int *)ca.pidfd,
 	};
-	return do_fork(&rq);
+	return fork_with_pidfd(&rq);
 }

@@ -10,6 +10,7 @@
  * fdinfo (its "Pid:" line) and the pidfd ioctls are not passed on. */
 #include "proc.h"
 #include "../entry/entry.h"
+#include "../entry/thread.h"
 #include "../fs/vfs.h"
 #include "../signal/signal.h"
 #include "../syscalls.h"
@@ -27,7 +28,17 @@
 struct pidfd {
 	int vpid;     /* the guest process */
 	int host_pid; /* its host process when the pidfd was made; 0 ended */
+	/* A thread pidfd (PIDFD_THREAD): the guest tid it names (the pid for
+	 * the first thread) and that thread's host tid (0 ended); tid is 0
+	 * for a process pidfd. */
+	int tid, host_tid;
 };
+
+/* The guest id a pidfd names: its thread's tid or its process's pid. */
+static int named_id(const struct pidfd *p)
+{
+	return p->tid ? p->tid : p->vpid;
+}
 
 static long no_data(struct file *f, void *kbuf, size_t n)
 {
@@ -52,9 +63,12 @@ static size_t pidfd_fdinfo(struct file *f, const char *host, char *out,
 			   size_t size)
 {
 	struct pidfd *p = f->priv;
+	int id = named_id(p);
 	task_lock();
-	int v = p->vpid && task_by_vpid(p->vpid) ? p->vpid : -1;
+	bool listed = p->tid && p->tid != p->vpid ? tid_by_vtid(id) != NULL
+						  : id && task_by_vpid(id);
 	task_unlock();
+	int v = listed ? id : -1;
 	struct rt_buf b;
 	rt_buf_init(&b, out, size);
 	for (const char *l = host; *l;) {
@@ -160,7 +174,8 @@ long pidfd_of(int fd, int *vpid, bool *nonblock)
 		return -EBADF;
 	long r = -EBADF;
 	if (f->ops == &pidfd_ops) {
-		*vpid = ((struct pidfd *)f->priv)->vpid;
+		/* A thread pidfd names a tid, which no wait selects. */
+		*vpid = named_id(f->priv);
 		long fl = host_syscall2(__NR_fcntl, f->host_fd, F_GETFL);
 		*nonblock = fl >= 0 && (fl & O_NONBLOCK);
 		r = 0;
@@ -188,6 +203,60 @@ bool pidfd_host_ended(int fd)
 	return r;
 }
 
+/* Is `host_tid` still the host thread of guest thread `tid`? */
+static bool still_runs(int tid, int host_tid)
+{
+	task_lock();
+	struct picos_thread_id *th = tid_by_vtid(tid);
+	struct picos_task *t = th ? NULL : task_by_vpid(tid);
+	bool r = th ? th->host_tid == host_tid
+		    : t && t->state == TASK_LIVE && t->host_pid == host_tid;
+	task_unlock();
+	return r;
+}
+
+/* A PIDFD_THREAD pidfd of guest thread `tid` (a process's first thread
+ * has its pid as tid): readable once that thread ends. */
+long thread_pidfd_install(int tid, bool nonblock)
+{
+	int tgid = 0, hp = 0, ht = 0;
+	task_lock();
+	struct picos_thread_id *th = tid_by_vtid(tid);
+	struct picos_task *t = th ? NULL : task_by_vpid(tid);
+	if (th)
+		tgid = th->tgid, hp = th->host_pid, ht = th->host_tid;
+	else if (t)
+		tgid = tid, hp = ht = t->state == TASK_LIVE ? t->host_pid : 0;
+	task_unlock();
+	if (!tgid)
+		return -ESRCH;
+	long hfd = -ESRCH;
+	if (ht > 0) {
+		hfd = host_syscall2(__NR_pidfd_open, ht,
+				    PIDFD_THREAD | (nonblock ? PIDFD_NONBLOCK : 0));
+		if (hfd >= 0 && !still_runs(tid, ht)) {
+			host_close((int)hfd);
+			hfd = -ESRCH;
+		}
+	}
+	if (hfd < 0) {
+		ht = 0;
+		hfd = ended_fd(nonblock);
+		if (hfd < 0)
+			return hfd;
+	}
+	struct pidfd *p = kzalloc(sizeof *p);
+	p->vpid = tgid;
+	p->host_pid = hp;
+	p->tid = tid;
+	p->host_tid = ht;
+	struct file *f = file_new((int)hfd, O_RDWR | (nonblock ? O_NONBLOCK : 0),
+				  NULL, NULL);
+	f->ops = &pidfd_ops;
+	f->priv = p;
+	return fd_install(f, true, 0);
+}
+
 long sys_pidfd_open(int pid, unsigned flags)
 {
 	if (flags & ~(unsigned)(PIDFD_NONBLOCK | PIDFD_THREAD))
@@ -198,10 +267,12 @@ long sys_pidfd_open(int pid, unsigned flags)
 	bool process = task_by_vpid(pid) != NULL;
 	bool thread = !process && tid_by_vtid(pid) != NULL;
 	task_unlock();
-	if (thread)
-		return (flags & PIDFD_THREAD) ? -ENOSYS : -ENOENT;
-	if (!process)
+	if (thread && !(flags & PIDFD_THREAD))
+		return -ENOENT; /* as Linux: not a thread-group leader */
+	if (!process && !thread)
 		return -ESRCH;
+	if (flags & PIDFD_THREAD)
+		return thread_pidfd_install(pid, flags & PIDFD_NONBLOCK);
 	return pidfd_install(pid, flags & PIDFD_NONBLOCK);
 }
 
@@ -246,6 +317,10 @@ static int target_host_pid(struct file *f)
 		return r;
 	}
 	struct pidfd *p = f->priv;
+	if (p->tid) /* a thread: gone once it ended (threads leave no zombie) */
+		return p->host_tid && !host_ended(f) && still_runs(p->tid, p->host_tid)
+			       ? p->host_pid
+			       : -ESRCH;
 	bool ended = !p->host_pid || host_ended(f);
 	task_lock();
 	struct picos_task *t = task_by_vpid(p->vpid);
@@ -275,6 +350,12 @@ long sys_pidfd_send_signal(int fd, int sig, const void *uinfo, unsigned flags)
 		r = -EBADF;
 		goto out;
 	}
+	const struct pidfd *pf = f->ops == &pidfd_ops ? f->priv : NULL;
+	/* A thread pidfd signals its thread unless told otherwise. */
+	bool to_thread = (flags & PIDFD_SIGNAL_THREAD) ||
+			 (pf && pf->tid &&
+			  !(flags & (PIDFD_SIGNAL_THREAD_GROUP | PIDFD_SIGNAL_PROCESS_GROUP)));
+	int named = pf ? named_id(pf) : vpid;
 	siginfo_t info;
 	if (uinfo) {
 		if (copy_from_user(&info, uinfo, sizeof info) < 0) {
@@ -285,9 +366,9 @@ long sys_pidfd_send_signal(int fd, int sig, const void *uinfo, unsigned flags)
 			r = -EINVAL;
 			goto out;
 		}
-		/* As Linux: only to oneself may a non-negative code (or
-		 * SI_TKILL) be forged. */
-		if ((vpid != proc.pid || (flags & PIDFD_SIGNAL_PROCESS_GROUP)) &&
+		/* As Linux: only to oneself (the calling thread's id) may a
+		 * non-negative code (or SI_TKILL) be forged. */
+		if ((named != current()->tid || (flags & PIDFD_SIGNAL_PROCESS_GROUP)) &&
 		    (info.si_code >= 0 || info.si_code == SI_TKILL)) {
 			r = -EPERM;
 			goto out;
@@ -308,16 +389,22 @@ long sys_pidfd_send_signal(int fd, int sig, const void *uinfo, unsigned flags)
 		r = pgid ? sys_kill(-pgid, sig) : -ESRCH;
 	} else if (hp == 0 || sig == 0) {
 		r = 0; /* a zombie, or only the permission check */
+	} else if (to_thread) {
+		/* A process pidfd's thread is its first one. */
+		int ht = pf && pf->tid ? pf->host_tid : hp;
+		if (uinfo)
+			signal_mark_forged(&info);
+		r = uinfo ? host_syscall4(__NR_rt_tgsigqueueinfo, hp, ht, sig, &info)
+			  : host_syscall3(__NR_tgkill, hp, ht, sig);
 	} else if (uinfo) {
 		signal_mark_forged(&info);
 		r = host_syscall3(__NR_rt_sigqueueinfo, hp, sig, &info);
-	} else if (flags & PIDFD_SIGNAL_THREAD) {
-		r = host_syscall3(__NR_tgkill, hp, hp, sig); /* its first thread */
 	} else {
 		r = host_syscall2(__NR_kill, hp, sig);
 	}
-	if (r == -ESRCH && hp > 0)
-		r = 0; /* it ended a moment ago: a zombie */
+	/* It ended a moment ago: a zombie (but a thread leaves none). */
+	if (r == -ESRCH && hp > 0 && !(to_thread && pf && pf->tid))
+		r = 0;
 out:
 	file_put(f);
 	return r;
