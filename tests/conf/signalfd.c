@@ -218,10 +218,17 @@ static void sigchld(void)
 	   "SIGCHLD of a killed child: CLD_KILLED, SIGKILL (%d, %d)", si.ssi_code, si.ssi_status);
 	waitpid(c, &st, 0);
 
-	/* Stops and continues ring SIGCHLD too. */
+	/* Stops and continues ring SIGCHLD too.  The child ends only when
+	 * told: a second SIGCHLD while one is pending would be merged. */
+	int go[2];
+	if (pipe(go) < 0)
+		return;
 	c = fork();
 	if (c == 0) {
+		char b;
 		raise(SIGSTOP);
+		if (read(go[0], &b, 1) < 0)
+			_exit(3);
 		_exit(2);
 	}
 	memset(&si, 0, sizeof si);
@@ -235,6 +242,10 @@ static void sigchld(void)
 	n = read(fd, &si, sizeof si);
 	ok(n == sizeof si && si.ssi_code == CLD_CONTINUED && si.ssi_status == SIGCONT,
 	   "SIGCHLD of a continue: CLD_CONTINUED, SIGCONT (%d, %d)", si.ssi_code, si.ssi_status);
+	if (write(go[1], "x", 1) != 1)
+		perror("write");
+	close(go[0]);
+	close(go[1]);
 	memset(&si, 0, sizeof si);
 	n = read(fd, &si, sizeof si);
 	ok(n == sizeof si && si.ssi_code == CLD_EXITED && si.ssi_status == 2,
