@@ -326,11 +326,21 @@ long sys_kill(int pid, int sig);
 long sys_tkill(int tid, int sig);
 long sys_tgkill(int tgid, int tid, int sig);
 long sys_rt_sigqueueinfo(int pid, int sig, const void *uinfo);
+long sys_rt_tgsigqueueinfo(int tgid, int tid, int sig, const void *uinfo);
 long sys_rt_sigsuspend(const void *umask, size_t setsize);
 long sys_pause(void);
 long sys_rt_sigtimedwait(const void *uset, void *uinfo, const void *uts,
 			 size_t setsize);
 long sys_rt_sigreturn(void);
+
+/* proc/sys_pidfd.c */
+long sys_pidfd_open(int pid, unsigned flags);
+long sys_pidfd_send_signal(int fd, int sig, const void *uinfo, unsigned flags);
+long sys_pidfd_getfd(int pidfd, int targetfd, unsigned flags);
+
+/* signal/sys_signalfd.c */
+long sys_signalfd(int ufd, const void *umask, size_t sizemask);
+long sys_signalfd4(int ufd, const void *umask, size_t sizemask, int flags);
 
 /* signal/sys_signal.c */
 long sys_rt_sigaction(int sig, const void *act, void *oact, size_t sigsetsize);

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <linux/sockios.h>
-#include <linux/timerfd.h>
+#include <linux/timerfd.h> /* also O_NONBLOCK, O_EXCL (linux/fcntl.h) */
 #include <termios.h>
 #include <sched.h>
 #include <signal.h>
@@ -199,6 +199,11 @@ int sandbox_seccomp(bool inet)
 			   strcmp(host_abi[i].name, "ioprio_set") == 0) {
 			r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
 					     SCMP_A0(SCMP_CMP_EQ, 1 /* IOPRIO_WHO_PROCESS */));
+		} else if (strcmp(host_abi[i].name, "pidfd_open") == 0) {
+			static const unsigned long pidfd_flags[] = {
+				0, O_NONBLOCK, O_EXCL, O_EXCL | O_NONBLOCK
+			}; /* PIDFD_NONBLOCK, PIDFD_THREAD */
+			r = add_checked(ctx, nr, pidfd_flags, 4);
 		} else if (strcmp(host_abi[i].name, "socketpair") == 0) {
 			r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
 					     SCMP_A0(SCMP_CMP_EQ, AF_UNIX));

@@ -683,7 +683,38 @@ if pid == 0:
 print("status", os.waitpid(pid, 0)[1])
 '
 
+# pidfds as Python uses them: os.pidfd_open, poll and epoll readiness,
+# signal.pidfd_send_signal, os.waitid(P_PIDFD), and a subprocess (spawned
+# through vfork and exec) waited for through its pidfd.
+py_pidfd='
+import os, select, signal, subprocess
+pid = os.fork()
+if pid == 0:
+    signal.pause()
+    os._exit(0)
+fd = os.pidfd_open(pid)
+p = select.poll()
+p.register(fd, select.POLLIN)
+print("live:", p.poll(0))
+signal.pidfd_send_signal(fd, signal.SIGTERM)
+print("ended:", [bool(e & select.POLLIN) for _, e in p.poll(5000)])
+r = os.waitid(os.P_PIDFD, fd, os.WEXITED)
+print(r.si_pid == pid, r.si_code == os.CLD_KILLED, r.si_status)
+try:
+    signal.pidfd_send_signal(fd, 0)
+except ProcessLookupError:
+    print("reaped: ESRCH")
+os.close(fd)
+pr = subprocess.Popen(["sh", "-c", "sleep 0.2; exit 4"])
+fd = os.pidfd_open(pr.pid)
+ep = select.epoll()
+ep.register(fd, select.EPOLLIN)
+print("epoll before:", ep.poll(0))
+print("epoll after:", len(ep.poll(5)), pr.wait())
+'
+
 case_python_files() { run "$PY" -c "$py_files"; }
+case_python_pidfd() { run "$PY" -c "$py_pidfd"; }
 case_python_read() { run "$PY" -c "$py_read"; }
 case_python_pathlib() { run "$PY" -c "$py_pathlib"; }
 case_python_json() { run "$PY" -c "$py_json"; }
@@ -1463,7 +1494,7 @@ if wanted asan_leak; then
 	fi
 fi
 if [ -x "$PY" ]; then
-	for c in python_files python_read python_pathlib python_json python_walk python_fdobj python_threads python_http; do
+	for c in python_files python_read python_pathlib python_json python_walk python_fdobj python_threads python_http python_pidfd; do
 		case_ "$c"
 	done
 else

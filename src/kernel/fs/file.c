@@ -64,6 +64,8 @@ void file_put(struct file *f)
 	if (__atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL) != 0)
 		return;
 	fd_async_forget(f->host_fd);
+	if (f->ops && f->ops->release)
+		f->ops->release(f);
 	host_close(f->host_fd);
 	if (f->sk)
 		sock_free(f->sk);
@@ -286,6 +288,8 @@ static struct file *file_clone(const struct file *f)
 {
 	struct file *c = file_new(f->host_fd, f->flags, f->mnt, f->path);
 	c->blocks = f->blocks;
+	if (f->ops)
+		file_adopt_received(c); /* its own ops state, from the host fd */
 	if (f->sk) {
 		c->sk = kzalloc(sizeof *c->sk);
 		*c->sk = *f->sk;
@@ -355,4 +359,19 @@ long fdtable_host_fd(struct fdtable *t, unsigned fd)
 	if (fd >= (unsigned)t->nslots || !t->slots[fd].f)
 		return -EBADF;
 	return t->slots[fd].f->host_fd;
+}
+
+void file_adopt_received(struct file *f)
+{
+	char path[48], link[64];
+	rt_snprintf(path, sizeof path, "/proc/self/fd/%d", f->host_fd);
+	long n = host_syscall4(__NR_readlinkat, AT_FDCWD, path, link,
+			       sizeof link - 1);
+	if (n <= 0)
+		return;
+	link[n] = 0;
+	if (rt_strcmp(link, "anon_inode:[signalfd]") == 0)
+		signalfd_adopt(f);
+	else if (rt_strcmp(link, "anon_inode:[pidfd]") == 0)
+		pidfd_adopt(f, procfs_host_fdinfo_pid(f->host_fd));
 }

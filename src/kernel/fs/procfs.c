@@ -159,6 +159,8 @@ static long fd_link(struct mount *procmnt, int fd, char *out, size_t size)
 	long r;
 	if (f->path) {
 		r = (long)rt_strlcpy(out, f->path, size);
+	} else if (f->ops && f->ops->link) {
+		r = (long)rt_strlcpy(out, f->ops->link, size);
 	} else {
 		char name[48];
 		rt_snprintf(name, sizeof name, "self/fd/%d", f->host_fd);
@@ -231,9 +233,18 @@ bool procfs_readlink(struct mount *mnt, const char *path, char *out,
 	return true;
 }
 
+static const char *own_part(const struct mount *mnt, const char *path,
+			    const char *dir);
+
 /* For a path in the caller's /proc/<pid>/fd directory: what follows "fd"
  * ("" for the directory itself); NULL for any other path. */
 static const char *own_fd_part(const struct mount *mnt, const char *path)
+{
+	return own_part(mnt, path, "fd");
+}
+
+static const char *own_part(const struct mount *mnt, const char *path,
+			    const char *dir)
 {
 	const char *p = mnt && mnt->procfs && path ? inside_proc(path) : NULL;
 	if (!p)
@@ -243,7 +254,7 @@ static const char *own_fd_part(const struct mount *mnt, const char *path)
 	size_t sn = first_component(rest, &sub);
 	uint64_t vpid;
 	if (!parse_num(p, n, &vpid) || (int)vpid != gproc()->pid ||
-	    !is_name(rest, sn, "fd"))
+	    !is_name(rest, sn, dir))
 		return NULL;
 	return sub;
 }
@@ -262,6 +273,44 @@ static bool is_own_exe(const struct mount *mnt, const char *path)
 	       is_name(rest, sn, "exe") && !*sub;
 }
 
+/* The caller's fdinfo/<n> of a file whose ops rewrite it: the host's
+ * text, rewritten, served from a pipe (read to its end like the file). */
+static bool fdinfo_open(struct lookup *lk, int flags, long *res)
+{
+	const char *sub = own_part(lk->mnt, lk->path, "fdinfo");
+	uint64_t fd;
+	if (!sub || !parse_num(sub, rt_strlen(sub), &fd) || fd >= 0x7fffffff ||
+	    (flags & O_ACCMODE) != O_RDONLY)
+		return false;
+	struct file *f = fd_get((int)fd);
+	if (!f || !f->ops || !f->ops->fdinfo) {
+		if (f)
+			file_put(f);
+		return false;
+	}
+	char host[512], out[512];
+	struct open_how how = { .flags = O_RDONLY | O_CLOEXEC };
+	long h = host_syscall4(__NR_openat2, lk->mnt->host_fd, lk->rel, &how,
+			       sizeof how);
+	long n = h < 0 ? h : host_syscall3(__NR_read, h, host, sizeof host - 1);
+	if (h >= 0)
+		host_close((int)h);
+	int p[2];
+	if (n >= 0) {
+		host[n] = 0;
+		n = host_syscall2(__NR_pipe2, p, O_CLOEXEC | (flags & O_NONBLOCK));
+	}
+	if (n >= 0) {
+		size_t len = f->ops->fdinfo(f, host, out, sizeof out);
+		host_syscall3(__NR_write, p[1], out, len);
+		host_close(p[1]);
+		n = p[0];
+	}
+	file_put(f);
+	*res = n;
+	return true;
+}
+
 bool procfs_walk_stops(struct mount *mnt, const char *path)
 {
 	if (proc.exe_anon && is_own_exe(mnt, path))
@@ -274,9 +323,26 @@ bool procfs_walk_stops(struct mount *mnt, const char *path)
 
 bool procfs_open(struct lookup *lk, int flags, long *res)
 {
+	if (lk->mnt->procfs && fdinfo_open(lk, flags, res))
+		return true;
 	if (!lk->mnt->procfs || (flags & O_NOFOLLOW) ||
 	    !procfs_walk_stops(lk->mnt, lk->path))
 		return false;
+	/* A file with its own ops (signalfd, pidfd) is an anonymous inode,
+	 * which Linux does not reopen; its host fd must not reach the guest
+	 * without the ops. */
+	const char *sub = own_fd_part(lk->mnt, lk->path);
+	uint64_t fd = 0;
+	struct file *f = sub && parse_num(sub, rt_strlen(sub), &fd)
+				 ? fd_get((int)fd)
+				 : NULL; /* /proc/self/exe of a memfd program */
+	bool has_ops = f && f->ops;
+	if (f)
+		file_put(f);
+	if (has_ops) {
+		*res = -ENXIO;
+		return true;
+	}
 	/* lk->rel is "<host pid>/fd/<host fd>": the host follows its own
 	 * magic link to the provider's fd, never anything of the guest's
 	 * choosing. */
@@ -441,4 +507,36 @@ bool procfs_getdents(struct file *f, char *kbuf, size_t cap, long *res)
 	host_syscall3(__NR_lseek, f->host_fd, pos, 0 /* SEEK_SET */);
 	*res = (long)len;
 	return true;
+}
+
+int procfs_host_fdinfo_pid(int host_fd)
+{
+	struct mount *m = mount_find("/proc");
+	if (!m || !m->procfs)
+		return -1;
+	char name[48], buf[512];
+	rt_snprintf(name, sizeof name, "self/fdinfo/%d", host_fd);
+	struct open_how how = { .flags = O_RDONLY | O_CLOEXEC };
+	long fd = host_syscall4(__NR_openat2, m->host_fd, name, &how, sizeof how);
+	if (fd < 0)
+		return -1;
+	long n = host_syscall3(__NR_read, fd, buf, sizeof buf - 1);
+	host_close((int)fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	for (char *p = buf; p && *p; p = rt_strchr(p, '\n'), p = p ? p + 1 : p) {
+		if (rt_strncmp(p, "Pid:", 4) != 0)
+			continue;
+		p += 4;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		int v = 0;
+		if (*p == '-')
+			return -1;
+		while (*p >= '0' && *p <= '9')
+			v = v * 10 + (*p++ - '0');
+		return v > 0 ? v : -1;
+	}
+	return -1;
 }

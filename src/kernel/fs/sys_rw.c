@@ -96,10 +96,65 @@ void *io_ubuf(const void *p, size_t n)
 	return IO_POISON;
 }
 
+/* A file with its own read or write hook (signalfd, pidfd) moves its data
+ * through a provider buffer; larger requests get a short count, which
+ * read(2) and write(2) allow. */
+#define OPS_BUF 4096
+
+static bool has_ops_io(const struct file *f, bool rd)
+{
+	return f && f->ops && (rd ? f->ops->read != NULL : f->ops->write != NULL);
+}
+
+/* One transfer through the hooks: the guest buffer is the iovec array
+ * `v` of `cnt` entries. */
+static long ops_io(struct file *f, bool rd, const struct iovec *v, int cnt)
+{
+	size_t n = 0;
+	for (int i = 0; i < cnt; i++) {
+		if ((long)v[i].iov_len < 0)
+			return -EINVAL;
+		n += v[i].iov_len;
+		if (n > OPS_BUF) {
+			n = OPS_BUF;
+			break;
+		}
+	}
+	char *k = kmalloc(n ? n : 1);
+	long r = 0;
+	size_t done = 0;
+	if (!rd) {
+		for (int i = 0; i < cnt && done < n && r == 0; i++) {
+			size_t m = v[i].iov_len < n - done ? v[i].iov_len : n - done;
+			r = copy_from_user(k + done, v[i].iov_base, m);
+			done += m;
+		}
+		if (r == 0)
+			r = f->ops->write(f, k, n);
+	} else {
+		r = f->ops->read(f, k, n);
+		for (int i = 0; i < cnt && r > 0 && done < (size_t)r; i++) {
+			size_t m = v[i].iov_len < (size_t)r - done ? v[i].iov_len
+								    : (size_t)r - done;
+			if (copy_to_user(v[i].iov_base, k + done, m) < 0)
+				r = -EFAULT;
+			done += m;
+		}
+	}
+	kfree(k);
+	return r;
+}
+
 static long rw(int nr, int fd, const void *buf, size_t n)
 {
 	struct file *f;
 	int hfd = io_get(fd, &f);
+	if (hfd >= 0 && has_ops_io(f, nr == __NR_read)) {
+		struct iovec v = { (void *)buf, n };
+		long r = ops_io(f, nr == __NR_read, &v, 1);
+		io_put(f);
+		return r;
+	}
 	long r = io_call(f, nr, hfd, (long)io_ubuf(buf, n), (long)n, 0, 0, 0);
 	io_put(f);
 	return r;
@@ -174,6 +229,18 @@ static long vec(int nr, int fd, const void *uiov, int cnt, unsigned long lo,
 	struct iovs s;
 	int hfd = io_get(fd, &f);
 	const struct iovec *v = iovs_in(&s, uiov, cnt);
+	bool rd = nr == __NR_readv || nr == __NR_preadv2;
+	/* readv/writev, and the p*v2 forms at the current position (-1). */
+	bool at_pos = nr == __NR_readv || nr == __NR_writev || (long)lo == -1;
+	if (hfd >= 0 && v && v != IO_POISON && at_pos &&
+	    (nr == __NR_readv || nr == __NR_writev || nr == __NR_preadv2 ||
+	     nr == __NR_pwritev2) &&
+	    has_ops_io(f, rd)) {
+		long r = ops_io(f, rd, v, cnt);
+		iovs_free(&s);
+		io_put(f);
+		return r;
+	}
 	long r = io_call(f, nr, hfd, (long)v, cnt, (long)lo, (long)hi, flags);
 	iovs_free(&s);
 	io_put(f);
@@ -243,6 +310,10 @@ long sys_sendfile(int out_fd, int in_fd, long *uoff, size_t n)
 	struct file *fo, *fi;
 	int hout = io_get(out_fd, &fo);
 	int hin = io_get(in_fd, &fi);
+	/* The host's raw data of a file with its own read hook (a signalfd's
+	 * host ids) never goes anywhere but through that hook. */
+	if (has_ops_io(fi, true))
+		hin = -1;
 	/* Either end may make it wait (a socket or pipe): wait without the
 	 * provider lock, interruptibly. */
 	long r = io_call(io_waiter(fo, fi), __NR_sendfile, hout, hin, (long)pp, (long)n, 0, 0);
@@ -270,6 +341,8 @@ long sys_copy_file_range(int fd_in, long *uoff_in, int fd_out, long *uoff_out,
 	struct file *fi, *fo;
 	int hin = io_get(fd_in, &fi);
 	int hout = io_get(fd_out, &fo);
+	if (has_ops_io(fi, true))
+		hin = -1; /* as sendfile */
 	long r = host_syscall6l(__NR_copy_file_range, hin, pi, hout, po, n,
 				flags);
 	io_put(fo);

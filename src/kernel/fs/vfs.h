@@ -32,6 +32,27 @@ bool mount_guest_path_of_host(const char *host, char *out, size_t size);
  * /proc/self/fd/N); "" (length 0) when it has none that fits. */
 size_t host_fd_path(int fd, char *out, size_t size);
 
+struct file;
+
+/* Per-kind behaviour of files the provider does more than pass through to
+ * their host fd (signalfds, pidfds).  Every hook may be NULL. */
+struct file_ops {
+	/* read(2) and readv(2) into provider memory (the caller copies out):
+	 * the host fd's raw data would show host ids. */
+	long (*read)(struct file *f, void *kbuf, size_t n);
+	/* write(2) and writev(2) from provider memory. */
+	long (*write)(struct file *f, const void *kbuf, size_t n);
+	/* What the caller's /proc/<pid>/fd/N link reads ("anon_inode:[x]");
+	 * NULL for the host's text. */
+	const char *link;
+	/* The guest's /proc fdinfo text from the host's (which shows host
+	 * ids): the length written to out.  NULL: the host's as it is. */
+	size_t (*fdinfo)(struct file *f, const char *host_text, char *out,
+			 size_t size);
+	/* Frees f->priv at the last reference. */
+	void (*release)(struct file *f);
+};
+
 struct file {
 	int refs;
 	int host_fd;
@@ -40,7 +61,19 @@ struct file {
 	char *path;	   /* canonical guest path, NULL when unknown */
 	int8_t blocks;	   /* may a read/write wait? 0 unknown, 1 no, 2 yes */
 	struct sock *sk;   /* a socket's provider state (net/net.h) */
+	const struct file_ops *ops; /* NULL: everything goes to the host fd */
+	void *priv;	   /* the ops' own state */
 };
+
+/* A host fd received from another process (SCM_RIGHTS) that is an object
+ * the provider reads for the guest (a signalfd, a pidfd) gets its ops,
+ * so its host view never reaches the guest raw. */
+void file_adopt_received(struct file *f);
+bool signalfd_adopt(struct file *f);		     /* sys_signalfd.c */
+bool pidfd_adopt(struct file *f, int host_pid); /* sys_pidfd.c */
+/* procfs.c: the host pid in the host's fdinfo of the provider's host fd
+ * (its "Pid:" line), or -1. */
+int procfs_host_fdinfo_pid(int host_fd);
 
 /* file.c: the fd table. */
 #define FD_MAX_DEFAULT 1024

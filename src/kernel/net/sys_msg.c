@@ -170,10 +170,11 @@ static void rights_to_guest(struct ctl_in *in, struct kcmsghdr *c,
 		int hfd = fds[i];
 		long fl = host_syscall2(__NR_fcntl, hfd, F_GETFL);
 		long g = -EMFILE;
-		if (kept == i && fl >= 0 && in->ngot < FDS_MAX)
-			g = fd_install(file_new(hfd, (int)fl, NULL, NULL),
-				       cloexec, 0);
-		else
+		if (kept == i && fl >= 0 && in->ngot < FDS_MAX) {
+			struct file *f = file_new(hfd, (int)fl, NULL, NULL);
+			file_adopt_received(f);
+			g = fd_install(f, cloexec, 0);
+		} else
 			host_close(hfd);
 		if (g < 0) {
 			*flags |= MSG_CTRUNC_K;

@@ -127,6 +127,16 @@ bool task_text_busy(uint64_t dev, uint64_t ino);
 int task_pgid(void);
 int task_sid(void);
 
+/* sys_pidfd.c: a new close-on-exec pidfd for guest process vpid (CLONE_PIDFD)
+ * or -errno; the guest pid behind pidfd `fd` and whether it is
+ * non-blocking (-EBADF when fd is no pidfd); whether the host process
+ * behind it has ended (the launcher may not have recorded it yet). */
+long pidfd_install(int vpid, bool nonblock);
+/* The same for a thread (PIDFD_THREAD; CLONE_PIDFD with CLONE_THREAD). */
+long thread_pidfd_install(int tid, bool nonblock);
+long pidfd_of(int fd, int *vpid, bool *nonblock);
+bool pidfd_host_ended(int fd);
+
 /* vfork.c: a host clone(CLONE_VM|CLONE_VFORK) that gives the parent its
  * provider state back; vfork_detach moves the child into its own address
  * space before its exec. */

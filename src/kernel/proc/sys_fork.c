@@ -37,7 +37,8 @@
 	(CLONE_VM | CLONE_VFORK | CLONE_SETTLS | CLONE_PARENT_SETTID |      \
 	 CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | CLONE_FS | CLONE_SYSVSEM | \
 	 CLONE_PARENT | CLONE_IO | CLONE_FILES | CLONE_SIGHAND |            \
-	 CLONE_UNTRACED | CLONE_DETACHED | CSIGNAL | CLONE_CLEAR_SIGHAND_)
+	 CLONE_UNTRACED | CLONE_DETACHED | CLONE_PIDFD | CSIGNAL |          \
+	 CLONE_CLEAR_SIGHAND_)
 #define CLONE_NAMESPACES                                                   \
 	(CLONE_NEWNS | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET |        \
 	 CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWCGROUP)
@@ -48,6 +49,7 @@ struct fork_req {
 	uint64_t tls;	  /* CLONE_SETTLS: the child's FS base */
 	int *parent_tid;  /* CLONE_PARENT_SETTID */
 	int *child_tid;	  /* CLONE_CHILD_SETTID / CLONE_CHILD_CLEARTID */
+	int *pidfd;	  /* CLONE_PIDFD: where the parent's pidfd goes */
 };
 
 /* In the new host process, before its first guest instruction. */
@@ -140,6 +142,17 @@ static bool clone_sharing_unsupported(uint64_t fl)
 	return false;
 }
 
+/* CLONE_PIDFD: the parent gets a close-on-exec pidfd of the child.  (Made
+ * after the clone: a child that has already ended gets an ended pidfd.)
+ * Linux writes the number even when the child is gone; a failure to make
+ * it leaves -1 there, since the child exists either way. */
+static void put_pidfd(int *upidfd, int vpid)
+{
+	long fd = pidfd_install(vpid, false);
+	int v = fd < 0 ? -1 : (int)fd;
+	copy_to_user(upidfd, &v, sizeof v);
+}
+
 /* The parent's side of a CLONE_VM child (sys_vmclone.c). */
 static long vm_child_finish(struct picos_task *c, int vpid,
 			    const struct fork_req *rq, long r)
@@ -152,6 +165,8 @@ static long vm_child_finish(struct picos_task *c, int vpid,
 	}
 	if (rq->flags & CLONE_PARENT_SETTID)
 		copy_to_user(rq->parent_tid, &vpid, sizeof(int));
+	if (rq->flags & CLONE_PIDFD)
+		put_pidfd(rq->pidfd, vpid);
 	return vpid;
 }
 
@@ -221,9 +236,24 @@ static long do_fork(const struct fork_req *rq)
 	}
 	if (fl & CLONE_PARENT_SETTID)
 		copy_to_user(rq->parent_tid, &vpid, sizeof(int));
+	if (fl & CLONE_PIDFD)
+		put_pidfd(rq->pidfd, vpid);
 	if ((fl & CLONE_VFORK) && !shared)
 		vfork_wait(c, vpid);
 	return vpid;
+}
+
+/* do_fork gives a new process its pidfd; a new thread's (a thread pidfd,
+ * as Linux 6.9 gives) is made here, once the thread exists. */
+static long fork_with_pidfd(const struct fork_req *rq)
+{
+	long r = do_fork(rq);
+	if (r > 0 && (rq->flags & CLONE_PIDFD) && (rq->flags & CLONE_THREAD)) {
+		long fd = thread_pidfd_install((int)r, false);
+		int v = fd < 0 ? -1 : (int)fd;
+		copy_to_user(rq->pidfd, &v, sizeof v);
+	}
+	return r;
 }
 
 /* A vfork child that execs or exits lets its parent go on. */
@@ -251,9 +281,14 @@ long sys_clone(unsigned long flags, unsigned long stack, int *parent_tid,
 	       int *child_tid, unsigned long tls)
 {
 	/* Linux reads only the low 32 bits of clone's flags. */
-	struct fork_req rq = { flags & 0xffffffffUL, stack, tls, parent_tid,
-			       child_tid };
-	return do_fork(&rq);
+	flags &= 0xffffffffUL;
+	/* CLONE_PIDFD puts the pidfd where parent_tid points, so the two
+	 * cannot go together. */
+	if ((flags & CLONE_PIDFD) && (flags & CLONE_PARENT_SETTID))
+		return -EINVAL;
+	struct fork_req rq = { flags, stack, tls, parent_tid, child_tid,
+			       parent_tid };
+	return fork_with_pidfd(&rq);
 }
 
 /* struct clone_args up to CLONE_ARGS_SIZE_VER2. */
@@ -363,14 +398,13 @@ long sys_clone3(const void *uargs, size_t size)
 		return err;
 	if (ca.flags & CLONE_INTO_CGROUP)
 		return -ENOSYS; /* cgroups: not provided */
-	if (ca.flags & CLONE_PIDFD)
-		return -EINVAL; /* pidfds: not provided */
 	struct fork_req rq = {
 		.flags = ca.flags | ca.exit_signal,
 		.stack = ca.stack ? ca.stack + ca.stack_size : 0,
 		.tls = ca.tls,
 		.parent_tid = (int *)ca.parent_tid,
 		.child_tid = (int *)ca.child_tid,
+		.pidfd = (int *)ca.pidfd,
 	};
-	return do_fork(&rq);
+	return fork_with_pidfd(&rq);
 }

@@ -125,6 +125,30 @@ static long wait_common(const struct wait_sel *s, struct wait_result *r)
 	}
 }
 
+/* A wait on a pidfd: a non-blocking pidfd makes it WNOHANG, and a wait
+ * that would block fails with EAGAIN (Linux's kernel_waitid).  When the
+ * pidfd already shows the process ended (its host process is gone) the
+ * launcher may not have written the exit to the table yet: a WNOHANG
+ * wait gives it a moment, so poll-then-wait finds the exit as on Linux. */
+static long pidfd_wait(struct wait_sel *s, struct wait_result *r, int fd,
+		       bool nonblock)
+{
+	if (fd < 0)
+		return wait_common(s, r);
+	bool nohang = s->options & WNOHANG;
+	if (nonblock)
+		s->options |= WNOHANG;
+	long ret = wait_common(s, r);
+	for (int i = 0; ret == 0 && i < 100 && pidfd_host_ended(fd); i++) {
+		struct { long s, ns; } ts = { 0, 10 * 1000 * 1000 };
+		host_call_unlocked(__NR_nanosleep, (long)&ts, 0, 0, 0, 0, 0);
+		ret = wait_common(s, r);
+	}
+	if (ret == 0 && nonblock && !nohang)
+		return -EAGAIN;
+	return ret;
+}
+
 struct k_rusage {
 	long utime_s, utime_us, stime_s, stime_us;
 	long maxrss, rest[13];
@@ -181,6 +205,7 @@ long sys_waitid(int type, int id, void *uinfo, int options, void *uru)
 	if (!(options & (WEXITED | WSTOPPED | WCONTINUED)))
 		return -EINVAL;
 	struct wait_sel s = { type, id, options };
+	bool pidfd_nonblock = false;
 	switch (type) {
 	case P_ALL: break;
 	case P_PID:
@@ -193,11 +218,20 @@ long sys_waitid(int type, int id, void *uinfo, int options, void *uru)
 		if (id == 0)
 			s.id = task_pgid();
 		break;
+	case P_PIDFD: {
+		if (id < 0)
+			return -EINVAL;
+		long e = pidfd_of(id, &s.id, &pidfd_nonblock);
+		if (e < 0)
+			return e;
+		s.type = P_PID;
+		break;
+	}
 	default:
-		return -EINVAL; /* P_PIDFD: pidfds are not provided */
+		return -EINVAL;
 	}
 	struct wait_result r = { 0 };
-	long ret = wait_common(&s, &r);
+	long ret = pidfd_wait(&s, &r, type == P_PIDFD ? id : -1, pidfd_nonblock);
 	if (ret == -ERESTARTSYS)
 		return ret;
 	/* Linux writes the siginfo even when the wait failed. */

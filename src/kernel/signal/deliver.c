@@ -153,6 +153,29 @@ static bool carries_fd(int sig, const siginfo_t *info)
 	       !(SIGBIT(sig) & (SYNC_SIGNALS | SIGBIT(SIGCHLD)));
 }
 
+#define FORGED_MARK 0x7069636f73L /* "picos" */
+
+void signal_mark_forged(siginfo_t *info)
+{
+	if (info->si_code != SI_USER && info->si_code != SI_TKILL)
+		return;
+	int host = 0;
+	if (info->si_pid == gproc()->pid) {
+		host = gproc()->host_pid;
+	} else if (info->si_pid > 0) {
+		task_lock();
+		struct picos_task *t = task_by_vpid(info->si_pid);
+		host = t && t->state == TASK_LIVE ? t->host_pid : 0;
+		task_unlock();
+	}
+	if (host > 0) { /* in host ids, as the host's own: translated back */
+		info->si_pid = host;
+		info->si_uid = ident_uid_to_host(info->si_uid);
+	} else {
+		info->si_stime = FORGED_MARK;
+	}
+}
+
 bool signal_translate(int sig, siginfo_t *info)
 {
 	if (carries_fd(sig, info)) {
@@ -163,6 +186,10 @@ bool signal_translate(int sig, siginfo_t *info)
 	}
 	if (info->si_code != SI_USER && info->si_code != SI_TKILL)
 		return true;
+	if (info->si_stime == FORGED_MARK) {
+		info->si_stime = 0;
+		return true;
+	}
 	bool from_launcher = info->si_code == SI_USER &&
 			     info->si_pid == popts.world->launcher_pid;
 	/* A doorbell; another signal from the launcher (a pdeath signal)
@@ -338,8 +365,7 @@ static bool build_frame(struct ucontext *uc, int sig, const siginfo_t *info,
 	t->sigmask &= ~UNBLOCKABLE;
 	if (act->flags & SA_RESETHAND) {
 		struct guest_sigaction reset = *act;
-		reset.handler = (uint64_t)SIG_DFL;
-		reset.flags &= ~(uint64_t)SA_SIGINFO;
+		reset.handler = (uint64_t)SIG_DFL; /* Linux keeps the flags */
 		sigaction_set(sig, &reset);
 	}
 	return true;

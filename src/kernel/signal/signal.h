@@ -88,6 +88,15 @@ void signal_publish_chld(void);
 /* execve: the new program starts with the FPU in its initial state. */
 void signal_fpu_reset(struct ucontext *uc);
 
+/* A siginfo the guest queued to itself with a code the host fills in for
+ * kill and tgkill (SI_USER, SI_TKILL: only to oneself may they be forged)
+ * carries guest ids, which delivery would take for host ids.  A si_pid
+ * of a live world process is turned into the host's ids (and back on
+ * delivery, as the host's own); any other is marked so delivery leaves
+ * it alone.  The mark sits in si_stime, which the host's kill and tgkill
+ * siginfo always leave zero (a signalfd record does not carry it). */
+void signal_mark_forged(siginfo_t *info);
+
 /* Host siginfo -> guest siginfo (pids and uids); false to drop it. */
 bool signal_translate(int sig, siginfo_t *info);
 

@@ -5,6 +5,7 @@
 #include "signal.h"
 #include "../proc/proc.h"
 #include "../entry/entry.h"
+#include "../entry/thread.h"
 #include "../syscalls.h"
 #include <asm/signal.h>
 #include <picos/world.h>
@@ -139,21 +140,55 @@ long sys_tkill(int tid, int sig)
 	return kill_thread(0, tid, sig);
 }
 
+/* Linux's order: the siginfo is read, then only a process sending to
+ * itself may forge a non-negative code (or SI_TKILL) -- "itself" being
+ * the calling thread's id -- then the target is looked up (ESRCH), and
+ * only then is the signal number checked (EINVAL). */
+static bool forged(const siginfo_t *info, int target)
+{
+	return (info->si_code >= 0 || info->si_code == SI_TKILL) &&
+	       target != current()->tid;
+}
+
 long sys_rt_sigqueueinfo(int pid, int sig, const void *uinfo)
 {
 	siginfo_t info;
 	if (copy_from_user(&info, uinfo, sizeof info) < 0)
 		return -EFAULT;
-	if (bad_sig(sig))
-		return -EINVAL;
-	/* As Linux: only negative codes may be forged for another process. */
-	if ((info.si_code >= 0 || info.si_code == SI_TKILL) && pid != gproc()->pid)
+	if (forged(&info, pid))
 		return -EPERM;
 	task_lock();
-	struct picos_task *t = task_by_vpid(pid);
+	struct picos_task *t = pid > 0 ? task_by_vpid(pid) : NULL;
 	int hp = t ? live_host_pid(t) : -1;
 	task_unlock();
-	if (hp <= 0)
-		return hp < 0 ? -ESRCH : 0;
+	if (hp < 0)
+		return -ESRCH;
+	if (bad_sig(sig))
+		return -EINVAL;
+	if (hp == 0 || sig == 0)
+		return 0; /* a zombie, or only the permission check */
+	signal_mark_forged(&info);
 	return host_syscall3(__NR_rt_sigqueueinfo, hp, sig, &info);
+}
+
+long sys_rt_tgsigqueueinfo(int tgid, int tid, int sig, const void *uinfo)
+{
+	siginfo_t info;
+	if (copy_from_user(&info, uinfo, sizeof info) < 0)
+		return -EFAULT;
+	if (tgid <= 0 || tid <= 0)
+		return -EINVAL;
+	if (forged(&info, tid))
+		return -EPERM;
+	int htgid, htid;
+	long r = thread_host_ids(tgid, tid, &htgid, &htid);
+	if (r < 0)
+		return r;
+	if (bad_sig(sig))
+		return -EINVAL;
+	if (htid <= 0 || sig == 0)
+		return 0;
+	signal_mark_forged(&info);
+	r = host_syscall4(__NR_rt_tgsigqueueinfo, htgid, htid, sig, &info);
+	return r == -ESRCH ? 0 : r;
 }
