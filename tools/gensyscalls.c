@@ -32,7 +32,7 @@ int main(void)
 	       "x86-64 system calls known to the table: %d. Implemented: %d, "
 	       "partial: %d, missing: %d.\n"
 	       "A missing call returns `-ENOSYS`, is counted by `--stats` and "
-	       "is marked `[not implemented]` in `--trace`.\n\n",
+	       "is marked `[not implemented]` in `--trace`; its notes say why it is missing.\n\n",
 	       n, full, part, n - full - part);
 	printf("| nr | name | status | notes |\n|---:|---|---|---|\n");
 	for (int i = 0; i < n; i++) {
