@@ -65,6 +65,16 @@ void ident_set_host_groups(const uint32_t *host_gids, uint32_t n)
 	ngroups = (int)n;
 }
 
+bool ident_in_groups(uint32_t gid)
+{
+	if (ngroups < 0)
+		return gid == ident.gid;
+	for (int i = 0; i < ngroups; i++)
+		if (groups[i] == gid)
+			return true;
+	return false;
+}
+
 long sys_getgroups(int size, unsigned *list)
 {
 	if (size < 0)
@@ -283,9 +293,19 @@ static long set_res(uint32_t *r, uint32_t *e, uint32_t *s, uint32_t *fs,
 	return 0;
 }
 
+void ident_publish(struct picos_task *t)
+{
+	__atomic_store_n(&t->uid, ident.uid, __ATOMIC_RELEASE);
+	__atomic_store_n(&t->euid, ident.euid, __ATOMIC_RELEASE);
+	__atomic_store_n(&t->suid, ident.suid, __ATOMIC_RELEASE);
+	__atomic_store_n(&t->gid, ident.gid, __ATOMIC_RELEASE);
+	__atomic_store_n(&t->egid, ident.egid, __ATOMIC_RELEASE);
+	__atomic_store_n(&t->sgid, ident.sgid, __ATOMIC_RELEASE);
+}
+
 static void publish_uid(void)
 {
-	__atomic_store_n(&gproc()->task->uid, ident.uid, __ATOMIC_RELEASE);
+	ident_publish(gproc()->task);
 }
 
 long sys_setresuid(uint32_t r, uint32_t e, uint32_t s)
@@ -301,8 +321,10 @@ long sys_setresuid(uint32_t r, uint32_t e, uint32_t s)
 
 long sys_setresgid(uint32_t r, uint32_t e, uint32_t s)
 {
-	return set_res(&ident.gid, &ident.egid, &ident.sgid, &ident.fsgid, r,
-		       e, s, CAP_SETGID);
+	long ret = set_res(&ident.gid, &ident.egid, &ident.sgid, &ident.fsgid,
+			   r, e, s, CAP_SETGID);
+	publish_uid();
+	return ret;
 }
 
 /* setreuid: a new real id, or an effective id other than the real one,
@@ -353,6 +375,7 @@ void ident_exec(void)
 {
 	ident.suid = ident.fsuid = ident.euid;
 	ident.sgid = ident.fsgid = ident.egid;
+	publish_uid();
 }
 
 /* setfsuid/setfsgid return the old value and never fail. */
