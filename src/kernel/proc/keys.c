@@ -362,16 +362,6 @@ long ring_find(const struct picos_key *r, int type, const char *desc,
 	return -1;
 }
 
-static long ring_index_of(const struct picos_key *r, int32_t serial)
-{
-	uint32_t n;
-	int32_t *l = ring_links(r, &n);
-	for (uint32_t i = 0; i < n; i++)
-		if (l[i] == serial)
-			return i;
-	return -1;
-}
-
 static long ring_append(struct picos_key *r, int32_t serial)
 {
 	if (r->data_len + 4 > r->data_cap) {
@@ -453,11 +443,14 @@ long key_link(struct picos_key *ring, struct picos_key *key)
 	return ring_append(ring, key->serial);
 }
 
+/* key_unlink removes the link that matches the key's type and
+ * description (assoc_array_delete by index key), which may be another key
+ * of that name. */
 long key_unlink(struct picos_key *ring, struct picos_key *key)
 {
 	if (ring->type != KEYT_KEYRING)
 		return -ENOTDIR;
-	long at = ring_index_of(ring, key->serial);
+	long at = ring_find(ring, key->type, key_desc(key), key->desc_len);
 	if (at < 0)
 		return -ENOENT;
 	ring_remove_at(ring, (uint32_t)at);
