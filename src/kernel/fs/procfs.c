@@ -102,6 +102,11 @@ long procfs_host_rel(struct lookup *lk)
 {
 	const char *rest;
 	size_t n = first_component(lk->rel, &rest);
+	/* The host user's keys are not the world's (proc/keys.c): the
+	 * files are absent, as in a kernel without CONFIG_PROC_KEYS. */
+	if (!*rest && (is_name(lk->rel, n, "keys") ||
+		       is_name(lk->rel, n, "key-users")))
+		return -ENOENT;
 	uint64_t vpid;
 	if (!parse_num(lk->rel, n, &vpid))
 		return 0; /* self, cpuinfo, sys/...: the host's own names */
