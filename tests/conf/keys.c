@@ -790,10 +790,13 @@ static key_serial_t root_key;
 static void as_nobody(void *p)
 {
 	(void)p;
+	key_serial_t t = ring_id(KEY_SPEC_THREAD_KEYRING, 1);
 	if (setgid(65534) < 0 || setuid(65534) < 0) {
 		chk(0, "setuid to nobody: %s", strerror(errno));
 		return;
 	}
+	chk(strcmp(describe(t), "keyring;65534;65534;3f010000;_tid") == 0,
+	    "the thread keyring follows the filesystem ids");
 	char buf[16];
 	chk(kc(KEYCTL_READ, (unsigned long)root_key, (unsigned long)buf, sizeof buf, 0) == 4,
 	    "root's key in the inherited session keyring is possessed and read");

@@ -935,6 +935,29 @@ void keys_thread(struct picos_thread_id *slot)
 				     (KP_ALL << 24) | (KP_VIEW << 16));
 }
 
+static void follow_fs_ids(int32_t serial)
+{
+	struct picos_key *k = key_by_serial(serial);
+	if (k) {
+		k->uid = ident.fsuid;
+		k->gid = ident.fsgid;
+	}
+}
+
+/* commit_creds' key_fsuid_changed and key_fsgid_changed: a thread keyring
+ * belongs to its thread's filesystem ids.  Identity is the process's in
+ * picos, so every thread's follows. */
+void keys_fs_ids_changed(void)
+{
+	struct picos_world *w = popts.world;
+	task_lock();
+	follow_fs_ids(gproc()->task->keys.thread);
+	for (int i = 0; i < world_tid_slots(w) && i < PICOS_MAX_THREADS; i++)
+		if (w->tids[i].vtid && w->tids[i].tgid == gproc()->pid)
+			follow_fs_ids(w->tids[i].keys.thread);
+	task_unlock();
+}
+
 /* prepare_exec_creds: no thread keyring, no process keyring. */
 void keys_exec(const struct picos_keycred *before)
 {

@@ -127,5 +127,7 @@ void keys_fork(struct picos_task *child);
 void keys_thread(struct picos_thread_id *slot);
 void keys_exec(const struct picos_keycred *before);
 void keys_login(void); /* takes the lock itself */
+/* After the filesystem uid or gid changed (takes the lock itself). */
+void keys_fs_ids_changed(void);
 
 #endif

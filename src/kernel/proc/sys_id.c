@@ -2,6 +2,7 @@
  * between the guest's ids and the host's. */
 #include "proc.h"
 #include "caps.h"
+#include "keys.h"
 #include "../entry/thread.h"
 #include "../syscalls.h"
 #include "../entry/entry.h"
@@ -303,9 +304,12 @@ void ident_publish(struct picos_task *t)
 	__atomic_store_n(&t->sgid, ident.sgid, __ATOMIC_RELEASE);
 }
 
+/* After an id change: the table entry's ids, and the thread keyrings'
+ * owners (the filesystem ids may have moved). */
 static void publish_uid(void)
 {
 	ident_publish(gproc()->task);
+	keys_fs_ids_changed();
 }
 
 long sys_setresuid(uint32_t r, uint32_t e, uint32_t s)
@@ -385,8 +389,10 @@ long sys_setfsuid(uint32_t u)
 	if (u != ID_KEEP && (capable(CAP_SETUID) || u == ident.uid ||
 			     u == ident.euid || u == ident.suid || u == ident.fsuid)) {
 		ident.fsuid = u;
-		if (u != old)
+		if (u != old) {
 			caps_fsuid_changed(old);
+			keys_fs_ids_changed();
+		}
 	}
 	return old;
 }
@@ -395,7 +401,10 @@ long sys_setfsgid(uint32_t g)
 {
 	uint32_t old = ident.fsgid;
 	if (g != ID_KEEP && (capable(CAP_SETGID) || g == ident.gid ||
-			     g == ident.egid || g == ident.sgid || g == ident.fsgid))
+			     g == ident.egid || g == ident.sgid || g == ident.fsgid)) {
 		ident.fsgid = g;
+		if (g != old)
+			keys_fs_ids_changed();
+	}
 	return old;
 }
