@@ -588,6 +588,51 @@ static void test_special(void)
 	FAILS(kc(99, 0, 0, 0, 0), EOPNOTSUPP, "an unknown keyctl operation");
 }
 
+/* /proc/keys lists the keys the caller may view, /proc/key-users each
+ * user's counts against the quota. */
+static void test_proc_keys(void)
+{
+	long k = add_key("user", "picos:proc", "12345", 5, ses);
+	kc(KEYCTL_SET_TIMEOUT, (unsigned long)k, 100, 0, 0);
+	FILE *f = fopen("/proc/keys", "r");
+	char line[512];
+	int found = 0, sesline = 0;
+	while (f && fgets(line, sizeof line, f)) {
+		unsigned id, perm;
+		char flags[16], exp[8], type[16], desc[256];
+		int usage, uid, gid;
+		if (sscanf(line, "%x %15s %d %7s %x %d %d %15s %255[^\n]", &id, flags,
+			   &usage, exp, &perm, &uid, &gid, type, desc) != 9)
+			continue;
+		if (id == (unsigned)k)
+			found = strcmp(flags, "I--Q---") == 0 && usage >= 1 &&
+				strcmp(exp, "1m") == 0 && perm == 0x3f010000 &&
+				uid == (int)getuid() && strcmp(type, "user") == 0 &&
+				strcmp(desc, "picos:proc: 5") == 0;
+		if (id == (unsigned)ses)
+			sesline = strcmp(type, "keyring") == 0 &&
+				  strncmp(desc, "_ses: ", 6) == 0;
+	}
+	if (f)
+		fclose(f);
+	ok(found, "/proc/keys shows a user key: flags, timeout, perm, owner, length");
+	ok(sesline, "/proc/keys shows the session keyring with its count");
+	f = fopen("/proc/key-users", "r");
+	int mine = 0;
+	while (f && fgets(line, sizeof line, f)) {
+		unsigned uid, usage, n, ni, qn, qmax, qb, qbmax;
+		if (sscanf(line, "%u: %u %u/%u %u/%u %u/%u", &uid, &usage, &n, &ni,
+			   &qn, &qmax, &qb, &qbmax) == 8 && uid == getuid())
+			mine = n >= 2 && qn >= 2 && qb > 0 &&
+			       qmax == (getuid() ? 200u : 1000000u) &&
+			       qbmax == (getuid() ? 20000u : 25000000u);
+	}
+	if (f)
+		fclose(f);
+	ok(mine, "/proc/key-users shows the caller's keys against its quota");
+	kc(KEYCTL_UNLINK, (unsigned long)k, (unsigned long)ses, 0, 0);
+}
+
 /* Named session keyrings. */
 static void test_join(void)
 {
@@ -869,6 +914,7 @@ int main(int argc, char **argv)
 	test_timeout();
 	test_perms();
 	test_special();
+	test_proc_keys();
 	test_join();
 	test_inheritance();
 	test_other_uid();

@@ -913,6 +913,160 @@ long lookup_key(int32_t id, unsigned lflags, unsigned need, struct kref *out)
 	return 0;
 }
 
+/* ---- /proc/keys and /proc/key-users --------------------------------------- */
+
+/* References to each key (Linux's usage count): links, credentials and
+ * the registry. */
+static void count_refs(uint16_t *refs)
+{
+	struct picos_world *w = popts.world;
+#define REF(s)                                                                 \
+	do {                                                                   \
+		if (key_by_serial(s))                                          \
+			refs[(uint32_t)(s) % PICOS_MAX_KEYS]++;                \
+	} while (0)
+	for (int i = 0; i < PICOS_MAX_KEYS; i++)
+		for (uint32_t j = 0; j < ring_count(&KS->key[i]); j++)
+			REF(ring_at(&KS->key[i], j));
+	for (int i = 0; i < world_slots(w) && i < PICOS_MAX_TASKS; i++)
+		if (w->tasks[i].vpid) {
+			REF(w->tasks[i].keys.session);
+			REF(w->tasks[i].keys.process);
+			REF(w->tasks[i].keys.thread);
+		}
+	for (int i = 0; i < world_tid_slots(w) && i < PICOS_MAX_THREADS; i++)
+		if (w->tids[i].vtid) {
+			REF(w->tids[i].keys.session);
+			REF(w->tids[i].keys.process);
+			REF(w->tids[i].keys.thread);
+		}
+	for (uint32_t u = 0; u < KS->nusers && u < PICOS_KEY_USERS; u++) {
+		REF(KS->users[u].uid_ring);
+		REF(KS->users[u].ses_ring);
+		REF(KS->users[u].persistent);
+	}
+#undef REF
+}
+
+/* proc_keys_show's timeout column. */
+static void expiry_text(const struct picos_key *k, int64_t now, char *x)
+{
+	int64_t t = k->expiry - now;
+	if (!k->expiry)
+		rt_strlcpy(x, "perm", 8);
+	else if (t <= 0)
+		rt_strlcpy(x, "expd", 8);
+	else if (t < 60)
+		rt_snprintf(x, 8, "%lds", (long)t);
+	else if (t < 3600)
+		rt_snprintf(x, 8, "%ldm", (long)(t / 60));
+	else if (t < 86400)
+		rt_snprintf(x, 8, "%ldh", (long)(t / 3600));
+	else if (t < 7 * 86400)
+		rt_snprintf(x, 8, "%ldd", (long)(t / 86400));
+	else
+		rt_snprintf(x, 8, "%ldw", (long)(t / (7 * 86400)));
+}
+
+/* One line of /proc/keys: keys the caller may view, possessed ones with
+ * the possessor's View. */
+static void proc_key_line(struct rt_buf *b, const struct picos_key *k,
+			  uint16_t refs, int64_t now)
+{
+	bool poss = (k->perm & (KP_VIEW << 24)) && key_possessed(k);
+	if (!key_perm_ok(k, poss, KP_VIEW))
+		return;
+	char x[8];
+	expiry_text(k, now, x);
+	uint32_t gid = k->gid == GID_NONE ? 65534 : k->gid;
+	rt_buf_printf(b, "%08x I%c-%c--%c %5d %4s %08x %5d %5d %-9.9s %s",
+		      (unsigned)k->serial, (k->flags & KEYF_REVOKED) ? 'R' : '-',
+		      (k->flags & KEYF_NO_QUOTA) ? '-' : 'Q',
+		      (k->flags & KEYF_INVALID) ? 'i' : '-', refs, x, k->perm,
+		      (int)k->uid, (int)gid, key_type_name(k->type), key_desc(k));
+	if (k->type == KEYT_USER)
+		rt_buf_printf(b, ": %u\n", k->data_len);
+	else if (ring_count(k))
+		rt_buf_printf(b, ": %u\n", ring_count(k));
+	else
+		rt_buf_printf(b, ": empty\n");
+}
+
+/* proc_key_users_show: each user's keys against its quota, by uid. */
+static void proc_user_lines(struct rt_buf *b, const uint16_t *refs)
+{
+	int64_t last = -1;
+	for (;;) {
+		int64_t uid = -1;
+		for (int i = 0; i < PICOS_MAX_KEYS; i++) {
+			const struct picos_key *k = &KS->key[i];
+			if (k->serial && k->uid > last && (uid < 0 || k->uid < uid))
+				uid = k->uid;
+		}
+		if (uid < 0)
+			return;
+		uint32_t n = 0, nq, bytes, usage = 0;
+		for (int i = 0; i < PICOS_MAX_KEYS; i++)
+			if (KS->key[i].serial && KS->key[i].uid == uid) {
+				n++;
+				usage += refs[i];
+			}
+		quota_usage((uint32_t)uid, &nq, &bytes);
+		rt_buf_printf(b, "%5u: %5u %u/%u %u/%u %u/%u\n", (uint32_t)uid,
+			      usage, n, n, nq, uid == 0 ? 1000000 : 200, bytes,
+			      uid == 0 ? 25000000 : 20000);
+		last = uid;
+	}
+}
+
+long keys_proc_text(bool users, char **out, size_t *len)
+{
+	task_lock();
+	int64_t now = keys_now();
+	keys_gc(now);
+	size_t cap = 4096;
+	for (int i = 0; i < PICOS_MAX_KEYS; i++)
+		if (KS->key[i].serial)
+			cap += 128 + KS->key[i].desc_len;
+	char *text = kmalloc(cap);
+	uint16_t *refs = kzalloc(PICOS_MAX_KEYS * sizeof *refs);
+	if (!text || !refs) {
+		task_unlock();
+		kfree(text);
+		kfree(refs);
+		return -ENOMEM;
+	}
+	count_refs(refs);
+	struct rt_buf b;
+	rt_buf_init(&b, text, cap);
+	if (users) {
+		proc_user_lines(&b, refs);
+	} else {
+		/* In serial order, as Linux's tree of keys lists them. */
+		int32_t last = 0;
+		for (;;) {
+			const struct picos_key *next = NULL;
+			for (int i = 0; i < PICOS_MAX_KEYS; i++) {
+				const struct picos_key *k = &KS->key[i];
+				if (k->serial > last &&
+				    (!next || k->serial < next->serial))
+					next = k;
+			}
+			if (!next)
+				break;
+			proc_key_line(&b, next,
+				      refs[(uint32_t)next->serial % PICOS_MAX_KEYS],
+				      now);
+			last = next->serial;
+		}
+	}
+	task_unlock();
+	kfree(refs);
+	*out = text;
+	*len = b.len;
+	return 0;
+}
+
 /* ---- process life -------------------------------------------------------- */
 
 void keys_fork(struct picos_task *child)

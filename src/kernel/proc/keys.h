@@ -127,6 +127,9 @@ void keys_fork(struct picos_task *child);
 void keys_thread(struct picos_thread_id *slot);
 void keys_exec(const struct picos_keycred *before);
 void keys_login(void); /* takes the lock itself */
+/* The text of /proc/keys (or, with `users`, /proc/key-users) for the
+ * caller, in a new kmalloc'd buffer (takes the lock itself). */
+long keys_proc_text(bool users, char **out, size_t *len);
 /* After the filesystem uid or gid changed (takes the lock itself). */
 void keys_fs_ids_changed(void);
 
