@@ -61,6 +61,16 @@ struct picos_chld_note {
 	uint64_t utime_us, stime_us;
 };
 
+/* A thread's keyrings (keyrings(7)): what Linux keeps in its credentials.
+ * Serials of keys in the world's key table, 0 for none.  A process's
+ * first thread keeps them in its task entry, the others in their thread
+ * slots; the provider of the process writes them under `lock`, and the
+ * keys' garbage collector reads them (see struct picos_keys). */
+struct picos_keycred {
+	int32_t session, process, thread;
+	int32_t reqkey_defl; /* KEYCTL_SET_REQKEY_KEYRING's setting */
+};
+
 struct picos_task {
 	int32_t vpid;	  /* 0 when the slot is free */
 	int32_t host_pid; /* written by the host at clone (PARENT_SETTID) */
@@ -87,6 +97,11 @@ struct picos_task {
 	 * later, /proc/PID/status of another process), written by the
 	 * process itself. */
 	uint64_t cap_eff, cap_prm, cap_inh, cap_bnd, cap_amb;
+	/* The ids besides `uid`, written by the process itself at every
+	 * change (KEYCTL_SESSION_TO_PARENT compares a parent's). */
+	uint32_t euid, suid, gid, egid, sgid;
+	uint32_t pad_ids;
+	struct picos_keycred keys; /* its first thread's */
 };
 
 /* A thread other than a process's first: its virtual tid comes from the
@@ -98,6 +113,47 @@ struct picos_thread_id {
 	int32_t tgid;	  /* the process's virtual pid */
 	int32_t host_pid; /* the process's host pid (the launcher frees the
 			   * slots of a process that ended) */
+	struct picos_keycred keys;
+};
+
+/* The world's kernel keys (keyrings(7)): a fixed table of keys of the
+ * types "user" and "keyring", and a pool of 64-byte chunks holding their
+ * descriptions, user payloads and keyrings' lists of links (serials).
+ * Only the providers use it, under the world's `lock` (the launcher
+ * never reads it); src/kernel/proc/keys.c.  A key's serial is a random
+ * multiple of PICOS_MAX_KEYS plus its slot, so a serial finds its slot.
+ * Keys live while something refers to them: a thread's credentials
+ * (struct picos_keycred in the task and thread slots), a keyring's link
+ * or the per-user registry; the others are collected. */
+#define PICOS_MAX_KEYS 1024
+#define PICOS_KEY_CHUNK 64
+#define PICOS_KEY_POOL (1024 * 1024)
+#define PICOS_KEY_USERS 64
+
+struct picos_key {
+	int32_t serial;	 /* 0: a free slot */
+	uint8_t type;	 /* KEYT_* (keys.c) */
+	uint8_t flags;	 /* KEYF_* (keys.c) */
+	uint16_t pad;
+	uint32_t uid, gid, perm;
+	uint32_t desc_off, desc_len;	       /* chunk+1 (0: none), bytes */
+	uint32_t data_off, data_len, data_cap; /* payload or links */
+	int64_t expiry;	 /* CLOCK_REALTIME seconds, 0: none */
+	int64_t revoked_at;
+};
+
+struct picos_key_user {
+	uint32_t uid;
+	int32_t uid_ring, ses_ring, persistent; /* serials, 0: none */
+};
+
+struct picos_keys {
+	uint64_t rng; /* serial generator state, seeded at first use */
+	uint32_t nusers, pad;
+	struct picos_key_user users[PICOS_KEY_USERS];
+	struct picos_key key[PICOS_MAX_KEYS];
+	uint64_t chunk_used[PICOS_KEY_POOL / PICOS_KEY_CHUNK / 64];
+	unsigned char pool[PICOS_KEY_POOL];
 };
 
 struct picos_world {
@@ -117,6 +173,7 @@ struct picos_world {
 	 * them and sethostname/setdomainname write them, under `lock`. */
 	char hostname[65], domainname[65];
 	struct picos_thread_id tids[PICOS_MAX_THREADS];
+	struct picos_keys keys;
 };
 
 #define PICOS_WORLD_SIZE \

@@ -239,6 +239,14 @@ long sys_execveat(int dirfd, const char *path, const char *const *argv,
 		  const char *const *envp, int flags);
 long sys_wait4(int pid, int *ustatus, int options, void *uru);
 
+/* proc/sys_keyctl.c */
+long sys_add_key(const char *type, const char *desc, const void *payload,
+		 size_t plen, int ringid);
+long sys_request_key(const char *type, const char *desc, const char *callout,
+		     int destringid);
+long sys_keyctl(int op, unsigned long a2, unsigned long a3, unsigned long a4,
+		unsigned long a5);
+
 /* proc/sys_kcmp.c */
 long sys_kcmp(int pid1, int pid2, int type, unsigned long idx1,
 	      unsigned long idx2);

@@ -574,6 +574,42 @@ case_capsh() {
 		--addamb=cap_net_bind_service == --print
 }
 
+# ---- kernel keyrings (keyutils' keyctl) ----------------------------------
+
+# keyctl(1) on a fresh session keyring of its own (`keyctl session -`):
+# keys and keyrings made, found (%type:name uses request_key), read,
+# updated, revoked, cleared, timed out, and the special, named-session and
+# persistent keyrings.  Serials differ between runs: masked.  Each line is
+# one whose native answer does not depend on when Linux's key garbage
+# collector runs.
+keyctl_script='
+keyctl add user picos:a hello @s >/dev/null
+keyctl print %user:picos:a
+keyctl newring picos:r @s >/dev/null
+echo payload | keyctl padd user picos:b %keyring:picos:r >/dev/null
+keyctl show %keyring:picos:r
+keyctl rdescribe %user:picos:b
+keyctl search @s user picos:b >/dev/null && echo found
+keyctl request user picos:none 2>&1
+keyctl pipe %user:picos:b
+keyctl update %user:picos:b newpayload && keyctl print %user:picos:b
+keyctl list %keyring:picos:r
+keyctl revoke %user:picos:b
+keyctl print %user:picos:b 2>&1
+keyctl clear %keyring:picos:r && keyctl list %keyring:picos:r
+keyctl setperm %keyring:picos:r 0x3f3f0000 && keyctl rdescribe %keyring:picos:r
+keyctl describe @u
+keyctl rdescribe @us
+keyctl supports 2>&1 | grep -E "capabilities|persistent|invalidate|move"
+keyctl timeout %user:picos:a 1; sleep 2; keyctl print %user:picos:a 2>&1
+keyctl unlink %keyring:picos:r @s; keyctl show @s
+keyctl session picos-named keyctl rdescribe @s 2>&1
+keyctl get_persistent @s >/dev/null && keyctl rdescribe %keyring:_persistent.$(id -u)
+'
+case_keyctl() {
+	run -f 'sed -E "s/ *[0-9]{6,}/N/g"' keyctl session - sh -c "$keyctl_script"
+}
+
 # ---- python3 -----------------------------------------------------------
 
 py_files='
@@ -1463,6 +1499,11 @@ for c in ls cat wc sort sha256sum stat date head_tail od dd cp mv rm mkdir \
 	case_ "$c"
 done
 command -v capsh >/dev/null && case_ capsh
+if command -v keyctl >/dev/null; then
+	case_ keyctl
+else
+	echo "# no keyctl (apt-get install keyutils): keyctl case skipped"
+fi
 for c in sort_parallel xz_threads; do
 	command -v "${c%%_*}" >/dev/null && case_ "$c"
 done

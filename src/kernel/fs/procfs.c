@@ -22,6 +22,7 @@
 #include "vfs.h"
 #include "../entry/thread.h"
 #include "../proc/proc.h"
+#include "../proc/keys.h"
 #include "../entry/entry.h"
 #include <picos/world.h>
 #include <linux/openat2.h>
@@ -321,8 +322,56 @@ bool procfs_walk_stops(struct mount *mnt, const char *path)
 	       fd_pathless((int)fd);
 }
 
+/* /proc/keys and /proc/key-users list the world's keys (proc/keys.c),
+ * never the host user's: the text is made now and served from a memfd
+ * reopened read-only, as a file read to its end. */
+static bool keys_open(struct lookup *lk, int flags, long *res)
+{
+	const char *p = inside_proc(lk->path);
+	bool users = p && rt_strcmp(p, "key-users") == 0;
+	if (!p || (!users && rt_strcmp(p, "keys") != 0))
+		return false;
+	if ((flags & O_ACCMODE) != O_RDONLY) {
+		*res = -EACCES; /* mode 0444 */
+		return true;
+	}
+	char *text;
+	size_t len;
+	long r = keys_proc_text(users, &text, &len);
+	if (r < 0) {
+		*res = r;
+		return true;
+	}
+	long m = host_syscall2(__NR_memfd_create, users ? "key-users" : "keys",
+			       1 /* MFD_CLOEXEC */);
+	for (size_t done = 0; m >= 0 && done < len;) {
+		long w = host_syscall3(__NR_write, m, text + done, len - done);
+		if (w <= 0) {
+			host_close(m);
+			m = w < 0 ? w : -EIO;
+		} else {
+			done += (size_t)w;
+		}
+	}
+	kfree(text);
+	if (m >= 0) {
+		char name[48];
+		rt_snprintf(name, sizeof name, "%d/fd/%ld", gproc()->host_pid, m);
+		struct open_how how = { .flags = O_RDONLY | O_CLOEXEC |
+					(flags & O_NONBLOCK) };
+		r = host_syscall4(__NR_openat2, lk->mnt->host_fd, name, &how,
+				  sizeof how);
+		host_close(m);
+		m = r;
+	}
+	*res = m;
+	return true;
+}
+
 bool procfs_open(struct lookup *lk, int flags, long *res)
 {
+	if (lk->mnt->procfs && keys_open(lk, flags, res))
+		return true;
 	if (lk->mnt->procfs && fdinfo_open(lk, flags, res))
 		return true;
 	if (!lk->mnt->procfs || (flags & O_NOFOLLOW) ||

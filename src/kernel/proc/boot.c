@@ -3,6 +3,7 @@
  * on becomes the guest's stack. */
 #include "proc.h"
 #include "caps.h"
+#include "keys.h"
 #include "../entry/entry.h"
 #include "../entry/thread.h"
 #include "../fs/vfs.h"
@@ -281,7 +282,7 @@ static void join_world(void)
 	gproc()->host_pid = (int)host_syscall0(__NR_getpid);
 	gproc()->task = &popts.world->tasks[0];
 	gproc()->task->host_pid = gproc()->host_pid;
-	gproc()->task->uid = ident.uid;
+	ident_publish(gproc()->task);
 	rt_strlcpy(popts.world->hostname,
 		   proc.hostname[0] ? proc.hostname : "localhost",
 		   sizeof popts.world->hostname);
@@ -343,6 +344,7 @@ void provider_main(uint64_t *sp)
 	init_limits();
 	fs_set_cwd(bc.cwd);
 	join_world();
+	keys_login();
 	caps_init(bc.cap_bset);
 	proc.dumpable = true;
 	host_syscall2(__NR_clock_gettime, CLOCK_MONOTONIC, &ts);

@@ -189,6 +189,10 @@ void fork_release_vfork_parent(void);
 /* sys_id.c: the first process's supplementary groups, from the launcher's
  * (host gids, mapped as file owners are); after the identity is set. */
 void ident_set_host_groups(const uint32_t *host_gids, uint32_t n);
+/* sys_id.c: whether gid is one of the supplementary groups; the ids
+ * written to a table entry (the caller's, or a new child's). */
+bool ident_in_groups(uint32_t gid);
+void ident_publish(struct picos_task *t);
 /* sys_id.c, at execve: the saved and filesystem ids become the effective
  * ones (execve(2); picos honours no set-user-ID bits). */
 void ident_exec(void);

@@ -9,6 +9,7 @@
  * host process, its fds and timers stay, as Linux keeps them. */
 #include "proc.h"
 #include "caps.h"
+#include "keys.h"
 #include "../entry/entry.h"
 #include "../entry/thread.h"
 #include "../fs/vfs.h"
@@ -172,7 +173,12 @@ static long do_execve(int dirfd, const char *upath, const char *const *uargv,
 		goto out;
 	}
 	/* A vfork child gives the borrowed address space back first; a
-	 * multi-threaded caller leaves its other threads behind. */
+	 * multi-threaded caller leaves its other threads behind (and its
+	 * thread slot: its keyrings are read before). */
+	struct picos_keycred keys_before;
+	task_lock();
+	keys_before = *keys_cred();
+	task_unlock();
 	if ((proc.vfork_child && (r = vfork_detach()) < 0) ||
 	    (r = thread_exec_detach()) < 0) {
 		exec_abort(&plan);
@@ -181,6 +187,7 @@ static long do_execve(int dirfd, const char *upath, const char *const *uargv,
 		goto out;
 	}
 	exec_teardown();
+	keys_exec(&keys_before);
 	struct exec_result er;
 	r = exec_commit(&plan, execfn, ev.v, ev.n, &er);
 	if (r < 0) {

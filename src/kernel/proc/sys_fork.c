@@ -12,6 +12,7 @@
  * on a futex word until the child execs or ends. */
 #include "proc.h"
 #include "caps.h"
+#include "keys.h"
 #include "../entry/entry.h"
 #include "../entry/thread.h"
 #include "../misc/clock.h"
@@ -193,7 +194,8 @@ static long do_fork(const struct fork_req *rq)
 	c->ppid = (fl & CLONE_PARENT) ? me->ppid : gproc()->pid;
 	c->pgid = me->pgid;
 	c->sid = me->sid;
-	c->uid = ident.uid;
+	ident_publish(c);
+	keys_fork(c);
 	c->exit_signal = (int)(fl & CSIGNAL);
 	for (int i = 0; i < 2; i++) { /* the child runs the same files */
 		c->text_dev[i] = me->text_dev[i];

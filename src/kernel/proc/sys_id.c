@@ -2,6 +2,7 @@
  * between the guest's ids and the host's. */
 #include "proc.h"
 #include "caps.h"
+#include "keys.h"
 #include "../entry/thread.h"
 #include "../syscalls.h"
 #include "../entry/entry.h"
@@ -63,6 +64,16 @@ void ident_set_host_groups(const uint32_t *host_gids, uint32_t n)
 	kfree(groups);
 	groups = g;
 	ngroups = (int)n;
+}
+
+bool ident_in_groups(uint32_t gid)
+{
+	if (ngroups < 0)
+		return gid == ident.gid;
+	for (int i = 0; i < ngroups; i++)
+		if (groups[i] == gid)
+			return true;
+	return false;
 }
 
 long sys_getgroups(int size, unsigned *list)
@@ -283,9 +294,22 @@ static long set_res(uint32_t *r, uint32_t *e, uint32_t *s, uint32_t *fs,
 	return 0;
 }
 
+void ident_publish(struct picos_task *t)
+{
+	__atomic_store_n(&t->uid, ident.uid, __ATOMIC_RELEASE);
+	__atomic_store_n(&t->euid, ident.euid, __ATOMIC_RELEASE);
+	__atomic_store_n(&t->suid, ident.suid, __ATOMIC_RELEASE);
+	__atomic_store_n(&t->gid, ident.gid, __ATOMIC_RELEASE);
+	__atomic_store_n(&t->egid, ident.egid, __ATOMIC_RELEASE);
+	__atomic_store_n(&t->sgid, ident.sgid, __ATOMIC_RELEASE);
+}
+
+/* After an id change: the table entry's ids, and the thread keyrings'
+ * owners (the filesystem ids may have moved). */
 static void publish_uid(void)
 {
-	__atomic_store_n(&gproc()->task->uid, ident.uid, __ATOMIC_RELEASE);
+	ident_publish(gproc()->task);
+	keys_fs_ids_changed();
 }
 
 long sys_setresuid(uint32_t r, uint32_t e, uint32_t s)
@@ -301,8 +325,10 @@ long sys_setresuid(uint32_t r, uint32_t e, uint32_t s)
 
 long sys_setresgid(uint32_t r, uint32_t e, uint32_t s)
 {
-	return set_res(&ident.gid, &ident.egid, &ident.sgid, &ident.fsgid, r,
-		       e, s, CAP_SETGID);
+	long ret = set_res(&ident.gid, &ident.egid, &ident.sgid, &ident.fsgid,
+			   r, e, s, CAP_SETGID);
+	publish_uid();
+	return ret;
 }
 
 /* setreuid: a new real id, or an effective id other than the real one,
@@ -353,6 +379,7 @@ void ident_exec(void)
 {
 	ident.suid = ident.fsuid = ident.euid;
 	ident.sgid = ident.fsgid = ident.egid;
+	publish_uid();
 }
 
 /* setfsuid/setfsgid return the old value and never fail. */
@@ -362,8 +389,10 @@ long sys_setfsuid(uint32_t u)
 	if (u != ID_KEEP && (capable(CAP_SETUID) || u == ident.uid ||
 			     u == ident.euid || u == ident.suid || u == ident.fsuid)) {
 		ident.fsuid = u;
-		if (u != old)
+		if (u != old) {
 			caps_fsuid_changed(old);
+			keys_fs_ids_changed();
+		}
 	}
 	return old;
 }
@@ -372,7 +401,10 @@ long sys_setfsgid(uint32_t g)
 {
 	uint32_t old = ident.fsgid;
 	if (g != ID_KEEP && (capable(CAP_SETGID) || g == ident.gid ||
-			     g == ident.egid || g == ident.sgid || g == ident.fsgid))
+			     g == ident.egid || g == ident.sgid || g == ident.fsgid)) {
 		ident.fsgid = g;
+		if (g != old)
+			keys_fs_ids_changed();
+	}
 	return old;
 }

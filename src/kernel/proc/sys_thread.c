@@ -14,6 +14,7 @@
  * once the host has cleared the word it watches (CLONE_CHILD_CLEARTID on
  * a provider word). */
 #include "proc.h"
+#include "keys.h"
 #include "../entry/entry.h"
 #include "../entry/thread.h"
 #include "../signal/signal.h"
@@ -241,6 +242,8 @@ long thread_new(uint64_t flags, uint64_t stack, uint64_t tls, int *ptid,
 		return -ENOSYS;
 	task_lock();
 	struct picos_thread_id *slot = tid_alloc(0);
+	if (slot)
+		keys_thread(slot);
 	task_unlock();
 	if (!slot)
 		return -EAGAIN;
