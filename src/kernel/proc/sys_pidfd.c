@@ -393,11 +393,11 @@ long sys_pidfd_send_signal(int fd, int sig, const void *uinfo, unsigned flags)
 		/* A process pidfd's thread is its first one. */
 		int ht = pf && pf->tid ? pf->host_tid : hp;
 		if (uinfo)
-			signal_mark_forged(&info);
+			signal_mark_forged(sig, &info);
 		r = uinfo ? host_syscall4(__NR_rt_tgsigqueueinfo, hp, ht, sig, &info)
 			  : host_syscall3(__NR_tgkill, hp, ht, sig);
 	} else if (uinfo) {
-		signal_mark_forged(&info);
+		signal_mark_forged(sig, &info);
 		r = host_syscall3(__NR_rt_sigqueueinfo, hp, sig, &info);
 	} else {
 		r = host_syscall2(__NR_kill, hp, sig);

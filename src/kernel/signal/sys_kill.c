@@ -167,7 +167,7 @@ long sys_rt_sigqueueinfo(int pid, int sig, const void *uinfo)
 		return -EINVAL;
 	if (hp == 0 || sig == 0)
 		return 0; /* a zombie, or only the permission check */
-	signal_mark_forged(&info);
+	signal_mark_forged(sig, &info);
 	return host_syscall3(__NR_rt_sigqueueinfo, hp, sig, &info);
 }
 
@@ -188,7 +188,7 @@ long sys_rt_tgsigqueueinfo(int tgid, int tid, int sig, const void *uinfo)
 		return -EINVAL;
 	if (htid <= 0 || sig == 0)
 		return 0;
-	signal_mark_forged(&info);
+	signal_mark_forged(sig, &info);
 	r = host_syscall4(__NR_rt_tgsigqueueinfo, htgid, htid, sig, &info);
 	return r == -ESRCH ? 0 : r;
 }
