@@ -1,7 +1,9 @@
 /* clone(CLONE_VM) without CLONE_THREAD: a new process sharing the
  * parent's memory (and, here, files and fs), with its own pid, its exit
- * signal sent to the parent, waited for with __WCLONE/__WALL; signal
- * actions shared only with CLONE_SIGHAND; CLONE_CHILD_CLEARTID cleared at
+ * signal sent to the parent, waited for with __WCLONE/__WALL; without
+ * CLONE_FILES copies of the parent's files whose close leaves the
+ * parent's signal-driven I/O alone; signal actions shared only with
+ * CLONE_SIGHAND; CLONE_CHILD_CLEARTID cleared at
  * its end; a SIGKILL of the child leaves the parent alone; the flag
  * combinations Linux refuses.  AddressSanitizer's leak checker makes such
  * a child (CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_UNTRACED). */
@@ -130,6 +132,41 @@ static int private_files(void *arg)
 	child_fd = open(path, O_RDONLY);
 	closed_fd = close(parent_fd);
 	return 0;
+}
+
+static int close_fd(void *arg)
+{
+	return close((int)(long)arg) == 0 ? 0 : 1;
+}
+
+/* The parent's fd turned O_ASYNC with F_SETSIG: the child's close of its
+ * copy leaves the parent's signals naming the parent's fd. */
+static void test_async_private(void)
+{
+	int p[2];
+	if (pipe(p))
+		return;
+	int rt = SIGRTMIN + 2;
+	sigset_t s, old;
+	sigemptyset(&s);
+	sigaddset(&s, rt);
+	sigprocmask(SIG_BLOCK, &s, &old);
+	ok(fcntl(p[0], F_SETOWN, getpid()) == 0 && fcntl(p[0], F_SETSIG, rt) == 0 &&
+		   fcntl(p[0], F_SETFL, O_ASYNC) == 0,
+	   "O_ASYNC with F_SETSIG on a pipe");
+	pid_t pid = start(close_fd, (void *)(long)p[0], CLONE_VM | CLONE_FS | SIGCHLD);
+	int st = 0;
+	ok(pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	   "a child without CLONE_FILES closes its copy of the fd");
+	siginfo_t si;
+	memset(&si, 0, sizeof si);
+	struct timespec ts = { 2, 0 };
+	ok(write(p[1], "a", 1) == 1 && sigtimedwait(&s, &si, &ts) == rt &&
+		   si.si_code == POLL_IN && si.si_fd == p[0],
+	   "the parent's signal still names its fd (si_fd %d, fd %d)", si.si_fd, p[0]);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	close(p[0]);
+	close(p[1]);
 }
 
 static int change_fs(void *arg)
@@ -357,6 +394,7 @@ int main(int argc, char **argv)
 	test_shared_memory_and_pid();
 	test_files_shared();
 	test_files_private();
+	test_async_private();
 	test_fs();
 	test_exit_signal();
 	test_sighand();

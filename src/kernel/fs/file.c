@@ -9,12 +9,28 @@ struct fdslot {
 	bool cloexec;
 };
 
+/* The guest fd a file's fd-carrying signals name.  The host fills si_fd
+ * with the host fd it registered (O_ASYNC, FIOASYNC, a lease), a number in
+ * the host fd table that goes with this guest fd table; signal delivery
+ * reads the map without the provider lock, on any thread, so a slot is
+ * published with its guest fd before its key and read back with the key
+ * checked again.  Writers hold the provider lock. */
+#define ASYNC_FDS 256
+struct async_map {
+	struct {
+		int key; /* host fd + 1; 0 when free */
+		int guest;
+	} slot[ASYNC_FDS];
+	int used; /* slots taken: most processes have none */
+};
+
 /* A process's fd table and fs state: the first process's are these; a
  * CLONE_VM child without CLONE_FILES or CLONE_FS has copies of its own
  * (struct gproc), since the provider memory it lives in is shared. */
 struct fdtable {
 	struct fdslot *slots;
 	int nslots;
+	struct async_map async;
 };
 static struct fdtable first_files;
 static struct fs_info first_fs = { .umask = 022 };
@@ -226,25 +242,14 @@ void fd_close_on_exec(void)
 			fd_close(fd);
 }
 
-/* The guest fd a file's fd-carrying signals name.  The host fills si_fd
- * with the host fd it registered (O_ASYNC, FIOASYNC, a lease); signal
- * delivery reads this map without the provider lock, on any thread, so
- * a slot is published with its guest fd before its key and read back
- * with the key checked again.  Writers hold the provider lock. */
-#define ASYNC_FDS 256
-static struct {
-	int key; /* host fd + 1; 0 when free */
-	int guest;
-} async_fds[ASYNC_FDS];
-static int async_used; /* slots taken: most processes have none */
-
 void fd_async_note(struct file *f, int guest_fd)
 {
+	struct async_map *m = &ft()->async;
 	int key = f->host_fd + 1, slot = -1;
 	for (int i = 0; i < ASYNC_FDS; i++) {
-		int k = __atomic_load_n(&async_fds[i].key, __ATOMIC_RELAXED);
+		int k = __atomic_load_n(&m->slot[i].key, __ATOMIC_RELAXED);
 		if (k == key) {
-			__atomic_store_n(&async_fds[i].guest, guest_fd,
+			__atomic_store_n(&m->slot[i].guest, guest_fd,
 					 __ATOMIC_RELEASE);
 			return;
 		}
@@ -253,29 +258,31 @@ void fd_async_note(struct file *f, int guest_fd)
 	}
 	if (slot < 0)
 		return; /* full: such signals keep the host's fd number */
-	__atomic_store_n(&async_fds[slot].guest, guest_fd, __ATOMIC_RELAXED);
-	__atomic_store_n(&async_fds[slot].key, key, __ATOMIC_RELEASE);
-	async_used++;
+	__atomic_store_n(&m->slot[slot].guest, guest_fd, __ATOMIC_RELAXED);
+	__atomic_store_n(&m->slot[slot].key, key, __ATOMIC_RELEASE);
+	m->used++;
 }
 
 void fd_async_forget(int host_fd)
 {
-	for (int i = 0; i < ASYNC_FDS && async_used; i++)
-		if (__atomic_load_n(&async_fds[i].key, __ATOMIC_RELAXED) ==
+	struct async_map *m = &ft()->async;
+	for (int i = 0; i < ASYNC_FDS && m->used; i++)
+		if (__atomic_load_n(&m->slot[i].key, __ATOMIC_RELAXED) ==
 		    host_fd + 1) {
-			__atomic_store_n(&async_fds[i].key, 0, __ATOMIC_RELEASE);
-			async_used--;
+			__atomic_store_n(&m->slot[i].key, 0, __ATOMIC_RELEASE);
+			m->used--;
 		}
 }
 
 int fd_async_guest(int host_fd)
 {
+	const struct async_map *m = &ft()->async;
 	for (int i = 0; i < ASYNC_FDS; i++) {
-		if (__atomic_load_n(&async_fds[i].key, __ATOMIC_ACQUIRE) !=
+		if (__atomic_load_n(&m->slot[i].key, __ATOMIC_ACQUIRE) !=
 		    host_fd + 1)
 			continue;
-		int g = __atomic_load_n(&async_fds[i].guest, __ATOMIC_ACQUIRE);
-		if (__atomic_load_n(&async_fds[i].key, __ATOMIC_ACQUIRE) ==
+		int g = __atomic_load_n(&m->slot[i].guest, __ATOMIC_ACQUIRE);
+		if (__atomic_load_n(&m->slot[i].key, __ATOMIC_ACQUIRE) ==
 		    host_fd + 1)
 			return g;
 	}
@@ -306,6 +313,9 @@ struct fdtable *fdtable_copy(void)
 		return NULL;
 	t->nslots = cur->nslots;
 	t->slots = kzalloc(sizeof(struct fdslot) * (size_t)t->nslots);
+	/* The copied host table has the same numbers (Linux keeps each
+	 * file's registered fd too). */
+	t->async = cur->async;
 	for (int i = 0; i < t->nslots; i++) {
 		struct file *f = cur->slots[i].f;
 		if (!f)
