@@ -1,7 +1,8 @@
 /* clone(CLONE_VM) without CLONE_THREAD: a new process sharing the
  * parent's memory (and, here, files and fs), with its own pid, its exit
  * signal sent to the parent, waited for with __WCLONE/__WALL; without
- * CLONE_FILES copies of the parent's files whose close leaves the
+ * CLONE_FILES copies of the parent's files that keep what they are
+ * (pidfds of a zombie and of a thread) and whose close leaves the
  * parent's signal-driven I/O alone; signal actions shared only with
  * CLONE_SIGHAND; CLONE_CHILD_CLEARTID cleared at
  * its end; a SIGKILL of the child leaves the parent alone; the flag
@@ -9,6 +10,7 @@
  * a child (CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_UNTRACED). */
 #include "tap.h"
 #include <linux/sched.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -167,6 +169,59 @@ static void test_async_private(void)
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	close(p[0]);
 	close(p[1]);
+}
+
+/* pidfd_send_signal(fd, 0): 0 while what the pidfd names may be
+ * signalled (a zombie included). */
+static int pidfd_alive(void *arg)
+{
+	return syscall(SYS_pidfd_send_signal, (int)(long)arg, 0, NULL, 0) == 0 ? 0 : 1;
+}
+
+static atomic_int thread_go, parked_tid;
+
+static void *parked(void *arg)
+{
+	(void)arg;
+	atomic_store(&parked_tid, (int)syscall(SYS_gettid));
+	while (!atomic_load(&thread_go))
+		usleep(1000);
+	return NULL;
+}
+
+/* Without CLONE_FILES the child's copies of pidfds name what the
+ * parent's name: a zombie, a thread of the parent. */
+static void test_pidfds_private(void)
+{
+	pid_t z = fork();
+	if (z == 0)
+		_exit(0);
+	siginfo_t info;
+	waitid(P_PID, z, &info, WEXITED | WNOWAIT); /* a zombie now */
+	int zfd = (int)syscall(SYS_pidfd_open, z, 0);
+	int st = 0;
+	pid_t pid = start(pidfd_alive, (void *)(long)zfd, CLONE_VM | CLONE_FS | SIGCHLD);
+	ok(zfd >= 0 && pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) &&
+		   WEXITSTATUS(st) == 0,
+	   "the child's copy of a zombie's pidfd signals it (0)");
+	close(zfd);
+	waitpid(z, NULL, 0);
+
+	pthread_t t;
+	atomic_store(&thread_go, 0);
+	atomic_store(&parked_tid, 0);
+	pthread_create(&t, NULL, parked, NULL);
+	while (!atomic_load(&parked_tid))
+		usleep(1000);
+	pid_t tid = atomic_load(&parked_tid);
+	int tfd = (int)syscall(SYS_pidfd_open, tid, O_EXCL /* PIDFD_THREAD */);
+	pid = start(pidfd_alive, (void *)(long)tfd, CLONE_VM | CLONE_FS | SIGCHLD);
+	ok(tid > 0 && tfd >= 0 && pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) &&
+		   WEXITSTATUS(st) == 0,
+	   "the child's copy of a thread's pidfd signals it (0)");
+	atomic_store(&thread_go, 1);
+	pthread_join(t, NULL);
+	close(tfd);
 }
 
 static int change_fs(void *arg)
@@ -395,6 +450,7 @@ int main(int argc, char **argv)
 	test_files_shared();
 	test_files_private();
 	test_async_private();
+	test_pidfds_private();
 	test_fs();
 	test_exit_signal();
 	test_sighand();

@@ -295,8 +295,9 @@ static struct file *file_clone(const struct file *f)
 {
 	struct file *c = file_new(f->host_fd, f->flags, f->mnt, f->path);
 	c->blocks = f->blocks;
-	if (f->ops)
-		file_adopt_received(c); /* its own ops state, from the host fd */
+	c->ops = f->ops;
+	if (f->priv)
+		c->priv = f->ops->copy_priv(f);
 	if (f->sk) {
 		c->sk = kzalloc(sizeof *c->sk);
 		*c->sk = *f->sk;
@@ -340,6 +341,8 @@ void fdtable_drop_copy(struct fdtable *t)
 	for (int i = 0; i < t->nslots; i++) {
 		struct file *f = t->slots[i].f;
 		if (f && --f->refs == 0) {
+			if (f->ops && f->ops->release)
+				f->ops->release(f);
 			if (f->sk) {
 				kfree(f->sk->unix_name);
 				kfree(f->sk);

@@ -51,6 +51,9 @@ struct file_ops {
 			 size_t size);
 	/* Frees f->priv at the last reference. */
 	void (*release)(struct file *f);
+	/* A copy of f->priv for the same file in a copied fd table (a
+	 * CLONE_VM child without CLONE_FILES); needed when there is priv. */
+	void *(*copy_priv)(const struct file *f);
 };
 
 struct file {

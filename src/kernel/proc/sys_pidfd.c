@@ -82,12 +82,21 @@ static size_t pidfd_fdinfo(struct file *f, const char *host, char *out,
 	return b.len < size ? b.len : size - 1;
 }
 
+static void *pidfd_copy(const struct file *f)
+{
+	struct pidfd *p = kmalloc(sizeof *p);
+	if (p)
+		*p = *(const struct pidfd *)f->priv;
+	return p;
+}
+
 static const struct file_ops pidfd_ops = {
 	.read = no_data,
 	.write = no_write,
 	.link = "anon_inode:[pidfd]",
 	.fdinfo = pidfd_fdinfo, /* the host's shows the host pid */
 	.release = pidfd_release,
+	.copy_priv = pidfd_copy,
 };
 
 /* A host fd readable at once: a pipe with one byte and no writer. */
