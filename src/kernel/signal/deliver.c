@@ -143,11 +143,7 @@ static bool child_signal_from_table(int sig, siginfo_t *info)
 	return found;
 }
 
-/* SIGIO-style siginfo (si_code POLL_IN..POLL_HUP, sent for O_ASYNC
- * files with F_SETSIG and for lease breaks) names the host fd the host
- * registered; the guest must see its own fd.  Faults and SIGCHLD use the
- * same si_code numbers for other layouts. */
-static bool carries_fd(int sig, const siginfo_t *info)
+bool signal_carries_fd(int sig, const siginfo_t *info)
 {
 	return info->si_code >= POLL_IN && info->si_code <= POLL_HUP &&
 	       !(SIGBIT(sig) & (SYNC_SIGNALS | SIGBIT(SIGCHLD)));
@@ -163,7 +159,7 @@ static bool code_read_by_provider(int sig, const siginfo_t *info)
 	if (SIGBIT(sig) & SYNC_SIGNALS)
 		return info->si_code > 0 ||
 		       (sig == SIGSYS && info->si_code == SI_PICOS_STOP);
-	return carries_fd(sig, info);
+	return signal_carries_fd(sig, info);
 }
 
 bool signal_marked(const siginfo_t *info)
@@ -207,7 +203,7 @@ bool signal_translate(int sig, siginfo_t *info)
 		info->si_stime = 0;
 		return true;
 	}
-	if (carries_fd(sig, info)) {
+	if (signal_carries_fd(sig, info)) {
 		int g = fd_async_guest(info->si_fd);
 		if (g >= 0)
 			info->si_fd = g;

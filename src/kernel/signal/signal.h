@@ -107,7 +107,14 @@ bool signal_marked(const siginfo_t *info);
  * code and marked), not raised by the kernel for the task itself. */
 bool signal_sent(const siginfo_t *info);
 
-/* Host siginfo -> guest siginfo (pids and uids); false to drop it. */
+/* SIGIO-style siginfo (si_code POLL_IN..POLL_HUP, sent for O_ASYNC
+ * files with F_SETSIG and for lease breaks) names the host fd the host
+ * registered in si_fd; the guest must see its own fd.  Faults and
+ * SIGCHLD use the same si_code numbers for other layouts. */
+bool signal_carries_fd(int sig, const siginfo_t *info);
+
+/* Host siginfo -> guest siginfo (pids and uids, si_fd); false to drop
+ * it. */
 bool signal_translate(int sig, siginfo_t *info);
 
 #endif
