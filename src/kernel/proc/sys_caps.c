@@ -47,18 +47,23 @@ bool capable(int cap)
 	return current()->caps.eff & BIT(cap);
 }
 
-void caps_publish(void)
+void caps_publish_of(struct gproc *gp)
 {
-	for (struct pico_thread *t = gproc()->threads; t; t = t->next_thread) {
-		if (t->tid != gproc()->pid)
+	for (struct pico_thread *t = gp->threads; t; t = t->next_thread) {
+		if (t->tid != gp->pid)
 			continue;
-		struct picos_task *k = gproc()->task;
+		struct picos_task *k = gp->task;
 		__atomic_store_n(&k->cap_eff, t->caps.eff, __ATOMIC_RELAXED);
 		__atomic_store_n(&k->cap_prm, t->caps.prm, __ATOMIC_RELAXED);
 		__atomic_store_n(&k->cap_inh, t->caps.inh, __ATOMIC_RELAXED);
 		__atomic_store_n(&k->cap_bnd, t->caps.bset, __ATOMIC_RELAXED);
 		__atomic_store_n(&k->cap_amb, t->caps.amb, __ATOMIC_RELEASE);
 	}
+}
+
+void caps_publish(void)
+{
+	caps_publish_of(gproc());
 }
 
 /* capabilities(7), "Effect of user ID changes on capabilities" (Linux's
