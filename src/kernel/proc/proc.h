@@ -178,6 +178,9 @@ void vm_leave(void);
  * memory (a thread of this process or of a CLONE_VM sharer), else NULL.
  * Under the provider lock. */
 struct pico_thread *task_area_of(int tid);
+/* Whether `host_pid` is a guest process living in this memory (the
+ * caller or a CLONE_VM sharer). */
+bool memory_has_process(int host_pid);
 void ptrace_release_tracees(void);
 void thread_release_vm(void);
 void thread_forget_others(void);

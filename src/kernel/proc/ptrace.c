@@ -80,6 +80,14 @@ struct pico_thread *task_area_of(int tid)
 	return NULL;
 }
 
+bool memory_has_process(int host_pid)
+{
+	for (struct pico_thread *t = areas; t; t = t->all_next)
+		if (t->gp->host_pid == host_pid)
+			return true;
+	return false;
+}
+
 /* ---- the tracee's side ---- */
 
 static bool tracer_gone(const struct pico_thread *t)

@@ -120,6 +120,7 @@ void vm_leave(void)
 	if (__atomic_load_n(&proc.vm_users, __ATOMIC_ACQUIRE) <= 1)
 		return;
 	ptrace_release_tracees();
+	aio_leave(); /* before its fd table goes: host fds in it */
 	thread_release_vm();
 	/* Its own fd table goes with it: the host closes the fds. */
 	struct gproc *gp = gproc();
