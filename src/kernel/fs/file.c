@@ -1,6 +1,7 @@
 /* Open files and the guest's fd table.  Guest fd numbers are the
  * provider's: they never equal the host fds behind them. */
 #include "vfs.h"
+#include "io.h"
 #include "../net/net.h"
 #include "../proc/proc.h"
 
@@ -138,11 +139,14 @@ long fd_install(struct file *f, bool cloexec, int minfd)
 	return fd;
 }
 
-long fd_install_host_object(int hfd, int flags, bool cloexec)
+long fd_install_host_object(long hfd, int access, int flags)
 {
-	struct file *f = file_new(hfd, flags, NULL, NULL);
-	f->blocks = 2; /* FILE_BLOCKS (io.h) */
-	return fd_install(f, cloexec, 0);
+	if (hfd < 0)
+		return hfd;
+	struct file *f = file_new((int)hfd, access | (flags & O_NONBLOCK), NULL,
+				  NULL);
+	f->blocks = FILE_BLOCKS;
+	return fd_install(f, flags & O_CLOEXEC, 0);
 }
 
 long fd_install_at(struct file *f, bool cloexec, int fd)

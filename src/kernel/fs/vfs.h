@@ -96,10 +96,13 @@ long fd_install_at(struct file *f, bool cloexec, int fd);
 long fd_install_pair(struct file *fa, struct file *fb, bool cloexec,
 		     int *ufds);
 long fd_close(int fd);
-/* Installs host fd `hfd`, a host object kept O_CLOEXEC (eventfd, timerfd,
- * inotify), at the lowest free guest fd with status flags `flags`.  Its
- * reads may wait, so io_call makes them interruptible unless O_NONBLOCK. */
-long fd_install_host_object(int hfd, int flags, bool cloexec);
+/* Installs `hfd`, the host fd of an object a host call just made, kept
+ * O_CLOEXEC (eventfd, timerfd, inotify), at the lowest free guest fd with
+ * access mode `access` and the O_NONBLOCK and O_CLOEXEC of `flags` (the
+ * creation flags use those bits); a failed call's -errno passes through.
+ * Its reads may wait, so io_call makes them interruptible unless
+ * O_NONBLOCK. */
+long fd_install_host_object(long hfd, int access, int flags);
 void fd_close_on_exec(void);
 /* The lowest open fd >= from, or -1. */
 int fd_next_open(int from);
