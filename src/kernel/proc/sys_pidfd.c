@@ -121,36 +121,54 @@ static bool still_hosts(int vpid, int host_pid)
 	return r;
 }
 
-/* A new pidfd file for guest process `vpid`, whose host process was
- * `host_pid` (0 when it has ended). */
-static long pidfd_file(int vpid, int host_pid, bool nonblock, struct file **out)
+/* Is `host_tid` still the host thread of guest thread `tid`? */
+static bool still_runs(int tid, int host_tid)
 {
+	task_lock();
+	struct picos_thread_id *th = tid_by_vtid(tid);
+	struct picos_task *t = th ? NULL : task_by_vpid(tid);
+	bool r = th ? th->host_tid == host_tid
+		    : t && t->state == TASK_LIVE && t->host_pid == host_tid;
+	task_unlock();
+	return r;
+}
+
+/* Installs a close-on-exec pidfd of what `named` names.  Its host fd is
+ * the host pidfd of the host process (or, for a thread, thread) while
+ * that still is the guest's -- it may have ended and been reaped, its id
+ * even reused, before the host pidfd was made -- else an ended pidfd's
+ * pipe, and the host id becomes 0. */
+static long pidfd_new(const struct pidfd *named, bool nonblock)
+{
+	struct pidfd *p = kmalloc(sizeof *p);
+	if (!p)
+		return -ENOMEM;
+	*p = *named;
+	int *host = p->tid ? &p->host_tid : &p->host_pid;
 	long hfd = -ESRCH;
-	if (host_pid > 0) {
-		hfd = host_syscall2(__NR_pidfd_open, host_pid,
-				    nonblock ? PIDFD_NONBLOCK : 0);
-		/* The host pid may have ended and been reaped (and even
-		 * reused) before the host pidfd was made. */
-		if (hfd >= 0 && !still_hosts(vpid, host_pid)) {
+	if (*host > 0) {
+		hfd = host_syscall2(__NR_pidfd_open, *host,
+				    (p->tid ? PIDFD_THREAD : 0) |
+					    (nonblock ? PIDFD_NONBLOCK : 0));
+		if (hfd >= 0 && !(p->tid ? still_runs(p->tid, *host)
+					 : still_hosts(p->vpid, *host))) {
 			host_close((int)hfd);
 			hfd = -ESRCH;
 		}
 	}
 	if (hfd < 0) {
-		host_pid = 0;
+		*host = 0;
 		hfd = ended_fd(nonblock);
-		if (hfd < 0)
-			return hfd;
 	}
-	struct pidfd *p = kzalloc(sizeof *p);
-	p->vpid = vpid;
-	p->host_pid = host_pid;
+	if (hfd < 0) {
+		kfree(p);
+		return hfd;
+	}
 	struct file *f = file_new((int)hfd, O_RDWR | (nonblock ? O_NONBLOCK : 0),
 				  NULL, NULL);
 	f->ops = &pidfd_ops;
 	f->priv = p;
-	*out = f;
-	return 0;
+	return fd_install(f, true, 0);
 }
 
 bool pidfd_adopt(struct file *f, int host_pid)
@@ -171,9 +189,7 @@ long pidfd_install(int vpid, bool nonblock)
 	struct picos_task *t = task_by_vpid(vpid);
 	int hp = t && t->state == TASK_LIVE ? t->host_pid : 0;
 	task_unlock();
-	struct file *f;
-	long r = pidfd_file(vpid, hp, nonblock, &f);
-	return r < 0 ? r : fd_install(f, true, 0);
+	return pidfd_new(&(struct pidfd){ .vpid = vpid, .host_pid = hp }, nonblock);
 }
 
 long pidfd_of(int fd, int *vpid, bool *nonblock)
@@ -212,18 +228,6 @@ bool pidfd_host_ended(int fd)
 	return r;
 }
 
-/* Is `host_tid` still the host thread of guest thread `tid`? */
-static bool still_runs(int tid, int host_tid)
-{
-	task_lock();
-	struct picos_thread_id *th = tid_by_vtid(tid);
-	struct picos_task *t = th ? NULL : task_by_vpid(tid);
-	bool r = th ? th->host_tid == host_tid
-		    : t && t->state == TASK_LIVE && t->host_pid == host_tid;
-	task_unlock();
-	return r;
-}
-
 /* A PIDFD_THREAD pidfd of guest thread `tid` (a process's first thread
  * has its pid as tid): readable once that thread ends. */
 long thread_pidfd_install(int tid, bool nonblock)
@@ -239,31 +243,9 @@ long thread_pidfd_install(int tid, bool nonblock)
 	task_unlock();
 	if (!tgid)
 		return -ESRCH;
-	long hfd = -ESRCH;
-	if (ht > 0) {
-		hfd = host_syscall2(__NR_pidfd_open, ht,
-				    PIDFD_THREAD | (nonblock ? PIDFD_NONBLOCK : 0));
-		if (hfd >= 0 && !still_runs(tid, ht)) {
-			host_close((int)hfd);
-			hfd = -ESRCH;
-		}
-	}
-	if (hfd < 0) {
-		ht = 0;
-		hfd = ended_fd(nonblock);
-		if (hfd < 0)
-			return hfd;
-	}
-	struct pidfd *p = kzalloc(sizeof *p);
-	p->vpid = tgid;
-	p->host_pid = hp;
-	p->tid = tid;
-	p->host_tid = ht;
-	struct file *f = file_new((int)hfd, O_RDWR | (nonblock ? O_NONBLOCK : 0),
-				  NULL, NULL);
-	f->ops = &pidfd_ops;
-	f->priv = p;
-	return fd_install(f, true, 0);
+	return pidfd_new(&(struct pidfd){ .vpid = tgid, .host_pid = hp, .tid = tid,
+					  .host_tid = ht },
+			 nonblock);
 }
 
 long sys_pidfd_open(int pid, unsigned flags)
