@@ -231,11 +231,9 @@ static long vec(int nr, int fd, const void *uiov, int cnt, unsigned long lo,
 	const struct iovec *v = iovs_in(&s, uiov, cnt);
 	bool rd = nr == __NR_readv || nr == __NR_preadv2;
 	/* readv/writev, and the p*v2 forms at the current position (-1). */
-	bool at_pos = nr == __NR_readv || nr == __NR_writev || (long)lo == -1;
-	if (hfd >= 0 && v && v != IO_POISON && at_pos &&
-	    (nr == __NR_readv || nr == __NR_writev || nr == __NR_preadv2 ||
-	     nr == __NR_pwritev2) &&
-	    has_ops_io(f, rd)) {
+	bool at_pos = nr == __NR_readv || nr == __NR_writev ||
+		      ((nr == __NR_preadv2 || nr == __NR_pwritev2) && (long)lo == -1);
+	if (hfd >= 0 && v && v != IO_POISON && at_pos && has_ops_io(f, rd)) {
 		long r = ops_io(f, rd, v, cnt);
 		iovs_free(&s);
 		io_put(f);
