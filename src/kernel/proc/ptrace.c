@@ -88,6 +88,14 @@ bool memory_has_process(int host_pid)
 	return false;
 }
 
+struct pico_thread *gproc_next_thread(const struct gproc *gp,
+				      const struct pico_thread *t)
+{
+	for (t = t ? t->all_next : areas; t && t->gp != gp; t = t->all_next)
+		;
+	return (struct pico_thread *)t;
+}
+
 /* ---- the tracee's side ---- */
 
 static bool tracer_gone(const struct pico_thread *t)
