@@ -72,21 +72,6 @@ static int host_pid_of(int vpid)
 	return h;
 }
 
-/* The host tid of guest thread `tid` of process `vpid`, 0 when it is
- * not one of its threads. */
-static int host_tid_of(int vpid, int tid)
-{
-	if (tid == vpid)
-		return host_pid_of(vpid);
-	int h = 0;
-	task_lock();
-	struct picos_thread_id *th = tid_by_vtid(tid);
-	if (th && th->tgid == vpid)
-		h = th->host_tid;
-	task_unlock();
-	return h;
-}
-
 /* The path inside /proc of a guest path (NULL when it is not beneath). */
 static const char *inside_proc(const char *path)
 {
@@ -135,10 +120,12 @@ long procfs_host_rel(struct lookup *lk)
 		rest = tail;
 	} else if (sn && nn && parse_num(sub, nn, &num) &&
 		   is_name(rest, sn, "task")) {
-		int htid = num < 0x7fffffff ? host_tid_of((int)vpid, (int)num) : 0;
+		long htid = num < 0x7fffffff
+				    ? task_thread_host((int)vpid, (int)num, NULL)
+				    : 0;
 		if (htid <= 0)
 			return -ENOENT;
-		rt_buf_printf(&b, "/task/%d", htid);
+		rt_buf_printf(&b, "/task/%ld", htid);
 		rest = tail;
 	}
 	if (*rest)

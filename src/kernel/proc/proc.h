@@ -114,6 +114,11 @@ int task_vpid_of_host(int host_pid);
 /* The host id of a guest pid or tid (a live process's host pid, a
  * thread's host tid), or -ESRCH. */
 long task_host_of_id(int id);
+/* The host thread of guest thread `tid` of process `tgid` (0: of any
+ * process; a process's first thread has its pid as tid), and its host
+ * process in *host_tgid when not NULL: the host tid, 0 for a zombie's
+ * first thread, -ESRCH when there is no such thread. */
+long task_thread_host(int tgid, int tid, int *host_tgid);
 /* The guest pid or tid of a host one; 0 outside the world. */
 int task_id_of_host(int host);
 void task_set_flags(uint32_t set, uint32_t clear);
