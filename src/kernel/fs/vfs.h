@@ -54,6 +54,11 @@ struct file_ops {
 	/* A copy of f->priv for the same file in a copied fd table (a
 	 * CLONE_VM child without CLONE_FILES); needed when there is priv. */
 	void *(*copy_priv)(const struct file *f);
+	/* For the calls that hand the host fd itself to the host (splice,
+	 * tee, vmsplice, sendfile, copy_file_range): a new host fd of the
+	 * file's kind when f's own only stands in for its readiness (an
+	 * ended pidfd's pipe), or -1 when f's own is of its kind. */
+	int (*kind_fd)(struct file *f);
 };
 
 struct file {

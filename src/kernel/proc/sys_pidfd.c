@@ -90,6 +90,18 @@ static void *pidfd_copy(const struct file *f)
 	return p;
 }
 
+/* An ended pidfd's host fd is a pipe: the calls that pass host fds on
+ * get a host pidfd (of this process: any will do) to refuse as Linux
+ * refuses a pidfd. */
+static int pidfd_kind_fd(struct file *f)
+{
+	const struct pidfd *p = f->priv;
+	if (p->tid ? p->host_tid : p->host_pid)
+		return -1; /* a host pidfd already */
+	long r = host_syscall2(__NR_pidfd_open, gproc()->host_pid, 0);
+	return r < 0 ? -1 : (int)r;
+}
+
 static const struct file_ops pidfd_ops = {
 	.read = no_data,
 	.write = no_write,
@@ -97,6 +109,7 @@ static const struct file_ops pidfd_ops = {
 	.fdinfo = pidfd_fdinfo, /* the host's shows the host pid */
 	.release = pidfd_release,
 	.copy_priv = pidfd_copy,
+	.kind_fd = pidfd_kind_fd,
 };
 
 /* A host fd readable at once: a pipe with one byte and no writer. */
