@@ -38,8 +38,10 @@ long sys_io_getevents(uint64_t id, long min_nr, long nr,
 long sys_io_pgetevents(uint64_t id, long min_nr, long nr,
 		       struct io_event *uev, const void *uts, const void *usig);
 long sys_io_cancel(uint64_t id, struct iocb *ucb, struct io_event *uresult);
-/* exec: the process's AIO contexts end with its address space. */
+/* exec: the process's AIO contexts end with its address space;
+ * aio_leave: a CLONE_VM process ending while the memory lives on. */
 void aio_exec(void);
+void aio_leave(void);
 long sys_preadv2(int fd, const void *iov, int cnt, unsigned long lo,
 		 unsigned long hi, int flags);
 long sys_pwritev2(int fd, const void *iov, int cnt, unsigned long lo,

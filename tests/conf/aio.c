@@ -3,12 +3,15 @@
  * PWRITE, PREADV, PWRITEV, FSYNC, FDSYNC and POLL with the errors Linux
  * gives at submit time, io_getevents and io_pgetevents (min_nr, timeouts,
  * signals, reaping from the ring in user space), io_cancel, io_destroy,
- * IOCB_FLAG_RESFD, and a forked child that does not inherit the context. */
+ * IOCB_FLAG_RESFD, a forked child that does not inherit the context, and a
+ * process sharing the memory (clone(CLONE_VM)) whose contexts leave the
+ * parent's alone. */
 #include "tap.h"
 #include <linux/aio_abi.h>
 #include <stdint.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -324,11 +327,54 @@ static void test_poll_and_signals(void)
 	close(p[1]);
 }
 
+/* In a CLONE_VM child: a context of its own, used and destroyed. */
+static int own_context(void *arg)
+{
+	(void)arg;
+	aio_context_t c = 0;
+	char buf[2];
+	int fd = open("/dev/zero", O_RDONLY);
+	struct iocb cb = cb_of(IOCB_CMD_PREAD, fd, buf, 2, 0, 8);
+	struct io_event ev;
+	int ok = io_setup(4, &c) == 0 && submit1(c, &cb) == 1 &&
+		 io_getevents(c, 1, 1, &ev, &second_ts) == 1 && ev.data == 8 &&
+		 io_destroy(c) == 0;
+	close(fd);
+	return ok ? 0 : 1;
+}
+
+static void test_vm_child(void)
+{
+	size_t size = 256 * 1024;
+	char *stack = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	aio_context_t c = 0;
+	io_setup(4, &c);
+	int fd = open("/dev/zero", O_RDONLY);
+	int flags[2] = { CLONE_VM | CLONE_FS | CLONE_FILES | SIGCHLD, CLONE_VM | CLONE_FS | SIGCHLD };
+	for (int i = 0; i < 2; i++) {
+		int st = -1;
+		pid_t pid = clone(own_context, stack + size, flags[i], NULL);
+		ok(pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+		   "a CLONE_VM child%s sets up, uses and destroys a context of its own",
+		   i ? " without CLONE_FILES" : "");
+		char buf[2] = "x";
+		struct iocb cb = cb_of(IOCB_CMD_PREAD, fd, buf, 1, 0, 9 + i);
+		struct io_event ev;
+		ok(submit1(c, &cb) == 1 && io_getevents(c, 1, 1, &ev, &second_ts) == 1 &&
+			   ev.data == (uint64_t)(9 + i) && ev.res == 1 && buf[0] == 0,
+		   "the parent's context still works");
+	}
+	ok(io_destroy(c) == 0, "and is destroyed by the parent");
+	close(fd);
+	munmap(stack, size);
+}
+
 int main(void)
 {
 	test_setup();
 	test_rw();
 	test_poll_and_signals();
 	test_threads();
+	test_vm_child();
 	return tap_done();
 }

@@ -11,7 +11,10 @@
 #include <linux/capability.h>
 #include <linux/securebits.h>
 #include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdint.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
@@ -219,6 +222,38 @@ static void header_versions(void)
 	   "capget(getpid()) is capget(0)");
 }
 
+/* A process sharing the caller's memory (clone(CLONE_VM)) has the
+ * caller's sets, which capget from the caller shows. */
+static atomic_int vm_go;
+
+static int vm_wait(void *arg)
+{
+	(void)arg;
+	while (!atomic_load(&vm_go))
+		usleep(1000);
+	return 0;
+}
+
+static void vm_child(void)
+{
+	size_t size = 256 * 1024;
+	char *stack = mmap(NULL, size, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (stack == MAP_FAILED)
+		return;
+	atomic_store(&vm_go, 0);
+	pid_t pid = clone(vm_wait, stack + size, CLONE_VM | CLONE_FS | CLONE_FILES | SIGCHLD,
+			  NULL);
+	struct sets me = mine(), ch = { 1, 1, 1 };
+	int r = get_sets(pid, &ch);
+	ok(pid > 0 && r == 0 && ch.eff == me.eff && ch.prm == me.prm && ch.inh == me.inh,
+	   "capget(CLONE_VM child) shows the sets it was made with (%d, errno %d, eff %#llx)",
+	   r, r ? errno : 0, (unsigned long long)ch.eff);
+	atomic_store(&vm_go, 1);
+	waitpid(pid, NULL, 0);
+	munmap(stack, size);
+}
+
 static void other_pids(void)
 {
 	/* A child that ended and was reaped: no such process. */
@@ -266,6 +301,7 @@ static void other_pids(void)
 	close(go[0]), close(go[1]), close(back[0]), close(back[1]);
 	h.pid = 0;
 	fails_with(syscall(SYS_capset, &h, (void *)8), EFAULT, "capset(bad data)");
+	vm_child();
 }
 
 /* A thread's own sets: capset in a thread changes that thread only, and

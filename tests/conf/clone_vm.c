@@ -1,12 +1,16 @@
 /* clone(CLONE_VM) without CLONE_THREAD: a new process sharing the
  * parent's memory (and, here, files and fs), with its own pid, its exit
- * signal sent to the parent, waited for with __WCLONE/__WALL; signal
- * actions shared only with CLONE_SIGHAND; CLONE_CHILD_CLEARTID cleared at
+ * signal sent to the parent, waited for with __WCLONE/__WALL; without
+ * CLONE_FILES copies of the parent's files that keep what they are
+ * (pidfds of a zombie and of a thread) and whose close leaves the
+ * parent's signal-driven I/O alone; signal actions shared only with
+ * CLONE_SIGHAND; CLONE_CHILD_CLEARTID cleared at
  * its end; a SIGKILL of the child leaves the parent alone; the flag
  * combinations Linux refuses.  AddressSanitizer's leak checker makes such
  * a child (CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_UNTRACED). */
 #include "tap.h"
 #include <linux/sched.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -130,6 +134,94 @@ static int private_files(void *arg)
 	child_fd = open(path, O_RDONLY);
 	closed_fd = close(parent_fd);
 	return 0;
+}
+
+static int close_fd(void *arg)
+{
+	return close((int)(long)arg) == 0 ? 0 : 1;
+}
+
+/* The parent's fd turned O_ASYNC with F_SETSIG: the child's close of its
+ * copy leaves the parent's signals naming the parent's fd. */
+static void test_async_private(void)
+{
+	int p[2];
+	if (pipe(p))
+		return;
+	int rt = SIGRTMIN + 2;
+	sigset_t s, old;
+	sigemptyset(&s);
+	sigaddset(&s, rt);
+	sigprocmask(SIG_BLOCK, &s, &old);
+	ok(fcntl(p[0], F_SETOWN, getpid()) == 0 && fcntl(p[0], F_SETSIG, rt) == 0 &&
+		   fcntl(p[0], F_SETFL, O_ASYNC) == 0,
+	   "O_ASYNC with F_SETSIG on a pipe");
+	pid_t pid = start(close_fd, (void *)(long)p[0], CLONE_VM | CLONE_FS | SIGCHLD);
+	int st = 0;
+	ok(pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	   "a child without CLONE_FILES closes its copy of the fd");
+	siginfo_t si;
+	memset(&si, 0, sizeof si);
+	struct timespec ts = { 2, 0 };
+	ok(write(p[1], "a", 1) == 1 && sigtimedwait(&s, &si, &ts) == rt &&
+		   si.si_code == POLL_IN && si.si_fd == p[0],
+	   "the parent's signal still names its fd (si_fd %d, fd %d)", si.si_fd, p[0]);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	close(p[0]);
+	close(p[1]);
+}
+
+/* pidfd_send_signal(fd, 0): 0 while what the pidfd names may be
+ * signalled (a zombie included). */
+static int pidfd_alive(void *arg)
+{
+	return syscall(SYS_pidfd_send_signal, (int)(long)arg, 0, NULL, 0) == 0 ? 0 : 1;
+}
+
+static atomic_int thread_go, parked_tid;
+
+static void *parked(void *arg)
+{
+	(void)arg;
+	atomic_store(&parked_tid, (int)syscall(SYS_gettid));
+	while (!atomic_load(&thread_go))
+		usleep(1000);
+	return NULL;
+}
+
+/* Without CLONE_FILES the child's copies of pidfds name what the
+ * parent's name: a zombie, a thread of the parent. */
+static void test_pidfds_private(void)
+{
+	pid_t z = fork();
+	if (z == 0)
+		_exit(0);
+	siginfo_t info;
+	waitid(P_PID, z, &info, WEXITED | WNOWAIT); /* a zombie now */
+	int zfd = (int)syscall(SYS_pidfd_open, z, 0);
+	int st = 0;
+	pid_t pid = start(pidfd_alive, (void *)(long)zfd, CLONE_VM | CLONE_FS | SIGCHLD);
+	ok(zfd >= 0 && pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) &&
+		   WEXITSTATUS(st) == 0,
+	   "the child's copy of a zombie's pidfd signals it (0)");
+	close(zfd);
+	waitpid(z, NULL, 0);
+
+	pthread_t t;
+	atomic_store(&thread_go, 0);
+	atomic_store(&parked_tid, 0);
+	pthread_create(&t, NULL, parked, NULL);
+	while (!atomic_load(&parked_tid))
+		usleep(1000);
+	pid_t tid = atomic_load(&parked_tid);
+	int tfd = (int)syscall(SYS_pidfd_open, tid, O_EXCL /* PIDFD_THREAD */);
+	pid = start(pidfd_alive, (void *)(long)tfd, CLONE_VM | CLONE_FS | SIGCHLD);
+	ok(tid > 0 && tfd >= 0 && pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) &&
+		   WEXITSTATUS(st) == 0,
+	   "the child's copy of a thread's pidfd signals it (0)");
+	atomic_store(&thread_go, 1);
+	pthread_join(t, NULL);
+	close(tfd);
 }
 
 static int change_fs(void *arg)
@@ -357,6 +449,8 @@ int main(int argc, char **argv)
 	test_shared_memory_and_pid();
 	test_files_shared();
 	test_files_private();
+	test_async_private();
+	test_pidfds_private();
 	test_fs();
 	test_exit_signal();
 	test_sighand();

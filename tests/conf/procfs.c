@@ -1,7 +1,8 @@
 /* /proc as a process sees itself: the self and thread-self links, the
  * exe, cwd, root and fd links, reopening fds through /proc/self/fd and
- * /dev/fd (files and pipes), fdinfo, pid directories that come and go with
- * their processes, and re-executing /proc/self/exe. */
+ * /dev/fd (files and pipes), fdinfo, the fd and task listings, pid
+ * directories that come and go with their processes, and re-executing
+ * /proc/self/exe. */
 #include "tap.h"
 #include <dirent.h>
 #include <limits.h>
@@ -136,6 +137,17 @@ int main(int argc, char **argv)
 		de = readdir(d);
 		ok(de && de->d_name[0] == '.', "rewinddir starts the listing again");
 		closedir(d);
+	}
+	/* Room for no record: EINVAL, as for any directory. */
+	const char *lists[] = { "/proc/self/fd", "/proc/self/task" };
+	for (int i = 0; i < 2; i++) {
+		char what[64];
+		int ld = open(lists[i], O_RDONLY | O_DIRECTORY);
+		for (int room = 0; room <= 10; room += 10) {
+			snprintf(what, sizeof what, "getdents64(%s) with room %d", lists[i], room);
+			fails_with(syscall(SYS_getdents64, ld, buf, room), EINVAL, what);
+		}
+		close(ld);
 	}
 	close(77);
 	close(fd);

@@ -1,5 +1,6 @@
 /* signalfd and signalfd4: flags and errors, the records (sender ids,
- * si_code for kill, sigqueue, tgkill and SIGCHLD), mask updates through an
+ * si_code for kill, sigqueue, tgkill and SIGCHLD, the fd of an O_ASYNC
+ * file's F_SETSIG signal), mask updates through an
  * existing fd, consumption from the pending set, readiness in poll,
  * select and epoll, across fork and in threads, readv, the /proc link,
  * and postgres's latch pattern (SIGURG through epoll, sent by another
@@ -457,9 +458,39 @@ static void postgres_latch(void)
 	sigprocmask(SIG_UNBLOCK, &s, NULL);
 }
 
+/* A signal-driven I/O signal (F_SETSIG) read from a signalfd names the
+ * fd the process turned O_ASYNC on, as a delivered one does. */
+static void async_fd(void)
+{
+	int p[2];
+	if (pipe(p))
+		return;
+	int rt = SIGRTMIN + 3;
+	sigset_t s = set_of(rt, 0);
+	sigprocmask(SIG_BLOCK, &s, NULL);
+	int fd = signalfd(-1, &s, SFD_NONBLOCK);
+	ok(fcntl(p[0], F_SETOWN, getpid()) == 0 && fcntl(p[0], F_SETSIG, rt) == 0 &&
+		   fcntl(p[0], F_SETFL, O_ASYNC) == 0,
+	   "O_ASYNC with F_SETSIG on a pipe");
+	struct signalfd_siginfo r;
+	memset(&r, 0, sizeof r);
+	ok(fd >= 0 && write(p[1], "a", 1) == 1, "a write to the pipe");
+	ssize_t n = read(fd, &r, sizeof r);
+	ok(n == sizeof r && (int)r.ssi_signo == rt && r.ssi_code == POLL_IN,
+	   "the signalfd reads its record (%zd, errno %d), ssi_code POLL_IN (%d)", n, errno,
+	   r.ssi_code);
+	ok((int)r.ssi_fd == p[0], "the record's ssi_fd is the fd (%d, fd %d)", (int)r.ssi_fd,
+	   p[0]);
+	close(fd);
+	close(p[0]);
+	close(p[1]);
+	sigprocmask(SIG_UNBLOCK, &s, NULL);
+}
+
 int main(void)
 {
 	errors();
+	async_fd();
 	basics();
 	select_and_epoll();
 	sigchld();

@@ -1,7 +1,8 @@
 /* rt_sigqueueinfo and rt_tgsigqueueinfo to the caller, its threads and
  * other processes (Linux's order of EFAULT, EPERM, ESRCH and EINVAL, and
- * what the receiver sees), and SA_RESETHAND: the handler goes back to
- * SIG_DFL and the flags stay as they were. */
+ * what the receiver sees), codes the kernel uses for its own signals
+ * (SIGSYS's, a fault's) queued by a process, and SA_RESETHAND: the
+ * handler goes back to SIG_DFL and the flags stay as they were. */
 #include "tap.h"
 #include <pthread.h>
 #include <signal.h>
@@ -133,6 +134,72 @@ static void tgsigqueueinfo(void)
 	ok(waitpid(c, &st, 0) == c && WIFEXITED(st) && WEXITSTATUS(st) == 0, "the child got it");
 }
 
+static volatile int q_calls, q_code, q_int;
+
+static void on_queued(int sig, siginfo_t *si, void *uc)
+{
+	(void)sig, (void)uc;
+	q_calls++;
+	q_code = si->si_code;
+	q_int = si->si_int;
+}
+
+/* Sends `code` for `sig` to oneself with a handler installed: it runs
+ * once with the siginfo as sent. */
+static int queued_to_self(int sig, int code, int value)
+{
+	struct sigaction sa = { .sa_sigaction = on_queued, .sa_flags = SA_SIGINFO };
+	sigemptyset(&sa.sa_mask);
+	sigaction(sig, &sa, NULL);
+	q_calls = 0;
+	siginfo_t si = info_of(sig, code, value);
+	int r = rt_sigqueueinfo(getpid(), sig, &si);
+	signal(sig, SIG_DFL);
+	return r == 0 && q_calls == 1 && q_code == code && q_int == value;
+}
+
+/* The kernel's own codes for SIGSYS (SYS_SECCOMP, SYS_USER_DISPATCH) and
+ * for faults may be queued to oneself, any negative code to anyone: the
+ * receiver gets a signal like any other, not a system call or a fault. */
+static void kernel_codes(void)
+{
+	ok(queued_to_self(SIGSYS, -42, 31), "SIGSYS with code -42 queued to oneself");
+	ok(queued_to_self(SIGSYS, 2 /* SYS_USER_DISPATCH */, 32),
+	   "SIGSYS with code SYS_USER_DISPATCH queued to oneself");
+	ok(queued_to_self(SIGSYS, 1 /* SYS_SECCOMP */, 33),
+	   "SIGSYS with code SYS_SECCOMP queued to oneself");
+	ok(queued_to_self(SIGSEGV, SEGV_MAPERR, 34), "SIGSEGV with code SEGV_MAPERR queued to oneself");
+
+	sigset_t s, old;
+	sigemptyset(&s);
+	sigaddset(&s, SIGSEGV);
+	sigprocmask(SIG_BLOCK, &s, &old);
+	siginfo_t si = info_of(SIGSEGV, SEGV_ACCERR, 35), got;
+	ok(rt_sigqueueinfo(getpid(), SIGSEGV, &si) == 0 && wait_sig(SIGSEGV, &got) == SIGSEGV &&
+		   got.si_code == SEGV_ACCERR && got.si_int == 35,
+	   "a blocked SIGSEGV with a fault's code stays pending and is taken by sigtimedwait");
+	sigprocmask(SIG_SETMASK, &old, NULL);
+
+	pid_t c = fork();
+	if (c == 0) {
+		sigset_t m;
+		sigemptyset(&m);
+		sigaddset(&m, SIGSYS);
+		sigprocmask(SIG_BLOCK, &m, NULL);
+		kill(getpid(), SIGSTOP);
+		siginfo_t a;
+		int r = wait_sig(SIGSYS, &a);
+		_exit(r == SIGSYS && a.si_code == -42 && a.si_int == 36 ? 0 : 1);
+	}
+	int st;
+	waitpid(c, &st, WUNTRACED);
+	si = info_of(SIGSYS, -42, 36);
+	ok(rt_sigqueueinfo(c, SIGSYS, &si) == 0, "SIGSYS with code -42 queued to a child");
+	kill(c, SIGCONT);
+	ok(waitpid(c, &st, 0) == c && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	   "the child takes it with sigtimedwait as sent");
+}
+
 static volatile int h_calls, h_code, h_blocked;
 
 static void h(int sig, siginfo_t *si, void *uc)
@@ -174,6 +241,7 @@ int main(void)
 	sigqueueinfo();
 	tgsigqueueinfo();
 	sigprocmask(SIG_UNBLOCK, &s, NULL);
+	kernel_codes();
 	resethand();
 	return tap_done();
 }

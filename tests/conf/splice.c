@@ -3,13 +3,18 @@
  * O_PATH fds, offsets on pipes (ESPIPE), no pipe at either end (EINVAL),
  * offset words and iovecs the caller cannot name (EFAULT),
  * SPLICE_F_NONBLOCK, and a blocking splice interrupted by a signal (EINTR
- * without SA_RESTART, restarted with it).  Also copy_file_range against
- * the fd kinds Linux refuses. */
+ * without SA_RESTART, restarted with it); pidfds and signalfds, which have
+ * no splice (EINVAL, EBADF for vmsplice: not a pipe), also for sendfile
+ * and copy_file_range.  Also copy_file_range against the fd kinds Linux
+ * refuses. */
 #include "tap.h"
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/sendfile.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/uio.h>
@@ -322,6 +327,70 @@ static void copy_range_kinds(int fd, const char *dir, const char *path)
 	close2(s);
 }
 
+/* Files without splice: a pidfd of a process that ended and a signalfd
+ * with a signal pending, at either end. */
+static void no_splice(void)
+{
+	pid_t c = fork();
+	if (c == 0)
+		_exit(0);
+	siginfo_t si;
+	waitid(P_PID, c, &si, WEXITED | WNOWAIT); /* a zombie now */
+	int pidfd = (int)syscall(SYS_pidfd_open, c, 0);
+	sigset_t s;
+	sigemptyset(&s);
+	sigaddset(&s, SIGUSR2);
+	sigprocmask(SIG_BLOCK, &s, NULL);
+	int sfd = signalfd(-1, &s, SFD_NONBLOCK);
+	raise(SIGUSR2);
+	int p[2];
+	if (pidfd < 0 || sfd < 0 || pipe(p) != 0) {
+		ok(0, "a pidfd, a signalfd and a pipe");
+		return;
+	}
+	char b[8];
+	struct iovec v = { b, sizeof b };
+	int fds[2] = { pidfd, sfd };
+	const char *name[2] = { "a pidfd", "a signalfd" };
+	for (int i = 0; i < 2; i++) {
+		char what[64];
+		snprintf(what, sizeof what, "splice from %s", name[i]);
+		fails_with(splice(fds[i], NULL, p[1], NULL, 8, SPLICE_F_NONBLOCK), EINVAL, what);
+		snprintf(what, sizeof what, "tee from %s", name[i]);
+		fails_with(tee(fds[i], p[1], 8, SPLICE_F_NONBLOCK), EINVAL, what);
+		snprintf(what, sizeof what, "vmsplice of %s", name[i]);
+		fails_with(vmsplice(fds[i], &v, 1, SPLICE_F_NONBLOCK), EBADF, what);
+		ok(write(p[1], "y", 1) == 1, "a byte in the pipe");
+		snprintf(what, sizeof what, "splice into %s", name[i]);
+		fails_with(splice(p[0], NULL, fds[i], NULL, 1, SPLICE_F_NONBLOCK), EINVAL, what);
+		snprintf(what, sizeof what, "tee into %s", name[i]);
+		fails_with(tee(p[0], fds[i], 1, SPLICE_F_NONBLOCK), EINVAL, what);
+		ok(read(p[0], b, sizeof b) == 1, "the byte stays in the pipe");
+	}
+	int f = open(tap_scratch("splice_nosplice"), O_CREAT | O_RDWR | O_TRUNC, 0600);
+	for (int i = 0; i < 2; i++) {
+		char what[64];
+		snprintf(what, sizeof what, "sendfile from %s", name[i]);
+		fails_with(sendfile(p[1], fds[i], NULL, 8), EINVAL, what);
+		/* EXDEV for a pidfd since pidfs (Linux 6.9), EINVAL before */
+		errno = 0;
+		ssize_t r = copy_file_range(fds[i], NULL, f, NULL, 8, 0);
+		int e = errno;
+		ok(r == -1 && (e == EINVAL || (i == 0 && e == EXDEV)),
+		   "copy_file_range from %s fails (%zd, errno %d)", name[i], r, e);
+	}
+	close(f);
+	unlink(tap_scratch("splice_nosplice"));
+	siginfo_t got;
+	struct timespec zero = { 0, 0 };
+	ok(sigtimedwait(&s, &got, &zero) == SIGUSR2, "the signal stays pending");
+	sigprocmask(SIG_UNBLOCK, &s, NULL);
+	close2(p);
+	close(sfd);
+	close(pidfd);
+	waitpid(c, NULL, 0);
+}
+
 int main(void)
 {
 	const char *dir = tap_scratch("splice");
@@ -338,6 +407,7 @@ int main(void)
 	vmsplice_pipes(fd);
 	sync_ranges(fd, path);
 	copy_range_kinds(fd, dir, path);
+	no_splice();
 	close(fd);
 	unlink(path);
 	rmdir(dir);

@@ -53,7 +53,7 @@ static bool in_provider(uint64_t ip);
 static void on_sigsys(int sig, siginfo_t *si, void *ucv)
 {
 	struct ucontext *uc = ucv;
-	if (si->si_code == SI_PICOS_STOP) {
+	if (si->si_code == SI_PICOS_STOP && !signal_marked(si)) {
 		/* A tracer in this memory asks for a stop (ptrace.c).  A ring
 		 * that comes late (the tracee already stopped, or was let go)
 		 * finds no request and is dropped. */
@@ -65,8 +65,9 @@ static void on_sigsys(int sig, siginfo_t *si, void *ucv)
 		return;
 	}
 	/* A SIGSYS sent by a process or a timer (kill, sigqueue, a POSIX
-	 * timer: si_code <= 0) is the guest's signal, like any other. */
-	if (si->si_code <= 0) {
+	 * timer), also one queued with a code the kernel or the provider
+	 * uses (marked by signal_mark_forged), is the guest's signal. */
+	if (signal_sent(si)) {
 		signal_fault(sig, si, uc);
 		return;
 	}
@@ -121,7 +122,7 @@ static void on_fault(int sig, siginfo_t *si, void *ucv)
 		uc->uc_mcontext.rip = (uint64_t)uaccess_fixup;
 		return;
 	}
-	if (in_provider(ip) && si->si_code <= 0) {
+	if (in_provider(ip) && signal_sent(si)) {
 		/* Sent by a process (kill), not raised by provider code: the
 		 * host cannot hold it back while the provider runs, so it is
 		 * recorded like a signal caught in an interruptible call. */

@@ -57,8 +57,6 @@ struct pico_thread {
 	struct picos_thread_id *tid_slot;
 	uint32_t host_alive;
 	bool holds_lock; /* the provider lock (biglock.c) */
-	/* The process's threads, linked under the provider lock (gproc()->threads). */
-	struct pico_thread *next_thread;
 	struct guest_caps caps;
 	bool no_new_privs;
 	/* Guest seccomp (entry/seccomp_bpf.h): 0 off, 1 strict, 2 filter;
@@ -69,10 +67,11 @@ struct pico_thread {
 	int ss_flags;
 	int host_tid;
 	/* Every area of this memory's live tasks (ptrace.c finds tracees
-	 * through it), and ptrace state: the tracer's guest pid and host
-	 * pid, a stop asked for (pt_req) or left for the end of the call
-	 * (pt_pending), the stop word (a futex: 1 while stopped), whether
-	 * the tracer's wait saw the stop, and the registers at the stop. */
+	 * through it, gproc_next_thread a process's threads), and ptrace
+	 * state: the tracer's guest pid and host pid, a stop asked for
+	 * (pt_req) or left for the end of the call (pt_pending), the stop
+	 * word (a futex: 1 while stopped), whether the tracer's wait saw
+	 * the stop, and the registers at the stop. */
 	struct pico_thread *all_next;
 	int pt_tracer, pt_tracer_host;
 	bool pt_req, pt_pending, pt_reported, pt_seized;

@@ -1,6 +1,7 @@
 /* Open files and the guest's fd table.  Guest fd numbers are the
  * provider's: they never equal the host fds behind them. */
 #include "vfs.h"
+#include "io.h"
 #include "../net/net.h"
 #include "../proc/proc.h"
 
@@ -9,12 +10,28 @@ struct fdslot {
 	bool cloexec;
 };
 
+/* The guest fd a file's fd-carrying signals name.  The host fills si_fd
+ * with the host fd it registered (O_ASYNC, FIOASYNC, a lease), a number in
+ * the host fd table that goes with this guest fd table; signal delivery
+ * reads the map without the provider lock, on any thread, so a slot is
+ * published with its guest fd before its key and read back with the key
+ * checked again.  Writers hold the provider lock. */
+#define ASYNC_FDS 256
+struct async_map {
+	struct {
+		int key; /* host fd + 1; 0 when free */
+		int guest;
+	} slot[ASYNC_FDS];
+	int used; /* slots taken: most processes have none */
+};
+
 /* A process's fd table and fs state: the first process's are these; a
  * CLONE_VM child without CLONE_FILES or CLONE_FS has copies of its own
  * (struct gproc), since the provider memory it lives in is shared. */
 struct fdtable {
 	struct fdslot *slots;
 	int nslots;
+	struct async_map async;
 };
 static struct fdtable first_files;
 static struct fs_info first_fs = { .umask = 022 };
@@ -122,11 +139,14 @@ long fd_install(struct file *f, bool cloexec, int minfd)
 	return fd;
 }
 
-long fd_install_host_object(int hfd, int flags, bool cloexec)
+long fd_install_host_object(long hfd, int access, int flags)
 {
-	struct file *f = file_new(hfd, flags, NULL, NULL);
-	f->blocks = 2; /* FILE_BLOCKS (io.h) */
-	return fd_install(f, cloexec, 0);
+	if (hfd < 0)
+		return hfd;
+	struct file *f = file_new((int)hfd, access | (flags & O_NONBLOCK), NULL,
+				  NULL);
+	f->blocks = FILE_BLOCKS;
+	return fd_install(f, flags & O_CLOEXEC, 0);
 }
 
 long fd_install_at(struct file *f, bool cloexec, int fd)
@@ -226,25 +246,14 @@ void fd_close_on_exec(void)
 			fd_close(fd);
 }
 
-/* The guest fd a file's fd-carrying signals name.  The host fills si_fd
- * with the host fd it registered (O_ASYNC, FIOASYNC, a lease); signal
- * delivery reads this map without the provider lock, on any thread, so
- * a slot is published with its guest fd before its key and read back
- * with the key checked again.  Writers hold the provider lock. */
-#define ASYNC_FDS 256
-static struct {
-	int key; /* host fd + 1; 0 when free */
-	int guest;
-} async_fds[ASYNC_FDS];
-static int async_used; /* slots taken: most processes have none */
-
 void fd_async_note(struct file *f, int guest_fd)
 {
+	struct async_map *m = &ft()->async;
 	int key = f->host_fd + 1, slot = -1;
 	for (int i = 0; i < ASYNC_FDS; i++) {
-		int k = __atomic_load_n(&async_fds[i].key, __ATOMIC_RELAXED);
+		int k = __atomic_load_n(&m->slot[i].key, __ATOMIC_RELAXED);
 		if (k == key) {
-			__atomic_store_n(&async_fds[i].guest, guest_fd,
+			__atomic_store_n(&m->slot[i].guest, guest_fd,
 					 __ATOMIC_RELEASE);
 			return;
 		}
@@ -253,29 +262,31 @@ void fd_async_note(struct file *f, int guest_fd)
 	}
 	if (slot < 0)
 		return; /* full: such signals keep the host's fd number */
-	__atomic_store_n(&async_fds[slot].guest, guest_fd, __ATOMIC_RELAXED);
-	__atomic_store_n(&async_fds[slot].key, key, __ATOMIC_RELEASE);
-	async_used++;
+	__atomic_store_n(&m->slot[slot].guest, guest_fd, __ATOMIC_RELAXED);
+	__atomic_store_n(&m->slot[slot].key, key, __ATOMIC_RELEASE);
+	m->used++;
 }
 
 void fd_async_forget(int host_fd)
 {
-	for (int i = 0; i < ASYNC_FDS && async_used; i++)
-		if (__atomic_load_n(&async_fds[i].key, __ATOMIC_RELAXED) ==
+	struct async_map *m = &ft()->async;
+	for (int i = 0; i < ASYNC_FDS && m->used; i++)
+		if (__atomic_load_n(&m->slot[i].key, __ATOMIC_RELAXED) ==
 		    host_fd + 1) {
-			__atomic_store_n(&async_fds[i].key, 0, __ATOMIC_RELEASE);
-			async_used--;
+			__atomic_store_n(&m->slot[i].key, 0, __ATOMIC_RELEASE);
+			m->used--;
 		}
 }
 
 int fd_async_guest(int host_fd)
 {
+	const struct async_map *m = &ft()->async;
 	for (int i = 0; i < ASYNC_FDS; i++) {
-		if (__atomic_load_n(&async_fds[i].key, __ATOMIC_ACQUIRE) !=
+		if (__atomic_load_n(&m->slot[i].key, __ATOMIC_ACQUIRE) !=
 		    host_fd + 1)
 			continue;
-		int g = __atomic_load_n(&async_fds[i].guest, __ATOMIC_ACQUIRE);
-		if (__atomic_load_n(&async_fds[i].key, __ATOMIC_ACQUIRE) ==
+		int g = __atomic_load_n(&m->slot[i].guest, __ATOMIC_ACQUIRE);
+		if (__atomic_load_n(&m->slot[i].key, __ATOMIC_ACQUIRE) ==
 		    host_fd + 1)
 			return g;
 	}
@@ -288,8 +299,9 @@ static struct file *file_clone(const struct file *f)
 {
 	struct file *c = file_new(f->host_fd, f->flags, f->mnt, f->path);
 	c->blocks = f->blocks;
-	if (f->ops)
-		file_adopt_received(c); /* its own ops state, from the host fd */
+	c->ops = f->ops;
+	if (f->priv)
+		c->priv = f->ops->copy_priv(f);
 	if (f->sk) {
 		c->sk = kzalloc(sizeof *c->sk);
 		*c->sk = *f->sk;
@@ -306,6 +318,9 @@ struct fdtable *fdtable_copy(void)
 		return NULL;
 	t->nslots = cur->nslots;
 	t->slots = kzalloc(sizeof(struct fdslot) * (size_t)t->nslots);
+	/* The copied host table has the same numbers (Linux keeps each
+	 * file's registered fd too). */
+	t->async = cur->async;
 	for (int i = 0; i < t->nslots; i++) {
 		struct file *f = cur->slots[i].f;
 		if (!f)
@@ -330,6 +345,8 @@ void fdtable_drop_copy(struct fdtable *t)
 	for (int i = 0; i < t->nslots; i++) {
 		struct file *f = t->slots[i].f;
 		if (f && --f->refs == 0) {
+			if (f->ops && f->ops->release)
+				f->ops->release(f);
 			if (f->sk) {
 				kfree(f->sk->unix_name);
 				kfree(f->sk);

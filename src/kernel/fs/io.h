@@ -35,6 +35,11 @@ long io_call(struct file *f, long nr, long a, long b, long c, long d, long e,
 long io_call_timed(struct file *f, bool timed, long nr, long a, long b,
 		   long c, long d, long e, long g);
 #define FILE_BLOCKS 2
+/* io_get for the calls that hand the host fd itself to the host: for a
+ * file whose host fd only stands in (file_ops.kind_fd), a host fd of its
+ * kind, kept in *tmp until io_put_passed closes it. */
+int io_get_passed(int fd, struct file **fp, int *tmp);
+void io_put_passed(struct file *f, int tmp);
 /* Of two files a call moves data between, the one that may make it wait
  * (a), else b: the file to hand io_call. */
 struct file *io_waiter(struct file *a, struct file *b);

@@ -73,21 +73,6 @@ static int host_pid_of(int vpid)
 	return h;
 }
 
-/* The host tid of guest thread `tid` of process `vpid`, 0 when it is
- * not one of its threads. */
-static int host_tid_of(int vpid, int tid)
-{
-	if (tid == vpid)
-		return host_pid_of(vpid);
-	int h = 0;
-	task_lock();
-	struct picos_thread_id *th = tid_by_vtid(tid);
-	if (th && th->tgid == vpid)
-		h = th->host_tid;
-	task_unlock();
-	return h;
-}
-
 /* The path inside /proc of a guest path (NULL when it is not beneath). */
 static const char *inside_proc(const char *path)
 {
@@ -136,10 +121,12 @@ long procfs_host_rel(struct lookup *lk)
 		rest = tail;
 	} else if (sn && nn && parse_num(sub, nn, &num) &&
 		   is_name(rest, sn, "task")) {
-		int htid = num < 0x7fffffff ? host_tid_of((int)vpid, (int)num) : 0;
+		long htid = num < 0x7fffffff
+				    ? task_thread_host((int)vpid, (int)num, NULL)
+				    : 0;
 		if (htid <= 0)
 			return -ENOENT;
-		rt_buf_printf(&b, "/task/%d", htid);
+		rt_buf_printf(&b, "/task/%ld", htid);
 		rest = tail;
 	}
 	if (*rest)
@@ -234,44 +221,60 @@ bool procfs_readlink(struct mount *mnt, const char *path, char *out,
 	return true;
 }
 
-static const char *own_part(const struct mount *mnt, const char *path,
-			    const char *dir);
+/* For a path in /proc/<pid>/<dir>: what follows <dir> ("" for <dir>
+ * itself), with the pid; NULL for any other path. */
+static const char *pid_part(const struct mount *mnt, const char *path,
+			    const char *dir, int *vpid)
+{
+	const char *p = mnt && mnt->procfs && path ? inside_proc(path) : NULL;
+	if (!p)
+		return NULL;
+	const char *rest, *sub;
+	size_t n = first_component(p, &rest);
+	size_t sn = first_component(rest, &sub);
+	uint64_t v;
+	if (!parse_num(p, n, &v) || v > 0x7fffffff || !is_name(rest, sn, dir))
+		return NULL;
+	*vpid = (int)v;
+	return sub;
+}
 
-/* For a path in the caller's /proc/<pid>/fd directory: what follows "fd"
- * ("" for the directory itself); NULL for any other path. */
+/* The same in the caller's own /proc/<pid>. */
+static const char *own_part(const struct mount *mnt, const char *path,
+			    const char *dir)
+{
+	int vpid;
+	const char *sub = pid_part(mnt, path, dir, &vpid);
+	return sub && vpid == gproc()->pid ? sub : NULL;
+}
+
+/* The caller's /proc/<pid>/fd directory: what follows "fd", or NULL. */
 static const char *own_fd_part(const struct mount *mnt, const char *path)
 {
 	return own_part(mnt, path, "fd");
 }
 
-static const char *own_part(const struct mount *mnt, const char *path,
-			    const char *dir)
-{
-	const char *p = mnt && mnt->procfs && path ? inside_proc(path) : NULL;
-	if (!p)
-		return NULL;
-	const char *rest, *sub;
-	size_t n = first_component(p, &rest);
-	size_t sn = first_component(rest, &sub);
-	uint64_t vpid;
-	if (!parse_num(p, n, &vpid) || (int)vpid != gproc()->pid ||
-	    !is_name(rest, sn, dir))
-		return NULL;
-	return sub;
-}
-
 /* Is path the caller's /proc/<pid>/exe? */
 static bool is_own_exe(const struct mount *mnt, const char *path)
 {
-	const char *p = mnt && mnt->procfs && path ? inside_proc(path) : NULL;
-	if (!p)
-		return false;
-	const char *rest, *sub;
-	size_t n = first_component(p, &rest);
-	size_t sn = first_component(rest, &sub);
-	uint64_t vpid;
-	return parse_num(p, n, &vpid) && (int)vpid == gproc()->pid &&
-	       is_name(rest, sn, "exe") && !*sub;
+	const char *sub = own_part(mnt, path, "exe");
+	return sub && !*sub;
+}
+
+/* The text of host procfs file `rel` (below the /proc mount's host
+ * directory), NUL-terminated: its length or -errno. */
+static long read_host_text(const struct mount *m, const char *rel, char *buf,
+			   size_t size)
+{
+	struct open_how how = { .flags = O_RDONLY | O_CLOEXEC };
+	long fd = host_syscall4(__NR_openat2, m->host_fd, rel, &how, sizeof how);
+	if (fd < 0)
+		return fd;
+	long n = host_syscall3(__NR_read, fd, buf, size - 1);
+	host_close((int)fd);
+	if (n >= 0)
+		buf[n] = 0;
+	return n;
 }
 
 /* The caller's fdinfo/<n> of a file whose ops rewrite it: the host's
@@ -290,17 +293,10 @@ static bool fdinfo_open(struct lookup *lk, int flags, long *res)
 		return false;
 	}
 	char host[512], out[512];
-	struct open_how how = { .flags = O_RDONLY | O_CLOEXEC };
-	long h = host_syscall4(__NR_openat2, lk->mnt->host_fd, lk->rel, &how,
-			       sizeof how);
-	long n = h < 0 ? h : host_syscall3(__NR_read, h, host, sizeof host - 1);
-	if (h >= 0)
-		host_close((int)h);
+	long n = read_host_text(lk->mnt, lk->rel, host, sizeof host);
 	int p[2];
-	if (n >= 0) {
-		host[n] = 0;
+	if (n >= 0)
 		n = host_syscall2(__NR_pipe2, p, O_CLOEXEC | (flags & O_NONBLOCK));
-	}
 	if (n >= 0) {
 		size_t len = f->ops->fdinfo(f, host, out, sizeof out);
 		host_syscall3(__NR_write, p[1], out, len);
@@ -434,127 +430,87 @@ static bool put_dirent(char *buf, size_t cap, size_t *len, uint64_t ino,
 	return true;
 }
 
-/* For /proc/<pid>/task of a world process: the pid, else 0. */
-static int task_dir_pid(const struct file *f)
-{
-	const char *p = f->mnt && f->mnt->procfs && f->path ? inside_proc(f->path)
-							    : NULL;
-	if (!p)
-		return 0;
-	const char *rest, *sub;
-	size_t n = first_component(p, &rest);
-	size_t sn = first_component(rest, &sub);
-	uint64_t vpid;
-	if (!parse_num(p, n, &vpid) || vpid > 0x7fffffff ||
-	    !is_name(rest, sn, "task") || *sub)
-		return 0;
-	return (int)vpid;
-}
+/* The entry of a provider-made listing at position `pos` >= 2: its
+ * number (a tid, an fd) and the next position; false past the end. */
+typedef bool (*list_entry)(int vpid, int64_t pos, int *num, int64_t *next);
 
-/* The thread of `vpid` listed at position `pos` >= 2 (2: the process's
- * own, 3 + i: slot i of the thread table): its tid and the position of
- * the next, or 0 at the end. */
-static int task_at(int vpid, int64_t pos, int64_t *next)
+/* /proc/<pid>/task: 2 the process's own thread, 3 + i slot i of the
+ * thread table. */
+static bool task_at(int vpid, int64_t pos, int *num, int64_t *next)
 {
 	if (pos == 2) {
+		*num = vpid;
 		*next = 3;
-		return vpid;
+		return true;
 	}
-	int tid = 0;
+	bool found = false;
 	task_lock();
 	for (int i = (int)(pos - 3); i < world_tid_slots(popts.world); i++) {
 		struct picos_thread_id *th = &popts.world->tids[i];
 		if (th->vtid && th->tgid == vpid) {
-			tid = th->vtid;
+			*num = th->vtid;
 			*next = 4 + i;
+			found = true;
 			break;
 		}
 	}
 	task_unlock();
-	return tid;
+	return found;
 }
 
-/* The listing of /proc/<pid>/task in guest tids.  The position is the
- * host fd's offset, as for fd/. */
-static bool task_getdents(struct file *f, int vpid, char *kbuf, size_t cap,
-			  long *res)
+/* The caller's fd/: 2 + n for the first open fd >= n. */
+static bool fd_at(int vpid, int64_t pos, int *num, int64_t *next)
+{
+	(void)vpid;
+	*num = fd_next_open((int)(pos - 2));
+	*next = (int64_t)*num + 3;
+	return *num >= 0;
+}
+
+/* A listing the provider makes, in guest numbers.  Its position is the
+ * host fd's offset (0 ".", 1 "..", then what `at` says), so rewinddir
+ * and seekdir work. */
+static long list_dir(struct file *f, char *kbuf, size_t cap, list_entry at,
+		     int vpid, uint8_t type)
 {
 	long pos = host_syscall3(__NR_lseek, f->host_fd, 0, 1 /* SEEK_CUR */);
-	if (pos < 0) {
-		*res = pos;
-		return true;
-	}
+	if (pos < 0)
+		return pos;
 	size_t len = 0;
 	bool more = false;
 	for (;;) {
 		char name[16];
-		int64_t next;
-		if (pos < 2) {
+		int64_t next = pos + 1;
+		int num;
+		if (pos < 2)
 			rt_strlcpy(name, pos ? ".." : ".", sizeof name);
-			next = pos + 1;
-		} else {
-			int tid = task_at(vpid, pos, &next);
-			if (!tid)
-				break;
-			rt_snprintf(name, sizeof name, "%d", tid);
-		}
+		else if (at(vpid, pos, &num, &next))
+			rt_snprintf(name, sizeof name, "%d", num);
+		else
+			break;
 		if (!put_dirent(kbuf, cap, &len, (uint64_t)(pos + 1), next,
-				DT_DIR, name)) {
+				pos < 2 ? DT_DIR : type, name)) {
 			more = true;
 			break;
 		}
 		pos = next;
 	}
-	if (len == 0 && more) {
-		*res = -EINVAL; /* the next record does not fit */
-		return true;
-	}
+	if (len == 0 && more)
+		return -EINVAL; /* the next record does not fit */
 	host_syscall3(__NR_lseek, f->host_fd, pos, 0 /* SEEK_SET */);
-	*res = (long)len;
-	return true;
+	return (long)len;
 }
 
-/* The listing's position is the host fd's offset: 0 ".", 1 "..", then
- * 2 + n for the first open fd >= n, so rewinddir and seekdir work. */
 bool procfs_getdents(struct file *f, char *kbuf, size_t cap, long *res)
 {
-	int tpid = task_dir_pid(f);
-	if (tpid)
-		return task_getdents(f, tpid, kbuf, cap, res);
-	if (!is_own_fd_dir(f))
+	int vpid;
+	const char *sub = pid_part(f->mnt, f->path, "task", &vpid);
+	if (sub && !*sub)
+		*res = list_dir(f, kbuf, cap, task_at, vpid, DT_DIR);
+	else if (is_own_fd_dir(f))
+		*res = list_dir(f, kbuf, cap, fd_at, 0, DT_LNK);
+	else
 		return false;
-	long pos = host_syscall3(__NR_lseek, f->host_fd, 0, 1 /* SEEK_CUR */);
-	if (pos < 0) {
-		*res = pos;
-		return true;
-	}
-	size_t len = 0;
-	for (;;) {
-		char name[16];
-		int64_t next;
-		uint8_t type = DT_DIR;
-		if (pos < 2) {
-			rt_strlcpy(name, pos ? ".." : ".", sizeof name);
-			next = pos + 1;
-		} else {
-			int fd = fd_next_open((int)(pos - 2));
-			if (fd < 0)
-				break;
-			rt_snprintf(name, sizeof name, "%d", fd);
-			next = (int64_t)fd + 3;
-			type = DT_LNK;
-		}
-		if (!put_dirent(kbuf, cap, &len, (uint64_t)(pos + 1), next,
-				type, name))
-			break;
-		pos = next;
-	}
-	if (len == 0 && cap > 0 && (pos < 2 || fd_next_open((int)(pos - 2)) >= 0)) {
-		*res = -EINVAL; /* the next record does not fit */
-		return true;
-	}
-	host_syscall3(__NR_lseek, f->host_fd, pos, 0 /* SEEK_SET */);
-	*res = (long)len;
 	return true;
 }
 
@@ -565,15 +521,8 @@ int procfs_host_fdinfo_pid(int host_fd)
 		return -1;
 	char name[48], buf[512];
 	rt_snprintf(name, sizeof name, "self/fdinfo/%d", host_fd);
-	struct open_how how = { .flags = O_RDONLY | O_CLOEXEC };
-	long fd = host_syscall4(__NR_openat2, m->host_fd, name, &how, sizeof how);
-	if (fd < 0)
+	if (read_host_text(m, name, buf, sizeof buf) <= 0)
 		return -1;
-	long n = host_syscall3(__NR_read, fd, buf, sizeof buf - 1);
-	host_close((int)fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = 0;
 	for (char *p = buf; p && *p; p = rt_strchr(p, '\n'), p = p ? p + 1 : p) {
 		if (rt_strncmp(p, "Pid:", 4) != 0)
 			continue;

@@ -20,7 +20,11 @@
  * also watches the context's wake-up pipe (written when another thread
  * adds events), with the guest's signal mask, so signals interrupt it as
  * Linux's wait.  Contexts belong to the process that made them: a forked
- * child does not inherit them (EINVAL, as on Linux), exec destroys them. */
+ * child does not inherit them (EINVAL, as on Linux), exec destroys them.
+ * A CLONE_VM process sharing this memory has contexts of its own (Linux
+ * shares them with the memory, but their host fds, the wake-up pipe and
+ * the pending polls', are in its creator's host fd table); its end
+ * destroys them. */
 #include "vfs.h"
 #include "io.h"
 #include "../mm/mm.h"
@@ -53,6 +57,9 @@ struct aio_poll {
 
 struct aio_ctx {
 	int owner;	 /* host pid of the process; 0: free slot */
+	/* The owner's fd table (gproc.files): its host fds are in the host
+	 * fd table that goes with it. */
+	struct fdtable *files;
 	bool dead;	 /* destroyed while a thread still waits on it */
 	int waiters;	 /* threads inside io_getevents */
 	uint64_t ring;	 /* guest address: the context id */
@@ -90,20 +97,23 @@ static unsigned long reqs_in_use(void)
 	return n;
 }
 
-/* A slot: free, or one a forked child inherited from its parent (its host
- * pipe is the child's own copy, closed here). */
+/* A slot: free, or one whose owner does not live in this memory (a
+ * forked or re-hosted copy has its parent's).  Its host fds are closed
+ * when they are in the caller's host fd table (a copy of the owner's). */
 static struct aio_ctx *ctx_alloc(void)
 {
 	for (int i = 0; i < AIO_MAX_CTX; i++) {
 		struct aio_ctx *c = ctxs[i];
 		if (!c)
 			c = ctxs[i] = kzalloc(sizeof *c);
-		if (c->owner != gproc()->host_pid && c->owner != 0) {
-			/* The parent's threads that waited on it are not ours. */
-			host_close(c->wake[0]);
-			host_close(c->wake[1]);
-			for (int k = 0; k < c->npolls; k++)
-				file_put(c->polls[k].f);
+		if (c->owner != 0 && !memory_has_process(c->owner)) {
+			/* The owner's threads that waited on it are not ours. */
+			if (c->files == gproc()->files) {
+				host_close(c->wake[0]);
+				host_close(c->wake[1]);
+				for (int k = 0; k < c->npolls; k++)
+					file_put(c->polls[k].f);
+			}
 			c->owner = 0;
 			c->waiters = 0;
 		}
@@ -166,6 +176,7 @@ long sys_io_setup(unsigned nr_events, uint64_t *uctxp)
 	copy_to_user((void *)addr, &hdr, sizeof hdr);
 	c->ring = (uint64_t)addr;
 	c->owner = gproc()->host_pid;
+	c->files = gproc()->files;
 	if (copy_to_user(uctxp, &c->ring, sizeof c->ring) < 0) {
 		/* Linux kills the new context when the id cannot be stored. */
 		c->owner = 0;
@@ -486,6 +497,18 @@ void aio_exec(void)
 		if (ctx_live(ctxs[i])) {
 			/* mm_unmap_all has taken the ring already. */
 			ctxs[i]->ring_len = 0;
+			ctx_kill(ctxs[i]);
+		}
+}
+
+void aio_leave(void)
+{
+	for (int i = 0; i < AIO_MAX_CTX; i++)
+		if (ctxs[i] && ctxs[i]->owner == gproc()->host_pid) {
+			/* The ring stays mapped, as Linux leaves the memory to
+			 * its other users; the threads waiting end with us. */
+			ctxs[i]->ring_len = 0;
+			ctxs[i]->waiters = 0;
 			ctx_kill(ctxs[i]);
 		}
 }

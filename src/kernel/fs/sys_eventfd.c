@@ -11,11 +11,9 @@
 long sys_eventfd2(unsigned initval, int flags)
 {
 	/* The host refuses any other bit with EINVAL, as Linux does. */
-	long h = host_syscall2(__NR_eventfd2, initval, flags | O_CLOEXEC);
-	if (h < 0)
-		return h;
-	return fd_install_host_object((int)h, O_RDWR | (flags & O_NONBLOCK),
-			     flags & O_CLOEXEC);
+	return fd_install_host_object(
+		host_syscall2(__NR_eventfd2, initval, flags | O_CLOEXEC), O_RDWR,
+		flags);
 }
 
 long sys_eventfd(unsigned initval)

@@ -17,11 +17,9 @@
 
 long sys_inotify_init1(int flags)
 {
-	long h = host_syscall1(__NR_inotify_init1, flags | IN_CLOEXEC);
-	if (h < 0)
-		return h;
-	return fd_install_host_object((int)h, O_RDONLY | (flags & O_NONBLOCK),
-				      flags & IN_CLOEXEC);
+	return fd_install_host_object(
+		host_syscall1(__NR_inotify_init1, flags | IN_CLOEXEC), O_RDONLY,
+		flags);
 }
 
 long sys_inotify_init(void)

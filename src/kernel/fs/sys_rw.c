@@ -78,6 +78,21 @@ long io_call(struct file *f, long nr, long a, long b, long c, long d, long e,
 	return io_call_timed(f, timed, nr, a, b, c, d, e, g);
 }
 
+int io_get_passed(int fd, struct file **fp, int *tmp)
+{
+	int hfd = io_get(fd, fp);
+	*tmp = *fp && (*fp)->ops && (*fp)->ops->kind_fd ? (*fp)->ops->kind_fd(*fp)
+							 : -1;
+	return *tmp >= 0 ? *tmp : hfd;
+}
+
+void io_put_passed(struct file *f, int tmp)
+{
+	if (tmp >= 0)
+		host_close(tmp);
+	io_put(f);
+}
+
 struct file *io_waiter(struct file *a, struct file *b)
 {
 	return a && file_blocks(a) ? a : b;
@@ -231,11 +246,9 @@ static long vec(int nr, int fd, const void *uiov, int cnt, unsigned long lo,
 	const struct iovec *v = iovs_in(&s, uiov, cnt);
 	bool rd = nr == __NR_readv || nr == __NR_preadv2;
 	/* readv/writev, and the p*v2 forms at the current position (-1). */
-	bool at_pos = nr == __NR_readv || nr == __NR_writev || (long)lo == -1;
-	if (hfd >= 0 && v && v != IO_POISON && at_pos &&
-	    (nr == __NR_readv || nr == __NR_writev || nr == __NR_preadv2 ||
-	     nr == __NR_pwritev2) &&
-	    has_ops_io(f, rd)) {
+	bool at_pos = nr == __NR_readv || nr == __NR_writev ||
+		      ((nr == __NR_preadv2 || nr == __NR_pwritev2) && (long)lo == -1);
+	if (hfd >= 0 && v && v != IO_POISON && at_pos && has_ops_io(f, rd)) {
 		long r = ops_io(f, rd, v, cnt);
 		iovs_free(&s);
 		io_put(f);
@@ -308,17 +321,15 @@ long sys_sendfile(int out_fd, int in_fd, long *uoff, size_t n)
 		pp = &pos;
 	}
 	struct file *fo, *fi;
-	int hout = io_get(out_fd, &fo);
-	int hin = io_get(in_fd, &fi);
-	/* The host's raw data of a file with its own read hook (a signalfd's
-	 * host ids) never goes anywhere but through that hook. */
-	if (has_ops_io(fi, true))
-		hin = -1;
+	int tout, tin;
+	int hout = io_get_passed(out_fd, &fo, &tout);
+	int hin = io_get_passed(in_fd, &fi, &tin);
 	/* Either end may make it wait (a socket or pipe): wait without the
-	 * provider lock, interruptibly. */
+	 * provider lock, interruptibly.  (A file with a read hook, a
+	 * signalfd, has no splice: the host refuses it as Linux does.) */
 	long r = io_call(io_waiter(fo, fi), __NR_sendfile, hout, hin, (long)pp, (long)n, 0, 0);
-	io_put(fi);
-	io_put(fo);
+	io_put_passed(fi, tin);
+	io_put_passed(fo, tout);
 	if (uoff && copy_to_user(uoff, &pos, sizeof pos) < 0)
 		return -EFAULT;
 	return r;
@@ -339,14 +350,13 @@ long sys_copy_file_range(int fd_in, long *uoff_in, int fd_out, long *uoff_out,
 			     ? IO_POISON
 			     : &pout;
 	struct file *fi, *fo;
-	int hin = io_get(fd_in, &fi);
-	int hout = io_get(fd_out, &fo);
-	if (has_ops_io(fi, true))
-		hin = -1; /* as sendfile */
+	int tin, tout;
+	int hin = io_get_passed(fd_in, &fi, &tin);
+	int hout = io_get_passed(fd_out, &fo, &tout);
 	long r = host_syscall6l(__NR_copy_file_range, hin, pi, hout, po, n,
 				flags);
-	io_put(fo);
-	io_put(fi);
+	io_put_passed(fo, tout);
+	io_put_passed(fi, tin);
 	if (r > 0 && uoff_in && copy_to_user(uoff_in, &pin, sizeof pin) < 0)
 		r = -EFAULT;
 	if (r > 0 && uoff_out && copy_to_user(uoff_out, &pout, sizeof pout) < 0)

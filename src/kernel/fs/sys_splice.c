@@ -7,7 +7,10 @@
  * what the host must not see as is: offset words and iovec arrays in
  * guest memory.  A call that may wait (an end is a pipe or socket
  * without O_NONBLOCK) goes through io_call, so it releases the provider
- * lock and is interrupted by guest signals like read and write. */
+ * lock and is interrupted by guest signals like read and write.  A file
+ * whose host fd only stands in for it (an ended pidfd) is passed as a
+ * host fd of its kind (io_get_passed), which the host refuses as Linux
+ * refuses the guest's. */
 #include "vfs.h"
 #include "io.h"
 #include "../net/net.h"
@@ -49,14 +52,15 @@ long sys_splice(int fd_in, long *uoff_in, int fd_out, long *uoff_out,
 	long *pin = offset_in(uoff_in, &kin);
 	long *pout = offset_in(uoff_out, &kout);
 	struct file *fi, *fo;
-	int hin = io_get(fd_in, &fi);
-	int hout = io_get(fd_out, &fo);
+	int tin, tout;
+	int hin = io_get_passed(fd_in, &fi, &tin);
+	int hout = io_get_passed(fd_out, &fo, &tout);
 	bool timed;
 	struct file *w = waits_on(fi, fo, &timed);
 	long r = io_call_timed(w, timed, __NR_splice, hin, (long)pin, hout,
 			       (long)pout, (long)n, flags);
-	io_put(fo);
-	io_put(fi);
+	io_put_passed(fo, tout);
+	io_put_passed(fi, tin);
 	/* Linux's order: the out offset first. */
 	r = offset_out(r, uoff_out, &kout);
 	return offset_out(r, uoff_in, &kin);
@@ -65,12 +69,13 @@ long sys_splice(int fd_in, long *uoff_in, int fd_out, long *uoff_out,
 long sys_tee(int fd_in, int fd_out, size_t n, unsigned flags)
 {
 	struct file *fi, *fo;
-	int hin = io_get(fd_in, &fi);
-	int hout = io_get(fd_out, &fo);
+	int tin, tout;
+	int hin = io_get_passed(fd_in, &fi, &tin);
+	int hout = io_get_passed(fd_out, &fo, &tout);
 	long r = io_call(io_waiter(fi, fo), __NR_tee, hin, hout, (long)n, flags,
 			 0, 0);
-	io_put(fo);
-	io_put(fi);
+	io_put_passed(fo, tout);
+	io_put_passed(fi, tin);
 	return r;
 }
 
@@ -81,14 +86,15 @@ long sys_vmsplice(int fd, const void *uiov, unsigned long nr, unsigned flags)
 {
 	struct file *f;
 	struct iovs s;
-	int hfd = io_get(fd, &f);
+	int tmp;
+	int hfd = io_get_passed(fd, &f, &tmp);
 	/* A count past UIO_MAXIOV reaches the host unchanged (EINVAL after
 	 * its fd check) with no array. */
 	int cnt = nr > UIO_MAXIOV ? 0 : (int)nr;
 	const struct iovec *v = iovs_in(&s, uiov, cnt);
 	long r = io_call(f, __NR_vmsplice, hfd, (long)v, (long)nr, flags, 0, 0);
 	iovs_free(&s);
-	io_put(f);
+	io_put_passed(f, tmp);
 	return r;
 }
 

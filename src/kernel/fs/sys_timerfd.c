@@ -17,11 +17,9 @@ struct kitimerspec {
 
 long sys_timerfd_create(int clockid, int flags)
 {
-	long h = host_syscall2(__NR_timerfd_create, clockid, flags | O_CLOEXEC);
-	if (h < 0)
-		return h;
-	return fd_install_host_object((int)h, O_RDWR | (flags & O_NONBLOCK),
-			     flags & O_CLOEXEC);
+	return fd_install_host_object(
+		host_syscall2(__NR_timerfd_create, clockid, flags | O_CLOEXEC),
+		O_RDWR, flags);
 }
 
 long sys_timerfd_settime(int fd, int flags, const void *unew, void *uold)

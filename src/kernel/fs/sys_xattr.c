@@ -29,25 +29,54 @@ struct xattr_args {
 
 #define XATTR_NAME_MAX 255
 
-/* Opens the directory holding the target and names the target in it; a
- * mount root is opened itself and named "" (with AT_EMPTY_PATH).  *name
- * may point into *lk, so the caller keeps lk until it is done. */
-static long target_at(const char *upath, bool follow, struct lookup *lk,
-		      const char **name, unsigned *at)
+/* A path form's target, open for the *xattrat calls: the directory
+ * holding it and its name there, or a mount root itself named "" (with
+ * AT_EMPTY_PATH).  name may point into lk, which lives as long. */
+struct target {
+	struct lookup lk;
+	const char *name;
+	unsigned at;
+};
+
+/* The mount a path's target lies in: its own when it is a mount root. */
+static bool target_rdonly(const struct lookup *lk)
 {
-	struct pico_thread *t = current();
-	long r = user_lookup(AT_FDCWD, upath, follow ? LK_FOLLOW : 0, lk,
-			     t->kpath[0], t->lpath[0]);
+	struct mount *m = mount_find(lk->path);
+	return m && m->rdonly;
+}
+
+/* On a read-only mount Linux finds the file (ENOENT...) before it says
+ * EROFS. */
+static long rdonly_answer(int fd, const char *name, unsigned at)
+{
+	char st[144];
+	long r = host_syscall4(__NR_newfstatat, fd, name, st, at);
+	return r < 0 ? r : -EROFS;
+}
+
+/* Opens the target of `upath`: the host fd to pass to the *xattrat call,
+ * or -errno (for a change on a read-only mount, its answer). */
+static long target_open(const char *upath, bool follow, bool change,
+			struct target *t)
+{
+	struct pico_thread *th = current();
+	long r = user_lookup(AT_FDCWD, upath, follow ? LK_FOLLOW : 0, &t->lk,
+			     th->kpath[0], th->lpath[0]);
 	if (r == 0)
-		r = path_canonicalize(lk, follow);
+		r = path_canonicalize(&t->lk, follow);
 	if (r < 0)
 		return r;
-	*at = AT_SYMLINK_NOFOLLOW;
-	long fd = vfs_open_parent(lk, name);
+	t->at = AT_SYMLINK_NOFOLLOW;
+	long fd = vfs_open_parent(&t->lk, &t->name);
 	if (fd == -EBUSY) {
-		*name = "";
-		*at = AT_EMPTY_PATH;
-		fd = vfs_open(lk, O_RDONLY | O_DIRECTORY, 0);
+		t->name = "";
+		t->at = AT_EMPTY_PATH;
+		fd = vfs_open(&t->lk, O_RDONLY | O_DIRECTORY, 0);
+	}
+	if (fd >= 0 && change && target_rdonly(&t->lk)) {
+		r = rdonly_answer((int)fd, t->name, t->at);
+		host_close(fd);
+		return r;
 	}
 	return fd;
 }
@@ -78,13 +107,11 @@ static long get_at(int fd, const char *path, unsigned at, const char *uname,
 static long get_path(const char *upath, const char *uname, void *value,
 		     size_t size, bool follow)
 {
-	const char *name;
-	unsigned at;
-	struct lookup lk;
-	long fd = target_at(upath, follow, &lk, &name, &at);
+	struct target t;
+	long fd = target_open(upath, follow, false, &t);
 	if (fd < 0)
 		return fd;
-	long r = get_at((int)fd, name, at, uname, value, size);
+	long r = get_at((int)fd, t.name, t.at, uname, value, size);
 	host_close(fd);
 	return r;
 }
@@ -120,13 +147,11 @@ static long list_at(int fd, const char *path, unsigned at, char *list,
 
 static long list_path(const char *upath, char *list, size_t size, bool follow)
 {
-	const char *name;
-	unsigned at;
-	struct lookup lk;
-	long fd = target_at(upath, follow, &lk, &name, &at);
+	struct target t;
+	long fd = target_open(upath, follow, false, &t);
 	if (fd < 0)
 		return fd;
-	long r = list_at((int)fd, name, at, list, size);
+	long r = list_at((int)fd, t.name, t.at, list, size);
 	host_close(fd);
 	return r;
 }
@@ -184,41 +209,18 @@ static long set_args_in(struct set_args *a, const char *uname,
 	return 0;
 }
 
-/* The mount a path's target lies in: its own when it is a mount root. */
-static bool target_rdonly(const struct lookup *lk)
-{
-	struct mount *m = mount_find(lk->path);
-	return m && m->rdonly;
-}
-
-/* On a read-only mount Linux finds the file (ENOENT...) before it says
- * EROFS. */
-static long rdonly_answer(int fd, const char *name, unsigned at)
-{
-	char st[144];
-	long r = host_syscall4(__NR_newfstatat, fd, name, st, at);
-	return r < 0 ? r : -EROFS;
-}
-
 static long set_path(const char *upath, const char *uname, const void *value,
 		     size_t size, int flags, bool follow)
 {
 	struct set_args a;
+	struct target t;
 	long r = set_args_in(&a, uname, value, size, flags);
-	const char *name;
-	unsigned at;
-	struct lookup lk;
-	long fd = r < 0 ? r : target_at(upath, follow, &lk, &name, &at);
+	long fd = r < 0 ? r : target_open(upath, follow, true, &t);
 	if (fd >= 0) {
-		if (target_rdonly(&lk)) {
-			r = rdonly_answer((int)fd, name, at);
-		} else {
-			struct xattr_args x = { (uint64_t)a.value,
-						(uint32_t)a.size,
-						(uint32_t)a.flags };
-			r = host_syscall6l(__NR_setxattrat, fd, name, at,
-					   a.name, &x, sizeof x);
-		}
+		struct xattr_args x = { (uint64_t)a.value, (uint32_t)a.size,
+					(uint32_t)a.flags };
+		r = host_syscall6l(__NR_setxattrat, fd, t.name, t.at, a.name, &x,
+				   sizeof x);
 		host_close(fd);
 	} else {
 		r = fd;
@@ -273,15 +275,11 @@ static long remove_path(const char *upath, const char *uname, bool follow)
 	long r = copy_name(kname, uname);
 	if (r < 0)
 		return r;
-	const char *name;
-	unsigned at;
-	struct lookup lk;
-	long fd = target_at(upath, follow, &lk, &name, &at);
+	struct target t;
+	long fd = target_open(upath, follow, true, &t);
 	if (fd < 0)
 		return fd;
-	r = target_rdonly(&lk)
-		    ? rdonly_answer((int)fd, name, at)
-		    : host_syscall4(__NR_removexattrat, fd, name, at, kname);
+	r = host_syscall4(__NR_removexattrat, fd, t.name, t.at, kname);
 	host_close(fd);
 	return r;
 }

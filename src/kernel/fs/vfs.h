@@ -51,6 +51,14 @@ struct file_ops {
 			 size_t size);
 	/* Frees f->priv at the last reference. */
 	void (*release)(struct file *f);
+	/* A copy of f->priv for the same file in a copied fd table (a
+	 * CLONE_VM child without CLONE_FILES); needed when there is priv. */
+	void *(*copy_priv)(const struct file *f);
+	/* For the calls that hand the host fd itself to the host (splice,
+	 * tee, vmsplice, sendfile, copy_file_range): a new host fd of the
+	 * file's kind when f's own only stands in for its readiness (an
+	 * ended pidfd's pipe), or -1 when f's own is of its kind. */
+	int (*kind_fd)(struct file *f);
 };
 
 struct file {
@@ -93,10 +101,13 @@ long fd_install_at(struct file *f, bool cloexec, int fd);
 long fd_install_pair(struct file *fa, struct file *fb, bool cloexec,
 		     int *ufds);
 long fd_close(int fd);
-/* Installs host fd `hfd`, a host object kept O_CLOEXEC (eventfd, timerfd,
- * inotify), at the lowest free guest fd with status flags `flags`.  Its
- * reads may wait, so io_call makes them interruptible unless O_NONBLOCK. */
-long fd_install_host_object(int hfd, int flags, bool cloexec);
+/* Installs `hfd`, the host fd of an object a host call just made, kept
+ * O_CLOEXEC (eventfd, timerfd, inotify), at the lowest free guest fd with
+ * access mode `access` and the O_NONBLOCK and O_CLOEXEC of `flags` (the
+ * creation flags use those bits); a failed call's -errno passes through.
+ * Its reads may wait, so io_call makes them interruptible unless
+ * O_NONBLOCK. */
+long fd_install_host_object(long hfd, int access, int flags);
 void fd_close_on_exec(void);
 /* The lowest open fd >= from, or -1. */
 int fd_next_open(int from);

@@ -25,9 +25,7 @@
 #define PRIO_USER 2
 #define RLIMIT_NICE 13
 
-#define IOPRIO_WHO_PROCESS 1
-#define IOPRIO_WHO_PGRP 2
-#define IOPRIO_WHO_USER 3
+#define IOPRIO_WHO_PROCESS 1 /* then _PGRP, _USER */
 #define IOPRIO_CLASS_NONE 0
 #define IOPRIO_CLASS_RT 1
 #define IOPRIO_CLASS_BE 2
@@ -68,8 +66,8 @@ static int add_threads(const struct picos_task *t, struct prio_target *out, int 
 	return n;
 }
 
-/* The targets of (which, who) in Linux's sense; `grp` selects the
- * process-group and user forms (PRIO_* and IOPRIO_WHO_* differ by one). */
+/* The targets of (grp, who) in Linux's sense, `grp` a PRIO_* form
+ * (PRIO_PROCESS, PRIO_PGRP, PRIO_USER). */
 static int collect(int grp, int who, struct prio_target *out)
 {
 	int n = 0;
@@ -103,10 +101,17 @@ static int collect(int grp, int who, struct prio_target *out)
 	return n;
 }
 
-static struct prio_target *targets_alloc(void)
+/* The targets of (which, who) in a new array the caller frees: how many,
+ * or -EINVAL for a form that is none of the three, or -ENOMEM.  `first`
+ * is the process form's number (PRIO_PROCESS, IOPRIO_WHO_PROCESS): the
+ * group and user forms follow it in both. */
+static int targets_of(int which, int first, int who, struct prio_target **out)
 {
-	return kmalloc((PICOS_MAX_TASKS + PICOS_MAX_THREADS) *
+	if (which < first || which > first + PRIO_USER)
+		return -EINVAL;
+	*out = kmalloc((PICOS_MAX_TASKS + PICOS_MAX_THREADS) *
 		       sizeof(struct prio_target));
+	return *out ? collect(which - first, who, *out) : -ENOMEM;
 }
 
 /* Linux's set_one_prio_perm and set_task_ioprio's check. */
@@ -135,13 +140,11 @@ static long set_one_prio(const struct prio_target *t, int nice, long error)
 
 long sys_setpriority(int which, int who, int nice)
 {
-	if (which < PRIO_PROCESS || which > PRIO_USER)
-		return -EINVAL;
+	struct prio_target *t;
+	int n = targets_of(which, PRIO_PROCESS, who, &t);
+	if (n < 0)
+		return n;
 	nice = nice < -20 ? -20 : nice > 19 ? 19 : nice;
-	struct prio_target *t = targets_alloc();
-	if (!t)
-		return -ENOMEM;
-	int n = collect(which, who, t);
 	long error = -ESRCH;
 	for (int i = 0; i < n; i++)
 		error = set_one_prio(&t[i], nice, error);
@@ -153,12 +156,10 @@ long sys_setpriority(int which, int who, int nice)
  * error; over a group, the highest priority (lowest nice). */
 long sys_getpriority(int which, int who)
 {
-	if (which < PRIO_PROCESS || which > PRIO_USER)
-		return -EINVAL;
-	struct prio_target *t = targets_alloc();
-	if (!t)
-		return -ENOMEM;
-	int n = collect(which, who, t);
+	struct prio_target *t;
+	int n = targets_of(which, PRIO_PROCESS, who, &t);
+	if (n < 0)
+		return n;
 	long best = -ESRCH;
 	for (int i = 0; i < n; i++) {
 		long v = host_syscall2(__NR_getpriority, PRIO_PROCESS, t[i].host);
@@ -195,12 +196,10 @@ long sys_ioprio_set(int which, int who, int ioprio)
 	long r = ioprio_check(ioprio);
 	if (r < 0)
 		return r;
-	if (which < IOPRIO_WHO_PROCESS || which > IOPRIO_WHO_USER)
-		return -EINVAL;
-	struct prio_target *t = targets_alloc();
-	if (!t)
-		return -ENOMEM;
-	int n = collect(which - 1, who, t);
+	struct prio_target *t;
+	int n = targets_of(which, IOPRIO_WHO_PROCESS, who, &t);
+	if (n < 0)
+		return n;
 	r = -ESRCH;
 	/* Linux stops at the first thread it may not change; a thread that
 	 * ended meanwhile is skipped. */
@@ -236,12 +235,10 @@ static int ioprio_best(int a, int b)
 
 long sys_ioprio_get(int which, int who)
 {
-	if (which < IOPRIO_WHO_PROCESS || which > IOPRIO_WHO_USER)
-		return -EINVAL;
-	struct prio_target *t = targets_alloc();
-	if (!t)
-		return -ENOMEM;
-	int n = collect(which - 1, who, t);
+	struct prio_target *t;
+	int n = targets_of(which, IOPRIO_WHO_PROCESS, who, &t);
+	if (n < 0)
+		return n;
 	long r = -ESRCH;
 	for (int i = 0; i < n; i++) {
 		long v = host_syscall2(__NR_ioprio_get, IOPRIO_WHO_PROCESS, t[i].host);

@@ -25,13 +25,8 @@ int own_thread_host_tid(int vtid)
 {
 	if (vtid == current()->tid)
 		return (int)host_syscall0(__NR_gettid);
-	if (vtid == gproc()->pid)
-		return gproc()->host_pid;
-	task_lock();
-	struct picos_thread_id *th = tid_by_vtid(vtid);
-	int r = th && th->tgid == gproc()->pid ? th->host_tid : 0;
-	task_unlock();
-	return r > 0 ? r : 0;
+	long r = task_thread_host(gproc()->pid, vtid, NULL);
+	return r > 0 ? (int)r : 0;
 }
 
 /* Translates the virtual pid or tid, or the guest fd, inside a clock id.

@@ -92,16 +92,23 @@ static bool family_allowed(int family, int protocol)
 	return false;
 }
 
-long sys_socket(int family, int type, int protocol)
+/* A host socket of a family the world allows (always close-on-exec on
+ * the host), or -errno. */
+static long host_socket(int family, int type, int protocol)
 {
-	if (type & ~(SOCK_TYPE_MASK | SOCK_NONBLOCK | SOCK_CLOEXEC))
-		return -EINVAL;
 	if (family < 0 || family >= 46 /* AF_MAX */)
 		return -EAFNOSUPPORT;
 	if (!family_allowed(family, protocol))
 		return family == AF_NETLINK ? -EPROTONOSUPPORT : -EAFNOSUPPORT;
-	long hfd = host_syscall3(__NR_socket, family,
-				 (type & ~SOCK_CLOEXEC) | SOCK_CLOEXEC, protocol);
+	return host_syscall3(__NR_socket, family,
+			     (type & ~SOCK_CLOEXEC) | SOCK_CLOEXEC, protocol);
+}
+
+long sys_socket(int family, int type, int protocol)
+{
+	if (type & ~(SOCK_TYPE_MASK | SOCK_NONBLOCK | SOCK_CLOEXEC))
+		return -EINVAL;
+	long hfd = host_socket(family, type, protocol);
 	if (hfd < 0)
 		return hfd;
 	return sock_install((int)hfd, family, type, type & SOCK_CLOEXEC);
@@ -113,12 +120,7 @@ long sys_socket(int family, int type, int protocol)
  * the host makes (and the provider drops) that socket; then EOPNOTSUPP. */
 static long socketpair_refused(int family, int type, int protocol)
 {
-	if (family < 0 || family >= 46 /* AF_MAX */)
-		return -EAFNOSUPPORT;
-	if (!family_allowed(family, protocol))
-		return family == AF_NETLINK ? -EPROTONOSUPPORT : -EAFNOSUPPORT;
-	long hfd = host_syscall3(__NR_socket, family,
-				 (type & ~SOCK_CLOEXEC) | SOCK_CLOEXEC, protocol);
+	long hfd = host_socket(family, type, protocol);
 	if (hfd < 0)
 		return hfd;
 	host_close((int)hfd);

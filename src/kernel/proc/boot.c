@@ -330,9 +330,7 @@ void provider_main(uint64_t *sp)
 			  "`picos run`");
 	size_t clen;
 	void *cfg = read_config((int)cfd, &clen);
-	struct pico_thread *first = thread_create_current(1);
-	first->gp = &first_process;
-	first_process.threads = first;
+	thread_create_current(1)->gp = &first_process;
 	fdtable_init();
 	apply_config(cfg, clen, &bc);
 	if (bc.world_fd < 0 || !bc.exe || !bc.cwd || !mount_find("/"))

@@ -25,8 +25,11 @@ bool capable(int cap);
  * its first thread's (securebits not included); -ESRCH for none. */
 long caps_of_id(int id, struct guest_caps *out);
 /* Publishes the process's first thread's sets in the world table (capget
- * from another process); after fork, exec and every change. */
+ * from another process); after fork, exec and every change.  _of: for
+ * another guest process of this memory (a new CLONE_VM child). */
+struct gproc;
 void caps_publish(void);
+void caps_publish_of(struct gproc *gp);
 
 /* The uid transitions: the old real, effective and saved uids (the new
  * ones are ident's); applied to every thread of the process, since the

@@ -39,9 +39,7 @@ struct gproc {
 	int pid;		 /* virtual; ppid, pgid, sid live in the table */
 	int host_pid;		 /* its host pid (host thread group) */
 	struct picos_task *task; /* its entry in the world table */
-	int nthreads;		 /* its live threads */
-	/* their areas, linked through next_thread under the provider lock */
-	struct pico_thread *threads;
+	int nthreads;		 /* its live threads (gproc_next_thread) */
 	struct sig_actions *sigact;
 	/* NULL: the first process's (fs/file.c); a CLONE_VM child's own
 	 * copies without CLONE_FILES, CLONE_FS. */
@@ -116,6 +114,11 @@ int task_vpid_of_host(int host_pid);
 /* The host id of a guest pid or tid (a live process's host pid, a
  * thread's host tid), or -ESRCH. */
 long task_host_of_id(int id);
+/* The host thread of guest thread `tid` of process `tgid` (0: of any
+ * process; a process's first thread has its pid as tid), and its host
+ * process in *host_tgid when not NULL: the host tid, 0 for a zombie's
+ * first thread, -ESRCH when there is no such thread. */
+long task_thread_host(int tgid, int tid, int *host_tgid);
 /* The guest pid or tid of a host one; 0 outside the world. */
 int task_id_of_host(int host);
 void task_set_flags(uint32_t set, uint32_t clear);
@@ -178,6 +181,16 @@ void vm_leave(void);
  * memory (a thread of this process or of a CLONE_VM sharer), else NULL.
  * Under the provider lock. */
 struct pico_thread *task_area_of(int tid);
+/* Whether `host_pid` is a guest process living in this memory (the
+ * caller or a CLONE_VM sharer). */
+bool memory_has_process(int host_pid);
+/* The live threads of guest process `gp`, under the provider lock: the
+ * first after `t` (NULL: the first one), or NULL. */
+struct pico_thread *gproc_next_thread(const struct gproc *gp,
+				      const struct pico_thread *t);
+#define for_each_thread(t, gp)                                        \
+	for (struct pico_thread *t = gproc_next_thread(gp, NULL); t;  \
+	     t = gproc_next_thread(gp, t))
 void ptrace_release_tracees(void);
 void thread_release_vm(void);
 void thread_forget_others(void);

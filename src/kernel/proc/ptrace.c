@@ -80,6 +80,22 @@ struct pico_thread *task_area_of(int tid)
 	return NULL;
 }
 
+bool memory_has_process(int host_pid)
+{
+	for (struct pico_thread *t = areas; t; t = t->all_next)
+		if (t->gp->host_pid == host_pid)
+			return true;
+	return false;
+}
+
+struct pico_thread *gproc_next_thread(const struct gproc *gp,
+				      const struct pico_thread *t)
+{
+	for (t = t ? t->all_next : areas; t && t->gp != gp; t = t->all_next)
+		;
+	return (struct pico_thread *)t;
+}
+
 /* ---- the tracee's side ---- */
 
 static bool tracer_gone(const struct pico_thread *t)

@@ -47,18 +47,23 @@ bool capable(int cap)
 	return current()->caps.eff & BIT(cap);
 }
 
-void caps_publish(void)
+void caps_publish_of(struct gproc *gp)
 {
-	for (struct pico_thread *t = gproc()->threads; t; t = t->next_thread) {
-		if (t->tid != gproc()->pid)
+	for_each_thread(t, gp) {
+		if (t->tid != gp->pid)
 			continue;
-		struct picos_task *k = gproc()->task;
+		struct picos_task *k = gp->task;
 		__atomic_store_n(&k->cap_eff, t->caps.eff, __ATOMIC_RELAXED);
 		__atomic_store_n(&k->cap_prm, t->caps.prm, __ATOMIC_RELAXED);
 		__atomic_store_n(&k->cap_inh, t->caps.inh, __ATOMIC_RELAXED);
 		__atomic_store_n(&k->cap_bnd, t->caps.bset, __ATOMIC_RELAXED);
 		__atomic_store_n(&k->cap_amb, t->caps.amb, __ATOMIC_RELEASE);
 	}
+}
+
+void caps_publish(void)
+{
+	caps_publish_of(gproc());
 }
 
 /* capabilities(7), "Effect of user ID changes on capabilities" (Linux's
@@ -83,14 +88,14 @@ static void setxuid_fixup(struct guest_caps *c, uint32_t or, uint32_t oe,
 
 void caps_uid_changed(uint32_t or, uint32_t oe, uint32_t os)
 {
-	for (struct pico_thread *t = gproc()->threads; t; t = t->next_thread)
+	for_each_thread(t, gproc())
 		setxuid_fixup(&t->caps, or, oe, os);
 	caps_publish();
 }
 
 void caps_fsuid_changed(uint32_t old_fs)
 {
-	for (struct pico_thread *t = gproc()->threads; t; t = t->next_thread) {
+	for_each_thread(t, gproc()) {
 		struct guest_caps *c = &t->caps;
 		if (secure(c, SECURE_NO_SETUID_FIXUP))
 			continue;
@@ -148,7 +153,7 @@ long caps_of_id(int id, struct guest_caps *out)
 {
 	if (id == 0)
 		id = current()->tid;
-	for (struct pico_thread *t = gproc()->threads; t; t = t->next_thread)
+	for_each_thread(t, gproc())
 		if (t->tid == id) {
 			*out = t->caps;
 			return 0;

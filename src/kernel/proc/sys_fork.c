@@ -154,23 +154,6 @@ static void put_pidfd(int *upidfd, int vpid)
 	copy_to_user(upidfd, &v, sizeof v);
 }
 
-/* The parent's side of a CLONE_VM child (sys_vmclone.c). */
-static long vm_child_finish(struct picos_task *c, int vpid,
-			    const struct fork_req *rq, long r)
-{
-	if (r < 0) {
-		task_lock();
-		task_free(c);
-		task_unlock();
-		return r == -ENOMEM ? -ENOMEM : -EAGAIN;
-	}
-	if (rq->flags & CLONE_PARENT_SETTID)
-		copy_to_user(rq->parent_tid, &vpid, sizeof(int));
-	if (rq->flags & CLONE_PIDFD)
-		put_pidfd(rq->pidfd, vpid);
-	return vpid;
-}
-
 static long do_fork(const struct fork_req *rq)
 {
 	uint64_t fl = rq->flags;
@@ -212,17 +195,16 @@ static long do_fork(const struct fork_req *rq)
 	c->vfork_wait = (fl & CLONE_VFORK) && !shared ? 1 : 0;
 	int vpid = c->vpid;
 	task_unlock();
-	if (vm_child)
-		return vm_child_finish(c, vpid, rq,
-				       vm_child_new(c, fl, rq->stack, rq->tls,
-						    rq->child_tid));
 	/* The host writes the child's host pid into its entry before the
 	 * child runs (CLONE_PARENT_SETTID), so the launcher can always find
-	 * it; a child born while the world ends sees `ending` and goes. */
-	long r = shared ? vfork_host(&c->host_pid)
-			: host_syscall5(__NR_clone,
-					CLONE_PARENT | CLONE_PARENT_SETTID | SIGCHLD,
-					0, &c->host_pid, 0, 0);
+	 * it; a child born while the world ends sees `ending` and goes.  A
+	 * CLONE_VM child is a new task of this provider (sys_vmclone.c):
+	 * its host pid comes back, never 0. */
+	long r = vm_child ? vm_child_new(c, fl, rq->stack, rq->tls, rq->child_tid)
+		 : shared ? vfork_host(&c->host_pid)
+			  : host_syscall5(__NR_clone,
+					  CLONE_PARENT | CLONE_PARENT_SETTID | SIGCHLD,
+					  0, &c->host_pid, 0, 0);
 	if (r == 0) {
 		struct fork_req crq = *rq;
 		if (!shared)

@@ -82,12 +82,34 @@ static size_t pidfd_fdinfo(struct file *f, const char *host, char *out,
 	return b.len < size ? b.len : size - 1;
 }
 
+static void *pidfd_copy(const struct file *f)
+{
+	struct pidfd *p = kmalloc(sizeof *p);
+	if (p)
+		*p = *(const struct pidfd *)f->priv;
+	return p;
+}
+
+/* An ended pidfd's host fd is a pipe: the calls that pass host fds on
+ * get a host pidfd (of this process: any will do) to refuse as Linux
+ * refuses a pidfd. */
+static int pidfd_kind_fd(struct file *f)
+{
+	const struct pidfd *p = f->priv;
+	if (p->tid ? p->host_tid : p->host_pid)
+		return -1; /* a host pidfd already */
+	long r = host_syscall2(__NR_pidfd_open, gproc()->host_pid, 0);
+	return r < 0 ? -1 : (int)r;
+}
+
 static const struct file_ops pidfd_ops = {
 	.read = no_data,
 	.write = no_write,
 	.link = "anon_inode:[pidfd]",
 	.fdinfo = pidfd_fdinfo, /* the host's shows the host pid */
 	.release = pidfd_release,
+	.copy_priv = pidfd_copy,
+	.kind_fd = pidfd_kind_fd,
 };
 
 /* A host fd readable at once: a pipe with one byte and no writer. */
@@ -112,36 +134,54 @@ static bool still_hosts(int vpid, int host_pid)
 	return r;
 }
 
-/* A new pidfd file for guest process `vpid`, whose host process was
- * `host_pid` (0 when it has ended). */
-static long pidfd_file(int vpid, int host_pid, bool nonblock, struct file **out)
+/* Is `host_tid` still the host thread of guest thread `tid`? */
+static bool still_runs(int tid, int host_tid)
 {
+	task_lock();
+	struct picos_thread_id *th = tid_by_vtid(tid);
+	struct picos_task *t = th ? NULL : task_by_vpid(tid);
+	bool r = th ? th->host_tid == host_tid
+		    : t && t->state == TASK_LIVE && t->host_pid == host_tid;
+	task_unlock();
+	return r;
+}
+
+/* Installs a close-on-exec pidfd of what `named` names.  Its host fd is
+ * the host pidfd of the host process (or, for a thread, thread) while
+ * that still is the guest's -- it may have ended and been reaped, its id
+ * even reused, before the host pidfd was made -- else an ended pidfd's
+ * pipe, and the host id becomes 0. */
+static long pidfd_new(const struct pidfd *named, bool nonblock)
+{
+	struct pidfd *p = kmalloc(sizeof *p);
+	if (!p)
+		return -ENOMEM;
+	*p = *named;
+	int *host = p->tid ? &p->host_tid : &p->host_pid;
 	long hfd = -ESRCH;
-	if (host_pid > 0) {
-		hfd = host_syscall2(__NR_pidfd_open, host_pid,
-				    nonblock ? PIDFD_NONBLOCK : 0);
-		/* The host pid may have ended and been reaped (and even
-		 * reused) before the host pidfd was made. */
-		if (hfd >= 0 && !still_hosts(vpid, host_pid)) {
+	if (*host > 0) {
+		hfd = host_syscall2(__NR_pidfd_open, *host,
+				    (p->tid ? PIDFD_THREAD : 0) |
+					    (nonblock ? PIDFD_NONBLOCK : 0));
+		if (hfd >= 0 && !(p->tid ? still_runs(p->tid, *host)
+					 : still_hosts(p->vpid, *host))) {
 			host_close((int)hfd);
 			hfd = -ESRCH;
 		}
 	}
 	if (hfd < 0) {
-		host_pid = 0;
+		*host = 0;
 		hfd = ended_fd(nonblock);
-		if (hfd < 0)
-			return hfd;
 	}
-	struct pidfd *p = kzalloc(sizeof *p);
-	p->vpid = vpid;
-	p->host_pid = host_pid;
+	if (hfd < 0) {
+		kfree(p);
+		return hfd;
+	}
 	struct file *f = file_new((int)hfd, O_RDWR | (nonblock ? O_NONBLOCK : 0),
 				  NULL, NULL);
 	f->ops = &pidfd_ops;
 	f->priv = p;
-	*out = f;
-	return 0;
+	return fd_install(f, true, 0);
 }
 
 bool pidfd_adopt(struct file *f, int host_pid)
@@ -162,9 +202,7 @@ long pidfd_install(int vpid, bool nonblock)
 	struct picos_task *t = task_by_vpid(vpid);
 	int hp = t && t->state == TASK_LIVE ? t->host_pid : 0;
 	task_unlock();
-	struct file *f;
-	long r = pidfd_file(vpid, hp, nonblock, &f);
-	return r < 0 ? r : fd_install(f, true, 0);
+	return pidfd_new(&(struct pidfd){ .vpid = vpid, .host_pid = hp }, nonblock);
 }
 
 long pidfd_of(int fd, int *vpid, bool *nonblock)
@@ -203,18 +241,6 @@ bool pidfd_host_ended(int fd)
 	return r;
 }
 
-/* Is `host_tid` still the host thread of guest thread `tid`? */
-static bool still_runs(int tid, int host_tid)
-{
-	task_lock();
-	struct picos_thread_id *th = tid_by_vtid(tid);
-	struct picos_task *t = th ? NULL : task_by_vpid(tid);
-	bool r = th ? th->host_tid == host_tid
-		    : t && t->state == TASK_LIVE && t->host_pid == host_tid;
-	task_unlock();
-	return r;
-}
-
 /* A PIDFD_THREAD pidfd of guest thread `tid` (a process's first thread
  * has its pid as tid): readable once that thread ends. */
 long thread_pidfd_install(int tid, bool nonblock)
@@ -230,31 +256,9 @@ long thread_pidfd_install(int tid, bool nonblock)
 	task_unlock();
 	if (!tgid)
 		return -ESRCH;
-	long hfd = -ESRCH;
-	if (ht > 0) {
-		hfd = host_syscall2(__NR_pidfd_open, ht,
-				    PIDFD_THREAD | (nonblock ? PIDFD_NONBLOCK : 0));
-		if (hfd >= 0 && !still_runs(tid, ht)) {
-			host_close((int)hfd);
-			hfd = -ESRCH;
-		}
-	}
-	if (hfd < 0) {
-		ht = 0;
-		hfd = ended_fd(nonblock);
-		if (hfd < 0)
-			return hfd;
-	}
-	struct pidfd *p = kzalloc(sizeof *p);
-	p->vpid = tgid;
-	p->host_pid = hp;
-	p->tid = tid;
-	p->host_tid = ht;
-	struct file *f = file_new((int)hfd, O_RDWR | (nonblock ? O_NONBLOCK : 0),
-				  NULL, NULL);
-	f->ops = &pidfd_ops;
-	f->priv = p;
-	return fd_install(f, true, 0);
+	return pidfd_new(&(struct pidfd){ .vpid = tgid, .host_pid = hp, .tid = tid,
+					  .host_tid = ht },
+			 nonblock);
 }
 
 long sys_pidfd_open(int pid, unsigned flags)
@@ -393,11 +397,11 @@ long sys_pidfd_send_signal(int fd, int sig, const void *uinfo, unsigned flags)
 		/* A process pidfd's thread is its first one. */
 		int ht = pf && pf->tid ? pf->host_tid : hp;
 		if (uinfo)
-			signal_mark_forged(&info);
+			signal_mark_forged(sig, &info);
 		r = uinfo ? host_syscall4(__NR_rt_tgsigqueueinfo, hp, ht, sig, &info)
 			  : host_syscall3(__NR_tgkill, hp, ht, sig);
 	} else if (uinfo) {
-		signal_mark_forged(&info);
+		signal_mark_forged(sig, &info);
 		r = host_syscall3(__NR_rt_sigqueueinfo, hp, sig, &info);
 	} else {
 		r = host_syscall2(__NR_kill, hp, sig);

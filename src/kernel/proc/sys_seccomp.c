@@ -179,7 +179,7 @@ static bool in_chain(const struct seccomp_filter *c,
  * no_new_privs. */
 static long sync_threads(struct pico_thread *me, unsigned long flags)
 {
-	for (struct pico_thread *t = gproc()->threads; t; t = t->next_thread) {
+	for_each_thread(t, gproc()) {
 		if (t == me)
 			continue;
 		int m = mode_of(t);
@@ -188,7 +188,7 @@ static long sync_threads(struct pico_thread *me, unsigned long flags)
 			continue;
 		return (flags & SECCOMP_FILTER_FLAG_TSYNC_ESRCH) ? -ESRCH : t->tid;
 	}
-	for (struct pico_thread *t = gproc()->threads; t; t = t->next_thread) {
+	for_each_thread(t, gproc()) {
 		if (t == me)
 			continue;
 		if (me->no_new_privs)

@@ -167,17 +167,6 @@ static void *build_frame(struct pico_thread *nt, uint64_t stack)
 	return uc;
 }
 
-/* Takes an ending thread out of its process's list (under the provider
- * lock). */
-static void thread_unlink(struct pico_thread *t)
-{
-	for (struct pico_thread **p = &t->gp->threads; *p; p = &(*p)->next_thread)
-		if (*p == t) {
-			*p = t->next_thread;
-			return;
-		}
-}
-
 #define THREAD_NEEDS (CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND)
 
 long task_spawn(const struct task_spawn *sp)
@@ -218,12 +207,9 @@ long task_spawn(const struct task_spawn *sp)
 			       CLONE_CHILD_CLEARTID |
 			       ((sp->flags & CLONE_SETTLS) ? CLONE_SETTLS : 0);
 	ptrace_area_add(nt);
-	nt->next_thread = sp->gp->threads;
-	sp->gp->threads = nt;
 	long r = thread_clone(hflags, sp_top, sp->host_id, (int *)&nt->host_alive,
 			      sp->tls);
 	if (r < 0) {
-		thread_unlink(nt);
 		ptrace_area_remove(nt);
 		area_put(nt);
 	} else {
@@ -361,7 +347,6 @@ __attribute__((noreturn)) void thread_exit(int code)
 {
 	(void)code; /* a thread's own status is seen by nobody */
 	thread_release();
-	thread_unlink(current());
 	__atomic_fetch_sub(&gproc()->nthreads, 1, __ATOMIC_ACQ_REL);
 	provider_lock_drop();
 	for (;;)
@@ -373,8 +358,6 @@ void thread_forget_others(void)
 	gproc()->nthreads = 1;
 	proc.vm_users = 1; /* a copy of the memory: this process's alone */
 	ptrace_forget_others();
-	gproc()->threads = current();
-	current()->next_thread = NULL;
 	dead = NULL; /* the parent's; this process never frees them */
 }
 

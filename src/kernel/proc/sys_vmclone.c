@@ -17,6 +17,7 @@
  * host fd table so the copied files' host fds are its own).  Everything
  * else in `struct proc` is the memory's. */
 #include "proc.h"
+#include "caps.h"
 #include "../fs/vfs.h"
 #include "../signal/signal.h"
 #include "../syscalls.h"
@@ -96,8 +97,10 @@ long vm_child_new(struct picos_task *c, uint64_t flags, uint64_t stack,
 		.vm_child = true,
 	};
 	long r = task_spawn(&sp);
-	if (r >= 0)
+	if (r >= 0) {
+		caps_publish_of(gp); /* the creator's sets, as a fork's */
 		return r;
+	}
 	__atomic_fetch_sub(&proc.vm_users, 1, __ATOMIC_ACQ_REL);
 	gproc_drop(gp, flags);
 	return r;
@@ -117,6 +120,7 @@ void vm_leave(void)
 	if (__atomic_load_n(&proc.vm_users, __ATOMIC_ACQUIRE) <= 1)
 		return;
 	ptrace_release_tracees();
+	aio_leave(); /* before its fd table goes: host fds in it */
 	thread_release_vm();
 	/* Its own fd table goes with it: the host closes the fds. */
 	struct gproc *gp = gproc();

@@ -139,6 +139,25 @@ long task_host_of_id(int id)
 	return r;
 }
 
+long task_thread_host(int tgid, int tid, int *host_tgid)
+{
+	long r = -ESRCH;
+	task_lock();
+	struct picos_task *t = task_by_vpid(tid);
+	struct picos_thread_id *th = t ? NULL : tid_by_vtid(tid);
+	if (t && (!tgid || tgid == tid)) {
+		r = t->state == TASK_LIVE ? t->host_pid : 0;
+		if (host_tgid)
+			*host_tgid = (int)r;
+	} else if (th && (!tgid || th->tgid == tgid)) {
+		r = th->host_tid;
+		if (host_tgid)
+			*host_tgid = th->host_pid;
+	}
+	task_unlock();
+	return r;
+}
+
 int task_id_of_host(int host)
 {
 	int v = task_vpid_of_host(host);

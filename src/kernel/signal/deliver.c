@@ -143,11 +143,7 @@ static bool child_signal_from_table(int sig, siginfo_t *info)
 	return found;
 }
 
-/* SIGIO-style siginfo (si_code POLL_IN..POLL_HUP, sent for O_ASYNC
- * files with F_SETSIG and for lease breaks) names the host fd the host
- * registered; the guest must see its own fd.  Faults and SIGCHLD use the
- * same si_code numbers for other layouts. */
-static bool carries_fd(int sig, const siginfo_t *info)
+bool signal_carries_fd(int sig, const siginfo_t *info)
 {
 	return info->si_code >= POLL_IN && info->si_code <= POLL_HUP &&
 	       !(SIGBIT(sig) & (SYNC_SIGNALS | SIGBIT(SIGCHLD)));
@@ -155,8 +151,28 @@ static bool carries_fd(int sig, const siginfo_t *info)
 
 #define FORGED_MARK 0x7069636f73L /* "picos" */
 
-void signal_mark_forged(siginfo_t *info)
+/* Codes the provider reads as the host's own: SIGSYS's system call
+ * entry (and a tracer's stop request, SI_PICOS_STOP), a fault's, and the
+ * fd of SIGIO-style siginfo. */
+static bool code_read_by_provider(int sig, const siginfo_t *info)
 {
+	if (SIGBIT(sig) & SYNC_SIGNALS)
+		return info->si_code > 0 ||
+		       (sig == SIGSYS && info->si_code == SI_PICOS_STOP);
+	return signal_carries_fd(sig, info);
+}
+
+bool signal_marked(const siginfo_t *info)
+{
+	return info->si_stime == FORGED_MARK;
+}
+
+void signal_mark_forged(int sig, siginfo_t *info)
+{
+	if (code_read_by_provider(sig, info)) {
+		info->si_stime = FORGED_MARK;
+		return;
+	}
 	if (info->si_code != SI_USER && info->si_code != SI_TKILL)
 		return;
 	int host = 0;
@@ -176,9 +192,18 @@ void signal_mark_forged(siginfo_t *info)
 	}
 }
 
+bool signal_sent(const siginfo_t *info)
+{
+	return info->si_code <= 0 || signal_marked(info);
+}
+
 bool signal_translate(int sig, siginfo_t *info)
 {
-	if (carries_fd(sig, info)) {
+	if (signal_marked(info)) { /* as the guest queued it */
+		info->si_stime = 0;
+		return true;
+	}
+	if (signal_carries_fd(sig, info)) {
 		int g = fd_async_guest(info->si_fd);
 		if (g >= 0)
 			info->si_fd = g;
@@ -186,10 +211,6 @@ bool signal_translate(int sig, siginfo_t *info)
 	}
 	if (info->si_code != SI_USER && info->si_code != SI_TKILL)
 		return true;
-	if (info->si_stime == FORGED_MARK) {
-		info->si_stime = 0;
-		return true;
-	}
 	bool from_launcher = info->si_code == SI_USER &&
 			     info->si_pid == popts.world->launcher_pid;
 	/* A doorbell; another signal from the launcher (a pdeath signal)
@@ -398,7 +419,7 @@ static void on_async(int sig, siginfo_t *info, void *ucv);
 void signal_fault(int sig, siginfo_t *info, struct ucontext *uc)
 {
 	struct pico_thread *t = current();
-	if (info->si_code <= 0) { /* sent by a process, not raised by a fault */
+	if (signal_sent(info)) { /* not raised by a fault */
 		if (!(t->sigmask & SIGBIT(sig)))
 			on_async(sig, info, uc); /* in guest or provider code */
 		else if (!(t->deferred & SIGBIT(sig))) { /* standard: one pending */

@@ -88,16 +88,33 @@ void signal_publish_chld(void);
 /* execve: the new program starts with the FPU in its initial state. */
 void signal_fpu_reset(struct ucontext *uc);
 
-/* A siginfo the guest queued to itself with a code the host fills in for
- * kill and tgkill (SI_USER, SI_TKILL: only to oneself may they be forged)
- * carries guest ids, which delivery would take for host ids.  A si_pid
- * of a live world process is turned into the host's ids (and back on
- * delivery, as the host's own); any other is marked so delivery leaves
- * it alone.  The mark sits in si_stime, which the host's kill and tgkill
- * siginfo always leave zero (a signalfd record does not carry it). */
-void signal_mark_forged(siginfo_t *info);
+/* A siginfo the guest queues (rt_sigqueueinfo, rt_tgsigqueueinfo,
+ * pidfd_send_signal) carries what the guest chose, which the receiving
+ * provider must not read as the host's own: ids in a code the host fills
+ * in for kill and tgkill (SI_USER, SI_TKILL: only to oneself may they be
+ * forged) and the codes the provider reads itself (SIGSYS's system call
+ * entry and stop request, a fault's, the fd of SIGIO-style siginfo).  A
+ * si_pid of a live world process in SI_USER/SI_TKILL is turned into the
+ * host's ids (and back on delivery, as the host's own); anything else is
+ * marked so delivery leaves it alone.  The mark sits in si_stime, which
+ * the host's own siginfo of those codes leaves zero (a signalfd record
+ * does not carry it). */
+void signal_mark_forged(int sig, siginfo_t *info);
+/* Whether a siginfo carries that mark (a tracer's SI_PICOS_STOP never
+ * does). */
+bool signal_marked(const siginfo_t *info);
+/* Sent by a process or a timer (si_code <= 0, or queued with a kernel's
+ * code and marked), not raised by the kernel for the task itself. */
+bool signal_sent(const siginfo_t *info);
 
-/* Host siginfo -> guest siginfo (pids and uids); false to drop it. */
+/* SIGIO-style siginfo (si_code POLL_IN..POLL_HUP, sent for O_ASYNC
+ * files with F_SETSIG and for lease breaks) names the host fd the host
+ * registered in si_fd; the guest must see its own fd.  Faults and
+ * SIGCHLD use the same si_code numbers for other layouts. */
+bool signal_carries_fd(int sig, const siginfo_t *info);
+
+/* Host siginfo -> guest siginfo (pids and uids, si_fd); false to drop
+ * it. */
 bool signal_translate(int sig, siginfo_t *info);
 
 #endif

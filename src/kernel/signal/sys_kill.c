@@ -92,37 +92,16 @@ long sys_kill(int pid, int sig)
 	return kill_many(-pid, false, sig);
 }
 
-/* The host thread behind a guest tid: a process's first thread has its
- * pid as tid; the others are in the world's thread table.  `tgid` 0
- * takes any process.  -ESRCH when there is no such thread. */
-static long thread_host_ids(int tgid, int tid, int *htgid, int *htid)
-{
-	long r = -ESRCH;
-	task_lock();
-	struct picos_task *t = task_by_vpid(tid);
-	struct picos_thread_id *th = t ? NULL : tid_by_vtid(tid);
-	if (t && (!tgid || tgid == tid)) {
-		*htgid = *htid = live_host_pid(t);
-		r = 0;
-	} else if (th && (!tgid || th->tgid == tgid)) {
-		*htgid = th->host_pid;
-		*htid = th->host_tid;
-		r = 0;
-	}
-	task_unlock();
-	return r;
-}
-
 static long kill_thread(int tgid, int tid, int sig)
 {
-	int htgid, htid;
-	long r = thread_host_ids(tgid, tid, &htgid, &htid);
-	if (r < 0)
-		return r;
-	if (htid <= 0 || sig == 0)
+	int htgid;
+	long htid = task_thread_host(tgid, tid, &htgid);
+	if (htid < 0)
+		return htid;
+	if (htid == 0 || sig == 0)
 		return 0; /* a zombie */
 	/* tgkill makes the host fill in SI_TKILL, as the guest expects. */
-	r = host_syscall3(__NR_tgkill, htgid, htid, sig);
+	long r = host_syscall3(__NR_tgkill, htgid, htid, sig);
 	return r == -ESRCH ? 0 : r;
 }
 
@@ -167,7 +146,7 @@ long sys_rt_sigqueueinfo(int pid, int sig, const void *uinfo)
 		return -EINVAL;
 	if (hp == 0 || sig == 0)
 		return 0; /* a zombie, or only the permission check */
-	signal_mark_forged(&info);
+	signal_mark_forged(sig, &info);
 	return host_syscall3(__NR_rt_sigqueueinfo, hp, sig, &info);
 }
 
@@ -180,15 +159,15 @@ long sys_rt_tgsigqueueinfo(int tgid, int tid, int sig, const void *uinfo)
 		return -EINVAL;
 	if (forged(&info, tid))
 		return -EPERM;
-	int htgid, htid;
-	long r = thread_host_ids(tgid, tid, &htgid, &htid);
-	if (r < 0)
-		return r;
+	int htgid;
+	long htid = task_thread_host(tgid, tid, &htgid);
+	if (htid < 0)
+		return htid;
 	if (bad_sig(sig))
 		return -EINVAL;
-	if (htid <= 0 || sig == 0)
+	if (htid == 0 || sig == 0)
 		return 0;
-	signal_mark_forged(&info);
-	r = host_syscall4(__NR_rt_tgsigqueueinfo, htgid, htid, sig, &info);
+	signal_mark_forged(sig, &info);
+	long r = host_syscall4(__NR_rt_tgsigqueueinfo, htgid, htid, sig, &info);
 	return r == -ESRCH ? 0 : r;
 }

@@ -9,9 +9,10 @@
  * What the host writes is its own view: sender pids and uids are host
  * ids, and SIGCHLD is the launcher's doorbell.  Every record read goes
  * through signal_translate, as a delivered signal does: ids become guest
- * ids, and a doorbell becomes the child's siginfo from the world table
- * (ssi_pid the guest child, ssi_code CLD_*, ssi_status, times), or is
- * dropped when the table has nothing owed (already told). */
+ * ids, a signal-driven I/O signal's fd the guest's, and a doorbell
+ * becomes the child's siginfo from the world table (ssi_pid the guest
+ * child, ssi_code CLD_*, ssi_status, times), or is dropped when the
+ * table has nothing owed (already told). */
 #include "signal.h"
 #include "../fs/vfs.h"
 #include "../proc/proc.h"
@@ -34,8 +35,13 @@ static bool record_to_guest(struct signalfd_siginfo *s)
 	info.si_stime = (long)s->ssi_stime; /* signal_mark_forged's mark */
 	bool doorbell = s->ssi_code == SI_USER &&
 			(int)s->ssi_pid == popts.world->launcher_pid;
+	bool fd = signal_carries_fd((int)s->ssi_signo, &info);
+	if (fd)
+		info.si_fd = (int)s->ssi_fd;
 	if (!signal_translate((int)s->ssi_signo, &info))
 		return false;
+	if (fd)
+		s->ssi_fd = (uint32_t)info.si_fd;
 	s->ssi_code = info.si_code;
 	s->ssi_pid = (uint32_t)info.si_pid;
 	s->ssi_uid = info.si_uid;
