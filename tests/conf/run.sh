@@ -35,9 +35,9 @@ for src in "$top"/tests/conf/*.c; do
 	for mode in native picos; do
 		log=$out/$name.$mode.log
 		if [ $mode = native ]; then
-			(cd "$out" && timeout 60 "$bin") >"$log" 2>&1
+			(cd "$out" && timeout -k 10 60 "$bin") >"$log" 2>&1
 		else
-			(cd "$out" && timeout 60 "$picos" run -- "$bin") >"$log" 2>&1
+			(cd "$out" && timeout -k 10 60 "$picos" run -- "$bin") >"$log" 2>&1
 		fi
 		rc=$?
 		if [ $rc -eq 0 ] && grep -q '^1\.\.[1-9]' "$log" && ! grep -q '^not ok' "$log"; then
