@@ -76,18 +76,24 @@ struct file *fd_get(int fd)
 	return f;
 }
 
+/* The provider's memory of a file whose last reference went. */
+static void file_free(struct file *f)
+{
+	if (f->ops && f->ops->release)
+		f->ops->release(f);
+	if (f->sk)
+		sock_free(f->sk);
+	kfree(f->path);
+	kfree(f);
+}
+
 void file_put(struct file *f)
 {
 	if (__atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL) != 0)
 		return;
 	fd_async_forget(f->host_fd);
-	if (f->ops && f->ops->release)
-		f->ops->release(f);
 	host_close(f->host_fd);
-	if (f->sk)
-		sock_free(f->sk);
-	kfree(f->path);
-	kfree(f);
+	file_free(f);
 }
 
 /* Linux drops the process's POSIX record locks on a file at every close of
@@ -344,16 +350,8 @@ void fdtable_drop_copy(struct fdtable *t)
 {
 	for (int i = 0; i < t->nslots; i++) {
 		struct file *f = t->slots[i].f;
-		if (f && --f->refs == 0) {
-			if (f->ops && f->ops->release)
-				f->ops->release(f);
-			if (f->sk) {
-				kfree(f->sk->unix_name);
-				kfree(f->sk);
-			}
-			kfree(f->path);
-			kfree(f);
-		}
+		if (f && --f->refs == 0)
+			file_free(f);
 	}
 	kfree(t->slots);
 	kfree(t);

@@ -35,6 +35,10 @@ long io_call(struct file *f, long nr, long a, long b, long c, long d, long e,
 long io_call_timed(struct file *f, bool timed, long nr, long a, long b,
 		   long c, long d, long e, long g);
 #define FILE_BLOCKS 2
+/* An offset word of the guest read into *k: the pointer to give the host
+ * (NULL for none, the poison address when the guest cannot read it, so
+ * the host fails with EFAULT where Linux reads it). */
+long *io_offset_in(const long *uoff, long *k);
 /* io_get for the calls that hand the host fd itself to the host: for a
  * file whose host fd only stands in (file_ops.kind_fd), a host fd of its
  * kind, kept in *tmp until io_put_passed closes it. */

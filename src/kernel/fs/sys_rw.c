@@ -78,6 +78,13 @@ long io_call(struct file *f, long nr, long a, long b, long c, long d, long e,
 	return io_call_timed(f, timed, nr, a, b, c, d, e, g);
 }
 
+long *io_offset_in(const long *uoff, long *k)
+{
+	if (!uoff)
+		return NULL;
+	return copy_from_user(k, uoff, sizeof *k) < 0 ? IO_POISON : k;
+}
+
 int io_get_passed(int fd, struct file **fp, int *tmp)
 {
 	int hfd = io_get(fd, fp);
@@ -341,14 +348,9 @@ long sys_sendfile(int out_fd, int in_fd, long *uoff, size_t n)
 long sys_copy_file_range(int fd_in, long *uoff_in, int fd_out, long *uoff_out,
 			 size_t n, unsigned flags)
 {
-	long pin, pout, *pi = NULL, *po = NULL;
-	if (uoff_in)
-		pi = copy_from_user(&pin, uoff_in, sizeof pin) < 0 ? IO_POISON
-								    : &pin;
-	if (uoff_out)
-		po = copy_from_user(&pout, uoff_out, sizeof pout) < 0
-			     ? IO_POISON
-			     : &pout;
+	long pin, pout;
+	long *pi = io_offset_in(uoff_in, &pin);
+	long *po = io_offset_in(uoff_out, &pout);
 	struct file *fi, *fo;
 	int tin, tout;
 	int hin = io_get_passed(fd_in, &fi, &tin);

@@ -16,16 +16,6 @@
 #include "../net/net.h"
 #include "../syscalls.h"
 
-/* An offset word of the guest read into *k: the pointer to give the host
- * (NULL for none, the poison address when the guest cannot read it, so
- * the host fails with EFAULT where Linux reads it). */
-static long *offset_in(const long *uoff, long *k)
-{
-	if (!uoff)
-		return NULL;
-	return copy_from_user(k, uoff, sizeof *k) < 0 ? IO_POISON : k;
-}
-
 /* Linux writes an offset back only after a transfer that did not fail. */
 static long offset_out(long r, long *uoff, const long *k)
 {
@@ -49,8 +39,8 @@ long sys_splice(int fd_in, long *uoff_in, int fd_out, long *uoff_out,
 		size_t n, unsigned flags)
 {
 	long kin, kout;
-	long *pin = offset_in(uoff_in, &kin);
-	long *pout = offset_in(uoff_out, &kout);
+	long *pin = io_offset_in(uoff_in, &kin);
+	long *pout = io_offset_in(uoff_out, &kout);
 	struct file *fi, *fo;
 	int tin, tout;
 	int hin = io_get_passed(fd_in, &fi, &tin);

@@ -176,6 +176,7 @@ long task_spawn(const struct task_spawn *sp);
 long vm_child_new(struct picos_task *c, uint64_t flags, uint64_t stack,
 		  uint64_t tls, int *ctid);
 void vm_leave(void);
+void thread_release_vm(void);
 
 /* ptrace.c: the provider area of guest task `tid` when it lives in this
  * memory (a thread of this process or of a CLONE_VM sharer), else NULL.
@@ -191,8 +192,12 @@ struct pico_thread *gproc_next_thread(const struct gproc *gp,
 #define for_each_thread(t, gp)                                        \
 	for (struct pico_thread *t = gproc_next_thread(gp, NULL); t;  \
 	     t = gproc_next_thread(gp, t))
+/* A tracer that ends lets its tracees go. */
 void ptrace_release_tracees(void);
-void thread_release_vm(void);
+/* sys_thread.c: a forked child (or a multi-threaded exec's new host
+ * process) forgets the other threads and sharers; a multi-threaded or
+ * memory-sharing exec moves the caller into a host process of its own
+ * (task_rehost). */
 void thread_forget_others(void);
 long thread_exec_detach(void);
 

@@ -6,8 +6,8 @@
  * provider of its own: it is one more host task of this provider, made
  * like a thread (its own %gs area and alternate stack, entered through a
  * copy of the creating call's frame) but in a host thread group of its
- * own (clone(CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_PARENT), no
- * CLONE_THREAD): it has its own host pid, so host signals, the
+ * own (clone(CLONE_VM|CLONE_FS|CLONE_PARENT), CLONE_FILES as the guest
+ * asked, no CLONE_THREAD): it has its own host pid, so host signals, the
  * launcher's wait4 and the exit status are its own, and it serves its
  * calls under the same provider lock as the parent's threads.  What
  * makes it another guest process is its `struct gproc` (pid, table
