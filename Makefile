@@ -65,15 +65,19 @@ $(BUILD)/gensecurity: tools/gensecurity.c src/sandbox/hostabi.def
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_CFLAGS) $< -o $@
 
+# docs/security.md: the hand-written sections in file-name order, each
+# followed by a blank line, then the generated host-call table.
+SECURITY_DOC = { for f in docs/security/*.md; do cat $$f; echo; done; $(BUILD)/gensecurity; }
+
 docs: $(BUILD)/gensyscalls $(BUILD)/gensecurity
 	$(BUILD)/gensyscalls > docs/syscalls.md
-	$(BUILD)/gensecurity > docs/security.md
+	$(SECURITY_DOC) > docs/security.md
 
 # Fails when a generated doc is not what its table generates.
 check-docs: $(BUILD)/gensyscalls $(BUILD)/gensecurity
 	@$(BUILD)/gensyscalls | cmp -s - docs/syscalls.md || \
 		{ echo "docs/syscalls.md is stale: run 'make docs'"; exit 1; }
-	@$(BUILD)/gensecurity | cmp -s - docs/security.md || \
+	@$(SECURITY_DOC) | cmp -s - docs/security.md || \
 		{ echo "docs/security.md is stale: run 'make docs'"; exit 1; }
 
 # Both set-up commands work on a fresh machine: as root they install the
