@@ -256,7 +256,7 @@ static int setup_mounts(struct run_opts *o, char **guest_cwd)
 			return -1;
 		*guest_cwd = strdup(o->cwd ? o->cwd : hostcwd);
 	}
-	if (make_tmpdir() < 0 || add_mount("/tmp", tmpdir, false) < 0 ||
+	if (add_mount("/tmp", tmpdir, false) < 0 ||
 	    add_mount("/dev/shm", shmdir, false) < 0)
 		return -1;
 	/* The guest's /proc is the host's procfs behind the provider's
@@ -394,6 +394,8 @@ static int image_memfd(void)
 	return fd;
 }
 
+static void restore_relayed_signals(void);
+
 static void keep_fd(int fd)
 {
 	if (fd >= 0)
@@ -455,7 +457,12 @@ static void forward(int sig)
 		kill(world_pid, sig);
 }
 
-int run_world(struct run_opts *o)
+/* The world's init: sets up the world (mounts, world region, provider
+ * image), starts the guest's pid 1 and reaps every pico process until the
+ * world is empty.  Returns picos's exit status.  It runs in its own host
+ * process, the host parent of every pico process, so the process the user
+ * started (run_world) never reads the world region. */
+static int world_init(struct run_opts *o)
 {
 	char *cwd = NULL;
 	int status = 125;
@@ -494,26 +501,16 @@ int run_world(struct run_opts *o)
 		goto out;
 	}
 
-	/* Like system(3): the terminal's SIGINT/SIGQUIT go to the guest,
-	 * whose status then decides ours. */
-	/* The child gets back the dispositions picos was started with: an
-	 * ignored signal stays ignored for the guest, as across exec. */
-	static const int relayed[] = { SIGINT, SIGQUIT, SIGTERM, SIGHUP };
-	struct sigaction orig[4];
-	for (int i = 0; i < 4; i++)
-		sigaction(relayed[i], NULL, &orig[i]);
-	signal(SIGINT, SIG_IGN);
-	signal(SIGQUIT, SIG_IGN);
-	signal(SIGTERM, forward);
-	signal(SIGHUP, forward);
+	/* The guest's pid 1 gets back the dispositions picos was started
+	 * with (run_world saved them): an ignored signal stays ignored for
+	 * the guest, as across exec. */
 	pid_t pid = fork();
 	if (pid < 0) {
 		perror("picos: fork");
 		goto out;
 	}
 	if (pid == 0) {
-		for (int i = 0; i < 4; i++)
-			sigaction(relayed[i], &orig[i], NULL);
+		restore_relayed_signals();
 		int keep[] = { world_fd, trace_fd, msg_fd };
 		start_provider(image_fd, cfg_fd, keep, 3, o->net);
 	}
@@ -529,7 +526,92 @@ int run_world(struct run_opts *o)
 	if (o->stats)
 		print_stats(w, stderr);
 out:
-	remove_tmpdir();
 	free(cwd);
+	return status;
+}
+
+/* Like system(3): the terminal's SIGINT/SIGQUIT go to the guest, whose
+ * status then decides ours; SIGTERM and SIGHUP are relayed to it. */
+static const int relayed[] = { SIGINT, SIGQUIT, SIGTERM, SIGHUP };
+static struct sigaction relayed_orig[4];
+
+static void restore_relayed_signals(void)
+{
+	for (int i = 0; i < 4; i++)
+		sigaction(relayed[i], &relayed_orig[i], NULL);
+}
+
+static void relay_signals_to(pid_t pid)
+{
+	world_pid = pid;
+	signal(SIGINT, SIG_IGN);
+	signal(SIGQUIT, SIG_IGN);
+	signal(SIGTERM, forward);
+	signal(SIGHUP, forward);
+}
+
+/* The host children left when the world's init is gone: pico processes
+ * it did not reap (it crashed, or was killed), adopted by us as their
+ * subreaper.  They are all the world's: kill and reap them. */
+static void end_orphans(void)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/self/task/%d/children", getpid());
+	for (;;) {
+		FILE *f = fopen(path, "r");
+		int pid, n = 0;
+		while (f && fscanf(f, "%d", &pid) == 1) {
+			kill(pid, SIGKILL);
+			n++;
+		}
+		if (f)
+			fclose(f);
+		while (waitpid(-1, NULL, __WALL | WNOHANG) > 0)
+			n++;
+		if (n == 0 && waitpid(-1, NULL, __WALL) < 0)
+			return; /* ECHILD: nothing left */
+	}
+}
+
+int run_world(struct run_opts *o)
+{
+	int status = 125;
+	if (make_tmpdir() < 0)
+		return status;
+	for (int i = 0; i < 4; i++)
+		sigaction(relayed[i], NULL, &relayed_orig[i]);
+	/* Orphaned pico processes come to us, not to the host's init. */
+	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+	relay_signals_to(0);
+	pid_t init = fork();
+	if (init < 0) {
+		perror("picos: fork");
+		goto out;
+	}
+	if (init == 0) {
+		prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0);
+		relay_signals_to(0);
+		_exit(world_init(o));
+	}
+	relay_signals_to(init);
+	for (;;) {
+		int ws;
+		pid_t p = waitpid(-1, &ws, __WALL);
+		if (p < 0 && errno == EINTR)
+			continue;
+		if (p < 0)
+			break;
+		if (p != init)
+			continue;
+		if (WIFEXITED(ws))
+			status = WEXITSTATUS(ws);
+		else if (WIFSIGNALED(ws))
+			status = 128 + WTERMSIG(ws);
+		break;
+	}
+	world_pid = 0;
+	end_orphans();
+out:
+	remove_tmpdir();
 	return status;
 }
