@@ -1,0 +1,265 @@
+/* A process that drops to another uid is held to its new identity:
+ * open, creat, mkdir, rename, unlink, rmdir, symlink, chmod, chown and
+ * utimensat of another user's files, the sticky bit, bind below the
+ * unprivileged port range and kill of another uid's process fail with
+ * EACCES or EPERM exactly as Linux's rules say.
+ *
+ * Started by root (natively, under picos as root, and under picos as an
+ * unprivileged user with --uid 0: tests/conf/dropuid.variants), a child
+ * drops to 65534 (setgroups, setgid, setuid) and tries each operation on
+ * files the test made in a directory it owns.  Started by anyone else, the
+ * drop itself fails with EPERM, which is checked instead, with what an
+ * unprivileged caller is refused anyway (a privileged port). */
+#include "tap.h"
+#include <grp.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#define NOBODY 65534
+#define LOW_PORT 1001
+
+static char base[64];
+
+static void path(char *out, const char *rel)
+{
+	snprintf(out, 128, "%s/%s", base, rel);
+}
+
+static void rfails(long r, int want, const char *wname, const char *what)
+{
+	int e = errno;
+	if (r == -1 && e == want) {
+		rok(1, "%s fails with %s", what, wname);
+		return;
+	}
+	char m[127];
+	snprintf(m, sizeof m, "%s fails with %s (got %ld, %s)", what, wname, r,
+		 strerror(e));
+	rok(0, "%s", m);
+}
+
+static void rworks(long r, const char *what)
+{
+	int e = errno;
+	char m[127];
+	if (r == -1)
+		snprintf(m, sizeof m, "%s succeeds (got %s)", what, strerror(e));
+	else
+		snprintf(m, sizeof m, "%s succeeds", what);
+	rok(r != -1, "%s", m);
+}
+
+#define FAILS(expr, err, what) \
+	do { errno = 0; long r_ = (long)(expr); rfails(r_, err, #err, what); } while (0)
+#define WORKS(expr, what) \
+	do { errno = 0; long r_ = (long)(expr); rworks(r_, what); } while (0)
+
+static long open_close(const char *p, int flags)
+{
+	int fd = open(p, flags, 0644);
+	if (fd >= 0)
+		close(fd);
+	return fd < 0 ? -1 : 0;
+}
+
+static long bind_port(int port)
+{
+	int s = socket(AF_INET, SOCK_STREAM, 0);
+	if (s < 0)
+		return -1;
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_port = htons(port),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	long r = bind(s, (struct sockaddr *)&a, sizeof a);
+	int e = errno;
+	close(s);
+	errno = e;
+	return r;
+}
+
+/* The first port an unprivileged process may bind (1024 unless the
+ * machine says otherwise). */
+static int unprivileged_port_start(void)
+{
+	int v = 1024;
+	FILE *f = fopen("/proc/sys/net/ipv4/ip_unprivileged_port_start", "r");
+	if (f) {
+		if (fscanf(f, "%d", &v) != 1)
+			v = 1024;
+		fclose(f);
+	}
+	return v;
+}
+
+static pid_t sleeper;
+
+/* The dropped child's checks. */
+static void as_nobody(void)
+{
+	char p[128], q[128];
+	WORKS(setgroups(0, NULL), "setgroups([])");
+	WORKS(setgid(NOBODY), "setgid(65534)");
+	WORKS(setuid(NOBODY), "setuid(65534)");
+	rok(getuid() == NOBODY && geteuid() == NOBODY, "uid and euid are 65534");
+
+	path(p, "file");
+	WORKS(open_close(p, O_RDONLY), "open of root's 0644 file for reading");
+	FAILS(open_close(p, O_WRONLY), EACCES, "open of root's 0644 file for writing");
+	FAILS(open_close(p, O_RDWR | O_TRUNC), EACCES, "open O_RDWR|O_TRUNC of root's file");
+	FAILS(truncate(p, 0), EACCES, "truncate of root's file");
+	path(p, "priv/f");
+	FAILS(open_close(p, O_RDONLY), EACCES, "open of a file in root's 0700 dir");
+	path(p, "priv");
+	FAILS(open_close(p, O_RDONLY | O_DIRECTORY), EACCES, "open of root's 0700 dir");
+	path(p, "ro/new");
+	FAILS(open_close(p, O_WRONLY | O_CREAT), EACCES, "creat in root's 0755 dir");
+	path(p, "ro/nd");
+	FAILS(mkdir(p, 0755), EACCES, "mkdir in root's 0755 dir");
+	FAILS(mknod(p, S_IFIFO | 0644, 0), EACCES, "mkfifo in root's 0755 dir");
+	FAILS(symlink("x", p), EACCES, "symlink in root's 0755 dir");
+	path(p, "ro/a");
+	path(q, "ro/b");
+	FAILS(rename(p, q), EACCES, "rename in root's 0755 dir");
+	FAILS(unlink(p), EACCES, "unlink in root's 0755 dir");
+	path(p, "ro/sub");
+	FAILS(rmdir(p), EACCES, "rmdir in root's 0755 dir");
+
+	path(p, "sticky/rootf");
+	path(q, "sticky/moved");
+	FAILS(unlink(p), EPERM, "unlink of root's file in a sticky dir");
+	FAILS(rename(p, q), EPERM, "rename of root's file in a sticky dir");
+	path(p, "sticky/mine");
+	WORKS(open_close(p, O_WRONLY | O_CREAT | O_EXCL), "creat in a sticky 1777 dir");
+	WORKS(chmod(p, 0600), "chmod of its own file");
+	FAILS(chown(p, 0, -1), EPERM, "chown of its own file to root");
+	FAILS(chown(p, -1, 0), EPERM, "chgrp of its own file to a group it is not in");
+	WORKS(unlink(p), "unlink of its own file in a sticky dir");
+
+	path(p, "file");
+	FAILS(chmod(p, 0666), EPERM, "chmod of root's file");
+	FAILS(chown(p, NOBODY, NOBODY), EPERM, "chown of root's file");
+	FAILS(utimensat(AT_FDCWD, p, NULL, 0), EACCES, "utimensat(now) of root's 0644 file");
+	struct timespec ts[2] = { { 1, 0 }, { 1, 0 } };
+	FAILS(utimensat(AT_FDCWD, p, ts, 0), EPERM, "utimensat(times) of root's file");
+
+	if (LOW_PORT < unprivileged_port_start())
+		FAILS(bind_port(LOW_PORT), EACCES, "bind to 127.0.0.1:1001");
+	else
+		rok(1, "bind below 1024: this machine lets anyone bind 1001");
+
+	FAILS(kill(sleeper, 0), EPERM, "kill(root's process, 0)");
+	FAILS(kill(sleeper, SIGTERM), EPERM, "kill(root's process, SIGTERM)");
+	WORKS(kill(getpid(), 0), "kill(itself, 0)");
+}
+
+/* Started unprivileged: the drop is refused, and so is the low port. */
+static void as_user(void)
+{
+	FAILS(setgroups(0, NULL), EPERM, "setgroups([]) without CAP_SETGID");
+	FAILS(setgid(NOBODY), EPERM, "setgid(65534) without CAP_SETGID");
+	FAILS(setuid(NOBODY), EPERM, "setuid(65534) without CAP_SETUID");
+	rok(getuid() != NOBODY && geteuid() != NOBODY, "uid unchanged");
+	if (LOW_PORT < unprivileged_port_start())
+		FAILS(bind_port(LOW_PORT), EACCES, "bind to 127.0.0.1:1001");
+	else
+		rok(1, "bind below 1024: this machine lets anyone bind 1001");
+	WORKS(kill(sleeper, 0), "kill(its own process, 0)");
+}
+
+static void in_child(void (*fn)(void), const char *what)
+{
+	int p[2];
+	if (pipe(p) < 0) {
+		ok(0, "%s: pipe", what);
+		return;
+	}
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(p[0]);
+		rep_fd = p[1];
+		fn();
+		_exit(0);
+	}
+	close(p[1]);
+	struct rec r;
+	int n = 0, st = -1;
+	while (read(p[0], &r, sizeof r) == sizeof r && ++n)
+		ok(r.pass, "%s: %.120s", what, r.what);
+	close(p[0]);
+	int reaped = pid > 0 && waitpid(pid, &st, 0) == pid;
+	ok(reaped && WIFEXITED(st) && WEXITSTATUS(st) == 0 && n > 0,
+	   "%s: child ran %d checks and exited 0 (status %#x)", what, n, st);
+}
+
+static int make_file(const char *rel, int mode)
+{
+	char p[128];
+	path(p, rel);
+	int fd = open(p, O_WRONLY | O_CREAT | O_EXCL, mode);
+	if (fd < 0)
+		return -1;
+	int r = write(fd, "x", 1) == 1 ? 0 : -1;
+	close(fd);
+	return r == 0 ? chmod(p, mode) : -1;
+}
+
+static int make_dir(const char *rel, int mode)
+{
+	char p[128];
+	path(p, rel);
+	return mkdir(p, mode) == 0 ? chmod(p, mode) : -1;
+}
+
+static void cleanup(void)
+{
+	static const char *files[] = { "file", "priv/f", "ro/a", "ro/b",
+				       "ro/new", "sticky/rootf", "sticky/moved",
+				       "sticky/mine", "ro/nd", "ro/l" };
+	static const char *dirs[] = { "ro/nd", "ro/sub", "priv", "ro", "sticky" };
+	char p[128];
+	for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+		path(p, files[i]);
+		unlink(p);
+	}
+	for (size_t i = 0; i < sizeof dirs / sizeof *dirs; i++) {
+		path(p, dirs[i]);
+		rmdir(p);
+	}
+	rmdir(base);
+}
+
+int main(void)
+{
+	snprintf(base, sizeof base, "dropuid.%d", (int)getpid());
+	umask(022);
+	int set = mkdir(base, 0755) == 0 && chmod(base, 0755) == 0 &&
+		  make_file("file", 0644) == 0 && make_dir("priv", 0700) == 0 &&
+		  make_file("priv/f", 0644) == 0 && make_dir("ro", 0755) == 0 &&
+		  make_file("ro/a", 0644) == 0 && make_dir("ro/sub", 0755) == 0 &&
+		  make_dir("sticky", 01777) == 0 &&
+		  make_file("sticky/rootf", 0644) == 0;
+	ok(set, "set-up of the test tree");
+	sleeper = fork();
+	if (sleeper == 0) {
+		pause();
+		_exit(0);
+	}
+	ok(sleeper > 0, "a process of the starting user to signal");
+	if (set && sleeper > 0) {
+		if (getuid() == 0)
+			in_child(as_nobody, "dropped to 65534");
+		else
+			in_child(as_user, "unprivileged");
+	}
+	if (sleeper > 0) {
+		kill(sleeper, SIGKILL);
+		waitpid(sleeper, NULL, 0);
+	}
+	cleanup();
+	ok(access(base, F_OK) != 0, "the test tree is removed");
+	return tap_done();
+}
