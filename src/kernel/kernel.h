@@ -102,5 +102,7 @@ uint32_t ident_uid_to_guest(uint32_t host_uid);
 uint32_t ident_gid_to_guest(uint32_t host_gid);
 uint32_t ident_uid_to_host(uint32_t guest_uid);
 uint32_t ident_gid_to_host(uint32_t guest_gid);
+/* Whether the guest set its supplementary groups (setgroups). */
+bool ident_groups_changed(void);
 
 #endif

@@ -52,6 +52,12 @@ long sys_getegid(void) { return ident.egid; }
 #define NGROUPS_MAX 65536
 static uint32_t *groups;
 static int ngroups = -1; /* -1: not set yet, the primary group alone */
+static bool groups_changed;
+
+bool ident_groups_changed(void)
+{
+	return groups_changed;
+}
 
 void ident_set_host_groups(const uint32_t *host_gids, uint32_t n)
 {
@@ -173,6 +179,7 @@ long sys_setgroups(int size, const unsigned *list)
 	kfree(groups);
 	groups = g;
 	ngroups = size;
+	groups_changed = true;
 	return 0;
 }
 
