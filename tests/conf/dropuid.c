@@ -13,7 +13,9 @@
 #include "tap.h"
 #include <grp.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -81,30 +83,87 @@ static long bind_port(int port)
 	return r;
 }
 
-/* The first port an unprivileged process may bind (1024 unless the
- * machine says otherwise). */
-static int unprivileged_port_start(void)
+static int read_int(const char *file, int dflt)
 {
-	int v = 1024;
-	FILE *f = fopen("/proc/sys/net/ipv4/ip_unprivileged_port_start", "r");
+	int v = dflt;
+	FILE *f = fopen(file, "r");
 	if (f) {
 		if (fscanf(f, "%d", &v) != 1)
-			v = 1024;
+			v = dflt;
 		fclose(f);
 	}
 	return v;
 }
 
+/* The first port an unprivileged process may bind (1024 unless the
+ * machine says otherwise). */
+static int unprivileged_port_start(void)
+{
+	return read_int("/proc/sys/net/ipv4/ip_unprivileged_port_start", 1024);
+}
+
+/* After the drop: not dumpable (as fs.suid_dumpable says), until the
+ * process asks; its own /proc entries stay usable either way. */
+static void dumpable_and_proc(void)
+{
+	int sd = read_int("/proc/sys/fs/suid_dumpable", 0);
+	rok(prctl(PR_GET_DUMPABLE) == sd, "PR_GET_DUMPABLE is fs.suid_dumpable after the drop");
+	char l[64], t[256];
+	int fd = open("/proc/self/status", O_RDONLY);
+	rok(fd >= 0, "open of its /proc/self/status");
+	snprintf(l, sizeof l, "/proc/self/fd/%d", fd);
+	ssize_t n = readlink(l, t, sizeof t - 1);
+	rok(n > 0, "readlink of its /proc/self/fd/N");
+	WORKS(open_close(l, O_RDONLY), "reopen through /proc/self/fd/N");
+	close(fd);
+	WORKS(prctl(PR_SET_DUMPABLE, 1), "PR_SET_DUMPABLE 1");
+	rok(prctl(PR_GET_DUMPABLE) == 1, "dumpable again");
+}
+
 static pid_t sleeper;
+
+/* A thread started before the drop: glibc's setuid changes every
+ * thread's ids (Linux's are per thread), so it is held to them too. */
+static int go[2], done[2];
+
+static void *waiter(void *arg)
+{
+	(void)arg;
+	char c, p[128];
+	if (read(go[0], &c, 1) != 1)
+		return NULL;
+	path(p, "file");
+	errno = 0;
+	long r = open_close(p, O_WRONLY);
+	c = r == -1 && errno == EACCES;
+	if (write(done[1], &c, 1) != 1)
+		return NULL;
+	return NULL;
+}
+
+static void other_thread_check(pthread_t th)
+{
+	char c = 0;
+	int sent = write(go[1], &c, 1) == 1 && read(done[0], &c, 1) == 1;
+	pthread_join(th, NULL);
+	rok(sent && c, "a thread started before the drop: open for writing fails with EACCES");
+}
 
 /* The dropped child's checks. */
 static void as_nobody(void)
 {
 	char p[128], q[128];
+	pthread_t th;
+	int have_thread = pipe(go) == 0 && pipe(done) == 0 &&
+			  pthread_create(&th, NULL, waiter, NULL) == 0;
+	rok(have_thread, "a second thread");
 	WORKS(setgroups(0, NULL), "setgroups([])");
 	WORKS(setgid(NOBODY), "setgid(65534)");
 	WORKS(setuid(NOBODY), "setuid(65534)");
 	rok(getuid() == NOBODY && geteuid() == NOBODY, "uid and euid are 65534");
+	dumpable_and_proc();
+	if (have_thread)
+		other_thread_check(th);
 
 	path(p, "file");
 	WORKS(open_close(p, O_RDONLY), "open of root's 0644 file for reading");

@@ -7,6 +7,7 @@
 #include "../syscalls.h"
 #include "../entry/entry.h"
 #include <picos/world.h>
+#include <linux/prctl.h>
 
 /* The host uid and the guest's starting uid (--uid) trade places; every
  * other id is itself.  That keeps ownership consistent both ways: files
@@ -368,6 +369,23 @@ void ident_publish(struct picos_task *t)
 	__atomic_store_n(&t->sgid, ident.sgid, __ATOMIC_RELEASE);
 }
 
+void ident_set_dumpable(bool on)
+{
+	proc.dumpable = on;
+	if (ident.host_ids)
+		host_syscall2(__NR_prctl, PR_SET_DUMPABLE, on);
+}
+
+/* Linux's commit_creds: a change of the effective or filesystem ids
+ * makes the process not dumpable (suid_dumpable, 0 by default).  The
+ * host did the same to a host thread that changed its ids. */
+static void ids_changed_dumpable(const struct identity *old)
+{
+	if (old->euid != ident.euid || old->egid != ident.egid ||
+	    old->fsuid != ident.fsuid || old->fsgid != ident.fsgid)
+		proc.dumpable = false;
+}
+
 /* After an id change: the table entry's ids, and the thread keyrings'
  * owners (the filesystem ids may have moved). */
 static void publish_uid(void)
@@ -387,6 +405,7 @@ long sys_setresuid(uint32_t r, uint32_t e, uint32_t s)
 		ret = host_setresuid();
 	if (ret < 0)
 		ident = old;
+	ids_changed_dumpable(&old);
 	publish_uid();
 	if (ret == 0) {
 		caps_uid_changed(old.uid, old.euid, old.suid);
@@ -404,6 +423,7 @@ long sys_setresgid(uint32_t r, uint32_t e, uint32_t s)
 		ret = host_setresgid();
 	if (ret < 0)
 		ident = old;
+	ids_changed_dumpable(&old);
 	publish_uid();
 	return ret;
 }
@@ -466,6 +486,8 @@ long sys_setfsuid(uint32_t u)
 	if (u != ID_KEEP && (capable(CAP_SETUID) || u == ident.uid ||
 			     u == ident.euid || u == ident.suid || u == ident.fsuid)) {
 		ident.fsuid = u;
+		if (u != old)
+			proc.dumpable = false;
 		if (ident.host_ids)
 			host_syscall1(__NR_setfsuid, ident_uid_to_host(u));
 		if (u != old) {
@@ -483,6 +505,8 @@ long sys_setfsgid(uint32_t g)
 	if (g != ID_KEEP && (capable(CAP_SETGID) || g == ident.gid ||
 			     g == ident.egid || g == ident.sgid || g == ident.fsgid)) {
 		ident.fsgid = g;
+		if (g != old)
+			proc.dumpable = false;
 		if (ident.host_ids)
 			host_syscall1(__NR_setfsgid, ident_gid_to_host(g));
 		if (g != old)
