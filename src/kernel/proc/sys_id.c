@@ -109,6 +109,19 @@ long sys_getgroups(int size, unsigned *list)
  * per thread: a glibc program's setuid reaches every thread (its setxid
  * broadcast makes each call it), a raw call only the caller, as on Linux;
  * the provider's model is per process (docs/security/45-identity.md). */
+/* A host that cannot represent the change (a user namespace that maps
+ * only some ids: EINVAL; one whose setgroups is denied: EPERM for
+ * setgroups) leaves the guest's ids to the provider's checks from then
+ * on, as for a world started unprivileged (fs/perm.c). */
+static long host_unable(long r, bool eperm_too)
+{
+	if (r == -EINVAL || (eperm_too && r == -EPERM)) {
+		ident.host_ids = false;
+		return 0;
+	}
+	return r;
+}
+
 static long host_setgroups(const uint32_t *g, int n)
 {
 	if (!ident.host_ids)
@@ -120,7 +133,7 @@ static long host_setgroups(const uint32_t *g, int n)
 		h[i] = ident_gid_to_host(g[i]);
 	long r = host_syscall2(__NR_setgroups, n, h);
 	kfree(h);
-	return r;
+	return host_unable(r, true);
 }
 
 /* The host thread's uids (gids) to the guest's current ones; the fs id
@@ -135,7 +148,7 @@ static long host_setresuid(void)
 			       ident_uid_to_host(ident.suid));
 	if (r == 0)
 		host_syscall1(__NR_setfsuid, ident_uid_to_host(ident.fsuid));
-	return r;
+	return host_unable(r, false);
 }
 
 static long host_setresgid(void)
@@ -147,7 +160,7 @@ static long host_setresgid(void)
 			       ident_gid_to_host(ident.sgid));
 	if (r == 0)
 		host_syscall1(__NR_setfsgid, ident_gid_to_host(ident.fsgid));
-	return r;
+	return host_unable(r, false);
 }
 
 long sys_setgroups(int size, const unsigned *list)
