@@ -226,6 +226,45 @@ static void as_nobody(void)
 	WORKS(kill(getpid(), 0), "kill(itself, 0)");
 }
 
+/* After setresuid(65534, 65534, 0) and execve: the saved uid is the
+ * effective one, so the program cannot take root back.  Where /proc
+ * shows this process's ids (natively, and a world whose host process
+ * takes the guest's ids) they are 65534 all four, saved included. */
+static int exec_check(int fd)
+{
+	rep_fd = fd;
+	unsigned r, e, sv;
+	rok(getresuid(&r, &e, &sv) == 0 && r == NOBODY && e == NOBODY && sv == NOBODY,
+	    "after execve the saved uid is the effective one (65534)");
+	FAILS(setuid(0), EPERM, "setuid(0) after execve");
+	FILE *f = fopen("/proc/self/status", "r");
+	char l[256];
+	unsigned a = 0, b = 0, c = 0, d = 0;
+	int got = 0;
+	while (f && fgets(l, sizeof l, f))
+		if (sscanf(l, "Uid: %u %u %u %u", &a, &b, &c, &d) == 4)
+			got = 1;
+	if (f)
+		fclose(f);
+	if (got && a == NOBODY)
+		rok(b == NOBODY && c == NOBODY && d == NOBODY,
+		    "/proc/self/status shows 65534 for every uid after execve");
+	else
+		rok(got, "/proc/self/status has a Uid line (host ids not the guest's: unprivileged start)");
+	return 0;
+}
+
+static void exec_after_seteuid(void)
+{
+	char fd[16];
+	WORKS(setgroups(0, NULL), "setgroups([])");
+	WORKS(setresgid(NOBODY, NOBODY, NOBODY), "setresgid(65534 x3)");
+	WORKS(setresuid(NOBODY, NOBODY, 0), "setresuid(65534, 65534, 0)");
+	snprintf(fd, sizeof fd, "%d", rep_fd);
+	execl("/proc/self/exe", "dropuid", "exec-check", fd, (char *)NULL);
+	rok(0, "execve of itself");
+}
+
 /* Started unprivileged: the drop is refused, and so is the low port. */
 static void as_user(void)
 {
@@ -302,8 +341,10 @@ static void cleanup(void)
 	rmdir(base);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	if (argc == 3 && strcmp(argv[1], "exec-check") == 0)
+		return exec_check(atoi(argv[2]));
 	snprintf(base, sizeof base, "dropuid.%d", (int)getpid());
 	umask(022);
 	int set = mkdir(base, 0755) == 0 && chmod(base, 0755) == 0 &&
@@ -320,8 +361,10 @@ int main(void)
 	}
 	ok(sleeper > 0, "a process of the starting user to signal");
 	if (set && sleeper > 0) {
-		if (getuid() == 0)
+		if (getuid() == 0) {
 			in_child(as_nobody, "dropped to 65534");
+			in_child(exec_after_seteuid, "exec with saved uid 0");
+		}
 		else
 			in_child(as_user, "unprivileged");
 	}

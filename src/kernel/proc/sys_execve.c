@@ -115,6 +115,7 @@ static void exec_teardown(void)
 	ident_set_dumpable(ident.euid == ident.uid && ident.egid == ident.gid);
 	ident_exec();
 	caps_exec();
+	caps_host_sync(); /* the new program's sets, on the host thread too */
 	task_set_flags(TF_EXECED, 0);
 }
 

@@ -489,6 +489,12 @@ void ident_exec(void)
 {
 	ident.suid = ident.fsuid = ident.euid;
 	ident.sgid = ident.fsgid = ident.egid;
+	/* The host thread does not exec: its saved ids follow here, or a
+	 * program started after seteuid() could take the old ones back
+	 * with a raw host call.  Always allowed: the new saved id is the
+	 * effective one. */
+	host_setresgid();
+	host_setresuid();
 	publish_uid();
 }
 
