@@ -223,6 +223,14 @@ static void as_nobody(void)
 
 	FAILS(kill(sleeper, 0), EPERM, "kill(root's process, 0)");
 	FAILS(kill(sleeper, SIGTERM), EPERM, "kill(root's process, SIGTERM)");
+	FAILS(syscall(SYS_tgkill, sleeper, sleeper, SIGTERM), EPERM, "tgkill of root's process");
+	union sigval v = { 0 };
+	FAILS(sigqueue(sleeper, SIGTERM, v), EPERM, "sigqueue to root's process");
+	int pfd = (int)syscall(SYS_pidfd_open, sleeper, 0);
+	rok(pfd >= 0, "pidfd_open of root's process (no permission needed)");
+	FAILS(syscall(SYS_pidfd_send_signal, pfd, SIGTERM, NULL, 0), EPERM,
+	      "pidfd_send_signal to root's process");
+	close(pfd);
 	WORKS(kill(getpid(), 0), "kill(itself, 0)");
 }
 

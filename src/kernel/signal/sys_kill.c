@@ -60,7 +60,7 @@ static struct picos_task *task_of_id(int id)
 
 /* 0 when the caller may signal the process behind guest tid `id`;
  * -EPERM when not; -ESRCH for none (the send reports that itself). */
-static long may_signal_id(int id, int sig)
+long may_signal_id(int id, int sig)
 {
 	task_lock();
 	struct picos_task *t = task_of_id(id);
