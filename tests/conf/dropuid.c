@@ -19,6 +19,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 
 #define NOBODY 65534
@@ -93,6 +94,22 @@ static int read_int(const char *file, int dflt)
 		fclose(f);
 	}
 	return v;
+}
+
+/* A unix socket at `rel` in the test tree: bound, or connected. */
+static long unix_at(const char *rel, int bind_it)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	snprintf(a.sun_path, sizeof a.sun_path, "%.40s/%.40s", base, rel);
+	int s = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (s < 0)
+		return -1;
+	long r = bind_it ? bind(s, (struct sockaddr *)&a, sizeof a)
+			 : connect(s, (struct sockaddr *)&a, sizeof a);
+	int e = errno;
+	close(s);
+	errno = e;
+	return r;
 }
 
 /* The first port an unprivileged process may bind (1024 unless the
@@ -186,6 +203,9 @@ static void as_nobody(void)
 	FAILS(unlink(p), EACCES, "unlink in root's 0755 dir");
 	path(p, "ro/sub");
 	FAILS(rmdir(p), EACCES, "rmdir in root's 0755 dir");
+	FAILS(mkdir(p, 0755), EEXIST, "mkdir of an existing name in root's 0755 dir");
+	FAILS(unix_at("ro/s2", 1), EACCES, "bind of a unix socket in root's 0755 dir");
+	FAILS(unix_at("sock", 0), EACCES, "connect to root's 0755 unix socket");
 
 	path(p, "sticky/rootf");
 	path(q, "sticky/moved");
@@ -333,7 +353,7 @@ static int make_dir(const char *rel, int mode)
 
 static void cleanup(void)
 {
-	static const char *files[] = { "file", "priv/f", "ro/a", "ro/b",
+	static const char *files[] = { "file", "priv/f", "ro/a", "ro/b", "sock", "ro/s2",
 				       "ro/new", "sticky/rootf", "sticky/moved",
 				       "sticky/mine", "ro/nd", "ro/l" };
 	static const char *dirs[] = { "ro/nd", "ro/sub", "priv", "ro", "sticky" };
@@ -361,6 +381,13 @@ int main(int argc, char **argv)
 		  make_file("ro/a", 0644) == 0 && make_dir("ro/sub", 0755) == 0 &&
 		  make_dir("sticky", 01777) == 0 &&
 		  make_file("sticky/rootf", 0644) == 0;
+	char sp[128];
+	path(sp, "sock");
+	int lsock = socket(AF_UNIX, SOCK_STREAM, 0);
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	snprintf(sa.sun_path, sizeof sa.sun_path, "%s/sock", base);
+	set = set && lsock >= 0 && bind(lsock, (struct sockaddr *)&sa, sizeof sa) == 0 &&
+	      listen(lsock, 4) == 0 && chmod(sp, 0755) == 0;
 	ok(set, "set-up of the test tree");
 	sleeper = fork();
 	if (sleeper == 0) {
@@ -380,6 +407,7 @@ int main(int argc, char **argv)
 		kill(sleeper, SIGKILL);
 		waitpid(sleeper, NULL, 0);
 	}
+	close(lsock);
 	cleanup();
 	ok(access(base, F_OK) != 0, "the test tree is removed");
 	return tap_done();

@@ -192,6 +192,7 @@ long perm_dir_change(int pfd, const char *name, bool removes);
 long perm_owner(int fd);
 long perm_chown(int fd, uint32_t uid, uint32_t gid);
 long perm_utimes(int fd, bool now);
+long perm_write_fd(int fd); /* write permission (a unix socket's connect) */
 
 /* procfs.c: the guest's /proc over the host's (see there).
  * Rewrites lk->rel inside a procfs mount from guest to host pids and fds;
