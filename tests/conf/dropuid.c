@@ -187,6 +187,8 @@ static void as_nobody(void)
 	FAILS(open_close(p, O_WRONLY), EACCES, "open of root's 0644 file for writing");
 	FAILS(open_close(p, O_RDWR | O_TRUNC), EACCES, "open O_RDWR|O_TRUNC of root's file");
 	FAILS(truncate(p, 0), EACCES, "truncate of root's file");
+	path(p, "script");
+	FAILS(execl(p, "script", (char *)NULL), EACCES, "execve of root's 0744 script");
 	path(p, "priv/f");
 	FAILS(open_close(p, O_RDONLY), EACCES, "open of a file in root's 0700 dir");
 	path(p, "priv");
@@ -344,6 +346,19 @@ static int make_file(const char *rel, int mode)
 	return r == 0 ? chmod(p, mode) : -1;
 }
 
+static int make_script(const char *rel, int mode)
+{
+	char p[128];
+	path(p, rel);
+	int fd = open(p, O_WRONLY | O_CREAT | O_EXCL, mode);
+	if (fd < 0)
+		return -1;
+	static const char text[] = "#!/bin/true\n";
+	int r = write(fd, text, sizeof text - 1) == sizeof text - 1 ? 0 : -1;
+	close(fd);
+	return r == 0 ? chmod(p, mode) : -1;
+}
+
 static int make_dir(const char *rel, int mode)
 {
 	char p[128];
@@ -353,7 +368,7 @@ static int make_dir(const char *rel, int mode)
 
 static void cleanup(void)
 {
-	static const char *files[] = { "file", "priv/f", "ro/a", "ro/b", "sock", "ro/s2",
+	static const char *files[] = { "file", "priv/f", "ro/a", "ro/b", "sock", "ro/s2", "script",
 				       "ro/new", "sticky/rootf", "sticky/moved",
 				       "sticky/mine", "ro/nd", "ro/l" };
 	static const char *dirs[] = { "ro/nd", "ro/sub", "priv", "ro", "sticky" };
@@ -380,7 +395,7 @@ int main(int argc, char **argv)
 		  make_file("priv/f", 0644) == 0 && make_dir("ro", 0755) == 0 &&
 		  make_file("ro/a", 0644) == 0 && make_dir("ro/sub", 0755) == 0 &&
 		  make_dir("sticky", 01777) == 0 &&
-		  make_file("sticky/rootf", 0644) == 0;
+		  make_file("sticky/rootf", 0644) == 0 && make_script("script", 0744) == 0;
 	char sp[128];
 	path(sp, "sock");
 	int lsock = socket(AF_UNIX, SOCK_STREAM, 0);

@@ -220,11 +220,10 @@ long perm_utimes(int fd, bool now)
 	return permission(&st, MAY_WRITE);
 }
 
-/* Connecting to a unix socket needs write permission on it. */
-long perm_write_fd(int fd)
+long perm_fd(int fd, int mask)
 {
 	struct stat st;
 	if (!perm_active() || host_syscall2(__NR_fstat, fd, &st) < 0)
 		return 0;
-	return permission(&st, MAY_WRITE);
+	return permission(&st, mask);
 }

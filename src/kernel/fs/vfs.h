@@ -192,7 +192,9 @@ long perm_dir_change(int pfd, const char *name, bool removes);
 long perm_owner(int fd);
 long perm_chown(int fd, uint32_t uid, uint32_t gid);
 long perm_utimes(int fd, bool now);
-long perm_write_fd(int fd); /* write permission (a unix socket's connect) */
+/* perm_fd: `mask` (4 read, 2 write, 1 execute, as access(2)'s) on the
+ * inode of host fd `fd` (exec, a unix socket's connect). */
+long perm_fd(int fd, int mask);
 
 /* procfs.c: the guest's /proc over the host's (see there).
  * Rewrites lk->rel inside a procfs mount from guest to host pids and fds;

@@ -307,7 +307,7 @@ static long unix_connect_to_host(struct kaddr *a, const char *path, int *hold)
 	if (fd < 0)
 		return fd;
 	*hold = (int)fd;
-	r = perm_write_fd((int)fd);
+	r = perm_fd((int)fd, 2 /* write, as Linux's unix connect */);
 	if (r < 0)
 		return r;
 	char s[32];
