@@ -109,6 +109,7 @@ long sys_getgroups(int size, unsigned *list)
  * per thread: a glibc program's setuid reaches every thread (its setxid
  * broadcast makes each call it), a raw call only the caller, as on Linux;
  * the provider's model is per process (docs/security/45-identity.md). */
+
 /* A host that cannot represent the change (a user namespace that maps
  * only some ids: EINVAL; one whose setgroups is denied: EPERM for
  * setgroups) leaves the guest's ids to the provider's checks from then
