@@ -90,11 +90,19 @@ struct identity {
 	uint32_t uid, euid, suid, fsuid;
 	uint32_t gid, egid, sgid, fsgid;
 	uint32_t host_uid, host_gid;
+	uint32_t map_uid, map_gid; /* the guest's starting ids: the host's */
+	/* Started by root (with CAP_SETUID and CAP_SETGID): the host process
+	 * takes the guest's ids too, and the host checks them (sys_id.c).
+	 * Otherwise the provider checks identities the host does not
+	 * enforce (fs/perm.c). */
+	bool host_ids;
 };
 extern struct identity ident;
 uint32_t ident_uid_to_guest(uint32_t host_uid);
 uint32_t ident_gid_to_guest(uint32_t host_gid);
 uint32_t ident_uid_to_host(uint32_t guest_uid);
 uint32_t ident_gid_to_host(uint32_t guest_gid);
+/* Whether the guest set its supplementary groups (setgroups). */
+bool ident_groups_changed(void);
 
 #endif

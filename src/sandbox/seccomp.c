@@ -47,6 +47,9 @@ static const unsigned long ioctl_allowed[] = {
 static const int prctl_allowed[] = {
 	PR_SET_SYSCALL_USER_DISPATCH, PR_SET_NAME, PR_GET_NAME, PR_SET_PDEATHSIG,
 	PR_SET_TIMERSLACK, PR_GET_TIMERSLACK, /* the guest's, per thread */
+	/* started by root: the guest's flags on the host process, which
+	 * takes the guest's ids (sys_id.c) */
+	PR_SET_KEEPCAPS, PR_SET_DUMPABLE,
 };
 
 /* The only clone the provider makes: a new pico process whose host parent

@@ -32,14 +32,23 @@ for src in "$top"/tests/conf/*.c; do
 			continue
 		fi
 	fi
-	for mode in native picos; do
+	# NAME.variants: more picos runs, one line of picos options each
+	# (e.g. "--uid 0"), named "picos OPTIONS" in the results.
+	variants=$top/tests/conf/$name.variants
+	nv=0
+	[ -f "$variants" ] && nv=$(grep -c . "$variants")
+	for mode in native picos $(seq 1 "$nv" | sed 's/^/v/'); do
+		opts=
+		case $mode in v*) opts=$(sed -n "${mode#v}p" "$variants") ;; esac
 		log=$out/$name.$mode.log
 		if [ $mode = native ]; then
 			(cd "$out" && timeout -k 10 60 "$bin") >"$log" 2>&1
 		else
-			(cd "$out" && timeout -k 10 60 "$picos" run -- "$bin") >"$log" 2>&1
+			# shellcheck disable=SC2086 # the options are words
+			(cd "$out" && timeout -k 10 60 "$picos" run $opts -- "$bin") >"$log" 2>&1
 		fi
 		rc=$?
+		[ -n "$opts" ] && mode="picos $opts"
 		if [ $rc -eq 0 ] && grep -q '^1\.\.[1-9]' "$log" && ! grep -q '^not ok' "$log"; then
 			echo "ok - $tag$name ($mode)"
 			pass=$((pass + 1))

@@ -285,6 +285,8 @@ static long openat2_in_mount(struct lookup *lk, int flags, unsigned mode)
 	long r;
 	if (procfs_open(lk, flags, &r))
 		return r;
+	if (perm_active() && (r = perm_open(lk, flags)) < 0)
+		return r;
 	const char *rel = *lk->rel ? lk->rel : ".";
 	return host_syscall4(__NR_openat2, lk->mnt->host_fd, rel, &how,
 			     sizeof how);

@@ -60,6 +60,8 @@ static long do_fchmodat(int dirfd, const char *upath, unsigned mode,
 			   flags & AT_EMPTY_PATH, &tg);
 	if (r >= 0 && target_rdonly(&tg))
 		r = -EROFS;
+	if (r >= 0)
+		r = perm_owner(tg.fd);
 	/* The fd already names the inode: never follow it again.  The host
 	 * answers EOPNOTSUPP for a symlink, as Linux does. */
 	if (r >= 0)
@@ -90,8 +92,9 @@ long sys_fchmod(int fd, unsigned mode)
 	struct file *f = open_file_get(fd, &r);
 	if (!f)
 		return r;
-	r = file_rdonly(f) ? -EROFS
-			   : host_syscall2(__NR_fchmod, f->host_fd, mode);
+	r = file_rdonly(f) ? -EROFS : perm_owner(f->host_fd);
+	if (r == 0)
+		r = host_syscall2(__NR_fchmod, f->host_fd, mode);
 	file_put(f);
 	return r;
 }
@@ -119,7 +122,10 @@ long sys_fchownat(int dirfd, const char *path, unsigned uid, unsigned gid,
 			   flags & AT_EMPTY_PATH, &tg);
 	if (r >= 0 && target_rdonly(&tg))
 		r = -EROFS;
-	/* Permission is the host's to judge (EPERM honestly returned). */
+	/* Permission is the host's to judge (EPERM honestly returned), and
+	 * the provider's for ids the host does not enforce (perm.c). */
+	if (r >= 0)
+		r = perm_chown(tg.fd, uid, gid);
 	if (r >= 0)
 		r = host_syscall5(__NR_fchownat, tg.fd, "", uid_to_host(uid),
 				  gid_to_host(gid),
@@ -144,9 +150,10 @@ long sys_fchown(int fd, unsigned uid, unsigned gid)
 	struct file *f = open_file_get(fd, &r);
 	if (!f)
 		return r;
-	r = file_rdonly(f) ? -EROFS
-			   : host_syscall3(__NR_fchown, f->host_fd,
-					   uid_to_host(uid), gid_to_host(gid));
+	r = file_rdonly(f) ? -EROFS : perm_chown(f->host_fd, uid, gid);
+	if (r == 0)
+		r = host_syscall3(__NR_fchown, f->host_fd, uid_to_host(uid),
+				  gid_to_host(gid));
 	file_put(f);
 	return r;
 }
@@ -222,6 +229,11 @@ static long utimes_apply(int fd, struct mount *mnt,
 		return -EINVAL;
 	if (mnt && mnt->rdonly)
 		return -EROFS;
+	bool now = !ts || (ts[0].tv_nsec == UTIME_NOW && ts[1].tv_nsec == UTIME_NOW);
+	bool omit = ts && ts[0].tv_nsec == UTIME_OMIT && ts[1].tv_nsec == UTIME_OMIT;
+	long r = omit ? 0 : perm_utimes(fd, now);
+	if (r < 0)
+		return r;
 	return host_syscall4(__NR_utimensat, fd, "", ts,
 			     AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW);
 }

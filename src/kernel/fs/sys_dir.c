@@ -337,7 +337,9 @@ static long create_at(int dirfd, const char *upath, const struct create_op *op)
 		else if (r == -ENOENT && !(slash && !op->dir))
 			r = -EROFS;
 	} else {
-		r = op->make((int)pfd, name, op->mode);
+		r = perm_dir_change((int)pfd, name, false);
+		if (r == 0)
+			r = op->make((int)pfd, name, op->mode);
 	}
 	host_close(pfd);
 	return r;
@@ -463,7 +465,7 @@ long sys_rmdir(const char *upath)
 		r = rmdir_mount_root(current()->kpath[1]);
 	else if (parent_mount()->rdonly)
 		r = -EROFS;
-	else
+	else if ((r = perm_dir_change((int)pfd, name, true)) == 0)
 		r = host_syscall3(__NR_unlinkat, pfd, name, AT_REMOVEDIR);
 	host_close(pfd);
 	return r;

@@ -184,6 +184,8 @@ static long do_unlink(int dirfd, const char *upath, bool rmdir)
 	if (r >= 0)
 		r = unlink_checks(&np, rmdir);
 	if (r >= 0)
+		r = perm_dir_change(np.fd, np.name, true);
+	if (r >= 0)
 		r = host_syscall3(__NR_unlinkat, np.fd, np.name,
 				  rmdir ? AT_REMOVEDIR : 0);
 	np_put(&np);
@@ -281,6 +283,10 @@ long sys_renameat2(int ofd, const char *from, int nfd, const char *to,
 	if (r >= 0)
 		r = rename_checks(&o, &n, flags);
 	if (r >= 0)
+		r = perm_dir_change(o.fd, o.name, true);
+	if (r >= 0)
+		r = perm_dir_change(n.fd, n.name, true);
+	if (r >= 0)
 		r = host_syscall5(__NR_renameat2, o.fd, o.name, n.fd, n.name,
 				  flags);
 	np_put(&o);
@@ -330,6 +336,8 @@ long sys_linkat(int ofd, const char *from, int nfd, const char *to, int flags)
 		r = -EXDEV;
 	if (r >= 0)
 		r = link_source_check(&s);
+	if (r >= 0)
+		r = perm_dir_change(n.fd, n.name, false);
 	/* The source was resolved by us, symlinks and all: the host links
 	 * the very inode behind the O_PATH fd. */
 	if (r >= 0)
@@ -358,6 +366,8 @@ long sys_symlinkat(const char *utarget, int dirfd, const char *upath)
 	r = parent_get(dirfd, upath, 1, &np);
 	if (r >= 0)
 		r = create_checks(&np, false);
+	if (r >= 0)
+		r = perm_dir_change(np.fd, np.name, false);
 	if (r >= 0)
 		r = host_syscall3(__NR_symlinkat, target, np.fd, np.name);
 	np_put(&np);

@@ -177,6 +177,25 @@ void vfs_target_put(struct vfs_target *tg);
 long user_lookup(int dirfd, const char *upath, unsigned flags,
 		 struct lookup *lk, char *kbuf, char *pathbuf);
 
+/* perm.c: Linux's permission checks for guest ids the host does not
+ * enforce (started by an unprivileged user, after the guest changed its
+ * filesystem ids); each returns 0 when allowed or inactive, else -errno.
+ * perm_open: search on the path, then the open's access or, for a new
+ * file, write and search on its parent.  perm_dir_change: write and
+ * search on parent `pfd` for a new or removed entry `name`, and the
+ * sticky bit for a removal or rename.  perm_owner: chmod and the like
+ * (owner or CAP_FOWNER); perm_chown: chown's rules; perm_utimes: `now`
+ * for both times set to the current time. */
+bool perm_active(void);
+long perm_open(struct lookup *lk, int flags);
+long perm_dir_change(int pfd, const char *name, bool removes);
+long perm_owner(int fd);
+long perm_chown(int fd, uint32_t uid, uint32_t gid);
+long perm_utimes(int fd, bool now);
+/* perm_fd: `mask` (4 read, 2 write, 1 execute, as access(2)'s) on the
+ * inode of host fd `fd` (exec, a unix socket's connect). */
+long perm_fd(int fd, int mask);
+
 /* procfs.c: the guest's /proc over the host's (see there).
  * Rewrites lk->rel inside a procfs mount from guest to host pids and fds;
  * -ENOENT for a pid outside the world. */

@@ -282,6 +282,9 @@ static long unix_bind_to_host(struct kaddr *a, const char *path, int *hold)
 				  AT_SYMLINK_NOFOLLOW);
 		return r == 0 ? -EADDRINUSE : r == -ENOENT ? -EROFS : r;
 	}
+	r = perm_dir_change((int)pfd, name, false);
+	if (r < 0)
+		return r;
 	/* The host's own name for the directory, so that peers can read
 	 * the address back (getpeername, accept). */
 	char dir[UNIX_PATH_MAX];
@@ -304,6 +307,9 @@ static long unix_connect_to_host(struct kaddr *a, const char *path, int *hold)
 	if (fd < 0)
 		return fd;
 	*hold = (int)fd;
+	r = perm_fd((int)fd, 2 /* write, as Linux's unix connect */);
+	if (r < 0)
+		return r;
 	char s[32];
 	rt_snprintf(s, sizeof s, PROC_FD "%ld", fd);
 	return set_host_path(a, s, "");

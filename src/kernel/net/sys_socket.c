@@ -4,6 +4,7 @@
 #include "net.h"
 #include "../fs/io.h"
 #include "../syscalls.h"
+#include "../proc/caps.h"
 
 void sock_free(struct sock *sk)
 {
@@ -179,6 +180,24 @@ static void addr_arg_done(struct addr_arg *x)
 		host_close(x->hold);
 }
 
+/* Linux's inet_bind: a port below ip_unprivileged_port_start (1024,
+ * the default of a new network namespace) needs CAP_NET_BIND_SERVICE.
+ * The provider checks the guest's own capability: the host's answer is
+ * the world's user's (an unprivileged world in its own network namespace
+ * may bind any port there; a guest that dropped its ids may not). */
+static long bind_port_allowed(const struct kaddr *a, int len)
+{
+	unsigned short port = 0;
+	if (a->family == AF_INET && len >= (int)sizeof a->in)
+		port = a->in.sin_port;
+	else if (a->family == AF_INET6 && len >= (int)sizeof a->in6)
+		port = a->in6.sin6_port;
+	port = (unsigned short)(port >> 8 | port << 8);
+	if (port == 0 || port >= 1024 || capable(CAP_NET_BIND_SERVICE))
+		return 0;
+	return -EACCES;
+}
+
 long sys_bind(int fd, const void *uaddr, int len)
 {
 	struct file *f;
@@ -189,6 +208,8 @@ long sys_bind(int fd, const void *uaddr, int len)
 	addr_from_user(&guest, uaddr, len);
 	bool was_any = sk && sk->any;
 	long r = addr_arg_in(&x, sk, uaddr, len, ADDR_BIND);
+	if (r == 0)
+		r = bind_port_allowed(&guest, len);
 	if (r == 0 && sk && sk->any)
 		r = sock_tie_to_lo(sk, hfd); /* a wildcard on the loopback policy */
 	if (r == 0)

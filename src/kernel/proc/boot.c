@@ -152,9 +152,9 @@ static void apply_config(const unsigned char *p, size_t len,
 				case PCFG_IDENTITY: {
 					const struct pcfg_identity *id = d;
 					ident.uid = ident.euid = ident.suid =
-						ident.fsuid = id->uid;
+						ident.fsuid = ident.map_uid = id->uid;
 					ident.gid = ident.egid = ident.sgid =
-						ident.fsgid = id->gid;
+						ident.fsgid = ident.map_gid = id->gid;
 					bc->cap_bset = id->cap_bset;
 					break;
 				}
@@ -323,6 +323,7 @@ void provider_main(uint64_t *sp)
 	kmalloc_init();
 	ident.host_uid = (uint32_t)host_syscall0(__NR_getuid);
 	ident.host_gid = (uint32_t)host_syscall0(__NR_getgid);
+	ident.host_ids = ident.host_uid == 0 && caps_host_can_setid();
 	int argc = (int)sp[0];
 	uint64_t cfd;
 	if (argc < 2 || !rt_parse_u64((const char *)sp[2], &cfd))
@@ -344,6 +345,10 @@ void provider_main(uint64_t *sp)
 	join_world();
 	keys_login();
 	caps_init(bc.cap_bset);
+	/* Started by root as a guest user other than root (--uid N): the
+	 * host thread keeps uid 0 (the swap of ids) but gives up the
+	 * capabilities the guest lacks, so the host checks it as that user. */
+	caps_host_sync();
 	proc.dumpable = true;
 	host_syscall2(__NR_clock_gettime, CLOCK_MONOTONIC, &ts);
 	proc.start_ns = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;

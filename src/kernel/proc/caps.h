@@ -41,6 +41,14 @@ void caps_fsuid_changed(uint32_t old_fs);
  * file capabilities: the root and ambient rules). */
 void caps_exec(void);
 
+/* Started by root (ident.host_ids): lowers the calling host thread's
+ * capability sets to the guest thread's, and sets its keep-caps flag as
+ * the guest's says; the host never gains anything here.
+ * caps_host_boot: whether the host thread may change its ids. */
+void caps_host_sync(void);
+void caps_host_keepcaps(void);
+bool caps_host_can_setid(void);
+
 /* prctl's capability options; -EINVAL for options that are not. */
 bool caps_prctl_option(int option);
 long caps_prctl(int option, unsigned long a2, unsigned long a3,

@@ -103,6 +103,8 @@ static long open_exec(int dirfd, const char *path, unsigned lkflags,
 	if (r == 0)
 		r = host_syscall4(__NR_faccessat2, fd, "", 1 /* X_OK */,
 				  AT_EMPTY_PATH);
+	if (r == 0)
+		r = perm_fd((int)fd, 1 /* X_OK, for ids the host does not check */);
 	/* Linux runs a memfd (its own AT_EMPTY_PATH fd) that is still open
 	 * for writing; only named files are checked. */
 	if (r == 0 && !pathless)

@@ -214,6 +214,10 @@ void ident_publish(struct picos_task *t);
 /* sys_id.c, at execve: the saved and filesystem ids become the effective
  * ones (execve(2); picos honours no set-user-ID bits). */
 void ident_exec(void);
+/* The process's dumpable flag (prctl PR_SET_DUMPABLE); started by root
+ * the host process's follows it, so its /proc entries are owned as a
+ * native process's would be. */
+void ident_set_dumpable(bool on);
 
 /* sys_info.c: sets the guest's RLIMIT_NOFILE from the host's, keeping a
  * reserve of host fds for the provider, and sets fd_limit. */

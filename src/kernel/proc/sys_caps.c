@@ -126,6 +126,50 @@ void caps_exec(void)
 	caps_publish();
 }
 
+/* ---- the host's sets, when the host takes the guest's ids ---- */
+
+static long host_capget(struct __user_cap_data_struct d[2])
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	return host_syscall2(__NR_capget, &h, d);
+}
+
+bool caps_host_can_setid(void)
+{
+	struct __user_cap_data_struct d[2];
+	uint32_t need = BIT(CAP_SETUID) | BIT(CAP_SETGID);
+	return host_capget(d) == 0 && (d[0].effective & need) == need;
+}
+
+void caps_host_keepcaps(void)
+{
+	if (ident.host_ids)
+		host_syscall2(__NR_prctl, PR_SET_KEEPCAPS,
+			      secure(&current()->caps, SECURE_KEEP_CAPS));
+}
+
+/* Only lowers: the new permitted set is within the host's, effective
+ * within that; inheritable empty (the host never executes another
+ * program: a guest execve stays in this process). */
+void caps_host_sync(void)
+{
+	if (!ident.host_ids)
+		return;
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2];
+	if (host_capget(d) < 0)
+		return;
+	uint64_t hprm = d[0].permitted | (uint64_t)d[1].permitted << 32;
+	const struct guest_caps *c = &current()->caps;
+	uint64_t prm = c->prm & hprm, eff = c->eff & prm;
+	d[0].effective = (uint32_t)eff;
+	d[1].effective = (uint32_t)(eff >> 32);
+	d[0].permitted = (uint32_t)prm;
+	d[1].permitted = (uint32_t)(prm >> 32);
+	d[0].inheritable = d[1].inheritable = 0;
+	host_syscall2(__NR_capset, &h, d);
+}
+
 /* The caller's header version: how many 32-bit words each set takes.
  * An unknown version gets the one the kernel prefers written back. */
 static long cap_version(struct __user_cap_header_struct *uh, unsigned *words)
@@ -236,6 +280,7 @@ long sys_capset(struct __user_cap_header_struct *uh,
 	/* Ambient capabilities must stay permitted and inheritable. */
 	c->amb &= prm & inh;
 	caps_publish();
+	caps_host_sync();
 	return 0;
 }
 

@@ -109,10 +109,13 @@ static void exec_teardown(void)
 	t->clear_child_tid = 0;
 	t->robust_list = 0;
 	t->robust_len = 0;
-	proc.dumpable = true;
 	proc.personality &= ~0x0400000u; /* READ_IMPLIES_EXEC, as a 64-bit ELF load */
+	/* Linux's begin_new_exec: a program run with its real and effective
+	 * ids equal is dumpable, else suid_dumpable (0, its default). */
+	ident_set_dumpable(ident.euid == ident.uid && ident.egid == ident.gid);
 	ident_exec();
 	caps_exec();
+	caps_host_sync(); /* the new program's sets, on the host thread too */
 	task_set_flags(TF_EXECED, 0);
 }
 

@@ -7,11 +7,13 @@
 #include "../syscalls.h"
 #include "../entry/entry.h"
 #include <picos/world.h>
+#include <linux/prctl.h>
 
-/* The host uid and the guest uid trade places; every other id is itself.
- * That keeps ownership consistent both ways: files the host user owns
- * look owned by the guest user, and chown to the guest user is chown to
- * the host user. */
+/* The host uid and the guest's starting uid (--uid) trade places; every
+ * other id is itself.  That keeps ownership consistent both ways: files
+ * the host user owns look owned by the guest user, and chown to the guest
+ * user is chown to the host user.  The pair is fixed at start: a guest
+ * that changes its uid later still sees the same owners. */
 static uint32_t swap(uint32_t v, uint32_t a, uint32_t b)
 {
 	return v == a ? b : v == b ? a : v;
@@ -19,22 +21,22 @@ static uint32_t swap(uint32_t v, uint32_t a, uint32_t b)
 
 uint32_t ident_uid_to_guest(uint32_t host_uid)
 {
-	return swap(host_uid, ident.host_uid, ident.uid);
+	return swap(host_uid, ident.host_uid, ident.map_uid);
 }
 
 uint32_t ident_gid_to_guest(uint32_t host_gid)
 {
-	return swap(host_gid, ident.host_gid, ident.gid);
+	return swap(host_gid, ident.host_gid, ident.map_gid);
 }
 
 uint32_t ident_uid_to_host(uint32_t guest_uid)
 {
-	return swap(guest_uid, ident.uid, ident.host_uid);
+	return swap(guest_uid, ident.map_uid, ident.host_uid);
 }
 
 uint32_t ident_gid_to_host(uint32_t guest_gid)
 {
-	return swap(guest_gid, ident.gid, ident.host_gid);
+	return swap(guest_gid, ident.map_gid, ident.host_gid);
 }
 
 long sys_getpid(void) { return gproc()->pid; }
@@ -51,6 +53,12 @@ long sys_getegid(void) { return ident.egid; }
 #define NGROUPS_MAX 65536
 static uint32_t *groups;
 static int ngroups = -1; /* -1: not set yet, the primary group alone */
+static bool groups_changed;
+
+bool ident_groups_changed(void)
+{
+	return groups_changed;
+}
 
 void ident_set_host_groups(const uint32_t *host_gids, uint32_t n)
 {
@@ -91,6 +99,71 @@ long sys_getgroups(int size, unsigned *list)
 	return n;
 }
 
+/* ---- the host's ids, when it takes the guest's (ident.host_ids) ----
+ *
+ * Started by root, each id change is made on the host thread too, with
+ * the guest's ids mapped to the host's, so the host kernel checks files,
+ * signals and ports against them.  The guest's rules ran first; the host
+ * applies the same rules, so it refuses only what the guest's model
+ * allowed wrongly, and then the guest's change is undone.  Host ids are
+ * per thread: a glibc program's setuid reaches every thread (its setxid
+ * broadcast makes each call it), a raw call only the caller, as on Linux;
+ * the provider's model is per process (docs/security/45-identity.md). */
+
+/* A host that cannot represent the change (a user namespace that maps
+ * only some ids: EINVAL; one whose setgroups is denied: EPERM for
+ * setgroups) leaves the guest's ids to the provider's checks from then
+ * on, as for a world started unprivileged (fs/perm.c). */
+static long host_unable(long r, bool eperm_too)
+{
+	if (r == -EINVAL || (eperm_too && r == -EPERM)) {
+		ident.host_ids = false;
+		return 0;
+	}
+	return r;
+}
+
+static long host_setgroups(const uint32_t *g, int n)
+{
+	if (!ident.host_ids)
+		return 0;
+	uint32_t *h = n ? kmalloc(sizeof(uint32_t) * (size_t)n) : NULL;
+	if (n && !h)
+		return -ENOMEM;
+	for (int i = 0; i < n; i++)
+		h[i] = ident_gid_to_host(g[i]);
+	long r = host_syscall2(__NR_setgroups, n, h);
+	kfree(h);
+	return host_unable(r, true);
+}
+
+/* The host thread's uids (gids) to the guest's current ones; the fs id
+ * follows the effective one on the host, then is set as the guest's. */
+static long host_setresuid(void)
+{
+	if (!ident.host_ids)
+		return 0;
+	caps_host_keepcaps();
+	long r = host_syscall3(__NR_setresuid, ident_uid_to_host(ident.uid),
+			       ident_uid_to_host(ident.euid),
+			       ident_uid_to_host(ident.suid));
+	if (r == 0)
+		host_syscall1(__NR_setfsuid, ident_uid_to_host(ident.fsuid));
+	return host_unable(r, false);
+}
+
+static long host_setresgid(void)
+{
+	if (!ident.host_ids)
+		return 0;
+	long r = host_syscall3(__NR_setresgid, ident_gid_to_host(ident.gid),
+			       ident_gid_to_host(ident.egid),
+			       ident_gid_to_host(ident.sgid));
+	if (r == 0)
+		host_syscall1(__NR_setfsgid, ident_gid_to_host(ident.fsgid));
+	return host_unable(r, false);
+}
+
 long sys_setgroups(int size, const unsigned *list)
 {
 	if (size < 0 || size > NGROUPS_MAX)
@@ -104,6 +177,11 @@ long sys_setgroups(int size, const unsigned *list)
 		kfree(g);
 		return -EFAULT;
 	}
+	long hr = host_setgroups(g, size);
+	if (hr < 0) {
+		kfree(g);
+		return hr;
+	}
 	/* Linux keeps the list sorted (groups_sort); getgroups shows it so.
 	 * A shell sort: short, and fast enough for NGROUPS_MAX. */
 	for (int gap = size / 2; gap > 0; gap /= 2)
@@ -116,6 +194,7 @@ long sys_setgroups(int size, const unsigned *list)
 	kfree(groups);
 	groups = g;
 	ngroups = size;
+	groups_changed = true;
 	return 0;
 }
 
@@ -262,8 +341,8 @@ long sys_get_robust_list(int pid, void **head, size_t *len)
 	return 0;
 }
 
-/* The uid/gid setters change the guest's identity only (the host process
- * keeps its own), with Linux's rules: a thread with CAP_SETUID (CAP_SETGID
+/* The uid/gid setters change the guest's identity (and, started by root,
+ * the host thread's: host_setresuid above), with Linux's rules: a thread with CAP_SETUID (CAP_SETGID
  * for gids) may set any id; any other may only move among its real,
  * effective and saved ids.  The filesystem id follows the effective id.
  * A uid change moves the capabilities as capabilities(7) says. */
@@ -304,6 +383,23 @@ void ident_publish(struct picos_task *t)
 	__atomic_store_n(&t->sgid, ident.sgid, __ATOMIC_RELEASE);
 }
 
+void ident_set_dumpable(bool on)
+{
+	proc.dumpable = on;
+	if (ident.host_ids)
+		host_syscall2(__NR_prctl, PR_SET_DUMPABLE, on);
+}
+
+/* Linux's commit_creds: a change of the effective or filesystem ids
+ * makes the process not dumpable (suid_dumpable, 0 by default).  The
+ * host did the same to a host thread that changed its ids. */
+static void ids_changed_dumpable(const struct identity *old)
+{
+	if (old->euid != ident.euid || old->egid != ident.egid ||
+	    old->fsuid != ident.fsuid || old->fsgid != ident.fsgid)
+		proc.dumpable = false;
+}
+
 /* After an id change: the table entry's ids, and the thread keyrings'
  * owners (the filesystem ids may have moved). */
 static void publish_uid(void)
@@ -314,19 +410,34 @@ static void publish_uid(void)
 
 long sys_setresuid(uint32_t r, uint32_t e, uint32_t s)
 {
-	uint32_t or = ident.uid, oe = ident.euid, os = ident.suid;
+	struct identity old = ident;
 	long ret = set_res(&ident.uid, &ident.euid, &ident.suid, &ident.fsuid,
 			   r, e, s, CAP_SETUID);
-	publish_uid();
+	/* Also when nothing changed: another thread of the process may have
+	 * changed the guest's ids and this host thread follows now. */
 	if (ret == 0)
-		caps_uid_changed(or, oe, os);
+		ret = host_setresuid();
+	if (ret < 0)
+		ident = old;
+	ids_changed_dumpable(&old);
+	publish_uid();
+	if (ret == 0) {
+		caps_uid_changed(old.uid, old.euid, old.suid);
+		caps_host_sync();
+	}
 	return ret;
 }
 
 long sys_setresgid(uint32_t r, uint32_t e, uint32_t s)
 {
+	struct identity old = ident;
 	long ret = set_res(&ident.gid, &ident.egid, &ident.sgid, &ident.fsgid,
 			   r, e, s, CAP_SETGID);
+	if (ret == 0)
+		ret = host_setresgid();
+	if (ret < 0)
+		ident = old;
+	ids_changed_dumpable(&old);
 	publish_uid();
 	return ret;
 }
@@ -379,6 +490,12 @@ void ident_exec(void)
 {
 	ident.suid = ident.fsuid = ident.euid;
 	ident.sgid = ident.fsgid = ident.egid;
+	/* The host thread does not exec: its saved ids follow here, or a
+	 * program started after seteuid() could take the old ones back
+	 * with a raw host call.  Always allowed: the new saved id is the
+	 * effective one. */
+	host_setresgid();
+	host_setresuid();
 	publish_uid();
 }
 
@@ -389,8 +506,13 @@ long sys_setfsuid(uint32_t u)
 	if (u != ID_KEEP && (capable(CAP_SETUID) || u == ident.uid ||
 			     u == ident.euid || u == ident.suid || u == ident.fsuid)) {
 		ident.fsuid = u;
+		if (u != old)
+			proc.dumpable = false;
+		if (ident.host_ids)
+			host_syscall1(__NR_setfsuid, ident_uid_to_host(u));
 		if (u != old) {
 			caps_fsuid_changed(old);
+			caps_host_sync();
 			keys_fs_ids_changed();
 		}
 	}
@@ -403,6 +525,10 @@ long sys_setfsgid(uint32_t g)
 	if (g != ID_KEEP && (capable(CAP_SETGID) || g == ident.gid ||
 			     g == ident.egid || g == ident.sgid || g == ident.fsgid)) {
 		ident.fsgid = g;
+		if (g != old)
+			proc.dumpable = false;
+		if (ident.host_ids)
+			host_syscall1(__NR_setfsgid, ident_gid_to_host(g));
 		if (g != old)
 			keys_fs_ids_changed();
 	}

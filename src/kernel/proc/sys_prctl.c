@@ -64,7 +64,7 @@ long sys_prctl(int option, unsigned long a2, unsigned long a3,
 	case PR_SET_DUMPABLE:
 		if (a2 > 1)
 			return -EINVAL;
-		proc.dumpable = a2;
+		ident_set_dumpable(a2);
 		return 0;
 	case PR_GET_DUMPABLE:
 		return proc.dumpable;

@@ -99,6 +99,9 @@ void signal_fpu_reset(struct ucontext *uc);
  * marked so delivery leaves it alone.  The mark sits in si_stime, which
  * the host's own siginfo of those codes leaves zero (a signalfd record
  * does not carry it). */
+/* sys_kill.c: Linux's kill permission for guest pid or tid `id`: 0,
+ * -EPERM, or 0 for no such task (the sender reports that). */
+long may_signal_id(int id, int sig);
 void signal_mark_forged(int sig, siginfo_t *info);
 /* Whether a siginfo carries that mark (a tracer's SI_PICOS_STOP never
  * does). */

@@ -4,6 +4,7 @@
  * any more: signalling it succeeds and does nothing, as on Linux. */
 #include "signal.h"
 #include "../proc/proc.h"
+#include "../proc/caps.h"
 #include "../entry/entry.h"
 #include "../entry/thread.h"
 #include "../syscalls.h"
@@ -29,13 +30,55 @@ static int live_host_pid(const struct picos_task *t)
 	return t->state == TASK_LIVE ? t->host_pid : 0;
 }
 
+/* Linux's kill permission (check_kill_permission): the caller's own
+ * process; SIGCONT within its session; a real or effective uid that is
+ * the target's real or saved uid; or CAP_KILL.  Checked by the provider
+ * against the ids the target published in the table, in every mode: a
+ * world started by root has the host check the same again, one started
+ * by an unprivileged user has only this (all its processes are one host
+ * user).  Under the table's lock. */
+static bool may_signal(const struct picos_task *t, int sig)
+{
+	const struct picos_task *me = gproc()->task;
+	if (t == me || (sig == SIGCONT && t->sid == me->sid))
+		return true;
+	uint32_t tu = __atomic_load_n(&t->uid, __ATOMIC_ACQUIRE);
+	uint32_t ts = __atomic_load_n(&t->suid, __ATOMIC_ACQUIRE);
+	if (ident.euid == tu || ident.euid == ts || ident.uid == tu ||
+	    ident.uid == ts)
+		return true;
+	return capable(CAP_KILL);
+}
+
+/* The process of guest pid or tid `id`, under the lock. */
+static struct picos_task *task_of_id(int id)
+{
+	struct picos_task *t = task_by_vpid(id);
+	struct picos_thread_id *th = t ? NULL : tid_by_vtid(id);
+	return t ? t : th ? task_by_vpid(th->tgid) : NULL;
+}
+
+/* 0 when the caller may signal the process behind guest tid `id`;
+ * -EPERM when not; -ESRCH for none (the send reports that itself). */
+long may_signal_id(int id, int sig)
+{
+	task_lock();
+	struct picos_task *t = task_of_id(id);
+	long r = !t || may_signal(t, sig) ? 0 : -EPERM;
+	task_unlock();
+	return r;
+}
+
 /* kill(pid > 0), tkill and tgkill: one process. */
 static long kill_one(int pid, int sig, bool tkill)
 {
 	task_lock();
 	struct picos_task *t = task_by_vpid(pid);
 	int hp = t ? live_host_pid(t) : -1;
+	bool may = t && may_signal(t, sig);
 	task_unlock();
+	if (hp >= 0 && !may)
+		return -EPERM;
 	return hp < 0 ? -ESRCH : send_host(hp, sig, tkill);
 }
 
@@ -45,7 +88,7 @@ static long kill_many(int pgid, bool all, int sig)
 {
 	int *hp = kmalloc(sizeof(int) * PICOS_MAX_TASKS);
 	int n = 0;
-	bool found = false, self = false;
+	bool found = false, self = false, denied = false;
 	task_lock();
 	for (int i = 0; i < world_slots(popts.world); i++) {
 		struct picos_task *t = &popts.world->tasks[i];
@@ -54,13 +97,17 @@ static long kill_many(int pgid, bool all, int sig)
 		if (all ? (t->vpid == 1 || t == gproc()->task) : t->pgid != pgid)
 			continue;
 		found = true;
-		if (t == gproc()->task) /* last, so the others get it too */
+		if (!may_signal(t, sig))
+			denied = true;
+		else if (t == gproc()->task) /* last, so the others get it too */
 			self = true;
 		else
 			hp[n++] = live_host_pid(t);
 	}
 	task_unlock();
-	long err = 0;
+	/* Linux: a group signal succeeds if any member got it; kill(-1)
+	 * does not count refusals at all. */
+	long err = denied && !all && n == 0 && !self ? -EPERM : 0;
 	for (int i = 0; i < n; i++) {
 		long r = send_host(hp[i], sig, false);
 		if (r < 0)
@@ -98,6 +145,9 @@ static long kill_thread(int tgid, int tid, int sig)
 	long htid = task_thread_host(tgid, tid, &htgid);
 	if (htid < 0)
 		return htid;
+	long p = may_signal_id(tid, sig);
+	if (p < 0)
+		return p;
 	if (htid == 0 || sig == 0)
 		return 0; /* a zombie */
 	/* tgkill makes the host fill in SI_TKILL, as the guest expects. */
@@ -139,11 +189,14 @@ long sys_rt_sigqueueinfo(int pid, int sig, const void *uinfo)
 	task_lock();
 	struct picos_task *t = pid > 0 ? task_by_vpid(pid) : NULL;
 	int hp = t ? live_host_pid(t) : -1;
+	bool may = t && may_signal(t, sig);
 	task_unlock();
 	if (hp < 0)
 		return -ESRCH;
 	if (bad_sig(sig))
 		return -EINVAL;
+	if (!may)
+		return -EPERM;
 	if (hp == 0 || sig == 0)
 		return 0; /* a zombie, or only the permission check */
 	signal_mark_forged(sig, &info);
@@ -165,6 +218,9 @@ long sys_rt_tgsigqueueinfo(int tgid, int tid, int sig, const void *uinfo)
 		return htid;
 	if (bad_sig(sig))
 		return -EINVAL;
+	long p = may_signal_id(tid, sig);
+	if (p < 0)
+		return p;
 	if (htid == 0 || sig == 0)
 		return 0;
 	signal_mark_forged(sig, &info);
