@@ -9,6 +9,8 @@ as() {
 		setpriv --reuid picos-ci --regid picos-ci --clear-groups -- "$@"
 	fi
 }
+# The world's writable cwd: only build/hostile/world, never the tree.
+cd "$HOSTILE_WORLD" || exit 1
 as "$PICOS" run -- "$HOSTILE_BIN"
 a=$?
 as "$PICOS" run --net=none -- "$HOSTILE_BIN" none

@@ -188,7 +188,7 @@ canary_state() {
 	echo "process: $(ionice -p "$p" 2>&1)"
 	echo "process: $(md5sum </proc/$p/limits) $(grep -E '^(SigPnd|ShdPnd|TracerPid)' /proc/$p/status | tr '\n\t' '  ')"
 	for l in "$out"/canary/*.log "$out"/canary/logs-*/*.log; do
-		[ -s "$l" ] && echo "log $(basename "$l"): $(head -c 300 "$l")"
+		[ -s "$l" ] && echo "log $(basename "$l"): $(head -c 300 "$l" | tr '\n' ' ')"
 	done
 }
 
@@ -202,8 +202,8 @@ run_one() {
 	local nsenv=
 	[ "$mode" = flat ] && nsenv=PICOS_NS=off
 	if [ -f "$drv" ]; then
-		(cd "$out/world" && HOSTILE_MODE=$mode HOSTILE_BIN=$bin/$name PICOS=$picos \
-			HOSTILE_USER=$who timeout -k 10 120 env $nsenv sh "$drv") >"$log" 2>&1
+		(cd "$top" && HOSTILE_MODE=$mode HOSTILE_BIN=$bin/$name PICOS=$picos \
+			HOSTILE_USER=$who timeout -k 10 300 env $nsenv sh "$drv" "$picos") >"$log" 2>&1
 	else
 		(cd "$out/world" && HOSTILE_MODE=$mode as "$who" timeout -k 10 60 \
 			env $nsenv sh -c 'HOSTILE_PICOS_PID=$$ exec "$@"' sh \
@@ -213,6 +213,16 @@ run_one() {
 	local after
 	after=$(canary_state)
 	local label="$name ($mode, $who)"
+	# A listener that logged an attack docs/security.md lists as not
+	# enforced here (the test printed its SKIP) is not a failure.
+	local key
+	for key in $(grep -o 'docs/security.md: [a-z.-]*' "$log" | sed 's/.* //' | sort -u); do
+		case $key in
+		net.raw-connect) after=$(echo "$after" | grep -v '^log net\.log:') ;;
+		unix.raw-root) after=$(echo "$after" | grep -v '^log canary\.sock\.log:') ;;
+		unix.raw-tmp) after=$(echo "$after" | grep -v '^log tmp\.sock\.log:') ;;
+		esac
+	done
 	if [ "$before" != "$after" ]; then
 		echo "not ok - hostile $label: a canary changed"
 		diff <(echo "$before") <(echo "$after") | grep '^[<>]' | sed 's/^/    /'
