@@ -99,18 +99,24 @@ net_setup() {
 	[ "$(id -u)" = 0 ] || return 0
 	command -v ip >/dev/null || return 0
 	netns=picos-hostile-$$
+	# A /30 of 10.213.0.0/16 of this run's own, so two runs never share
+	# an address: the host end .1, the namespace's end .2.
+	local n=$(($$ % 16384))
+	local net=10.213.$((n / 64)).$((n % 64 * 4))
+	local hostaddr=${net%.*}.$((${net##*.} + 1))
+	local nsaddr=${net%.*}.$((${net##*.} + 2))
 	ip netns add "$netns" || { netns=; return 0; }
 	ip link add phost$$ type veth peer name pguest$$ netns "$netns" &&
-		ip addr add 10.213.0.1/30 dev phost$$ && ip link set phost$$ up &&
-		ip -n "$netns" addr add 10.213.0.2/30 dev pguest$$ &&
+		ip addr add "$hostaddr/30" dev phost$$ && ip link set phost$$ up &&
+		ip -n "$netns" addr add "$nsaddr/30" dev pguest$$ &&
 		ip -n "$netns" link set pguest$$ up && ip -n "$netns" link set lo up ||
 		{ echo "# veth set-up failed"; return 0; }
 	: >"$out/canary/net.log"
-	ip netns exec "$netns" "$py" "$src/canary.py" tcp 10.213.0.2 4242 \
+	ip netns exec "$netns" "$py" "$src/canary.py" tcp "$nsaddr" 4242 \
 		"$out/canary/net.log" </dev/null >/dev/null 2>>"$out/canary.err" &
 	pids+=($!)
 	waitfor "$out/canary/net.log.ready" &&
-		export HOSTILE_NET_ADDR=10.213.0.2 HOSTILE_NET_PORT=4242
+		export HOSTILE_NET_ADDR=$nsaddr HOSTILE_NET_PORT=4242
 }
 
 # Per user: the canary directory and file, the host /tmp file, a process,
