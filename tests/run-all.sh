@@ -9,7 +9,7 @@ mkdir -p build
 : >"$log"
 status=0
 for suite in tests/unit/run.sh tests/conf/run.sh tests/conf/run-musl.sh tests/programs/run.sh \
-	tests/programs/procs.sh tests/programs/cpython.sh; do
+	tests/programs/procs.sh tests/programs/cpython.sh tests/hostile/run.sh; do
 	[ -x "$suite" ] || continue
 	echo "== $suite"
 	"$suite" 2>&1 | tee -a "$log" || status=1

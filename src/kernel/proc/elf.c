@@ -3,6 +3,11 @@
 #include "../mm/mm.h"
 #include <linux/elf.h>
 #include <linux/mman.h>
+#include <picos/layout.h>
+
+/* Linux's TASK_SIZE on x86-64 with 4-level paging: one guard page below
+ * the top of the user half. */
+#define ELF_TASK_SIZE (PICOS_USER_TOP - RT_PAGE_SIZE)
 
 /* Linux places a PIE with an interpreter at 2/3 of the 47-bit space plus
  * up to 2^28 random pages (mmap_rnd_bits). */
@@ -52,6 +57,55 @@ long elf_read_interp(int fd, const unsigned char *hdr, char *interp, size_t n)
 		interp[ph[i].p_filesz - 1] = 0;
 		break;
 	}
+	kfree(ph);
+	return r;
+}
+
+/* Would Linux map this PT_LOAD segment at `bias`?  Its checks (sizes,
+ * the end below TASK_SIZE) come after execve's point of no return, so a
+ * segment that fails them kills the process with SIGSEGV there. */
+static bool segment_mappable(const Elf64_Phdr *ph, uint64_t bias)
+{
+	uint64_t k = ph->p_vaddr + bias;
+	return ph->p_filesz <= ph->p_memsz && k < ELF_TASK_SIZE &&
+	       ph->p_memsz <= ELF_TASK_SIZE &&
+	       ELF_TASK_SIZE - ph->p_memsz >= k;
+}
+
+/* Does [vaddr, vaddr + memsz), in whole pages, meet the provider's
+ * window? */
+static bool segment_in_window(const Elf64_Phdr *ph)
+{
+	uint64_t lo = RT_ALIGN_DOWN(ph->p_vaddr, RT_PAGE_SIZE);
+	uint64_t hi = RT_ALIGN_UP(ph->p_vaddr + ph->p_memsz, RT_PAGE_SIZE);
+	return lo < PICOS_PROVIDER_END && hi > PICOS_PROVIDER_BASE;
+}
+
+long elf_check_segments(int fd, const unsigned char *hdr)
+{
+	const Elf64_Ehdr *eh = (const void *)hdr;
+	if (eh->e_type != ET_EXEC) /* the host picks a base outside it */
+		return 0;
+	size_t phsize = (size_t)eh->e_phnum * sizeof(Elf64_Phdr);
+	Elf64_Phdr *ph = kmalloc(phsize);
+	long r = host_pread(fd, ph, phsize, eh->e_phoff);
+	if (r != (long)phsize) {
+		kfree(ph);
+		return r < 0 ? r : -ENOEXEC;
+	}
+	bool window = false;
+	r = 0;
+	for (int i = 0; i < eh->e_phnum; i++) {
+		if (ph[i].p_type != PT_LOAD || ph[i].p_memsz == 0)
+			continue;
+		if (!segment_mappable(&ph[i], 0)) {
+			window = false; /* Linux fails it later: so do we */
+			break;
+		}
+		window |= segment_in_window(&ph[i]);
+	}
+	if (window)
+		r = -ENOMEM;
 	kfree(ph);
 	return r;
 }
@@ -199,6 +253,10 @@ long elf_load(int fd, const unsigned char *hdr, size_t hdr_len,
 	for (int i = 0; i < eh->e_phnum; i++) {
 		if (ph[i].p_type != PT_LOAD || ph[i].p_memsz == 0)
 			continue;
+		if (!segment_mappable(&ph[i], bias)) {
+			r = -EINVAL;
+			goto out;
+		}
 		r = map_segment(fd, &ph[i], bias);
 		if (r < 0)
 			goto out;

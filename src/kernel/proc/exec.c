@@ -316,6 +316,8 @@ long exec_prepare(int dirfd, const char *path, unsigned lkflags,
 	r = elf_check_header(p->hdr, hn);
 	if (r == 0)
 		r = elf_read_interp(fd, p->hdr, p->interp, sizeof p->interp);
+	if (r == 0)
+		r = elf_check_segments(fd, p->hdr);
 	if (r < 0) {
 		host_close(fd);
 		return r;
@@ -329,6 +331,8 @@ long exec_prepare(int dirfd, const char *path, unsigned lkflags,
 			if (r >= 0)
 				r = elf_check_header(p->ihdr, (size_t)r) < 0 ? -ELIBBAD
 									: 0;
+			if (r == 0)
+				r = elf_check_segments(p->ifd, p->ihdr);
 		}
 		if (r < 0) {
 			exec_abort(p);

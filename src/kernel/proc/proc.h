@@ -274,5 +274,10 @@ long elf_load(int host_fd, const unsigned char *hdr, size_t hdr_len,
 long elf_read_interp(int fd, const unsigned char *hdr, char *interp, size_t n);
 /* Checks an ELF header for x86-64 executables; -ENOEXEC otherwise. */
 long elf_check_header(const unsigned char *hdr, size_t len);
+/* Before execve's point of no return: -ENOMEM for an ET_EXEC image with a
+ * PT_LOAD segment in the provider's window, which Linux would map but a
+ * pico process cannot (segments Linux itself refuses are left to
+ * elf_load, after the point of no return, as on Linux). */
+long elf_check_segments(int fd, const unsigned char *hdr);
 
 #endif
