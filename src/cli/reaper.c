@@ -88,19 +88,6 @@ static bool dead_child(pid_t pid)
 	return si.si_pid == pid;
 }
 
-/* The table's bounds, clamped to its capacity. */
-static int task_slots(struct picos_world *w)
-{
-	uint32_t n = __atomic_load_n(&w->slots_hi, __ATOMIC_ACQUIRE);
-	return n > PICOS_MAX_TASKS ? PICOS_MAX_TASKS : (int)n;
-}
-
-static int tid_slots(struct picos_world *w)
-{
-	uint32_t n = __atomic_load_n(&w->tids_hi, __ATOMIC_ACQUIRE);
-	return n > PICOS_MAX_THREADS ? PICOS_MAX_THREADS : (int)n;
-}
-
 void reaper_init(struct picos_world *w, int max_procs)
 {
 	w->launcher_pid = getpid();
@@ -151,7 +138,7 @@ static bool init_lock(struct picos_world *w)
 
 static struct picos_task *by_host(struct picos_world *w, int hpid)
 {
-	int n = task_slots(w);
+	int n = world_slots(w);
 	for (int i = 0; i < n; i++)
 		if (READ_ONCE(w->tasks[i].vpid) &&
 		    READ_ONCE(w->tasks[i].host_pid) == hpid)
@@ -163,7 +150,7 @@ static struct picos_task *by_vpid(struct picos_world *w, int vpid)
 {
 	if (vpid <= 0)
 		return NULL;
-	int n = task_slots(w);
+	int n = world_slots(w);
 	for (int i = 0; i < n; i++)
 		if (READ_ONCE(w->tasks[i].vpid) == vpid)
 			return &w->tasks[i];
@@ -243,7 +230,7 @@ static void orphan_children(struct picos_world *w, struct picos_task *dead,
 			    int dead_vpid)
 {
 	struct picos_task *adopter = NULL;
-	int n = task_slots(w);
+	int n = world_slots(w);
 	for (int i = 0; i < n; i++) {
 		struct picos_task *c = &w->tasks[i];
 		if (!READ_ONCE(c->vpid) || READ_ONCE(c->ppid) != dead_vpid || c == dead)
@@ -272,7 +259,7 @@ static uint64_t tv_us(struct timeval tv)
 /* The thread ids of a process that ended (its threads went with it). */
 static void free_tids(struct picos_world *w, int host_pid)
 {
-	int n = tid_slots(w);
+	int n = world_tid_slots(w);
 	for (int i = 0; i < n; i++)
 		if (READ_ONCE(w->tids[i].vtid) &&
 		    READ_ONCE(w->tids[i].host_pid) == host_pid)
@@ -339,7 +326,7 @@ static void kill_world(struct picos_world *w)
 		return;
 	}
 	signal_child(pid1_host, SIGKILL);
-	int n = task_slots(w);
+	int n = world_slots(w);
 	for (int i = 0; i < n; i++) {
 		struct picos_task *t = &w->tasks[i];
 		if (READ_ONCE(t->vpid) && live(t))

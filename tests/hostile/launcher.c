@@ -23,7 +23,9 @@
  *   launcher slots N           slots_hi, tids_hi, nprocs, max_procs = N and
  *                              garbage in every other task and thread slot
  *                              while a child exits; exit 5
- *   launcher cycle             an orphan whose ancestors form a cycle */
+ *   launcher cycle             an orphan whose ancestors form a cycle
+ *   launcher stats             garbage in the --stats counters, changing
+ *                              while the world ends */
 #include <picos/layout.h>
 #include <picos/world.h>
 #include <signal.h>
@@ -188,6 +190,24 @@ static int attack_cycle(void)
 	return 0;
 }
 
+/* A child keeps rewriting the counters while pid 1 exits: calls flips
+ * between 0 and not, times are huge. */
+static int attack_stats(void)
+{
+	unsigned seed = 1;
+	garbage(W->stats, sizeof W->stats, &seed);
+	if (fork() == 0) {
+		for (uint64_t k = 0;; k++)
+			for (int i = 0; i < PICOS_NR_SYSCALLS; i++) {
+				W->stats[i].calls = (k + (uint64_t)i) & 1;
+				W->stats[i].ns = ~0ULL - k;
+			}
+	}
+	msleep(200);
+	ready();
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2)
@@ -247,5 +267,7 @@ int main(int argc, char **argv)
 		return attack_slots((uint32_t)strtoul(argv[2], NULL, 0));
 	if (!strcmp(m, "cycle"))
 		return attack_cycle();
+	if (!strcmp(m, "stats"))
+		return attack_stats();
 	return 2;
 }
