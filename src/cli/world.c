@@ -506,9 +506,6 @@ static int world_init(struct run_opts *o)
 		goto out;
 	}
 
-	/* The guest's pid 1 gets back the dispositions picos was started
-	 * with (run_world saved them): an ignored signal stays ignored for
-	 * the guest, as across exec. */
 	/* The init's Landlock scope must exist before pid 1 does: pid 1
 	 * nests its domain inside it, so the init may signal the world and
 	 * the world may not signal the init (src/sandbox/init.c). */
@@ -526,6 +523,9 @@ static int world_init(struct run_opts *o)
 		goto out;
 	}
 	if (pid == 0) {
+		/* The guest's pid 1 gets back the dispositions picos was
+		 * started with (run_world saved them): an ignored signal
+		 * stays ignored for the guest, as across exec. */
 		sigprocmask(SIG_SETMASK, &old, NULL);
 		restore_relayed_signals();
 		int keep[] = { world_fd, trace_fd, msg_fd };
