@@ -236,6 +236,19 @@ check "relay: SIGTERM reaches the real pid 1 (status $rc)" eq "$rc" 143
 check "relay: promptly ($ms ms)" lt "$ms" 3000
 check "relay: the host process the table named survives" alive "$T"
 
+# ---- SIGTERM with the init stuck (stopped from the host) ----
+start stuck relay "$T"
+left=$(descendants "$pp")
+init=$(pgrep -P "$pp" | head -1)
+kill -STOP "$init"
+t0=$(now_ms)
+kill -TERM "$pp"
+finish "$pp" 15000
+check "stuck init: SIGTERM ends the world after the grace period (status $rc)" eq "$rc" 137
+check "stuck init: within the grace period and a bit ($ms ms)" lt "$ms" 9000
+check "stuck init: no process of the world is left" none_alive $left
+check "stuck init: the private /tmp is removed" tmp_clean "$tmp"
+
 # ---- out-of-range counts and garbage in the table ----
 for c in 4097 0x7fffffff 0x80000000 0xffffffff; do
 	run "slots$c" slots "$c"
