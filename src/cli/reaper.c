@@ -20,7 +20,10 @@
  *   cannot aim a signal at a host process outside the world;
  * - it never waits for the lock unboundedly (init_lock): a lock that a
  *   non-child holds, or a child holds too long, means the world is
- *   corrupted, and the init ends it without the table's help. */
+ *   corrupted: the init kills its children, stops writing the table and
+ *   leaves after a short grace; whatever is left (a process the table
+ *   hides) the picos command ends as its subreaper.
+ * - after pid 1's end it reaps for a bounded time only (END_GRACE_S). */
 #include "picos.h"
 #include <errno.h>
 #include <signal.h>
