@@ -8,9 +8,13 @@
  * one that sees host exits and stops; it writes them here and wakes the
  * guest parent.  The guest parent's wait4/waitid read the table.
  *
- * The table is guarded by one lock word holding the host tid of its owner
+ * The table is guarded by one lock word holding the host pid of its owner
  * (0 when free), so the launcher can release the lock of a pico process
- * that died holding it.  Counters are updated with atomic adds. */
+ * that died holding it.  Counters are updated with atomic adds.
+ *
+ * Every pico process can write all of it: the world's init reads it as
+ * hostile input and never waits for the lock unboundedly (src/cli/reaper.c,
+ * docs/security/20-launcher.md). */
 #ifndef PICOS_WORLD_H
 #define PICOS_WORLD_H
 
@@ -180,10 +184,12 @@ struct picos_world {
 	((sizeof(struct picos_world) + 4095UL) & ~4095UL)
 
 /* How many slots a scan of the table must look at: new tasks take the
- * lowest free slot, and this only grows. */
+ * lowest free slot, and this only grows.  The guest can write any value
+ * here: read it once and never past the table's capacity. */
 static inline int world_slots(const struct picos_world *w)
 {
-	return (int)__atomic_load_n(&w->slots_hi, __ATOMIC_ACQUIRE);
+	uint32_t n = __atomic_load_n(&w->slots_hi, __ATOMIC_ACQUIRE);
+	return n > PICOS_MAX_TASKS ? PICOS_MAX_TASKS : (int)n;
 }
 
 /* The note of a child's current state, rung as `signo`. */
@@ -204,7 +210,8 @@ static inline struct picos_chld_note world_chld_note(const struct picos_task *c,
 
 static inline int world_tid_slots(const struct picos_world *w)
 {
-	return (int)__atomic_load_n(&w->tids_hi, __ATOMIC_ACQUIRE);
+	uint32_t n = __atomic_load_n(&w->tids_hi, __ATOMIC_ACQUIRE);
+	return n > PICOS_MAX_THREADS ? PICOS_MAX_THREADS : (int)n;
 }
 
 #endif

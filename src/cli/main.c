@@ -25,7 +25,11 @@ void print_usage(FILE *f)
 	      "                      host (the host's network) or none (unix sockets only)\n"
 	      "\n"
 	      "Default mounts: the host's / read-only, the current directory\n"
-	      "read-write, and a private /tmp removed when the run ends.\n",
+	      "read-write, and a private /tmp removed when the run ends.\n"
+	      "\n"
+	      "SIGTERM and SIGHUP go to the guest's pid 1, whose exit status is\n"
+	      "picos's; a world still running 5 s later, or at a second SIGTERM,\n"
+	      "is killed (exit status 137).\n",
 	      f);
 }
 

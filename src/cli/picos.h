@@ -48,6 +48,12 @@ void reaper_init(struct picos_world *w, int max_procs);
 /* Reaps every pico process of the world until none is left; returns the
  * host wait status of pid 1 (host pid `first`). */
 int reaper_run(struct picos_world *w, int first);
+/* The host pid of the guest's pid 1, as soon as it is forked. */
+void reaper_track(int pid1);
+/* Relays a signal to the guest's pid 1 (its current host process, if it is
+ * our child); async-signal-safe, never touches the table's lock.  False
+ * before pid 1 exists. */
+bool reaper_relay(int sig);
 
 /* stats.c */
 struct picos_world;

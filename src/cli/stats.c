@@ -3,7 +3,7 @@
 #include "picos.h"
 #include <picos/world.h>
 #include <stdio.h>
-#include <stdlib.h>
+#include <stdbool.h>
 
 static const char *const names[PICOS_NR_SYSCALLS] = {
 #define SC(nr, name, ...) [nr] = #name,
@@ -13,40 +13,54 @@ static const char *const names[PICOS_NR_SYSCALLS] = {
 #undef NI
 };
 
-static const struct picos_world *sort_world;
+/* The world region is the guest's to write (docs/security/20-launcher.md):
+ * the counters are copied once, and only the copy is summed, sorted and
+ * divided, so a guest changing them meanwhile cannot make a zero divisor
+ * or an inconsistent sort. */
+struct row {
+	int nr;
+	struct picos_sc_stat s;
+};
 
-static int by_time(const void *a, const void *b)
+static bool before(const struct row *a, const struct row *b)
 {
-	int x = *(const int *)a, y = *(const int *)b;
-	uint64_t tx = sort_world->stats[x].ns, ty = sort_world->stats[y].ns;
-	if (tx != ty)
-		return tx < ty ? 1 : -1;
-	return sort_world->stats[y].calls > sort_world->stats[x].calls ? 1 : -1;
+	if (a->s.ns != b->s.ns)
+		return a->s.ns > b->s.ns;
+	return a->s.calls > b->s.calls;
 }
 
 void print_stats(const struct picos_world *w, FILE *out)
 {
-	int idx[PICOS_NR_SYSCALLS], n = 0;
+	static struct row rows[PICOS_NR_SYSCALLS];
+	int n = 0;
 	uint64_t total_ns = 0, total_calls = 0, total_err = 0;
 	for (int i = 0; i < PICOS_NR_SYSCALLS; i++) {
-		if (!w->stats[i].calls)
+		struct row r = {
+			.nr = i,
+			.s.calls = __atomic_load_n(&w->stats[i].calls, __ATOMIC_RELAXED),
+			.s.errors = __atomic_load_n(&w->stats[i].errors, __ATOMIC_RELAXED),
+			.s.ns = __atomic_load_n(&w->stats[i].ns, __ATOMIC_RELAXED),
+		};
+		if (!r.s.calls)
 			continue;
-		idx[n++] = i;
-		total_ns += w->stats[i].ns;
-		total_calls += w->stats[i].calls;
-		total_err += w->stats[i].errors;
+		/* insertion sort: at most 512 rows, and no allocation */
+		int k = n++;
+		for (; k > 0 && before(&r, &rows[k - 1]); k--)
+			rows[k] = rows[k - 1];
+		rows[k] = r;
+		total_ns += r.s.ns;
+		total_calls += r.s.calls;
+		total_err += r.s.errors;
 	}
-	sort_world = w;
-	qsort(idx, (size_t)n, sizeof idx[0], by_time);
 	fprintf(out, "%% time     seconds  usecs/call     calls    errors syscall\n");
 	fprintf(out, "------ ----------- ----------- --------- --------- ----------------\n");
 	for (int k = 0; k < n; k++) {
-		const struct picos_sc_stat *s = &w->stats[idx[k]];
+		const struct picos_sc_stat *s = &rows[k].s;
 		double pct = total_ns ? 100.0 * (double)s->ns / (double)total_ns : 0;
 		char err[24] = "";
 		if (s->errors)
 			snprintf(err, sizeof err, "%llu", (unsigned long long)s->errors);
-		const char *nm = names[idx[k]] ? names[idx[k]] : "?";
+		const char *nm = names[rows[k].nr] ? names[rows[k].nr] : "?";
 		fprintf(out, "%6.2f %11.6f %11llu %9llu %9s %s\n", pct,
 			(double)s->ns / 1e9,
 			(unsigned long long)(s->ns / 1000 / s->calls),

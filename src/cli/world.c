@@ -449,12 +449,17 @@ static void start_provider(int image_fd, int cfg_fd, const int *keep, int nkeep,
 	_exit(125);
 }
 
+/* In the picos command: the world's init, once forked (0 after it is
+ * reaped: the pid may then be reused). */
 static volatile pid_t world_pid;
 
+/* In the world's init: SIGTERM and SIGHUP go to the guest's pid 1, never
+ * through the table or its lock (reaper_relay).  Before pid 1 exists
+ * there is nothing to end but the init itself. */
 static void forward(int sig)
 {
-	if (world_pid > 0)
-		kill(world_pid, sig);
+	if (!reaper_relay(sig))
+		_exit(128 + sig);
 }
 
 /* The world's init: sets up the world (mounts, world region, provider
@@ -501,23 +506,42 @@ static int world_init(struct run_opts *o)
 		goto out;
 	}
 
-	/* The guest's pid 1 gets back the dispositions picos was started
-	 * with (run_world saved them): an ignored signal stays ignored for
-	 * the guest, as across exec. */
+	/* The init's Landlock scope must exist before pid 1 does: pid 1
+	 * nests its domain inside it, so the init may signal the world and
+	 * the world may not signal the init (src/sandbox/init.c). */
+	if (sandbox_init_scope() < 0)
+		goto out;
+	/* A SIGTERM between the fork and reaper_track waits for the latter. */
+	sigset_t term, old;
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
+	sigaddset(&term, SIGHUP);
+	sigprocmask(SIG_BLOCK, &term, &old);
 	pid_t pid = fork();
 	if (pid < 0) {
 		perror("picos: fork");
 		goto out;
 	}
 	if (pid == 0) {
+		/* The guest's pid 1 gets back the dispositions picos was
+		 * started with (run_world saved them): an ignored signal
+		 * stays ignored for the guest, as across exec. */
+		sigprocmask(SIG_SETMASK, &old, NULL);
 		restore_relayed_signals();
 		int keep[] = { world_fd, trace_fd, msg_fd };
 		start_provider(image_fd, cfg_fd, keep, 3, o->net);
 	}
-	world_pid = pid;
+	reaper_track(pid);
+	sigprocmask(SIG_SETMASK, &old, NULL);
 	w->tasks[0].host_pid = pid;
 	close(cfg_fd);
 	close(image_fd);
+	/* From here on the init only reaps and reads the world region, which
+	 * the guest writes: it runs under its own seccomp filter. */
+	if (sandbox_init_seccomp(getpid() == 1) < 0) {
+		kill(pid, SIGKILL);
+		goto out;
+	}
 	int ws = reaper_run(w, pid);
 	if (WIFEXITED(ws))
 		status = WEXITSTATUS(ws);
@@ -541,13 +565,73 @@ static void restore_relayed_signals(void)
 		sigaction(relayed[i], &relayed_orig[i], NULL);
 }
 
-static void relay_signals_to(pid_t pid)
+static void relay_signals(void (*term)(int))
 {
-	world_pid = pid;
 	signal(SIGINT, SIG_IGN);
 	signal(SIGQUIT, SIG_IGN);
-	signal(SIGTERM, forward);
-	signal(SIGHUP, forward);
+	signal(SIGTERM, term);
+	signal(SIGHUP, term);
+}
+
+/* The picos command's SIGTERM/SIGHUP policy: the first is relayed to the
+ * world's init, which relays it to the guest's pid 1 (whose exit status
+ * becomes ours).  A world still there TERM_GRACE_S seconds later, or at a
+ * second SIGTERM/SIGHUP, is killed: SIGKILL to the init, then every
+ * leftover pico process as our orphan (end_orphans).  This needs nothing
+ * from the world region and nothing from the init. */
+#define TERM_GRACE_S 5
+static volatile sig_atomic_t terms;
+
+static void kill_init(int sig)
+{
+	(void)sig;
+	if (world_pid > 0)
+		kill(world_pid, SIGKILL);
+}
+
+static void on_term(int sig)
+{
+	if (world_pid <= 0)
+		return;
+	if (terms++ == 0) {
+		kill(world_pid, sig);
+		alarm(TERM_GRACE_S);
+	} else {
+		kill_init(sig);
+	}
+}
+
+/* Waits for the world's init to end, reaping anything else; returns its
+ * wait status.  The init is reaped only after the signal handlers that
+ * name it are blocked and world_pid is cleared, so they never signal a
+ * reused pid. */
+static int wait_for_init(pid_t init)
+{
+	for (;;) {
+		siginfo_t si;
+		memset(&si, 0, sizeof si);
+		if (waitid(P_ALL, 0, &si, WEXITED | __WALL | WNOWAIT) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (si.si_pid == init)
+			break;
+		waitpid(si.si_pid, NULL, __WALL);
+	}
+	sigset_t block;
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGHUP);
+	sigaddset(&block, SIGALRM);
+	sigprocmask(SIG_BLOCK, &block, NULL);
+	world_pid = 0;
+	alarm(0);
+	int ws;
+	while (waitpid(init, &ws, __WALL) < 0)
+		if (errno != EINTR)
+			return -1;
+	return ws;
 }
 
 /* The host children left when the world's init is gone: pico processes
@@ -582,7 +666,13 @@ int run_world(struct run_opts *o)
 		sigaction(relayed[i], NULL, &relayed_orig[i]);
 	/* Orphaned pico processes come to us, not to the host's init. */
 	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
-	relay_signals_to(0);
+	relay_signals(on_term);
+	/* A SIGTERM during the fork is taken once world_pid is set. */
+	sigset_t term, old;
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
+	sigaddset(&term, SIGHUP);
+	sigprocmask(SIG_BLOCK, &term, &old);
 	pid_t init = fork();
 	if (init < 0) {
 		perror("picos: fork");
@@ -590,26 +680,18 @@ int run_world(struct run_opts *o)
 	}
 	if (init == 0) {
 		prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0);
-		relay_signals_to(0);
+		relay_signals(forward);
+		sigprocmask(SIG_SETMASK, &old, NULL);
 		_exit(world_init(o));
 	}
-	relay_signals_to(init);
-	for (;;) {
-		int ws;
-		pid_t p = waitpid(-1, &ws, __WALL);
-		if (p < 0 && errno == EINTR)
-			continue;
-		if (p < 0)
-			break;
-		if (p != init)
-			continue;
-		if (WIFEXITED(ws))
-			status = WEXITSTATUS(ws);
-		else if (WIFSIGNALED(ws))
-			status = 128 + WTERMSIG(ws);
-		break;
-	}
-	world_pid = 0;
+	world_pid = init;
+	signal(SIGALRM, kill_init);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	int ws = wait_for_init(init);
+	if (ws != -1 && WIFEXITED(ws))
+		status = WEXITSTATUS(ws);
+	else if (ws != -1 && WIFSIGNALED(ws))
+		status = 128 + WTERMSIG(ws);
 	end_orphans();
 out:
 	remove_tmpdir();

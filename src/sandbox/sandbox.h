@@ -27,6 +27,15 @@ int sandbox_drop_net_caps(void);
 /* CAP_SYS_TIME, in every world: guests never change the host clock. */
 int sandbox_drop_time_caps(void);
 
+/* The world's init (init.c).  Before it forks the guest's pid 1: a
+ * Landlock domain that only scopes signals and abstract unix sockets
+ * (returns 0, 1 when the kernel has no ABI 6, -1 with a message).  Once
+ * pid 1 runs: no_new_privs and the init's own seccomp allowlist; `pidns`
+ * when the init is pid 1 of its own pid namespace (kill(-1) allowed).
+ * Returns 0 or -1 with a message printed. */
+int sandbox_init_scope(void);
+int sandbox_init_seccomp(bool pidns);
+
 /* One line per allowed host call, for docs/security.md. */
 void sandbox_print_hostabi(void);
 

@@ -14,9 +14,11 @@ build -o "$out/test_rt" "$top/tests/unit/test_rt.c" "$top/src/rt/string.c" \
 build -o "$out/test_table" "$top/tests/unit/test_table.c" || fail=$((fail + 1))
 build -o "$out/test_seccomp" "$top/tests/unit/test_seccomp.c" \
 	"$top/src/sandbox/seccomp.c" -lseccomp || fail=$((fail + 1))
+build -o "$out/test_init_sandbox" "$top/tests/unit/test_init_sandbox.c" \
+	"$top/src/sandbox/init.c" -lseccomp || fail=$((fail + 1))
 build -o "$out/test_bpf" "$top/tests/unit/test_bpf.c" \
 	"$top/src/kernel/entry/seccomp_bpf.c" "$top/src/rt/string.c" || fail=$((fail + 1))
-for t in test_rt test_table test_seccomp test_bpf; do
+for t in test_rt test_table test_seccomp test_init_sandbox test_bpf; do
 	if [ -x "$out/$t" ] && (cd "$out" && "./$t") >"$out/$t.log" 2>&1; then
 		echo "ok - unit $t"
 		pass=$((pass + 1))
