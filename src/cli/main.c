@@ -23,6 +23,10 @@ void print_usage(FILE *f)
 	      "  --max-procs N       at most N guest processes at once (default 1024)\n"
 	      "  --net MODE          loopback (default: inet on 127.0.0.1 and ::1 only),\n"
 	      "                      host (the host's network) or none (unix sockets only)\n"
+	      "  --ns MODE           auto (default: the world in its own user, mount, pid,\n"
+	      "                      network and IPC namespaces when the host allows),\n"
+	      "                      on (fail if it does not) or off; PICOS_NS=MODE when\n"
+	      "                      no --ns is given\n"
 	      "\n"
 	      "Default mounts: the host's / read-only, the current directory\n"
 	      "read-write, and a private /tmp removed when the run ends.\n",
