@@ -60,9 +60,9 @@ static int write_file(pid_t pid, const char *name, const char *text)
 	return n == (ssize_t)strlen(text) ? 0 : -1;
 }
 
-/* Root maps the whole id range onto itself, so guest root keeps root's
- * access to files and a later host identity change can name any id; any
- * other user can map only its own uid and gid, to the same numbers, so
+/* Root (when it needs a user namespace: no CAP_SYS_ADMIN) maps the whole
+ * id range onto itself, so guest root keeps root's access to files and a
+ * later host identity change can name any id; any other user can map only its own uid and gid, to the same numbers, so
  * getuid() and file owners stay as they are for its own files (ids it
  * cannot map show as the overflow id 65534). */
 static int write_id_maps(pid_t pid)
@@ -84,20 +84,42 @@ static int write_id_maps(pid_t pid)
 	return write_file(pid, "gid_map", map);
 }
 
+/* Root (with CAP_SYS_ADMIN) makes the namespaces without a user
+ * namespace: guest root then keeps the host powers only the initial user
+ * namespace grants and Linux root has (mlock past RLIMIT_MEMLOCK, negative
+ * nice, CLOCK_*_ALARM timers, raised hard limits), which the conformance
+ * suite checks against native root; the capability layer (sandbox/caps.c)
+ * decides what root keeps.  Everyone else needs a user namespace to make
+ * the others. */
+static pid_t clone_init(unsigned long flags, bool *userns)
+{
+	pid_t pid = -1;
+	*userns = false;
+	if (geteuid() == 0)
+		pid = (pid_t)syscall(SYS_clone, flags, NULL, NULL, NULL, 0);
+	if (pid < 0) {
+		*userns = true;
+		pid = (pid_t)syscall(SYS_clone, flags | CLONE_NEWUSER, NULL,
+				     NULL, NULL, 0);
+	}
+	return pid;
+}
+
 pid_t ns_fork_init(const struct run_opts *o)
 {
 	int choice = ns_choice(o);
 	if (choice == NS_OPT_OFF)
 		return fork();
-	unsigned long flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWIPC |
-			      CLONE_NEWPID | SIGCHLD;
+	unsigned long flags = CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWPID | SIGCHLD;
 	if (o->net != NET_OPT_HOST)
 		flags |= CLONE_NEWNET;
 	int go[2];
 	if (pipe2(go, O_CLOEXEC) < 0)
 		return -1;
-	/* A raw clone: the child continues here like a fork's. */
-	pid_t pid = (pid_t)syscall(SYS_clone, flags, NULL, NULL, NULL, 0);
+	/* A raw clone: the child continues here like a fork's, once picos
+	 * has written its id maps. */
+	bool userns;
+	pid_t pid = clone_init(flags, &userns);
 	if (pid == 0) {
 		close(go[1]);
 		/* When picos dies the init goes, and with it (pid 1 of its
@@ -125,7 +147,7 @@ pid_t ns_fork_init(const struct run_opts *o)
 					"the world flat\n", strerror(e));
 		return fork();
 	}
-	if (write_id_maps(pid) < 0) {
+	if (userns && write_id_maps(pid) < 0) {
 		fprintf(stderr, "picos: cannot map the world's user ids: %s\n",
 			strerror(errno));
 		close(go[1]);
@@ -292,6 +314,18 @@ static int make_dev(void)
 		in_root(p, dev_nodes[i]);
 		if (bind_node(dev_nodes[i], p) < 0)
 			return -1;
+	}
+	/* The links every /dev has, into the world's procfs. */
+	static const char *const links[][2] = {
+		{ "/dev/fd", "/proc/self/fd" },
+		{ "/dev/stdin", "/proc/self/fd/0" },
+		{ "/dev/stdout", "/proc/self/fd/1" },
+		{ "/dev/stderr", "/proc/self/fd/2" },
+	};
+	for (size_t i = 0; i < sizeof links / sizeof links[0]; i++) {
+		in_root(p, links[i][0]);
+		if (symlink(links[i][1], p) < 0)
+			return fail("cannot make", p);
 	}
 	/* The world's /dev/shm is a mount of its own (the guest's mount
 	 * table); the directory is there for listings of /dev. */
