@@ -336,7 +336,10 @@ static int enter_world_tree(struct run_opts *o)
 
 /* The bounding set the launcher runs with: the guest's starts as it (before
  * the world drops network capabilities on the host), so a guest root has
- * what a native root started here would have. */
+ * what a native root started here would have.  Read by run_world before
+ * the init exists: a new user namespace starts with a full set. */
+static uint64_t launcher_bset;
+
 static uint64_t host_cap_bset(void)
 {
 	uint64_t set = 0;
@@ -387,7 +390,7 @@ static int build_config(struct run_opts *o, const char *cwd, int world_fd,
 	struct pcfg_identity id = {
 		.uid = o->uid >= 0 ? (uint32_t)o->uid : getuid(),
 		.gid = o->gid >= 0 ? (uint32_t)o->gid : getgid(),
-		.cap_bset = host_cap_bset(),
+		.cap_bset = launcher_bset,
 	};
 	put(&b, PCFG_IDENTITY, &id, sizeof id);
 	put_groups(&b);
@@ -628,6 +631,7 @@ int run_world(struct run_opts *o)
 	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 	relay_signals_to(0);
 	read_host_groups();
+	launcher_bset = host_cap_bset();
 	pid_t init = ns_fork_init(o);
 	if (init < 0) {
 		perror("picos: cannot start the world's init");
