@@ -110,7 +110,8 @@ pid_t ns_fork_init(const struct run_opts *o)
 	int choice = ns_choice(o);
 	if (choice == NS_OPT_OFF)
 		return fork();
-	unsigned long flags = CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWPID | SIGCHLD;
+	unsigned long flags = CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWPID |
+			      CLONE_NEWUTS | SIGCHLD;
 	if (o->net != NET_OPT_HOST)
 		flags |= CLONE_NEWNET;
 	int go[2];
@@ -355,9 +356,12 @@ static int make_system_dirs(bool host_root)
 		return -1;
 	if (make_dev() < 0)
 		return -1;
+	/* Read-only, as the world mounts /proc: not even a world started by
+	 * root writes /proc/sys. */
 	in_root(p, "/proc");
 	if (make_dir(p) < 0 ||
-	    mount("proc", p, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+	    mount("proc", p, "proc",
+		  MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
 		return fail("cannot mount a procfs on", p);
 	/* /sys stays as the root mount shows it, read-only (programs read
 	 * CPU topology there: glibc's get_nprocs). */
