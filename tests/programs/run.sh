@@ -1512,6 +1512,30 @@ print(int(caps[0], 16) >> 12 & 3)'
 		expect cli_net_bad "--net with an unknown mode: one-line error, exit 2" \
 			one_line_error cli_net_bad 2
 	fi
+	if wanted cli_ns_bad; then
+		pic cli_ns_bad run --ns=sometimes -- /bin/true
+		expect cli_ns_bad "--ns with an unknown mode: one-line error, exit 2" \
+			one_line_error cli_ns_bad 2
+	fi
+	if wanted cli_ns_forms && ! "$picos" run --ns=on -- /bin/true 2>/dev/null; then
+		ok "cli_ns_forms # SKIP this host gives picos no namespaces"
+	elif wanted cli_ns_forms; then
+		# --ns wins over PICOS_NS: off runs flat (the host's pid
+		# namespace), on and auto (here, where the host allows) do not.
+		local hostpid; hostpid=$(readlink /proc/self/ns/pid)
+		{
+			for f in "--ns=off" "--ns off" "--ns=on" "--ns=auto"; do
+				# shellcheck disable=SC2086 # the two-word form on purpose
+				v=$(PICOS_NS=off "$picos" run $f -- readlink /proc/self/ns/pid)
+				[ "$v" = "$hostpid" ] && echo "$f flat" || echo "$f ns"
+			done
+			v=$(PICOS_NS=on "$picos" run -- readlink /proc/self/ns/pid)
+			[ "$v" = "$hostpid" ] && echo "PICOS_NS=on flat" || echo "PICOS_NS=on ns"
+		} >"$cli/cli_ns_forms.out" 2>"$cli/cli_ns_forms.err"
+		echo 0 >"$cli/cli_ns_forms.rc"
+		expect cli_ns_forms "--ns=off|on|auto and PICOS_NS select the mode" \
+			is_rc_out cli_ns_forms 0 $'--ns=off flat\n--ns off flat\n--ns=on ns\n--ns=auto ns\nPICOS_NS=on ns'
+	fi
 	if wanted cli_max_procs; then
 		pic cli_max_procs run --max-procs 5 -- "$PY" -c '
 import os, time
