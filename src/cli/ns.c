@@ -32,6 +32,18 @@
 #include <unistd.h>
 
 bool ns_active;
+static int ns_chosen;
+/* The init's word to picos that it could not build the world's
+ * namespaces and, under auto, that picos should run the world flat:
+ * written by the init (gave_up[1]), read by picos (gave_up[0]). */
+static int gave_up[2] = { -1, -1 };
+
+/* Under auto a failure to build the namespaces is no error (picos then
+ * runs the world flat): its messages show only under PICOS_DEBUG. */
+static bool loud(void)
+{
+	return ns_chosen == NS_OPT_ON || getenv("PICOS_DEBUG");
+}
 
 /* --ns wins over PICOS_NS; auto when neither says. */
 static int ns_choice(const struct run_opts *o)
@@ -105,18 +117,58 @@ static pid_t clone_init(unsigned long flags, bool *userns)
 	return pid;
 }
 
+bool ns_give_up(void)
+{
+	if (!ns_active || ns_chosen != NS_OPT_AUTO || gave_up[1] < 0)
+		return false;
+	if (getenv("PICOS_DEBUG"))
+		fprintf(stderr, "picos: the world's namespaces could not be "
+				"built; running the world flat\n");
+	return write(gave_up[1], "f", 1) == 1;
+}
+
+bool ns_init_gave_up(void)
+{
+	char c;
+	bool r = gave_up[0] >= 0 && read(gave_up[0], &c, 1) == 1;
+	if (gave_up[0] >= 0)
+		close(gave_up[0]);
+	gave_up[0] = -1;
+	return r;
+}
+
+pid_t ns_fork_flat(void)
+{
+	pid_t pid = fork();
+	if (pid < 0)
+		perror("picos: fork");
+	return pid;
+}
+
+static pid_t plain_fork(void)
+{
+	pid_t pid = fork();
+	if (pid < 0)
+		perror("picos: fork");
+	return pid;
+}
+
 pid_t ns_fork_init(const struct run_opts *o)
 {
-	int choice = ns_choice(o);
+	int choice = ns_chosen = ns_choice(o);
 	if (choice == NS_OPT_OFF)
-		return fork();
+		return plain_fork();
+	if (choice == NS_OPT_AUTO && pipe2(gave_up, O_CLOEXEC | O_NONBLOCK) < 0)
+		gave_up[0] = gave_up[1] = -1;
 	unsigned long flags = CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWPID |
 			      CLONE_NEWUTS | SIGCHLD;
 	if (o->net != NET_OPT_HOST)
 		flags |= CLONE_NEWNET;
 	int go[2];
-	if (pipe2(go, O_CLOEXEC) < 0)
+	if (pipe2(go, O_CLOEXEC) < 0) {
+		perror("picos: pipe");
 		return -1;
+	}
 	/* A raw clone: the child continues here like a fork's, once picos
 	 * has written its id maps. */
 	bool userns;
@@ -130,9 +182,15 @@ pid_t ns_fork_init(const struct run_opts *o)
 		if (read(go[0], &c, 1) != 1)
 			_exit(125);
 		close(go[0]);
+		if (gave_up[0] >= 0)
+			close(gave_up[0]);
+		gave_up[0] = -1;
 		ns_active = true;
 		return 0;
 	}
+	if (gave_up[1] >= 0)
+		close(gave_up[1]);
+	gave_up[1] = -1;
 	int e = errno;
 	close(go[0]);
 	if (pid < 0) {
@@ -140,13 +198,12 @@ pid_t ns_fork_init(const struct run_opts *o)
 		if (choice == NS_OPT_ON) {
 			fprintf(stderr, "picos: cannot create the world's "
 					"namespaces: %s\n", strerror(e));
-			errno = e;
 			return -1;
 		}
 		if (getenv("PICOS_DEBUG"))
 			fprintf(stderr, "picos: no namespaces (%s); running "
 					"the world flat\n", strerror(e));
-		return fork();
+		return plain_fork();
 	}
 	if (userns && write_id_maps(pid) < 0) {
 		fprintf(stderr, "picos: cannot map the world's user ids: %s\n",
@@ -156,8 +213,11 @@ pid_t ns_fork_init(const struct run_opts *o)
 		waitpid(pid, NULL, __WALL);
 		return -1;
 	}
-	if (write(go[1], "g", 1) != 1) {
+	if (write(go[1], "g", 1) != 1) { /* cannot fail: the init holds go[0] */
+		perror("picos: cannot start the world's init");
 		close(go[1]);
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, __WALL);
 		return -1;
 	}
 	close(go[1]);
@@ -183,8 +243,9 @@ static int nours;
 
 static int fail(const char *what, const char *path)
 {
-	fprintf(stderr, "picos: namespace: %s %s: %s\n", what, path,
-		strerror(errno));
+	if (loud())
+		fprintf(stderr, "picos: namespace: %s %s: %s\n", what, path,
+			strerror(errno));
 	return -1;
 }
 

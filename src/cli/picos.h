@@ -51,7 +51,7 @@ int run_world(struct run_opts *o);
  * init.  There ns_build_world makes the world's network and a mount tree
  * of just the given mounts (at their host paths; `scratch` is a directory
  * of the world's own to build it in) and pivots into it; it does nothing
- * in the flat mode.  Returns 0 or -1 with a message printed. */
+ * in the flat mode.  Both return -1 with a one-line message printed. */
 #include <sys/types.h>
 struct ns_mount {
 	const char *host;
@@ -59,6 +59,14 @@ struct ns_mount {
 };
 extern bool ns_active;
 pid_t ns_fork_init(const struct run_opts *o);
+/* Under --ns=auto, a world whose namespaces could not be built (say the
+ * host masks /proc, so no procfs may be mounted) runs flat instead: the
+ * init calls ns_give_up (true: picos will retry, exit quietly), picos
+ * sees it with ns_init_gave_up once the init is gone and starts a flat
+ * init with ns_fork_flat. */
+bool ns_give_up(void);
+bool ns_init_gave_up(void);
+pid_t ns_fork_flat(void);
 int ns_build_world(const struct ns_mount *m, int n, const char *scratch,
 		   int net);
 

@@ -526,8 +526,10 @@ static int world_init(struct run_opts *o)
 		}
 	}
 	int msg_fd = dup(2);
-	if (enter_world_tree(o) < 0)
+	if (enter_world_tree(o) < 0) {
+		ns_give_up();
 		goto out;
+	}
 	int world_fd = memfd_create("picos-world", 0);
 	if (world_fd < 0 || ftruncate(world_fd, PICOS_WORLD_SIZE) < 0) {
 		fprintf(stderr, "picos: cannot create the world region\n");
@@ -632,11 +634,13 @@ int run_world(struct run_opts *o)
 	relay_signals_to(0);
 	read_host_groups();
 	launcher_bset = host_cap_bset();
-	pid_t init = ns_fork_init(o);
-	if (init < 0) {
-		perror("picos: cannot start the world's init");
+	/* Once more, flat, if the init could not build the namespaces
+	 * (--ns=auto only; it started nothing). */
+	bool flat = false;
+again:;
+	pid_t init = flat ? ns_fork_flat() : ns_fork_init(o);
+	if (init < 0) /* said why */
 		goto out;
-	}
 	if (init == 0) {
 		prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0);
 		relay_signals_to(0);
@@ -660,6 +664,10 @@ int run_world(struct run_opts *o)
 	}
 	world_pid = 0;
 	end_orphans();
+	if (!flat && ns_init_gave_up()) {
+		flat = true;
+		goto again;
+	}
 out:
 	remove_tmpdir();
 	return status;
