@@ -1,8 +1,8 @@
 /* Namespaces for a world (--ns=auto|on|off, PICOS_NS).
  *
- * Where the host lets an unprivileged user create user namespaces, the
- * world's init is cloned into new user, mount, network, IPC and pid
- * namespaces.  Host calls a hostile guest makes directly then see only
+ * Where the host allows it, the world's init is cloned into new mount,
+ * pid, network, IPC and UTS namespaces (owned by a new user namespace
+ * unless picos runs as root).  Host calls a hostile guest makes directly then see only
  * the world: a mount tree holding just the world's mounts (bound at their
  * host paths, so mount fds, realpaths and Landlock rules keep the same
  * strings), a fresh procfs listing only the world's processes, a /dev of
@@ -74,9 +74,10 @@ static int write_file(pid_t pid, const char *name, const char *text)
 
 /* Root (when it needs a user namespace: no CAP_SYS_ADMIN) maps the whole
  * id range onto itself, so guest root keeps root's access to files and a
- * later host identity change can name any id; any other user can map only its own uid and gid, to the same numbers, so
- * getuid() and file owners stay as they are for its own files (ids it
- * cannot map show as the overflow id 65534). */
+ * later host identity change can name any id.  Any other user can map
+ * only its own uid and gid, to the same numbers, so getuid() and the
+ * owners of its own files stay as they are (ids it cannot map show as the
+ * overflow id 65534). */
 static int write_id_maps(pid_t pid)
 {
 	char map[64];
@@ -145,19 +146,11 @@ pid_t ns_fork_flat(void)
 	return pid;
 }
 
-static pid_t plain_fork(void)
-{
-	pid_t pid = fork();
-	if (pid < 0)
-		perror("picos: fork");
-	return pid;
-}
-
 pid_t ns_fork_init(const struct run_opts *o)
 {
 	int choice = ns_chosen = ns_choice(o);
 	if (choice == NS_OPT_OFF)
-		return plain_fork();
+		return ns_fork_flat();
 	if (choice == NS_OPT_AUTO && pipe2(gave_up, O_CLOEXEC | O_NONBLOCK) < 0)
 		gave_up[0] = gave_up[1] = -1;
 	unsigned long flags = CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWPID |
@@ -173,6 +166,7 @@ pid_t ns_fork_init(const struct run_opts *o)
 	 * has written its id maps. */
 	bool userns;
 	pid_t pid = clone_init(flags, &userns);
+	int e = errno;
 	if (pid == 0) {
 		close(go[1]);
 		/* When picos dies the init goes, and with it (pid 1 of its
@@ -191,7 +185,6 @@ pid_t ns_fork_init(const struct run_opts *o)
 	if (gave_up[1] >= 0)
 		close(gave_up[1]);
 	gave_up[1] = -1;
-	int e = errno;
 	close(go[0]);
 	if (pid < 0) {
 		close(go[1]);
@@ -203,7 +196,7 @@ pid_t ns_fork_init(const struct run_opts *o)
 		if (getenv("PICOS_DEBUG"))
 			fprintf(stderr, "picos: no namespaces (%s); running "
 					"the world flat\n", strerror(e));
-		return plain_fork();
+		return ns_fork_flat();
 	}
 	if (userns && write_id_maps(pid) < 0) {
 		fprintf(stderr, "picos: cannot map the world's user ids: %s\n",
@@ -332,7 +325,7 @@ static int restrict_tree(const char *at, bool ro)
  * user namespace may not bind a mount apart from the host mounts on it,
  * which it inherits locked); read-only ones become read-only, and all
  * nosuid and nodev. */
-static int bind_here(const char *src, const char *at, bool ro)
+static int bind_tree(const char *src, const char *at, bool ro)
 {
 	if (mount(src, at, NULL, MS_BIND | MS_REC, NULL) < 0)
 		return fail("cannot bind", src);
@@ -512,7 +505,7 @@ int ns_build_world(const struct ns_mount *mnts, int n, const char *scratch,
 	/* Parents before children: sorted by host path, "/" first. */
 	qsort(m, (size_t)n, sizeof *m, by_host_path);
 	bool host_root = n > 0 && !strcmp(m[0].host, "/");
-	if (host_root && (bind_here("/", newroot, m[0].ro) < 0 ||
+	if (host_root && (bind_tree("/", newroot, m[0].ro) < 0 ||
 			  cover_host_mounts() < 0))
 		return -1;
 	if (make_system_dirs(host_root) < 0)
@@ -522,7 +515,7 @@ int ns_build_world(const struct ns_mount *mnts, int n, const char *scratch,
 		if (m[i].proc)
 			continue; /* the procfs above */
 		in_root(p, m[i].host);
-		if (make_dir(p) < 0 || bind_here(m[i].host, p, m[i].ro) < 0)
+		if (make_dir(p) < 0 || bind_tree(m[i].host, p, m[i].ro) < 0)
 			return -1;
 	}
 	free(m);
