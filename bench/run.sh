@@ -87,6 +87,9 @@ run_in() {
 	case $sb in
 	native) "${pre[@]}" "$@" ;;
 	picos) "${pre[@]}" "$picos" run -- "$@" ;;
+	# The world with its namespaces, and flat (docs/security.md).
+	picos-ns) PICOS_NS=on "${pre[@]}" "$picos" run -- "$@" ;;
+	picos-flat) PICOS_NS=off "${pre[@]}" "$picos" run -- "$@" ;;
 	proot) "${pre[@]}" proot "$@" ;;
 	# `runsc do` reads the terminal unless stdin is redirected; the
 	# callers always give it /dev/null.
@@ -243,6 +246,23 @@ for b in $prog_benches; do
 	done
 	echo >&2
 done
+# The cost of the world's namespaces: start-up and two calls, with them
+# (PICOS_NS=on) and without (off), in a table of their own.
+ns_sandboxes="picos-ns picos-flat"
+ns_micro="getpid open"
+ns_prog="true"
+for b in $ns_micro $ns_prog; do
+	case " $ns_micro " in *" $b "*) l=${label[$b]} ;; *) l=${prog_label[$b]} ;; esac
+	printf '  %-22s' "$l" >&2
+	for sb in $ns_sandboxes; do
+		printf ' %s' "$sb" >&2
+		case " $ns_micro " in
+		*" $b "*) measure_micro "$sb" "$b" ;;
+		*) measure_prog "$sb" "$b" ;;
+		esac
+	done
+	echo >&2
+done
 echo >&2
 
 # --- report ------------------------------------------------------------
@@ -263,6 +283,13 @@ emit_row() { # LABEL BENCH FORMATTER
 }
 for b in $micro_benches; do emit_row "${label[$b]}" "$b" fmt_ns; done
 for b in $prog_benches; do emit_row "${prog_label[$b]}" "$b" fmt_ms; done
+main_rows=("${rows[@]}")
+main_sandboxes=$sandboxes
+sandboxes=$ns_sandboxes
+rows=()
+for b in $ns_micro; do emit_row "${label[$b]}" "$b" fmt_ns; done
+for b in $ns_prog; do emit_row "${prog_label[$b]}" "$b" fmt_ms; done
+ns_rows=("${rows[@]}")
 
 # Text table: first column left-aligned, the others right-aligned.
 print_text() {
@@ -288,6 +315,22 @@ legend="Micro rows: ns per operation, median of 5 timed rounds inside one proces
 Program rows: wall time per run, fork+exec included, averaged over
 ${prog_runs[true]}/${prog_runs[ls]}/${prog_runs[python]} runs. ratio = sandbox / native."
 
+# Each table: the sandboxes and rows it shows.
+table() { # main|ns
+	if [ "$1" = main ]; then
+		sandboxes=$main_sandboxes
+		rows=("${main_rows[@]}")
+	else
+		sandboxes=$ns_sandboxes
+		rows=("${ns_rows[@]}")
+	fi
+	header="benchmark"$'\t'"native"
+	for sb in $sandboxes; do header+=$'\t'"$sb"$'\t'"ratio"; done
+}
+table main
+print_text
+echo
+table ns
 print_text
 echo
 echo "$versions"
@@ -298,6 +341,12 @@ for n in "${notes[@]}"; do echo "note: $n"; done
 	echo "Measured $(date -u +%Y-%m-%d) on $(nproc) CPUs (${cpu:-unknown CPU}), Linux $(uname -r);"
 	echo "$versions."
 	echo
+	table main
+	print_md
+	echo
+	echo "Namespaces (picos-ns: PICOS_NS=on, picos-flat: PICOS_NS=off):"
+	echo
+	table ns
 	print_md
 	echo
 	echo "$legend"

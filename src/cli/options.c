@@ -140,6 +140,17 @@ int parse_run_options(int argc, char **argv, struct run_opts *o)
 				o->net = NET_OPT_NONE;
 			else
 				return bad("--net wants loopback, host or none, got '%s'", v);
+		} else if (is_opt(a, "--ns")) {
+			if (!(v = value(argc, argv, &i, "--ns")))
+				return bad("--ns wants auto, on or off%s", "");
+			if (!strcmp(v, "auto"))
+				o->ns = NS_OPT_AUTO;
+			else if (!strcmp(v, "on"))
+				o->ns = NS_OPT_ON;
+			else if (!strcmp(v, "off"))
+				o->ns = NS_OPT_OFF;
+			else
+				return bad("--ns wants auto, on or off, got '%s'", v);
 		} else if (!strcmp(a, "--stats")) {
 			o->stats = true;
 		} else {

@@ -15,6 +15,8 @@ struct bind {
 };
 
 enum { NET_OPT_LOOPBACK, NET_OPT_HOST, NET_OPT_NONE };
+/* --ns: namespaces when the host allows (auto), always (on), never (off). */
+enum { NS_OPT_UNSET, NS_OPT_AUTO, NS_OPT_ON, NS_OPT_OFF };
 
 struct run_opts {
 	const char *root; /* NULL: the host's / (read-only) */
@@ -31,6 +33,7 @@ struct run_opts {
 	bool stats;
 	int max_procs; /* 0: PICOS_DEFAULT_MAX_PROCS */
 	int net;       /* NET_OPT_*: the network policy */
+	int ns;        /* NS_OPT_*: UNSET defers to PICOS_NS */
 	char **argv; /* the guest program and its arguments */
 	int argc;
 };
@@ -41,6 +44,31 @@ void print_usage(FILE *f);
 
 /* world.c: sets up and runs one world; returns picos's exit status. */
 int run_world(struct run_opts *o);
+
+/* ns.c: the world's namespaces.  ns_fork_init creates the world's init
+ * (like fork: 0 in the child), in new namespaces unless --ns/PICOS_NS say
+ * off or (auto) the host refuses them; ns_active is then true in the
+ * init.  There ns_build_world makes the world's network and a mount tree
+ * of just the given mounts (at their host paths; `scratch` is a directory
+ * of the world's own to build it in) and pivots into it; it does nothing
+ * in the flat mode.  Both return -1 with a one-line message printed. */
+#include <sys/types.h>
+struct ns_mount {
+	const char *host;
+	bool ro, proc;
+};
+extern bool ns_active;
+pid_t ns_fork_init(const struct run_opts *o);
+/* Under --ns=auto, a world whose namespaces could not be built (say the
+ * host masks /proc, so no procfs may be mounted) runs flat instead: the
+ * init calls ns_give_up (true: picos will retry, exit quietly), picos
+ * sees it with ns_init_gave_up once the init is gone and starts a flat
+ * init with ns_fork_flat. */
+bool ns_give_up(void);
+bool ns_init_gave_up(void);
+pid_t ns_fork_flat(void);
+int ns_build_world(const struct ns_mount *m, int n, const char *scratch,
+		   int net);
 
 /* reaper.c: the launcher is the host parent of every pico process. */
 struct picos_world;

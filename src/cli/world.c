@@ -280,21 +280,66 @@ static int setup_mounts(struct run_opts *o, char **guest_cwd)
 }
 
 /* The guest's first process inherits the launcher's supplementary groups
- * (host gids; the provider maps them), as a native child would. */
-static void put_groups(struct cfgbuf *b)
+ * (host gids; the provider maps them), as a native child would.  Read by
+ * run_world before the init exists: inside a user namespace groups it
+ * cannot map read as 65534. */
+static gid_t *host_groups;
+static int nhost_groups = -1;
+
+static void read_host_groups(void)
 {
 	int n = getgroups(0, NULL);
-	gid_t *g = calloc((size_t)(n > 0 ? n : 1), sizeof *g);
-	if (g && n >= 0 && (n = getgroups(n, g)) >= 0) {
+	host_groups = calloc((size_t)(n > 0 ? n : 1), sizeof *host_groups);
+	if (host_groups && n >= 0)
+		nhost_groups = getgroups(n, host_groups);
+}
+
+static void put_groups(struct cfgbuf *b)
+{
+	if (host_groups && nhost_groups >= 0) {
 		_Static_assert(sizeof(gid_t) == sizeof(uint32_t), "gid_t is u32");
-		put(b, PCFG_GROUPS, g, sizeof *g * (size_t)n);
+		put(b, PCFG_GROUPS, host_groups,
+		    sizeof *host_groups * (size_t)nhost_groups);
 	}
-	free(g);
+}
+
+/* With namespaces, the world's mount tree replaces the host's; the mount
+ * fds are opened again inside it, so that ".." from one cannot climb
+ * into the host's tree. */
+static int enter_world_tree(struct run_opts *o)
+{
+	if (!ns_active)
+		return 0;
+	char hostcwd[PATH_MAX];
+	if (!getcwd(hostcwd, sizeof hostcwd))
+		strcpy(hostcwd, "/");
+	struct ns_mount nm[sizeof mounts / sizeof mounts[0]];
+	for (int i = 0; i < nmounts; i++)
+		nm[i] = (struct ns_mount){ mounts[i].host, mounts[i].ro,
+					   mounts[i].proc };
+	if (ns_build_world(nm, nmounts, tmproot, o->net) < 0)
+		return -1;
+	for (int i = 0; i < nmounts; i++) {
+		close(mounts[i].fd);
+		mounts[i].fd = open(mounts[i].host,
+				    O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (mounts[i].fd < 0) {
+			fprintf(stderr, "picos: cannot mount %s: %s\n",
+				mounts[i].host, strerror(errno));
+			return -1;
+		}
+	}
+	if (chdir(hostcwd) < 0 && chdir("/") < 0)
+		return -1;
+	return 0;
 }
 
 /* The bounding set the launcher runs with: the guest's starts as it (before
  * the world drops network capabilities on the host), so a guest root has
- * what a native root started here would have. */
+ * what a native root started here would have.  Read by run_world before
+ * the init exists: a new user namespace starts with a full set. */
+static uint64_t launcher_bset;
+
 static uint64_t host_cap_bset(void)
 {
 	uint64_t set = 0;
@@ -345,7 +390,7 @@ static int build_config(struct run_opts *o, const char *cwd, int world_fd,
 	struct pcfg_identity id = {
 		.uid = o->uid >= 0 ? (uint32_t)o->uid : getuid(),
 		.gid = o->gid >= 0 ? (uint32_t)o->gid : getgid(),
-		.cap_bset = host_cap_bset(),
+		.cap_bset = launcher_bset,
 	};
 	put(&b, PCFG_IDENTITY, &id, sizeof id);
 	put_groups(&b);
@@ -486,6 +531,10 @@ static int world_init(struct run_opts *o)
 		}
 	}
 	int msg_fd = dup(2);
+	if (enter_world_tree(o) < 0) {
+		ns_give_up();
+		goto out;
+	}
 	int world_fd = memfd_create("picos-world", 0);
 	if (world_fd < 0 || ftruncate(world_fd, PICOS_WORLD_SIZE) < 0) {
 		fprintf(stderr, "picos: cannot create the world region\n");
@@ -667,17 +716,22 @@ int run_world(struct run_opts *o)
 	/* Orphaned pico processes come to us, not to the host's init. */
 	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 	relay_signals(on_term);
-	/* A SIGTERM during the fork is taken once world_pid is set. */
+	read_host_groups();
+	launcher_bset = host_cap_bset();
 	sigset_t term, old;
 	sigemptyset(&term);
 	sigaddset(&term, SIGTERM);
 	sigaddset(&term, SIGHUP);
-	sigprocmask(SIG_BLOCK, &term, &old);
-	pid_t init = fork();
-	if (init < 0) {
-		perror("picos: fork");
+	/* Once more, flat, if the init could not build the namespaces
+	 * (--ns=auto only; it started nothing). */
+	bool flat = false;
+	sigprocmask(SIG_SETMASK, NULL, &old);
+again:;
+	/* A SIGTERM during the fork is taken once world_pid is set. */
+	sigprocmask(SIG_BLOCK, &term, NULL);
+	pid_t init = flat ? ns_fork_flat() : ns_fork_init(o);
+	if (init < 0) /* said why */
 		goto out;
-	}
 	if (init == 0) {
 		prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0);
 		relay_signals(forward);
@@ -693,6 +747,11 @@ int run_world(struct run_opts *o)
 	else if (ws != -1 && WIFSIGNALED(ws))
 		status = 128 + WTERMSIG(ws);
 	end_orphans();
+	if (!flat && terms == 0 && ns_init_gave_up()) {
+		flat = true;
+		sigprocmask(SIG_SETMASK, &old, NULL); /* wait_for_init blocked */
+		goto again;
+	}
 out:
 	remove_tmpdir();
 	return status;

@@ -1310,6 +1310,57 @@ except OSError as e:
 		expect cli_sigterm "SIGTERM to picos ends the world: 143, nothing left" \
 			chk_no_marker cli_sigterm 143 "62.$$"
 	fi
+	if wanted cli_ns; then
+		# The world's namespaces seen from the host, through its init
+		# (pid 1 of the world's pid namespace): what a guest's raw host
+		# calls could reach.  Skipped when picos runs the world flat.
+		(cd "$cli/cwd" && exec "$picos" run -- "$BUSYBOX" sleep 30) \
+			>"$cli/cli_ns.out" 2>"$cli/cli_ns.err" </dev/null &
+		local np=$! init='' i
+		for i in $(seq 50); do
+			init=$(cat /proc/$np/task/$np/children 2>/dev/null | tr -d ' ')
+			[ -n "$init" ] && [ -e /proc/$init/root/proc/2 ] && break
+			sleep 0.1
+		done
+		if [ -n "$init" ] && [ "$(readlink /proc/$init/ns/pid)" = "$(readlink /proc/self/ns/pid)" ]; then
+			ok "cli_ns # SKIP the world runs flat (no namespaces)"
+		else
+			{
+				for n in mnt pid net ipc; do
+					[ "$(readlink /proc/$init/ns/$n)" != "$(readlink /proc/self/ns/$n)" ] &&
+						echo "own $n"
+				done
+				grep '^NSpid:' /proc/$init/status | awk '{ print "init", $NF }'
+				echo proc $(ls /proc/$init/root/proc | grep '^[0-9]')
+				echo dev $(ls /proc/$init/root/dev)
+				echo tmp $(ls -A /proc/$init/root/tmp | sed 's/^picos-tmp-.*/picos-tmp/')
+				echo net $(awk 'NR > 2 { sub(":", "", $1); print $1 }' /proc/$init/net/dev)
+			} >"$cli/cli_ns.view" 2>&1
+			kill -TERM "$np"
+			wait "$np"
+			local want tmpview=picos-tmp
+			# The private /tmp lives where $TMPDIR says; only under the
+			# host's /tmp does its directory show in the world's /tmp.
+			case ${TMPDIR:-/tmp} in /tmp | /tmp/*) ;; *) tmpview= ;; esac
+			want="own mnt
+own pid
+own net
+own ipc
+init 1
+proc 1 2
+dev fd full null ptmx pts random shm stderr stdin stdout tty urandom zero
+$(echo tmp $tmpview)
+net lo"
+			if [ "$(cat "$cli/cli_ns.view")" = "$want" ]; then
+				ok cli_ns
+			else
+				not_ok cli_ns "the world's namespaces hold only the world"
+				show '>' "$cli/cli_ns.view" 12
+			fi
+		fi
+		kill -TERM "$np" 2>/dev/null
+		wait "$np" 2>/dev/null
+	fi
 	# The network policy, seen from the host: /proc/net/tcp shows where
 	# the host socket behind a guest's wildcard bind really listens.
 	local netpy='
@@ -1377,21 +1428,38 @@ send(socket.AF_INET, "127.0.0.1", "quit")'
 			is_rc_out cli_net_loopback 0 $'0.0.0.0 [\'00000000\']\nENETUNREACH\nEADDRNOTAVAIL'
 	fi
 	if wanted cli_net_reach; then
-		# A guest's dual-stack listener on [::] under --net=loopback, and
-		# host clients: 127.0.0.1 and ::1 reach it, the host's other
-		# addresses do not (their connections never reach the guest).
+		# A guest's dual-stack listener on [::] under --net=loopback:
+		# 127.0.0.1 and ::1 reach it, the host's other addresses do not
+		# (their connections never reach the guest).  With namespaces the
+		# loopback is the world's own, so the client runs in the same
+		# world; without, it runs on the host.
 		rm -f "$cli/cwd/reach.port"
-		(cd "$cli/cwd" && timeout "$TO" "$picos" run -- "$PY" -c "$reachpy") \
-			>"$cli/cli_net_reach.out" 2>"$cli/cli_net_reach.err" </dev/null &
-		local rp=$! i
-		for i in $(seq 50); do
-			[ -s "$cli/cwd/reach.port" ] && break
-			sleep 0.1
-		done
-		"$PY" -c "$reachclient" "$(cat "$cli/cwd/reach.port" 2>/dev/null)" \
-			$(hostname -I 2>/dev/null) >"$cli/cli_net_reach.client" 2>&1
-		wait "$rp"
-		echo $? >"$cli/cli_net_reach.rc"
+		local own_net=0
+		[ "$("$picos" run -- readlink /proc/self/ns/net 2>/dev/null)" != \
+			"$(readlink /proc/self/ns/net)" ] && own_net=1
+		if [ $own_net = 1 ]; then
+			(cd "$cli/cwd" && timeout "$TO" "$picos" run -- /bin/sh -c '
+				"$1" -c "$2" & s=$!
+				for i in $(seq 50); do [ -s reach.port ] && break; sleep 0.1; done
+				py=$1 client=$3
+				shift 3
+				"$py" -c "$client" "$(cat reach.port)" "$@" >reach.client 2>&1
+				wait $s' sh "$PY" "$reachpy" "$reachclient" $(hostname -I 2>/dev/null)) \
+				>"$cli/cli_net_reach.out" 2>"$cli/cli_net_reach.err" </dev/null
+			echo $? >"$cli/cli_net_reach.rc"
+		else
+			(cd "$cli/cwd" && timeout "$TO" "$picos" run -- "$PY" -c "$reachpy") \
+				>"$cli/cli_net_reach.out" 2>"$cli/cli_net_reach.err" </dev/null &
+			local rp=$! i
+			for i in $(seq 50); do
+				[ -s "$cli/cwd/reach.port" ] && break
+				sleep 0.1
+			done
+			"$PY" -c "$reachclient" "$(cat "$cli/cwd/reach.port" 2>/dev/null)" \
+				$(hostname -I 2>/dev/null) >"$cli/cli_net_reach.client" 2>&1
+			wait "$rp"
+			echo $? >"$cli/cli_net_reach.rc"
+		fi
 		expect cli_net_reach "--net=loopback: a [::] listener hears 127.0.0.1 and ::1 only" \
 			is_rc_out cli_net_reach 0 $'v4 ::ffff:127.0.0.1\nv6 ::1\nquit'
 	fi
@@ -1443,6 +1511,30 @@ print(int(caps[0], 16) >> 12 & 3)'
 		pic cli_net_bad run --net=everything -- /bin/true
 		expect cli_net_bad "--net with an unknown mode: one-line error, exit 2" \
 			one_line_error cli_net_bad 2
+	fi
+	if wanted cli_ns_bad; then
+		pic cli_ns_bad run --ns=sometimes -- /bin/true
+		expect cli_ns_bad "--ns with an unknown mode: one-line error, exit 2" \
+			one_line_error cli_ns_bad 2
+	fi
+	if wanted cli_ns_forms && ! "$picos" run --ns=on -- /bin/true 2>/dev/null; then
+		ok "cli_ns_forms # SKIP this host gives picos no namespaces"
+	elif wanted cli_ns_forms; then
+		# --ns wins over PICOS_NS: off runs flat (the host's pid
+		# namespace), on and auto (here, where the host allows) do not.
+		local hostpid; hostpid=$(readlink /proc/self/ns/pid)
+		{
+			for f in "--ns=off" "--ns off" "--ns=on" "--ns=auto"; do
+				# shellcheck disable=SC2086 # the two-word form on purpose
+				v=$(PICOS_NS=off "$picos" run $f -- readlink /proc/self/ns/pid)
+				[ "$v" = "$hostpid" ] && echo "$f flat" || echo "$f ns"
+			done
+			v=$(PICOS_NS=on "$picos" run -- readlink /proc/self/ns/pid)
+			[ "$v" = "$hostpid" ] && echo "PICOS_NS=on flat" || echo "PICOS_NS=on ns"
+		} >"$cli/cli_ns_forms.out" 2>"$cli/cli_ns_forms.err"
+		echo 0 >"$cli/cli_ns_forms.rc"
+		expect cli_ns_forms "--ns=off|on|auto and PICOS_NS select the mode" \
+			is_rc_out cli_ns_forms 0 $'--ns=off flat\n--ns off flat\n--ns=on ns\n--ns=auto ns\nPICOS_NS=on ns'
 	fi
 	if wanted cli_max_procs; then
 		pic cli_max_procs run --max-procs 5 -- "$PY" -c '

@@ -112,6 +112,15 @@ static unsigned gid_to_host(unsigned gid)
 	return gid == (unsigned)-1 ? gid : ident_gid_to_host(gid);
 }
 
+/* In a user namespace (a world with namespaces, started by a user other
+ * than root) the host has no name for ids outside the world's map and
+ * says EINVAL; Linux outside one says EPERM: the caller may not give the
+ * file away.  The flags were checked before, so EINVAL means that. */
+static long chown_host_result(long r)
+{
+	return r == -EINVAL ? -EPERM : r;
+}
+
 long sys_fchownat(int dirfd, const char *path, unsigned uid, unsigned gid,
 		  int flags)
 {
@@ -127,9 +136,9 @@ long sys_fchownat(int dirfd, const char *path, unsigned uid, unsigned gid,
 	if (r >= 0)
 		r = perm_chown(tg.fd, uid, gid);
 	if (r >= 0)
-		r = host_syscall5(__NR_fchownat, tg.fd, "", uid_to_host(uid),
-				  gid_to_host(gid),
-				  AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW);
+		r = chown_host_result(host_syscall5(
+			__NR_fchownat, tg.fd, "", uid_to_host(uid),
+			gid_to_host(gid), AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW));
 	vfs_target_put(&tg);
 	return r;
 }
@@ -152,8 +161,9 @@ long sys_fchown(int fd, unsigned uid, unsigned gid)
 		return r;
 	r = file_rdonly(f) ? -EROFS : perm_chown(f->host_fd, uid, gid);
 	if (r == 0)
-		r = host_syscall3(__NR_fchown, f->host_fd, uid_to_host(uid),
-				  gid_to_host(gid));
+		r = chown_host_result(host_syscall3(__NR_fchown, f->host_fd,
+						    uid_to_host(uid),
+						    gid_to_host(gid)));
 	file_put(f);
 	return r;
 }
