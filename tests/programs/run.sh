@@ -1337,8 +1337,14 @@ $client" link.sock
 		pic cli_bind_socket run --bind-socket "$cli/hostsock/s:/run/picos-test.sock" \
 			--bind-socket "$cli/hostsock/s.dg:/run/picos-test.sock.dg" \
 			--bind-socket "$cli/hostsock/s:/tmp/sub/t.sock" -- "$PY" -c "$client
-import os, stat
-print(stat.S_ISSOCK(os.stat('/run/picos-test.sock').st_mode), os.listdir('/tmp/sub'))" \
+import errno, os, stat
+print(stat.S_ISSOCK(os.stat('/run/picos-test.sock').st_mode), os.listdir('/tmp/sub'))
+for f in (lambda: open('/run/picos-test.sock'), lambda: os.listdir('/run/picos-test.sock'),
+          lambda: os.unlink('/run/picos-test.sock'), lambda: os.chmod('/run/picos-test.sock', 0o600)):
+    try:
+        f()
+    except OSError as e:
+        print(errno.errorcode[e.errno])" \
 			/run/picos-test.sock /tmp/sub/t.sock
 		stop_host_sockets
 		expect cli_unix_host "a host socket under the read-only / is refused (EACCES)" \
@@ -1346,7 +1352,7 @@ print(stat.S_ISSOCK(os.stat('/run/picos-test.sock').st_mode), os.listdir('/tmp/s
 		expect cli_unix_host_link "... also through a symlink in the current directory" \
 			is_rc_out cli_unix_host_link 0 $'EACCES\nEACCES'
 		expect cli_bind_socket "--bind-socket HOST:GUEST makes it reachable" \
-			is_rc_out cli_bind_socket 0 $'hello\nsent\nhello\nENOENT\nTrue [\'t.sock\']'
+			is_rc_out cli_bind_socket 0 $'hello\nsent\nhello\nENOENT\nTrue [\'t.sock\']\nENXIO\nENOTDIR\nEROFS\nEROFS'
 	fi
 	if wanted cli_bind_socket_bad; then
 		pic cli_bind_socket_notsock run --bind-socket "$b/f.txt:/run/x.sock" -- /bin/true

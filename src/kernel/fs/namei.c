@@ -278,7 +278,7 @@ long path_canonicalize(struct lookup *lk, bool follow_last)
  * open other than O_PATH gets what Linux gives for a socket (ENXIO). */
 static long open_socket_mount(struct lookup *lk, int flags)
 {
-	if (*lk->rel)
+	if (*lk->rel || (flags & O_DIRECTORY))
 		return -ENOTDIR;
 	if (!(flags & O_PATH))
 		return -ENXIO;
