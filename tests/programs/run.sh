@@ -1346,7 +1346,13 @@ for f in (lambda: open('/run/picos-test.sock'), lambda: os.listdir('/run/picos-t
     except OSError as e:
         print(errno.errorcode[e.errno])" \
 			/run/picos-test.sock /tmp/sub/t.sock
+		pic cli_unix_bind_ro run --bind "$cli/hostsock:/mnt/hs:ro" -- "$PY" -c "$client" /mnt/hs/s
+		pic cli_unix_bind_rw run --bind "$cli/hostsock:/mnt/hs" -- "$PY" -c "$client" /mnt/hs/s
 		stop_host_sockets
+		expect cli_unix_bind_ro "a socket in a read-only --bind is refused (EACCES)" \
+			is_rc_out cli_unix_bind_ro 0 $'EACCES\nEACCES'
+		expect cli_unix_bind_rw "a socket in a read-write --bind is reachable" \
+			is_rc_out cli_unix_bind_rw 0 $'hello\nsent'
 		expect cli_unix_host "a host socket under the read-only / is refused (EACCES)" \
 			is_rc_out cli_unix_host 0 $'EACCES\nEACCES'
 		expect cli_unix_host_link "... also through a symlink in the current directory" \
