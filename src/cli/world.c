@@ -492,7 +492,7 @@ static void landlock_rules(struct ll_paths *l)
 		if (m->sock)
 			continue;
 		if (!m->ro) {
-			ll_paths_add(l, m->host, LL_WRITE);
+			ll_paths_add_fd(l, m->host, m->fd, LL_WRITE);
 			continue;
 		}
 		const char *excl[sizeof mounts / sizeof mounts[0] + 3];
@@ -511,7 +511,7 @@ static void landlock_rules(struct ll_paths *l)
 				mounts[j].guest + gl);
 			excl[n++] = h;
 		}
-		ll_paths_cover(l, m->host, excl, n);
+		ll_paths_cover(l, m->host, m->fd, excl, n);
 	}
 	ll_paths_add_inherited_ttys(l);
 }

@@ -59,14 +59,18 @@ static uint64_t handled_for_abi(int abi)
 	return fs;
 }
 
-/* Paths that vanished or that the user cannot reach grant nothing.  Only
+/* The rule's object: given_fd when the launcher holds one (a mount's
+ * O_PATH fd), else path.  Paths that vanished or that the user cannot
+ * reach grant nothing.  Only
  * device paths are followed (a container's /dev/ptmx may be a link to
  * pts/ptmx); every other rule path was resolved or checked to be no
  * symlink by the launcher, and a symlink put there since gets no rule. */
-static int add_rule(int ruleset, const char *path, uint64_t access,
-		    uint64_t handled, bool follow)
+static int add_rule(int ruleset, const char *path, int given_fd,
+		    uint64_t access, uint64_t handled, bool follow)
 {
-	int fd = open(path, O_PATH | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW));
+	int fd = given_fd >= 0 ? dup(given_fd)
+			       : open(path, O_PATH | O_CLOEXEC |
+						    (follow ? 0 : O_NOFOLLOW));
 	if (fd < 0)
 		return errno == ENOENT || errno == EACCES ? 0 : -1;
 	struct landlock_path_beneath_attr pb = {
@@ -122,7 +126,7 @@ int sandbox_landlock(const struct landlock_path *paths, int n, bool no_tcp)
 				  : paths[i].kind == LL_LIST   ? LANDLOCK_ACCESS_FS_READ_DIR
 				  : paths[i].kind == LL_DEVICE ? dev
 							       : FS_READ;
-		if (add_rule(rs, paths[i].path, access, h,
+		if (add_rule(rs, paths[i].path, paths[i].fd, access, h,
 			     paths[i].kind == LL_DEVICE) < 0) {
 			fprintf(stderr, "picos: landlock: cannot allow %s: %s\n",
 				paths[i].path, strerror(errno));
@@ -131,7 +135,7 @@ int sandbox_landlock(const struct landlock_path *paths, int n, bool no_tcp)
 		}
 	}
 	for (size_t i = 0; i < sizeof devices / sizeof devices[0]; i++)
-		add_rule(rs, devices[i], dev, h, true);
+		add_rule(rs, devices[i], -1, dev, h, true);
 	long r = syscall(SYS_landlock_restrict_self, rs, 0);
 	close(rs);
 	if (r < 0) {

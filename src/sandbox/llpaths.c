@@ -17,6 +17,12 @@
 
 void ll_paths_add(struct ll_paths *l, const char *path, enum ll_kind kind)
 {
+	ll_paths_add_fd(l, path, -1, kind);
+}
+
+void ll_paths_add_fd(struct ll_paths *l, const char *path, int fd,
+		     enum ll_kind kind)
+{
 	if (l->n == l->cap) {
 		l->cap = l->cap ? 2 * l->cap : 64;
 		l->v = realloc(l->v, (size_t)l->cap * sizeof *l->v);
@@ -26,6 +32,7 @@ void ll_paths_add(struct ll_paths *l, const char *path, enum ll_kind kind)
 		}
 	}
 	l->v[l->n].path = strdup(path);
+	l->v[l->n].fd = fd;
 	l->v[l->n].kind = kind;
 	l->n++;
 }
@@ -39,7 +46,7 @@ static bool beneath_or_at(const char *p, const char *dir)
 	return strncmp(p, dir, n) == 0 && (p[n] == 0 || p[n] == '/');
 }
 
-void ll_paths_cover(struct ll_paths *l, const char *dir,
+void ll_paths_cover(struct ll_paths *l, const char *dir, int dirfd,
 		    const char *const *excl, int nexcl)
 {
 	bool split = false;
@@ -50,7 +57,7 @@ void ll_paths_cover(struct ll_paths *l, const char *dir,
 			split = true;
 	}
 	if (!split) {
-		ll_paths_add(l, dir, LL_READ);
+		ll_paths_add_fd(l, dir, dirfd, LL_READ);
 		return;
 	}
 	ll_paths_add(l, dir, LL_LIST);
@@ -74,7 +81,7 @@ void ll_paths_cover(struct ll_paths *l, const char *dir,
 		 * /dev are left out (a fifo or socket at the top of a
 		 * read-only tree is no business of the world). */
 		if (S_ISDIR(st.st_mode))
-			ll_paths_cover(l, path, excl, nexcl);
+			ll_paths_cover(l, path, -1, excl, nexcl);
 		else if (S_ISREG(st.st_mode)) {
 			bool out = false;
 			for (int i = 0; i < nexcl && !out; i++)

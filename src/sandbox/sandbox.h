@@ -15,6 +15,7 @@ enum ll_kind {
 
 struct landlock_path {
 	const char *path;
+	int fd; /* an O_PATH fd of path, used instead of it; or -1 */
 	enum ll_kind kind;
 };
 
@@ -25,12 +26,18 @@ struct ll_paths {
 };
 
 void ll_paths_add(struct ll_paths *l, const char *path, enum ll_kind kind);
+/* The same for a path the launcher holds open (a mount's O_PATH fd): the
+ * rule then holds for that directory whatever mounts come over its path
+ * before the rules are made. */
+void ll_paths_add_fd(struct ll_paths *l, const char *path, int fd,
+		     enum ll_kind kind);
 /* Read rules for the host directory `dir` of a read-only mount, leaving
  * out the host paths in `excl` (shadowed by other mounts, or never the
  * world's): where one lies beneath `dir`, `dir` gets LL_LIST and each of
  * its entries is covered in turn (directories recursively, regular
- * files with a rule of their own, symlinks and special files none). */
-void ll_paths_cover(struct ll_paths *l, const char *dir,
+ * files with a rule of their own, symlinks and special files none).
+ * dirfd (or -1) is an O_PATH fd of dir, used when dir is one rule. */
+void ll_paths_cover(struct ll_paths *l, const char *dir, int dirfd,
 		    const char *const *excl, int nexcl);
 /* LL_DEVICE rules for the terminals the world inherited: the device node
  * each of fds 0, 1 and 2 names, when it is a terminal. */
