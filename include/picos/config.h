@@ -36,9 +36,11 @@ enum pcfg_type {
 
 #define PCFG_MOUNT_RDONLY 1u
 #define PCFG_MOUNT_PROC 2u /* the host's procfs, seen through the provider's procfs layer */
+#define PCFG_MOUNT_SOCKET 4u /* --bind-socket: host_fd is an O_PATH fd of a unix socket */
 
 struct pcfg_mount {
-	int32_t host_fd; /* O_PATH|O_DIRECTORY fd of the host directory */
+	int32_t host_fd; /* O_PATH|O_DIRECTORY fd of the host directory (a
+			  * socket's O_PATH fd for PCFG_MOUNT_SOCKET) */
 	uint32_t flags;	 /* PCFG_MOUNT_* */
 	char guest_path[]; /* NUL-terminated, absolute, normalised */
 };

@@ -70,6 +70,7 @@ int parse_run_options(int argc, char **argv, struct run_opts *o)
 	memset(o, 0, sizeof *o);
 	o->uid = o->gid = -1;
 	o->binds = calloc((size_t)argc + 1, sizeof *o->binds);
+	o->sockets = calloc((size_t)argc + 1, sizeof *o->sockets);
 	o->env_set = calloc((size_t)argc + 1, sizeof *o->env_set);
 	int i;
 	for (i = 0; i < argc; i++) {
@@ -91,6 +92,14 @@ int parse_run_options(int argc, char **argv, struct run_opts *o)
 					   "absolute DST, got '%s'",
 					   v ? v : "");
 			o->nbinds++;
+		} else if (is_opt(a, "--bind-socket")) {
+			struct bind *b = &o->sockets[o->nsockets];
+			if (!(v = value(argc, argv, &i, "--bind-socket")) ||
+			    parse_bind(v, b) < 0 || b->ro)
+				return bad("--bind-socket wants HOSTPATH:GUESTPATH "
+					   "with an absolute GUESTPATH, got '%s'",
+					   v ? v : "");
+			o->nsockets++;
 		} else if (is_opt(a, "--cwd")) {
 			if (!(v = value(argc, argv, &i, "--cwd")) || v[0] != '/')
 				return bad("%s needs an absolute directory", "--cwd");

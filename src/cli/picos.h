@@ -22,6 +22,8 @@ struct run_opts {
 	const char *root; /* NULL: the host's / (read-only) */
 	struct bind *binds;
 	int nbinds;
+	struct bind *sockets; /* --bind-socket HOSTPATH:GUESTPATH */
+	int nsockets;
 	const char *cwd;
 	char **env_set; /* K=V from --env */
 	int nenv_set;

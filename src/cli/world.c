@@ -16,7 +16,9 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -56,6 +58,7 @@ static void put_i32(struct cfgbuf *b, uint32_t type, int32_t v)
 struct mountspec {
 	char *guest, *host;
 	bool ro, proc;
+	bool sock; /* --bind-socket: host is a socket, not a directory */
 	int fd;
 };
 
@@ -96,6 +99,43 @@ static int add_mount(const char *guest, const char *host, bool ro)
 	m->guest = strdup(guest);
 	m->host = real;
 	m->ro = ro;
+	m->fd = fd;
+	return 0;
+}
+
+/* --bind-socket: the host socket appears at `guest`, the one socket
+ * outside the world's writable mounts its guest may connect to (the
+ * provider checks connect and send: src/kernel/net/sockaddr.c). */
+static int add_socket_mount(const char *guest, const char *host)
+{
+	if (nmounts == (int)(sizeof mounts / sizeof mounts[0])) {
+		fprintf(stderr, "picos: too many mounts\n");
+		return -1;
+	}
+	struct stat st;
+	if (stat(host, &st) < 0) {
+		fprintf(stderr, "picos: --bind-socket: %s: %s\n", host,
+			strerror(errno));
+		return -1;
+	}
+	if (!S_ISSOCK(st.st_mode)) {
+		fprintf(stderr, "picos: --bind-socket: %s: not a unix socket\n",
+			host);
+		return -1;
+	}
+	char *real = realpath(host, NULL);
+	int fd = real ? open(real, O_PATH | O_CLOEXEC) : -1;
+	if (fd < 0) {
+		fprintf(stderr, "picos: --bind-socket: %s: %s\n", host,
+			strerror(errno));
+		free(real);
+		return -1;
+	}
+	struct mountspec *m = &mounts[nmounts++];
+	m->guest = strdup(guest);
+	m->host = real;
+	m->ro = true; /* no chmod, unlink or rename of the host's socket */
+	m->sock = true;
 	m->fd = fd;
 	return 0;
 }
@@ -194,6 +234,22 @@ static void mirror_host_dir(const char *priv, const char *host)
 	utimensat(AT_FDCWD, priv, ts, 0);
 }
 
+/* A --bind-socket beneath /tmp: a socket of the same name in the private
+ * /tmp, so that listings of its directory show it (as a bind mount's
+ * mount point would be); a plain file where the path is too long. */
+static void make_socket_placeholder(const char *path)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (s >= 0 && strlen(path) < sizeof a.sun_path) {
+		strcpy(a.sun_path, path);
+		bind(s, (struct sockaddr *)&a, sizeof a);
+	}
+	if (s >= 0)
+		close(s);
+	close(open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+}
+
 static void make_mountpoint_in_tmp(const struct mountspec *m)
 {
 	char path[2 * PATH_MAX];
@@ -207,6 +263,10 @@ static void make_mountpoint_in_tmp(const struct mountspec *m)
 		*p = 0;
 		mkdir(path, 0755);
 		*p = '/';
+	}
+	if (m->sock) {
+		make_socket_placeholder(path);
+		return;
 	}
 	mkdir(path, 0755);
 	if (strcmp(m->guest, m->host) != 0)
@@ -268,6 +328,13 @@ static int setup_mounts(struct run_opts *o, char **guest_cwd)
 	for (int i = 0; i < o->nbinds; i++) {
 		char *g = normalize(o->binds[i].dst);
 		int r = add_mount(g, o->binds[i].src, o->binds[i].ro);
+		free(g);
+		if (r < 0)
+			return -1;
+	}
+	for (int i = 0; i < o->nsockets; i++) {
+		char *g = normalize(o->sockets[i].dst);
+		int r = add_socket_mount(g, o->sockets[i].src);
 		free(g);
 		if (r < 0)
 			return -1;
@@ -335,9 +402,9 @@ static int enter_world_tree(struct run_opts *o)
 }
 
 /* The bounding set the launcher runs with: the guest's starts as it (before
- * the world drops network capabilities on the host), so a guest root has
- * what a native root started here would have.  Read by run_world before
- * the init exists: a new user namespace starts with a full set. */
+ * the world keeps only the host capabilities it needs, caps.c), so a guest
+ * root has what a native root started here would have.  Read by run_world
+ * before the init exists: a new user namespace starts with a full set. */
 static uint64_t launcher_bset;
 
 static uint64_t host_cap_bset(void)
@@ -382,7 +449,8 @@ static int build_config(struct run_opts *o, const char *cwd, int world_fd,
 		struct pcfg_mount *m = calloc(1, len);
 		m->host_fd = mounts[i].fd;
 		m->flags = (mounts[i].ro ? PCFG_MOUNT_RDONLY : 0) |
-			   (mounts[i].proc ? PCFG_MOUNT_PROC : 0);
+			   (mounts[i].proc ? PCFG_MOUNT_PROC : 0) |
+			   (mounts[i].sock ? PCFG_MOUNT_SOCKET : 0);
 		memcpy(m->guest_path, mounts[i].guest, gl);
 		put(&b, PCFG_MOUNT, m, len);
 		free(m);
@@ -447,6 +515,52 @@ static void keep_fd(int fd)
 		fcntl(fd, F_SETFD, 0);
 }
 
+static bool strictly_beneath(const char *p, const char *dir)
+{
+	if (strcmp(dir, "/") == 0)
+		return strcmp(p, "/") != 0;
+	size_t n = strlen(dir);
+	return strncmp(p, dir, n) == 0 && p[n] == '/';
+}
+
+/* The world's Landlock rules.  A writable mount is the user's grant as a
+ * whole: one rule.  A read-only mount is covered less the host paths the
+ * guest never sees through it: those other mounts shadow (its guest
+ * path beneath this mount's), and beneath the host's "/" also /tmp (the
+ * world has its own), /dev (only the device nodes landlock.c names and
+ * the inherited terminals) and /proc (a mount of its own).  --bind-socket
+ * mounts need none: connecting is no Landlock right. */
+static void landlock_rules(struct ll_paths *l)
+{
+	for (int i = 0; i < nmounts; i++) {
+		const struct mountspec *m = &mounts[i];
+		if (m->sock)
+			continue;
+		if (!m->ro) {
+			ll_paths_add_fd(l, m->host, m->fd, LL_WRITE);
+			continue;
+		}
+		const char *excl[sizeof mounts / sizeof mounts[0] + 3];
+		int n = 0;
+		if (strcmp(m->host, "/") == 0) {
+			excl[n++] = "/tmp";
+			excl[n++] = "/dev";
+			excl[n++] = "/proc";
+		}
+		size_t gl = strcmp(m->guest, "/") == 0 ? 0 : strlen(m->guest);
+		for (int j = 0; j < nmounts; j++) {
+			if (j == i || !strictly_beneath(mounts[j].guest, m->guest))
+				continue;
+			char *h = malloc(strlen(m->host) + strlen(mounts[j].guest) + 1);
+			sprintf(h, "%s%s", strcmp(m->host, "/") ? m->host : "",
+				mounts[j].guest + gl);
+			excl[n++] = h;
+		}
+		ll_paths_cover(l, m->host, m->fd, excl, n);
+	}
+	ll_paths_add_inherited_ttys(l);
+}
+
 /* In the child: raise limits, lock down, become the provider.  The fds the
  * configuration names must survive the exec. */
 static void start_provider(int image_fd, int cfg_fd, const int *keep, int nkeep,
@@ -463,20 +577,15 @@ static void start_provider(int image_fd, int cfg_fd, const int *keep, int nkeep,
 		rl.rlim_cur = rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
-	if (net != NET_OPT_HOST && sandbox_drop_net_caps() < 0)
-		_exit(125);
-	if (sandbox_drop_time_caps() < 0)
+	if (sandbox_limit_caps(net == NET_OPT_HOST) < 0)
 		_exit(125);
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
 		perror("picos: no_new_privs");
 		_exit(125);
 	}
-	struct landlock_path *lp = calloc((size_t)nmounts, sizeof *lp);
-	for (int i = 0; i < nmounts; i++) {
-		lp[i].path = mounts[i].host;
-		lp[i].writable = !mounts[i].ro;
-	}
-	int r = sandbox_landlock(lp, nmounts, net == NET_OPT_NONE);
+	struct ll_paths lp = { 0 };
+	landlock_rules(&lp);
+	int r = sandbox_landlock(lp.v, lp.n, net == NET_OPT_NONE);
 	if (r < 0)
 		_exit(125);
 	if (r == 1 && getenv("PICOS_DEBUG"))

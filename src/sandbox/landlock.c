@@ -1,6 +1,7 @@
 /* Landlock for a world: the file-system access of every pico process is
- * limited to the host directories its mounts name (read-only or
- * read-write as mounted) and a few device nodes; signals and abstract unix
+ * limited to the rules the launcher lists (llpaths.c: the host
+ * directories its mounts name, read-only or read-write as mounted, less
+ * what the world must not see) and a few device nodes; signals and abstract unix
  * sockets are scoped to the world where the kernel supports it (ABI 6);
  * with --net=none TCP bind and connect are refused (ABI 4: handled, and
  * no port allowed). */
@@ -43,7 +44,7 @@ struct ruleset_attr {
 
 static const char *const devices[] = {
 	"/dev/null", "/dev/zero", "/dev/full", "/dev/random",
-	"/dev/urandom", "/dev/tty", "/dev/ptmx", "/dev/pts",
+	"/dev/urandom", "/dev/tty", "/dev/ptmx",
 };
 
 static uint64_t handled_for_abi(int abi)
@@ -58,19 +59,31 @@ static uint64_t handled_for_abi(int abi)
 	return fs;
 }
 
-static int add_rule(int ruleset, const char *path, uint64_t access,
-		    uint64_t handled)
+/* The rule's object: given_fd when the launcher holds one (a mount's
+ * O_PATH fd), else path.  Paths that vanished or that the user cannot
+ * reach grant nothing.  Only
+ * device paths are followed (a container's /dev/ptmx may be a link to
+ * pts/ptmx); every other rule path was resolved or checked to be no
+ * symlink by the launcher, and a symlink put there since gets no rule. */
+static int add_rule(int ruleset, const char *path, int given_fd,
+		    uint64_t access, uint64_t handled, bool follow)
 {
-	int fd = open(path, O_PATH | O_CLOEXEC);
+	int fd = given_fd >= 0 ? dup(given_fd)
+			       : open(path, O_PATH | O_CLOEXEC |
+						    (follow ? 0 : O_NOFOLLOW));
 	if (fd < 0)
-		return errno == ENOENT ? 0 : -1;
+		return errno == ENOENT || errno == EACCES ? 0 : -1;
 	struct landlock_path_beneath_attr pb = {
 		.allowed_access = access & handled,
 		.parent_fd = fd,
 	};
 	/* A file (not a directory) only takes file rights. */
 	struct stat st;
-	if (fstat(fd, &st) == 0 && !S_ISDIR(st.st_mode))
+	if (fstat(fd, &st) < 0 || S_ISLNK(st.st_mode)) {
+		close(fd);
+		return 0;
+	}
+	if (!S_ISDIR(st.st_mode))
 		pb.allowed_access &= LANDLOCK_ACCESS_FS_READ_FILE |
 				     LANDLOCK_ACCESS_FS_WRITE_FILE |
 				     LANDLOCK_ACCESS_FS_TRUNCATE | LL_IOCTL_DEV |
@@ -107,9 +120,14 @@ int sandbox_landlock(const struct landlock_path *paths, int n, bool no_tcp)
 	uint64_t h = attr.handled_access_fs;
 	uint64_t rw = FS_READ | FS_WRITE | LANDLOCK_ACCESS_FS_REFER |
 		      LANDLOCK_ACCESS_FS_TRUNCATE | LL_IOCTL_DEV;
+	uint64_t dev = FS_READ | LANDLOCK_ACCESS_FS_WRITE_FILE | LL_IOCTL_DEV;
 	for (int i = 0; i < n; i++) {
-		if (add_rule(rs, paths[i].path, paths[i].writable ? rw : FS_READ,
-			     h) < 0) {
+		uint64_t access = paths[i].kind == LL_WRITE    ? rw
+				  : paths[i].kind == LL_LIST   ? LANDLOCK_ACCESS_FS_READ_DIR
+				  : paths[i].kind == LL_DEVICE ? dev
+							       : FS_READ;
+		if (add_rule(rs, paths[i].path, paths[i].fd, access, h,
+			     paths[i].kind == LL_DEVICE) < 0) {
 			fprintf(stderr, "picos: landlock: cannot allow %s: %s\n",
 				paths[i].path, strerror(errno));
 			close(rs);
@@ -117,8 +135,7 @@ int sandbox_landlock(const struct landlock_path *paths, int n, bool no_tcp)
 		}
 	}
 	for (size_t i = 0; i < sizeof devices / sizeof devices[0]; i++)
-		add_rule(rs, devices[i],
-			 FS_READ | LANDLOCK_ACCESS_FS_WRITE_FILE | LL_IOCTL_DEV, h);
+		add_rule(rs, devices[i], -1, dev, h, true);
 	long r = syscall(SYS_landlock_restrict_self, rs, 0);
 	close(rs);
 	if (r < 0) {

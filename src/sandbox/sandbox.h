@@ -5,10 +5,43 @@
 
 #include <stdbool.h>
 
+/* What one Landlock rule grants beneath its path. */
+enum ll_kind {
+	LL_READ,   /* read files, list directories (a read-only mount) */
+	LL_WRITE,  /* read, write, create, remove, rename, truncate */
+	LL_LIST,   /* list directories only (names, never contents) */
+	LL_DEVICE, /* read, write and ioctl of one device node */
+};
+
 struct landlock_path {
 	const char *path;
-	bool writable;
+	int fd; /* an O_PATH fd of path, used instead of it; or -1 */
+	enum ll_kind kind;
 };
+
+/* The rule list of a world (llpaths.c). */
+struct ll_paths {
+	struct landlock_path *v;
+	int n, cap;
+};
+
+void ll_paths_add(struct ll_paths *l, const char *path, enum ll_kind kind);
+/* The same for a path the launcher holds open (a mount's O_PATH fd): the
+ * rule then holds for that directory whatever mounts come over its path
+ * before the rules are made. */
+void ll_paths_add_fd(struct ll_paths *l, const char *path, int fd,
+		     enum ll_kind kind);
+/* Read rules for the host directory `dir` of a read-only mount, leaving
+ * out the host paths in `excl` (shadowed by other mounts, or never the
+ * world's): where one lies beneath `dir`, `dir` gets LL_LIST and each of
+ * its entries is covered in turn (directories recursively, regular
+ * files with a rule of their own, symlinks and special files none).
+ * dirfd (or -1) is an O_PATH fd of dir, used when dir is one rule. */
+void ll_paths_cover(struct ll_paths *l, const char *dir, int dirfd,
+		    const char *const *excl, int nexcl);
+/* LL_DEVICE rules for the terminals the world inherited: the device node
+ * each of fds 0, 1 and 2 names, when it is a terminal. */
+void ll_paths_add_inherited_ttys(struct ll_paths *l);
 
 /* Restricts the calling process (and all it starts) to the given host
  * paths.  Returns 0, or -1 with a message already printed; returns 1 when
@@ -21,11 +54,11 @@ int sandbox_landlock(const struct landlock_path *paths, int n, bool no_tcp);
  * with a message printed. */
 int sandbox_seccomp(bool inet);
 
-/* Drops CAP_NET_ADMIN and CAP_NET_RAW from every set (a world as root
- * would keep them otherwise).  Returns 0 or -1 with a message printed. */
-int sandbox_drop_net_caps(void);
-/* CAP_SYS_TIME, in every world: guests never change the host clock. */
-int sandbox_drop_time_caps(void);
+/* Keeps only the host capabilities a world needs (caps.c's table; the
+ * network ones only with net_host): bounding, effective and permitted
+ * sets cut to it, inheritable and ambient sets cleared.  Returns 0 or -1
+ * with a message printed. */
+int sandbox_limit_caps(bool net_host);
 
 /* The world's init (init.c).  Before it forks the guest's pid 1: a
  * Landlock domain that only scopes signals and abstract unix sockets

@@ -1001,6 +1001,36 @@ one_line_error() {
 
 is_rc_out() { [ "$(rc_of "$1")" = "$2" ] && [ "$(out_of "$1")" = "$3" ]; }
 
+chk_ro_metadata() {
+	is_rc_out cli_ro_metadata 0 $'chmod EROFS\nchown EROFS\nutime EROFS\nlchown EROFS\nsetxattr EROFS\nremovexattr EROFS' &&
+		[ "$(stat -c '%a %u %g %Y' "$cli/bindsrc/f.txt")" = "$1" ]
+}
+
+# A host stream socket DIR/s that greets each client with "hello", and a
+# host datagram socket DIR/s.dg, both outside every world (under
+# build/, beneath the read-only /).
+start_host_sockets() {
+	mkdir -p "$1"
+	rm -f "$1/s" "$1/s.dg" "$1/ready"
+	"$PY" -c '
+import os, socket, sys
+d = sys.argv[1]
+s = socket.socket(socket.AF_UNIX); s.bind(d + "/s"); s.listen(8)
+g = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); g.bind(d + "/s.dg")
+open(d + "/ready", "w").close()
+while True:
+    c, _ = s.accept(); c.send(b"hello"); c.close()' "$1" &
+	host_sockets_pid=$!
+	host_sockets_dir=$1
+	for _ in $(seq 50); do [ -e "$1/ready" ] && break; sleep 0.1; done
+}
+
+stop_host_sockets() {
+	kill "$host_sockets_pid" 2>/dev/null
+	wait "$host_sockets_pid" 2>/dev/null
+	rm -rf "$host_sockets_dir"
+}
+
 picos_tmps() { find "$TMPDIR" -mindepth 1 -maxdepth 1 -name 'picos-tmp-*' | wc -l | tr -d ' '; }
 
 # Each check below is a function: the case passes when it succeeds.
@@ -1236,6 +1266,110 @@ print(os.path.exists("/etc/passwd"))'
 	if wanted cli_cwd_rw; then
 		pic cli_cwd_rw run -- "$BUSYBOX" touch created-by-guest
 		expect cli_cwd_rw "the current directory is writable" chk_cwd_rw
+	fi
+
+	# Landlock covers the host's / entry by entry (not its /tmp, /dev or
+	# /proc): the guest still lists / and /dev as natively.
+	if wanted cli_root_listing; then
+		pic cli_root_listing run -- "$BUSYBOX" sh -c \
+			'ls -A /; find / -maxdepth 1 | sort; ls /dev; ls -la / >/dev/null && echo listed'
+		local want
+		want=$("$BUSYBOX" sh -c 'ls -A /; find / -maxdepth 1 | sort; ls /dev; echo listed')
+		expect cli_root_listing "ls / and /dev as natively" is_rc_out cli_root_listing 0 "$want"
+	fi
+
+	# Metadata on a read-only mount: chmod, chown, utime and xattrs of a
+	# host file outside the current directory (under the read-only /)
+	# give EROFS, as on a read-only mount, and change nothing.
+	if wanted cli_ro_metadata; then
+		local before
+		before=$(stat -c '%a %u %g %Y' "$b/f.txt")
+		pic cli_ro_metadata run -- "$PY" -c '
+import errno, os, sys
+f = sys.argv[1]
+for what, call in (("chmod", lambda: os.chmod(f, 0o600)),
+                   ("chown", lambda: os.chown(f, os.getuid(), os.getgid())),
+                   ("utime", lambda: os.utime(f, (0, 0))),
+                   ("lchown", lambda: os.lchown(f, -1, -1)),
+                   ("setxattr", lambda: os.setxattr(f, "user.picos", b"x")),
+                   ("removexattr", lambda: os.removexattr(f, "user.picos"))):
+    try:
+        call()
+        print(what, "done")
+    except OSError as e:
+        print(what, errno.errorcode[e.errno])' "$b/f.txt"
+		expect cli_ro_metadata "metadata changes under the read-only / give EROFS" \
+			chk_ro_metadata "$before"
+	fi
+
+	# Unix sockets: a guest connects to sockets in its writable mounts, to
+	# a host socket outside them only through --bind-socket (EACCES
+	# otherwise, for stream connect and datagram sendto alike).
+	if wanted cli_unix_cwd; then
+		pic cli_unix_cwd run -- "$PY" -c '
+import socket
+s = socket.socket(socket.AF_UNIX)
+s.bind("cwd.sock"); s.listen()
+c = socket.socket(socket.AF_UNIX); c.connect("cwd.sock")
+a, _ = s.accept(); c.send(b"hi"); print(a.recv(2).decode())'
+		expect cli_unix_cwd "a socket in the current directory is reachable" is_rc_out cli_unix_cwd 0 hi
+		rm -f "$cli/cwd/cwd.sock"
+	fi
+	if wanted cli_unix_host; then
+		start_host_sockets "$cli/hostsock"
+		local client='
+import errno, socket, sys
+for path in sys.argv[1:]:
+    for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
+        s = socket.socket(socket.AF_UNIX, kind)
+        try:
+            if kind == socket.SOCK_STREAM:
+                s.connect(path); print(s.recv(16).decode())
+            else:
+                s.sendto(b"x", path + ".dg"); print("sent")
+        except OSError as e:
+            print(errno.errorcode[e.errno])'
+		pic cli_unix_host run -- "$PY" -c "$client" "$cli/hostsock/s"
+		pic cli_unix_host_link run -- "$PY" -c "
+import os; os.symlink('$cli/hostsock/s', 'link.sock'); os.symlink('$cli/hostsock/s.dg', 'link.sock.dg')
+$client" link.sock
+		rm -f "$cli/cwd/link.sock" "$cli/cwd/link.sock.dg"
+		pic cli_bind_socket run --bind-socket "$cli/hostsock/s:/run/picos-test.sock" \
+			--bind-socket "$cli/hostsock/s.dg:/run/picos-test.sock.dg" \
+			--bind-socket "$cli/hostsock/s:/tmp/sub/t.sock" -- "$PY" -c "$client
+import errno, os, stat
+print(stat.S_ISSOCK(os.stat('/run/picos-test.sock').st_mode), os.listdir('/tmp/sub'))
+for f in (lambda: open('/run/picos-test.sock'), lambda: os.listdir('/run/picos-test.sock'),
+          lambda: os.unlink('/run/picos-test.sock'), lambda: os.chmod('/run/picos-test.sock', 0o600)):
+    try:
+        f()
+    except OSError as e:
+        print(errno.errorcode[e.errno])" \
+			/run/picos-test.sock /tmp/sub/t.sock
+		pic cli_unix_bind_ro run --bind "$cli/hostsock:/mnt/hs:ro" -- "$PY" -c "$client" /mnt/hs/s
+		pic cli_unix_bind_rw run --bind "$cli/hostsock:/mnt/hs" -- "$PY" -c "$client" /mnt/hs/s
+		stop_host_sockets
+		expect cli_unix_bind_ro "a socket in a read-only --bind is refused (EACCES)" \
+			is_rc_out cli_unix_bind_ro 0 $'EACCES\nEACCES'
+		expect cli_unix_bind_rw "a socket in a read-write --bind is reachable" \
+			is_rc_out cli_unix_bind_rw 0 $'hello\nsent'
+		expect cli_unix_host "a host socket under the read-only / is refused (EACCES)" \
+			is_rc_out cli_unix_host 0 $'EACCES\nEACCES'
+		expect cli_unix_host_link "... also through a symlink in the current directory" \
+			is_rc_out cli_unix_host_link 0 $'EACCES\nEACCES'
+		expect cli_bind_socket "--bind-socket HOST:GUEST makes it reachable" \
+			is_rc_out cli_bind_socket 0 $'hello\nsent\nhello\nENOENT\nTrue [\'t.sock\']\nENXIO\nENOTDIR\nEROFS\nEROFS'
+	fi
+	if wanted cli_bind_socket_bad; then
+		pic cli_bind_socket_notsock run --bind-socket "$b/f.txt:/run/x.sock" -- /bin/true
+		expect cli_bind_socket_notsock "--bind-socket of a file: one-line error" \
+			one_line_error cli_bind_socket_notsock 125
+		pic cli_bind_socket_enoent run --bind-socket "$b/nonexistent:/run/x.sock" -- /bin/true
+		expect cli_bind_socket_enoent "--bind-socket of a missing path: one-line error" \
+			one_line_error cli_bind_socket_enoent 125
+		pic cli_bind_socket_syntax run --bind-socket "$b/f.txt:relative" -- /bin/true
+		expect cli_bind_socket_syntax "--bind-socket with a relative guest path: exit 2" \
+			one_line_error cli_bind_socket_syntax 2
 	fi
 
 	# Private /tmp: empty at start, writable, gone afterwards.

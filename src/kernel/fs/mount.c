@@ -18,6 +18,7 @@ void mount_add(const char *guest_path, int host_fd, unsigned pcfg_flags)
 	m->host_fd = host_fd;
 	m->rdonly = pcfg_flags & PCFG_MOUNT_RDONLY;
 	m->procfs = pcfg_flags & PCFG_MOUNT_PROC;
+	m->socket = pcfg_flags & PCFG_MOUNT_SOCKET;
 }
 
 struct mount *mount_find(const char *path)

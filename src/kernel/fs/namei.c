@@ -274,6 +274,17 @@ long path_canonicalize(struct lookup *lk, bool follow_last)
 	return restore_trailing_slash(lk);
 }
 
+/* A --bind-socket mount is one socket: nothing lies beneath it, and an
+ * open other than O_PATH gets what Linux gives for a socket (ENXIO). */
+static long open_socket_mount(struct lookup *lk, int flags)
+{
+	if (*lk->rel || (flags & O_DIRECTORY))
+		return -ENOTDIR;
+	if (!(flags & O_PATH))
+		return -ENXIO;
+	return host_syscall3(__NR_fcntl, lk->mnt->host_fd, F_DUPFD_CLOEXEC, 0);
+}
+
 static long openat2_in_mount(struct lookup *lk, int flags, unsigned mode)
 {
 	struct open_how how = {
@@ -285,6 +296,8 @@ static long openat2_in_mount(struct lookup *lk, int flags, unsigned mode)
 	long r;
 	if (procfs_open(lk, flags, &r))
 		return r;
+	if (lk->mnt->socket)
+		return open_socket_mount(lk, flags);
 	if (perm_active() && (r = perm_open(lk, flags)) < 0)
 		return r;
 	const char *rel = *lk->rel ? lk->rel : ".";

@@ -36,6 +36,7 @@ struct target {
 	struct lookup lk;
 	const char *name;
 	unsigned at;
+	char magic[32]; /* name for a --bind-socket: /proc/self/fd/N */
 };
 
 /* The mount a path's target lies in: its own when it is a mount root. */
@@ -72,6 +73,18 @@ static long target_open(const char *upath, bool follow, bool change,
 		t->name = "";
 		t->at = AT_EMPTY_PATH;
 		fd = vfs_open(&t->lk, O_RDONLY | O_DIRECTORY, 0);
+	}
+	if (fd < 0 && fd != -EBUSY && t->lk.mnt && t->lk.mnt->socket &&
+	    !*t->lk.rel) {
+		/* A --bind-socket opens O_PATH only, which the xattr calls
+		 * refuse (EBADF): name it through its magic link, a path
+		 * the provider made (the fd stays open until the call). */
+		fd = vfs_open(&t->lk, O_PATH, 0);
+		if (fd < 0)
+			return fd;
+		rt_snprintf(t->magic, sizeof t->magic, "/proc/self/fd/%ld", fd);
+		t->name = t->magic;
+		t->at = 0;
 	}
 	if (fd >= 0 && change && target_rdonly(&t->lk)) {
 		r = rdonly_answer((int)fd, t->name, t->at);

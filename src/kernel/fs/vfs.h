@@ -9,9 +9,10 @@
 struct mount {
 	char *path;	 /* guest path, normalised; "/" for the root */
 	size_t path_len; /* strlen(path), 0 for "/" so prefixes work */
-	int host_fd;	 /* O_PATH fd of the host directory */
+	int host_fd;	 /* O_PATH fd of the host directory (or socket) */
 	bool rdonly;
 	bool procfs; /* the host's /proc, through procfs.c */
+	bool socket; /* --bind-socket: host_fd is the socket itself */
 	char *host_path; /* the host's name for host_fd, read when needed */
 };
 

@@ -297,6 +297,18 @@ static long unix_bind_to_host(struct kaddr *a, const char *path, int *hold)
 	return set_host_path(a, s, name);
 }
 
+/* A guest connects (or sends) only to sockets in its writable mounts,
+ * which the world itself (or the user, for a rw --bind) put there, and to
+ * those the user named with --bind-socket: a host daemon's socket under
+ * the read-only root, or in /proc, is refused with EACCES, what Linux
+ * gives without write permission on the socket file.  The mount is the
+ * one the walk ended in, after every symlink (vfs_open resolves them in
+ * the provider), so a link cannot lead out. */
+static bool unix_connect_allowed(const struct mount *m)
+{
+	return m->socket || (!m->rdonly && !m->procfs);
+}
+
 static long unix_connect_to_host(struct kaddr *a, const char *path, int *hold)
 {
 	struct lookup lk;
@@ -306,6 +318,10 @@ static long unix_connect_to_host(struct kaddr *a, const char *path, int *hold)
 	long fd = vfs_open_path(&lk, true);
 	if (fd < 0)
 		return fd;
+	if (!unix_connect_allowed(lk.mnt)) {
+		host_close((int)fd);
+		return -EACCES;
+	}
 	*hold = (int)fd;
 	r = perm_fd((int)fd, 2 /* write, as Linux's unix connect */);
 	if (r < 0)
