@@ -190,6 +190,16 @@ case_() {
 	compare "$name"
 }
 
+# ---- a guest's own SIGSYS -----------------------------------------------------
+
+# SIGSYS sent by the guest (kill, a trap in the shell) is an ordinary
+# signal, never taken for the provider's own (issue 10).
+case_sigsys_trap() {
+	run bash -c 'trap "echo got" SYS; kill -SYS $$; echo after'
+	run bash -c 'trap "echo got" SYS; (trap "echo sub got" SYS; kill -SYS $BASHPID; echo sub); echo after'
+	run bash -c 'kill -SYS $$; echo not reached'
+}
+
 # ---- priorities, timers, memory locks ---------------------------------------
 
 # nice and renice (setpriority/getpriority on the guest's pids), ionice
@@ -1721,7 +1731,7 @@ make_fixture
 make_bbroot || exit 1
 
 for c in ls cat wc sort sha256sum stat date head_tail od dd cp mv rm mkdir \
-	ln_readlink touch_stat du find grep_devnull mkfifo tail_follow; do
+	ln_readlink touch_stat du find grep_devnull mkfifo tail_follow sigsys_trap; do
 	case_ "$c"
 done
 command -v capsh >/dev/null && case_ capsh
