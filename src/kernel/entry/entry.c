@@ -8,6 +8,7 @@
 #include "entry.h"
 #include "thread.h"
 #include "../signal/signal.h"
+#include "../proc/remote.h"
 #include <asm/sigcontext.h>
 #include <asm/siginfo.h>
 #include <asm/signal.h>
@@ -64,6 +65,12 @@ static void on_sigsys(int sig, siginfo_t *si, void *ucv)
 		ptrace_stop_request(uc, guest ? &g : NULL);
 		return;
 	}
+	if (si->si_code == SI_PICOS_REMOTE && !signal_marked(si)) {
+		/* Another thread of the world asks this one to act on itself
+		 * (proc/remote.c). */
+		remote_ring(si->si_int);
+		return;
+	}
 	/* A SIGSYS sent by a process or a timer (kill, sigqueue, a POSIX
 	 * timer), also one queued with a code the kernel or the provider
 	 * uses (marked by signal_mark_forged), is the guest's signal. */
@@ -83,6 +90,8 @@ static void on_sigsys(int sig, siginfo_t *si, void *ucv)
 	t->frame_set = false;
 	pico_dispatch(&f);
 	signal_exit(&f, uc);
+	if (t->remote_npending)
+		remote_serve_pending();
 	if (t->pt_pending) {
 		frame_from_sigcontext(&f, &uc->uc_mcontext);
 		ptrace_stop_pending(uc, &f);

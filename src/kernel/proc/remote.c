@@ -1,0 +1,251 @@
+/* Remote requests: a guest call that names another thread of the world
+ * is carried out by that thread on itself (remote.h).
+ *
+ * The caller's slot is its own (by its table slot), so callers never
+ * contend; a sequence number in the futex word tells a late answer from
+ * the current one.  The target is rung with a host SIGSYS, which the
+ * provider never blocks: in guest code or in an interruptible wait
+ * (intr_call, where the provider lock is released) it serves the request
+ * at once, and the wait, which finds no guest signal caught, takes up
+ * again as after any doorbell; in other provider code it serves it at
+ * the end of the call.  The caller waits in an interruptible wait of its
+ * own, where it serves requests made of it (two threads asking each
+ * other never deadlock), and rings again every 100 ms, checking that the
+ * target still lives.  A target stopped by a stop signal answers when it
+ * is continued (Linux answers at once from the stopped task): the
+ * caller waits, interruptibly, meanwhile. */
+#include "remote.h"
+#include "proc.h"
+#include "../entry/entry.h"
+#include "../entry/thread.h"
+#include "../signal/signal.h"
+#include "../syscalls.h"
+#include <asm/siginfo.h>
+#include <asm/signal.h>
+#include <asm/sigcontext.h>
+#include <asm/ucontext.h>
+#include <linux/futex.h>
+#include <picos/world.h>
+
+#define W (popts.world)
+
+#define PHASE_IDLE 0u
+#define PHASE_ASKED 1u
+#define PHASE_ANSWERED 2u
+
+long prlimit_self(unsigned res, const struct rlimit64 *nw,
+		  struct rlimit64 *old, bool may_raise); /* sys_info.c */
+
+/* The caller's own slot: its process's task slot for a first thread,
+ * past the tasks for the others. */
+static int my_slot(void)
+{
+	struct pico_thread *t = current();
+	if (t->tid_slot)
+		return PICOS_MAX_TASKS + (int)(t->tid_slot - W->tids);
+	return (int)(gproc()->task - W->tasks);
+}
+
+static bool op_needs_lock(unsigned op)
+{
+	return op == RQ_PRLIMIT; /* the process's limits are provider state */
+}
+
+long remote_run_self(unsigned op, const long arg[4], void *data)
+{
+	uint32_t len = (uint32_t)arg[0];
+	if (len > PICOS_REMOTE_DATA)
+		len = PICOS_REMOTE_DATA;
+	switch (op) {
+	case RQ_GETPRIORITY:
+		return host_syscall2(__NR_getpriority, 0, 0);
+	case RQ_SETPRIORITY:
+		return host_syscall3(__NR_setpriority, 0, 0, arg[0]);
+	case RQ_IOPRIO_GET:
+		return host_syscall2(__NR_ioprio_get, 1, 0);
+	case RQ_IOPRIO_SET:
+		return host_syscall3(__NR_ioprio_set, 1, 0, arg[0]);
+	case RQ_GETAFFINITY:
+		return host_syscall3(__NR_sched_getaffinity, 0, len, data);
+	case RQ_SETAFFINITY:
+		return host_syscall3(__NR_sched_setaffinity, 0, len, data);
+	case RQ_GETSCHEDULER:
+		return host_syscall1(__NR_sched_getscheduler, 0);
+	case RQ_GETPARAM:
+		return host_syscall2(__NR_sched_getparam, 0, data);
+	case RQ_SETSCHEDULER:
+		return host_syscall3(__NR_sched_setscheduler, 0, arg[0], data);
+	case RQ_SETPARAM:
+		return host_syscall2(__NR_sched_setparam, 0, data);
+	case RQ_SETATTR: {
+		/* The size is the struct's own first word: at most ours. */
+		uint32_t size;
+		rt_memcpy(&size, data, sizeof size);
+		if (size > PICOS_REMOTE_DATA) {
+			size = PICOS_REMOTE_DATA;
+			rt_memcpy(data, &size, sizeof size);
+		}
+		return host_syscall3(__NR_sched_setattr, 0, data, 0);
+	}
+	case RQ_GETATTR:
+		return host_syscall4(__NR_sched_getattr, 0, data, len, 0);
+	case RQ_RR_INTERVAL:
+		return host_syscall2(__NR_sched_rr_get_interval, 0, data);
+	case RQ_PRLIMIT: {
+		struct rlimit64 nw, old;
+		rt_memcpy(&nw, data, sizeof nw);
+		unsigned fl = (unsigned)arg[1];
+		long r = prlimit_self((unsigned)arg[0],
+				      (fl & RQ_PRLIMIT_SET) ? &nw : NULL, &old,
+				      fl & RQ_PRLIMIT_RAISE);
+		rt_memcpy(data, &old, sizeof old);
+		return r;
+	}
+	default:
+		return -EINVAL;
+	}
+}
+
+/* ---- the target's side ---- */
+
+/* Serves slot `i` if it holds a request for this thread: the request is
+ * read once into provider memory (any process of the world may write the
+ * slot), run on this thread alone, and answered.  False when it must
+ * wait: an operation on provider state while the provider lock is taken
+ * (perhaps by the very code this handler interrupted). */
+static bool serve(int i)
+{
+	struct picos_remote *s = &W->remote[i];
+	uint32_t w = __atomic_load_n(&s->word, __ATOMIC_ACQUIRE);
+	if ((w & 3) != PHASE_ASKED ||
+	    __atomic_load_n(&s->target, __ATOMIC_RELAXED) != current()->host_tid)
+		return true;
+	unsigned op = __atomic_load_n(&s->op, __ATOMIC_RELAXED);
+	bool lock = op_needs_lock(op);
+	if (lock && !provider_trylock())
+		return false;
+	long arg[4];
+	for (int k = 0; k < 4; k++)
+		arg[k] = (long)__atomic_load_n(&s->arg[k], __ATOMIC_RELAXED);
+	uint8_t data[PICOS_REMOTE_DATA];
+	rt_memcpy(data, s->data, sizeof data);
+	long r = remote_run_self(op, arg, data);
+	if (lock)
+		provider_unlock();
+	rt_memcpy(s->data, data, sizeof data);
+	__atomic_store_n(&s->result, r, __ATOMIC_RELAXED);
+	if (__atomic_compare_exchange_n(&s->word, &w, (w & ~3u) | PHASE_ANSWERED,
+					false, __ATOMIC_RELEASE,
+					__ATOMIC_RELAXED))
+		host_syscall3(__NR_futex, &s->word, FUTEX_WAKE, 0x7fffffff);
+	return true;
+}
+
+/* Scheduling and priority requests are host calls on this thread alone
+ * and are served wherever the ring finds it; a request on the limits
+ * waits for the provider lock: if it is taken, until the end of the call
+ * this thread serves (or the caller's next ring). */
+void remote_ring(int slot)
+{
+	struct pico_thread *t = current();
+	if (slot < 0 || slot >= PICOS_REMOTE_SLOTS || serve(slot))
+		return;
+	for (int k = 0; k < t->remote_npending; k++)
+		if (t->remote_pending[k] == slot)
+			return;
+	/* A full list drops the ring: the caller rings again. */
+	if (t->remote_npending < (int)(sizeof t->remote_pending /
+				       sizeof t->remote_pending[0]))
+		t->remote_pending[t->remote_npending++] = slot;
+}
+
+void remote_serve_pending(void)
+{
+	struct pico_thread *t = current();
+	int n = t->remote_npending;
+	t->remote_npending = 0;
+	for (int k = 0; k < n; k++)
+		serve(t->remote_pending[k]);
+}
+
+/* ---- the caller's side ---- */
+
+static void ring(int host_pid, int host_tid, int slot)
+{
+	siginfo_t si;
+	rt_memset(&si, 0, sizeof si);
+	si.si_signo = SIGSYS;
+	si.si_code = SI_PICOS_REMOTE;
+	si.si_int = slot;
+	host_syscall4(__NR_rt_tgsigqueueinfo, host_pid, host_tid, SIGSYS, &si);
+}
+
+/* Whether guest thread `tid` is still host thread `host`. */
+static bool still_there(int tid, int host_pid, int host)
+{
+	int hp = 0;
+	return task_thread_host(0, tid, &hp) == host && hp == host_pid &&
+	       host_syscall3(__NR_tgkill, host_pid, host, 0) == 0;
+}
+
+/* Takes the request back unless it was answered meanwhile: true when
+ * the answer is there after all. */
+static bool withdraw(struct picos_remote *s, uint32_t asked)
+{
+	uint32_t w = asked;
+	if (__atomic_compare_exchange_n(&s->word, &w, asked & ~3u, false,
+					__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return false;
+	return w == ((asked & ~3u) | PHASE_ANSWERED);
+}
+
+long remote_call(int tid, unsigned op, long arg0, long arg1,
+		 const void *in, size_t inlen, void *out, size_t outlen)
+{
+	int host_pid = 0;
+	long host = task_thread_host(0, tid, &host_pid);
+	if (host <= 0 || host_pid <= 0)
+		return -ESRCH;
+	if (host == current()->host_tid) {
+		long a[4] = { arg0, arg1, 0, 0 };
+		uint8_t data[PICOS_REMOTE_DATA];
+		rt_memset(data, 0, sizeof data);
+		if (inlen)
+			rt_memcpy(data, in, inlen);
+		long r = remote_run_self(op, a, data);
+		if (outlen)
+			rt_memcpy(out, data, outlen);
+		return r;
+	}
+	int slot = my_slot();
+	struct picos_remote *s = &W->remote[slot];
+	uint32_t seq = (__atomic_load_n(&s->word, __ATOMIC_RELAXED) >> 2) + 1;
+	uint32_t asked = (seq << 2) | PHASE_ASKED;
+	s->op = op;
+	s->target = (int32_t)host;
+	s->arg[0] = arg0, s->arg[1] = arg1, s->arg[2] = s->arg[3] = 0;
+	rt_memset(s->data, 0, sizeof s->data);
+	if (inlen)
+		rt_memcpy(s->data, in, inlen);
+	__atomic_store_n(&s->word, asked, __ATOMIC_RELEASE);
+	for (;;) {
+		ring(host_pid, (int)host, slot);
+		struct { long s, ns; } ts = { 0, 100 * 1000 * 1000 };
+		long r = intr_call4(__NR_futex, &s->word, FUTEX_WAIT, asked, &ts);
+		if (__atomic_load_n(&s->word, __ATOMIC_ACQUIRE) != asked)
+			break; /* answered */
+		if (r == -EINTR && signal_interrupts()) {
+			if (!withdraw(s, asked))
+				return -ERESTARTNOINTR;
+			break;
+		}
+		if (r == -ETIMEDOUT && !still_there(tid, host_pid, (int)host)) {
+			if (!withdraw(s, asked))
+				return -ESRCH;
+			break;
+		}
+	}
+	if (outlen)
+		rt_memcpy(out, s->data, outlen);
+	return __atomic_load_n(&s->result, __ATOMIC_RELAXED);
+}
