@@ -285,6 +285,22 @@ long prlimit_self(unsigned res, const struct rlimit64 *nw,
 	return do_prlimit(res, nw, old, may_raise);
 }
 
+/* The process of guest pid or tid `id` (limits belong to the process):
+ * its pid, or -ESRCH. */
+static long process_of(int id)
+{
+	long r = -ESRCH;
+	task_lock();
+	struct picos_task *t = task_by_vpid(id);
+	struct picos_thread_id *th = t ? NULL : tid_by_vtid(id);
+	if (th)
+		t = task_by_vpid(th->tgid);
+	if (t && t->state == TASK_LIVE)
+		r = t->vpid;
+	task_unlock();
+	return r;
+}
+
 /* Linux's check_prlimit_permission: the caller's real uid and gid are
  * each of the target's three, or it has CAP_SYS_RESOURCE. */
 static long prlimit_permission(int pid)
@@ -304,7 +320,8 @@ static long prlimit_permission(int pid)
 }
 
 /* Another process's limits: its own provider holds them and sets the
- * host's (the host lets a pico process name only itself). */
+ * host's (the host lets a pico process name only itself).  Its first
+ * thread is asked. */
 static long prlimit_other(int pid, unsigned res, const struct rlimit64 *nw,
 			  struct rlimit64 *old)
 {
@@ -322,10 +339,11 @@ long sys_prlimit64(int pid, int res, const void *new_rlim, void *old_rlim)
 	struct rlimit64 nw, old;
 	if (new_rlim && copy_from_user(&nw, new_rlim, sizeof nw) < 0)
 		return -EFAULT;
-	long r;
-	if (pid < 0)
-		return -ESRCH;
-	if (pid == 0 || pid == gproc()->pid)
+	long r = pid ? process_of(pid) : gproc()->pid;
+	if (r < 0)
+		return r;
+	pid = (int)r;
+	if (pid == gproc()->pid)
 		r = do_prlimit((unsigned)res, new_rlim ? &nw : NULL,
 			       old_rlim ? &old : NULL,
 			       capable(CAP_SYS_RESOURCE));
