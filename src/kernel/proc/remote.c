@@ -168,6 +168,18 @@ void remote_serve_pending(void)
 		serve(t->remote_pending[k]);
 }
 
+uint64_t doorbells_hold(void)
+{
+	uint64_t sys = SIGBIT(SIGSYS), old = 0;
+	host_syscall4(__NR_rt_sigprocmask, SIG_BLOCK, &sys, &old, 8);
+	return old;
+}
+
+void doorbells_release(uint64_t old)
+{
+	host_syscall4(__NR_rt_sigprocmask, SIG_SETMASK, &old, 0, 8);
+}
+
 /* ---- the caller's side ---- */
 
 static void ring(int host_pid, int host_tid, int slot)

@@ -57,4 +57,15 @@ long remote_run_self(unsigned op, const long arg[4], void *data);
 void remote_ring(int slot);
 void remote_serve_pending(void);
 
+/* Holds doorbells (the provider's host SIGSYS from other threads) off
+ * while the calling thread cannot take one: the vfork parent, which
+ * runs on a stack of its own with the child's provider state until the
+ * child lets the memory go (a signal there would land on its signal
+ * stack, which its outer handler is using), and the making of a thread,
+ * which starts without %gs or a signal stack (it inherits the held mask
+ * and takes doorbells once it enters guest code).  A held ring waits on
+ * the host; returns the mask to give back to doorbells_release. */
+uint64_t doorbells_hold(void);
+void doorbells_release(uint64_t old);
+
 #endif

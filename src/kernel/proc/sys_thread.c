@@ -14,6 +14,7 @@
  * once the host has cleared the word it watches (CLONE_CHILD_CLEARTID on
  * a provider word). */
 #include "proc.h"
+#include "remote.h"
 #include "keys.h"
 #include "../entry/entry.h"
 #include "../entry/thread.h"
@@ -207,8 +208,10 @@ long task_spawn(const struct task_spawn *sp)
 			       CLONE_CHILD_CLEARTID |
 			       ((sp->flags & CLONE_SETTLS) ? CLONE_SETTLS : 0);
 	ptrace_area_add(nt);
+	uint64_t mask = doorbells_hold(); /* the thread starts with them held */
 	long r = thread_clone(hflags, sp_top, sp->host_id, (int *)&nt->host_alive,
 			      sp->tls);
+	doorbells_release(mask);
 	if (r < 0) {
 		ptrace_area_remove(nt);
 		area_put(nt);
