@@ -255,10 +255,48 @@ static void test_other_uid(void)
 	close(go[1]);
 }
 
+static pid_t to_continue;
+
+static void *continue_later(void *arg)
+{
+	(void)arg;
+	usleep(300000);
+	kill(to_continue, SIGCONT);
+	return NULL;
+}
+
+/* A stopped child: Linux answers at once; under picos the child's own
+ * provider answers once it is continued (docs/security.md).  Either way
+ * the answers are right and nothing hangs. */
+static void test_stopped(void)
+{
+	pid_t c = fork();
+	if (c == 0) {
+		raise(SIGSTOP);
+		pause();
+		_exit(0);
+	}
+	int st = 0;
+	waitpid(c, &st, WUNTRACED);
+	ok(WIFSTOPPED(st), "the child stopped");
+	to_continue = c;
+	pthread_t th;
+	pthread_create(&th, NULL, continue_later, NULL);
+	ok(setpriority(PRIO_PROCESS, c, 4) == 0 && getpriority(PRIO_PROCESS, c) == 4,
+	   "setpriority and getpriority of a stopped child");
+	pthread_join(th, NULL);
+	cpu_set_t got;
+	ok(sched_getaffinity(c, sizeof got, &got) == 0 && CPU_COUNT(&got) >= 1,
+	   "sched_getaffinity of the continued child");
+	kill(c, SIGKILL);
+	waitpid(c, NULL, 0);
+}
+
 int main(void)
 {
 	test_child();
 	test_thread();
 	test_other_uid();
+	test_stopped();
 	return tap_done();
 }
