@@ -255,6 +255,45 @@ static void test_other_uid(void)
 	close(go[1]);
 }
 
+/* Threads that ask each other at the same time (each one the target of
+ * the next one's calls while it waits for its own). */
+#define NMUTUAL 4
+static atomic_int mutual_tid[NMUTUAL], mutual_ready, mutual_done, mutual_errors;
+
+static void *mutual(void *arg)
+{
+	int me = (int)(intptr_t)arg;
+	atomic_store(&mutual_tid[me], (int)syscall(SYS_gettid));
+	atomic_fetch_add(&mutual_ready, 1);
+	while (atomic_load(&mutual_ready) < NMUTUAL)
+		;
+	int next = atomic_load(&mutual_tid[(me + 1) % NMUTUAL]);
+	cpu_set_t set;
+	for (int i = 0; i < 200; i++) {
+		if (setpriority(PRIO_PROCESS, next, 3) != 0 ||
+		    getpriority(PRIO_PROCESS, next) != 3 ||
+		    sched_getaffinity(next, sizeof set, &set) != 0)
+			atomic_fetch_add(&mutual_errors, 1);
+	}
+	/* Each stays until every one is done: it is another's target. */
+	atomic_fetch_add(&mutual_done, 1);
+	while (atomic_load(&mutual_done) < NMUTUAL)
+		usleep(1000);
+	return NULL;
+}
+
+static void test_mutual(void)
+{
+	pthread_t th[NMUTUAL];
+	for (int i = 0; i < NMUTUAL; i++)
+		pthread_create(&th[i], NULL, mutual, (void *)(intptr_t)i);
+	for (int i = 0; i < NMUTUAL; i++)
+		pthread_join(th[i], NULL);
+	ok(atomic_load(&mutual_errors) == 0,
+	   "%d threads renice and read each other 200 times each (%d errors)",
+	   NMUTUAL, atomic_load(&mutual_errors));
+}
+
 static pid_t to_continue;
 
 static void *continue_later(void *arg)
@@ -298,5 +337,6 @@ int main(void)
 	test_thread();
 	test_other_uid();
 	test_stopped();
+	test_mutual();
 	return tap_done();
 }

@@ -32,6 +32,7 @@
 #define PHASE_IDLE 0u
 #define PHASE_ASKED 1u
 #define PHASE_ANSWERED 2u
+#define PHASE_SERVING 3u /* claimed by the target: one serves it, once */
 
 long prlimit_self(unsigned res, const struct rlimit64 *nw,
 		  struct rlimit64 *old, bool may_raise); /* sys_info.c */
@@ -109,10 +110,12 @@ long remote_run_self(unsigned op, const long arg[4], void *data)
 /* ---- the target's side ---- */
 
 /* Serves slot `i` if it holds a request for this thread: the request is
- * read once into provider memory (any process of the world may write the
- * slot), run on this thread alone, and answered.  False when it must
- * wait: an operation on provider state while the provider lock is taken
- * (perhaps by the very code this handler interrupted). */
+ * claimed (so a late or repeated ring never runs it twice or writes into
+ * the caller's next one), read once into provider memory (any process of
+ * the world may write the slot), run on this thread alone, and answered.
+ * False when it must wait: an operation on provider state while the
+ * provider lock is taken (perhaps by the very code this handler
+ * interrupted). */
 static bool serve(int i)
 {
 	struct picos_remote *s = &W->remote[i];
@@ -124,20 +127,27 @@ static bool serve(int i)
 	bool lock = op_needs_lock(op);
 	if (lock && !provider_trylock())
 		return false;
+	if (!__atomic_compare_exchange_n(&s->word, &w, (w & ~3u) | PHASE_SERVING,
+					 false, __ATOMIC_ACQ_REL,
+					 __ATOMIC_RELAXED)) {
+		if (lock)
+			provider_unlock();
+		return true; /* withdrawn, or claimed by a nested ring */
+	}
+	op = __atomic_load_n(&s->op, __ATOMIC_RELAXED);
 	long arg[4];
 	for (int k = 0; k < 4; k++)
 		arg[k] = (long)__atomic_load_n(&s->arg[k], __ATOMIC_RELAXED);
 	uint8_t data[PICOS_REMOTE_DATA];
 	rt_memcpy(data, s->data, sizeof data);
-	long r = remote_run_self(op, arg, data);
+	long r = op_needs_lock(op) && !lock ? -EAGAIN
+					    : remote_run_self(op, arg, data);
 	if (lock)
 		provider_unlock();
 	rt_memcpy(s->data, data, sizeof data);
 	__atomic_store_n(&s->result, r, __ATOMIC_RELAXED);
-	if (__atomic_compare_exchange_n(&s->word, &w, (w & ~3u) | PHASE_ANSWERED,
-					false, __ATOMIC_RELEASE,
-					__ATOMIC_RELAXED))
-		host_syscall3(__NR_futex, &s->word, FUTEX_WAKE, 0x7fffffff);
+	__atomic_store_n(&s->word, (w & ~3u) | PHASE_ANSWERED, __ATOMIC_RELEASE);
+	host_syscall3(__NR_futex, &s->word, FUTEX_WAKE, 0x7fffffff);
 	return true;
 }
 
@@ -200,15 +210,13 @@ static bool still_there(int tid, int host_pid, int host)
 	       host_syscall3(__NR_tgkill, host_pid, host, 0) == 0;
 }
 
-/* Takes the request back unless it was answered meanwhile: true when
- * the answer is there after all. */
+/* Takes the request back unless the target claimed it: true when
+ * withdrawn. */
 static bool withdraw(struct picos_remote *s, uint32_t asked)
 {
 	uint32_t w = asked;
-	if (__atomic_compare_exchange_n(&s->word, &w, asked & ~3u, false,
-					__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
-		return false;
-	return w == ((asked & ~3u) | PHASE_ANSWERED);
+	return __atomic_compare_exchange_n(&s->word, &w, asked & ~3u, false,
+					   __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
 }
 
 long remote_call(int tid, unsigned op, long arg0, long arg1,
@@ -240,22 +248,37 @@ long remote_call(int tid, unsigned op, long arg0, long arg1,
 	if (inlen)
 		rt_memcpy(s->data, in, inlen);
 	__atomic_store_n(&s->word, asked, __ATOMIC_RELEASE);
+	ring(host_pid, (int)host, slot);
+	uint32_t answered = (seq << 2) | PHASE_ANSWERED;
+	bool interrupted = false;
 	for (;;) {
-		ring(host_pid, (int)host, slot);
-		struct { long s, ns; } ts = { 0, 100 * 1000 * 1000 };
-		long r = intr_call4(__NR_futex, &s->word, FUTEX_WAIT, asked, &ts);
-		if (__atomic_load_n(&s->word, __ATOMIC_ACQUIRE) != asked)
-			break; /* answered */
-		if (r == -EINTR && signal_interrupts()) {
-			if (!withdraw(s, asked))
-				return -ERESTARTNOINTR;
+		uint32_t w = __atomic_load_n(&s->word, __ATOMIC_ACQUIRE);
+		if (w == answered)
 			break;
+		if ((w & ~3u) != (seq << 2) || (w & 3) == PHASE_IDLE)
+			return -ESRCH; /* not ours any more (a hostile write) */
+		struct { long s, ns; } ts = { 0, 100 * 1000 * 1000 };
+		/* Once a guest signal is caught, the wait for a claimed
+		 * request (one host call away from its answer) is not
+		 * interruptible any more. */
+		long r = interrupted ? host_syscall4(__NR_futex, &s->word,
+						     FUTEX_WAIT, w, &ts)
+				     : intr_call4(__NR_futex, &s->word,
+						  FUTEX_WAIT, w, &ts);
+		if (r == -EINTR && !interrupted && signal_interrupts()) {
+			/* A guest signal: take the request back and make the
+			 * call again after the handler, unless the target is
+			 * already at it (then its answer is awaited). */
+			if (withdraw(s, asked))
+				return -ERESTARTNOINTR;
+			interrupted = true;
 		}
 		if (r == -ETIMEDOUT && !still_there(tid, host_pid, (int)host)) {
-			if (!withdraw(s, asked))
-				return -ESRCH;
-			break;
+			withdraw(s, asked);
+			return -ESRCH;
 		}
+		if (r == -ETIMEDOUT && w == asked) /* a ring it had to drop */
+			ring(host_pid, (int)host, slot);
 	}
 	if (outlen)
 		rt_memcpy(out, s->data, outlen);

@@ -149,6 +149,7 @@ static void *build_frame(struct pico_thread *nt, uint64_t stack)
 	if (stack)
 		f.rsp = stack;
 	frame_to_sigcontext(&f, &uc->uc_mcontext);
+	uc->uc_mcontext.r11 &= ~R11_SERVED_MARK;
 	const void *fp = (const void *)t->uc->uc_mcontext.fpstate;
 	size_t fpsize = signal_fpstate_size(fp);
 	if (fp && fpsize) {
