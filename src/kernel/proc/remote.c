@@ -192,14 +192,18 @@ void doorbells_release(uint64_t old)
 
 /* ---- the caller's side ---- */
 
-static void ring(int host_pid, int host_tid, int slot)
+/* 0, or the host's refusal: -ESRCH (gone) or -EPERM (a world started
+ * by root gives guest identities to the host threads, and the host lets
+ * a process signal only its own user's unless it has CAP_KILL). */
+static long ring(int host_pid, int host_tid, int slot)
 {
 	siginfo_t si;
 	rt_memset(&si, 0, sizeof si);
 	si.si_signo = SIGSYS;
 	si.si_code = SI_PICOS_REMOTE;
 	si.si_int = slot;
-	host_syscall4(__NR_rt_tgsigqueueinfo, host_pid, host_tid, SIGSYS, &si);
+	return host_syscall4(__NR_rt_tgsigqueueinfo, host_pid, host_tid, SIGSYS,
+			     &si);
 }
 
 /* Whether guest thread `tid` is still host thread `host`. */
@@ -207,7 +211,7 @@ static bool still_there(int tid, int host_pid, int host)
 {
 	int hp = 0;
 	return task_thread_host(0, tid, &hp) == host && hp == host_pid &&
-	       host_syscall3(__NR_tgkill, host_pid, host, 0) == 0;
+	       host_syscall3(__NR_tgkill, host_pid, host, 0) != -ESRCH;
 }
 
 /* Takes the request back unless the target claimed it: true when
@@ -248,7 +252,9 @@ long remote_call(int tid, unsigned op, long arg0, long arg1,
 	if (inlen)
 		rt_memcpy(s->data, in, inlen);
 	__atomic_store_n(&s->word, asked, __ATOMIC_RELEASE);
-	ring(host_pid, (int)host, slot);
+	long e = ring(host_pid, (int)host, slot);
+	if (e < 0 && withdraw(s, asked))
+		return e;
 	uint32_t answered = (seq << 2) | PHASE_ANSWERED;
 	bool interrupted = false;
 	for (;;) {

@@ -42,7 +42,8 @@ enum remote_op {
  * -ESRCH when the world has no such live thread or it ended before
  * answering, -ERESTARTNOINTR when a guest signal for the caller came
  * first (the call is made again after the handler, as Linux's would be
- * unaffected).  `in` (inlen bytes) travels to the target, `out` (outlen
+ * unaffected), -EPERM when the host does not let the caller signal the
+ * target (host identities of a world started by root differ).  `in` (inlen bytes) travels to the target, `out` (outlen
  * bytes at most) back; both at most PICOS_REMOTE_DATA. */
 long remote_call(int tid, unsigned op, long arg0, long arg1,
 		 const void *in, size_t inlen, void *out, size_t outlen);
