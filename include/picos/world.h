@@ -171,6 +171,12 @@ struct picos_remote {
 	int32_t pad;
 	int64_t arg[4];
 	int64_t result;	 /* a return value or -errno */
+	/* The slot's thread's own nice (as getpriority returns it), I/O
+	 * priority, policy and real-time priority, published whenever it
+	 * changes them: the answer for a caller the host does not let ring
+	 * it (pub_valid 0: nothing published yet). */
+	int32_t pub_valid, pub_prio20, pub_ioprio, pub_policy, pub_rtprio;
+	int32_t pad2;
 	uint8_t data[PICOS_REMOTE_DATA]; /* in and out */
 };
 

@@ -52,7 +52,35 @@ static bool op_needs_lock(unsigned op)
 	return op == RQ_PRLIMIT; /* the process's limits are provider state */
 }
 
+void remote_publish_self(void)
+{
+	struct picos_remote *s = &W->remote[my_slot()];
+	int param = 0;
+	host_syscall2(__NR_sched_getparam, 0, &param);
+	s->pub_prio20 = (int32_t)host_syscall2(__NR_getpriority, 0, 0);
+	s->pub_ioprio = (int32_t)host_syscall2(__NR_ioprio_get, 1, 0);
+	s->pub_policy = (int32_t)host_syscall1(__NR_sched_getscheduler, 0);
+	s->pub_rtprio = param;
+	__atomic_store_n(&s->pub_valid, 1, __ATOMIC_RELEASE);
+}
+
+static bool op_changes_published(unsigned op)
+{
+	return op == RQ_SETPRIORITY || op == RQ_IOPRIO_SET ||
+	       op == RQ_SETSCHEDULER || op == RQ_SETPARAM || op == RQ_SETATTR;
+}
+
+static long run_op(unsigned op, const long arg[4], void *data);
+
 long remote_run_self(unsigned op, const long arg[4], void *data)
+{
+	long r = run_op(op, arg, data);
+	if (r >= 0 && op_changes_published(op))
+		remote_publish_self();
+	return r;
+}
+
+static long run_op(unsigned op, const long arg[4], void *data)
 {
 	uint32_t len = (uint32_t)arg[0];
 	if (len > PICOS_REMOTE_DATA)
@@ -223,6 +251,50 @@ static bool withdraw(struct picos_remote *s, uint32_t asked)
 					   __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
 }
 
+/* The slot of guest thread `tid`, or -1. */
+static int slot_of(int tid)
+{
+	int i = -1;
+	task_lock();
+	struct picos_task *t = task_by_vpid(tid);
+	struct picos_thread_id *th = t ? NULL : tid_by_vtid(tid);
+	if (t)
+		i = (int)(t - W->tasks);
+	else if (th)
+		i = PICOS_MAX_TASKS + (int)(th - W->tids);
+	task_unlock();
+	return i;
+}
+
+/* What `tid` published, for the getters that have it: the answer when
+ * the host does not let the caller ring it; `err` otherwise. */
+static long published(int tid, unsigned op, void *out, size_t outlen,
+		      long err)
+{
+	int i = slot_of(tid);
+	if (i < 0)
+		return -ESRCH;
+	const struct picos_remote *s = &W->remote[i];
+	if (!__atomic_load_n(&s->pub_valid, __ATOMIC_ACQUIRE))
+		return err;
+	switch (op) {
+	case RQ_GETPRIORITY:
+		return s->pub_prio20;
+	case RQ_IOPRIO_GET:
+		return s->pub_ioprio;
+	case RQ_GETSCHEDULER:
+		return s->pub_policy;
+	case RQ_GETPARAM: {
+		int32_t p = s->pub_rtprio;
+		if (outlen >= sizeof p)
+			rt_memcpy(out, &p, sizeof p);
+		return 0;
+	}
+	default:
+		return err;
+	}
+}
+
 long remote_call(int tid, unsigned op, long arg0, long arg1,
 		 const void *in, size_t inlen, void *out, size_t outlen)
 {
@@ -254,7 +326,7 @@ long remote_call(int tid, unsigned op, long arg0, long arg1,
 	__atomic_store_n(&s->word, asked, __ATOMIC_RELEASE);
 	long e = ring(host_pid, (int)host, slot);
 	if (e < 0 && withdraw(s, asked))
-		return e;
+		return e == -EPERM ? published(tid, op, out, outlen, e) : e;
 	uint32_t answered = (seq << 2) | PHASE_ANSWERED;
 	bool interrupted = false;
 	for (;;) {

@@ -48,6 +48,10 @@ enum remote_op {
 long remote_call(int tid, unsigned op, long arg0, long arg1,
 		 const void *in, size_t inlen, void *out, size_t outlen);
 
+/* Publishes the calling thread's nice, I/O priority and policy in its
+ * slot: at its start and after each change it makes to them. */
+void remote_publish_self(void);
+
 /* The caller's own thread: runs `op` on itself directly. */
 long remote_run_self(unsigned op, const long arg[4], void *data);
 

@@ -128,6 +128,7 @@ static void thread_start(void *arg)
 			host_exit_group(137);
 	}
 	entry_arm_sud();
+	remote_publish_self(); /* the nice and policy it inherited */
 	if (b->child_tid)
 		copy_to_user(b->child_tid, &b->vtid, sizeof(int));
 	thread_sigreturn(b->uc);
