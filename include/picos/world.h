@@ -172,11 +172,12 @@ struct picos_remote {
 	int64_t arg[4];
 	int64_t result;	 /* a return value or -errno */
 	/* The slot's thread's own nice (as getpriority returns it), I/O
-	 * priority, policy and real-time priority, published whenever it
+	 * priority, policy, real-time priority and affinity, published whenever it
 	 * changes them: the answer for a caller the host does not let ring
 	 * it (pub_valid 0: nothing published yet). */
 	int32_t pub_valid, pub_prio20, pub_ioprio, pub_policy, pub_rtprio;
-	int32_t pad2;
+	int32_t pub_aff_len; /* bytes of pub_aff the host gave */
+	uint8_t pub_aff[128]; /* its cpu affinity (the first 1024 cpus) */
 	uint8_t data[PICOS_REMOTE_DATA]; /* in and out */
 };
 

@@ -61,13 +61,17 @@ void remote_publish_self(void)
 	s->pub_ioprio = (int32_t)host_syscall2(__NR_ioprio_get, 1, 0);
 	s->pub_policy = (int32_t)host_syscall1(__NR_sched_getscheduler, 0);
 	s->pub_rtprio = param;
+	long n = host_syscall3(__NR_sched_getaffinity, 0, sizeof s->pub_aff,
+			       s->pub_aff);
+	s->pub_aff_len = n > 0 ? (int32_t)n : 0;
 	__atomic_store_n(&s->pub_valid, 1, __ATOMIC_RELEASE);
 }
 
 static bool op_changes_published(unsigned op)
 {
 	return op == RQ_SETPRIORITY || op == RQ_IOPRIO_SET ||
-	       op == RQ_SETSCHEDULER || op == RQ_SETPARAM || op == RQ_SETATTR;
+	       op == RQ_SETSCHEDULER || op == RQ_SETPARAM ||
+	       op == RQ_SETATTR || op == RQ_SETAFFINITY;
 }
 
 static long run_op(unsigned op, const long arg[4], void *data);
@@ -289,6 +293,16 @@ static long published(int tid, unsigned op, void *out, size_t outlen,
 		if (outlen >= sizeof p)
 			rt_memcpy(out, &p, sizeof p);
 		return 0;
+	}
+	case RQ_GETAFFINITY: {
+		/* read once: any process of the world may write it */
+		int32_t n = __atomic_load_n(&s->pub_aff_len, __ATOMIC_RELAXED);
+		if (n <= 0 || n > (int32_t)sizeof s->pub_aff)
+			return err;
+		if ((size_t)n > outlen)
+			n = (int32_t)outlen;
+		rt_memcpy(out, s->pub_aff, (size_t)n);
+		return n;
 	}
 	default:
 		return err;
