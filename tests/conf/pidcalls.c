@@ -4,7 +4,8 @@
  * sched_{set,get}affinity, sched_{set,get}scheduler, sched_{set,get}param,
  * sched_{set,get}attr, sched_rr_get_interval and prlimit on a child that
  * waits in a blocking read (which must not see the requests), on another
- * thread, on a thread id for prlimit, and their errors: ESRCH for a
+ * thread, on a thread id for prlimit, on a stopped child, between
+ * threads that ask each other at once, and their errors: ESRCH for a
  * reaped child, EPERM for raising a child's hard limit without privilege
  * and, as root, for a process of another uid. */
 #include "tap.h"
