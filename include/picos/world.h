@@ -160,6 +160,31 @@ struct picos_keys {
 	unsigned char pool[PICOS_KEY_POOL];
 };
 
+/* A request a thread of the world makes of another one, which carries
+ * it out on itself (the host lets a pico process name only itself in
+ * calls such as setpriority or sched_setaffinity).  `word` is a futex:
+ * a sequence number times 4 plus the phase (0 idle, 1 asked, 2
+ * answered).  Any process of the world can write any slot: the serving
+ * provider reads a request once and acts only on its own thread. */
+#define PICOS_REMOTE_DATA 1024
+#define PICOS_REMOTE_SLOTS (PICOS_MAX_TASKS + PICOS_MAX_THREADS)
+struct picos_remote {
+	uint32_t word;
+	uint32_t op;	 /* enum remote_op (remote.h) */
+	int32_t target;	 /* host tid of the thread that is to serve it */
+	int32_t pad;
+	int64_t arg[4];
+	int64_t result;	 /* a return value or -errno */
+	/* The slot's thread's own nice (as getpriority returns it), I/O
+	 * priority, policy, real-time priority and affinity, published whenever it
+	 * changes them: the answer for a caller the host does not let ring
+	 * it (pub_valid 0: nothing published yet). */
+	int32_t pub_valid, pub_prio20, pub_ioprio, pub_policy, pub_rtprio;
+	int32_t pub_aff_len; /* bytes of pub_aff the host gave */
+	uint8_t pub_aff[128]; /* its cpu affinity (the first 1024 cpus) */
+	uint8_t data[PICOS_REMOTE_DATA]; /* in and out */
+};
+
 struct picos_world {
 	uint32_t magic;
 	uint32_t lock;	      /* host tid of the owner, 0 when free */
@@ -178,6 +203,10 @@ struct picos_world {
 	char hostname[65], domainname[65];
 	struct picos_thread_id tids[PICOS_MAX_THREADS];
 	struct picos_keys keys;
+	/* Requests to act on another thread (src/kernel/proc/remote.c):
+	 * one slot per asking thread, a process's first thread at its task
+	 * slot's index, others at PICOS_MAX_TASKS + their thread slot's. */
+	struct picos_remote remote[PICOS_REMOTE_SLOTS];
 };
 
 #define PICOS_WORLD_SIZE \

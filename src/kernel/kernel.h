@@ -29,6 +29,9 @@ __attribute__((noreturn)) void kdie(int code, const char *fmt, ...)
 /* entry/biglock.c: held while a thread serves a call (see there). */
 void provider_lock(void);
 void provider_unlock(void);
+/* Takes the lock only if it is free: from a signal handler, where the
+ * interrupted code of the same thread may hold it. */
+bool provider_trylock(void);
 void provider_lock_reset_after_fork(void);
 /* Around a wait: let go of the provider lock if this call holds it. */
 void provider_lock_drop(void);

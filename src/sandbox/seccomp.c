@@ -155,6 +155,54 @@ static int add_socket(scmp_filter_ctx ctx, int nr, bool inet)
 	return r;
 }
 
+/* Calls that name a process or thread: the host would act on any host
+ * process of the user (another world's, the user's shell), so the
+ * provider may name only itself, as 0.  Operations on other threads of
+ * the world are requests those threads carry out on themselves
+ * (src/kernel/proc/remote.c).  For the sched_* calls and prlimit64 the
+ * first argument is the pid (0: the calling thread, the calling process
+ * for prlimit64); setpriority/getpriority take (PRIO_PROCESS, 0) and
+ * ioprio_set/ioprio_get (IOPRIO_WHO_PROCESS, 0), the calling thread. */
+static const char *const pid_first[] = {
+	"prlimit64", "sched_setaffinity", "sched_getaffinity",
+	"sched_setscheduler", "sched_getscheduler", "sched_setparam",
+	"sched_getparam", "sched_setattr", "sched_getattr",
+	"sched_rr_get_interval",
+};
+static const struct {
+	const char *name;
+	unsigned long which;
+} which_who[] = {
+	{ "setpriority", 0 /* PRIO_PROCESS */ },
+	{ "getpriority", 0 },
+	{ "ioprio_set", 1 /* IOPRIO_WHO_PROCESS */ },
+	{ "ioprio_get", 1 },
+};
+
+static bool names_self_only(const char *name)
+{
+	for (size_t k = 0; k < sizeof pid_first / sizeof pid_first[0]; k++)
+		if (strcmp(pid_first[k], name) == 0)
+			return true;
+	for (size_t k = 0; k < sizeof which_who / sizeof which_who[0]; k++)
+		if (strcmp(which_who[k].name, name) == 0)
+			return true;
+	return false;
+}
+
+static int add_self_only(scmp_filter_ctx ctx, int nr, const char *name)
+{
+	for (size_t k = 0; k < sizeof which_who / sizeof which_who[0]; k++)
+		if (strcmp(which_who[k].name, name) == 0)
+			return seccomp_rule_add(
+				ctx, SCMP_ACT_ALLOW, nr, 2,
+				SCMP_A0(SCMP_CMP_EQ, which_who[k].which),
+				SCMP_A1(SCMP_CMP_EQ, 0));
+	/* pid_t is an int: the kernel reads only the low 32 bits */
+	return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
+				SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffUL, 0));
+}
+
 int sandbox_seccomp(bool inet)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_TRAP);
@@ -193,15 +241,8 @@ int sandbox_seccomp(bool inet)
 			r = add_socket(ctx, nr, inet);
 		} else if (strcmp(host_abi[i].name, "mknodat") == 0) {
 			r = add_mknodat(ctx, nr);
-		} else if (strcmp(host_abi[i].name, "getpriority") == 0 ||
-			   strcmp(host_abi[i].name, "setpriority") == 0) {
-			/* one thread: never a host-wide group or user */
-			r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
-					     SCMP_A0(SCMP_CMP_EQ, 0 /* PRIO_PROCESS */));
-		} else if (strcmp(host_abi[i].name, "ioprio_get") == 0 ||
-			   strcmp(host_abi[i].name, "ioprio_set") == 0) {
-			r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
-					     SCMP_A0(SCMP_CMP_EQ, 1 /* IOPRIO_WHO_PROCESS */));
+		} else if (names_self_only(host_abi[i].name)) {
+			r = add_self_only(ctx, nr, host_abi[i].name);
 		} else if (strcmp(host_abi[i].name, "pidfd_open") == 0) {
 			static const unsigned long pidfd_flags[] = {
 				0, O_NONBLOCK, O_EXCL, O_EXCL | O_NONBLOCK

@@ -28,6 +28,13 @@ void provider_lock(void)
 	}
 }
 
+bool provider_trylock(void)
+{
+	uint32_t c = 0;
+	return __atomic_compare_exchange_n(&biglock, &c, 1, false,
+					   __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
+}
+
 void provider_unlock(void)
 {
 	if (__atomic_exchange_n(&biglock, 0, __ATOMIC_RELEASE) == 2)

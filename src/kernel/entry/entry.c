@@ -8,6 +8,7 @@
 #include "entry.h"
 #include "thread.h"
 #include "../signal/signal.h"
+#include "../proc/remote.h"
 #include <asm/sigcontext.h>
 #include <asm/siginfo.h>
 #include <asm/signal.h>
@@ -50,6 +51,24 @@ void frame_to_sigcontext(const struct pico_frame *f, struct sigcontext *sc)
 
 static bool in_provider(uint64_t ip);
 
+/* Whether a doorbell (a provider SIGSYS that another thread queued, for
+ * ptrace or a remote request) took the place of the SIGSYS of a guest
+ * system call: the host keeps one pending SIGSYS at a time and drops a
+ * second, Syscall User Dispatch's included.  The guest then sits just
+ * past its `syscall` instruction with the registers the host left (rcx
+ * the return address, r11 the flags), as no call the provider served
+ * leaves it (R11_SERVED_MARK). */
+static bool displaced_syscall(const struct ucontext *uc)
+{
+	const struct sigcontext *sc = &uc->uc_mcontext;
+	unsigned char insn[2];
+	if (in_provider(sc->rip) || sc->rcx != sc->rip || sc->r11 != sc->eflags)
+		return false;
+	if (copy_from_user(insn, (const void *)(sc->rip - 2), 2) < 0)
+		return false;
+	return insn[0] == 0x0f && insn[1] == 0x05;
+}
+
 static void on_sigsys(int sig, siginfo_t *si, void *ucv)
 {
 	struct ucontext *uc = ucv;
@@ -62,20 +81,32 @@ static void on_sigsys(int sig, siginfo_t *si, void *ucv)
 		if (guest)
 			frame_from_sigcontext(&g, &uc->uc_mcontext);
 		ptrace_stop_request(uc, guest ? &g : NULL);
-		return;
-	}
-	/* A SIGSYS sent by a process or a timer (kill, sigqueue, a POSIX
-	 * timer), also one queued with a code the kernel or the provider
-	 * uses (marked by signal_mark_forged), is the guest's signal. */
-	if (signal_sent(si)) {
+		if (!displaced_syscall(uc))
+			return;
+		/* then serve the guest's call the ring displaced */
+	} else if (si->si_code == SI_PICOS_REMOTE && !signal_marked(si)) {
+		/* Another thread of the world asks this one to act on itself
+		 * (proc/remote.c).  Further rings wait for the return (which
+		 * gives the mask back): a stream of them would otherwise nest
+		 * here until the signal stack overflowed. */
+		uint64_t mask = doorbells_hold();
+		remote_ring(si->si_int);
+		if (!displaced_syscall(uc))
+			return;
+		doorbells_release(mask);
+	} else if (signal_sent(si)) {
+		/* A SIGSYS sent by a process or a timer (kill, sigqueue, a
+		 * POSIX timer), also one queued with a code the kernel or
+		 * the provider uses (marked by signal_mark_forged), is the
+		 * guest's signal. */
 		signal_fault(sig, si, uc);
 		return;
-	}
-	if (si->si_code != SYS_USER_DISPATCH)
+	} else if (si->si_code != SYS_USER_DISPATCH) {
 		kfatal_signal(SIGSYS,
 			      "host syscall %d refused by the world's seccomp "
 			      "allowlist (at %p)",
 			      si->si_syscall, si->si_call_addr);
+	}
 	struct pico_thread *t = current();
 	struct pico_frame f;
 	frame_from_sigcontext(&f, &uc->uc_mcontext);
@@ -83,6 +114,9 @@ static void on_sigsys(int sig, siginfo_t *si, void *ucv)
 	t->frame_set = false;
 	pico_dispatch(&f);
 	signal_exit(&f, uc);
+	uc->uc_mcontext.r11 &= ~R11_SERVED_MARK;
+	if (t->remote_npending)
+		remote_serve_pending();
 	if (t->pt_pending) {
 		frame_from_sigcontext(&f, &uc->uc_mcontext);
 		ptrace_stop_pending(uc, &f);

@@ -28,6 +28,14 @@ void entry_arm_sud(void);
  * it was in guest code, else NULL), and a stop left for the end of the
  * call being served. */
 #define SI_PICOS_STOP (-42)
+/* remote.c: the si_code of the host SIGSYS that rings a thread with a
+ * request of another (its slot in si_int). */
+#define SI_PICOS_REMOTE (-43)
+/* The flags' always-one bit: a call the provider served (and a new
+ * thread's first return) goes back to the guest with it clear in r11,
+ * which the syscall ABI clobbers; entry.c tells by it a call the host
+ * dropped for a pending doorbell from one it answered. */
+#define R11_SERVED_MARK 2UL
 struct ucontext;
 void ptrace_stop_request(struct ucontext *uc, const struct pico_frame *guest);
 void ptrace_stop_pending(struct ucontext *uc, const struct pico_frame *f);

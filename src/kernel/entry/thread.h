@@ -79,6 +79,11 @@ struct pico_thread {
 	struct pico_frame pt_regs;
 	uint64_t pt_fs_base;
 	const void *pt_fpstate;
+	/* Remote requests (proc/remote.h) rung while this thread served a
+	 * call outside an interruptible wait: their slots, served at the
+	 * call's end. */
+	int remote_pending[8];
+	int remote_npending;
 	/* Scratch for path work: one syscall at a time per thread.
 	 * kpath: guest strings copied in; lpath: lookup results;
 	 * walk_*: the slow walk's own; parent: vfs_open_parent's. */

@@ -7,6 +7,7 @@
 #include "vfs.h"
 #include "io.h"
 #include "../proc/proc.h"
+#include "../signal/signal.h"
 #include "../syscalls.h"
 #include <asm/ioctls.h>
 #include <asm/termbits.h>
@@ -157,6 +158,19 @@ static void lock_pid_to_guest(struct flock *fl)
 		fl->l_pid = task_vpid_of_host(fl->l_pid);
 }
 
+/* A lock wait (F_SETLKW, flock), made with the provider's mask: only a
+ * provider doorbell (another thread's request, proc/remote.h) or a
+ * fault-class signal interrupts it, and a doorbell is no reason to
+ * return. */
+static long lock_wait(long nr, long a, long b, long c)
+{
+	long r;
+	do
+		r = host_call_unlocked(nr, a, b, c, 0, 0, 0);
+	while (r == -EINTR && !signal_interrupts());
+	return r;
+}
+
 /* Record locks (POSIX and OFD) are the host's: the host process is the
  * POSIX lock owner and the host fd the OFD one, as in Linux. */
 static long fcntl_lock(struct file *f, int cmd, unsigned long arg)
@@ -165,8 +179,7 @@ static long fcntl_lock(struct file *f, int cmd, unsigned long arg)
 	if (copy_from_user(&fl, (void *)arg, sizeof fl) < 0)
 		return -EFAULT;
 	bool waits = cmd == F_SETLKW || cmd == F_OFD_SETLKW;
-	long r = waits ? host_call_unlocked(__NR_fcntl, f->host_fd, cmd,
-					    (long)&fl, 0, 0, 0)
+	long r = waits ? lock_wait(__NR_fcntl, f->host_fd, cmd, (long)&fl)
 		       : host_syscall3(__NR_fcntl, f->host_fd, cmd, &fl);
 	if (r < 0 || (cmd != F_GETLK && cmd != F_OFD_GETLK))
 		return r;
@@ -305,8 +318,7 @@ long sys_flock(int fd, int op)
 	struct file *f;
 	int hfd = io_get(fd, &f);
 	long r = (op & LOCK_NB) ? host_syscall2(__NR_flock, hfd, op)
-				: host_call_unlocked(__NR_flock, hfd, op, 0, 0,
-						     0, 0);
+				: lock_wait(__NR_flock, hfd, op, 0);
 	io_put(f);
 	return r;
 }

@@ -2,8 +2,9 @@
  *
  * The targets are the guest's: a pid or tid (PRIO_PROCESS), every thread
  * of a process group (PRIO_PGRP) or of a guest user's processes
- * (PRIO_USER), found in the world table; only their host ids reach the
- * host, always as a single thread (PRIO_PROCESS / IOPRIO_WHO_PROCESS).
+ * (PRIO_USER), found in the world table.  The host lets a pico process
+ * name only its calling thread (seccomp), so each other thread is asked
+ * to act on itself (proc/remote.h).
  * Every process of a world is the same host user, so the host would let
  * any of them change any other: the provider makes Linux's permission
  * checks with the guest identities (the target's guest uid against the
@@ -17,6 +18,8 @@
 #include "../entry/entry.h"
 #include "../entry/thread.h"
 #include "../proc/proc.h"
+#include "../proc/remote.h"
+#include "../signal/signal.h"
 #include "../syscalls.h"
 #include <picos/world.h>
 
@@ -33,7 +36,7 @@
 
 /* One guest thread a call acts on. */
 struct prio_target {
-	int host;     /* host tid (0: the calling thread) */
+	int tid;      /* guest tid (0: the calling thread) */
 	uint32_t uid; /* guest real uid of its process */
 };
 
@@ -57,11 +60,11 @@ static int add_threads(const struct picos_task *t, struct prio_target *out, int 
 {
 	uint32_t uid = uid_of_process(t->vpid);
 	if (t->host_pid > 0)
-		out[n++] = (struct prio_target){ t->host_pid, uid };
+		out[n++] = (struct prio_target){ t->vpid, uid };
 	for (int i = 0; i < world_tid_slots(W); i++) {
 		const struct picos_thread_id *th = &W->tids[i];
 		if (th->vtid && th->tgid == t->vpid && th->host_tid > 0)
-			out[n++] = (struct prio_target){ th->host_tid, uid };
+			out[n++] = (struct prio_target){ th->vtid, uid };
 	}
 	return n;
 }
@@ -80,10 +83,10 @@ static int collect(int grp, int who, struct prio_target *out)
 		struct picos_task *t = task_by_vpid(who);
 		struct picos_thread_id *th = t ? NULL : tid_by_vtid(who);
 		if (t && t->state == TASK_LIVE && t->host_pid > 0)
-			out[n++] = (struct prio_target){ t->host_pid,
+			out[n++] = (struct prio_target){ t->vpid,
 							 uid_of_process(t->vpid) };
 		else if (th && th->host_tid > 0)
-			out[n++] = (struct prio_target){ th->host_tid,
+			out[n++] = (struct prio_target){ th->vtid,
 							 uid_of_process(th->tgid) };
 	} else {
 		int pgid = grp == PRIO_PGRP ? (who ? who : gproc()->task->pgid) : 0;
@@ -114,6 +117,18 @@ static int targets_of(int which, int first, int who, struct prio_target **out)
 	return *out ? collect(which - first, who, *out) : -ENOMEM;
 }
 
+/* Runs `op` on target `t`: the host call on the caller itself, or a
+ * request to the target thread (proc/remote.h), since the host lets a
+ * pico process name only itself. */
+static long prio_op(const struct prio_target *t, unsigned op, long arg)
+{
+	if (!t->tid) {
+		long a[4] = { arg, 0, 0, 0 };
+		return remote_run_self(op, a, NULL);
+	}
+	return remote_call(t->tid, op, arg, 0, NULL, 0, NULL, 0);
+}
+
 /* Linux's set_one_prio_perm and set_task_ioprio's check. */
 static bool may_change(const struct prio_target *t)
 {
@@ -124,7 +139,9 @@ static long set_one_prio(const struct prio_target *t, int nice, long error)
 {
 	if (!may_change(t))
 		return -EPERM;
-	long cur = host_syscall2(__NR_getpriority, PRIO_PROCESS, t->host);
+	long cur = prio_op(t, RQ_GETPRIORITY, 0);
+	if (cur == -ERESTARTNOINTR)
+		return cur;
 	if (cur < 0)
 		return error; /* gone meanwhile */
 	/* Lowering nice: the guest's RLIMIT_NICE (20 - nice) for users;
@@ -132,7 +149,7 @@ static long set_one_prio(const struct prio_target *t, int nice, long error)
 	if (nice < 20 - cur && !guest_privileged() &&
 	    (uint64_t)(20 - nice) > proc.rlimits[RLIMIT_NICE].cur)
 		return -EACCES;
-	long r = host_syscall3(__NR_setpriority, PRIO_PROCESS, t->host, nice);
+	long r = prio_op(t, RQ_SETPRIORITY, nice);
 	if (r < 0)
 		return r;
 	return error == -ESRCH ? 0 : error;
@@ -146,7 +163,7 @@ long sys_setpriority(int which, int who, int nice)
 		return n;
 	nice = nice < -20 ? -20 : nice > 19 ? 19 : nice;
 	long error = -ESRCH;
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n && error != -ERESTARTNOINTR; i++)
 		error = set_one_prio(&t[i], nice, error);
 	kfree(t);
 	return error;
@@ -162,7 +179,11 @@ long sys_getpriority(int which, int who)
 		return n;
 	long best = -ESRCH;
 	for (int i = 0; i < n; i++) {
-		long v = host_syscall2(__NR_getpriority, PRIO_PROCESS, t[i].host);
+		long v = prio_op(&t[i], RQ_GETPRIORITY, 0);
+		if (v == -ERESTARTNOINTR) {
+			best = v;
+			break;
+		}
 		if (v > best)
 			best = v;
 	}
@@ -204,9 +225,7 @@ long sys_ioprio_set(int which, int who, int ioprio)
 	/* Linux stops at the first thread it may not change; a thread that
 	 * ended meanwhile is skipped. */
 	for (int i = 0; i < n; i++) {
-		long x = may_change(&t[i]) ? host_syscall3(__NR_ioprio_set,
-							   IOPRIO_WHO_PROCESS,
-							   t[i].host, ioprio)
+		long x = may_change(&t[i]) ? prio_op(&t[i], RQ_IOPRIO_SET, ioprio)
 					   : -EPERM;
 		if (x == -ESRCH)
 			continue;
@@ -241,7 +260,11 @@ long sys_ioprio_get(int which, int who)
 		return n;
 	long r = -ESRCH;
 	for (int i = 0; i < n; i++) {
-		long v = host_syscall2(__NR_ioprio_get, IOPRIO_WHO_PROCESS, t[i].host);
+		long v = prio_op(&t[i], RQ_IOPRIO_GET, 0);
+		if (v == -ERESTARTNOINTR) {
+			r = v;
+			break;
+		}
 		if (v < 0)
 			continue;
 		r = (r == -ESRCH || which == IOPRIO_WHO_PROCESS) ? v

@@ -1,10 +1,14 @@
 /* Scheduling: affinity, policy and priority.  A guest pid or tid names a
- * host thread (the caller is the host's 0, a process's first thread its
- * host pid, other threads come from the world's thread table); the host
- * then answers for it with its own rules (EPERM, EINVAL). */
+ * thread of the world; the host lets a pico process name only the
+ * calling thread (seccomp), so another thread is asked to make the call
+ * on itself (proc/remote.h), after Linux's owner check for changes made
+ * here with the guest identities.  The host answers with its own rules
+ * (EINVAL, EPERM for policies it does not allow). */
 #include "../kernel.h"
 #include "../entry/thread.h"
 #include "../proc/proc.h"
+#include "../proc/caps.h"
+#include "../proc/remote.h"
 #include "../syscalls.h"
 #include <picos/world.h>
 
@@ -13,16 +17,47 @@ static bool is_self(int pid)
 	return pid == 0 || pid == current()->tid;
 }
 
-/* The host id for a guest pid or tid: 0 for the caller, -ESRCH when the
- * world has no such live thread (a negative pid too, as Linux's lookup;
- * the calls that refuse one with EINVAL check it first). */
-static long host_id(int pid)
+/* Runs `op` for guest thread `pid`: the host call on the calling thread
+ * itself, or a request the target thread carries out on itself
+ * (proc/remote.h), since the host lets a pico process name only itself.
+ * -ESRCH when the world has no such live thread (a negative pid too, as
+ * Linux's lookup; the calls that refuse one with EINVAL check first). */
+static long sched_op(int pid, unsigned op, long arg, void *data, size_t inlen,
+		     size_t outlen)
 {
 	if (pid < 0)
 		return -ESRCH;
-	if (is_self(pid))
+	if (!is_self(pid))
+		return remote_call(pid, op, arg, 0, inlen ? data : NULL, inlen,
+				   data, outlen);
+	long a[4] = { arg, 0, 0, 0 };
+	return remote_run_self(op, a, data);
+}
+
+/* Linux's check for changing another task's scheduling: the caller's
+ * effective uid is the target's real or effective one (check_same_owner),
+ * or it has CAP_SYS_NICE.  The host cannot tell: every process of the
+ * world is the same host user. */
+static long may_schedule(int pid)
+{
+	if (pid < 0)
+		return -ESRCH;
+	if (is_self(pid) || capable(CAP_SYS_NICE))
 		return 0;
-	return task_host_of_id(pid);
+	long r = -ESRCH;
+	task_lock();
+	struct picos_task *t = task_by_vpid(pid);
+	if (!t) {
+		struct picos_thread_id *th = tid_by_vtid(pid);
+		t = th ? task_by_vpid(th->tgid) : NULL;
+	}
+	if (t && t->state == TASK_LIVE) {
+		uint32_t uid = t->vpid == gproc()->pid ? ident.uid : t->uid;
+		uint32_t euid = t->vpid == gproc()->pid ? ident.euid : t->euid;
+		r = ident.euid == uid || ident.euid == euid ? 0 : -EPERM;
+	}
+	task_unlock();
+	return r;
 }
 
 long sys_sched_yield(void)
@@ -43,16 +78,13 @@ long sys_sched_getaffinity(int pid, size_t len_arg, void *mask)
 	 * keeps both answers the same for longer ones. */
 	if (len & (sizeof(long) - 1))
 		return -EINVAL;
-	long id = host_id(pid);
-	long r;
-	if (id < 0) {
+	unsigned n = RT_MIN(len, (unsigned)CPUMASK_MAX);
+	long r = sched_op(pid, RQ_GETAFFINITY, n, kmask, 0, n);
+	if (r == -ESRCH) {
 		/* A length too short for the host's cpus fails first. */
-		r = host_syscall3(__NR_sched_getaffinity, 0,
-				  RT_MIN(len, (unsigned)CPUMASK_MAX), kmask);
-		return r == -EINVAL ? r : id;
+		long e = host_syscall3(__NR_sched_getaffinity, 0, n, kmask);
+		return e == -EINVAL ? e : r;
 	}
-	r = host_syscall3(__NR_sched_getaffinity, id,
-			  RT_MIN(len, (unsigned)CPUMASK_MAX), kmask);
 	if (r < 0)
 		return r;
 	if (copy_to_user(mask, kmask, (size_t)r) < 0)
@@ -64,20 +96,18 @@ long sys_sched_getscheduler(int pid)
 {
 	if (pid < 0)
 		return -EINVAL;
-	long id = host_id(pid);
-	return id < 0 ? id : host_syscall1(__NR_sched_getscheduler, id);
+	return sched_op(pid, RQ_GETSCHEDULER, 0, NULL, 0, 0);
 }
 
 long sys_sched_getparam(int pid, void *param)
 {
 	if (!param || pid < 0)
 		return -EINVAL;
-	long id = host_id(pid);
-	if (id < 0)
-		return id;
-	/* struct sched_param is one int. */
-	return host_syscall2(__NR_sched_getparam, id,
-			     user_ptr_for_host(param, sizeof(int)));
+	int prio; /* struct sched_param is one int */
+	long r = sched_op(pid, RQ_GETPARAM, 0, &prio, 0, sizeof prio);
+	if (r < 0)
+		return r;
+	return copy_to_user(param, &prio, sizeof prio) < 0 ? -EFAULT : r;
 }
 
 long sys_sched_setaffinity(int pid, size_t len_arg, const void *umask)
@@ -86,38 +116,37 @@ long sys_sched_setaffinity(int pid, size_t len_arg, const void *umask)
 	uint64_t kmask[CPUMASK_MAX / 8];
 	rt_memset(kmask, 0, sizeof kmask);
 	/* Bits past what the provider keeps name cpus no host has. */
-	if (copy_from_user(kmask, umask, RT_MIN(len, (unsigned)CPUMASK_MAX)) < 0)
+	unsigned n = RT_MIN(len, (unsigned)CPUMASK_MAX);
+	if (copy_from_user(kmask, umask, n) < 0)
 		return -EFAULT;
-	long id = host_id(pid);
-	if (id < 0)
-		return id;
-	return host_syscall3(__NR_sched_setaffinity, id,
-			     RT_MIN(len, (unsigned)CPUMASK_MAX), kmask);
+	long r = may_schedule(pid);
+	return r < 0 ? r : sched_op(pid, RQ_SETAFFINITY, n, kmask, n, 0);
 }
 
 /* A setter's struct sched_param (one int) and its target, in Linux's
  * order of checks: the param, then the pid. */
-static long param_and_id(int pid, const void *uparam, int *prio)
+static long param_and_check(int pid, const void *uparam, int *prio)
 {
 	if (!uparam || pid < 0)
 		return -EINVAL;
 	if (copy_from_user(prio, uparam, sizeof *prio) < 0)
 		return -EFAULT;
-	return host_id(pid);
+	return may_schedule(pid);
 }
 
 long sys_sched_setscheduler(int pid, int policy, const void *uparam)
 {
 	int prio;
-	long id = param_and_id(pid, uparam, &prio);
-	return id < 0 ? id : host_syscall3(__NR_sched_setscheduler, id, policy, &prio);
+	long r = param_and_check(pid, uparam, &prio);
+	return r < 0 ? r
+		     : sched_op(pid, RQ_SETSCHEDULER, policy, &prio, sizeof prio, 0);
 }
 
 long sys_sched_setparam(int pid, const void *uparam)
 {
 	int prio;
-	long id = param_and_id(pid, uparam, &prio);
-	return id < 0 ? id : host_syscall2(__NR_sched_setparam, id, &prio);
+	long r = param_and_check(pid, uparam, &prio);
+	return r < 0 ? r : sched_op(pid, RQ_SETPARAM, 0, &prio, sizeof prio, 0);
 }
 
 long sys_sched_get_priority_max(int policy)
@@ -135,10 +164,7 @@ long sys_sched_rr_get_interval(int pid, void *uts)
 	struct { long sec, nsec; } ts;
 	if (pid < 0)
 		return -EINVAL;
-	long id = host_id(pid);
-	if (id < 0)
-		return id;
-	long r = host_syscall2(__NR_sched_rr_get_interval, id, &ts);
+	long r = sched_op(pid, RQ_RR_INTERVAL, 0, &ts, 0, sizeof ts);
 	if (r < 0)
 		return r;
 	return copy_to_user(uts, &ts, sizeof ts);
@@ -184,9 +210,12 @@ long sys_sched_setattr(int pid, void *uattr, unsigned flags)
 		rt_memcpy(attr, &size, sizeof size);
 		int32_t policy;
 		rt_memcpy(&policy, attr + 4, sizeof policy);
-		r = policy < 0 ? -EINVAL : host_id(pid);
+		r = policy < 0 ? -EINVAL : may_schedule(pid);
+		/* The bytes past the kernel's struct are zero (checked). */
 		if (r >= 0)
-			r = host_syscall3(__NR_sched_setattr, r, attr, 0);
+			r = sched_op(pid, RQ_SETATTR, 0, attr,
+				     RT_MIN(size, (uint32_t)SCHED_ATTR_SIZE_VER1),
+				     0);
 	}
 	kfree(attr);
 	return r;
@@ -197,16 +226,14 @@ long sys_sched_getattr(int pid, void *uattr, unsigned usize, unsigned flags)
 	if (!uattr || pid < 0 || usize > SCHED_ATTR_MAX ||
 	    usize < SCHED_ATTR_SIZE_VER0 || flags)
 		return -EINVAL;
-	long id = host_id(pid);
-	if (id < 0)
-		return id;
 	uint8_t *attr = kzalloc(SCHED_ATTR_MAX);
 	if (!attr)
 		return -ENOMEM;
-	long r = host_syscall4(__NR_sched_getattr, id, attr, usize, 0);
-	/* The host wrote min(usize, its size) bytes; Linux zero-fills the
+	/* The host writes min(usize, its size) bytes; Linux zero-fills the
 	 * rest of the guest's struct (copy_struct_to_user), as the zeroed
 	 * buffer does. */
+	unsigned n = RT_MIN(usize, (unsigned)PICOS_REMOTE_DATA);
+	long r = sched_op(pid, RQ_GETATTR, n, attr, 0, n);
 	if (r == 0 && copy_to_user(uattr, attr, usize) < 0)
 		r = -EFAULT;
 	kfree(attr);

@@ -2,6 +2,7 @@
  * instruction.  It runs on the boot stack; the host stack it was started
  * on becomes the guest's stack. */
 #include "proc.h"
+#include "remote.h"
 #include "caps.h"
 #include "keys.h"
 #include "../entry/entry.h"
@@ -283,6 +284,7 @@ static void join_world(void)
 	gproc()->task = &popts.world->tasks[0];
 	gproc()->task->host_pid = gproc()->host_pid;
 	ident_publish(gproc()->task);
+	remote_publish_self();
 	rt_strlcpy(popts.world->hostname,
 		   proc.hostname[0] ? proc.hostname : "localhost",
 		   sizeof popts.world->hostname);

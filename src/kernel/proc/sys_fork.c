@@ -11,6 +11,7 @@
  * (vfork.c).  CLONE_VFORK without CLONE_VM is a copy whose parent waits
  * on a futex word until the child execs or ends. */
 #include "proc.h"
+#include "remote.h"
 #include "caps.h"
 #include "keys.h"
 #include "../entry/entry.h"
@@ -73,6 +74,7 @@ static void child_start(struct picos_task *task, const struct fork_req *rq)
 	t->ncaught = 0; /* pending signals are not inherited */
 	t->deferred = 0;
 	caps_publish();	     /* the forking thread's sets are the child's */
+	remote_publish_self(); /* and its nice, I/O priority and policy */
 	/* If the launcher goes, so does the world. */
 	host_syscall2(__NR_prctl, PR_SET_PDEATHSIG, SIGKILL);
 	if (host_syscall0(__NR_getppid) != popts.world->launcher_pid ||

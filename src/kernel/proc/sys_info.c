@@ -3,6 +3,7 @@
  * the host can enforce for the guest are applied to the host as well. */
 #include "proc.h"
 #include "caps.h"
+#include "remote.h"
 #include <picos/world.h>
 #include "../entry/entry.h"
 #include "../fs/vfs.h"
@@ -216,7 +217,7 @@ static long apply_to_host(unsigned res, const struct rlimit64 *rl)
 /* do_prlimit, in Linux's order of checks.  Raising a hard limit takes
  * CAP_SYS_RESOURCE (the guest's root) and the host's consent. */
 static long do_prlimit(unsigned res, const struct rlimit64 *nw,
-		       struct rlimit64 *old)
+		       struct rlimit64 *old, bool may_raise)
 {
 	if (res >= PICO_NLIMITS)
 		return -EINVAL;
@@ -225,7 +226,7 @@ static long do_prlimit(unsigned res, const struct rlimit64 *nw,
 		if (nw->cur > nw->max)
 			return -EINVAL;
 		if (nw->max > rl->max) {
-			if (!capable(CAP_SYS_RESOURCE))
+			if (!may_raise)
 				return -EPERM;
 			long r = host_allow_max(res, nw->max);
 			if (r < 0)
@@ -260,7 +261,7 @@ void rlimit_nofile_init(void)
 long sys_getrlimit(int res, void *rlim)
 {
 	struct rlimit64 old;
-	long r = do_prlimit((unsigned)res, NULL, &old);
+	long r = do_prlimit((unsigned)res, NULL, &old, false);
 	if (r < 0)
 		return r;
 	return copy_to_user(rlim, &old, sizeof old);
@@ -271,7 +272,66 @@ long sys_setrlimit(int res, const void *rlim)
 	struct rlimit64 nw;
 	if (copy_from_user(&nw, rlim, sizeof nw) < 0)
 		return -EFAULT;
-	return do_prlimit((unsigned)res, &nw, NULL);
+	return do_prlimit((unsigned)res, &nw, NULL,
+			  capable(CAP_SYS_RESOURCE));
+}
+
+/* The limits of another process, which it reads and sets itself
+ * (remote.c); `may_raise` is the caller's CAP_SYS_RESOURCE, as Linux's
+ * do_prlimit asks the caller's. */
+long prlimit_self(unsigned res, const struct rlimit64 *nw,
+		  struct rlimit64 *old, bool may_raise)
+{
+	return do_prlimit(res, nw, old, may_raise);
+}
+
+/* The process of guest pid or tid `id` (limits belong to the process):
+ * its pid, or -ESRCH. */
+static long process_of(int id)
+{
+	long r = -ESRCH;
+	task_lock();
+	struct picos_task *t = task_by_vpid(id);
+	struct picos_thread_id *th = t ? NULL : tid_by_vtid(id);
+	if (th)
+		t = task_by_vpid(th->tgid);
+	if (t && t->state == TASK_LIVE)
+		r = t->vpid;
+	task_unlock();
+	return r;
+}
+
+/* Linux's check_prlimit_permission: the caller's real uid and gid are
+ * each of the target's three, or it has CAP_SYS_RESOURCE. */
+static long prlimit_permission(int pid)
+{
+	long r = -ESRCH;
+	task_lock();
+	struct picos_task *t = task_by_vpid(pid);
+	if (t && t->state == TASK_LIVE)
+		r = (t->uid == ident.uid && t->euid == ident.uid &&
+		     t->suid == ident.uid && t->gid == ident.gid &&
+		     t->egid == ident.gid && t->sgid == ident.gid) ||
+				    capable(CAP_SYS_RESOURCE)
+			    ? 0
+			    : -EPERM;
+	task_unlock();
+	return r;
+}
+
+/* Another process's limits: its own provider holds them and sets the
+ * host's (the host lets a pico process name only itself).  Its first
+ * thread is asked. */
+static long prlimit_other(int pid, unsigned res, const struct rlimit64 *nw,
+			  struct rlimit64 *old)
+{
+	long r = prlimit_permission(pid);
+	if (r < 0)
+		return r;
+	unsigned fl = (nw ? RQ_PRLIMIT_SET : 0) |
+		      (capable(CAP_SYS_RESOURCE) ? RQ_PRLIMIT_RAISE : 0);
+	return remote_call(pid, RQ_PRLIMIT, (long)res, (long)fl, nw,
+			   nw ? sizeof *nw : 0, old, sizeof *old);
 }
 
 long sys_prlimit64(int pid, int res, const void *new_rlim, void *old_rlim)
@@ -279,10 +339,17 @@ long sys_prlimit64(int pid, int res, const void *new_rlim, void *old_rlim)
 	struct rlimit64 nw, old;
 	if (new_rlim && copy_from_user(&nw, new_rlim, sizeof nw) < 0)
 		return -EFAULT;
-	if (pid != 0 && pid != gproc()->pid)
-		return -ESRCH;
-	long r = do_prlimit((unsigned)res, new_rlim ? &nw : NULL,
-			    old_rlim ? &old : NULL);
+	long r = pid ? process_of(pid) : gproc()->pid;
+	if (r < 0)
+		return r;
+	pid = (int)r;
+	if (pid == gproc()->pid)
+		r = do_prlimit((unsigned)res, new_rlim ? &nw : NULL,
+			       old_rlim ? &old : NULL,
+			       capable(CAP_SYS_RESOURCE));
+	else /* the resource is the target's to check, after the permission */
+		r = prlimit_other(pid, (unsigned)res, new_rlim ? &nw : NULL,
+				  &old);
 	/* Like Linux, a new limit stays set when the old one cannot be
 	 * written back. */
 	if (r == 0 && old_rlim)

@@ -14,6 +14,7 @@
  * once the host has cleared the word it watches (CLONE_CHILD_CLEARTID on
  * a provider word). */
 #include "proc.h"
+#include "remote.h"
 #include "keys.h"
 #include "../entry/entry.h"
 #include "../entry/thread.h"
@@ -127,6 +128,7 @@ static void thread_start(void *arg)
 			host_exit_group(137);
 	}
 	entry_arm_sud();
+	remote_publish_self(); /* the nice and policy it inherited */
 	if (b->child_tid)
 		copy_to_user(b->child_tid, &b->vtid, sizeof(int));
 	thread_sigreturn(b->uc);
@@ -148,6 +150,7 @@ static void *build_frame(struct pico_thread *nt, uint64_t stack)
 	if (stack)
 		f.rsp = stack;
 	frame_to_sigcontext(&f, &uc->uc_mcontext);
+	uc->uc_mcontext.r11 &= ~R11_SERVED_MARK;
 	const void *fp = (const void *)t->uc->uc_mcontext.fpstate;
 	size_t fpsize = signal_fpstate_size(fp);
 	if (fp && fpsize) {
@@ -207,8 +210,10 @@ long task_spawn(const struct task_spawn *sp)
 			       CLONE_CHILD_CLEARTID |
 			       ((sp->flags & CLONE_SETTLS) ? CLONE_SETTLS : 0);
 	ptrace_area_add(nt);
+	uint64_t mask = doorbells_hold(); /* the thread starts with them held */
 	long r = thread_clone(hflags, sp_top, sp->host_id, (int *)&nt->host_alive,
 			      sp->tls);
+	doorbells_release(mask);
 	if (r < 0) {
 		ptrace_area_remove(nt);
 		area_put(nt);

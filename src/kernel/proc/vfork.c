@@ -16,6 +16,7 @@
  * first moves into an address space of its own (a host fork that takes
  * over its table entry), and the borrowed one goes back to the parent. */
 #include "proc.h"
+#include "remote.h"
 #include "../entry/entry.h"
 #include "../entry/thread.h"
 #include <asm/signal.h>
@@ -72,9 +73,12 @@ long vfork_host(int *host_pid_slot)
 	rt_memcpy(s->copy, __provider_data_start, data_len);
 	rt_memcpy(s->copy + data_len, (void *)PICOS_HEAP_BASE, heap_len);
 	void *vstack = (void *)(PICOS_SNAP_BASE + PICOS_VFORK_STACK_SIZE);
-	return vfork_clone(CLONE_VM | CLONE_VFORK | CLONE_PARENT |
-				   CLONE_PARENT_SETTID | SIGCHLD,
-			   host_pid_slot, vstack, restore, s);
+	uint64_t mask = doorbells_hold();
+	long r = vfork_clone(CLONE_VM | CLONE_VFORK | CLONE_PARENT |
+				     CLONE_PARENT_SETTID | SIGCHLD,
+			     host_pid_slot, vstack, restore, s);
+	doorbells_release(mask); /* in both: back on their own stacks */
+	return r;
 }
 
 /* In the vfork child, at exec (past every check that can fail): move to

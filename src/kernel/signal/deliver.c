@@ -152,13 +152,14 @@ bool signal_carries_fd(int sig, const siginfo_t *info)
 #define FORGED_MARK 0x7069636f73L /* "picos" */
 
 /* Codes the provider reads as the host's own: SIGSYS's system call
- * entry (and a tracer's stop request, SI_PICOS_STOP), a fault's, and the
- * fd of SIGIO-style siginfo. */
+ * entry (and the provider's doorbells, SI_PICOS_STOP and SI_PICOS_REMOTE),
+ * a fault's, and the fd of SIGIO-style siginfo. */
 static bool code_read_by_provider(int sig, const siginfo_t *info)
 {
 	if (SIGBIT(sig) & SYNC_SIGNALS)
 		return info->si_code > 0 ||
-		       (sig == SIGSYS && info->si_code == SI_PICOS_STOP);
+		       (sig == SIGSYS && (info->si_code == SI_PICOS_STOP ||
+					  info->si_code == SI_PICOS_REMOTE));
 	return signal_carries_fd(sig, info);
 }
 
