@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
+#include <malloc.h>
 #include <picos/config.h>
 #include <picos/world.h>
 #include <signal.h>
@@ -591,6 +592,10 @@ static void start_provider(int image_fd, int cfg_fd, const int *keep, int nkeep,
 	if (r == 1 && getenv("PICOS_DEBUG"))
 		fprintf(stderr, "picos: this kernel has no Landlock; running "
 				"with seccomp only\n");
+	/* The allowlist has no brk: a free() after it is loaded (libseccomp
+	 * releasing its filter) must not shrink the heap, or this process
+	 * dies of SIGSYS before the provider starts. */
+	mallopt(M_TRIM_THRESHOLD, -1);
 	if (sandbox_seccomp(net != NET_OPT_NONE) < 0)
 		_exit(125);
 	char cfg[16];
