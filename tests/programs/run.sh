@@ -1280,12 +1280,18 @@ print(os.path.exists("/etc/passwd"))'
 
 	# Landlock covers the host's / entry by entry (not its /tmp, /dev or
 	# /proc): the guest still lists / and /dev as natively.
+	# Flat (Landlock only): / and /dev list as natively.  With namespaces
+	# / lists as natively and /dev is the world's own (cli_ns checks it).
 	if wanted cli_root_listing; then
-		pic cli_root_listing run -- "$BUSYBOX" sh -c \
+		pic cli_root_listing run --ns=off -- "$BUSYBOX" sh -c \
 			'ls -A /; find / -maxdepth 1 | sort; ls /dev; ls -la / >/dev/null && echo listed'
 		local want
 		want=$("$BUSYBOX" sh -c 'ls -A /; find / -maxdepth 1 | sort; ls /dev; echo listed')
-		expect cli_root_listing "ls / and /dev as natively" is_rc_out cli_root_listing 0 "$want"
+		expect cli_root_listing "ls / and /dev as natively (flat)" is_rc_out cli_root_listing 0 "$want"
+		pic cli_root_listing_ns run -- "$BUSYBOX" sh -c \
+			'ls -A /; find / -maxdepth 1 | sort; ls -la / >/dev/null && echo listed'
+		want=$("$BUSYBOX" sh -c 'ls -A /; find / -maxdepth 1 | sort; echo listed')
+		expect cli_root_listing_ns "ls / as natively (namespaces)" is_rc_out cli_root_listing_ns 0 "$want"
 	fi
 
 	# Metadata on a read-only mount: chmod, chown, utime and xattrs of a
