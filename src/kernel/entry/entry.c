@@ -12,6 +12,7 @@
 #include <asm/siginfo.h>
 #include <asm/signal.h>
 #include <asm/ucontext.h>
+#include <linux/audit.h>
 #include <linux/prctl.h>
 
 struct provider_opts popts = { .msg_fd = 2, .trace_fd = -1 };
@@ -81,7 +82,13 @@ static void on_sigsys(int sig, siginfo_t *si, void *ucv)
 	frame_from_sigcontext(&f, &uc->uc_mcontext);
 	t->uc = uc;
 	t->frame_set = false;
-	pico_dispatch(&f);
+	/* `int $0x80` from 64-bit code traps too, with the i386 number and
+	 * argument registers: served as a 64-bit call it would run another
+	 * call (i386 20, getpid, is writev).  picos has no i386 table. */
+	if (si->si_arch != AUDIT_ARCH_X86_64)
+		f.rax = (uint64_t)-ENOSYS;
+	else
+		pico_dispatch(&f);
 	signal_exit(&f, uc);
 	if (t->pt_pending) {
 		frame_from_sigcontext(&f, &uc->uc_mcontext);
