@@ -1,7 +1,8 @@
 /* Fixed mappings below vm.mmap_min_addr (page 0) need CAP_SYS_RAWIO: a
  * guest without it gets EPERM even when the host process behind it holds
  * the capability (a world started by root, guest dropped to another uid).
- * Trinity mapped page 0 that way as uid 65534 under a root world. */
+ * Trinity mapped page 0 that way as uid 65534 under a root world.  Also
+ * madvise's memory failure injection, host administration. */
 #include "tap.h"
 #include <linux/capability.h>
 #include <sys/mman.h>
@@ -37,6 +38,12 @@ static void check_page0(int rawio, void (*report)(int, const char *, ...))
 		report(p == MAP_FAILED && errno == EPERM,
 		       "without CAP_SYS_RAWIO mremap to 0 fails with EPERM");
 		report(*(volatile char *)src == 0, "the source stays mapped");
+		/* Memory failure injection needs CAP_SYS_ADMIN (EINVAL first
+		 * where the kernel has no memory failure support). */
+		errno = 0;
+		int hw = madvise(src, 4096, MADV_HWPOISON);
+		report(hw == -1 && (errno == EPERM || errno == EINVAL),
+		       "madvise(MADV_HWPOISON) is refused");
 		munmap(src, 4096);
 	}
 	/* A hint below the minimum is no error: the mapping lands higher. */

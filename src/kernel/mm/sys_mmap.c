@@ -232,6 +232,11 @@ long sys_madvise(unsigned long addr, unsigned long len, int advice)
 	long r = host_madvise(0, 0, advice);
 	if (r < 0)
 		return r;
+	/* Memory failure injection takes host pages out of service: host
+	 * administration, refused whoever the guest is (Linux: EPERM
+	 * without CAP_SYS_ADMIN, which a root world's host process has). */
+	if (advice == MADV_HWPOISON || advice == MADV_SOFT_OFFLINE)
+		return -EPERM;
 	if (PAGE_OFF(addr))
 		return -EINVAL;
 	uint64_t alen = RT_ALIGN_UP((uint64_t)len, RT_PAGE_SIZE);
