@@ -5,10 +5,8 @@
 #include "../kernel.h"
 #include "../entry/thread.h"
 #include "../proc/proc.h"
-#include "../proc/caps.h"
-#include <asm/resource.h>
-#include <linux/sched.h>
 #include "../syscalls.h"
+#include "sched_rt.h"
 #include <picos/world.h>
 
 static bool is_self(int pid)
@@ -109,56 +107,12 @@ static long param_and_id(int pid, const void *uparam, int *prio)
 	return host_id(pid);
 }
 
-#ifndef SCHED_DEADLINE
-#define SCHED_DEADLINE 6
-#endif
-#ifndef SCHED_RESET_ON_FORK
-#define SCHED_RESET_ON_FORK 0x40000000
-#endif
-
-/* Linux's rule for a thread without CAP_SYS_NICE: a real-time policy
- * only under RLIMIT_RTPRIO (a new RT policy needs a non-zero limit, a
- * priority above the thread's own needs a limit that high), a deadline
- * policy never.  The host process of a world started by root holds
- * CAP_SYS_NICE when the guest does not: without this a guest dropped to
- * uid 65534 (trinity) could make host threads real-time.  Invalid
- * policies and priorities are left to the host (EINVAL first, as Linux).
- * The limit is the caller's (a target in another process of the world
- * has its own on Linux). */
-static long rt_denied(long id, int policy, int prio)
-{
-	policy &= ~SCHED_RESET_ON_FORK;
-	if (capable(CAP_SYS_NICE))
-		return 0;
-	if (policy == SCHED_DEADLINE)
-		return -EPERM;
-	if ((policy != SCHED_FIFO && policy != SCHED_RR) || prio < 1 ||
-	    prio > 99)
-		return 0;
-	uint64_t lim = proc.rlimits[RLIMIT_RTPRIO].cur;
-	long cur = host_syscall1(__NR_sched_getscheduler, id);
-	if (cur < 0)
-		return cur;
-	int cur_prio = 0;
-	long r = host_syscall2(__NR_sched_getparam, id, &cur_prio);
-	if (r < 0)
-		return r;
-	if ((cur & ~SCHED_RESET_ON_FORK) != policy && lim == 0)
-		return -EPERM;
-	if (prio > cur_prio && (uint64_t)prio > lim)
-		return -EPERM;
-	return 0;
-}
-
 long sys_sched_setscheduler(int pid, int policy, const void *uparam)
 {
 	int prio;
 	long id = param_and_id(pid, uparam, &prio);
-	if (id >= 0 && policy >= 0) {
-		long e = rt_denied(id, policy, prio);
-		if (e < 0)
-			return e;
-	}
+	if (id >= 0 && policy >= 0 && sched_rt_denied(pid, policy, prio))
+		return -EPERM;
 	return id < 0 ? id : host_syscall3(__NR_sched_setscheduler, id, policy, &prio);
 }
 
@@ -234,12 +188,12 @@ long sys_sched_setattr(int pid, void *uattr, unsigned flags)
 		int32_t policy;
 		rt_memcpy(&policy, attr + 4, sizeof policy);
 		r = policy < 0 ? -EINVAL : host_id(pid);
-		if (r >= 0) {
-			uint32_t prio; /* sched_priority, after flags and nice */
-			rt_memcpy(&prio, attr + 20, sizeof prio);
-			long e = rt_denied(r, policy, (int)prio);
-			r = e < 0 ? e : host_syscall3(__NR_sched_setattr, r, attr, 0);
-		}
+		uint32_t prio; /* sched_priority, after flags and nice */
+		rt_memcpy(&prio, attr + 20, sizeof prio);
+		if (r >= 0 && sched_rt_denied(pid, policy, (int)prio))
+			r = -EPERM;
+		if (r >= 0)
+			r = host_syscall3(__NR_sched_setattr, r, attr, 0);
 	}
 	kfree(attr);
 	return r;
