@@ -84,8 +84,10 @@ static void on_sigsys(int sig, siginfo_t *si, void *ucv)
 	t->frame_set = false;
 	/* `int $0x80` from 64-bit code traps too, with the i386 number and
 	 * argument registers: served as a 64-bit call it would run another
-	 * call (i386 20, getpid, is writev).  picos has no i386 table. */
-	if (si->si_arch != AUDIT_ARCH_X86_64)
+	 * call (i386 20, getpid, is writev).  picos has no i386 table.
+	 * (si_arch is only the kernel's for a dispatch SIGSYS.) */
+	if (si->si_code == SYS_USER_DISPATCH &&
+	    si->si_arch != AUDIT_ARCH_X86_64)
 		f.rax = (uint64_t)-ENOSYS;
 	else
 		pico_dispatch(&f);
