@@ -115,9 +115,11 @@ listener_pid=$!
 for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
 sock_before=$(stat -c '%i' "$sock" 2>/dev/null)
 
+# The canaries go at exit; the worlds' logs stay in build/fuzz.
 cleanup() {
 	kill "$sleep_pid" "$listener_pid" 2>/dev/null
 	wait "$sleep_pid" "$listener_pid" 2>/dev/null
+	rm -rf "$canary" "$scratch" "$tmpbase" "$dir"/*.sid
 }
 trap cleanup EXIT
 
