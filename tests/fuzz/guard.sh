@@ -39,4 +39,4 @@ while :; do
 	rc=$?
 	kill -0 $child 2>/dev/null || break
 done
-exit $rc
+exit "$rc"

@@ -140,6 +140,7 @@ run_world() {
 	rm -f "$sidfile"
 	local start end rc
 	start=$(date +%s)
+	# shellcheck disable=SC2016  # $$ and $0 are the inner shell's
 	(cd "$scratch" && TMPDIR=$tmpbase setsid sh -c 'echo $$ >"$0"; exec "$@"' \
 		"$sidfile" timeout -k 10 $((secs + margin)) "$picos" run \
 		--uid "$guest_uid" --gid "$guest_gid" --max-procs 64 \
@@ -203,6 +204,7 @@ run_world trinity "$trinity_s" "$top/tests/fuzz/guard.sh" "$trinity_s" \
 tl=$dir/trinity.log
 ran=$(sed -n 's/.*Ran \([0-9]*\) syscalls. Successes: \([0-9]*\)  Failures: \([0-9]*\).*/\1 \2 \3/p' "$tl" | tail -1)
 if [ -n "$ran" ]; then
+	# shellcheck disable=SC2086  # split into the three numbers
 	set -- $ran
 	echo "# trinity: $1 calls in ${trinity_s}s ($(($1 / trinity_s))/s), $2 succeeded, $3 failed; options -q -l off -a64 -C 4 --disable-fds=sockets, uid $guest_uid"
 	check "trinity: ran calls" [ "$1" -gt 0 ]
