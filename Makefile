@@ -31,7 +31,7 @@ CLI_OBJS := $(patsubst src/%,$(BUILD)/host/%.o,$(CLI_SRCS))
 PICOS := $(BUILD)/picos
 PROVIDER := $(BUILD)/provider.elf
 
-.PHONY: all test bench install clean docs check-docs demo deps
+.PHONY: all test fuzz bench install clean docs check-docs demo deps
 all: $(PICOS)
 
 $(BUILD)/prov/%.c.o: src/%.c
@@ -93,6 +93,12 @@ demo: deps
 test: deps
 	$(MAKE) $(PICOS)
 	tests/run-all.sh
+
+# Trinity for 600 s and stress-ng's sysinval/sysbadaddr for 200 s inside
+# picos (make test runs the same for one minute).
+fuzz: deps
+	$(MAKE) $(PICOS)
+	tests/fuzz/run.sh 800
 
 bench: $(PICOS)
 	bench/run.sh

@@ -13,6 +13,7 @@
 #include <asm/siginfo.h>
 #include <asm/signal.h>
 #include <asm/ucontext.h>
+#include <linux/audit.h>
 #include <linux/prctl.h>
 
 struct provider_opts popts = { .msg_fd = 2, .trace_fd = -1 };
@@ -112,7 +113,15 @@ static void on_sigsys(int sig, siginfo_t *si, void *ucv)
 	frame_from_sigcontext(&f, &uc->uc_mcontext);
 	t->uc = uc;
 	t->frame_set = false;
-	pico_dispatch(&f);
+	/* `int $0x80` from 64-bit code traps too, with the i386 number and
+	 * argument registers: served as a 64-bit call it would run another
+	 * call (i386 20, getpid, is writev).  picos has no i386 table.
+	 * (si_arch is only the kernel's for a dispatch SIGSYS.) */
+	if (si->si_code == SYS_USER_DISPATCH &&
+	    si->si_arch != AUDIT_ARCH_X86_64)
+		f.rax = (uint64_t)-ENOSYS;
+	else
+		pico_dispatch(&f);
 	signal_exit(&f, uc);
 	uc->uc_mcontext.r11 &= ~R11_SERVED_MARK;
 	if (t->remote_npending)

@@ -10,6 +10,7 @@
 #include "../proc/caps.h"
 #include "../proc/remote.h"
 #include "../syscalls.h"
+#include "sched_rt.h"
 #include <picos/world.h>
 
 static bool is_self(int pid)
@@ -138,6 +139,8 @@ long sys_sched_setscheduler(int pid, int policy, const void *uparam)
 {
 	int prio;
 	long r = param_and_check(pid, uparam, &prio);
+	if (r >= 0 && policy >= 0 && sched_rt_denied(pid, policy, prio))
+		return -EPERM;
 	return r < 0 ? r
 		     : sched_op(pid, RQ_SETSCHEDULER, policy, &prio, sizeof prio, 0);
 }
@@ -211,6 +214,10 @@ long sys_sched_setattr(int pid, void *uattr, unsigned flags)
 		int32_t policy;
 		rt_memcpy(&policy, attr + 4, sizeof policy);
 		r = policy < 0 ? -EINVAL : may_schedule(pid);
+		uint32_t prio; /* sched_priority, after flags and nice */
+		rt_memcpy(&prio, attr + 20, sizeof prio);
+		if (r >= 0 && sched_rt_denied(pid, policy, (int)prio))
+			r = -EPERM;
 		/* The bytes past the kernel's struct are zero (checked). */
 		if (r >= 0)
 			r = sched_op(pid, RQ_SETATTR, 0, attr,

@@ -19,6 +19,8 @@
 #include "../kernel.h"
 #include "../proc/proc.h"
 #include "../syscalls.h"
+#include "../proc/caps.h"
+#include <linux/time.h>
 #include "clock.h"
 
 #define SIGEV_THREAD_ID 4
@@ -95,6 +97,14 @@ long sys_timer_create(int clk, const void *usev, int *uid)
 	clock_put(&hc);
 	if (r < 0)
 		return r;
+	/* The alarm clocks need the guest's CAP_WAKE_ALARM (the host made
+	 * Linux's earlier checks; its process may hold the capability when
+	 * the guest does not). */
+	if ((clk == CLOCK_REALTIME_ALARM || clk == CLOCK_BOOTTIME_ALARM) &&
+	    !capable(CAP_WAKE_ALARM)) {
+		host_syscall1(__NR_timer_delete, id);
+		return -EPERM;
+	}
 	if (copy_to_user(uid, &id, sizeof id) < 0) {
 		host_syscall1(__NR_timer_delete, id); /* as Linux undoes it */
 		return -EFAULT;

@@ -11,6 +11,7 @@
 #include "mm.h"
 #include "../fs/vfs.h"
 #include "../proc/proc.h"
+#include "../proc/caps.h"
 #include "../syscalls.h"
 #include <asm/resource.h>
 #include <linux/mman.h>
@@ -66,6 +67,44 @@ static long check_type(int prot, int flags, const struct file *f)
 	return 0;
 }
 
+/* The host's vm.mmap_min_addr, read once (Linux's usual 65536 when it
+ * cannot be read). */
+static uint64_t mmap_min_addr(void)
+{
+	static uint64_t min = ~0ULL;
+	if (min != ~0ULL)
+		return min;
+	min = 65536;
+	struct open_how how = { .flags = O_RDONLY | O_CLOEXEC };
+	long fd = host_syscall4(__NR_openat2, AT_FDCWD,
+				"/proc/sys/vm/mmap_min_addr", &how, sizeof how);
+	if (fd < 0)
+		return min;
+	char buf[32];
+	long n = host_syscall3(__NR_read, fd, buf, sizeof buf - 1);
+	host_syscall1(__NR_close, fd);
+	uint64_t v;
+	if (n > 0) {
+		buf[n] = 0;
+		char *nl = rt_strchr(buf, '\n');
+		if (nl)
+			*nl = 0;
+		if (rt_parse_u64(buf, &v))
+			min = v;
+	}
+	return min;
+}
+
+/* A fixed mapping below vm.mmap_min_addr needs CAP_SYS_RAWIO (Linux's
+ * cap_mmap_addr).  The host process may hold it when the guest does not
+ * (a world started by root, guest uid 65534): checked here, or the guest
+ * could map page 0. */
+static bool low_fixed_denied(unsigned long addr, int flags)
+{
+	return (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) &&
+	       addr < mmap_min_addr() && !capable(CAP_SYS_RAWIO);
+}
+
 long sys_mmap(unsigned long addr, unsigned long len, int prot, int flags,
 	      int fd, unsigned long off)
 {
@@ -85,6 +124,8 @@ long sys_mmap(unsigned long addr, unsigned long len, int prot, int flags,
 		r = -EINVAL;
 	} else if (RT_ALIGN_UP(len, RT_PAGE_SIZE) == 0) {
 		r = -ENOMEM;
+	} else if (low_fixed_denied(addr, flags)) {
+		r = -EPERM;
 	} else if ((flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) &&
 		   len <= TASK_SIZE &&
 		   addr <= TASK_SIZE - len && hits_window(addr, len)) {
@@ -191,6 +232,11 @@ long sys_madvise(unsigned long addr, unsigned long len, int advice)
 	long r = host_madvise(0, 0, advice);
 	if (r < 0)
 		return r;
+	/* Memory failure injection takes host pages out of service: host
+	 * administration, refused whoever the guest is (Linux: EPERM
+	 * without CAP_SYS_ADMIN, which a root world's host process has). */
+	if (advice == MADV_HWPOISON || advice == MADV_SOFT_OFFLINE)
+		return -EPERM;
 	if (PAGE_OFF(addr))
 		return -EINVAL;
 	uint64_t alen = RT_ALIGN_UP((uint64_t)len, RT_PAGE_SIZE);
@@ -282,6 +328,12 @@ long sys_mremap(unsigned long addr, unsigned long old_len,
 		 * for a source that is not mapped; a fixed target in it is
 		 * in use, as for mmap(MAP_FIXED). */
 		return old_bad ? -EFAULT : -ENOMEM;
+	}
+	if ((flags & MREMAP_FIXED) && low_fixed_denied(new_addr, MAP_FIXED)) {
+		long r = mremap_params(addr, olen, nlen, flags, new_addr);
+		if (r < 0)
+			return r;
+		return mm_find(addr) ? -EPERM : -EFAULT;
 	}
 	/* The record of the source, for the moved or grown range. */
 	const struct vma *v = mm_find(addr);

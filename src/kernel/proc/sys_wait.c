@@ -197,44 +197,50 @@ long sys_wait4(int pid, int *ustatus, int options, void *uru)
 	return ret;
 }
 
-long sys_waitid(int type, int id, void *uinfo, int options, void *uru)
+/* waitid's selection from its arguments: 0 or the error. */
+static long waitid_select(int type, int id, int options, struct wait_sel *s,
+			  bool *pidfd_nonblock)
 {
 	if (options & ~(WNOHANG | WNOWAIT | WEXITED | WSTOPPED | WCONTINUED |
 			WAIT_ANY_FLAGS))
 		return -EINVAL;
 	if (!(options & (WEXITED | WSTOPPED | WCONTINUED)))
 		return -EINVAL;
-	struct wait_sel s = { type, id, options };
-	bool pidfd_nonblock = false;
+	*s = (struct wait_sel){ type, id, options };
 	switch (type) {
-	case P_ALL: break;
-	case P_PID:
-		if (id <= 0)
-			return -EINVAL;
-		break;
+	case P_ALL: return 0;
+	case P_PID: return id <= 0 ? -EINVAL : 0;
 	case P_PGID:
 		if (id < 0)
 			return -EINVAL;
 		if (id == 0)
-			s.id = task_pgid();
-		break;
+			s->id = task_pgid();
+		return 0;
 	case P_PIDFD: {
 		if (id < 0)
 			return -EINVAL;
-		long e = pidfd_of(id, &s.id, &pidfd_nonblock);
-		if (e < 0)
-			return e;
-		s.type = P_PID;
-		break;
+		long e = pidfd_of(id, &s->id, pidfd_nonblock);
+		s->type = P_PID;
+		return e < 0 ? e : 0;
 	}
 	default:
 		return -EINVAL;
 	}
+}
+
+long sys_waitid(int type, int id, void *uinfo, int options, void *uru)
+{
+	struct wait_sel s;
+	bool pidfd_nonblock = false;
 	struct wait_result r = { 0 };
-	long ret = pidfd_wait(&s, &r, type == P_PIDFD ? id : -1, pidfd_nonblock);
+	long ret = waitid_select(type, id, options, &s, &pidfd_nonblock);
+	if (ret == 0)
+		ret = pidfd_wait(&s, &r, type == P_PIDFD ? id : -1,
+				 pidfd_nonblock);
 	if (ret == -ERESTARTSYS)
 		return ret;
-	/* Linux writes the siginfo even when the wait failed. */
+	/* Linux writes the siginfo even when the wait failed, argument
+	 * checks included: a bad pointer turns any error into EFAULT. */
 	if (uinfo) {
 		siginfo_t si;
 		rt_memset(&si, 0, sizeof si);
