@@ -8,10 +8,10 @@ log=$top/build/test-all.log
 mkdir -p build
 : >"$log"
 status=0
-# tests/fuzz/run.sh 60: a short fuzzing run (about a minute); `make fuzz`
+# tests/fuzz/run.sh: a short fuzzing run (trinity for a minute); `make fuzz`
 # runs it for longer.
 for suite in tests/unit/run.sh tests/conf/run.sh tests/conf/run-musl.sh tests/programs/run.sh \
-	tests/programs/procs.sh tests/programs/cpython.sh tests/hostile/run.sh "tests/fuzz/run.sh 60"; do
+	tests/programs/procs.sh tests/programs/cpython.sh tests/hostile/run.sh tests/fuzz/run.sh; do
 	[ -x "${suite%% *}" ] || continue
 	echo "== $suite"
 	$suite 2>&1 | tee -a "$log" || status=1
