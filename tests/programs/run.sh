@@ -359,6 +359,7 @@ case_go_goroutines() { cp "$gobin/goroutines" . && run ./goroutines; }
 case_go_timers() { cp "$gobin/timers" . && run ./timers; }
 case_go_http() { cp "$gobin/http" . && run ./http; }
 case_go_dualstack() { cp "$gobin/dualstack" . && run ./dualstack; }
+case_go_preempt() { cp "$gobin/preempt" . && run ./preempt; }
 
 # node (tests/programs/node/basic.js): libuv's epoll and eventfd loop, fs,
 # child_process, worker_threads, http on 127.0.0.1; and npm's start-up.
@@ -1763,7 +1764,7 @@ for c in nice renice ionice ruby gpg; do
 	command -v "$c" >/dev/null && case_ "$c"
 done
 if build_go; then
-	for c in go_goroutines go_timers go_http go_dualstack; do
+	for c in go_goroutines go_timers go_http go_dualstack go_preempt; do
 		case_ "$c"
 	done
 else

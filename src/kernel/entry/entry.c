@@ -122,8 +122,13 @@ static void on_sigsys(int sig, siginfo_t *si, void *ucv)
 		f.rax = (uint64_t)-ENOSYS;
 	else
 		pico_dispatch(&f);
+	bool whole_frame = t->frame_set; /* rt_sigreturn, execve */
 	signal_exit(&f, uc);
-	uc->uc_mcontext.r11 &= ~R11_SERVED_MARK;
+	/* The mark is only for a call that returns as a call (Linux leaves
+	 * r11 undefined there); rt_sigreturn gives back every register of
+	 * the interrupted code, r11 included. */
+	if (!whole_frame)
+		uc->uc_mcontext.r11 &= ~R11_SERVED_MARK;
 	if (t->remote_npending)
 		remote_serve_pending();
 	if (t->pt_pending) {
