@@ -106,6 +106,17 @@ struct picos_task {
 	uint32_t euid, suid, gid, egid, sgid;
 	uint32_t pad_ids;
 	struct picos_keycred keys; /* its first thread's */
+	/* What other processes' /proc/<pid>/stat and status show of this
+	 * one that only its provider knows, written by the process itself
+	 * (src/kernel/proc/view.c): its first thread's blocked signals,
+	 * the ignored and caught ones, umask, no_new_privs, seccomp mode
+	 * and filter count, and tracer (a guest pid, 0 for none). */
+	uint64_t view_blocked, view_ignored, view_caught;
+	uint32_t view_umask;
+	uint8_t view_nnp, view_seccomp;
+	uint16_t view_nfilters;
+	int32_t view_tracer;
+	uint32_t view_pad;
 };
 
 /* A thread other than a process's first: its virtual tid comes from the

@@ -237,6 +237,13 @@ int sandbox_seccomp(bool inet)
 					ctx, SCMP_ACT_ALLOW, nr, 1,
 					SCMP_A0(SCMP_CMP_EQ,
 						(unsigned)prctl_allowed[k]));
+			/* the host's record of where the guest's argument
+			 * and environment strings are (exec.c) */
+			if (r == 0)
+				r = seccomp_rule_add(
+					ctx, SCMP_ACT_ALLOW, nr, 2,
+					SCMP_A0(SCMP_CMP_EQ, PR_SET_MM),
+					SCMP_A1(SCMP_CMP_EQ, PR_SET_MM_MAP));
 		} else if (strcmp(host_abi[i].name, "socket") == 0) {
 			r = add_socket(ctx, nr, inet);
 		} else if (strcmp(host_abi[i].name, "mknodat") == 0) {

@@ -84,6 +84,11 @@ static const char *inside_proc(const char *path)
 	return p;
 }
 
+const char *procfs_inside(const char *path)
+{
+	return inside_proc(path);
+}
+
 long procfs_host_rel(struct lookup *lk)
 {
 	const char *rest;
@@ -277,6 +282,19 @@ static long read_host_text(const struct mount *m, const char *rel, char *buf,
 	return n;
 }
 
+long procfs_host_text_at(const struct lookup *lk, char *buf, size_t size)
+{
+	return read_host_text(lk->mnt, lk->rel, buf, size);
+}
+
+long procfs_host_text(const char *rel, char *buf, size_t size)
+{
+	struct mount *m = mount_find("/proc");
+	if (!m || !m->procfs)
+		return -ENOENT;
+	return read_host_text(m, rel, buf, size);
+}
+
 /* The caller's fdinfo/<n> of a file whose ops rewrite it: the host's
  * text, rewritten, served from a pipe (read to its end like the file). */
 static bool fdinfo_open(struct lookup *lk, int flags, long *res)
@@ -318,9 +336,33 @@ bool procfs_walk_stops(struct mount *mnt, const char *path)
 	       fd_pathless((int)fd);
 }
 
+long procfs_serve_text(struct lookup *lk, const char *name, const char *text,
+		       size_t len, int flags)
+{
+	long m = host_syscall2(__NR_memfd_create, name, 1 /* MFD_CLOEXEC */);
+	for (size_t done = 0; m >= 0 && done < len;) {
+		long w = host_syscall3(__NR_write, m, text + done, len - done);
+		if (w <= 0) {
+			host_close(m);
+			m = w < 0 ? w : -EIO;
+		} else {
+			done += (size_t)w;
+		}
+	}
+	if (m < 0)
+		return m;
+	char path[48];
+	rt_snprintf(path, sizeof path, "%d/fd/%ld", gproc()->host_pid, m);
+	struct open_how how = { .flags = O_RDONLY | O_CLOEXEC |
+				(flags & O_NONBLOCK) };
+	long r = host_syscall4(__NR_openat2, lk->mnt->host_fd, path, &how,
+			       sizeof how);
+	host_close(m);
+	return r;
+}
+
 /* /proc/keys and /proc/key-users list the world's keys (proc/keys.c),
- * never the host user's: the text is made now and served from a memfd
- * reopened read-only, as a file read to its end. */
+ * never the host user's. */
 static bool keys_open(struct lookup *lk, int flags, long *res)
 {
 	const char *p = inside_proc(lk->path);
@@ -338,35 +380,17 @@ static bool keys_open(struct lookup *lk, int flags, long *res)
 		*res = r;
 		return true;
 	}
-	long m = host_syscall2(__NR_memfd_create, users ? "key-users" : "keys",
-			       1 /* MFD_CLOEXEC */);
-	for (size_t done = 0; m >= 0 && done < len;) {
-		long w = host_syscall3(__NR_write, m, text + done, len - done);
-		if (w <= 0) {
-			host_close(m);
-			m = w < 0 ? w : -EIO;
-		} else {
-			done += (size_t)w;
-		}
-	}
+	*res = procfs_serve_text(lk, users ? "key-users" : "keys", text, len,
+				 flags);
 	kfree(text);
-	if (m >= 0) {
-		char name[48];
-		rt_snprintf(name, sizeof name, "%d/fd/%ld", gproc()->host_pid, m);
-		struct open_how how = { .flags = O_RDONLY | O_CLOEXEC |
-					(flags & O_NONBLOCK) };
-		r = host_syscall4(__NR_openat2, lk->mnt->host_fd, name, &how,
-				  sizeof how);
-		host_close(m);
-		m = r;
-	}
-	*res = m;
 	return true;
 }
 
 bool procfs_open(struct lookup *lk, int flags, long *res)
 {
 	if (lk->mnt->procfs && keys_open(lk, flags, res))
+		return true;
+	if (lk->mnt->procfs && procfs_pid_open(lk, flags, res))
 		return true;
 	if (lk->mnt->procfs && fdinfo_open(lk, flags, res))
 		return true;
@@ -501,9 +525,131 @@ static long list_dir(struct file *f, char *kbuf, size_t cap, list_entry at,
 	return (long)len;
 }
 
+/* /proc itself: the host's own entries (self, cpuinfo, sys, ...: Linux
+ * keeps them below offset 256, before the pids), then the world's
+ * processes by guest pid at PIDS_POS + pid, ascending as Linux lists
+ * them; the host's pids never show. */
+#define HOST_ENTRIES_END 256
+#define PIDS_POS (1L << 32)
+
+static void sort_ints(int *v, int n)
+{
+	for (int gap = n / 2; gap > 0; gap /= 2) /* Shell's sort */
+		for (int i = gap; i < n; i++)
+			for (int j = i; j >= gap && v[j - gap] > v[j]; j -= gap) {
+				int x = v[j];
+				v[j] = v[j - gap];
+				v[j - gap] = x;
+			}
+}
+
+/* The world's live processes (first threads) with a guest pid >= from,
+ * sorted: their number (at most max). */
+static int world_pids_from(int from, int *out, int max)
+{
+	int n = 0;
+	task_lock();
+	for (int i = 0; i < world_slots(popts.world) && n < max; i++) {
+		struct picos_task *t = &popts.world->tasks[i];
+		if (t->vpid >= from && t->state == TASK_LIVE)
+			out[n++] = t->vpid;
+	}
+	task_unlock();
+	sort_ints(out, n);
+	return n;
+}
+
+static bool all_digits(const char *p)
+{
+	if (!*p)
+		return false;
+	for (; *p; p++)
+		if (*p < '0' || *p > '9')
+			return false;
+	return true;
+}
+
+/* The host's own entries from `*pos`, its pids left out; *pos becomes
+ * PIDS_POS + 1 once they are all listed.  False when a record did not
+ * fit (*pos is where to go on). */
+static bool list_host_entries(struct file *f, char *kbuf, size_t cap,
+			      size_t *len, int64_t *pos)
+{
+	char hbuf[1024];
+	while (*pos < HOST_ENTRIES_END) {
+		host_syscall3(__NR_lseek, f->host_fd, *pos, 0 /* SEEK_SET */);
+		long n = host_syscall3(__NR_getdents64, f->host_fd, hbuf,
+				       sizeof hbuf);
+		if (n <= 0) {
+			*pos = PIDS_POS + 1;
+			return true;
+		}
+		for (long off = 0; off < n;) {
+			struct dirent64_hdr *h = (void *)(hbuf + off);
+			const char *name = hbuf + off + sizeof *h;
+			off += h->d_reclen;
+			if (all_digits(name) || h->d_off >= HOST_ENTRIES_END) {
+				*pos = PIDS_POS + 1;
+				return true;
+			}
+			int64_t next = h->d_off;
+			if (!put_dirent(kbuf, cap, len, h->d_ino, next, h->d_type,
+					name))
+				return false;
+			*pos = next;
+		}
+	}
+	return true;
+}
+
+static long list_proc_root(struct file *f, char *kbuf, size_t cap)
+{
+	int64_t pos = host_syscall3(__NR_lseek, f->host_fd, 0, 1 /* SEEK_CUR */);
+	if (pos < 0)
+		return pos;
+	size_t len = 0;
+	bool fits = list_host_entries(f, kbuf, cap, &len, &pos);
+	if (fits && pos >= PIDS_POS && pos - PIDS_POS <= PICOS_PID_MAX) {
+		int *pids = kmalloc(sizeof(int) * PICOS_MAX_TASKS);
+		int n = world_pids_from((int)(pos - PIDS_POS), pids,
+					PICOS_MAX_TASKS);
+		for (int i = 0; i < n; i++) {
+			char name[16];
+			rt_snprintf(name, sizeof name, "%d", pids[i]);
+			int64_t next = PIDS_POS + pids[i] + 1;
+			if (!put_dirent(kbuf, cap, &len, (uint64_t)pids[i] + 1000,
+					next, DT_DIR, name)) {
+				fits = false;
+				pos = PIDS_POS + pids[i];
+				break;
+			}
+			pos = next;
+		}
+		if (fits)
+			pos = PIDS_POS + PICOS_PID_MAX + 1; /* the end */
+		kfree(pids);
+	}
+	if (len == 0 && !fits)
+		return -EINVAL; /* the next record does not fit */
+	host_syscall3(__NR_lseek, f->host_fd, pos, 0 /* SEEK_SET */);
+	return (long)len;
+}
+
+static bool is_proc_root(const struct file *f)
+{
+	const char *p = f->mnt && f->mnt->procfs && f->path
+				? inside_proc(f->path)
+				: NULL;
+	return p && !*p;
+}
+
 bool procfs_getdents(struct file *f, char *kbuf, size_t cap, long *res)
 {
 	int vpid;
+	if (is_proc_root(f)) {
+		*res = list_proc_root(f, kbuf, cap);
+		return true;
+	}
 	const char *sub = pid_part(f->mnt, f->path, "task", &vpid);
 	if (sub && !*sub)
 		*res = list_dir(f, kbuf, cap, task_at, vpid, DT_DIR);

@@ -9,6 +9,8 @@
  * utimensat, after the checks Linux makes first. */
 #include "vfs.h"
 #include "../entry/thread.h"
+#include "../proc/proc.h"
+#include <picos/world.h>
 #include "../syscalls.h"
 #include <asm/stat.h>
 #include <linux/time_types.h>
@@ -173,7 +175,10 @@ long sys_fchown(int fd, unsigned uid, unsigned gid)
 long sys_umask(unsigned mask)
 {
 	/* Threads share it (CLONE_FS): swap in one step. */
-	return __atomic_exchange_n(&fs_umask, mask & 0777, __ATOMIC_RELAXED);
+	long old = __atomic_exchange_n(&fs_umask, mask & 0777, __ATOMIC_RELAXED);
+	__atomic_store_n(&gproc()->task->view_umask, mask & 0777,
+			 __ATOMIC_RELAXED); /* proc/view.c */
+	return old;
 }
 
 /* ---- truncate ---- */

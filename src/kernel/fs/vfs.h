@@ -214,6 +214,24 @@ bool procfs_getdents(struct file *f, char *kbuf, size_t cap, long *res);
 /* True when the open is procfs's to do (*res: host fd or -errno). */
 bool procfs_open(struct lookup *lk, int flags, long *res);
 
+/* A file the provider made now, `len` bytes of `text`, opened for the
+ * guest as a read-only host fd (a memfd reopened through the host's
+ * /proc, read to its end like Linux's seq files): the fd or -errno.
+ * `name` is the memfd's. */
+long procfs_serve_text(struct lookup *lk, const char *name, const char *text,
+		       size_t len, int flags);
+/* proc_pid.c: /proc/<pid>/stat and status (and the task/<tid>/ ones) in
+ * the world's numbers; true when the open was its (*res: fd or -errno). */
+bool procfs_pid_open(struct lookup *lk, int flags, long *res);
+/* The path below a /proc mount (NULL when `path` is not beneath /proc). */
+const char *procfs_inside(const char *path);
+
+/* The text of the host's procfs file `rel` (e.g. "self/stat") through the
+ * world's /proc mount, NUL-terminated: its length or -errno. */
+long procfs_host_text(const char *rel, char *buf, size_t size);
+/* The same for the host file a lookup in /proc maps to (lk->rel). */
+long procfs_host_text_at(const struct lookup *lk, char *buf, size_t size);
+
 /* sys_poll.c: the host mask for a wait that takes the guest's `umask`
  * (set for the wait and restored on the way out) or keeps its own. */
 long poll_wait_mask(const void *umask, size_t size, uint64_t *hmask);

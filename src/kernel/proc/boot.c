@@ -285,6 +285,7 @@ static void join_world(void)
 	gproc()->task->host_pid = gproc()->host_pid;
 	ident_publish(gproc()->task);
 	remote_publish_self();
+	view_publish();
 	rt_strlcpy(popts.world->hostname,
 		   proc.hostname[0] ? proc.hostname : "localhost",
 		   sizeof popts.world->hostname);

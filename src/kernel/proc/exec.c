@@ -7,6 +7,7 @@
 #include "../mm/mm.h"
 #include <linux/auxvec.h>
 #include <linux/mman.h>
+#include <linux/prctl.h>
 
 #define BINPRM_BUF_SIZE 256
 #define MAX_INTERP_DEPTH 5 /* Linux runs 5 nested #! scripts, not 6 */
@@ -161,9 +162,15 @@ static uint64_t push_bytes(uint64_t sp, const void *src, size_t n)
 	return sp;
 }
 
+/* Where build_stack put the argument and environment strings. */
+struct string_areas {
+	uint64_t arg_start, arg_end, env_start, env_end;
+};
+
 static uint64_t build_stack(const struct exec_args *a, char *const *envp,
 			    int envc, const char *execfn,
-			    const struct elf_image *exe, uint64_t interp_base)
+			    const struct elf_image *exe, uint64_t interp_base,
+			    struct string_areas *areas)
 {
 	uint64_t sp = proc.stack_top;
 	uint64_t *argp = kmalloc(sizeof(uint64_t) * (size_t)(a->argc + 1));
@@ -183,6 +190,10 @@ static uint64_t build_stack(const struct exec_args *a, char *const *envp,
 		sp = push_bytes(sp, a->argv[i], rt_strlen(a->argv[i]) + 1);
 		argp[i] = sp;
 	}
+	areas->arg_start = sp;
+	areas->arg_end = envc ? envpp[0] : execfn_addr;
+	areas->env_start = areas->arg_end;
+	areas->env_end = execfn_addr;
 
 	/* Like Linux: a random offset, then platform string and AT_RANDOM. */
 	uint16_t rnd;
@@ -368,6 +379,70 @@ static void keep_anon_exe(const struct exec_plan *p)
 	}
 }
 
+/* The host's record of the provider's own layout (code, data, break and
+ * stack fields of /proc/self/stat), which PR_SET_MM_MAP must be given
+ * back unchanged. */
+static bool host_mm_fields(struct prctl_mm_map *m)
+{
+	char buf[1024];
+	if (procfs_host_text("self/stat", buf, sizeof buf) <= 0)
+		return false;
+	const char *p = rt_strrchr(buf, ')');
+	if (!p)
+		return false;
+	uint64_t field[53] = { 0 };
+	p += 2; /* field 3, the state, is a letter */
+	for (int k = 3; k < 53 && *p; k++) {
+		uint64_t v = 0;
+		while (*p >= '0' && *p <= '9')
+			v = v * 10 + (uint64_t)(*p++ - '0');
+		field[k] = v;
+		while (*p && *p != ' ')
+			p++;
+		while (*p == ' ')
+			p++;
+	}
+	m->start_code = field[26];
+	m->end_code = field[27];
+	m->start_stack = field[28];
+	m->start_data = field[45];
+	m->end_data = field[46];
+	m->start_brk = field[47];
+	return m->start_code && m->start_data && m->start_brk;
+}
+
+/* The host's view of the new image: its /proc/<pid>/comm, stat and
+ * status name the guest's program, and its cmdline and environ read the
+ * guest's strings, so the world's ps, top and pgrep (which read the host
+ * procfs through procfs.c) see what Linux would show, setproctitle
+ * included.  PR_SET_MM_MAP moves only the host's record of where the
+ * strings are (no capability needed when the executable stays); the
+ * other fields are given back as they are.  Linux wants non-empty
+ * ranges: an empty argument or environment list is shown as the last
+ * NUL before it. */
+static void publish_to_host(const struct string_areas *a)
+{
+	host_syscall2(__NR_prctl, PR_SET_NAME, (long)proc.comm);
+	static struct prctl_mm_map base;
+	if (!base.start_code && !host_mm_fields(&base))
+		return;
+	struct prctl_mm_map m = base;
+	m.brk = m.start_brk; /* the provider never moves its host break */
+	m.arg_start = a->arg_start;
+	m.arg_end = a->arg_end;
+	m.env_start = a->env_start;
+	m.env_end = a->env_end;
+	if (m.arg_start == m.arg_end)
+		m.arg_start--;
+	if (m.env_start == m.env_end)
+		m.env_start--;
+	m.auxv = 0;
+	m.auxv_size = 0;
+	m.exe_fd = (uint32_t)-1;
+	host_syscall5(__NR_prctl, PR_SET_MM, PR_SET_MM_MAP, (long)&m,
+		      sizeof m, 0);
+}
+
 /* Maps the program and its interpreter, sets the break and builds the
  * stack.  `path` names the program for AT_EXECFN and the task name. */
 long exec_commit(struct exec_plan *p, const char *path, char *const *envp,
@@ -399,7 +474,10 @@ long exec_commit(struct exec_plan *p, const char *path, char *const *envp,
 	rt_strlcpy(proc.comm, base ? base + 1 : path, sizeof proc.comm);
 	rt_strlcpy(proc.exe, p->exe, sizeof proc.exe);
 	out->entry = entry;
-	out->sp = build_stack(p->args, envp, envc, path, &exe, interp_base);
+	struct string_areas areas;
+	out->sp = build_stack(p->args, envp, envc, path, &exe, interp_base,
+			      &areas);
+	publish_to_host(&areas);
 	return 0;
 }
 

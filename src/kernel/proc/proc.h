@@ -130,6 +130,21 @@ bool task_text_busy(uint64_t dev, uint64_t ino);
 int task_pgid(void);
 int task_sid(void);
 
+/* view.c: what other processes' /proc/<pid>/stat and status show of
+ * this one (the view_* fields of its world table slot).  view_publish
+ * writes all of them (at the start of a process, a fork, an exec, a
+ * umask); the others after a change of the dispositions or of the first
+ * thread's no_new_privs, seccomp or tracer (of `gp`, which may be a
+ * tracee's).  The blocked set is written at the end of each call of the
+ * first thread (signal_exit). */
+void view_publish(void);
+void view_publish_signals(void);
+void view_publish_thread_of(struct gproc *gp);
+/* The signals the calling process ignores and catches (bit sig - 1),
+ * and the length of a thread's seccomp filter chain. */
+void view_dispositions(uint64_t *ignored, uint64_t *caught);
+int view_filter_count(const struct pico_thread *t);
+
 /* sys_pidfd.c: a new close-on-exec pidfd for guest process vpid (CLONE_PIDFD)
  * or -errno; the guest pid behind pidfd `fd` and whether it is
  * non-blocking (-EBADF when fd is no pidfd); whether the host process

@@ -122,6 +122,7 @@ static void stop_here(const struct pico_frame *regs, const void *fpstate)
 		if (__atomic_load_n(&t->pt_stopped, __ATOMIC_ACQUIRE) &&
 		    tracer_gone(t)) {
 			t->pt_tracer = 0;
+			view_publish_thread_of(t->gp);
 			__atomic_store_n(&t->pt_stopped, 0, __ATOMIC_RELEASE);
 		}
 	}
@@ -191,6 +192,7 @@ void ptrace_release_tracees(void)
 	for (struct pico_thread *t = areas; t; t = t->all_next)
 		if (t->pt_tracer == me) {
 			t->pt_tracer = 0;
+			view_publish_thread_of(t->gp);
 			resume(t);
 		}
 }
@@ -218,6 +220,7 @@ static long attach(int pid, bool seize, unsigned long addr,
 		return -EPERM;
 	t->pt_tracer = gproc()->pid;
 	t->pt_tracer_host = gproc()->host_pid;
+	view_publish_thread_of(t->gp);
 	t->pt_seized = seize;
 	t->pt_reported = false;
 	if (!seize)
@@ -278,8 +281,10 @@ static long resume_with(struct pico_thread *t, unsigned long sig, bool detach)
 {
 	if (sig > 64)
 		return -EIO;
-	if (detach)
+	if (detach) {
 		t->pt_tracer = 0;
+		view_publish_thread_of(t->gp);
+	}
 	int host_pid = t->gp->host_pid, host_tid = t->host_tid;
 	resume(t);
 	if (sig)

@@ -200,6 +200,7 @@ static long do_execve(int dirfd, const char *upath, const char *const *uargv,
 	}
 	if (execfn != path)
 		kfree(execfn);
+	view_publish(); /* the dispositions exec reset */
 	start_frame(t->frame, &er);
 	signal_fpu_reset(t->uc);
 	t->frame_set = true;

@@ -75,6 +75,7 @@ static void child_start(struct picos_task *task, const struct fork_req *rq)
 	t->deferred = 0;
 	caps_publish();	     /* the forking thread's sets are the child's */
 	remote_publish_self(); /* and its nice, I/O priority and policy */
+	view_publish();
 	/* If the launcher goes, so does the world. */
 	host_syscall2(__NR_prctl, PR_SET_PDEATHSIG, SIGKILL);
 	if (host_syscall0(__NR_getppid) != popts.world->launcher_pid ||

@@ -56,11 +56,19 @@ long sys_prctl(int option, unsigned long a2, unsigned long a3,
 		if (n == -EFAULT)
 			return -EFAULT;
 		name[sizeof name - 1] = 0;
-		rt_strlcpy(proc.comm, name, sizeof proc.comm);
-		return 0;
+		/* The name is the thread's, kept by the host: its procfs
+		 * (comm, stat, status) shows it to the world. */
+		if (current()->tid == gproc()->pid)
+			rt_strlcpy(proc.comm, name, sizeof proc.comm);
+		return host_syscall2(__NR_prctl, PR_SET_NAME, (long)name);
 	}
-	case PR_GET_NAME:
-		return copy_to_user((void *)a2, proc.comm, sizeof proc.comm);
+	case PR_GET_NAME: {
+		char name[16] = { 0 };
+		long r = host_syscall2(__NR_prctl, PR_GET_NAME, (long)name);
+		if (r < 0)
+			return r;
+		return copy_to_user((void *)a2, name, sizeof name);
+	}
 	case PR_SET_DUMPABLE:
 		if (a2 > 1)
 			return -EINVAL;
@@ -72,6 +80,7 @@ long sys_prctl(int option, unsigned long a2, unsigned long a3,
 		if (a2 != 1 || a3 || a4 || a5)
 			return -EINVAL;
 		current()->no_new_privs = true; /* per thread, as on Linux */
+		view_publish_thread_of(gproc());
 		return 0;
 	case PR_GET_NO_NEW_PRIVS:
 		if (a2 || a3 || a4 || a5)

@@ -278,7 +278,18 @@ static long action_avail(const uint32_t *uaction)
 	}
 }
 
+static long seccomp_op(unsigned op, unsigned long flags, void *uargs);
+
 long sys_seccomp(unsigned op, unsigned long flags, void *uargs)
+{
+	long r = seccomp_op(op, flags, uargs);
+	if (r >= 0 && (op == SECCOMP_SET_MODE_STRICT ||
+		       op == SECCOMP_SET_MODE_FILTER))
+		view_publish_thread_of(gproc());
+	return r;
+}
+
+static long seccomp_op(unsigned op, unsigned long flags, void *uargs)
 {
 	switch (op) {
 	case SECCOMP_SET_MODE_STRICT:

@@ -262,6 +262,7 @@ void sigaction_set(int sig, const struct guest_sigaction *act)
 	}
 	*action_of(sig) = *act;
 	__atomic_fetch_add(&gproc()->sigact->seq, 1, __ATOMIC_RELEASE);
+	view_publish_signals();
 }
 
 static int act_with(int sig, const struct guest_sigaction *a);
@@ -608,6 +609,9 @@ void signal_exit(struct pico_frame *f, struct ucontext *uc)
 	t->restore_mask = false;
 	t->ncaught = 0;
 	uc->uc_sigmask = host_mask_of(t->sigmask);
+	if (t->tid == gproc()->pid) /* for others' /proc/<pid>/status */
+		__atomic_store_n(&gproc()->task->view_blocked, t->sigmask,
+				 __ATOMIC_RELAXED);
 }
 
 void signal_exec_reset(void)

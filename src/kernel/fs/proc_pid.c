@@ -1,0 +1,316 @@
+/* /proc/<pid>/stat and /proc/<pid>/status, and the same files in
+ * task/<tid>/, in the world's numbers.
+ *
+ * The host's text is right about what the host runs: the state, memory,
+ * CPU times, the thread's name (exec and PR_SET_NAME give it to the
+ * host).  It is wrong about what only the providers know: guest pids and
+ * the process tree, guest ids and capabilities, signal masks and
+ * dispositions, umask, no_new_privs, seccomp and the tracer.  So the file
+ * is the host's text with those fields rewritten, made at open and served
+ * read-only (procfs_serve_text).  Another process's values come from its
+ * slot of the world table (proc/view.c, ids and capabilities); the
+ * caller's own are live. */
+#include "vfs.h"
+#include "../entry/thread.h"
+#include "../proc/proc.h"
+#include <picos/world.h>
+
+struct pid_view {
+	int pid, tid, ppid, pgid, sid, tracer;
+	uint32_t uid[4], gid[4]; /* real, effective, saved, filesystem */
+	uint64_t blocked, ignored, caught;
+	uint64_t cap_inh, cap_prm, cap_eff, cap_bnd, cap_amb;
+	uint32_t umask;
+	int nnp, seccomp, nfilters;
+};
+
+enum pid_file { PF_STAT, PF_STATUS };
+
+static bool parse_id(const char *p, size_t n, int *out)
+{
+	if (n == 0 || n > 7 || (p[0] == '0'))
+		return false;
+	int v = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] < '0' || p[i] > '9')
+			return false;
+		v = v * 10 + (p[i] - '0');
+	}
+	*out = v;
+	return true;
+}
+
+static size_t component(const char *p, const char **rest)
+{
+	size_t n = 0;
+	while (p[n] && p[n] != '/')
+		n++;
+	const char *r = p + n;
+	while (*r == '/')
+		r++;
+	*rest = r;
+	return n;
+}
+
+static bool named(const char *p, size_t n, const char *name)
+{
+	return rt_strlen(name) == n && rt_memcmp(p, name, n) == 0;
+}
+
+/* Which file of which process and thread a path below /proc names:
+ * <pid>|self/[task/<tid>/]stat|status, or thread-self/stat|status. */
+static bool parse_path(const char *p, int *pid, int *tid, enum pid_file *which)
+{
+	const char *rest;
+	size_t n = component(p, &rest);
+	*tid = 0;
+	if (named(p, n, "self"))
+		*pid = gproc()->pid;
+	else if (named(p, n, "thread-self"))
+		*pid = gproc()->pid, *tid = current()->tid;
+	else if (!parse_id(p, n, pid))
+		return false;
+	const char *sub;
+	size_t sn = component(rest, &sub);
+	if (!*tid && named(rest, sn, "task")) {
+		const char *file;
+		size_t tn = component(sub, &file);
+		if (!parse_id(sub, tn, tid))
+			return false;
+		rest = file;
+		sn = component(rest, &sub);
+	}
+	if (*sub)
+		return false;
+	if (!*tid)
+		*tid = *pid;
+	if (named(rest, sn, "stat"))
+		*which = PF_STAT;
+	else if (named(rest, sn, "status"))
+		*which = PF_STATUS;
+	else
+		return false;
+	return true;
+}
+
+/* The calling thread, or another thread of the calling process in this
+ * memory, by guest tid. */
+static struct pico_thread *own_thread(int tid)
+{
+	for_each_thread(t, gproc())
+		if (t->tid == tid)
+			return t;
+	return NULL;
+}
+
+static bool gather(int pid, int tid, struct pid_view *v)
+{
+	rt_memset(v, 0, sizeof *v);
+	v->pid = pid;
+	v->tid = tid;
+	task_lock();
+	struct picos_task *k = task_by_vpid(pid);
+	bool live = k && k->state == TASK_LIVE;
+	if (live) {
+		v->ppid = k->ppid, v->pgid = k->pgid, v->sid = k->sid;
+		v->uid[0] = k->uid, v->uid[1] = k->euid, v->uid[2] = k->suid;
+		v->uid[3] = k->euid;
+		v->gid[0] = k->gid, v->gid[1] = k->egid, v->gid[2] = k->sgid;
+		v->gid[3] = k->egid;
+		v->cap_inh = k->cap_inh, v->cap_prm = k->cap_prm;
+		v->cap_eff = k->cap_eff, v->cap_bnd = k->cap_bnd;
+		v->cap_amb = k->cap_amb;
+		v->blocked = k->view_blocked;
+		v->ignored = k->view_ignored, v->caught = k->view_caught;
+		v->umask = k->view_umask;
+		v->nnp = k->view_nnp, v->seccomp = k->view_seccomp;
+		v->nfilters = k->view_nfilters, v->tracer = k->view_tracer;
+	}
+	task_unlock();
+	if (!live)
+		return false;
+	if (pid != gproc()->pid)
+		return true;
+	/* The caller's own: live values. */
+	v->uid[0] = ident.uid, v->uid[1] = ident.euid;
+	v->uid[2] = ident.suid, v->uid[3] = ident.fsuid;
+	v->gid[0] = ident.gid, v->gid[1] = ident.egid;
+	v->gid[2] = ident.sgid, v->gid[3] = ident.fsgid;
+	v->umask = fs_umask;
+	view_dispositions(&v->ignored, &v->caught);
+	struct pico_thread *t = own_thread(tid);
+	if (t) {
+		v->blocked = t->sigmask;
+		v->nnp = t->no_new_privs;
+		v->seccomp = t->seccomp_mode;
+		v->nfilters = view_filter_count(t);
+		v->tracer = t->pt_tracer;
+		v->cap_inh = t->caps.inh, v->cap_prm = t->caps.prm;
+		v->cap_eff = t->caps.eff, v->cap_bnd = t->caps.bset;
+		v->cap_amb = t->caps.amb;
+	}
+	return true;
+}
+
+/* A host pid in the text (the terminal's foreground group) as the
+ * world's: 0 for one outside it, as a container shows. */
+static long host_to_guest(long host)
+{
+	if (host <= 0)
+		return host;
+	return task_id_of_host((int)host);
+}
+
+/* stat: "pid (comm) state ppid pgrp session tty_nr tpgid ..."; fields 31
+ * to 34 are the pending, blocked, ignored and caught signals (decimal). */
+static void rewrite_stat(const char *host, const struct pid_view *v,
+			 struct rt_buf *out)
+{
+	const char *open = rt_strchr(host, '(');
+	const char *close = rt_strrchr(host, ')');
+	if (!open || !close || close < open || close[1] != ' ') {
+		rt_buf_printf(out, "%s", host);
+		return;
+	}
+	rt_buf_printf(out, "%d %.*s", v->tid, (int)(close - open + 1), open);
+	const char *p = close + 2;
+	for (int field = 3; *p; field++) {
+		const char *end = p;
+		while (*end && *end != ' ' && *end != '\n')
+			end++;
+		long num = 0;
+		bool neg = *p == '-';
+		for (const char *d = p + neg; d < end; d++)
+			num = num * 10 + (*d - '0');
+		if (neg)
+			num = -num;
+		switch (field) {
+		case 4: rt_buf_printf(out, " %d", v->ppid); break;
+		case 5: rt_buf_printf(out, " %d", v->pgid); break;
+		case 6: rt_buf_printf(out, " %d", v->sid); break;
+		case 8: rt_buf_printf(out, " %ld", host_to_guest(num)); break;
+		case 32: rt_buf_printf(out, " %lu", v->blocked); break;
+		case 33: rt_buf_printf(out, " %lu", v->ignored); break;
+		case 34: rt_buf_printf(out, " %lu", v->caught); break;
+		default:
+			rt_buf_printf(out, " %.*s", (int)(end - p), p);
+		}
+		p = end;
+		while (*p == ' ')
+			p++;
+		if (*p == '\n')
+			break;
+	}
+	rt_buf_printf(out, "\n");
+}
+
+static void put_ids(struct rt_buf *out, const char *key, const uint32_t id[4])
+{
+	rt_buf_printf(out, "%s:\t%u\t%u\t%u\t%u\n", key, id[0], id[1], id[2],
+		      id[3]);
+}
+
+/* One line of status in the world's values; false to keep the host's. */
+static bool status_line(const char *key, size_t kn, const struct pid_view *v,
+			struct rt_buf *out)
+{
+#define KEY(k) named(key, kn, k)
+	if (KEY("Umask"))
+		rt_buf_printf(out, "Umask:\t%04o\n", v->umask);
+	else if (KEY("Tgid") || KEY("NStgid"))
+		rt_buf_printf(out, "%.*s:\t%d\n", (int)kn, key, v->pid);
+	else if (KEY("Pid") || KEY("NSpid"))
+		rt_buf_printf(out, "%.*s:\t%d\n", (int)kn, key, v->tid);
+	else if (KEY("PPid"))
+		rt_buf_printf(out, "PPid:\t%d\n", v->ppid);
+	else if (KEY("NSpgid"))
+		rt_buf_printf(out, "NSpgid:\t%d\n", v->pgid);
+	else if (KEY("NSsid"))
+		rt_buf_printf(out, "NSsid:\t%d\n", v->sid);
+	else if (KEY("TracerPid"))
+		rt_buf_printf(out, "TracerPid:\t%d\n", v->tracer);
+	else if (KEY("Uid"))
+		put_ids(out, "Uid", v->uid);
+	else if (KEY("Gid"))
+		put_ids(out, "Gid", v->gid);
+	else if (KEY("SigBlk"))
+		rt_buf_printf(out, "SigBlk:\t%016lx\n", v->blocked);
+	else if (KEY("SigIgn"))
+		rt_buf_printf(out, "SigIgn:\t%016lx\n", v->ignored);
+	else if (KEY("SigCgt"))
+		rt_buf_printf(out, "SigCgt:\t%016lx\n", v->caught);
+	else if (KEY("CapInh"))
+		rt_buf_printf(out, "CapInh:\t%016lx\n", v->cap_inh);
+	else if (KEY("CapPrm"))
+		rt_buf_printf(out, "CapPrm:\t%016lx\n", v->cap_prm);
+	else if (KEY("CapEff"))
+		rt_buf_printf(out, "CapEff:\t%016lx\n", v->cap_eff);
+	else if (KEY("CapBnd"))
+		rt_buf_printf(out, "CapBnd:\t%016lx\n", v->cap_bnd);
+	else if (KEY("CapAmb"))
+		rt_buf_printf(out, "CapAmb:\t%016lx\n", v->cap_amb);
+	else if (KEY("NoNewPrivs"))
+		rt_buf_printf(out, "NoNewPrivs:\t%d\n", v->nnp);
+	else if (KEY("Seccomp"))
+		rt_buf_printf(out, "Seccomp:\t%d\n", v->seccomp);
+	else if (KEY("Seccomp_filters"))
+		rt_buf_printf(out, "Seccomp_filters:\t%d\n", v->nfilters);
+	else
+		return false;
+	return true;
+#undef KEY
+}
+
+static void rewrite_status(const char *host, const struct pid_view *v,
+			   struct rt_buf *out)
+{
+	for (const char *p = host; *p;) {
+		const char *nl = rt_strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) + 1 : rt_strlen(p);
+		size_t kn = 0;
+		while (kn < len && p[kn] != ':')
+			kn++;
+		if (kn == len || !status_line(p, kn, v, out))
+			rt_buf_printf(out, "%.*s", (int)len, p);
+		p += len;
+	}
+}
+
+bool procfs_pid_open(struct lookup *lk, int flags, long *res)
+{
+	const char *p = procfs_inside(lk->path);
+	int pid, tid;
+	enum pid_file which;
+	if (!p || !parse_path(p, &pid, &tid, &which))
+		return false;
+	if ((flags & O_ACCMODE) != O_RDONLY) {
+		*res = -EACCES; /* mode 0444 */
+		return true;
+	}
+	struct pid_view v;
+	if (!gather(pid, tid, &v)) {
+		*res = -ENOENT;
+		return true;
+	}
+	enum { HOST_MAX = 4096, OUT_MAX = 6144 };
+	char *host = kmalloc(HOST_MAX + OUT_MAX);
+	if (!host) {
+		*res = -ENOMEM;
+		return true;
+	}
+	char *text = host + HOST_MAX;
+	long n = procfs_host_text_at(lk, host, HOST_MAX);
+	if (n >= 0) {
+		struct rt_buf b;
+		rt_buf_init(&b, text, OUT_MAX);
+		if (which == PF_STAT)
+			rewrite_stat(host, &v, &b);
+		else
+			rewrite_status(host, &v, &b);
+		n = procfs_serve_text(lk, which == PF_STAT ? "stat" : "status",
+				      text, b.len, flags);
+	}
+	kfree(host);
+	*res = n;
+	return true;
+}
