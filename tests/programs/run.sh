@@ -621,6 +621,41 @@ case_keyctl() {
 	run -f 'sed -E "s/ *[0-9]{6,}/N/g"' keyctl session - sh -c "$keyctl_script"
 }
 
+# ---- the world's processes in /proc (ps, pgrep, pidof, pstree) -------
+# A tree of known shape in a session of its own; every pid printed is
+# mapped to its rank among the session's pids (X: outside it), so the
+# native and picos runs compare.
+ps_tree_script='
+sleep 30 &
+sleep 0.2
+( sleep 31 & sleep 0.2; sleep 32 & wait ) &
+sleep 0.5
+sh -c "trap \"\" USR1; trap \"exit\" TERM; sleep 33 & wait" &
+sleep 0.5
+ps -s $$ -o pid= | awk "{ print \$1 }" | sort -n >pids
+m() { awk -v keep="$2" "NR == FNR { id[\$1] = \"P\" FNR; next }
+	{ for (i = 1; i <= ${1:-1}; i++) if (\$i ~ /^[0-9]+\$/) \$i = (\$i in id) ? id[\$i] : keep ? \$i : \"X\"; print }" pids -; }
+ps -s $$ -o pid=,ppid=,pgid=,sid=,stat=,comm= >out
+grep -E " (sh|sleep)\$" out | m 4
+pgrep -a -s $$ sleep | m
+pgrep -s $$ -f "^sleep 31" | m
+pidof sleep | tr " " "\n" | grep -Fxf pids | sort -n | m
+pstree -A $$ >out
+sed "s/-pstree\$//" out
+t=$(ps -o ppid= -p "$(pgrep -s $$ -f "^sleep 33")" | tr -d " ")
+grep -E "^(Name|State|Tgid|Pid|PPid|Uid|Gid|SigBlk|SigIgn|SigCgt|NoNewPrivs)" /proc/$t/status | m 2 keep
+cut -d" " -f1-6 /proc/$t/stat | m 6 keep
+tr "\0" " " </proc/$t/cmdline; echo
+cat /proc/$t/comm
+kill $(grep -vx $$ pids) 2>/dev/null
+wait
+rm -f pids out
+'
+case_ps_tree() {
+	# (setsid is not the world's pid 1, which would reap the orphans)
+	run sh -c 'setsid -w sh -c "$1"; echo "exit $?"' sh "$ps_tree_script"
+}
+
 # ---- python3 -----------------------------------------------------------
 
 py_files='
@@ -1742,6 +1777,11 @@ for c in ls cat wc sort sha256sum stat date head_tail od dd cp mv rm mkdir \
 	case_ "$c"
 done
 command -v capsh >/dev/null && case_ capsh
+if command -v ps >/dev/null && command -v pstree >/dev/null; then
+	case_ ps_tree
+else
+	echo "# no ps or pstree (apt-get install procps psmisc): ps_tree case skipped"
+fi
 if command -v keyctl >/dev/null; then
 	case_ keyctl
 else

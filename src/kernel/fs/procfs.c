@@ -61,6 +61,16 @@ static bool parse_num(const char *p, size_t n, uint64_t *out)
 	return true;
 }
 
+/* A pid directory's name: a number, or "self" for the caller's. */
+static bool parse_pid(const char *p, size_t n, uint64_t *out)
+{
+	if (is_name(p, n, "self")) {
+		*out = (uint64_t)gproc()->pid;
+		return true;
+	}
+	return parse_num(p, n, out);
+}
+
 /* The host pid of a guest pid, 0 when it is not in this world. */
 static int host_pid_of(int vpid)
 {
@@ -94,8 +104,22 @@ long procfs_host_rel(struct lookup *lk)
 	const char *rest;
 	size_t n = first_component(lk->rel, &rest);
 	uint64_t vpid;
-	if (!parse_num(lk->rel, n, &vpid))
-		return 0; /* self, cpuinfo, sys/...: the host's own names */
+	bool self = *rest && is_name(lk->rel, n, "self");
+	if (*rest && is_name(lk->rel, n, "thread-self")) {
+		/* below the caller's thread: <pid>/task/<tid>/... */
+		char *p = lk->hostrel;
+		int hpid = gproc()->host_pid, htid = current()->host_tid;
+		int len = rt_snprintf(p, sizeof lk->hostrel, "%d/task/%d/%s",
+				      hpid, htid, rest);
+		if (len + 1 >= (int)sizeof lk->hostrel)
+			return -ENAMETOOLONG;
+		lk->rel = lk->hostrel;
+		return 0;
+	}
+	if (self)
+		vpid = (uint64_t)gproc()->pid; /* below it: as <pid>/... */
+	else if (!parse_num(lk->rel, n, &vpid))
+		return 0; /* cpuinfo, sys/...: the host's own names */
 	int hpid = vpid <= 0x7fffffff ? host_pid_of((int)vpid) : 0;
 	if (hpid <= 0)
 		return -ENOENT;
@@ -195,7 +219,7 @@ bool procfs_readlink(struct mount *mnt, const char *path, char *out,
 		return true;
 	}
 	uint64_t vpid;
-	if (!parse_num(p, n, &vpid) || !*rest)
+	if (!parse_pid(p, n, &vpid) || !*rest)
 		return false;
 	const char *sub;
 	size_t sn = first_component(rest, &sub);
@@ -238,7 +262,7 @@ static const char *pid_part(const struct mount *mnt, const char *path,
 	size_t n = first_component(p, &rest);
 	size_t sn = first_component(rest, &sub);
 	uint64_t v;
-	if (!parse_num(p, n, &v) || v > 0x7fffffff || !is_name(rest, sn, dir))
+	if (!parse_pid(p, n, &v) || v > 0x7fffffff || !is_name(rest, sn, dir))
 		return NULL;
 	*vpid = (int)v;
 	return sub;
@@ -525,12 +549,13 @@ static long list_dir(struct file *f, char *kbuf, size_t cap, list_entry at,
 	return (long)len;
 }
 
-/* /proc itself: the host's own entries (self, cpuinfo, sys, ...: Linux
- * keeps them below offset 256, before the pids), then the world's
- * processes by guest pid at PIDS_POS + pid, ascending as Linux lists
- * them; the host's pids never show. */
-#define HOST_ENTRIES_END 256
-#define PIDS_POS (1L << 32)
+/* /proc itself: the host's own entries (cpuinfo, sys, ... below offset
+ * 256, then self and thread-self at 256 and 257), then the world's
+ * processes by guest pid at PIDS_POS + pid, ascending: Linux's own
+ * numbering (which bounds the offsets its lseek takes), with the world's
+ * pids in place of the host's. */
+#define HOST_ENTRIES_END 258
+#define PIDS_POS 258L
 
 static void sort_ints(int *v, int n)
 {
@@ -576,29 +601,29 @@ static bool list_host_entries(struct file *f, char *kbuf, size_t cap,
 			      size_t *len, int64_t *pos)
 {
 	char hbuf[1024];
-	while (*pos < HOST_ENTRIES_END) {
+	bool pid_seen = false;
+	while (*pos < HOST_ENTRIES_END && !pid_seen) {
 		host_syscall3(__NR_lseek, f->host_fd, *pos, 0 /* SEEK_SET */);
 		long n = host_syscall3(__NR_getdents64, f->host_fd, hbuf,
 				       sizeof hbuf);
-		if (n <= 0) {
-			*pos = PIDS_POS + 1;
-			return true;
-		}
-		for (long off = 0; off < n;) {
+		if (n <= 0)
+			break;
+		for (long off = 0; off < n && *pos < HOST_ENTRIES_END;) {
 			struct dirent64_hdr *h = (void *)(hbuf + off);
 			const char *name = hbuf + off + sizeof *h;
 			off += h->d_reclen;
-			if (all_digits(name) || h->d_off >= HOST_ENTRIES_END) {
-				*pos = PIDS_POS + 1;
-				return true;
+			if (all_digits(name)) {
+				pid_seen = true;
+				break;
 			}
-			int64_t next = h->d_off;
-			if (!put_dirent(kbuf, cap, len, h->d_ino, next, h->d_type,
-					name))
+			if (!put_dirent(kbuf, cap, len, h->d_ino, h->d_off,
+					h->d_type, name))
 				return false;
-			*pos = next;
+			*pos = h->d_off;
 		}
 	}
+	if (*pos <= PIDS_POS)
+		*pos = PIDS_POS + 1;
 	return true;
 }
 
@@ -609,7 +634,7 @@ static long list_proc_root(struct file *f, char *kbuf, size_t cap)
 		return pos;
 	size_t len = 0;
 	bool fits = list_host_entries(f, kbuf, cap, &len, &pos);
-	if (fits && pos >= PIDS_POS && pos - PIDS_POS <= PICOS_PID_MAX) {
+	if (fits && pos > PIDS_POS && pos - PIDS_POS < PICOS_PID_MAX) {
 		int *pids = kmalloc(sizeof(int) * PICOS_MAX_TASKS);
 		int n = world_pids_from((int)(pos - PIDS_POS), pids,
 					PICOS_MAX_TASKS);
@@ -626,7 +651,7 @@ static long list_proc_root(struct file *f, char *kbuf, size_t cap)
 			pos = next;
 		}
 		if (fits)
-			pos = PIDS_POS + PICOS_PID_MAX + 1; /* the end */
+			pos = PIDS_POS + PICOS_PID_MAX; /* the end */
 		kfree(pids);
 	}
 	if (len == 0 && !fits)

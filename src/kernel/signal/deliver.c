@@ -488,10 +488,21 @@ void signal_install_async(void)
 
 long intr_syscall(long nr, long a, long b, long c, long d, long e, long f);
 
+/* The first thread's blocked signals, for other processes' /proc/<pid>/
+ * status (proc/view.c): at the end of each call and while it waits
+ * (sigsuspend's temporary mask). */
+void signal_publish_blocked(struct pico_thread *t)
+{
+	if (t->tid == gproc()->pid)
+		__atomic_store_n(&gproc()->task->view_blocked, t->sigmask,
+				 __ATOMIC_RELAXED);
+}
+
 long intr_call(long nr, long a, long b, long c, long d, long e, long f)
 {
 	struct pico_thread *t = current();
 	uint64_t open = host_mask_of(t->sigmask);
+	signal_publish_blocked(t);
 	uint64_t closed = ~(SYNC_SIGNALS | UNBLOCKABLE);
 	provider_lock_drop(); /* a waiting thread holds up no other */
 	host_syscall4(__NR_rt_sigprocmask, SIG_SETMASK, &open, 0, 8);
@@ -609,9 +620,7 @@ void signal_exit(struct pico_frame *f, struct ucontext *uc)
 	t->restore_mask = false;
 	t->ncaught = 0;
 	uc->uc_sigmask = host_mask_of(t->sigmask);
-	if (t->tid == gproc()->pid) /* for others' /proc/<pid>/status */
-		__atomic_store_n(&gproc()->task->view_blocked, t->sigmask,
-				 __ATOMIC_RELAXED);
+	signal_publish_blocked(t);
 }
 
 void signal_exec_reset(void)

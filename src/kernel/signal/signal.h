@@ -61,6 +61,10 @@ bool signal_interrupts(void);
 void signal_exit(struct pico_frame *f, struct ucontext *uc);
 /* The size of the FPU state a host signal frame holds at `fp`. */
 size_t signal_fpstate_size(const void *fp);
+/* Publishes the first thread's blocked signals for other processes'
+ * /proc/<pid>/status (proc/view.c); a no-op for other threads. */
+struct pico_thread;
+void signal_publish_blocked(struct pico_thread *t);
 /* Fault-class signals sent while blocked, held by the provider (the
  * host cannot block them): the set, and taking one out of `set`. */
 uint64_t signal_deferred(void);

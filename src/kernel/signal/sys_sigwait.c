@@ -15,6 +15,7 @@ static long suspend_with(uint64_t mask)
 	t->restore_mask = true;
 	t->sigmask = mask & ~UNBLOCKABLE;
 	uint64_t hmask = host_mask_of(t->sigmask);
+	signal_publish_blocked(t);
 	for (;;) {
 		/* The host's sigsuspend swaps the mask atomically: no window. */
 		host_call_unlocked(__NR_rt_sigsuspend, (long)&hmask, 8, 0, 0, 0, 0);

@@ -1,0 +1,372 @@
+/* /proc/<pid>/stat, status, cmdline, environ and comm, and the /proc
+ * listing, checked against what the process knows of itself and of a
+ * child it set up: pids and the process tree, ids, capabilities, umask,
+ * blocked, ignored and caught signals, no_new_privs, seccomp, names and
+ * the argument and environment strings; the same per thread in
+ * task/<tid>/ and thread-self. */
+#include "tap.h"
+#include <dirent.h>
+#include <linux/capability.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/fsuid.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+extern char **environ;
+
+/* The whole of a /proc file (NUL-terminated; NUL bytes kept): length. */
+static long slurp(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -1;
+	size_t n = 0;
+	long r;
+	while (n < size - 1 && (r = read(fd, buf + n, size - 1 - n)) > 0)
+		n += (size_t)r;
+	close(fd);
+	buf[n] = 0;
+	return (long)n;
+}
+
+/* A "Key:" line's value in a status text, as text. */
+static const char *field(const char *text, const char *key, char *out, size_t size)
+{
+	size_t kl = strlen(key);
+	for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : p) {
+		if (strncmp(p, key, kl) || p[kl] != ':')
+			continue;
+		p += kl + 1;
+		while (*p == '\t' || *p == ' ')
+			p++;
+		size_t n = strcspn(p, "\n");
+		if (n >= size)
+			n = size - 1;
+		memcpy(out, p, n);
+		out[n] = 0;
+		return out;
+	}
+	return NULL;
+}
+
+static long num_field(const char *text, const char *key)
+{
+	char v[128];
+	return field(text, key, v, sizeof v) ? strtol(v, NULL, 10) : -999;
+}
+
+static uint64_t hex_field(const char *text, const char *key)
+{
+	char v[128];
+	return field(text, key, v, sizeof v) ? strtoull(v, NULL, 16) : ~0ULL;
+}
+
+/* stat: the comm in *comm, then fields from 3 on in f[3..]. */
+static bool parse_stat(const char *text, char *comm, size_t csize, long long f[53])
+{
+	const char *o = strchr(text, '('), *c = strrchr(text, ')');
+	if (!o || !c)
+		return false;
+	f[1] = atoll(text);
+	size_t n = (size_t)(c - o - 1) < csize - 1 ? (size_t)(c - o - 1) : csize - 1;
+	memcpy(comm, o + 1, n);
+	comm[n] = 0;
+	const char *p = c + 2;
+	for (int k = 3; k < 53 && *p; k++) {
+		f[k] = k == 3 ? *p : atoll(p);
+		p = strchr(p, ' ');
+		if (!p)
+			break;
+		p++;
+	}
+	return true;
+}
+
+/* The blocked, ignored and caught sets as the kernel keeps them. */
+static uint64_t blocked_now(void)
+{
+	uint64_t m = 0;
+	syscall(SYS_rt_sigprocmask, SIG_BLOCK, NULL, &m, 8);
+	return m;
+}
+
+static void dispositions(uint64_t *ign, uint64_t *cgt)
+{
+	*ign = *cgt = 0;
+	for (int sig = 1; sig <= 64; sig++) {
+		struct { void *h; unsigned long fl; void *r; uint64_t m; } a;
+		if (syscall(SYS_rt_sigaction, sig, NULL, &a, 8) != 0)
+			continue;
+		if (a.h == SIG_IGN)
+			*ign |= 1ULL << (sig - 1);
+		else if (a.h != SIG_DFL)
+			*cgt |= 1ULL << (sig - 1);
+	}
+}
+
+static void on_usr1(int sig) { (void)sig; }
+
+/* The strings of argv or environ as /proc shows them. */
+static size_t join(char **v, char *out, size_t size)
+{
+	size_t n = 0;
+	for (; *v; v++) {
+		size_t l = strlen(*v) + 1;
+		if (n + l > size)
+			break;
+		memcpy(out + n, *v, l);
+		n += l;
+	}
+	return n;
+}
+
+static char **test_argv;
+
+static void check_self(void)
+{
+	char st[4096], comm[64], name[17] = { 0 };
+	long long f[53] = { 0 };
+	prctl(PR_GET_NAME, name);
+	ok(slurp("/proc/self/stat", st, sizeof st) > 0 && parse_stat(st, comm, sizeof comm, f),
+	   "/proc/self/stat reads");
+	ok(f[1] == getpid(), "stat: pid is getpid() (%lld)", f[1]);
+	ok(strcmp(comm, name) == 0, "stat: comm is PR_GET_NAME's (%s)", comm);
+	ok(f[3] == 'R', "stat: the reader is running (%c)", (char)f[3]);
+	ok(f[4] == getppid() && f[5] == getpgrp() && f[6] == getsid(0),
+	   "stat: ppid, pgrp and session are getppid, getpgrp, getsid");
+	uint64_t ign, cgt;
+	dispositions(&ign, &cgt);
+	ok((uint64_t)f[32] == blocked_now() && (uint64_t)f[33] == ign && (uint64_t)f[34] == cgt,
+	   "stat: blocked, ignored and caught signals");
+
+	char s[8192], v[128];
+	ok(slurp("/proc/self/status", s, sizeof s) > 0, "/proc/self/status reads");
+	ok(field(s, "Name", v, sizeof v) && strcmp(v, name) == 0, "status: Name");
+	ok(num_field(s, "Tgid") == getpid() && num_field(s, "Pid") == gettid() &&
+	   num_field(s, "PPid") == getppid(), "status: Tgid, Pid, PPid");
+	ok(num_field(s, "TracerPid") == 0, "status: TracerPid 0 (not traced)");
+	ok(num_field(s, "NSpid") == gettid() || num_field(s, "NSpid") == -999,
+	   "status: NSpid (first value) is the pid");
+	uid_t r, e, sv;
+	gid_t gr, ge, gs;
+	getresuid(&r, &e, &sv);
+	getresgid(&gr, &ge, &gs);
+	char want[128];
+	snprintf(want, sizeof want, "%u\t%u\t%u\t%u", r, e, sv, (unsigned)setfsuid(-1));
+	ok(field(s, "Uid", v, sizeof v) && strcmp(v, want) == 0, "status: Uid is getresuid and fsuid (%s)", v);
+	snprintf(want, sizeof want, "%u\t%u\t%u\t%u", gr, ge, gs, (unsigned)setfsgid(-1));
+	ok(field(s, "Gid", v, sizeof v) && strcmp(v, want) == 0, "status: Gid is getresgid and fsgid (%s)", v);
+	mode_t um = umask(027);
+	slurp("/proc/self/status", s, sizeof s);
+	ok(field(s, "Umask", v, sizeof v) && strcmp(v, "0027") == 0,
+	   "status: Umask after umask(027)");
+	umask(um);
+	ok(hex_field(s, "SigBlk") == blocked_now(), "status: SigBlk");
+	ok(hex_field(s, "SigIgn") == ign, "status: SigIgn");
+	ok(hex_field(s, "SigCgt") == cgt, "status: SigCgt");
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2];
+	syscall(SYS_capget, &h, d);
+	ok(hex_field(s, "CapEff") == (d[0].effective | (uint64_t)d[1].effective << 32) &&
+	   hex_field(s, "CapPrm") == (d[0].permitted | (uint64_t)d[1].permitted << 32) &&
+	   hex_field(s, "CapInh") == (d[0].inheritable | (uint64_t)d[1].inheritable << 32),
+	   "status: CapEff, CapPrm, CapInh are capget's");
+	ok(num_field(s, "NoNewPrivs") == prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0),
+	   "status: NoNewPrivs is PR_GET_NO_NEW_PRIVS's");
+	ok(num_field(s, "Seccomp") == prctl(PR_GET_SECCOMP, 0, 0, 0, 0),
+	   "status: Seccomp is PR_GET_SECCOMP's");
+
+	/* A change shows at the next open. */
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGWINCH);
+	sigaddset(&set, SIGRTMIN + 3);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	signal(SIGUSR2, SIG_IGN);
+	signal(SIGUSR1, on_usr1);
+	slurp("/proc/self/status", s, sizeof s);
+	dispositions(&ign, &cgt);
+	ok(hex_field(s, "SigBlk") == blocked_now() && (blocked_now() & (1ULL << (SIGWINCH - 1))),
+	   "status: SigBlk after sigprocmask");
+	ok(hex_field(s, "SigIgn") == ign && (ign & (1ULL << (SIGUSR2 - 1))),
+	   "status: SigIgn after SIG_IGN");
+	ok(hex_field(s, "SigCgt") == cgt && (cgt & (1ULL << (SIGUSR1 - 1))),
+	   "status: SigCgt after a handler");
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+
+	char c[8192], w[8192];
+	long n = slurp("/proc/self/cmdline", c, sizeof c);
+	size_t wn = join(test_argv, w, sizeof w);
+	ok(n == (long)wn && memcmp(c, w, wn) == 0, "/proc/self/cmdline is argv (%ld bytes)", n);
+	n = slurp("/proc/self/environ", c, sizeof c);
+	wn = join(environ, w, sizeof w);
+	ok(wn == 0 || (n == (long)wn && memcmp(c, w, wn) == 0),
+	   "/proc/self/environ is the environment (%ld bytes)", n);
+	prctl(PR_SET_NAME, "renamed-conf");
+	slurp("/proc/self/comm", c, sizeof c);
+	ok(strcmp(c, "renamed-conf\n") == 0, "comm after PR_SET_NAME");
+	slurp("/proc/self/stat", st, sizeof st);
+	parse_stat(st, comm, sizeof comm, f);
+	ok(strcmp(comm, "renamed-conf") == 0, "stat's comm after PR_SET_NAME");
+	prctl(PR_SET_NAME, name);
+}
+
+/* A child that sets up a state of its own, says so, and waits. */
+static void check_child(void)
+{
+	int ready[2], go[2];
+	if (pipe(ready) || pipe(go))
+		return;
+	pid_t c = fork();
+	if (c == 0) {
+		close(ready[0]);
+		close(go[1]);
+		setpgid(0, 0);
+		umask(0077);
+		sigset_t set;
+		sigemptyset(&set);
+		sigaddset(&set, SIGHUP);
+		sigaddset(&set, SIGTERM);
+		sigprocmask(SIG_SETMASK, &set, NULL);
+		signal(SIGQUIT, SIG_IGN);
+		signal(SIGUSR1, on_usr1);
+		signal(SIGUSR2, SIG_DFL);
+		prctl(PR_SET_NAME, "conf-child");
+		prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+		char b = 1;
+		if (write(ready[1], &b, 1) != 1)
+			_exit(2);
+		if (read(go[0], &b, 1) < 0)
+			_exit(3);
+		_exit(0);
+	}
+	close(ready[1]);
+	close(go[0]);
+	char b;
+	ok(read(ready[0], &b, 1) == 1, "the child is ready");
+	usleep(20000); /* into its read */
+	char path[64], st[4096], s[8192], comm[64], v[128];
+	long long f[53] = { 0 };
+	snprintf(path, sizeof path, "/proc/%d/stat", c);
+	ok(slurp(path, st, sizeof st) > 0 && parse_stat(st, comm, sizeof comm, f),
+	   "the child's stat reads");
+	ok(f[1] == c && strcmp(comm, "conf-child") == 0, "child stat: pid and comm");
+	ok(f[3] == 'S', "child stat: sleeping in its read (%c)", (char)f[3]);
+	ok(f[4] == getpid() && f[5] == c && f[6] == getsid(0),
+	   "child stat: ppid is ours, its own group, our session");
+	uint64_t blk = (1ULL << (SIGHUP - 1)) | (1ULL << (SIGTERM - 1));
+	ok((uint64_t)f[32] == blk, "child stat: blocked signals (%llx)", (unsigned long long)f[32]);
+	ok(((uint64_t)f[33] & (1ULL << (SIGQUIT - 1))) && ((uint64_t)f[34] & (1ULL << (SIGUSR1 - 1))) &&
+	   !((uint64_t)f[33] & (1ULL << (SIGUSR2 - 1))),
+	   "child stat: ignored and caught signals");
+	snprintf(path, sizeof path, "/proc/%d/status", c);
+	ok(slurp(path, s, sizeof s) > 0, "the child's status reads");
+	ok(field(s, "Name", v, sizeof v) && strcmp(v, "conf-child") == 0, "child status: Name");
+	ok(num_field(s, "Pid") == c && num_field(s, "Tgid") == c && num_field(s, "PPid") == getpid(),
+	   "child status: Pid, Tgid, PPid");
+	ok(field(s, "Umask", v, sizeof v) && strcmp(v, "0077") == 0, "child status: Umask");
+	ok(hex_field(s, "SigBlk") == blk, "child status: SigBlk");
+	ok(hex_field(s, "SigIgn") & (1ULL << (SIGQUIT - 1)), "child status: SigIgn");
+	ok(hex_field(s, "SigCgt") & (1ULL << (SIGUSR1 - 1)), "child status: SigCgt");
+	ok(num_field(s, "NoNewPrivs") == 1, "child status: NoNewPrivs");
+	uid_t r, e, sv;
+	getresuid(&r, &e, &sv);
+	char want[128];
+	snprintf(want, sizeof want, "%u\t%u\t%u\t%u", r, e, sv, e);
+	ok(field(s, "Uid", v, sizeof v) && strcmp(v, want) == 0, "child status: Uid");
+	char cl[8192], w[8192];
+	snprintf(path, sizeof path, "/proc/%d/cmdline", c);
+	long n = slurp(path, cl, sizeof cl);
+	size_t wn = join(test_argv, w, sizeof w);
+	ok(n == (long)wn && memcmp(cl, w, wn) == 0, "the child's cmdline is its argv");
+	snprintf(path, sizeof path, "/proc/%d/comm", c);
+	ok(slurp(path, cl, sizeof cl) > 0 && strcmp(cl, "conf-child\n") == 0, "the child's comm");
+
+	/* The listing has both processes, and self. */
+	DIR *d = opendir("/proc");
+	bool me = false, child = false, self = false;
+	struct dirent *de;
+	while (d && (de = readdir(d))) {
+		me |= atoi(de->d_name) == getpid();
+		child |= atoi(de->d_name) == c;
+		self |= strcmp(de->d_name, "self") == 0;
+	}
+	if (d)
+		closedir(d);
+	ok(me && child && self, "the /proc listing has our pid, the child's and self");
+
+	b = 0;
+	ok(write(go[1], &b, 1) == 1, "the child is let go");
+	int wst;
+	ok(waitpid(c, &wst, 0) == c && WIFEXITED(wst) && WEXITSTATUS(wst) == 0, "the child ends");
+	snprintf(path, sizeof path, "/proc/%d/status", c);
+	errno = 0;
+	ok(open(path, O_RDONLY) == -1 && errno == ENOENT, "a reaped child's status is gone (ENOENT)");
+	close(ready[0]);
+	close(go[1]);
+}
+
+static pid_t thread_tid;
+static char thread_status[8192], thread_self_status[8192];
+static volatile int thread_go;
+
+static void *thread_main(void *arg)
+{
+	(void)arg;
+	thread_tid = gettid();
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGPROF);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	slurp("/proc/thread-self/status", thread_self_status, sizeof thread_self_status);
+	__atomic_store_n(&thread_go, 1, __ATOMIC_RELEASE);
+	while (__atomic_load_n(&thread_go, __ATOMIC_ACQUIRE) != 2)
+		usleep(1000);
+	return NULL;
+}
+
+static void check_thread(void)
+{
+	pthread_t th;
+	pthread_create(&th, NULL, thread_main, NULL);
+	while (!__atomic_load_n(&thread_go, __ATOMIC_ACQUIRE))
+		usleep(1000);
+	uint64_t prof = 1ULL << (SIGPROF - 1);
+	ok(num_field(thread_self_status, "Pid") == thread_tid &&
+	   num_field(thread_self_status, "Tgid") == getpid(),
+	   "thread-self/status: the thread's Pid, the process's Tgid");
+	ok(hex_field(thread_self_status, "SigBlk") & prof, "thread-self/status: the thread's SigBlk");
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/task/%d/status", getpid(), thread_tid);
+	ok(slurp(path, thread_status, sizeof thread_status) > 0 &&
+	   num_field(thread_status, "Pid") == thread_tid &&
+	   num_field(thread_status, "Tgid") == getpid(),
+	   "task/<tid>/status: Pid is the tid, Tgid the pid");
+	ok(hex_field(thread_status, "SigBlk") & prof, "task/<tid>/status: the thread's SigBlk");
+	snprintf(path, sizeof path, "/proc/self/task/%d/status", getpid());
+	char s[8192];
+	ok(slurp(path, s, sizeof s) > 0 && !(hex_field(s, "SigBlk") & prof),
+	   "task/<pid>/status: the first thread's SigBlk");
+	char st[4096], comm[64];
+	long long f[53] = { 0 };
+	snprintf(path, sizeof path, "/proc/self/task/%d/stat", thread_tid);
+	ok(slurp(path, st, sizeof st) > 0 && parse_stat(st, comm, sizeof comm, f) &&
+	   f[1] == thread_tid && f[4] == getppid(), "task/<tid>/stat: pid is the tid, ppid the process's");
+	__atomic_store_n(&thread_go, 2, __ATOMIC_RELEASE);
+	pthread_join(th, NULL);
+}
+
+int main(int argc, char **argv)
+{
+	(void)argc;
+	test_argv = argv;
+	check_self();
+	check_child();
+	check_thread();
+	return tap_done();
+}
