@@ -21,6 +21,7 @@
  *   eventfd write 1 to an eventfd and read the counter back (8 bytes each)
  *   timerfd arm a one-shot CLOCK_MONOTONIC timerfd 1 ns ahead and block in
  *           read until its expiration arrives (timer fire and wake-up)
+ *   procstatus open /proc/self/status, read it to its end, close it
  *
  * FILE defaults to "bench-data" in the current directory and must hold at
  * least 4 KiB (64 KiB for splice).  After a warm-up of ITERATIONS/10 operations, the loop runs
@@ -335,6 +336,20 @@ static void op_timerfd(void)
 		die("timerfd arm+read");
 }
 
+static void op_procstatus(void)
+{
+	char text[4096];
+	int fd = open("/proc/self/status", O_RDONLY);
+	if (fd < 0)
+		die("open /proc/self/status");
+	ssize_t n, total = 0;
+	while ((n = read(fd, text, sizeof text)) > 0)
+		total += n;
+	if (n < 0 || total < 100)
+		die("read /proc/self/status");
+	close(fd);
+}
+
 static const struct bench {
 	const char *name;
 	void (*op)(void);
@@ -354,6 +369,7 @@ static const struct bench {
 	{ "splice", op_splice },
 	{ "eventfd", op_eventfd },
 	{ "timerfd", op_timerfd },
+	{ "procstatus", op_procstatus },
 };
 
 static double now_ns(void)
@@ -376,7 +392,7 @@ static int cmp_double(const void *a, const void *b)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: micro [-u] getpid|open|stat|pread|write|forkwait|forkexec|pipe|thread|futex|mutex|tcp|splice|eventfd|timerfd ITERATIONS [FILE]\n");
+	fprintf(stderr, "usage: micro [-u] getpid|open|stat|pread|write|forkwait|forkexec|pipe|thread|futex|mutex|tcp|splice|eventfd|timerfd|procstatus ITERATIONS [FILE]\n");
 	exit(2);
 }
 

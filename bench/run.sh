@@ -22,11 +22,11 @@ quick=${BENCH_QUICK:-0}
 # runs under picos).  proot and runsc trap every syscall with ptrace at
 # 30-100 us each, so they run a tenth of the count (ns/op does not depend
 # on it).
-micro_benches="getpid open stat pread write forkwait forkexec pipe thread futex mutex tcp splice eventfd timerfd"
+micro_benches="getpid open stat pread write forkwait forkexec pipe thread futex mutex tcp splice eventfd timerfd procstatus"
 declare -A iters=([getpid]=400000 [open]=100000 [stat]=200000
 	[pread]=250000 [write]=300000 [forkwait]=3000 [forkexec]=1000
 	[pipe]=30000 [thread]=10000 [futex]=30000 [mutex]=100 [tcp]=20000 [splice]=100000
-	[eventfd]=200000 [timerfd]=50000)
+	[eventfd]=200000 [timerfd]=50000 [procstatus]=30000)
 declare -A label=([getpid]="getpid" [open]="openat+close" [stat]="stat"
 	[pread]="pread 4 KiB" [write]="write 4 KiB /dev/null"
 	[forkwait]="fork+exit+wait" [forkexec]="fork+exec true+wait"
@@ -35,21 +35,24 @@ declare -A label=([getpid]="getpid" [open]="openat+close" [stat]="stat"
 	[mutex]="mutex lock+unlock (8 threads)"
 	[tcp]="TCP loopback ping-pong"
 	[splice]="splice 64 KiB through a pipe" [eventfd]="eventfd write+read"
-	[timerfd]="timerfd expiry (1 ns)")
+	[timerfd]="timerfd expiry (1 ns)"
+	[procstatus]="read /proc/self/status")
 slow_div=10
 
 # Whole programs: wall time per run, averaged over N runs.
 py=/usr/bin/python3
 [ -x "$py" ] || py=$(command -v python3 || echo python3)
-prog_benches="true ls python shloop make"
+prog_benches="true ls python shloop make ps50"
 declare -A prog_cmd=([true]="/bin/true" [ls]="/bin/ls -la /usr/bin"
 	[python]="$py -c pass"
 	[shloop]="/bin/sh $scratch/shloop.sh"
-	[make]="/usr/bin/make -s -B -j2 -C $scratch/makeproj")
-declare -A prog_runs=([true]=20 [ls]=20 [python]=20 [shloop]=3 [make]=3)
+	[make]="/usr/bin/make -s -B -j2 -C $scratch/makeproj"
+	[ps50]="/bin/sh $scratch/ps50.sh")
+declare -A prog_runs=([true]=20 [ls]=20 [python]=20 [shloop]=3 [make]=3 [ps50]=3)
 declare -A prog_label=([true]="/bin/true" [ls]="ls -la /usr/bin"
 	[python]="python3 -c pass" [shloop]="sh: 1000 x /bin/true"
-	[make]="make -j2 (8 C files)")
+	[make]="make -j2 (8 C files)"
+	[ps50]="ps aux x10 over 50 sleeps")
 
 if [ "$quick" = 1 ]; then
 	for b in $micro_benches; do iters[$b]=$((iters[$b] / 10)); done
@@ -210,6 +213,15 @@ rm -rf "$scratch"
 mkdir -p "$scratch" || exit 1
 # The shell loop and the small C project the program rows run.
 echo 'for i in $(seq 1000); do /bin/true; done' >"$scratch/shloop.sh"
+# ps reads every process of the world under picos, every host process
+# natively (how many the host runs shows in the native figure).
+cat >"$scratch/ps50.sh" <<'EOF2'
+pids=
+for i in $(seq 50); do sleep 60 & pids="$pids $!"; done
+for i in $(seq 10); do ps aux >/dev/null; done
+kill $pids
+wait
+EOF2
 mkdir -p "$scratch/makeproj"
 for i in 1 2 3 4 5 6 7 8; do
 	printf '#include "p.h"\nint f%d(int x) { return x * %d + g(x); }\n' "$i" "$i" \
