@@ -127,6 +127,44 @@ static size_t join(char **v, char *out, size_t size)
 
 static char **test_argv;
 
+/* maps, smaps, statm and the virtual size in status and stat agree: the
+ * sum of the mappings (the vsyscall page is no mapping of the process)
+ * is VmSize, statm's size and stat's vsize. */
+static void check_memory(void)
+{
+	static char maps[1 << 20], smaps[4 << 20];
+	char s[8192], st[4096], sm[256], comm[64];
+	long long f[53] = { 0 };
+	slurp("/proc/self/status", s, sizeof s);
+	slurp("/proc/self/stat", st, sizeof st);
+	slurp("/proc/self/statm", sm, sizeof sm);
+	long n = slurp("/proc/self/maps", maps, sizeof maps);
+	ok(n > 0 && parse_stat(st, comm, sizeof comm, f), "maps, status, stat and statm read");
+	unsigned long long total = 0;
+	int lines = 0;
+	for (char *p = maps; *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : p + strlen(p)) {
+		unsigned long long a, b;
+		if (sscanf(p, "%llx-%llx", &a, &b) != 2)
+			continue;
+		lines++;
+		if (!strstr(strtok(strdup(p), "\n"), "[vsyscall]"))
+			total += b - a;
+	}
+	long vmsize = num_field(s, "VmSize");
+	ok(vmsize > 0 && total == (unsigned long long)vmsize * 1024,
+	   "the mappings add up to VmSize (%llu kB, VmSize %ld kB)", total / 1024, vmsize);
+	ok((unsigned long long)f[23] == (unsigned long long)vmsize * 1024,
+	   "stat's vsize is VmSize (%lld)", f[23]);
+	ok(strtoull(sm, NULL, 10) * 4 == (unsigned long long)vmsize,
+	   "statm's size is VmSize in pages (%s)", strtok(sm, " "));
+	ok(num_field(s, "VmPeak") >= vmsize, "VmPeak >= VmSize");
+	long sn = slurp("/proc/self/smaps", smaps, sizeof smaps);
+	int records = 0;
+	for (char *p = smaps; sn > 0 && (p = strstr(p, "\nSize:")); p++)
+		records++;
+	ok(records == lines, "smaps has a record per mapping (%d, maps %d)", records, lines);
+}
+
 static void check_self(void)
 {
 	char st[4096], comm[64], name[17] = { 0 };
@@ -366,6 +404,7 @@ int main(int argc, char **argv)
 	(void)argc;
 	test_argv = argv;
 	check_self();
+	check_memory();
 	check_child();
 	check_thread();
 	return tap_done();

@@ -9,11 +9,18 @@
  * is the host's text with those fields rewritten, made at open and served
  * read-only (procfs_serve_text).  Another process's values come from its
  * slot of the world table (proc/view.c, ids and capabilities); the
- * caller's own are live. */
+ * caller's own are live.
+ *
+ * The provider's window (include/picos/layout.h) is the provider's, not
+ * the guest's: maps and smaps leave its mappings out, and the virtual
+ * sizes (status VmPeak and VmSize, stat vsize, statm size) leave out its
+ * PICOS_PROVIDER_SIZE bytes, which are always mapped (reserved at
+ * start). */
 #include "vfs.h"
 #include "../entry/thread.h"
 #include "../proc/proc.h"
 #include <picos/world.h>
+#include <picos/layout.h>
 
 struct pid_view {
 	int pid, tid, ppid, pgid, sid, tracer;
@@ -24,7 +31,29 @@ struct pid_view {
 	int nnp, seccomp, nfilters;
 };
 
-enum pid_file { PF_STAT, PF_STATUS };
+enum pid_file { PF_STAT, PF_STATUS, PF_STATM, PF_MAPS, PF_SMAPS };
+
+static const char *const file_name[] = { "stat", "status", "statm",
+					 "maps", "smaps" };
+
+/* The number at p in `base` (10 or 16); *end past it when end is set. */
+static uint64_t scan_u64(const char *p, char **end, int base)
+{
+	uint64_t v = 0;
+	for (;; p++) {
+		int d;
+		if (*p >= '0' && *p <= '9')
+			d = *p - '0';
+		else if (base == 16 && *p >= 'a' && *p <= 'f')
+			d = *p - 'a' + 10;
+		else
+			break;
+		v = v * (uint64_t)base + (uint64_t)d;
+	}
+	if (end)
+		*end = (char *)p;
+	return v;
+}
 
 static bool parse_id(const char *p, size_t n, int *out)
 {
@@ -84,13 +113,12 @@ static bool parse_path(const char *p, int *pid, int *tid, enum pid_file *which)
 		return false;
 	if (!*tid)
 		*tid = *pid;
-	if (named(rest, sn, "stat"))
-		*which = PF_STAT;
-	else if (named(rest, sn, "status"))
-		*which = PF_STATUS;
-	else
-		return false;
-	return true;
+	for (unsigned i = 0; i < sizeof file_name / sizeof *file_name; i++)
+		if (named(rest, sn, file_name[i])) {
+			*which = (enum pid_file)i;
+			return true;
+		}
+	return false;
 }
 
 /* The calling thread, or another thread of the calling process in this
@@ -152,6 +180,14 @@ static bool gather(int pid, int tid, struct pid_view *v)
 	return true;
 }
 
+/* A virtual size without the provider's window, in units of `unit`
+ * bytes (0 if the host's figure is smaller, which it never is). */
+static uint64_t window_less(uint64_t size, uint64_t unit)
+{
+	uint64_t w = PICOS_PROVIDER_SIZE / unit;
+	return size > w ? size - w : 0;
+}
+
 /* A host pid in the text (the terminal's foreground group) as the
  * world's: 0 for one outside it, as a container shows. */
 static long host_to_guest(long host)
@@ -181,7 +217,7 @@ static void rewrite_stat(const char *host, const struct pid_view *v,
 		long num = 0;
 		bool neg = *p == '-';
 		for (const char *d = p + neg; d < end; d++)
-			num = num * 10 + (*d - '0');
+			num = num * 10 + (*d - '0'); /* vsize fits: < 2^47 */
 		if (neg)
 			num = -num;
 		switch (field) {
@@ -189,6 +225,7 @@ static void rewrite_stat(const char *host, const struct pid_view *v,
 		case 5: rt_buf_printf(out, " %d", v->pgid); break;
 		case 6: rt_buf_printf(out, " %d", v->sid); break;
 		case 8: rt_buf_printf(out, " %ld", host_to_guest(num)); break;
+		case 23: rt_buf_printf(out, " %lu", window_less((uint64_t)num, 1)); break;
 		case 32: rt_buf_printf(out, " %lu", v->blocked); break;
 		case 33: rt_buf_printf(out, " %lu", v->ignored); break;
 		case 34: rt_buf_printf(out, " %lu", v->caught); break;
@@ -211,8 +248,8 @@ static void put_ids(struct rt_buf *out, const char *key, const uint32_t id[4])
 }
 
 /* One line of status in the world's values; false to keep the host's. */
-static bool status_line(const char *key, size_t kn, const struct pid_view *v,
-			struct rt_buf *out)
+static bool status_line(const char *key, size_t kn, const char *value,
+			const struct pid_view *v, struct rt_buf *out)
 {
 #define KEY(k) named(key, kn, k)
 	if (KEY("Umask"))
@@ -255,6 +292,9 @@ static bool status_line(const char *key, size_t kn, const struct pid_view *v,
 		rt_buf_printf(out, "Seccomp:\t%d\n", v->seccomp);
 	else if (KEY("Seccomp_filters"))
 		rt_buf_printf(out, "Seccomp_filters:\t%d\n", v->nfilters);
+	else if ((KEY("VmPeak") || KEY("VmSize")) && value)
+		rt_buf_printf(out, "%.*s:\t%8lu kB\n", (int)kn, key,
+			      window_less(scan_u64(value, NULL, 10), 1024));
 	else
 		return false;
 	return true;
@@ -270,9 +310,66 @@ static void rewrite_status(const char *host, const struct pid_view *v,
 		size_t kn = 0;
 		while (kn < len && p[kn] != ':')
 			kn++;
-		if (kn == len || !status_line(p, kn, v, out))
+		const char *value = p + kn + 1;
+		while (value < p + len && (*value == ' ' || *value == '\t'))
+			value++;
+		if (kn == len || !status_line(p, kn, value, v, out))
 			rt_buf_printf(out, "%.*s", (int)len, p);
 		p += len;
+	}
+}
+
+/* statm: "size resident shared text lib data dt" in pages. */
+static void rewrite_statm(const char *host, struct rt_buf *out)
+{
+	char *end;
+	uint64_t size = scan_u64(host, &end, 10);
+	rt_buf_printf(out, "%lu%s", window_less(size, 4096), end);
+}
+
+static bool in_window(uint64_t addr)
+{
+	return addr >= PICOS_PROVIDER_BASE && addr < PICOS_PROVIDER_END;
+}
+
+/* maps and smaps: the host's lines and records without the window's.  A
+ * record starts with an address range "start-end "; smaps's field lines
+ * that follow belong to the record before them. */
+static void rewrite_maps(const char *host, struct rt_buf *out)
+{
+	bool keep = true;
+	for (const char *p = host; *p;) {
+		const char *nl = rt_strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) + 1 : rt_strlen(p);
+		char *dash;
+		uint64_t start = scan_u64(p, &dash, 16);
+		if (dash > p && *dash == '-')
+			keep = !in_window(start);
+		if (keep)
+			rt_buf_printf(out, "%.*s", (int)len, p);
+		p += len;
+	}
+}
+
+/* The whole host text of the lookup (maps of a big process runs to
+ * megabytes): a kmalloc'd NUL-terminated buffer and its length. */
+static long read_all(const struct lookup *lk, char **text)
+{
+	size_t cap = 16384;
+	for (;;) {
+		char *buf = kmalloc(cap);
+		if (!buf)
+			return -ENOMEM;
+		long n = procfs_host_text_at(lk, buf, cap);
+		if (n < 0 || (size_t)n + 1 < cap || cap >= (64UL << 20)) {
+			if (n < 0)
+				kfree(buf);
+			else
+				*text = buf;
+			return n;
+		}
+		kfree(buf);
+		cap *= 4;
 	}
 }
 
@@ -292,25 +389,31 @@ bool procfs_pid_open(struct lookup *lk, int flags, long *res)
 		*res = -ENOENT;
 		return true;
 	}
-	enum { HOST_MAX = 4096, OUT_MAX = 6144 };
-	char *host = kmalloc(HOST_MAX + OUT_MAX);
-	if (!host) {
-		*res = -ENOMEM;
-		return true;
-	}
-	char *text = host + HOST_MAX;
-	long n = procfs_host_text_at(lk, host, HOST_MAX);
+	char *host = NULL;
+	long n = read_all(lk, &host);
 	if (n >= 0) {
-		struct rt_buf b;
-		rt_buf_init(&b, text, OUT_MAX);
-		if (which == PF_STAT)
-			rewrite_stat(host, &v, &b);
-		else
-			rewrite_status(host, &v, &b);
-		n = procfs_serve_text(lk, which == PF_STAT ? "stat" : "status",
-				      text, b.len, flags);
+		/* The rewritten text is at most the host's plus the longer
+		 * numbers status may get (a few lines). */
+		size_t cap = (size_t)n + 1024;
+		char *text = kmalloc(cap);
+		if (!text) {
+			n = -ENOMEM;
+		} else {
+			struct rt_buf b;
+			rt_buf_init(&b, text, cap);
+			switch (which) {
+			case PF_STAT: rewrite_stat(host, &v, &b); break;
+			case PF_STATUS: rewrite_status(host, &v, &b); break;
+			case PF_STATM: rewrite_statm(host, &b); break;
+			case PF_MAPS:
+			case PF_SMAPS: rewrite_maps(host, &b); break;
+			}
+			n = procfs_serve_text(lk, file_name[which], text, b.len,
+					      flags);
+			kfree(text);
+		}
+		kfree(host);
 	}
-	kfree(host);
 	*res = n;
 	return true;
 }

@@ -299,10 +299,15 @@ static long read_host_text(const struct mount *m, const char *rel, char *buf,
 	long fd = host_syscall4(__NR_openat2, m->host_fd, rel, &how, sizeof how);
 	if (fd < 0)
 		return fd;
-	long n = host_syscall3(__NR_read, fd, buf, size - 1);
+	/* seq files hand out a few records per read: read to the end */
+	long n = 0, r = 0;
+	while ((size_t)n < size - 1 &&
+	       (r = host_syscall3(__NR_read, fd, buf + n, size - 1 - (size_t)n)) > 0)
+		n += r;
 	host_close((int)fd);
-	if (n >= 0)
-		buf[n] = 0;
+	if (n == 0 && r < 0)
+		n = r;
+	buf[n > 0 ? n : 0] = 0;
 	return n;
 }
 
