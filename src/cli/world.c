@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <linux/capability.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/socket.h>
@@ -456,10 +457,16 @@ static int build_config(struct run_opts *o, const char *cwd, int world_fd,
 		put(&b, PCFG_MOUNT, m, len);
 		free(m);
 	}
+	/* Without the host's network the world can make no raw socket and
+	 * configure no interface (caps.c keeps neither capability), so its
+	 * guests' bounding set has neither, as a container's that drops
+	 * them: their capget and /proc status say what they can do. */
+	uint64_t net_caps = (1ULL << CAP_NET_RAW) | (1ULL << CAP_NET_ADMIN);
 	struct pcfg_identity id = {
 		.uid = o->uid >= 0 ? (uint32_t)o->uid : getuid(),
 		.gid = o->gid >= 0 ? (uint32_t)o->gid : getgid(),
-		.cap_bset = launcher_bset,
+		.cap_bset = o->net == NET_OPT_HOST ? launcher_bset
+						   : launcher_bset & ~net_caps,
 	};
 	put(&b, PCFG_IDENTITY, &id, sizeof id);
 	put_groups(&b);

@@ -226,9 +226,10 @@ static void rewrite_stat(const char *host, const struct pid_view *v,
 		case 6: rt_buf_printf(out, " %d", v->sid); break;
 		case 8: rt_buf_printf(out, " %ld", host_to_guest(num)); break;
 		case 23: rt_buf_printf(out, " %lu", window_less((uint64_t)num, 1)); break;
-		case 32: rt_buf_printf(out, " %lu", v->blocked); break;
-		case 33: rt_buf_printf(out, " %lu", v->ignored); break;
-		case 34: rt_buf_printf(out, " %lu", v->caught); break;
+		/* the obsolete decimal sets: Linux shows signals 1-31 only */
+		case 32: rt_buf_printf(out, " %lu", v->blocked & 0x7fffffffUL); break;
+		case 33: rt_buf_printf(out, " %lu", v->ignored & 0x7fffffffUL); break;
+		case 34: rt_buf_printf(out, " %lu", v->caught & 0x7fffffffUL); break;
 		default:
 			rt_buf_printf(out, " %.*s", (int)(end - p), p);
 		}
