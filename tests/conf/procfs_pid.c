@@ -283,6 +283,18 @@ static void check_child(void)
 		signal(SIGUSR2, SIG_DFL);
 		prctl(PR_SET_NAME, "conf-child");
 		prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+		/* Its fds: 0-2, the two pipe ends, and 9 at offset 5. */
+		for (int fd = 3; fd < 4096; fd++)
+			if (fd != ready[1] && fd != go[0])
+				close(fd);
+		int f9 = open("/proc/self/exe", O_RDONLY);
+		char skip[5];
+		if (f9 < 0 || read(f9, skip, 5) != 5 || dup2(f9, 9) != 9)
+			_exit(4);
+		if (f9 != 9)
+			close(f9);
+		if (chdir("/") != 0)
+			_exit(5);
 		char b = 1;
 		if (write(ready[1], &b, 1) != 1)
 			_exit(2);
@@ -331,6 +343,57 @@ static void check_child(void)
 	ok(n == (long)wn && memcmp(cl, w, wn) == 0, "the child's cmdline is its argv");
 	snprintf(path, sizeof path, "/proc/%d/comm", c);
 	ok(slurp(path, cl, sizeof cl) > 0 && strcmp(cl, "conf-child\n") == 0, "the child's comm");
+
+	/* Its fds, links and fdinfo, read from here. */
+	snprintf(path, sizeof path, "/proc/%d/fd", c);
+	DIR *fdd = opendir(path);
+	char seen[256] = "", want_fds[256];
+	snprintf(want_fds, sizeof want_fds, "0 1 2 %d %d 9 ",
+		 ready[1] < go[0] ? ready[1] : go[0], ready[1] < go[0] ? go[0] : ready[1]);
+	struct dirent *fe;
+	int fds[64], nfds = 0;
+	while (fdd && (fe = readdir(fdd)) && nfds < 64)
+		if (fe->d_name[0] != '.')
+			fds[nfds++] = atoi(fe->d_name);
+	if (fdd)
+		closedir(fdd);
+	for (int i = 1; i < nfds; i++) /* in order, as the text to compare */
+		for (int j = i; j > 0 && fds[j - 1] > fds[j]; j--) {
+			int x = fds[j];
+			fds[j] = fds[j - 1];
+			fds[j - 1] = x;
+		}
+	for (int i = 0; i < nfds; i++)
+		snprintf(seen + strlen(seen), sizeof seen - strlen(seen), "%d ", fds[i]);
+	ok(strcmp(seen, want_fds) == 0, "the child's fd/ lists its fds (%s)", seen);
+	char link[256];
+	ssize_t ln;
+	snprintf(path, sizeof path, "/proc/%d/fd/9", c);
+	ln = readlink(path, link, sizeof link - 1);
+	link[ln > 0 ? ln : 0] = 0;
+	char mine[256];
+	ssize_t mn = readlink("/proc/self/exe", mine, sizeof mine - 1);
+	mine[mn > 0 ? mn : 0] = 0;
+	ok(strcmp(link, mine) == 0, "the child's fd/9 link is the program (%s)", link);
+	snprintf(path, sizeof path, "/proc/%d/fdinfo/9", c);
+	ok(slurp(path, s, sizeof s) > 0 && num_field(s, "pos") == 5,
+	   "the child's fdinfo/9 has its offset");
+	snprintf(path, sizeof path, "/proc/%d/cwd", c);
+	ln = readlink(path, link, sizeof link - 1);
+	link[ln > 0 ? ln : 0] = 0;
+	ok(strcmp(link, "/") == 0, "the child's cwd link (%s)", link);
+	snprintf(path, sizeof path, "/proc/%d/root", c);
+	ln = readlink(path, link, sizeof link - 1);
+	link[ln > 0 ? ln : 0] = 0;
+	ok(strcmp(link, "/") == 0, "the child's root link (%s)", link);
+	snprintf(path, sizeof path, "/proc/%d/exe", c);
+	ln = readlink(path, link, sizeof link - 1);
+	link[ln > 0 ? ln : 0] = 0;
+	ok(strcmp(link, mine) == 0, "the child's exe link is ours (%s)", link);
+	snprintf(path, sizeof path, "/proc/%d/fd/99", c);
+	errno = 0;
+	ok(readlink(path, link, sizeof link) == -1 && errno == ENOENT,
+	   "a closed fd of the child: ENOENT");
 
 	/* The listing has both processes, and self. */
 	DIR *d = opendir("/proc");

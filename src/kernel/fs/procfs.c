@@ -23,6 +23,9 @@
 #include "../entry/thread.h"
 #include "../proc/proc.h"
 #include "../proc/keys.h"
+#include "../proc/remote.h"
+#include "../proc/caps.h"
+#include "../signal/signal.h"
 #include "../entry/entry.h"
 #include <picos/world.h>
 #include <linux/openat2.h>
@@ -83,6 +86,24 @@ static int host_pid_of(int vpid)
 	return h;
 }
 
+/* Linux's ptrace read check (PTRACE_MODE_READ_FSCREDS) between guest
+ * identities, for another process's fd/, fdinfo/, cwd, exe and root:
+ * the caller's filesystem ids are all of the target's, or it has
+ * CAP_SYS_PTRACE.  0, -EACCES, or -ENOENT outside the world. */
+static long may_read_other(int vpid)
+{
+	task_lock();
+	struct picos_task *t = task_by_vpid(vpid);
+	bool live = t && t->state == TASK_LIVE;
+	bool same = live && t->uid == ident.fsuid && t->euid == ident.fsuid &&
+		    t->suid == ident.fsuid && t->gid == ident.fsgid &&
+		    t->egid == ident.fsgid && t->sgid == ident.fsgid;
+	task_unlock();
+	if (!live)
+		return -ENOENT;
+	return same || capable(CAP_SYS_PTRACE) ? 0 : -EACCES;
+}
+
 /* The path inside /proc of a guest path (NULL when it is not beneath). */
 static const char *inside_proc(const char *path)
 {
@@ -133,9 +154,22 @@ long procfs_host_rel(struct lookup *lk)
 	uint64_t num;
 	const char *tail;
 	size_t nn = first_component(sub, &tail);
-	/* Another process's fds are its provider's: not ours to show. */
-	if (!mine && (is_name(rest, sn, "fd") || is_name(rest, sn, "fdinfo")))
-		return -EACCES;
+	/* Another process's fds are its provider's: it names the host fd
+	 * behind one (proc/remote.c), after Linux's ptrace read check. */
+	if (!mine && (is_name(rest, sn, "fd") || is_name(rest, sn, "fdinfo"))) {
+		long e = may_read_other((int)vpid);
+		if (e < 0)
+			return e;
+		if (nn && parse_num(sub, nn, &num) && num < 0x7fffffff) {
+			long hfd = remote_call((int)vpid, RQ_FD_HOST, (long)num,
+					       0, NULL, 0, NULL, 0);
+			if (hfd < 0)
+				return hfd == -ERESTARTNOINTR ? hfd : -ENOENT;
+			rt_buf_printf(&b, "/%.*s/%ld", (int)sn, rest, hfd);
+			rest = tail;
+			goto done;
+		}
+	}
 	if (mine && !*sub && proc.exe_anon && is_name(rest, sn, "exe")) {
 		/* A program without a guest path: its kept host fd. */
 		rt_buf_printf(&b, "/fd/%d", proc.exe_fd);
@@ -158,6 +192,7 @@ long procfs_host_rel(struct lookup *lk)
 		rt_buf_printf(&b, "/task/%ld", htid);
 		rest = tail;
 	}
+done:
 	if (*rest)
 		rt_buf_printf(&b, "/%s", rest);
 	if (b.len + 1 >= sizeof lk->hostrel)
@@ -187,6 +222,22 @@ static long fd_link(struct mount *procmnt, int fd, char *out, size_t size)
 			out[r] = 0;
 	}
 	file_put(f);
+	return r;
+}
+
+long procfs_own_link(int kind, int fd, char *out, size_t size)
+{
+	struct mount *m = mount_find("/proc");
+	long r;
+	if (kind == RQ_LINK_FD)
+		r = m && m->procfs ? fd_link(m, fd, out, size) : -ENOENT;
+	else
+		r = (long)rt_strlcpy(out, kind == RQ_LINK_EXE ? proc.exe : fs_cwd,
+				     size);
+	if (r >= (long)size)
+		return -ENAMETOOLONG;
+	if (r >= 0)
+		out[r] = 0;
 	return r;
 }
 
@@ -229,12 +280,33 @@ bool procfs_readlink(struct mount *mnt, const char *path, char *out,
 			       is_name(rest, sn, "root"));
 	if (!fdlink && !named)
 		return false;
+	uint64_t fd;
 	if ((int)vpid != gproc()->pid) {
-		/* Another process's state lives in its own provider. */
-		*res = host_pid_of((int)vpid) ? -EACCES : -ENOENT;
+		/* Another process's state lives in its own provider: it
+		 * answers (proc/remote.c), after the ptrace read check.  The
+		 * world has no chroot: every process's root is /. */
+		long e = may_read_other((int)vpid);
+		int kind = fdlink ? RQ_LINK_FD
+			   : is_name(rest, sn, "exe") ? RQ_LINK_EXE
+						      : RQ_LINK_CWD;
+		char text[PICOS_REMOTE_DATA];
+		if (e < 0)
+			*res = e;
+		else if (is_name(rest, sn, "root"))
+			*res = (long)rt_strlcpy(out, "/", size);
+		else if (fdlink && !(parse_num(sub, rt_strlen(sub), &fd) &&
+				     fd < 0x7fffffff))
+			*res = -ENOENT;
+		else if ((e = remote_call((int)vpid, RQ_PROC_LINK, kind,
+					  fdlink ? (long)fd : 0, NULL, 0, text,
+					  sizeof text)) < 0)
+			*res = e;
+		else
+			*res = (long)rt_strlcpy(out, text, size);
+		if (*res >= (long)size)
+			*res = -ENAMETOOLONG;
 		return true;
 	}
-	uint64_t fd;
 	if (fdlink && !(parse_num(sub, rt_strlen(sub), &fd) && fd < 0x7fffffff))
 		*res = -ENOENT;
 	else if (fdlink)
@@ -450,12 +522,6 @@ bool procfs_open(struct lookup *lk, int flags, long *res)
 	return true;
 }
 
-/* Is f the caller's /proc/<pid>/fd directory? */
-static bool is_own_fd_dir(const struct file *f)
-{
-	const char *sub = own_fd_part(f->mnt, f->path);
-	return sub && !*sub;
-}
 
 struct dirent64_hdr {
 	uint64_t d_ino;
@@ -511,11 +577,19 @@ static bool task_at(int vpid, int64_t pos, int *num, int64_t *next)
 	return found;
 }
 
-/* The caller's fd/: 2 + n for the first open fd >= n. */
+/* A process's fd/: 2 + n for its first open fd >= n (another process
+ * answers for itself). */
 static bool fd_at(int vpid, int64_t pos, int *num, int64_t *next)
 {
-	(void)vpid;
-	*num = fd_next_open((int)(pos - 2));
+	if (pos - 2 > 0x7ffffffe)
+		return false;
+	if (vpid == gproc()->pid) {
+		*num = fd_next_open((int)(pos - 2));
+	} else {
+		long r = remote_call(vpid, RQ_FD_NEXT, (long)(pos - 2), 0, NULL,
+				     0, NULL, 0);
+		*num = r >= 0 && r < 0x7fffffff ? (int)r : -1;
+	}
 	*next = (int64_t)*num + 3;
 	return *num >= 0;
 }
@@ -683,8 +757,8 @@ bool procfs_getdents(struct file *f, char *kbuf, size_t cap, long *res)
 	const char *sub = pid_part(f->mnt, f->path, "task", &vpid);
 	if (sub && !*sub)
 		*res = list_dir(f, kbuf, cap, task_at, vpid, DT_DIR);
-	else if (is_own_fd_dir(f))
-		*res = list_dir(f, kbuf, cap, fd_at, 0, DT_LNK);
+	else if ((sub = pid_part(f->mnt, f->path, "fd", &vpid)) && !*sub)
+		*res = list_dir(f, kbuf, cap, fd_at, vpid, DT_LNK);
 	else
 		return false;
 	return true;

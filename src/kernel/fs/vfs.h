@@ -223,6 +223,10 @@ long procfs_serve_text(struct lookup *lk, const char *name, const char *text,
 /* proc_pid.c: /proc/<pid>/stat and status (and the task/<tid>/ ones) in
  * the world's numbers; true when the open was its (*res: fd or -errno). */
 bool procfs_pid_open(struct lookup *lk, int flags, long *res);
+/* The caller's cwd (kind 0), exe (1) or fd `fd`'s link (2) as its
+ * /proc/<pid>/ shows it, for another process asking (proc/remote.c):
+ * the length written to out (NUL-terminated) or -errno. */
+long procfs_own_link(int kind, int fd, char *out, size_t size);
 /* The path below a /proc mount (NULL when `path` is not beneath /proc). */
 const char *procfs_inside(const char *path);
 

@@ -16,6 +16,7 @@
  * caller waits, interruptibly, meanwhile. */
 #include "remote.h"
 #include "proc.h"
+#include "../fs/vfs.h"
 #include "../entry/entry.h"
 #include "../entry/thread.h"
 #include "../signal/signal.h"
@@ -49,7 +50,9 @@ static int my_slot(void)
 
 static bool op_needs_lock(unsigned op)
 {
-	return op == RQ_PRLIMIT; /* the process's limits are provider state */
+	/* the process's limits and fd table are provider state */
+	return op == RQ_PRLIMIT || op == RQ_FD_NEXT || op == RQ_FD_HOST ||
+	       op == RQ_PROC_LINK;
 }
 
 void remote_publish_self(void)
@@ -134,6 +137,17 @@ static long run_op(unsigned op, const long arg[4], void *data)
 		rt_memcpy(data, &old, sizeof old);
 		return r;
 	}
+	case RQ_FD_NEXT: {
+		int fd = arg[0] >= 0 && arg[0] < 0x7fffffff ? fd_next_open((int)arg[0]) : -1;
+		return fd >= 0 ? fd : -ENOENT;
+	}
+	case RQ_FD_HOST:
+		return arg[0] >= 0 && arg[0] < 0x7fffffff
+			       ? fdtable_host_fd(gproc()->files, (unsigned)arg[0])
+			       : -EBADF;
+	case RQ_PROC_LINK:
+		return procfs_own_link((int)arg[0], (int)arg[1], data,
+				       PICOS_REMOTE_DATA);
 	default:
 		return -EINVAL;
 	}

@@ -32,10 +32,18 @@ enum remote_op {
 	RQ_RR_INTERVAL,	    /* data out: struct timespec */
 	RQ_PRLIMIT,	    /* arg0: resource, arg1: RQ_PRLIMIT_* flags;
 			       data in: the new limit, out: the old one */
+	/* /proc/<pid>/ of another process (fs/procfs.c): */
+	RQ_FD_NEXT,	    /* arg0: from -> its lowest open fd >= from */
+	RQ_FD_HOST,	    /* arg0: fd -> the host fd behind it */
+	RQ_PROC_LINK,	    /* arg0: RQ_LINK_*, arg1: fd; data out: the
+			       link's text, NUL-terminated -> its length */
 	RQ_NOPS
 };
 #define RQ_PRLIMIT_SET 1u   /* a new limit is given */
 #define RQ_PRLIMIT_RAISE 2u /* the caller may raise the hard limit */
+#define RQ_LINK_CWD 0
+#define RQ_LINK_EXE 1
+#define RQ_LINK_FD 2
 
 /* Runs `op` for guest thread `tid` (not the caller: callers take their
  * own short way) and returns its result: the host's value or -errno,
