@@ -127,6 +127,40 @@ static size_t join(char **v, char *out, size_t size)
 
 static char **test_argv;
 
+/* mountinfo and mounts: one table, a tree (every parent listed but the
+ * root's), every mount point a directory or file one can stat, and the
+ * same mount points in the same order in both files. */
+static void check_mounts(void)
+{
+	static char info[1 << 18], mounts[1 << 18];
+	static unsigned long id[2048], par[2048];
+	static char mp[2048][256], mp2[2048][256];
+	int n = 0, n2 = 0;
+	ok(slurp("/proc/self/mountinfo", info, sizeof info) > 0 &&
+	   slurp("/proc/self/mounts", mounts, sizeof mounts) > 0, "mountinfo and mounts read");
+	for (char *l = strtok(info, "\n"); l && n < 2048; l = strtok(NULL, "\n"))
+		if (sscanf(l, "%lu %lu %*s %*s %255s", &id[n], &par[n], mp[n]) == 3)
+			n++;
+	for (char *l = strtok(mounts, "\n"); l && n2 < 2048; l = strtok(NULL, "\n"))
+		if (sscanf(l, "%*s %255s", mp2[n2]) == 1)
+			n2++;
+	int orphans = 0, unstat = 0, differ = n != n2, root = 0;
+	for (int i = 0; i < n; i++) {
+		bool listed = false;
+		for (int j = 0; j < n && !listed; j++)
+			listed = id[j] == par[i] && j != i;
+		orphans += !listed;
+		root += strcmp(mp[i], "/") == 0;
+		struct stat st;
+		unstat += strchr(mp[i], '\\') == NULL && stat(mp[i], &st) != 0;
+		differ += i < n2 && strcmp(mp[i], mp2[i]) != 0;
+	}
+	ok(n > 0 && root >= 1, "mountinfo has / (%d entries)", n);
+	ok(orphans == 1, "mountinfo is a tree: one entry without its parent listed (%d)", orphans);
+	ok(unstat == 0, "every mount point can be stat()ed (%d cannot)", unstat);
+	ok(!differ, "mounts has mountinfo's mount points in its order (%d, %d)", n, n2);
+}
+
 /* maps, smaps, statm and the virtual size in status and stat agree: the
  * sum of the mappings (the vsyscall page is no mapping of the process)
  * is VmSize, statm's size and stat's vsize. */
@@ -475,6 +509,7 @@ int main(int argc, char **argv)
 	test_argv = argv;
 	check_self();
 	check_memory();
+	check_mounts();
 	check_child();
 	check_thread();
 	return tap_done();

@@ -1499,6 +1499,23 @@ except OSError as e:
 		expect cli_sigterm "SIGTERM to picos ends the world: 143, nothing left" \
 			chk_no_marker cli_sigterm 143 "62.$$"
 	fi
+	if wanted cli_mounts; then
+		# The world's mount table in the guest's paths: its / and the
+		# current directory, and nothing only the host reaches (the
+		# world's scratch directory under the host's /tmp, which the
+		# world's own /tmp covers; elsewhere it is in sight).
+		pic cli_mounts run -- /bin/sh -c 'findmnt -n -l -o TARGET; echo; grep -c . /proc/mounts; grep -c . /proc/self/mountinfo'
+		chk_mounts() {
+			local o; o=$(out_of cli_mounts)
+			case ${TMPDIR:-/tmp} in
+			/tmp | /tmp/*) ! grep -q picos-tmp <<<"$o" || return 1 ;;
+			esac
+			[ "$(rc_of cli_mounts)" = 0 ] &&
+				grep -qx / <<<"$o" && grep -qx "$cli/cwd" <<<"$o" &&
+				[ "$(sed -n '/^$/{n;p}' <<<"$o")" = "$(tail -1 <<<"$o")" ]
+		}
+		expect cli_mounts "findmnt: /, the current directory, no scratch paths; mounts and mountinfo agree" chk_mounts
+	fi
 	if wanted cli_ns; then
 		# The world's namespaces seen from the host, through its init
 		# (pid 1 of the world's pid namespace): what a guest's raw host

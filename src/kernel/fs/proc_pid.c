@@ -31,10 +31,12 @@ struct pid_view {
 	int nnp, seccomp, nfilters;
 };
 
-enum pid_file { PF_STAT, PF_STATUS, PF_STATM, PF_MAPS, PF_SMAPS };
+enum pid_file { PF_STAT, PF_STATUS, PF_STATM, PF_MAPS, PF_SMAPS, PF_MOUNTINFO,
+		PF_MOUNTS };
 
 static const char *const file_name[] = { "stat", "status", "statm",
-					 "maps", "smaps" };
+					 "maps", "smaps", "mountinfo",
+					 "mounts" };
 
 /* The number at p in `base` (10 or 16); *end past it when end is set. */
 static uint64_t scan_u64(const char *p, char **end, int base)
@@ -352,16 +354,17 @@ static void rewrite_maps(const char *host, struct rt_buf *out)
 	}
 }
 
-/* The whole host text of the lookup (maps of a big process runs to
- * megabytes): a kmalloc'd NUL-terminated buffer and its length. */
-static long read_all(const struct lookup *lk, char **text)
+/* The whole host text of `rel` below the world's /proc (maps of a big
+ * process runs to megabytes): a kmalloc'd NUL-terminated buffer and its
+ * length. */
+static long read_all(const char *rel, char **text)
 {
 	size_t cap = 16384;
 	for (;;) {
 		char *buf = kmalloc(cap);
 		if (!buf)
 			return -ENOMEM;
-		long n = procfs_host_text_at(lk, buf, cap);
+		long n = procfs_host_text(rel, buf, cap);
 		if (n < 0 || (size_t)n + 1 < cap || cap >= (64UL << 20)) {
 			if (n < 0)
 				kfree(buf);
@@ -372,6 +375,251 @@ static long read_all(const struct lookup *lk, char **text)
 		kfree(buf);
 		cap *= 4;
 	}
+}
+
+/* Mount tables.  The kernel's table is in host paths (with namespaces
+ * the world's tree is stacked on a bind of the host's /, with tmpfs covers
+ * and the world's mounts on top, src/cli/ns.c), and lists mounts no path
+ * of the world reaches.  So the entries shown are those in sight from the
+ * root, walked down the mount tree (ids and parent ids): a mount is in
+ * sight when its parent is, no sibling sits at or above its mount point
+ * (one mounted there later covers it), and nothing is stacked on it at
+ * the same point.  Each is then named by the guest path of its mount
+ * point (mount_guest_path_of_host), and left out when it has none or a
+ * deeper host mount has the same guest path (the world's /tmp over the
+ * host's).  Its parent becomes the nearest ancestor shown.  mounts has
+ * the same entries in the same order as mountinfo (the host makes both
+ * from one list), so the host's mountinfo decides for both. */
+#define MAX_MOUNTS 1024
+
+struct mount_view {
+	char *guest[MAX_MOUNTS]; /* escaped guest mount point, NULL: hidden */
+	char *host[MAX_MOUNTS];	 /* the host mount point, unescaped */
+	uint64_t id[MAX_MOUNTS], pid[MAX_MOUNTS]; /* mount and parent ids */
+	bool seen[MAX_MOUNTS];	 /* reached from the root */
+	int parent[MAX_MOUNTS];	 /* the entry shown as its parent, or -1 */
+	int n;
+};
+
+/* Field `k` (0-based, blank-separated) of a line: its start, *len. */
+static const char *line_field(const char *p, const char *eol, int k, size_t *len)
+{
+	for (int i = 0; i < k && p < eol; i++) {
+		while (p < eol && *p != ' ')
+			p++;
+		while (p < eol && *p == ' ')
+			p++;
+	}
+	const char *e = p;
+	while (e < eol && *e != ' ')
+		e++;
+	*len = (size_t)(e - p);
+	return p;
+}
+
+/* The kernel escapes blanks, newlines and backslashes in paths as \ooo. */
+static char *unescape_dup(const char *p, size_t n)
+{
+	char *out = kmalloc(n + 1);
+	size_t o = 0;
+	if (!out)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] == '\\' && i + 3 < n && p[i + 1] >= '0' &&
+		    p[i + 1] <= '3') {
+			out[o++] = (char)((p[i + 1] - '0') * 64 +
+					  (p[i + 2] - '0') * 8 + (p[i + 3] - '0'));
+			i += 3;
+		} else {
+			out[o++] = p[i];
+		}
+	}
+	out[o] = 0;
+	return out;
+}
+
+static bool needs_escape(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\\';
+}
+
+static char *escape_dup(const char *p)
+{
+	size_t n = 0;
+	for (const char *c = p; *c; c++)
+		n += needs_escape(*c) ? 4 : 1;
+	char *out = kmalloc(n + 1), *o = out;
+	if (!out)
+		return NULL;
+	for (const char *c = p; *c; c++) {
+		if (needs_escape(*c)) {
+			unsigned char ch = (unsigned char)*c;
+			*o++ = '\\';
+			*o++ = (char)('0' + (ch >> 6));
+			*o++ = (char)('0' + ((ch >> 3) & 7));
+			*o++ = (char)('0' + (ch & 7));
+		} else {
+			*o++ = *c;
+		}
+	}
+	*o = 0;
+	return out;
+}
+
+/* Is path a at b or above it (a prefix at a component)? */
+static bool covers(const char *a, const char *b)
+{
+	size_t an = rt_strlen(a), bn = rt_strlen(b);
+	if (an == 1 && a[0] == '/')
+		return true;
+	return an <= bn && rt_memcmp(a, b, an) == 0 && (an == bn || b[an] == '/');
+}
+
+/* Marks entry i and what is in sight below it (depth-bounded: the ids
+ * come from the host, but a cycle must not loop). */
+static void walk(struct mount_view *v, int i, int depth)
+{
+	if (depth > 64 || v->seen[i])
+		return;
+	v->seen[i] = true;
+	for (int c = 0; c < v->n; c++) {
+		if (c == i || v->pid[c] != v->id[i] || !v->host[c])
+			continue;
+		bool covered = false;
+		for (int d = 0; d < v->n && !covered; d++)
+			covered = d != c && v->pid[d] == v->id[i] && v->host[d] &&
+				  covers(v->host[d], v->host[c]) &&
+				  rt_strcmp(v->host[d], v->host[c]) != 0;
+		if (!covered)
+			walk(v, c, depth + 1);
+	}
+}
+
+/* Is something stacked on entry i at its own mount point? */
+static bool stacked_on(const struct mount_view *v, int i)
+{
+	for (int c = 0; c < v->n; c++)
+		if (c != i && v->pid[c] == v->id[i] && v->host[c] &&
+		    rt_strcmp(v->host[c], v->host[i]) == 0)
+			return true;
+	return false;
+}
+
+static void view_build(const char *info, struct mount_view *v)
+{
+	char guest[PICOS_PATH_MAX];
+	v->n = 0;
+	for (const char *p = info; *p && v->n < MAX_MOUNTS;) {
+		const char *nl = rt_strchr(p, '\n');
+		const char *eol = nl ? nl : p + rt_strlen(p);
+		size_t len;
+		int i = v->n++;
+		const char *mp = line_field(p, eol, 4, &len);
+		v->host[i] = unescape_dup(mp, len);
+		v->id[i] = scan_u64(p, NULL, 10);
+		v->pid[i] = scan_u64(line_field(p, eol, 1, &len), NULL, 10);
+		v->seen[i] = false;
+		v->guest[i] = NULL;
+		p = nl ? nl + 1 : eol;
+	}
+	/* The root: an entry at / whose parent is not listed. */
+	for (int i = 0; i < v->n; i++) {
+		bool listed = false;
+		for (int j = 0; j < v->n && !listed; j++)
+			listed = j != i && v->id[j] == v->pid[i];
+		if (!listed && v->host[i] && rt_strcmp(v->host[i], "/") == 0)
+			walk(v, i, 0);
+	}
+	for (int i = 0; i < v->n; i++)
+		if (v->seen[i] && !stacked_on(v, i) &&
+		    mount_guest_path_of_host(v->host[i], guest, sizeof guest))
+			v->guest[i] = escape_dup(guest);
+	/* One guest path, one entry: the deepest host mount point's. */
+	for (int i = 0; i < v->n; i++)
+		for (int j = 0; j < v->n && v->guest[i]; j++)
+			if (j != i && v->guest[j] &&
+			    rt_strcmp(v->guest[j], v->guest[i]) == 0 &&
+			    rt_strlen(v->host[j]) > rt_strlen(v->host[i])) {
+				kfree(v->guest[i]);
+				v->guest[i] = NULL;
+			}
+	for (int i = 0; i < v->n; i++) {
+		v->parent[i] = -1;
+		uint64_t up = v->pid[i];
+		for (int depth = 0; depth < 64 && v->parent[i] < 0; depth++) {
+			int k = -1;
+			for (int j = 0; j < v->n && k < 0; j++)
+				if (v->id[j] == up)
+					k = j;
+			if (k < 0)
+				break;
+			if (v->guest[k])
+				v->parent[i] = k;
+			up = v->pid[k];
+		}
+	}
+}
+
+static void view_free(struct mount_view *v)
+{
+	for (int i = 0; i < v->n; i++) {
+		if (v->guest[i])
+			kfree(v->guest[i]);
+		if (v->host[i])
+			kfree(v->host[i]);
+	}
+}
+
+/* The entries in sight, with field `field` (the mount point: 4 in
+ * mountinfo, 1 in mounts) in guest spelling. */
+static void keep_lines(const char *host, const struct mount_view *v, int field,
+		       struct rt_buf *out)
+{
+	int i = 0;
+	for (const char *p = host; *p; i++) {
+		const char *nl = rt_strchr(p, '\n');
+		const char *eol = nl ? nl : p + rt_strlen(p);
+		size_t len;
+		const char *mp = line_field(p, eol, field, &len);
+		const char *head = p;
+		if (i < v->n && v->guest[i] && field == 4 && v->parent[i] >= 0) {
+			/* mountinfo: "id parent ...", the parent in sight */
+			size_t pl;
+			const char *par = line_field(p, eol, 1, &pl);
+			rt_buf_printf(out, "%.*s%lu", (int)(par - p), p,
+				      v->id[v->parent[i]]);
+			head = par + pl;
+		}
+		if (i < v->n && v->guest[i])
+			rt_buf_printf(out, "%.*s%s%.*s\n", (int)(mp - head), head,
+				      v->guest[i], (int)(eol - mp - len), mp + len);
+		p = nl ? nl + 1 : eol;
+	}
+}
+
+/* mountinfo or mounts: for mounts, `rel` is its path and the host's
+ * mountinfo beside it decides. */
+static void rewrite_mounts(const char *host, enum pid_file which,
+			   const char *rel, struct rt_buf *out)
+{
+	struct mount_view *v = kmalloc(sizeof *v);
+	char *info = NULL;
+	const char *decide = host;
+	if (v && which == PF_MOUNTS) {
+		char irel[sizeof ((struct lookup *)0)->hostrel + 8];
+		size_t rl = rt_strlen(rel); /* ".../mounts" -> ".../mountinfo" */
+		rt_snprintf(irel, sizeof irel, "%.*sinfo", (int)(rl - 1), rel);
+		decide = read_all(irel, &info) >= 0 ? info : NULL;
+	}
+	if (v && decide) {
+		view_build(decide, v);
+		keep_lines(host, v, which == PF_MOUNTS ? 1 : 4, out);
+		view_free(v);
+	}
+	if (info)
+		kfree(info);
+	if (v)
+		kfree(v);
 }
 
 bool procfs_pid_open(struct lookup *lk, int flags, long *res)
@@ -391,7 +639,7 @@ bool procfs_pid_open(struct lookup *lk, int flags, long *res)
 		return true;
 	}
 	char *host = NULL;
-	long n = read_all(lk, &host);
+	long n = read_all(lk->rel, &host);
 	if (n >= 0) {
 		/* The rewritten text is at most the host's plus the longer
 		 * numbers status may get (a few lines). */
@@ -408,6 +656,10 @@ bool procfs_pid_open(struct lookup *lk, int flags, long *res)
 			case PF_STATM: rewrite_statm(host, &b); break;
 			case PF_MAPS:
 			case PF_SMAPS: rewrite_maps(host, &b); break;
+			case PF_MOUNTINFO:
+			case PF_MOUNTS:
+				rewrite_mounts(host, which, lk->rel, &b);
+				break;
 			}
 			n = procfs_serve_text(lk, file_name[which], text, b.len,
 					      flags);
