@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <sys/fsuid.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -126,6 +127,34 @@ static size_t join(char **v, char *out, size_t size)
 }
 
 static char **test_argv;
+
+/* limits: line k + 1 is resource k, soft and hard as getrlimit's. */
+static int limits_match(const char *path)
+{
+	char text[8192];
+	if (slurp(path, text, sizeof text) <= 0)
+		return 0;
+	int k = -1, bad = 0;
+	for (char *l = strtok(text, "\n"); l; l = strtok(NULL, "\n"), k++) {
+		if (k < 0 || k > 15 || strlen(l) < 67)
+			continue;
+		struct rlimit rl;
+		getrlimit(k, &rl);
+		char soft[21], hard[21];
+		sscanf(l + 26, "%20s", soft);
+		sscanf(l + 47, "%20s", hard);
+		char ws[24], wh[24];
+		snprintf(ws, sizeof ws, rl.rlim_cur == RLIM_INFINITY ? "unlimited" : "%llu",
+			 (unsigned long long)rl.rlim_cur);
+		snprintf(wh, sizeof wh, rl.rlim_max == RLIM_INFINITY ? "unlimited" : "%llu",
+			 (unsigned long long)rl.rlim_max);
+		if (strcmp(soft, ws) || strcmp(hard, wh)) {
+			printf("#   %s line %d: %s %s, getrlimit %s %s\n", path, k, soft, hard, ws, wh);
+			bad++;
+		}
+	}
+	return k == 16 && bad == 0;
+}
 
 /* mountinfo and mounts: one table, a tree (every parent listed but the
  * root's), every mount point a directory or file one can stat, and the
@@ -286,6 +315,12 @@ static void check_self(void)
 	wn = join(environ, w, sizeof w);
 	ok(wn == 0 || (n == (long)wn && memcmp(c, w, wn) == 0),
 	   "/proc/self/environ is the environment (%ld bytes)", n);
+	ok(limits_match("/proc/self/limits"), "limits: each resource's soft and hard limit");
+	struct rlimit nf, nf_low = { 200, 300 };
+	getrlimit(RLIMIT_NOFILE, &nf);
+	setrlimit(RLIMIT_NOFILE, &nf_low);
+	ok(limits_match("/proc/self/limits"), "limits after setrlimit(RLIMIT_NOFILE, 200, 300)");
+	setrlimit(RLIMIT_NOFILE, &nf);
 	prctl(PR_SET_NAME, "renamed-conf");
 	slurp("/proc/self/comm", c, sizeof c);
 	ok(strcmp(c, "renamed-conf\n") == 0, "comm after PR_SET_NAME");
@@ -329,6 +364,8 @@ static void check_child(void)
 			close(f9);
 		if (chdir("/") != 0)
 			_exit(5);
+		struct rlimit cl = { 100, 150 };
+		setrlimit(RLIMIT_NOFILE, &cl);
 		char b = 1;
 		if (write(ready[1], &b, 1) != 1)
 			_exit(2);
@@ -428,6 +465,12 @@ static void check_child(void)
 	errno = 0;
 	ok(readlink(path, link, sizeof link) == -1 && errno == ENOENT,
 	   "a closed fd of the child: ENOENT");
+
+	snprintf(path, sizeof path, "/proc/%d/limits", c);
+	char lim[8192], *of;
+	ok(slurp(path, lim, sizeof lim) > 0 && (of = strstr(lim, "Max open files")) &&
+	   strtoul(of + 26, NULL, 10) == 100 && strtoul(of + 47, NULL, 10) == 150,
+	   "the child's limits: its open files limit");
 
 	/* The listing has both processes, and self. */
 	DIR *d = opendir("/proc");

@@ -19,6 +19,7 @@
 #include "vfs.h"
 #include "../entry/thread.h"
 #include "../proc/proc.h"
+#include "../proc/remote.h"
 #include <picos/world.h>
 #include <picos/layout.h>
 
@@ -32,11 +33,11 @@ struct pid_view {
 };
 
 enum pid_file { PF_STAT, PF_STATUS, PF_STATM, PF_MAPS, PF_SMAPS, PF_MOUNTINFO,
-		PF_MOUNTS };
+		PF_MOUNTS, PF_LIMITS };
 
 static const char *const file_name[] = { "stat", "status", "statm",
 					 "maps", "smaps", "mountinfo",
-					 "mounts" };
+					 "mounts", "limits" };
 
 /* The number at p in `base` (10 or 16); *end past it when end is set. */
 static uint64_t scan_u64(const char *p, char **end, int base)
@@ -622,6 +623,48 @@ static void rewrite_mounts(const char *host, enum pid_file which,
 		kfree(v);
 }
 
+long prlimit_self(unsigned res, const struct rlimit64 *nw,
+		  struct rlimit64 *old, bool may_raise); /* proc/sys_info.c */
+
+/* limits: the host's lines (Linux's names and units, in resource order)
+ * with the guest's soft and hard limits, which the host's differ from
+ * where the provider keeps a reserve (open files, address space) or
+ * keeps the limit itself.  Columns as Linux's: "%-25s %-20s %-20s
+ * %-10s". */
+static void rewrite_limits(const char *host, int pid, struct rt_buf *out)
+{
+	struct rlimit64 lim[PICO_NLIMITS];
+	long r;
+	if (pid == gproc()->pid) {
+		for (unsigned res = 0; res < PICO_NLIMITS; res++)
+			if (prlimit_self(res, NULL, &lim[res], false) < 0)
+				lim[res].cur = lim[res].max = ~0ULL;
+		r = PICO_NLIMITS;
+	} else {
+		r = remote_call(pid, RQ_LIMITS, 0, 0, NULL, 0, lim, sizeof lim);
+	}
+	int line = -1; /* the header first */
+	for (const char *p = host; *p; line++) {
+		const char *nl = rt_strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : rt_strlen(p);
+		if (line < 0 || line >= PICO_NLIMITS || r != PICO_NLIMITS ||
+		    len < 67) {
+			rt_buf_printf(out, "%.*s\n", (int)len, p);
+		} else {
+			rt_buf_printf(out, "%.25s ", p);
+			uint64_t v[2] = { lim[line].cur, lim[line].max };
+			for (int k = 0; k < 2; k++) {
+				if (v[k] == ~0ULL)
+					rt_buf_printf(out, "%-20s ", "unlimited");
+				else
+					rt_buf_printf(out, "%-20lu ", v[k]);
+			}
+			rt_buf_printf(out, "%.*s\n", (int)(len - 68), p + 68);
+		}
+		p = nl ? nl + 1 : p + len;
+	}
+}
+
 bool procfs_pid_open(struct lookup *lk, int flags, long *res)
 {
 	const char *p = procfs_inside(lk->path);
@@ -660,6 +703,7 @@ bool procfs_pid_open(struct lookup *lk, int flags, long *res)
 			case PF_MOUNTS:
 				rewrite_mounts(host, which, lk->rel, &b);
 				break;
+			case PF_LIMITS: rewrite_limits(host, pid, &b); break;
 			}
 			n = procfs_serve_text(lk, file_name[which], text, b.len,
 					      flags);

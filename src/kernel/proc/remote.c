@@ -52,7 +52,7 @@ static bool op_needs_lock(unsigned op)
 {
 	/* the process's limits and fd table are provider state */
 	return op == RQ_PRLIMIT || op == RQ_FD_NEXT || op == RQ_FD_HOST ||
-	       op == RQ_PROC_LINK;
+	       op == RQ_PROC_LINK || op == RQ_LIMITS;
 }
 
 void remote_publish_self(void)
@@ -148,6 +148,16 @@ static long run_op(unsigned op, const long arg[4], void *data)
 	case RQ_PROC_LINK:
 		return procfs_own_link((int)arg[0], (int)arg[1], data,
 				       PICOS_REMOTE_DATA);
+	case RQ_LIMITS: {
+		struct rlimit64 *l = data;
+		_Static_assert(sizeof(struct rlimit64) * PICO_NLIMITS <=
+				       PICOS_REMOTE_DATA,
+			       "the limits fit a request");
+		for (unsigned res = 0; res < PICO_NLIMITS; res++)
+			if (prlimit_self(res, NULL, &l[res], false) < 0)
+				l[res].cur = l[res].max = ~0ULL;
+		return PICO_NLIMITS;
+	}
 	default:
 		return -EINVAL;
 	}

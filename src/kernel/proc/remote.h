@@ -37,6 +37,8 @@ enum remote_op {
 	RQ_FD_HOST,	    /* arg0: fd -> the host fd behind it */
 	RQ_PROC_LINK,	    /* arg0: RQ_LINK_*, arg1: fd; data out: the
 			       link's text, NUL-terminated -> its length */
+	RQ_LIMITS,	    /* data out: the process's PICO_NLIMITS limits
+			       (struct rlimit64 each) */
 	RQ_NOPS
 };
 #define RQ_PRLIMIT_SET 1u   /* a new limit is given */
