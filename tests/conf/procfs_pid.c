@@ -466,6 +466,13 @@ static void check_child(void)
 	ok(readlink(path, link, sizeof link) == -1 && errno == ENOENT,
 	   "a closed fd of the child: ENOENT");
 
+	snprintf(path, sizeof path, "/proc/%d/comm", c);
+	int cw = open(path, O_WRONLY);
+	errno = 0;
+	ok(cw >= 0 && write(cw, "other", 5) == -1 && errno == EINVAL,
+	   "writing another process's comm: EINVAL");
+	if (cw >= 0)
+		close(cw);
 	snprintf(path, sizeof path, "/proc/%d/limits", c);
 	char lim[8192], *of;
 	ok(slurp(path, lim, sizeof lim) > 0 && (of = strstr(lim, "Max open files")) &&
@@ -499,6 +506,8 @@ static void check_child(void)
 static pid_t thread_tid;
 static char thread_status[8192], thread_self_status[8192];
 static volatile int thread_go;
+static bool thread_comm_ok;
+static char thread_name[17];
 
 static void *thread_main(void *arg)
 {
@@ -509,6 +518,11 @@ static void *thread_main(void *arg)
 	sigaddset(&set, SIGPROF);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	slurp("/proc/thread-self/status", thread_self_status, sizeof thread_self_status);
+	int cfd = open("/proc/thread-self/comm", O_WRONLY);
+	thread_comm_ok = cfd >= 0 && write(cfd, "conf-thread", 11) == 11;
+	if (cfd >= 0)
+		close(cfd);
+	prctl(PR_GET_NAME, thread_name);
 	__atomic_store_n(&thread_go, 1, __ATOMIC_RELEASE);
 	while (__atomic_load_n(&thread_go, __ATOMIC_ACQUIRE) != 2)
 		usleep(1000);
@@ -542,6 +556,25 @@ static void check_thread(void)
 	snprintf(path, sizeof path, "/proc/self/task/%d/stat", thread_tid);
 	ok(slurp(path, st, sizeof st) > 0 && parse_stat(st, comm, sizeof comm, f) &&
 	   f[1] == thread_tid && f[4] == getppid(), "task/<tid>/stat: pid is the tid, ppid the process's");
+	ok(thread_comm_ok && strcmp(thread_name, "conf-thread") == 0,
+	   "a thread names itself through thread-self/comm (PR_GET_NAME %s)", thread_name);
+	char tc[64];
+	snprintf(path, sizeof path, "/proc/self/task/%d/comm", thread_tid);
+	ok(slurp(path, tc, sizeof tc) > 0 && strcmp(tc, "conf-thread\n") == 0,
+	   "task/<tid>/comm shows it");
+	snprintf(path, sizeof path, "/proc/self/task/%d/comm", getpid());
+	char mc[64], myname[17] = { 0 };
+	prctl(PR_GET_NAME, myname);
+	ok(slurp(path, mc, sizeof mc) > 0 && strncmp(mc, myname, strlen(myname)) == 0,
+	   "the first thread keeps its name (%s)", myname);
+	/* glibc names another thread through its task/<tid>/comm */
+	ok(pthread_setname_np(th, "by-main") == 0, "pthread_setname_np of another thread");
+	snprintf(path, sizeof path, "/proc/self/task/%d/comm", thread_tid);
+	ok(slurp(path, tc, sizeof tc) > 0 && strcmp(tc, "by-main\n") == 0,
+	   "its comm shows the new name (%.15s)", tc);
+	char got[16] = "";
+	ok(pthread_getname_np(th, got, sizeof got) == 0 && strcmp(got, "by-main") == 0,
+	   "pthread_getname_np reads it back (%s)", got);
 	__atomic_store_n(&thread_go, 2, __ATOMIC_RELEASE);
 	pthread_join(th, NULL);
 }

@@ -487,8 +487,98 @@ static bool keys_open(struct lookup *lk, int flags, long *res)
 	return true;
 }
 
+/* comm files (/proc/<pid>/comm, .../task/<tid>/comm, thread-self/comm):
+ * the thread they name, or 0 for any other path. */
+static int comm_thread(const struct mount *mnt, const char *path)
+{
+	const char *p = mnt && mnt->procfs && path ? inside_proc(path) : NULL;
+	if (!p)
+		return 0;
+	const char *rest, *sub, *tail;
+	size_t n = first_component(p, &rest);
+	if (is_name(p, n, "thread-self"))
+		return rt_strcmp(rest, "comm") == 0 ? current()->tid : 0;
+	uint64_t pid, tid;
+	if (!parse_pid(p, n, &pid) || pid > 0x7fffffff)
+		return 0;
+	if (rt_strcmp(rest, "comm") == 0)
+		return (int)pid;
+	size_t sn = first_component(rest, &sub);
+	size_t tn = first_component(sub, &tail);
+	if (!is_name(rest, sn, "task") || !parse_num(sub, tn, &tid) ||
+	    tid > 0x7fffffff || rt_strcmp(tail, "comm") != 0)
+		return 0;
+	return (int)tid;
+}
+
+bool procfs_comm_write(const struct lookup *lk, int flags)
+{
+	return (flags & O_ACCMODE) != O_RDONLY && !(flags & O_PATH) &&
+	       comm_thread(lk->mnt, lk->path) > 0;
+}
+
+/* Writing a comm file names that thread, which the thread does itself
+ * (the world's procfs is read-only on the host, and PR_SET_NAME names
+ * only the calling thread): the caller's own at once, another of its
+ * process by a remote request.  A thread of another process: EINVAL, as
+ * Linux's.  Reads, when the file was opened for them too, are the
+ * host's. */
+static long comm_write(struct file *f, const void *kbuf, size_t n)
+{
+	int tid = (int)(long)f->priv;
+	char name[16] = { 0 };
+	rt_memcpy(name, kbuf, n < 15 ? n : 15);
+	if (tid == current()->tid)
+		thread_set_name(name);
+	else if (task_thread_host(gproc()->pid, tid, NULL) <= 0)
+		return -EINVAL;
+	else {
+		long r = remote_call(tid, RQ_SET_NAME, 0, 0, name, sizeof name,
+				     NULL, 0);
+		if (r < 0)
+			return r == -ERESTARTNOINTR ? r : -EINVAL;
+	}
+	return (long)n;
+}
+
+static long comm_read(struct file *f, void *kbuf, size_t n)
+{
+	if ((f->flags & O_ACCMODE) == O_WRONLY)
+		return -EBADF;
+	return host_syscall3(__NR_read, f->host_fd, kbuf, n);
+}
+
+static void *comm_copy_priv(const struct file *f)
+{
+	return f->priv;
+}
+
+static const struct file_ops comm_ops = {
+	.read = comm_read,
+	.write = comm_write,
+	.copy_priv = comm_copy_priv,
+};
+
+void procfs_attach_ops(struct file *f)
+{
+	int tid;
+	if ((f->flags & O_ACCMODE) == O_RDONLY || !f->mnt || !f->mnt->procfs ||
+	    (tid = comm_thread(f->mnt, f->path)) <= 0)
+		return;
+	f->ops = &comm_ops;
+	f->priv = (void *)(long)tid;
+}
+
 bool procfs_open(struct lookup *lk, int flags, long *res)
 {
+	if (lk->mnt->procfs && procfs_comm_write(lk, flags)) {
+		/* the host fd reads; writes go through comm_ops */
+		struct open_how how = { .flags = O_RDONLY | O_CLOEXEC |
+					(uint64_t)(flags & O_NONBLOCK) };
+		*res = host_syscall4(__NR_openat2, lk->mnt->host_fd, lk->rel,
+				     &how, sizeof how);
+		return true;
+	}
 	if (lk->mnt->procfs && keys_open(lk, flags, res))
 		return true;
 	if (lk->mnt->procfs && procfs_pid_open(lk, flags, res))

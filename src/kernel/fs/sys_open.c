@@ -20,7 +20,8 @@ static bool wants_write(int flags)
  * read-only mount; device nodes, fifos and sockets stay writable. */
 static long check_rdonly(struct lookup *lk, int flags)
 {
-	if (!lk->mnt->rdonly || !wants_write(flags) || (flags & O_PATH))
+	if (!lk->mnt->rdonly || !wants_write(flags) || (flags & O_PATH) ||
+	    (lk->mnt->procfs && procfs_comm_write(lk, flags)))
 		return 0;
 	long fd = vfs_open(lk, O_PATH | (flags & O_NOFOLLOW), 0);
 	if (fd == -ENOENT)
@@ -99,6 +100,8 @@ long do_open(int dirfd, const char *upath, int flags, unsigned mode)
 	size_t n = rt_strlen(f->path);
 	if (n > 1 && f->path[n - 1] == '/')
 		f->path[n - 1] = 0;
+	if (lk.mnt->procfs)
+		procfs_attach_ops(f);
 	return fd_install(f, flags & O_CLOEXEC, 0);
 }
 

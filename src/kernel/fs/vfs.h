@@ -223,6 +223,11 @@ long procfs_serve_text(struct lookup *lk, const char *name, const char *text,
 /* proc_pid.c: /proc/<pid>/stat and status (and the task/<tid>/ ones) in
  * the world's numbers; true when the open was its (*res: fd or -errno). */
 bool procfs_pid_open(struct lookup *lk, int flags, long *res);
+/* Opening a comm file for writing: the host's procfs is read-only, so
+ * procfs_comm_write says the open is procfs's (no EROFS), and
+ * procfs_attach_ops gives the new file the ops that name the thread. */
+bool procfs_comm_write(const struct lookup *lk, int flags);
+void procfs_attach_ops(struct file *f);
 /* The caller's cwd (kind 0), exe (1) or fd `fd`'s link (2) as its
  * /proc/<pid>/ shows it, for another process asking (proc/remote.c):
  * the length written to out (NUL-terminated) or -errno. */

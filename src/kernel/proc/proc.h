@@ -130,6 +130,10 @@ bool task_text_busy(uint64_t dev, uint64_t ino);
 int task_pgid(void);
 int task_sid(void);
 
+/* sys_prctl.c: names the calling thread (PR_SET_NAME; at most 15 bytes
+ * of `name` kept), on the host too. */
+long thread_set_name(const char *name);
+
 /* view.c: what other processes' /proc/<pid>/stat and status show of
  * this one (the view_* fields of its world table slot).  view_publish
  * writes all of them (at the start of a process, a fork, an exec, a

@@ -148,6 +148,8 @@ static long run_op(unsigned op, const long arg[4], void *data)
 	case RQ_PROC_LINK:
 		return procfs_own_link((int)arg[0], (int)arg[1], data,
 				       PICOS_REMOTE_DATA);
+	case RQ_SET_NAME:
+		return thread_set_name(data);
 	case RQ_LIMITS: {
 		struct rlimit64 *l = data;
 		_Static_assert(sizeof(struct rlimit64) * PICO_NLIMITS <=

@@ -39,6 +39,7 @@ enum remote_op {
 			       link's text, NUL-terminated -> its length */
 	RQ_LIMITS,	    /* data out: the process's PICO_NLIMITS limits
 			       (struct rlimit64 each) */
+	RQ_SET_NAME,	    /* data in: the thread's new name (16 bytes) */
 	RQ_NOPS
 };
 #define RQ_PRLIMIT_SET 1u   /* a new limit is given */

@@ -40,6 +40,17 @@ long sys_arch_prctl(int code, unsigned long addr)
 	}
 }
 
+long thread_set_name(const char *name)
+{
+	char n[16];
+	rt_strlcpy(n, name, sizeof n);
+	/* The name is the thread's, kept by the host: its procfs (comm,
+	 * stat, status) shows it to the world. */
+	if (current()->tid == gproc()->pid)
+		rt_strlcpy(proc.comm, n, sizeof proc.comm);
+	return host_syscall2(__NR_prctl, PR_SET_NAME, (long)n);
+}
+
 long sys_prctl(int option, unsigned long a2, unsigned long a3,
 	       unsigned long a4, unsigned long a5)
 {
@@ -56,11 +67,7 @@ long sys_prctl(int option, unsigned long a2, unsigned long a3,
 		if (n == -EFAULT)
 			return -EFAULT;
 		name[sizeof name - 1] = 0;
-		/* The name is the thread's, kept by the host: its procfs
-		 * (comm, stat, status) shows it to the world. */
-		if (current()->tid == gproc()->pid)
-			rt_strlcpy(proc.comm, name, sizeof proc.comm);
-		return host_syscall2(__NR_prctl, PR_SET_NAME, (long)name);
+		return thread_set_name(name);
 	}
 	case PR_GET_NAME: {
 		char name[16] = { 0 };
