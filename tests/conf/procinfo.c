@@ -8,6 +8,7 @@
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/sysinfo.h>
+#include <dirent.h>
 #include <sys/times.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -58,6 +59,36 @@ static void test_sysinfo(void)
 	ok(si.mem_unit >= 1 && si.totalram > 0 && si.freeram <= si.totalram,
 	   "memory figures are sane");
 	ok(si.freeswap <= si.totalswap, "swap figures are sane");
+	/* The figures /proc shows: uptime, loads, and at least as many
+	 * processes (sysinfo counts threads) as /proc lists. */
+	FILE *f = fopen("/proc/uptime", "r");
+	double up = -1, l1 = -1;
+	if (f) {
+		if (fscanf(f, "%lf", &up) != 1)
+			up = -1;
+		fclose(f);
+	}
+	f = fopen("/proc/loadavg", "r");
+	if (f) {
+		if (fscanf(f, "%lf", &l1) != 1)
+			l1 = -1;
+		fclose(f);
+	}
+	sysinfo(&si);
+	ok(up >= 0 && si.uptime >= (long)up - 1 && si.uptime <= (long)up + 2,
+	   "sysinfo's uptime is /proc/uptime's (%ld, %.2f)", si.uptime, up);
+	double s1 = si.loads[0] / 65536.0;
+	ok(l1 >= 0 && s1 > l1 - 0.2 && s1 < l1 + 0.2,
+	   "sysinfo's 1-minute load is /proc/loadavg's (%.2f, %.2f)", s1, l1);
+	DIR *d = opendir("/proc");
+	int listed = 0;
+	struct dirent *de;
+	while (d && (de = readdir(d)))
+		listed += de->d_name[0] >= '1' && de->d_name[0] <= '9';
+	if (d)
+		closedir(d);
+	ok(listed >= 1 && si.procs >= listed,
+	   "sysinfo's procs counts at least the processes /proc lists (%u, %d)", si.procs, listed);
 	fails_with(sysinfo(NULL), EFAULT, "sysinfo(NULL)");
 }
 

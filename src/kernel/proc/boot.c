@@ -318,7 +318,6 @@ void provider_main(uint64_t *sp)
 {
 	uint64_t vdso = 0;
 	struct boot_cfg bc = { .world_fd = -1 };
-	struct timespec ts;
 
 	read_host_auxv(sp, &vdso);
 	unmap_vdso(vdso);
@@ -353,8 +352,6 @@ void provider_main(uint64_t *sp)
 	 * capabilities the guest lacks, so the host checks it as that user. */
 	caps_host_sync();
 	proc.dumpable = true;
-	host_syscall2(__NR_clock_gettime, CLOCK_MONOTONIC, &ts);
-	proc.start_ns = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 
 	const char *exe = bc.exe;
 	if (!rt_strchr(exe, '/')) {

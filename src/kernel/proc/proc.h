@@ -74,7 +74,6 @@ struct proc {
 	uint64_t hwcap, hwcap2, clktck, minsigstksz;
 	char platform[32];
 	uint64_t stack_top; /* top of the host stack the guest inherits */
-	uint64_t start_ns;  /* CLOCK_MONOTONIC at start, for sysinfo */
 	unsigned personality; /* personality(2); kept by fork and exec */
 };
 extern struct proc proc;
@@ -129,6 +128,8 @@ void task_set_text(int exe_fd, int interp_fd);
 bool task_text_busy(uint64_t dev, uint64_t ino);
 int task_pgid(void);
 int task_sid(void);
+/* The world's live threads (first threads and others): sysinfo's procs. */
+int world_thread_count(void);
 
 /* sys_prctl.c: names the calling thread (PR_SET_NAME; at most 15 bytes
  * of `name` kept), on the host too. */

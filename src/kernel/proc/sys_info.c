@@ -73,19 +73,17 @@ long sys_setdomainname(const char *name, int len)
 /* sysinfo: the host's memory, swap and load figures, with the world's
  * own uptime (from the pico process's start, which is the world's boot as
  * far as the guest can tell) and its own process count. */
+/* The host's figures, as a container's: uptime and loads are the ones
+ * /proc/uptime, /proc/loadavg and /proc/stat's btime show (process start
+ * times count from the host's boot too); the number of processes
+ * (Linux counts threads) is the world's. */
 long sys_sysinfo(void *info)
 {
 	struct sysinfo si;
-	struct timespec ts;
 	long r = host_syscall1(__NR_sysinfo, &si);
 	if (r < 0)
 		return r;
-	host_syscall2(__NR_clock_gettime, CLOCK_MONOTONIC, &ts);
-	uint64_t now = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-	uint64_t up = now - proc.start_ns;
-	/* Linux rounds a partial second up. */
-	si.uptime = (long)(up / 1000000000ULL + (up % 1000000000ULL != 0));
-	si.procs = 1;
+	si.procs = (uint16_t)world_thread_count();
 	return copy_to_user(info, &si, sizeof si);
 }
 

@@ -301,3 +301,15 @@ long task_rehost(void)
 	entry_arm_sud();
 	return 0;
 }
+
+int world_thread_count(void)
+{
+	int n = 0;
+	task_lock();
+	for (int i = 0; i < world_slots(W); i++)
+		n += W->tasks[i].vpid && W->tasks[i].state == TASK_LIVE;
+	for (int i = 0; i < world_tid_slots(W); i++)
+		n += W->tids[i].vtid != 0;
+	task_unlock();
+	return n;
+}
