@@ -1319,14 +1319,19 @@ print(os.path.exists("/etc/passwd"))'
 
 	# Landlock covers the host's / entry by entry (not its /tmp, /dev or
 	# /proc): the guest still lists / and /dev as natively.
-	# Flat (Landlock only): / and /dev list as natively.  With namespaces
-	# / lists as natively and /dev is the world's own (cli_ns checks it).
+	# Flat (Landlock only): / lists as natively, and /dev shows the
+	# world's names only (those of them the host has; src/kernel/fs/
+	# devfs.c).  With namespaces / lists as natively and /dev is the
+	# world's own (cli_ns checks it).
 	if wanted cli_root_listing; then
 		pic cli_root_listing run --ns=off -- "$BUSYBOX" sh -c \
 			'ls -A /; find / -maxdepth 1 | sort; ls /dev; ls -la / >/dev/null && echo listed'
 		local want
-		want=$("$BUSYBOX" sh -c 'ls -A /; find / -maxdepth 1 | sort; ls /dev; echo listed')
-		expect cli_root_listing "ls / and /dev as natively (flat)" is_rc_out cli_root_listing 0 "$want"
+		want=$("$BUSYBOX" sh -c 'ls -A /; find / -maxdepth 1 | sort
+			ls /dev | grep -x -e null -e zero -e full -e random -e urandom \
+				-e tty -e ptmx -e pts -e shm -e fd -e stdin -e stdout -e stderr
+			echo listed')
+		expect cli_root_listing "ls / as natively and /dev with the world's names (flat)" is_rc_out cli_root_listing 0 "$want"
 		pic cli_root_listing_ns run -- "$BUSYBOX" sh -c \
 			'ls -A /; find / -maxdepth 1 | sort; ls -la / >/dev/null && echo listed'
 		want=$("$BUSYBOX" sh -c 'ls -A /; find / -maxdepth 1 | sort; echo listed')
@@ -1498,6 +1503,34 @@ except OSError as e:
 		echo $? >"$cli/cli_sigterm.rc"
 		expect cli_sigterm "SIGTERM to picos ends the world: 143, nothing left" \
 			chk_no_marker cli_sigterm 143 "62.$$"
+	fi
+	if wanted cli_world_walk; then
+		# Walks /proc, /dev and /sys in both modes: the pid entries are
+		# the world's (each one's parent chain ends at its pid 1), /dev
+		# has only the world's names, and no device node is anywhere else.
+		local walk='
+for p in /proc/[0-9]*; do
+	q=${p#/proc/}; n=0
+	while [ "$q" != 0 ] && [ "$n" -lt 50 ]; do
+		q=$(sed -n "s/^PPid:[[:space:]]*//p" /proc/$q/status 2>/dev/null || echo gone)
+		[ -z "$q" ] && q=gone; [ "$q" = gone ] && break; n=$((n + 1))
+	done
+	[ "$q" = 0 ] || [ "$q" = gone ] || echo "stray $p"
+done
+for d in /dev/*; do
+	case ${d#/dev/} in
+	null|zero|full|random|urandom|tty|ptmx|pts|shm|fd|stdin|stdout|stderr) ;;
+	*) echo "host device $d" ;;
+	esac
+done
+find /sys /proc/sys -xdev \( -type b -o -type c \) 2>/dev/null | head -3
+ls /proc | grep -c "^[0-9]*$"  # sh, ls and grep
+echo walked'
+		pic cli_world_walk run --ns=off -- "$BUSYBOX" sh -c "$walk"
+		pic cli_world_walk_ns run -- "$BUSYBOX" sh -c "$walk"
+		chk_walk() { [ "$(rc_of "$1")" = 0 ] && [ "$(out_of "$1")" = $'3\nwalked' ]; }
+		expect cli_world_walk "flat: /proc has the world's pids, /dev its names, no other device node" chk_walk cli_world_walk
+		expect cli_world_walk_ns "namespaces: the same" chk_walk cli_world_walk_ns
 	fi
 	if wanted cli_mounts; then
 		# The world's mount table in the guest's paths: its / and the

@@ -241,6 +241,13 @@ long procfs_host_text(const char *rel, char *buf, size_t size);
 /* The same for the host file a lookup in /proc maps to (lk->rel). */
 long procfs_host_text_at(const struct lookup *lk, char *buf, size_t size);
 
+/* devfs.c: the world's /dev names.  devfs_hides: `path` (canonical) is
+ * below /dev in mount `mnt` but not one of the world's nodes (ENOENT);
+ * devfs_getdents: a listing of /dev with only those (*res: the length of
+ * the records in kbuf, or -errno), false for another directory. */
+bool devfs_hides(const struct mount *mnt, const char *path);
+bool devfs_getdents(struct file *f, char *kbuf, size_t cap, long *res);
+
 /* sys_poll.c: the host mask for a wait that takes the guest's `umask`
  * (set for the wait and restored on the way out) or keeps its own. */
 long poll_wait_mask(const void *umask, size_t size, uint64_t *hmask);
