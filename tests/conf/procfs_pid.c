@@ -315,6 +315,15 @@ static void check_self(void)
 	wn = join(environ, w, sizeof w);
 	ok(wn == 0 || (n == (long)wn && memcmp(c, w, wn) == 0),
 	   "/proc/self/environ is the environment (%ld bytes)", n);
+	char hn[128], want_hn[80];
+	gethostname(want_hn, sizeof want_hn - 1);
+	strcat(want_hn, "\n");
+	ok(slurp("/proc/sys/kernel/hostname", hn, sizeof hn) > 0 && strcmp(hn, want_hn) == 0,
+	   "/proc/sys/kernel/hostname is gethostname's");
+	getdomainname(want_hn, sizeof want_hn - 1);
+	strcat(want_hn, "\n");
+	ok(slurp("/proc/sys/kernel/domainname", hn, sizeof hn) > 0 && strcmp(hn, want_hn) == 0,
+	   "/proc/sys/kernel/domainname is getdomainname's");
 	ok(limits_match("/proc/self/limits"), "limits: each resource's soft and hard limit");
 	struct rlimit nf, nf_low = { 200, 300 };
 	getrlimit(RLIMIT_NOFILE, &nf);

@@ -569,8 +569,36 @@ void procfs_attach_ops(struct file *f)
 	f->priv = (void *)(long)tid;
 }
 
+/* /proc/sys: the world's host and domain names (sethostname changes the
+ * world's, not the host's), and no writes: EACCES, as an unprivileged
+ * user gets (the world's sysctls are the host's, not its own). */
+static bool sys_open(struct lookup *lk, int flags, long *res)
+{
+	const char *p = inside_proc(lk->path);
+	if (!p || !rt_path_has_prefix(p, "sys"))
+		return false;
+	if ((flags & O_ACCMODE) != O_RDONLY || (flags & (O_TRUNC | O_CREAT))) {
+		*res = -EACCES;
+		return true;
+	}
+	bool host = rt_strcmp(p, "sys/kernel/hostname") == 0;
+	if (!host && rt_strcmp(p, "sys/kernel/domainname") != 0)
+		return false;
+	char text[80];
+	task_lock();
+	size_t n = (size_t)rt_snprintf(text, sizeof text, "%s\n",
+				       host ? popts.world->hostname
+					    : popts.world->domainname);
+	task_unlock();
+	*res = procfs_serve_text(lk, host ? "hostname" : "domainname", text, n,
+				 flags);
+	return true;
+}
+
 bool procfs_open(struct lookup *lk, int flags, long *res)
 {
+	if (lk->mnt->procfs && sys_open(lk, flags, res))
+		return true;
 	if (lk->mnt->procfs && procfs_comm_write(lk, flags)) {
 		/* the host fd reads; writes go through comm_ops */
 		struct open_how how = { .flags = O_RDONLY | O_CLOEXEC |
