@@ -71,6 +71,7 @@ int parse_run_options(int argc, char **argv, struct run_opts *o)
 	o->uid = o->gid = -1;
 	o->binds = calloc((size_t)argc + 1, sizeof *o->binds);
 	o->sockets = calloc((size_t)argc + 1, sizeof *o->sockets);
+	o->tmpfs = calloc((size_t)argc + 1, sizeof *o->tmpfs);
 	o->env_set = calloc((size_t)argc + 1, sizeof *o->env_set);
 	int i;
 	for (i = 0; i < argc; i++) {
@@ -92,6 +93,23 @@ int parse_run_options(int argc, char **argv, struct run_opts *o)
 					   "absolute DST, got '%s'",
 					   v ? v : "");
 			o->nbinds++;
+		} else if (!strcmp(a, "--ro-bind")) {
+			/* bubblewrap's spelling: two arguments */
+			struct bind *b = &o->binds[o->nbinds];
+			if (i + 2 >= argc || !argv[i + 1][0] || argv[i + 2][0] != '/')
+				return bad("--ro-bind wants SRC DST with an absolute "
+					   "DST%s", "");
+			b->src = argv[i + 1];
+			b->dst = argv[i + 2];
+			b->ro = true;
+			i += 2;
+			o->nbinds++;
+		} else if (is_opt(a, "--tmpfs")) {
+			if (!(v = value(argc, argv, &i, "--tmpfs")) || v[0] != '/' ||
+			    !strcmp(v, "/"))
+				return bad("--tmpfs wants an absolute directory other "
+					   "than /, got '%s'", v ? v : "");
+			o->tmpfs[o->ntmpfs++] = v;
 		} else if (is_opt(a, "--bind-socket")) {
 			struct bind *b = &o->sockets[o->nsockets];
 			if (!(v = value(argc, argv, &i, "--bind-socket")) ||

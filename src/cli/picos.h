@@ -24,6 +24,9 @@ struct run_opts {
 	int nbinds;
 	struct bind *sockets; /* --bind-socket HOSTPATH:GUESTPATH */
 	int nsockets;
+	/* --tmpfs DST: private empty directories at these guest paths */
+	const char **tmpfs;
+	int ntmpfs;
 	const char *cwd;
 	char **env_set; /* K=V from --env */
 	int nenv_set;

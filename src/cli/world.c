@@ -334,6 +334,22 @@ static int setup_mounts(struct run_opts *o, char **guest_cwd)
 		if (r < 0)
 			return -1;
 	}
+	/* --tmpfs: an empty directory of the world's own, in its private
+	 * scratch directory, so it goes with the world. */
+	for (int i = 0; i < o->ntmpfs; i++) {
+		char host[PATH_MAX + 16];
+		snprintf(host, sizeof host, "%s/tmpfs-%d", tmproot, i);
+		if (mkdir(host, 0755) < 0) {
+			fprintf(stderr, "picos: cannot make a --tmpfs directory: %s\n",
+				strerror(errno));
+			return -1;
+		}
+		char *g = normalize(o->tmpfs[i]);
+		int r = add_mount(g, host, false);
+		free(g);
+		if (r < 0)
+			return -1;
+	}
 	for (int i = 0; i < o->nsockets; i++) {
 		char *g = normalize(o->sockets[i].dst);
 		int r = add_socket_mount(g, o->sockets[i].src);

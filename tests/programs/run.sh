@@ -1534,6 +1534,20 @@ echo walked'
 		expect cli_world_walk "flat: /proc has the world's pids, /dev its names, no other device node" chk_walk cli_world_walk
 		expect cli_world_walk_ns "namespaces: the same" chk_walk cli_world_walk_ns
 	fi
+	if wanted cli_mount_opts; then
+		# bubblewrap's --ro-bind SRC DST and --tmpfs DST: the source's
+		# files read-only at DST, and an empty writable directory that
+		# goes with the world (mount lists both).
+		mkdir -p "$cli/robind" && echo robound >"$cli/robind/f"
+		pic cli_mount_opts run --ro-bind "$cli/robind" /mnt/ro --tmpfs /mnt/scratch -- \
+			/bin/sh -c 'cat /mnt/ro/f; (echo x >/mnt/ro/g) 2>&1 | grep -c "Read-only"
+				ls -A /mnt/scratch | wc -l; echo kept >/mnt/scratch/k && cat /mnt/scratch/k
+				findmnt -n -l -o TARGET | grep -c "^/mnt/\(ro\|scratch\)$"'
+		expect cli_mount_opts "--ro-bind and --tmpfs" is_rc_out cli_mount_opts 0 $'robound\n1\n0\nkept\n2'
+		pic cli_mount_opts_bad run --tmpfs relative -- /bin/true
+		expect cli_mount_opts_bad "--tmpfs with a relative path: one-line error, exit 2" \
+			one_line_error cli_mount_opts_bad 2
+	fi
 	if wanted cli_mounts; then
 		# The world's mount table in the guest's paths: its / and the
 		# current directory, and nothing only the host reaches (the
