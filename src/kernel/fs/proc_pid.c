@@ -681,35 +681,43 @@ bool procfs_pid_open(struct lookup *lk, int flags, long *res)
 		*res = -ENOENT;
 		return true;
 	}
-	char *host = NULL;
-	long n = read_all(lk->rel, &host);
-	if (n >= 0) {
-		/* The rewritten text is at most the host's plus the longer
-		 * numbers status may get (a few lines). */
-		size_t cap = (size_t)n + 1024;
-		char *text = kmalloc(cap);
-		if (!text) {
+	/* The small files (a page or two) are made on the stack; maps,
+	 * smaps and the mount tables can run to megabytes. */
+	bool small = which == PF_STAT || which == PF_STATUS ||
+		     which == PF_STATM || which == PF_LIMITS;
+	enum { SMALL = 6144 };
+	char small_host[SMALL], small_text[SMALL + 1024];
+	char *host = small_host, *text = small_text;
+	size_t cap = sizeof small_text;
+	long n = small ? procfs_host_text_at(lk, host, SMALL)
+		       : read_all(lk->rel, &host);
+	if (n >= 0 && !small) {
+		/* at most the host's text plus longer numbers (a few lines) */
+		cap = (size_t)n + 1024;
+		text = kmalloc(cap);
+		if (!text)
 			n = -ENOMEM;
-		} else {
-			struct rt_buf b;
-			rt_buf_init(&b, text, cap);
-			switch (which) {
-			case PF_STAT: rewrite_stat(host, &v, &b); break;
-			case PF_STATUS: rewrite_status(host, &v, &b); break;
-			case PF_STATM: rewrite_statm(host, &b); break;
-			case PF_MAPS:
-			case PF_SMAPS: rewrite_maps(host, &b); break;
-			case PF_MOUNTINFO:
-			case PF_MOUNTS:
-				rewrite_mounts(host, which, lk->rel, &b);
-				break;
-			case PF_LIMITS: rewrite_limits(host, pid, &b); break;
-			}
-			n = procfs_serve_text(lk, file_name[which], text, b.len,
-					      flags);
-			kfree(text);
+	}
+	if (n >= 0) {
+		struct rt_buf b;
+		rt_buf_init(&b, text, cap);
+		switch (which) {
+		case PF_STAT: rewrite_stat(host, &v, &b); break;
+		case PF_STATUS: rewrite_status(host, &v, &b); break;
+		case PF_STATM: rewrite_statm(host, &b); break;
+		case PF_MAPS:
+		case PF_SMAPS: rewrite_maps(host, &b); break;
+		case PF_MOUNTINFO:
+		case PF_MOUNTS: rewrite_mounts(host, which, lk->rel, &b); break;
+		case PF_LIMITS: rewrite_limits(host, pid, &b); break;
 		}
-		kfree(host);
+		n = procfs_serve_text(lk, file_name[which], text, b.len, flags);
+	}
+	if (!small) {
+		if (text != small_text)
+			kfree(text);
+		if (host != small_host)
+			kfree(host);
 	}
 	*res = n;
 	return true;
