@@ -16,7 +16,7 @@
  * sizes (status VmPeak and VmSize, stat vsize, statm size) leave out its
  * PICOS_PROVIDER_SIZE bytes, which are always mapped (reserved at
  * start). */
-#include "vfs.h"
+#include "procfs.h"
 #include "../entry/thread.h"
 #include "../proc/proc.h"
 #include "../proc/remote.h"
@@ -72,52 +72,35 @@ static bool parse_id(const char *p, size_t n, int *out)
 	return true;
 }
 
-static size_t component(const char *p, const char **rest)
-{
-	size_t n = 0;
-	while (p[n] && p[n] != '/')
-		n++;
-	const char *r = p + n;
-	while (*r == '/')
-		r++;
-	*rest = r;
-	return n;
-}
-
-static bool named(const char *p, size_t n, const char *name)
-{
-	return rt_strlen(name) == n && rt_memcmp(p, name, n) == 0;
-}
-
 /* Which file of which process and thread a path below /proc names:
  * <pid>|self/[task/<tid>/]stat|status, or thread-self/stat|status. */
 static bool parse_path(const char *p, int *pid, int *tid, enum pid_file *which)
 {
 	const char *rest;
-	size_t n = component(p, &rest);
+	size_t n = first_component(p, &rest);
 	*tid = 0;
-	if (named(p, n, "self"))
+	if (is_name(p, n, "self"))
 		*pid = gproc()->pid;
-	else if (named(p, n, "thread-self"))
+	else if (is_name(p, n, "thread-self"))
 		*pid = gproc()->pid, *tid = current()->tid;
 	else if (!parse_id(p, n, pid))
 		return false;
 	const char *sub;
-	size_t sn = component(rest, &sub);
-	if (!*tid && named(rest, sn, "task")) {
+	size_t sn = first_component(rest, &sub);
+	if (!*tid && is_name(rest, sn, "task")) {
 		const char *file;
-		size_t tn = component(sub, &file);
+		size_t tn = first_component(sub, &file);
 		if (!parse_id(sub, tn, tid))
 			return false;
 		rest = file;
-		sn = component(rest, &sub);
+		sn = first_component(rest, &sub);
 	}
 	if (*sub)
 		return false;
 	if (!*tid)
 		*tid = *pid;
 	for (unsigned i = 0; i < sizeof file_name / sizeof *file_name; i++)
-		if (named(rest, sn, file_name[i])) {
+		if (is_name(rest, sn, file_name[i])) {
 			*which = (enum pid_file)i;
 			return true;
 		}
@@ -255,7 +238,7 @@ static void put_ids(struct rt_buf *out, const char *key, const uint32_t id[4])
 static bool status_line(const char *key, size_t kn, const char *value,
 			const struct pid_view *v, struct rt_buf *out)
 {
-#define KEY(k) named(key, kn, k)
+#define KEY(k) is_name(key, kn, k)
 	if (KEY("Umask"))
 		rt_buf_printf(out, "Umask:\t%04o\n", v->umask);
 	else if (KEY("Tgid") || KEY("NStgid"))

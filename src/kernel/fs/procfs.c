@@ -19,7 +19,7 @@
  * processes' exe, cwd and root links and their fd/ and fdinfo/ are refused
  * (EACCES, as for a process one may not trace): they live in that
  * process's provider. */
-#include "vfs.h"
+#include "procfs.h"
 #include "../entry/thread.h"
 #include "../proc/proc.h"
 #include "../proc/keys.h"
@@ -29,25 +29,6 @@
 #include "../entry/entry.h"
 #include <picos/world.h>
 #include <linux/openat2.h>
-
-/* Splits off the first component of `p`: its length, and *rest after it
- * and its slashes. */
-static size_t first_component(const char *p, const char **rest)
-{
-	size_t n = 0;
-	while (p[n] && p[n] != '/')
-		n++;
-	const char *r = p + n;
-	while (*r == '/')
-		r++;
-	*rest = r;
-	return n;
-}
-
-static bool is_name(const char *p, size_t n, const char *name)
-{
-	return rt_strlen(name) == n && rt_memcmp(p, name, n) == 0;
-}
 
 /* A decimal number of exactly n characters, no leading zero. */
 static bool parse_num(const char *p, size_t n, uint64_t *out)

@@ -1,0 +1,28 @@
+/* Small helpers shared by the files of the world's procfs (procfs.c,
+ * proc_pid.c): splitting paths below /proc. */
+#ifndef PICOS_PROCFS_H
+#define PICOS_PROCFS_H
+
+#include "vfs.h"
+
+/* Splits off the first component of `p`: its length, and *rest after it
+ * and its slashes. */
+static inline size_t first_component(const char *p, const char **rest)
+{
+	size_t n = 0;
+	while (p[n] && p[n] != '/')
+		n++;
+	const char *r = p + n;
+	while (*r == '/')
+		r++;
+	*rest = r;
+	return n;
+}
+
+/* Is the n characters at p exactly `name`? */
+static inline bool is_name(const char *p, size_t n, const char *name)
+{
+	return rt_strlen(name) == n && rt_memcmp(p, name, n) == 0;
+}
+
+#endif
