@@ -129,6 +129,9 @@ struct picos_thread_id {
 	int32_t host_pid; /* the process's host pid (the launcher frees the
 			   * slots of a process that ended) */
 	struct picos_keycred keys;
+	/* its blocked signals, for other processes' /proc/<pid>/task/<tid>/
+	 * status (src/kernel/proc/view.c), written by the thread itself */
+	uint64_t view_blocked;
 };
 
 /* The world's kernel keys (keyrings(7)): a fixed table of keys of the

@@ -556,6 +556,25 @@ static void check_thread(void)
 	   num_field(thread_status, "Tgid") == getpid(),
 	   "task/<tid>/status: Pid is the tid, Tgid the pid");
 	ok(hex_field(thread_status, "SigBlk") & prof, "task/<tid>/status: the thread's SigBlk");
+	/* ... also read by another process */
+	int rp[2];
+	if (pipe(rp) == 0) {
+		pid_t r = fork();
+		if (r == 0) {
+			char ts[8192];
+			char b = slurp(path, ts, sizeof ts) > 0 &&
+				 (hex_field(ts, "SigBlk") & prof) &&
+				 num_field(ts, "Pid") == thread_tid;
+			if (write(rp[1], &b, 1) != 1)
+				_exit(1);
+			_exit(0);
+		}
+		char b = 0;
+		ok(read(rp[0], &b, 1) == 1 && b == 1 && waitpid(r, NULL, 0) == r,
+		   "another process reads the thread's own SigBlk and Pid");
+		close(rp[0]);
+		close(rp[1]);
+	}
 	snprintf(path, sizeof path, "/proc/self/task/%d/status", getpid());
 	char s[8192];
 	ok(slurp(path, s, sizeof s) > 0 && !(hex_field(s, "SigBlk") & prof),

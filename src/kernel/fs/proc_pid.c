@@ -139,6 +139,9 @@ static bool gather(int pid, int tid, struct pid_view *v)
 		v->umask = k->view_umask;
 		v->nnp = k->view_nnp, v->seccomp = k->view_seccomp;
 		v->nfilters = k->view_nfilters, v->tracer = k->view_tracer;
+		struct picos_thread_id *th = tid != pid ? tid_by_vtid(tid) : NULL;
+		if (th && th->tgid == pid)
+			v->blocked = th->view_blocked;
 	}
 	task_unlock();
 	if (!live)

@@ -233,8 +233,11 @@ long thread_new(uint64_t flags, uint64_t stack, uint64_t tls, int *ptid,
 		return -ENOSYS;
 	task_lock();
 	struct picos_thread_id *slot = tid_alloc(0);
-	if (slot)
+	if (slot) {
 		keys_thread(slot);
+		slot->view_blocked = current()->sigmask; /* a thread's starts as
+							  * its creator's */
+	}
 	task_unlock();
 	if (!slot)
 		return -EAGAIN;

@@ -488,13 +488,16 @@ void signal_install_async(void)
 
 long intr_syscall(long nr, long a, long b, long c, long d, long e, long f);
 
-/* The first thread's blocked signals, for other processes' /proc/<pid>/
- * status (proc/view.c): at the end of each call and while it waits
- * (sigsuspend's temporary mask). */
+/* A thread's blocked signals, for other processes' /proc/<pid>/status
+ * and task/<tid>/status (proc/view.c): at the end of each call and while
+ * it waits (sigsuspend's temporary mask). */
 void signal_publish_blocked(struct pico_thread *t)
 {
 	if (t->tid == gproc()->pid)
 		__atomic_store_n(&gproc()->task->view_blocked, t->sigmask,
+				 __ATOMIC_RELAXED);
+	else if (t->tid_slot)
+		__atomic_store_n(&t->tid_slot->view_blocked, t->sigmask,
 				 __ATOMIC_RELAXED);
 }
 

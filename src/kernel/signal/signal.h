@@ -61,8 +61,9 @@ bool signal_interrupts(void);
 void signal_exit(struct pico_frame *f, struct ucontext *uc);
 /* The size of the FPU state a host signal frame holds at `fp`. */
 size_t signal_fpstate_size(const void *fp);
-/* Publishes the first thread's blocked signals for other processes'
- * /proc/<pid>/status (proc/view.c); a no-op for other threads. */
+/* Publishes a thread's blocked signals for other processes' /proc
+ * (proc/view.c): in its process's table slot for the first thread, in
+ * its thread slot for the others. */
 struct pico_thread;
 void signal_publish_blocked(struct pico_thread *t);
 /* Fault-class signals sent while blocked, held by the provider (the
