@@ -110,13 +110,16 @@ struct picos_task {
 	 * one that only its provider knows, written by the process itself
 	 * (src/kernel/proc/view.c): its first thread's blocked signals,
 	 * the ignored and caught ones, umask, no_new_privs, seccomp mode
-	 * and filter count, and tracer (a guest pid, 0 for none). */
+	 * and filter count, tracer (a guest pid, 0 for none), and whether
+	 * its program started with an empty environment (the host cannot
+	 * show an empty environ, exec.c). */
 	uint64_t view_blocked, view_ignored, view_caught;
 	uint32_t view_umask;
 	uint8_t view_nnp, view_seccomp;
 	uint16_t view_nfilters;
 	int32_t view_tracer;
-	uint32_t view_pad;
+	uint8_t view_noenv;
+	uint8_t view_pad[3];
 };
 
 /* A thread other than a process's first: its virtual tid comes from the

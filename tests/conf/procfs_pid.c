@@ -607,12 +607,35 @@ static void check_thread(void)
 	pthread_join(th, NULL);
 }
 
+/* Run with no environment at all: its environ file is empty. */
+static int empty_env_child(void)
+{
+	char buf[64];
+	return slurp("/proc/self/environ", buf, sizeof buf) == 0 ? 0 : 1;
+}
+
+static void check_empty_env(void)
+{
+	pid_t c = fork();
+	if (c == 0) {
+		char *args[] = { "procfs_pid", "--empty-env", NULL }, *env[] = { NULL };
+		execve("/proc/self/exe", args, env);
+		_exit(2);
+	}
+	int st;
+	ok(waitpid(c, &st, 0) == c && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	   "a program started with no environment has an empty environ (%d)",
+	   WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+}
+
 int main(int argc, char **argv)
 {
-	(void)argc;
+	if (argc == 2 && strcmp(argv[1], "--empty-env") == 0)
+		return empty_env_child();
 	test_argv = argv;
 	check_self();
 	check_memory();
+	check_empty_env();
 	check_mounts();
 	check_child();
 	check_thread();

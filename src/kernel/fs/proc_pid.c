@@ -33,11 +33,11 @@ struct pid_view {
 };
 
 enum pid_file { PF_STAT, PF_STATUS, PF_STATM, PF_MAPS, PF_SMAPS, PF_MOUNTINFO,
-		PF_MOUNTS, PF_LIMITS };
+		PF_MOUNTS, PF_LIMITS, PF_ENVIRON };
 
 static const char *const file_name[] = { "stat", "status", "statm",
 					 "maps", "smaps", "mountinfo",
-					 "mounts", "limits" };
+					 "mounts", "limits", "environ" };
 
 /* The number at p in `base` (10 or 16); *end past it when end is set. */
 static uint64_t scan_u64(const char *p, char **end, int base)
@@ -667,6 +667,23 @@ bool procfs_pid_open(struct lookup *lk, int flags, long *res)
 		*res = -ENOENT;
 		return true;
 	}
+	if (which == PF_ENVIRON) {
+		/* The host's, unless the program started without any: the
+		 * host's record needs a non-empty range (exec.c).  The host
+		 * checks the reader's access first. */
+		task_lock();
+		struct picos_task *k = task_by_vpid(pid);
+		bool none = k && k->view_noenv;
+		task_unlock();
+		char probe[2];
+		long r = none ? procfs_host_text_at(lk, probe, sizeof probe) : 0;
+		if (!none || r < 0) {
+			*res = r;
+			return none;
+		}
+		*res = procfs_serve_text(lk, "environ", "", 0, flags);
+		return true;
+	}
 	/* The small files (a page or two) are made on the stack; maps,
 	 * smaps and the mount tables can run to megabytes. */
 	bool small = which == PF_STAT || which == PF_STATUS ||
@@ -696,6 +713,7 @@ bool procfs_pid_open(struct lookup *lk, int flags, long *res)
 		case PF_MOUNTINFO:
 		case PF_MOUNTS: rewrite_mounts(host, which, lk->rel, &b); break;
 		case PF_LIMITS: rewrite_limits(host, pid, &b); break;
+		case PF_ENVIRON: break; /* answered above */
 		}
 		n = procfs_serve_text(lk, file_name[which], text, b.len, flags);
 	}

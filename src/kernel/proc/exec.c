@@ -2,6 +2,7 @@
  * interpreters, load the ELF image and its interpreter, and build the
  * initial stack exactly as Linux lays it out. */
 #include "proc.h"
+#include <picos/world.h>
 #include "../entry/thread.h"
 #include "../fs/vfs.h"
 #include "../mm/mm.h"
@@ -478,6 +479,8 @@ long exec_commit(struct exec_plan *p, const char *path, char *const *envp,
 	out->sp = build_stack(p->args, envp, envc, path, &exe, interp_base,
 			      &areas);
 	publish_to_host(&areas);
+	__atomic_store_n(&gproc()->task->view_noenv, (uint8_t)(envc == 0),
+			 __ATOMIC_RELAXED); /* fs/proc_pid.c */
 	return 0;
 }
 
