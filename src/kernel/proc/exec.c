@@ -419,8 +419,8 @@ static bool host_mm_fields(struct prctl_mm_map *m)
  * included.  PR_SET_MM_MAP moves only the host's record of where the
  * strings are (no capability needed when the executable stays); the
  * other fields are given back as they are.  Linux wants non-empty
- * ranges: an empty argument or environment list is shown as the last
- * NUL before it. */
+ * ranges: an empty argument list shows as the NUL before it, and an
+ * empty environment is answered by the provider (view_noenv). */
 static void publish_to_host(const struct string_areas *a)
 {
 	host_syscall2(__NR_prctl, PR_SET_NAME, (long)proc.comm);
