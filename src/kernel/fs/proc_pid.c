@@ -1,5 +1,6 @@
-/* /proc/<pid>/stat and /proc/<pid>/status, and the same files in
- * task/<tid>/, in the world's numbers.
+/* The files of /proc/<pid>/ (and task/<tid>/) whose host text speaks
+ * the host's numbers: stat, status, statm, maps, smaps, mountinfo,
+ * mounts, limits, and environ when it is empty.
  *
  * The host's text is right about what the host runs: the state, memory,
  * CPU times, the thread's name (exec and PR_SET_NAME give it to the
@@ -8,8 +9,9 @@
  * dispositions, umask, no_new_privs, seccomp and the tracer.  So the file
  * is the host's text with those fields rewritten, made at open and served
  * read-only (procfs_serve_text).  Another process's values come from its
- * slot of the world table (proc/view.c, ids and capabilities); the
- * caller's own are live.
+ * slot of the world table (proc/view.c, ids and capabilities) or, for
+ * its limits, from its provider (proc/remote.c); the caller's own are
+ * live.  The mount tables: see "Mount tables" below.
  *
  * The provider's window (include/picos/layout.h) is the provider's, not
  * the guest's: maps and smaps leave its mappings out, and the virtual
