@@ -3,14 +3,14 @@
 # Runs COMMAND, sends it SIGINT after SECONDS (trinity then prints its
 # totals and exits) and SIGKILL 20 s later, and exits with its status.
 #
-# A world's pid 1 is an ordinary process (picos has no init protection)
-# and the world ends with it.  Trinity reaches low guest pids through
-# fcntl(F_SETOWN) + O_ASYNC (SIGIO), rt_tgsigqueueinfo, pidfds and the
-# like, so the guard catches every signal it can with a handler that does
-# nothing (handlers, unlike ignored signals, are not inherited across
-# exec) and keeps time with bash's own clock, not a `sleep` or `timeout`
-# process that a stray signal could end early.  SIGKILL and SIGSTOP
-# cannot be caught: such a hit shows as a run without totals or a hang.
+# The world ends with its pid 1.  The world's processes reach it only
+# with signals it has a handler for (picos keeps Linux's protection of a
+# pid namespace's init, so trinity's SIGKILLs to low pids are dropped),
+# but a terminal or the kernel (SIGIO of an fcntl(F_SETOWN) + O_ASYNC
+# file) signal it directly.  So the guard catches every signal it can
+# with a handler that does nothing (handlers, unlike ignored signals, are
+# not inherited across exec) and keeps time with bash's own clock, not a
+# `sleep` or `timeout` process that a stray signal could end early.
 secs=$1
 shift
 for sig in $(seq 1 64); do

@@ -659,6 +659,21 @@ case_ps_tree() {
 	run sh -c 'setsid -w sh -c "$1"; echo "exit $?"' sh "$ps_tree_script"
 }
 
+# ---- the world's pid 1 takes only the signals it has a handler for -----
+# (pid_namespaces(7)); natively the same script runs as pid 1 of a pid
+# namespace of its own.
+init_signals_script='trap "echo got USR1" USR1
+kill -USR1 1; kill -KILL 1; echo "KILL $?"; kill -TERM 1; kill -STOP 1; kill -INT 1
+sh -c "kill -KILL 1; echo \"child KILL \$?\"; kill -s TERM 1; echo \"child TERM \$?\""
+echo alive'
+case_init_signals() {
+	if [ "$mode" = native ]; then
+		run unshare -Urpfm --mount-proc sh -c "$init_signals_script"
+	else
+		run sh -c "$init_signals_script"
+	fi
+}
+
 # ---- python3 -----------------------------------------------------------
 
 py_files='
@@ -1846,6 +1861,11 @@ for c in ls cat wc sort sha256sum stat date head_tail od dd cp mv rm mkdir \
 	case_ "$c"
 done
 command -v capsh >/dev/null && case_ capsh
+if unshare -Urpfm --mount-proc true 2>/dev/null; then
+	case_ init_signals
+else
+	echo "# init_signals case skipped: no user and pid namespaces for the native run"
+fi
 if command -v ps >/dev/null && command -v pstree >/dev/null; then
 	case_ ps_tree
 else

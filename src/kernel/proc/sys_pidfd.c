@@ -383,9 +383,12 @@ long sys_pidfd_send_signal(int fd, int sig, const void *uinfo, unsigned flags)
 		goto out;
 	}
 	int hp = target_host_pid(f);
+	long may = 0;
 	if (hp >= 0 && !(flags & PIDFD_SIGNAL_PROCESS_GROUP) &&
-	    (r = may_signal_id(named, sig)) < 0) {
+	    (r = may = may_signal_id(named, sig)) < 0) {
 		/* Linux's kill permission: refused (EPERM) */
+	} else if (may == SIGNAL_DROPPED) {
+		r = 0; /* the world's pid 1 has no handler for it */
 	} else if (hp < 0) {
 		r = -ESRCH;
 	} else if (flags & PIDFD_SIGNAL_PROCESS_GROUP) {

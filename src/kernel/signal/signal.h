@@ -107,6 +107,9 @@ void signal_fpu_reset(struct ucontext *uc);
 /* sys_kill.c: Linux's kill permission for guest pid or tid `id`: 0,
  * -EPERM, or 0 for no such task (the sender reports that). */
 long may_signal_id(int id, int sig);
+/* may_signal_id's answer for a signal the world's pid 1 does not take
+ * (no handler for it): allowed, and not sent. */
+#define SIGNAL_DROPPED 1
 void signal_mark_forged(int sig, siginfo_t *info);
 /* Whether a siginfo carries that mark (a tracer's SI_PICOS_STOP never
  * does). */

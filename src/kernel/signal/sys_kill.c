@@ -50,6 +50,18 @@ static bool may_signal(const struct picos_task *t, int sig)
 	return capable(CAP_KILL);
 }
 
+/* Linux's protection of a pid namespace's init (pid_namespaces(7)):
+ * the world's processes signal its pid 1 only with a signal it has a
+ * handler for; any other (SIGKILL and SIGSTOP always) is dropped, and
+ * the call succeeds.  Its handlers are in its table slot (proc/view.c).
+ * Signals from outside the world (picos's relay of SIGTERM, a terminal)
+ * are not sent through here.  Under the lock. */
+static bool init_drops(const struct picos_task *t, int sig)
+{
+	uint64_t caught = __atomic_load_n(&t->view_caught, __ATOMIC_RELAXED);
+	return t->vpid == 1 && sig > 0 && !(caught & (1ULL << (sig - 1)));
+}
+
 /* The process of guest pid or tid `id`, under the lock. */
 static struct picos_task *task_of_id(int id)
 {
@@ -59,12 +71,15 @@ static struct picos_task *task_of_id(int id)
 }
 
 /* 0 when the caller may signal the process behind guest tid `id`;
- * -EPERM when not; -ESRCH for none (the send reports that itself). */
+ * -EPERM when not; -ESRCH for none (the send reports that itself);
+ * SIGNAL_DROPPED when it may but the signal goes nowhere (init_drops). */
 long may_signal_id(int id, int sig)
 {
 	task_lock();
 	struct picos_task *t = task_of_id(id);
-	long r = !t || may_signal(t, sig) ? 0 : -EPERM;
+	long r = !t ? 0 : !may_signal(t, sig) ? -EPERM
+		 : init_drops(t, sig)	       ? SIGNAL_DROPPED
+						: 0;
 	task_unlock();
 	return r;
 }
@@ -76,9 +91,12 @@ static long kill_one(int pid, int sig, bool tkill)
 	struct picos_task *t = task_by_vpid(pid);
 	int hp = t ? live_host_pid(t) : -1;
 	bool may = t && may_signal(t, sig);
+	bool dropped = t && init_drops(t, sig);
 	task_unlock();
 	if (hp >= 0 && !may)
 		return -EPERM;
+	if (hp >= 0 && dropped)
+		return 0;
 	return hp < 0 ? -ESRCH : send_host(hp, sig, tkill);
 }
 
@@ -99,6 +117,8 @@ static long kill_many(int pgid, bool all, int sig)
 		found = true;
 		if (!may_signal(t, sig))
 			denied = true;
+		else if (init_drops(t, sig))
+			continue; /* counts as sent */
 		else if (t == gproc()->task) /* last, so the others get it too */
 			self = true;
 		else
@@ -148,8 +168,8 @@ static long kill_thread(int tgid, int tid, int sig)
 	long p = may_signal_id(tid, sig);
 	if (p < 0)
 		return p;
-	if (htid == 0 || sig == 0)
-		return 0; /* a zombie */
+	if (htid == 0 || sig == 0 || p == SIGNAL_DROPPED)
+		return 0; /* a zombie, or the world's pid 1 */
 	/* tgkill makes the host fill in SI_TKILL, as the guest expects. */
 	long r = host_syscall3(__NR_tgkill, htgid, htid, sig);
 	return r == -ESRCH ? 0 : r;
@@ -190,6 +210,7 @@ long sys_rt_sigqueueinfo(int pid, int sig, const void *uinfo)
 	struct picos_task *t = pid > 0 ? task_by_vpid(pid) : NULL;
 	int hp = t ? live_host_pid(t) : -1;
 	bool may = t && may_signal(t, sig);
+	bool dropped = t && init_drops(t, sig);
 	task_unlock();
 	if (hp < 0)
 		return -ESRCH;
@@ -197,8 +218,8 @@ long sys_rt_sigqueueinfo(int pid, int sig, const void *uinfo)
 		return -EINVAL;
 	if (!may)
 		return -EPERM;
-	if (hp == 0 || sig == 0)
-		return 0; /* a zombie, or only the permission check */
+	if (hp == 0 || sig == 0 || dropped)
+		return 0; /* a zombie, only the permission check, or pid 1 */
 	signal_mark_forged(sig, &info);
 	return host_syscall3(__NR_rt_sigqueueinfo, hp, sig, &info);
 }
@@ -221,7 +242,7 @@ long sys_rt_tgsigqueueinfo(int tgid, int tid, int sig, const void *uinfo)
 	long p = may_signal_id(tid, sig);
 	if (p < 0)
 		return p;
-	if (htid == 0 || sig == 0)
+	if (htid == 0 || sig == 0 || p == SIGNAL_DROPPED)
 		return 0;
 	signal_mark_forged(sig, &info);
 	long r = host_syscall4(__NR_rt_tgsigqueueinfo, htgid, htid, sig, &info);
