@@ -56,10 +56,25 @@ static bool may_signal(const struct picos_task *t, int sig)
  * the call succeeds.  Its handlers are in its table slot (proc/view.c).
  * Signals from outside the world (picos's relay of SIGTERM, a terminal)
  * are not sent through here.  Under the lock. */
-static bool init_drops(const struct picos_task *t, int sig)
+static bool init_drops_with(const struct picos_task *t, int sig,
+			    uint64_t blocked)
 {
 	uint64_t caught = __atomic_load_n(&t->view_caught, __ATOMIC_RELAXED);
-	return t->vpid == 1 && sig > 0 && !(caught & (1ULL << (sig - 1)));
+	uint64_t bit = 1ULL << (sig - 1);
+	if (t->vpid != 1 || sig <= 0)
+		return false;
+	if (sig == SIGKILL || sig == SIGSTOP)
+		return true;
+	/* Linux never ignores a blocked signal: the handler may be set
+	 * by the time it is unblocked (or it is taken by sigwait). */
+	return !(caught & bit) && !(blocked & bit);
+}
+
+/* For a signal to the process (its first thread's mask decides). */
+static bool init_drops(const struct picos_task *t, int sig)
+{
+	return init_drops_with(t, sig,
+			       __atomic_load_n(&t->view_blocked, __ATOMIC_RELAXED));
 }
 
 /* The process of guest pid or tid `id`, under the lock. */
@@ -77,9 +92,14 @@ long may_signal_id(int id, int sig)
 {
 	task_lock();
 	struct picos_task *t = task_of_id(id);
+	/* the mask of the thread `id` names */
+	struct picos_thread_id *th = t && t->vpid != id ? tid_by_vtid(id) : NULL;
+	uint64_t blocked = th ? __atomic_load_n(&th->view_blocked, __ATOMIC_RELAXED)
+			 : t ? __atomic_load_n(&t->view_blocked, __ATOMIC_RELAXED)
+			     : 0;
 	long r = !t ? 0 : !may_signal(t, sig) ? -EPERM
-		 : init_drops(t, sig)	       ? SIGNAL_DROPPED
-						: 0;
+		 : init_drops_with(t, sig, blocked) ? SIGNAL_DROPPED
+						    : 0;
 	task_unlock();
 	return r;
 }
