@@ -407,10 +407,28 @@ static void deliver(struct ucontext *uc, int sig, const siginfo_t *info,
 		die_by_signal(SIGSEGV); /* Linux: force_sigsegv */
 }
 
+/* The receiving side of the world's pid 1's protection (sys_kill.c
+ * init_drops): a signal another process of the world sent it, with no
+ * handler for it, is discarded when it would be taken, as Linux's
+ * get_signal does for a namespace's init (also when it was blocked at
+ * the sending).  What pid 1 sent itself, and what came from outside the
+ * world (si_pid 0: picos's relay, a terminal, the kernel), acts as
+ * before.  SIGKILL and SIGSTOP never get here from the world (the
+ * senders drop them). */
+static bool init_discards(int sig, const siginfo_t *info)
+{
+	if (gproc()->pid != 1 || !signal_sent(info) || info->si_pid <= 1)
+		return false;
+	struct guest_sigaction a;
+	sigaction_get(sig, &a);
+	return a.handler == (uint64_t)SIG_DFL;
+}
+
 void signal_from_guest(int sig, siginfo_t *info, struct ucontext *uc)
 {
 	struct pico_thread *t = current();
-	if (!signal_translate(sig, info) || !act_now(sig))
+	if (!signal_translate(sig, info) || init_discards(sig, info) ||
+	    !act_now(sig))
 		return;
 	deliver(uc, sig, info, t->sigmask);
 	uc->uc_sigmask = host_mask_of(t->sigmask);
@@ -524,7 +542,8 @@ static int settle_caught(void)
 	for (int i = 0; i < t->ncaught; i++) {
 		struct caught_signal *c = &t->caught[i];
 		if (!c->settled &&
-		    (!signal_translate(c->sig, &c->info) || !act_now(c->sig)))
+		    (!signal_translate(c->sig, &c->info) ||
+		     init_discards(c->sig, &c->info) || !act_now(c->sig)))
 			continue;
 		c->settled = true;
 		if (n != i)

@@ -51,17 +51,21 @@ static bool may_signal(const struct picos_task *t, int sig)
 }
 
 /* Linux's protection of a pid namespace's init (pid_namespaces(7)):
- * the world's processes signal its pid 1 only with a signal it has a
- * handler for; any other (SIGKILL and SIGSTOP always) is dropped, and
- * the call succeeds.  Its handlers are in its table slot (proc/view.c).
- * Signals from outside the world (picos's relay of SIGTERM, a terminal)
- * are not sent through here.  Under the lock. */
+ * the world's other processes signal its pid 1 only with a signal it
+ * has a handler for; any other (SIGKILL and SIGSTOP always) is dropped,
+ * and the call succeeds.  Its handlers are in its table slot
+ * (proc/view.c).  A departure: what pid 1 sends itself acts as for any
+ * process (Linux ignores that too), so a program run as the world's
+ * first process behaves as it does natively when it signals itself
+ * (`kill -TERM $$`, abort).  Signals from outside the world (picos's
+ * relay of SIGTERM, a terminal) are not sent through here.  Under the
+ * lock. */
 static bool init_drops_with(const struct picos_task *t, int sig,
 			    uint64_t blocked)
 {
 	uint64_t caught = __atomic_load_n(&t->view_caught, __ATOMIC_RELAXED);
 	uint64_t bit = 1ULL << (sig - 1);
-	if (t->vpid != 1 || sig <= 0)
+	if (t->vpid != 1 || sig <= 0 || t == gproc()->task)
 		return false;
 	if (sig == SIGKILL || sig == SIGSTOP)
 		return true;
