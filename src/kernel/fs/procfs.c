@@ -282,8 +282,12 @@ bool procfs_readlink(struct mount *mnt, const char *path, char *out,
 					  fdlink ? (long)fd : 0, NULL, 0, text,
 					  sizeof text)) < 0)
 			*res = e;
-		else
+		else {
+			/* the answer came through memory any process of
+			 * the world may write: a string within its bounds */
+			text[sizeof text - 1] = 0;
 			*res = (long)rt_strlcpy(out, text, size);
+		}
 		if (*res >= (long)size)
 			*res = -ENAMETOOLONG;
 		return true;
@@ -567,7 +571,8 @@ static bool sys_open(struct lookup *lk, int flags, long *res)
 		return false;
 	char text[80];
 	task_lock();
-	size_t n = (size_t)rt_snprintf(text, sizeof text, "%s\n",
+	/* (the world region is anyone's to write: at most the field) */
+	size_t n = (size_t)rt_snprintf(text, sizeof text, "%.64s\n",
 				       host ? popts.world->hostname
 					    : popts.world->domainname);
 	task_unlock();

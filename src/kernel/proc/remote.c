@@ -149,6 +149,9 @@ static long run_op(unsigned op, const long arg[4], void *data)
 		return procfs_own_link((int)arg[0], (int)arg[1], data,
 				       PICOS_REMOTE_DATA);
 	case RQ_SET_NAME:
+		/* any process of the world may have written it: a string
+		 * only within its 16 bytes */
+		((char *)data)[15] = 0;
 		return thread_set_name(data);
 	case RQ_LIMITS: {
 		struct rlimit64 *l = data;
