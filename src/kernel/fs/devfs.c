@@ -51,14 +51,6 @@ static bool is_dev_dir(const struct file *f)
 	       rt_strcmp(f->path, "/dev") == 0;
 }
 
-struct dirent64_rec {
-	uint64_t d_ino;
-	int64_t d_off;
-	uint16_t d_reclen;
-	uint8_t d_type;
-	char d_name[];
-} __attribute__((packed));
-
 bool devfs_getdents(struct file *f, char *kbuf, size_t cap, long *res)
 {
 	if (!is_dev_dir(f))
@@ -75,12 +67,12 @@ bool devfs_getdents(struct file *f, char *kbuf, size_t cap, long *res)
 	do {
 		n = host_syscall3(__NR_getdents64, f->host_fd, hbuf, cap);
 		for (long off = 0; off < n;) {
-			struct dirent64_rec *d = (void *)(hbuf + off);
-			size_t nl = rt_strlen(d->d_name);
-			bool dots = (nl == 1 && d->d_name[0] == '.') ||
-				    (nl == 2 && d->d_name[0] == '.' &&
-				     d->d_name[1] == '.');
-			if (dots || world_name(d->d_name, nl)) {
+			struct dirent64_hdr *d = (void *)(hbuf + off);
+			const char *name = hbuf + off + sizeof *d;
+			size_t nl = rt_strlen(name);
+			bool dots = (nl == 1 && name[0] == '.') ||
+				    (nl == 2 && name[0] == '.' && name[1] == '.');
+			if (dots || world_name(name, nl)) {
 				rt_memcpy(kbuf + len, d, d->d_reclen);
 				len += d->d_reclen;
 			}

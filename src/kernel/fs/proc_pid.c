@@ -60,49 +60,13 @@ static uint64_t scan_u64(const char *p, char **end, int base)
 	return v;
 }
 
-static bool parse_id(const char *p, size_t n, int *out)
-{
-	if (n == 0 || n > 7 || (p[0] == '0'))
-		return false;
-	int v = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (p[i] < '0' || p[i] > '9')
-			return false;
-		v = v * 10 + (p[i] - '0');
-	}
-	*out = v;
-	return true;
-}
-
-/* Which file of which process and thread a path below /proc names:
- * <pid>|self/[task/<tid>/]stat|status, or thread-self/stat|status. */
+/* Which of these files of which process and thread a path below /proc
+ * names. */
 static bool parse_path(const char *p, int *pid, int *tid, enum pid_file *which)
 {
-	const char *rest;
-	size_t n = first_component(p, &rest);
-	*tid = 0;
-	if (is_name(p, n, "self"))
-		*pid = gproc()->pid;
-	else if (is_name(p, n, "thread-self"))
-		*pid = gproc()->pid, *tid = current()->tid;
-	else if (!parse_id(p, n, pid))
-		return false;
-	const char *sub;
-	size_t sn = first_component(rest, &sub);
-	if (!*tid && is_name(rest, sn, "task")) {
-		const char *file;
-		size_t tn = first_component(sub, &file);
-		if (!parse_id(sub, tn, tid))
-			return false;
-		rest = file;
-		sn = first_component(rest, &sub);
-	}
-	if (*sub)
-		return false;
-	if (!*tid)
-		*tid = *pid;
-	for (unsigned i = 0; i < sizeof file_name / sizeof *file_name; i++)
-		if (is_name(rest, sn, file_name[i])) {
+	const char *name = procfs_task_file(p, pid, tid);
+	for (unsigned i = 0; name && i < sizeof file_name / sizeof *file_name; i++)
+		if (rt_strcmp(name, file_name[i]) == 0) {
 			*which = (enum pid_file)i;
 			return true;
 		}
@@ -611,9 +575,6 @@ static void rewrite_mounts(const char *host, enum pid_file which,
 		kfree(v);
 }
 
-long prlimit_self(unsigned res, const struct rlimit64 *nw,
-		  struct rlimit64 *old, bool may_raise); /* proc/sys_info.c */
-
 /* limits: the host's lines (Linux's names and units, in resource order)
  * with the guest's soft and hard limits, which the host's differ from
  * where the provider keeps a reserve (open files, address space) or
@@ -622,15 +583,9 @@ long prlimit_self(unsigned res, const struct rlimit64 *nw,
 static void rewrite_limits(const char *host, int pid, struct rt_buf *out)
 {
 	struct rlimit64 lim[PICO_NLIMITS];
-	long r;
-	if (pid == gproc()->pid) {
-		for (unsigned res = 0; res < PICO_NLIMITS; res++)
-			if (prlimit_self(res, NULL, &lim[res], false) < 0)
-				lim[res].cur = lim[res].max = ~0ULL;
-		r = PICO_NLIMITS;
-	} else {
-		r = remote_call(pid, RQ_LIMITS, 0, 0, NULL, 0, lim, sizeof lim);
-	}
+	long r = pid == gproc()->pid
+			 ? prlimit_all(lim)
+			 : remote_call(pid, RQ_LIMITS, 0, 0, NULL, 0, lim, sizeof lim);
 	int line = -1; /* the header first */
 	for (const char *p = host; *p; line++) {
 		const char *nl = rt_strchr(p, '\n');

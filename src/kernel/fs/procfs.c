@@ -85,8 +85,7 @@ static long may_read_other(int vpid)
 	return same || capable(CAP_SYS_PTRACE) ? 0 : -EACCES;
 }
 
-/* The path inside /proc of a guest path (NULL when it is not beneath). */
-static const char *inside_proc(const char *path)
+const char *procfs_inside(const char *path)
 {
 	if (!rt_path_has_prefix(path, "/proc"))
 		return NULL;
@@ -94,11 +93,6 @@ static const char *inside_proc(const char *path)
 	while (*p == '/')
 		p++;
 	return p;
-}
-
-const char *procfs_inside(const char *path)
-{
-	return inside_proc(path);
 }
 
 long procfs_host_rel(struct lookup *lk)
@@ -222,6 +216,20 @@ long procfs_own_link(int kind, int fd, char *out, size_t size)
 	return r;
 }
 
+/* The same link of another process, from its provider. */
+static long remote_link(int vpid, int kind, int fd, char *out, size_t size)
+{
+	char text[PICOS_REMOTE_DATA];
+	long r = remote_call(vpid, RQ_PROC_LINK, kind, fd, NULL, 0, text,
+			     sizeof text);
+	if (r < 0)
+		return r;
+	/* the answer came through memory any process of the world may
+	 * write: a string within its bounds */
+	text[sizeof text - 1] = 0;
+	return (long)rt_strlcpy(out, text, size);
+}
+
 /* Is the caller's fd `fd` without a guest path (a pipe, a socket...)? */
 static bool fd_pathless(int fd)
 {
@@ -236,7 +244,7 @@ static bool fd_pathless(int fd)
 bool procfs_readlink(struct mount *mnt, const char *path, char *out,
 		     size_t size, long *res)
 {
-	const char *p = inside_proc(path);
+	const char *p = procfs_inside(path);
 	if (!mnt->procfs || !p)
 		return false;
 	const char *rest;
@@ -261,47 +269,25 @@ bool procfs_readlink(struct mount *mnt, const char *path, char *out,
 			       is_name(rest, sn, "root"));
 	if (!fdlink && !named)
 		return false;
-	uint64_t fd;
-	if ((int)vpid != gproc()->pid) {
-		/* Another process's state lives in its own provider: it
-		 * answers (proc/remote.c), after the ptrace read check.  The
-		 * world has no chroot: every process's root is /. */
-		long e = may_read_other((int)vpid);
-		int kind = fdlink ? RQ_LINK_FD
-			   : is_name(rest, sn, "exe") ? RQ_LINK_EXE
-						      : RQ_LINK_CWD;
-		char text[PICOS_REMOTE_DATA];
-		if (e < 0)
-			*res = e;
-		else if (is_name(rest, sn, "root"))
-			*res = (long)rt_strlcpy(out, "/", size);
-		else if (fdlink && !(parse_num(sub, rt_strlen(sub), &fd) &&
-				     fd < 0x7fffffff))
-			*res = -ENOENT;
-		else if ((e = remote_call((int)vpid, RQ_PROC_LINK, kind,
-					  fdlink ? (long)fd : 0, NULL, 0, text,
-					  sizeof text)) < 0)
-			*res = e;
-		else {
-			/* the answer came through memory any process of
-			 * the world may write: a string within its bounds */
-			text[sizeof text - 1] = 0;
-			*res = (long)rt_strlcpy(out, text, size);
-		}
-		if (*res >= (long)size)
-			*res = -ENAMETOOLONG;
-		return true;
-	}
-	if (fdlink && !(parse_num(sub, rt_strlen(sub), &fd) && fd < 0x7fffffff))
-		*res = -ENOENT;
-	else if (fdlink)
-		*res = fd_link(mnt, (int)fd, out, size);
-	else if (is_name(rest, sn, "exe"))
-		*res = (long)rt_strlcpy(out, proc.exe, size);
-	else if (is_name(rest, sn, "cwd"))
-		*res = (long)rt_strlcpy(out, fs_cwd, size);
-	else
+	/* Another process's state lives in its own provider, which answers
+	 * (proc/remote.c) after Linux's ptrace read check.  The world has no
+	 * chroot: every process's root is /. */
+	bool mine = (int)vpid == gproc()->pid;
+	long e = mine ? 0 : may_read_other((int)vpid);
+	int kind = fdlink ? RQ_LINK_FD
+		   : is_name(rest, sn, "exe") ? RQ_LINK_EXE
+					      : RQ_LINK_CWD;
+	uint64_t fd = 0;
+	if (e < 0)
+		*res = e;
+	else if (is_name(rest, sn, "root"))
 		*res = (long)rt_strlcpy(out, "/", size);
+	else if (fdlink && !(parse_num(sub, rt_strlen(sub), &fd) && fd < 0x7fffffff))
+		*res = -ENOENT;
+	else if (mine)
+		*res = procfs_own_link(kind, (int)fd, out, size);
+	else
+		*res = remote_link((int)vpid, kind, (int)fd, out, size);
 	if (*res >= (long)size)
 		*res = -ENAMETOOLONG;
 	return true;
@@ -312,7 +298,7 @@ bool procfs_readlink(struct mount *mnt, const char *path, char *out,
 static const char *pid_part(const struct mount *mnt, const char *path,
 			    const char *dir, int *vpid)
 {
-	const char *p = mnt && mnt->procfs && path ? inside_proc(path) : NULL;
+	const char *p = mnt && mnt->procfs && path ? procfs_inside(path) : NULL;
 	if (!p)
 		return NULL;
 	const char *rest, *sub;
@@ -451,7 +437,7 @@ long procfs_serve_text(struct lookup *lk, const char *name, const char *text,
  * never the host user's. */
 static bool keys_open(struct lookup *lk, int flags, long *res)
 {
-	const char *p = inside_proc(lk->path);
+	const char *p = procfs_inside(lk->path);
 	bool users = p && rt_strcmp(p, "key-users") == 0;
 	if (!p || (!users && rt_strcmp(p, "keys") != 0))
 		return false;
@@ -472,28 +458,38 @@ static bool keys_open(struct lookup *lk, int flags, long *res)
 	return true;
 }
 
+const char *procfs_task_file(const char *p, int *pid, int *tid)
+{
+	const char *rest, *sub, *tail;
+	size_t n = first_component(p, &rest);
+	uint64_t v, t;
+	if (is_name(p, n, "thread-self")) {
+		*pid = gproc()->pid;
+		*tid = current()->tid;
+	} else if (parse_pid(p, n, &v) && v <= 0x7fffffff) {
+		*pid = *tid = (int)v;
+		size_t sn = first_component(rest, &sub);
+		size_t tn = first_component(sub, &tail);
+		if (is_name(rest, sn, "task") && *sub) {
+			if (!parse_num(sub, tn, &t) || t > 0x7fffffff)
+				return NULL;
+			*tid = (int)t;
+			rest = tail;
+		}
+	} else {
+		return NULL;
+	}
+	return *rest && !rt_strchr(rest, '/') ? rest : NULL;
+}
+
 /* comm files (/proc/<pid>/comm, .../task/<tid>/comm, thread-self/comm):
  * the thread they name, or 0 for any other path. */
 static int comm_thread(const struct mount *mnt, const char *path)
 {
-	const char *p = mnt && mnt->procfs && path ? inside_proc(path) : NULL;
-	if (!p)
-		return 0;
-	const char *rest, *sub, *tail;
-	size_t n = first_component(p, &rest);
-	if (is_name(p, n, "thread-self"))
-		return rt_strcmp(rest, "comm") == 0 ? current()->tid : 0;
-	uint64_t pid, tid;
-	if (!parse_pid(p, n, &pid) || pid > 0x7fffffff)
-		return 0;
-	if (rt_strcmp(rest, "comm") == 0)
-		return (int)pid;
-	size_t sn = first_component(rest, &sub);
-	size_t tn = first_component(sub, &tail);
-	if (!is_name(rest, sn, "task") || !parse_num(sub, tn, &tid) ||
-	    tid > 0x7fffffff || rt_strcmp(tail, "comm") != 0)
-		return 0;
-	return (int)tid;
+	const char *p = mnt && mnt->procfs && path ? procfs_inside(path) : NULL;
+	int pid, tid;
+	const char *file = p ? procfs_task_file(p, &pid, &tid) : NULL;
+	return file && rt_strcmp(file, "comm") == 0 ? tid : 0;
 }
 
 bool procfs_comm_write(const struct lookup *lk, int flags)
@@ -559,7 +555,7 @@ void procfs_attach_ops(struct file *f)
  * user gets (the world's sysctls are the host's, not its own). */
 static bool sys_open(struct lookup *lk, int flags, long *res)
 {
-	const char *p = inside_proc(lk->path);
+	const char *p = procfs_inside(lk->path);
 	if (!p || !rt_path_has_prefix(p, "sys"))
 		return false;
 	if ((flags & O_ACCMODE) != O_RDONLY || (flags & (O_TRUNC | O_CREAT))) {
@@ -626,13 +622,6 @@ bool procfs_open(struct lookup *lk, int flags, long *res)
 	return true;
 }
 
-
-struct dirent64_hdr {
-	uint64_t d_ino;
-	int64_t d_off;
-	uint16_t d_reclen;
-	uint8_t d_type;
-} __attribute__((packed));
 
 #define DT_DIR 4
 #define DT_LNK 10
@@ -767,16 +756,6 @@ static int world_pids_from(int from, int *out, int max)
 	return n;
 }
 
-static bool all_digits(const char *p)
-{
-	if (!*p)
-		return false;
-	for (; *p; p++)
-		if (*p < '0' || *p > '9')
-			return false;
-	return true;
-}
-
 /* The host's own entries from `*pos`, its pids left out; *pos becomes
  * PIDS_POS + 1 once they are all listed.  False when a record did not
  * fit (*pos is where to go on). */
@@ -795,7 +774,8 @@ static bool list_host_entries(struct file *f, char *kbuf, size_t cap,
 			struct dirent64_hdr *h = (void *)(hbuf + off);
 			const char *name = hbuf + off + sizeof *h;
 			off += h->d_reclen;
-			if (all_digits(name)) {
+			uint64_t pid;
+			if (parse_num(name, rt_strlen(name), &pid)) {
 				pid_seen = true;
 				break;
 			}
@@ -819,6 +799,8 @@ static long list_proc_root(struct file *f, char *kbuf, size_t cap)
 	bool fits = list_host_entries(f, kbuf, cap, &len, &pos);
 	if (fits && pos > PIDS_POS && pos - PIDS_POS < PICOS_PID_MAX) {
 		int *pids = kmalloc(sizeof(int) * PICOS_MAX_TASKS);
+		if (!pids)
+			return -ENOMEM;
 		int n = world_pids_from((int)(pos - PIDS_POS), pids,
 					PICOS_MAX_TASKS);
 		for (int i = 0; i < n; i++) {
@@ -846,7 +828,7 @@ static long list_proc_root(struct file *f, char *kbuf, size_t cap)
 static bool is_proc_root(const struct file *f)
 {
 	const char *p = f->mnt && f->mnt->procfs && f->path
-				? inside_proc(f->path)
+				? procfs_inside(f->path)
 				: NULL;
 	return p && !*p;
 }

@@ -25,4 +25,10 @@ static inline bool is_name(const char *p, size_t n, const char *name)
 	return rt_strlen(name) == n && rt_memcmp(p, name, n) == 0;
 }
 
+/* A file of a process's or thread's directory, named by the path below
+ * /proc `p`: "<pid>/NAME", "self/NAME", "<pid>/task/<tid>/NAME" or
+ * "thread-self/NAME".  NAME (one component), with *pid and *tid (the pid
+ * for a process's own directory); NULL for any other path. */
+const char *procfs_task_file(const char *p, int *pid, int *tid);
+
 #endif

@@ -241,6 +241,14 @@ long procfs_host_text(const char *rel, char *buf, size_t size);
 /* The same for the host file a lookup in /proc maps to (lk->rel). */
 long procfs_host_text_at(const struct lookup *lk, char *buf, size_t size);
 
+/* A getdents64 record's head; the NUL-terminated name follows it. */
+struct dirent64_hdr {
+	uint64_t d_ino;
+	int64_t d_off;
+	uint16_t d_reclen;
+	uint8_t d_type;
+} __attribute__((packed));
+
 /* devfs.c: the world's /dev names.  devfs_hides: `path` (canonical) is
  * below /dev in mount `mnt` but not one of the world's nodes (ENOENT);
  * devfs_getdents: a listing of /dev with only those (*res: the length of

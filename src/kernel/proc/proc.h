@@ -131,6 +131,11 @@ int task_sid(void);
 /* The world's live threads (first threads and others): sysinfo's procs. */
 int world_thread_count(void);
 
+/* sys_info.c: the calling process's PICO_NLIMITS limits, as getrlimit
+ * gives them (unlimited for one it cannot read), for its /proc limits:
+ * PICO_NLIMITS. */
+int prlimit_all(struct rlimit64 *out);
+
 /* sys_prctl.c: names the calling thread (PR_SET_NAME; at most 15 bytes
  * of `name` kept), on the host too. */
 long thread_set_name(const char *name);

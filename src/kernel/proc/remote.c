@@ -153,16 +153,11 @@ static long run_op(unsigned op, const long arg[4], void *data)
 		 * only within its 16 bytes */
 		((char *)data)[15] = 0;
 		return thread_set_name(data);
-	case RQ_LIMITS: {
-		struct rlimit64 *l = data;
+	case RQ_LIMITS:
 		_Static_assert(sizeof(struct rlimit64) * PICO_NLIMITS <=
 				       PICOS_REMOTE_DATA,
 			       "the limits fit a request");
-		for (unsigned res = 0; res < PICO_NLIMITS; res++)
-			if (prlimit_self(res, NULL, &l[res], false) < 0)
-				l[res].cur = l[res].max = ~0ULL;
-		return PICO_NLIMITS;
-	}
+		return prlimit_all(data);
 	default:
 		return -EINVAL;
 	}

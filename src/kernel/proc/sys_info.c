@@ -283,6 +283,14 @@ long prlimit_self(unsigned res, const struct rlimit64 *nw,
 	return do_prlimit(res, nw, old, may_raise);
 }
 
+int prlimit_all(struct rlimit64 *out)
+{
+	for (unsigned res = 0; res < PICO_NLIMITS; res++)
+		if (do_prlimit(res, NULL, &out[res], false) < 0)
+			out[res].cur = out[res].max = ~0ULL;
+	return PICO_NLIMITS;
+}
+
 /* The process of guest pid or tid `id` (limits belong to the process):
  * its pid, or -ESRCH. */
 static long process_of(int id)
