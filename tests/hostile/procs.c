@@ -8,6 +8,9 @@
 #include <sys/ptrace.h>
 #include <sys/resource.h>
 #include <sys/uio.h>
+#include <stdint.h>
+#include <sys/prctl.h>
+#include <linux/prctl.h>
 
 #ifndef __NR_pidfd_send_signal
 #define __NR_pidfd_send_signal 424
@@ -138,6 +141,48 @@ static int do_pidfd(void *a)
 			      HSC4(__NR_pidfd_send_signal, fd, SIGKILL, 0, 0));
 }
 
+/* PR_SET_MM, which the world's seccomp allows only as PR_SET_MM_MAP
+ * (the provider points the host's argv and environ at the guest's):
+ * another sub-option, and the map with a new executable, which would
+ * give the host process another exe link.  Both act on the pico process
+ * alone; neither may pass. */
+static int do_set_mm_exe(void *a)
+{
+	(void)a;
+	long fd = hopen("/bin/true", O_RDONLY, 0);
+	return held_if_failed("prctl(PR_SET_MM, PR_SET_MM_EXE_FILE)",
+			      HSC5(__NR_prctl, PR_SET_MM, PR_SET_MM_EXE_FILE,
+				   fd, 0, 0));
+}
+
+static int do_set_mm_map_exe(void *a)
+{
+	(void)a;
+	/* the layout from the guest's own stat (the host's fields) */
+	FILE *f = fopen("/proc/self/stat", "r");
+	char buf[2048] = "";
+	if (!f || !fgets(buf, sizeof buf, f))
+		return report(1, "no /proc/self/stat to build the map from");
+	fclose(f);
+	unsigned long v[53] = { 0 };
+	char *p = strrchr(buf, ')');
+	for (int k = 3; p && k < 53; k++) {
+		p = strchr(p + 1, ' ');
+		if (p)
+			v[k] = strtoul(p + 1, NULL, 10);
+	}
+	struct prctl_mm_map m = {
+		.start_code = v[26], .end_code = v[27], .start_stack = v[28],
+		.start_data = v[45], .end_data = v[46], .start_brk = v[47],
+		.brk = v[47], .arg_start = v[48], .arg_end = v[49],
+		.env_start = v[50], .env_end = v[51],
+	};
+	m.exe_fd = (uint32_t)hopen("/bin/true", O_RDONLY, 0);
+	return held_if_failed("prctl(PR_SET_MM, PR_SET_MM_MAP) with exe_fd",
+			      HSC5(__NR_prctl, PR_SET_MM, PR_SET_MM_MAP,
+				   (long)&m, sizeof m, 0));
+}
+
 int main(void)
 {
 	hostile_init();
@@ -160,6 +205,8 @@ int main(void)
 	ATTEMPT("procs.signal", "pidfd_open + pidfd_send_signal to the canary",
 		do_pidfd, 0);
 	ATTEMPT("procs.signal", "tgkill SIGKILL to the canary process", do_tgkill, 0);
+	ATTEMPT("procs.mm", "PR_SET_MM_EXE_FILE of its own host process", do_set_mm_exe, 0);
+	ATTEMPT("procs.mm", "PR_SET_MM_MAP with a new executable", do_set_mm_map_exe, 0);
 	ATTEMPT("procs.signal", "kill SIGKILL to the canary process", do_kill, 0);
 	return hostile_done();
 }
