@@ -209,8 +209,15 @@ if [ -n "$ran" ]; then
 	echo "# trinity: $1 calls in ${trinity_s}s ($(($1 / trinity_s))/s), $2 succeeded, $3 failed; options -q -l off -a64 -C 4 --disable-fds=sockets, uid $guest_uid"
 	check "trinity: ran calls" [ "$1" -gt 0 ]
 else
-	notok "trinity: no totals (it did not end normally)"
+	# No totals: trinity's main process was killed before it could print
+	# them.  Its children's random calls can do that natively too (a
+	# prlimit64 of RLIMIT_CPU or RLIMIT_AS on its pid, an fcntl(F_SETOWN)
+	# signal), so what must hold is that it ran calls; the world's end,
+	# the provider's silence and the canaries are checked either way.
+	iters=$(sed -n 's/^\[main\] \([0-9]*\) iterations\..*/\1/p' "$tl" | tail -1)
+	echo "# trinity: no totals (killed before it printed them); its main process counted ${iters:-0} iterations"
 	grep -v -e 'futex:' -e 'marking as inactive' "$tl" | tail -5 | sed 's/^/    | /'
+	check "trinity: ran calls" [ "${iters:-0}" -gt 0 ]
 fi
 check_canaries "after trinity"
 
