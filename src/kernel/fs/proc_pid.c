@@ -307,10 +307,7 @@ static void rewrite_maps(const char *host, struct rt_buf *out)
 	}
 }
 
-/* The whole host text of `rel` below the world's /proc (maps of a big
- * process runs to megabytes): a kmalloc'd NUL-terminated buffer and its
- * length. */
-static long read_all(const char *rel, char **text)
+long procfs_read_all(const char *rel, char **text)
 {
 	size_t cap = 16384;
 	for (;;) {
@@ -562,7 +559,7 @@ static void rewrite_mounts(const char *host, enum pid_file which,
 		char irel[sizeof ((struct lookup *)0)->hostrel + 8];
 		size_t rl = rt_strlen(rel); /* ".../mounts" -> ".../mountinfo" */
 		rt_snprintf(irel, sizeof irel, "%.*sinfo", (int)(rl - 1), rel);
-		decide = read_all(irel, &info) >= 0 ? info : NULL;
+		decide = procfs_read_all(irel, &info) >= 0 ? info : NULL;
 	}
 	if (v && decide) {
 		view_build(decide, v);
@@ -650,7 +647,7 @@ bool procfs_pid_open(struct lookup *lk, int flags, long *res)
 	char *host = small_host, *text = small_text;
 	size_t cap = sizeof small_text;
 	long n = small ? procfs_host_text_at(lk, host, SMALL)
-		       : read_all(lk->rel, &host);
+		       : procfs_read_all(lk->rel, &host);
 	if (n >= 0 && !small) {
 		/* at most the host's text plus longer numbers (a few lines) */
 		cap = (size_t)n + 1024;

@@ -367,33 +367,58 @@ long procfs_host_text(const char *rel, char *buf, size_t size)
 	return read_host_text(m, rel, buf, size);
 }
 
-/* The caller's fdinfo/<n> of a file whose ops rewrite it: the host's
- * text, rewritten, served from a pipe (read to its end like the file). */
+/* Another process's fdinfo text, from its provider in chunks of a
+ * request's data: a kmalloc'd NUL-terminated buffer and its length. */
+static long remote_fdinfo(int vpid, int fd, char **text)
+{
+	long e = may_read_other(vpid);
+	if (e < 0)
+		return e;
+	char chunk[PICOS_REMOTE_DATA];
+	char *buf = NULL;
+	long total = 0;
+	for (long off = 0; !buf || off < total; off += (long)sizeof chunk) {
+		long n = remote_call(vpid, RQ_FDINFO, fd, off, NULL, 0, chunk,
+				     sizeof chunk);
+		if (n < 0) {
+			kfree(buf);
+			return n;
+		}
+		if (!buf) {
+			/* the answer is the world region's: bounded */
+			total = n < (1L << 20) ? n : (1L << 20);
+			if (!(buf = kmalloc((size_t)total + 1)))
+				return -ENOMEM;
+		}
+		long k = total - off < (long)sizeof chunk ? total - off
+							  : (long)sizeof chunk;
+		if (k > 0)
+			rt_memcpy(buf + off, chunk, (size_t)k);
+	}
+	buf[total] = 0;
+	*text = buf;
+	return total;
+}
+
+/* /proc/<pid>/fdinfo/<n>: made by the provider of the fd's process
+ * (proc_fdinfo.c) and served read-only, as Linux's mode 0400 file. */
 static bool fdinfo_open(struct lookup *lk, int flags, long *res)
 {
-	const char *sub = own_part(lk->mnt, lk->path, "fdinfo");
+	int vpid;
+	const char *sub = pid_part(lk->mnt, lk->path, "fdinfo", &vpid);
 	uint64_t fd;
-	if (!sub || !parse_num(sub, rt_strlen(sub), &fd) || fd >= 0x7fffffff ||
-	    (flags & O_ACCMODE) != O_RDONLY)
+	if (!sub || !parse_num(sub, rt_strlen(sub), &fd) || fd >= 0x7fffffff)
 		return false;
-	struct file *f = fd_get((int)fd);
-	if (!f || !f->ops || !f->ops->fdinfo) {
-		if (f)
-			file_put(f);
-		return false;
+	if ((flags & O_ACCMODE) != O_RDONLY) {
+		*res = -EACCES;
+		return true;
 	}
-	char host[512], out[512];
-	long n = read_host_text(lk->mnt, lk->rel, host, sizeof host);
-	int p[2];
+	char *text = NULL;
+	long n = vpid == gproc()->pid ? procfs_fdinfo_text((int)fd, &text)
+				      : remote_fdinfo(vpid, (int)fd, &text);
 	if (n >= 0)
-		n = host_syscall2(__NR_pipe2, p, O_CLOEXEC | (flags & O_NONBLOCK));
-	if (n >= 0) {
-		size_t len = f->ops->fdinfo(f, host, out, sizeof out);
-		host_syscall3(__NR_write, p[1], out, len);
-		host_close(p[1]);
-		n = p[0];
-	}
-	file_put(f);
+		n = procfs_serve_text(lk, "fdinfo", text, (size_t)n, flags);
+	kfree(text);
 	*res = n;
 	return true;
 }
@@ -423,6 +448,9 @@ long procfs_serve_text(struct lookup *lk, const char *name, const char *text,
 	}
 	if (m < 0)
 		return m;
+	/* fstat of the file shows a procfs file's mode (its link count and
+	 * size stay the memfd's: 0 and the text's length) */
+	host_syscall2(__NR_fchmod, m, 0444);
 	char path[48];
 	rt_snprintf(path, sizeof path, "%d/fd/%ld", gproc()->host_pid, m);
 	struct open_how how = { .flags = O_RDONLY | O_CLOEXEC |
@@ -577,11 +605,12 @@ static bool sys_open(struct lookup *lk, int flags, long *res)
 	return true;
 }
 
-bool procfs_open(struct lookup *lk, int flags, long *res)
+/* The files whose text the provider makes (served read-only). */
+static bool served_open(struct lookup *lk, int flags, long *res)
 {
-	if (lk->mnt->procfs && sys_open(lk, flags, res))
+	if (sys_open(lk, flags, res))
 		return true;
-	if (lk->mnt->procfs && procfs_comm_write(lk, flags)) {
+	if (procfs_comm_write(lk, flags)) {
 		/* the host fd reads; writes go through comm_ops */
 		struct open_how how = { .flags = O_RDONLY | O_CLOEXEC |
 					(uint64_t)(flags & O_NONBLOCK) };
@@ -589,11 +618,16 @@ bool procfs_open(struct lookup *lk, int flags, long *res)
 				     &how, sizeof how);
 		return true;
 	}
-	if (lk->mnt->procfs && keys_open(lk, flags, res))
-		return true;
-	if (lk->mnt->procfs && procfs_pid_open(lk, flags, res))
-		return true;
-	if (lk->mnt->procfs && fdinfo_open(lk, flags, res))
+	return keys_open(lk, flags, res) || procfs_pid_open(lk, flags, res) ||
+	       fdinfo_open(lk, flags, res);
+}
+
+bool procfs_open(struct lookup *lk, int flags, long *res)
+{
+	/* An O_PATH open (stat and the *at calls take one) names the host's
+	 * file, whose attributes are Linux's (mode, owner, size 0): only a
+	 * read needs the provider's text. */
+	if (lk->mnt->procfs && !(flags & O_PATH) && served_open(lk, flags, res))
 		return true;
 	if (!lk->mnt->procfs || (flags & O_NOFOLLOW) ||
 	    !procfs_walk_stops(lk->mnt, lk->path))
