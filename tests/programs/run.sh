@@ -659,6 +659,28 @@ case_ps_tree() {
 	run sh -c 'setsid -w sh -c "$1"; echo "exit $?"' sh "$ps_tree_script"
 }
 
+# ---- lsof, fuser, killall and top on a process of the world ----------
+# (pids mapped to their rank among the session's, as in ps_tree)
+proc_tools_script='
+echo held >held.txt
+sleep 30 3<held.txt 4>>held.txt &
+s=$!
+sleep 0.5
+ps -s $$ -o pid= | awk "{ print \$1 }" | sort -n >pids
+m() { awk "NR == FNR { id[\$1] = \"P\" FNR; next }
+	{ for (i = 1; i <= NF; i++) if (\$i ~ /^[0-9]+\$/) \$i = (\$i in id) ? id[\$i] : \"X\"; print }" pids -; }
+lsof -w -p $s -a -d 3,4 -F pcfatn | sed -e "s|^n.*/|n|" -e "s/^p/p /" | m
+fuser held.txt 2>/dev/null | tr " " "\n" | grep . | sort -n | m
+killall -0 sleep; echo "killall -0: $?"
+killall -0 nosuchprogram 2>/dev/null; echo "killall -0 nosuchprogram: $?"
+top -b -n1 -p $s | tail -1 | awk "{ print \$1, \$2, \$12 }" | m
+killall sleep; wait $s; echo "sleep ended: $?"
+rm -f pids held.txt
+'
+case_proc_tools() {
+	run sh -c 'setsid -w sh -c "$1"; echo "exit $?"' sh "$proc_tools_script"
+}
+
 # ---- the world's pid 1 takes from the others only the signals it has --
 # a handler for (pid_namespaces(7)); natively the same script runs as
 # pid 1 of a pid namespace of its own.  (What pid 1 sends itself acts as
@@ -1873,6 +1895,11 @@ if command -v ps >/dev/null && command -v pstree >/dev/null; then
 	case_ ps_tree
 else
 	echo "# no ps or pstree (apt-get install procps psmisc): ps_tree case skipped"
+fi
+if command -v lsof >/dev/null && command -v fuser >/dev/null && command -v top >/dev/null; then
+	case_ proc_tools
+else
+	echo "# no lsof, fuser or top (apt-get install lsof psmisc procps): proc_tools case skipped"
 fi
 if command -v keyctl >/dev/null; then
 	case_ keyctl
