@@ -120,6 +120,9 @@ struct picos_task {
 	int32_t view_tracer;
 	uint8_t view_noenv;
 	uint8_t view_pad[3];
+	/* its first thread's name, for the /proc files of the zombie it
+	 * becomes (whose host process is gone) */
+	char view_comm[16];
 };
 
 /* A thread other than a process's first: its virtual tid comes from the

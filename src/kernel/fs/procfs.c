@@ -95,6 +95,33 @@ const char *procfs_inside(const char *path)
 	return p;
 }
 
+/* A zombie's directory (its host process is gone): the caller's own
+ * host directory stands in for it, for stat and listing (a process
+ * directory's attributes and names); of its files only those the
+ * provider makes for a zombie (proc_pid.c) are there, the rest (links,
+ * fd/, task/) are not. */
+static long zombie_rel(struct lookup *lk, int vpid, const char *rest)
+{
+	static const char *const made[] = { "stat", "status", "statm",
+		"cmdline", "comm", "environ", "maps", "smaps", "wchan", "io",
+		"mounts", "mountinfo" };
+	task_lock();
+	struct picos_task *t = task_by_vpid(vpid);
+	bool zombie = t && t->state == TASK_ZOMBIE;
+	task_unlock();
+	bool known = !*rest;
+	for (size_t i = 0; !known && i < sizeof made / sizeof *made; i++)
+		known = rt_strcmp(rest, made[i]) == 0;
+	if (!zombie || !known)
+		return -ENOENT;
+	int len = rt_snprintf(lk->hostrel, sizeof lk->hostrel, "%d%s%s",
+			      gproc()->host_pid, *rest ? "/" : "", rest);
+	if (len + 1 >= (int)sizeof lk->hostrel)
+		return -ENAMETOOLONG;
+	lk->rel = lk->hostrel;
+	return 0;
+}
+
 long procfs_host_rel(struct lookup *lk)
 {
 	const char *rest;
@@ -118,7 +145,8 @@ long procfs_host_rel(struct lookup *lk)
 		return 0; /* cpuinfo, sys/...: the host's own names */
 	int hpid = vpid <= 0x7fffffff ? host_pid_of((int)vpid) : 0;
 	if (hpid <= 0)
-		return -ENOENT;
+		return vpid <= 0x7fffffff ? zombie_rel(lk, (int)vpid, rest)
+					  : -ENOENT;
 	struct rt_buf b;
 	rt_buf_init(&b, lk->hostrel, sizeof lk->hostrel);
 	rt_buf_printf(&b, "%d", hpid);
@@ -782,7 +810,8 @@ static int world_pids_from(int from, int *out, int max)
 	task_lock();
 	for (int i = 0; i < world_slots(popts.world) && n < max; i++) {
 		struct picos_task *t = &popts.world->tasks[i];
-		if (t->vpid >= from && t->state == TASK_LIVE)
+		if (t->vpid >= from &&
+		    (t->state == TASK_LIVE || t->state == TASK_ZOMBIE))
 			out[n++] = t->vpid;
 	}
 	task_unlock();

@@ -148,6 +148,8 @@ long thread_set_name(const char *name);
  * tracee's).  The blocked set is written at the end of each call of the
  * first thread (signal_exit). */
 void view_publish(void);
+/* the first thread's name, after exec or PR_SET_NAME */
+void view_publish_comm(void);
 void view_publish_signals(void);
 void view_publish_thread_of(struct gproc *gp);
 /* The signals the calling process ignores and catches (bit sig - 1),
