@@ -14,11 +14,12 @@
  *
  * The caller's fd/ directory lists the guest's fds (getdents64).
  *
- * What is not mapped yet, and shows the host's view: the contents of files
- * (the pids in status and stat) and the listing of /proc itself.  Other
- * processes' exe, cwd and root links and their fd/ and fdinfo/ are refused
- * (EACCES, as for a process one may not trace): they live in that
- * process's provider. */
+ * Other processes' exe, cwd and fd links, fd/ listings and fdinfo come
+ * from their providers (proc/remote.c) after Linux's ptrace read check;
+ * the files whose text speaks host numbers are rewritten (proc_pid.c,
+ * proc_fdinfo.c); zombies, whose host process is gone, get files made
+ * from their slot.  docs/architecture.md, "The world's processes in
+ * /proc", has the whole picture. */
 #include "procfs.h"
 #include "../entry/thread.h"
 #include "../proc/proc.h"
