@@ -452,9 +452,18 @@ static bool fdinfo_open(struct lookup *lk, int flags, long *res)
 	return true;
 }
 
+/* Is path one of the caller's own /proc/<pid>/ns/<name> links?  They
+ * open the caller's own namespaces (nsfs files), which the host's magic
+ * link reaches and no guest path names. */
+static bool is_own_ns(const struct mount *mnt, const char *path)
+{
+	const char *sub = own_part(mnt, path, "ns");
+	return sub && *sub && !rt_strchr(sub, '/');
+}
+
 bool procfs_walk_stops(struct mount *mnt, const char *path)
 {
-	if (proc.exe_anon && is_own_exe(mnt, path))
+	if ((proc.exe_anon && is_own_exe(mnt, path)) || is_own_ns(mnt, path))
 		return true;
 	const char *sub = own_fd_part(mnt, path);
 	uint64_t fd;
