@@ -681,6 +681,31 @@ case_proc_tools() {
 	run sh -c 'setsid -w sh -c "$1"; echo "exit $?"' sh "$proc_tools_script"
 }
 
+# ---- jcmd and jstack attach to a JVM of the world ----------------------
+# (they find it by pid in /proc and /tmp/hsperfdata_<user>, signal it
+# with SIGQUIT and talk over /tmp/.java_pid<pid>)
+jvm_tools_script='
+cat >Wait.java <<EOJ
+public class Wait { public static void main(String[] a) throws Exception {
+	System.out.println("ready"); System.out.flush(); Thread.sleep(60000); } }
+EOJ
+javac -d . Wait.java || exit 1
+mkfifo jready
+java -Xshare:auto -cp . Wait >jready &
+j=$!
+read line <jready
+echo "java says $line"
+jcmd | grep -c "^$j Wait\$"
+jcmd $j Thread.print | sed -n "1p;3p" | sed "s/^$j:\$/PID:/; s/(.*//"
+jstack $j | grep -c "^\"main\""
+jcmd $j VM.version | grep -c "^JDK"
+kill $j; wait $j; echo "java ended: $?"
+rm -f Wait.java Wait.class jready
+'
+case_jvm_tools() {
+	run sh -c "$jvm_tools_script"
+}
+
 # ---- the world's pid 1 takes from the others only the signals it has --
 # a handler for (pid_namespaces(7)); natively the same script runs as
 # pid 1 of a pid namespace of its own.  (What pid 1 sends itself acts as
@@ -1900,6 +1925,11 @@ if command -v lsof >/dev/null && command -v fuser >/dev/null && command -v top >
 	case_ proc_tools
 else
 	echo "# no lsof, fuser or top (apt-get install lsof psmisc procps): proc_tools case skipped"
+fi
+if command -v jcmd >/dev/null && command -v jstack >/dev/null && command -v javac >/dev/null; then
+	case_ jvm_tools
+else
+	echo "# no jcmd, jstack or javac (apt-get install openjdk-17-jdk-headless): jvm_tools case skipped"
 fi
 if command -v keyctl >/dev/null; then
 	case_ keyctl
