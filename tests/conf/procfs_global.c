@@ -125,6 +125,20 @@ static void check_system(void)
 	a[sizeof a - 1] = 0;
 	ok(slurp("/proc/mounts") > 0 && strncmp(a, text, sizeof a - 1) == 0,
 	   "/proc/mounts is /proc/self/mounts");
+	/* mountstats has the same mounts, in the same order */
+	char points[1 << 14] = "", mp[4096];
+	size_t pl = 0;
+	for (const char *l = a; *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : l + strlen(l))
+		if (sscanf(l, "%*s %4095s", mp) == 1 && pl + strlen(mp) + 2 < sizeof points)
+			pl += (size_t)sprintf(points + pl, "%s\n", mp);
+	char stats[1 << 14] = "";
+	size_t sl = 0;
+	ok(slurp("/proc/self/mountstats") > 0, "/proc/self/mountstats read");
+	for (const char *l = text; *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : l + strlen(l))
+		if (sscanf(l, "device %*s mounted on %4095s", mp) == 1 &&
+		    sl + strlen(mp) + 2 < sizeof stats)
+			sl += (size_t)sprintf(stats + sl, "%s\n", mp);
+	ok(pl > 0 && strcmp(points, stats) == 0, "mountstats names the mount points of mounts, in order");
 }
 
 static void check_own(void)

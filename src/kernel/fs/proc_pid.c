@@ -41,11 +41,12 @@ struct pid_view {
 };
 
 enum pid_file { PF_STAT, PF_STATUS, PF_STATM, PF_MAPS, PF_SMAPS, PF_MOUNTINFO,
-		PF_MOUNTS, PF_LIMITS, PF_ENVIRON };
+		PF_MOUNTS, PF_LIMITS, PF_ENVIRON, PF_MOUNTSTATS };
 
 static const char *const file_name[] = { "stat", "status", "statm",
 					 "maps", "smaps", "mountinfo",
-					 "mounts", "limits", "environ" };
+					 "mounts", "limits", "environ",
+					 "mountstats" };
 
 /* The number at p in `base` (10 or 16); *end past it when end is set. */
 static uint64_t scan_u64(const char *p, char **end, int base)
@@ -560,23 +561,54 @@ static void keep_lines(const char *host, const struct mount_view *v, int field,
 	}
 }
 
-/* mountinfo or mounts: for mounts, `rel` is its path and the host's
- * mountinfo beside it decides. */
+/* mountstats: an entry per mount, "device D mounted on M with fstype T
+ * ..." and, for some file systems, indented lines of statistics. */
+static void keep_stats(const char *host, const struct mount_view *v,
+		       struct rt_buf *out)
+{
+	int i = -1;
+	bool keep = false;
+	for (const char *p = host; *p;) {
+		const char *nl = rt_strchr(p, '\n');
+		const char *eol = nl ? nl : p + rt_strlen(p);
+		size_t len;
+		const char *mp = line_field(p, eol, 4, &len);
+		if (rt_strncmp(p, "device ", 7) == 0) {
+			i++;
+			keep = i < v->n && v->guest[i];
+			if (keep)
+				rt_buf_printf(out, "%.*s%s%.*s\n", (int)(mp - p), p,
+					      v->guest[i], (int)(eol - mp - len),
+					      mp + len);
+		} else if (keep) {
+			rt_buf_printf(out, "%.*s\n", (int)(eol - p), p);
+		}
+		p = nl ? nl + 1 : eol;
+	}
+}
+
+/* mountinfo, mounts or mountstats: for the last two, `rel` is the file's
+ * path and the host's mountinfo beside it decides (the kernel makes all
+ * three from one list, in one order). */
 static void rewrite_mounts(const char *host, enum pid_file which,
 			   const char *rel, struct rt_buf *out)
 {
 	struct mount_view *v = kmalloc(sizeof *v);
 	char *info = NULL;
 	const char *decide = host;
-	if (v && which == PF_MOUNTS) {
+	if (v && which != PF_MOUNTINFO) {
 		char irel[sizeof ((struct lookup *)0)->hostrel + 8];
-		size_t rl = rt_strlen(rel); /* ".../mounts" -> ".../mountinfo" */
-		rt_snprintf(irel, sizeof irel, "%.*sinfo", (int)(rl - 1), rel);
+		/* ".../mounts" or ".../mountstats" -> ".../mountinfo" */
+		size_t rl = rt_strlen(rel) - (which == PF_MOUNTS ? 1 : 5);
+		rt_snprintf(irel, sizeof irel, "%.*sinfo", (int)rl, rel);
 		decide = procfs_read_all(irel, &info) >= 0 ? info : NULL;
 	}
 	if (v && decide) {
 		view_build(decide, v);
-		keep_lines(host, v, which == PF_MOUNTS ? 1 : 4, out);
+		if (which == PF_MOUNTSTATS)
+			keep_stats(host, v, out);
+		else
+			keep_lines(host, v, which == PF_MOUNTS ? 1 : 4, out);
 		view_free(v);
 	}
 	if (info)
@@ -667,7 +699,8 @@ static long zombie_text(enum pid_file which, const struct pid_view *v,
 	case PF_MAPS:
 	case PF_SMAPS:
 	case PF_MOUNTINFO:
-	case PF_MOUNTS: buf[0] = 0; return 0;
+	case PF_MOUNTS:
+	case PF_MOUNTSTATS: buf[0] = 0; return 0;
 	case PF_ENVIRON: return -ESRCH;
 	case PF_LIMITS: return -ENOENT; /* its limits went with it */
 	}
@@ -768,6 +801,7 @@ bool procfs_pid_open(struct lookup *lk, int flags, long *res)
 		case PF_SMAPS: rewrite_maps(host, &b); break;
 		case PF_MOUNTINFO:
 		case PF_MOUNTS:
+		case PF_MOUNTSTATS:
 			if (!v.zombie) /* a zombie's is empty */
 				rewrite_mounts(host, which, lk->rel, &b);
 			break;

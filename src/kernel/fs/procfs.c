@@ -105,7 +105,7 @@ static long zombie_rel(struct lookup *lk, int vpid, const char *rest)
 {
 	static const char *const made[] = { "stat", "status", "statm",
 		"cmdline", "comm", "environ", "maps", "smaps", "wchan", "io",
-		"mounts", "mountinfo" };
+		"mounts", "mountinfo", "mountstats" };
 	task_lock();
 	struct picos_task *t = task_by_vpid(vpid);
 	bool zombie = t && t->state == TASK_ZOMBIE;
