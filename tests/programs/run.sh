@@ -645,6 +645,7 @@ pgrep -s $$ -f "^sleep 31" | m
 pidof sleep | tr " " "\n" | grep -Fxf pids | sort -n | m
 pstree -A $$ >out
 sed "s/-pstree\$//" out
+ps --forest -s $$ -o pid=,stat=,args= | m | grep -v "^X "
 t=$(ps -o ppid= -p "$(pgrep -s $$ -f "^sleep 33")" | tr -d " ")
 grep -E "^(Name|State|Tgid|Pid|PPid|Uid|Gid|SigBlk|SigIgn|SigCgt|NoNewPrivs)" /proc/$t/status | m 2 keep
 cut -d" " -f1-6 /proc/$t/stat | m 6 keep
