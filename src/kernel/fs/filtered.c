@@ -133,6 +133,12 @@ static bool entry_shown(const struct filtered_dir *d, const char *dir,
 	return shown(d, child, dl + 1 + nl);
 }
 
+#define SEEK_SET 0
+#define SEEK_CUR 1
+/* The host is asked for at least this much, so a long hidden name never
+ * makes a small listing fail with EINVAL where Linux would not have it. */
+#define HOST_CHUNK 4096
+
 bool filtered_getdents(struct file *f, char *kbuf, size_t cap, long *res)
 {
 	if (!f->path || !f->mnt)
@@ -141,28 +147,44 @@ bool filtered_getdents(struct file *f, char *kbuf, size_t cap, long *res)
 	const struct filtered_dir *d = filtered_for(f->mnt, f->path, pl);
 	if (!d || !lists_part(d, f->path, pl))
 		return false;
-	char *hbuf = kmalloc(cap);
+	size_t hcap = cap < HOST_CHUNK ? HOST_CHUNK : cap;
+	char *hbuf = kmalloc(hcap);
 	if (!hbuf) {
 		*res = -ENOMEM;
 		return true;
 	}
+	/* Where the host's listing goes on after the last record looked
+	 * at: a kept record that does not fit is read again next time. */
+	long resume = host_syscall3(__NR_lseek, f->host_fd, 0, SEEK_CUR);
 	size_t len = 0;
 	long n;
+	bool full = false;
 	/* Until a record is kept or the listing ends: the host's records
 	 * in the host's order and offsets, the others left out. */
 	do {
-		n = host_syscall3(__NR_getdents64, f->host_fd, hbuf, cap);
+		n = host_syscall3(__NR_getdents64, f->host_fd, hbuf, hcap);
 		for (long off = 0; off < n;) {
 			struct dirent64_hdr *e = (void *)(hbuf + off);
 			const char *name = hbuf + off + sizeof *e;
 			if (entry_shown(d, f->path, pl, name, rt_strlen(name))) {
+				if (len + e->d_reclen > cap) {
+					full = true;
+					break;
+				}
 				rt_memcpy(kbuf + len, e, e->d_reclen);
 				len += e->d_reclen;
 			}
+			resume = e->d_off;
 			off += e->d_reclen;
 		}
-	} while (n > 0 && len == 0);
+	} while (n > 0 && len == 0 && !full);
+	if (full)
+		host_syscall3(__NR_lseek, f->host_fd, resume, SEEK_SET);
 	kfree(hbuf);
-	*res = n < 0 && len == 0 ? n : (long)len;
+	/* No room for the first record: EINVAL, as Linux says. */
+	if (full && len == 0)
+		*res = -EINVAL;
+	else
+		*res = n < 0 && len == 0 ? n : (long)len;
 	return true;
 }
