@@ -257,6 +257,32 @@ static void absent(const char *path)
 		printf("#   got %d, %s\n", r, strerror(errno));
 }
 
+/* Every mount point /proc/self/mountinfo names below /sys is there (in
+ * picos's flat mode the host's cgroup mounts below the empty
+ * /sys/fs/cgroup are left out of the table, as the directory hides
+ * them). */
+static void mount_points(void)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	if (!ok(f != NULL, "/proc/self/mountinfo opens"))
+		return;
+	char line[4096], mp[4096];
+	int n = 0, there = 0;
+	while (fgets(line, sizeof line, f))
+		if (sscanf(line, "%*s %*s %*s %*s %4095s", mp) == 1 &&
+		    !strncmp(mp, "/sys", 4) && (!mp[4] || mp[4] == '/')) {
+			struct stat st;
+			n++;
+			if (stat(mp, &st) == 0)
+				there++;
+			else
+				printf("#   %s: %s\n", mp, strerror(errno));
+		}
+	fclose(f);
+	ok(there == n, "the %d mount points below /sys in mountinfo are there",
+	   n);
+}
+
 static void world_view(void)
 {
 	lists("/sys", "devices fs kernel");
@@ -299,6 +325,7 @@ int main(void)
 	thp();
 	no_write(CPU "/online");
 	no_write(CPU "/possible");
+	mount_points();
 	void *w = mmap((void *)WINDOW, 4096, PROT_NONE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
 	int picos = w == MAP_FAILED;
