@@ -4,7 +4,8 @@
  * src/cli/ns.c binds each TREE read-only into a /sys of the world's own
  * and makes each EMPTY an empty directory; without them the provider's
  * filtered directories (src/kernel/fs/filtered.c) show the same and
- * nothing else.  One list, so the two modes cannot drift apart.
+ * nothing else.  In both, Landlock reads only the TREEs of the host's
+ * /sys (src/cli/world.c).  One list, so the modes cannot drift apart.
  *
  * /sys/fs/cgroup is an empty directory: the host's cgroup tree names the
  * host's services and containers and lists host pids (cgroup.procs), and

@@ -1,22 +1,36 @@
 /* The host's sysfs beyond the world's /sys (include/picos/worldsys.h),
- * reached with raw host calls: its network interfaces, block devices and
- * firmware tables opened, also through ".." out of a kept directory and
- * through a kept CPU's link to its bus; the directories on the way and
- * the cgroup tree listed; kept attributes opened for writing (never
- * written).  With namespaces the world's /sys is a tmpfs holding only the
- * kept entries, bound read-only; without them the names are the
- * provider's alone to hide (sys.list in docs/security.md), while
- * Landlock still refuses writes. */
+ * reached with raw host calls: files of its network interfaces, block
+ * devices, kernel and cgroup tree read, also through ".." out of a kept
+ * directory and through a kept CPU's link to its bus (sys.read); its
+ * directories opened and the directories on the way and the cgroup tree
+ * listed (sys.list); kept attributes opened for writing, never written
+ * (sys.write).  With namespaces the world's /sys is a tmpfs holding only
+ * the kept entries, bound read-only.  Without them Landlock reads only
+ * the kept entries and writes none, but the names are the provider's
+ * alone to hide (sys.list in docs/security.md). */
 #include "hostile.h"
 #include <dirent.h>
 
-/* Opens `a` (a path) as the host resolves it: held when the host says
- * it is not there. */
-static int open_raw(void *a)
+/* Opens `a` (a path) as the host resolves it and reads it: held when
+ * the host refuses the open. */
+static int read_raw(void *a)
 {
 	const char *path = a;
 	long fd = hopen(path, O_RDONLY | O_CLOEXEC, 0);
-	return report(fd < 0, "openat2(%s) -> %s", path, res(fd));
+	if (fd < 0)
+		return held_if_failed(path, fd);
+	char buf[64];
+	long n = HSC3(__NR_read, fd, buf, sizeof buf);
+	return report(0, "openat2(%s) -> %s, read -> %s", path, res(fd),
+		      res(n));
+}
+
+/* Opens directory `a` raw: held when it is not there. */
+static int open_dir_raw(void *a)
+{
+	const char *path = a;
+	long fd = hopen(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+	return report(fd < 0, "openat2(%s, O_DIRECTORY) -> %s", path, res(fd));
 }
 
 static const char *const hidden[] = { "block", "class", "firmware", "bus",
@@ -80,9 +94,14 @@ static void one(const char *key, const char *verb, int (*fn)(void *),
 	ATTEMPT(key, title, fn, arg);
 }
 
-static void open_one(const char *key, const char *path)
+static void read_one(const char *path)
 {
-	one(key, "open", open_raw, path, path);
+	one("sys.read", "open and read", read_raw, path, path);
+}
+
+static void open_dir_one(const char *path)
+{
+	one("sys.list", "open", open_dir_raw, path, path);
 }
 
 static void list_one(const struct listing *l)
@@ -93,13 +112,22 @@ static void list_one(const struct listing *l)
 int main(void)
 {
 	hostile_init();
-	open_one("sys.list", "/sys/class/net");
-	open_one("sys.list", "/sys/class/net/lo/address");
-	open_one("sys.list", "/sys/block");
-	open_one("sys.list", "/sys/dev/block");
-	open_one("sys.list", "/sys/firmware");
-	open_one("sys.list", "/sys/devices/system/cpu/../../../class/net");
-	open_one("sys.list", "/sys/devices/system/cpu/cpu0/subsystem");
+	read_one("/sys/class/net/lo/address");
+	read_one("/sys/kernel/notes");
+	read_one("/sys/devices/system/cpu/../../../kernel/notes");
+	read_one("/sys/devices/system/cpu/cpu0/subsystem/uevent");
+	read_one("/sys/fs/cgroup/cgroup.controllers"); /* cgroup v2 */
+	read_one("/sys/fs/cgroup/pids/cgroup.procs");	/* cgroup v1 */
+	/* the block device holding "/" (HOSTILE_ROOT_DEV: /dev/NAME) */
+	const char *rd = env_or("HOSTILE_ROOT_DEV", "/dev/vda");
+	char blk[256];
+	snprintf(blk, sizeof blk, "/sys/class/block/%s/dev",
+		 strrchr(rd, '/') ? strrchr(rd, '/') + 1 : rd);
+	read_one(blk);
+	open_dir_one("/sys/class/net");
+	open_dir_one("/sys/block");
+	open_dir_one("/sys/firmware");
+	open_dir_one("/sys/devices/system/cpu/../../../class/net");
 	static const struct listing dirs[] = {
 		{ "/sys", hidden },
 		{ "/sys/devices/system", hidden },

@@ -12,8 +12,8 @@
  *  - /sys: the host sysfs entries programs read to size themselves
  *    (include/picos/worldsys.h).  With namespaces the world's /sys is a
  *    tmpfs with just these bound read-only (src/cli/ns.c); without them
- *    this filter alone hides the rest of the host's sysfs from the guest
- *    (docs/security.md, "Not enforced": sys.list).
+ *    Landlock reads only these (src/cli/world.c) and this filter alone
+ *    hides the other names (docs/security.md, "Not enforced": sys.list).
  *
  * Only where the mount holding the path is above the directory (the
  * world's root): a mount of its own at the directory or below it (a
