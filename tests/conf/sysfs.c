@@ -187,10 +187,18 @@ static void no_write(const char *path)
 		printf("#   got %d, %s\n", fd, strerror(e));
 }
 
+/* The old getdents record: the name right after d_reclen. */
+struct old_dirent {
+	unsigned long d_ino, d_off;
+	unsigned short d_reclen;
+	char d_name[];
+};
+
 /* The names in directory `path`, sorted, blank-separated, without . and
- * .., through getdents64 with a buffer of `size` bytes (small ones take
- * many calls: a filtered listing must still end and lose nothing). */
-static const char *names_of(const char *path, size_t size)
+ * .., through getdents64 (or the old getdents) with a buffer of `size`
+ * bytes (small ones take many calls: a filtered listing must still end
+ * and lose nothing). */
+static const char *names_of(const char *path, size_t size, int old)
 {
 	static char out[4096];
 	char names[64][64];
@@ -201,13 +209,15 @@ static const char *names_of(const char *path, size_t size)
 		return strerror(errno);
 	char buf[4096];
 	long r;
-	while ((r = syscall(SYS_getdents64, fd, buf, size)) > 0)
+	while ((r = syscall(old ? SYS_getdents : SYS_getdents64, fd, buf,
+			    size)) > 0)
 		for (long off = 0; off < r;) {
 			struct dirent64 *d = (void *)(buf + off);
-			if (strcmp(d->d_name, ".") && strcmp(d->d_name, "..") &&
-			    n < 64)
-				snprintf(names[n++], 64, "%.63s", d->d_name);
-			off += d->d_reclen;
+			struct old_dirent *o = (void *)(buf + off);
+			const char *name = old ? o->d_name : d->d_name;
+			if (strcmp(name, ".") && strcmp(name, "..") && n < 64)
+				snprintf(names[n++], 64, "%.63s", name);
+			off += old ? o->d_reclen : d->d_reclen;
 		}
 	close(fd);
 	if (r < 0)
@@ -225,7 +235,7 @@ static const char *names_of(const char *path, size_t size)
 static void lists(const char *path, const char *want)
 {
 	char got[4096];
-	snprintf(got, sizeof got, "%s", names_of(path, 4096));
+	snprintf(got, sizeof got, "%s", names_of(path, 4096, 0));
 	char alts[256];
 	snprintf(alts, sizeof alts, "%s", want);
 	int found = !strcmp(want, got);
@@ -244,8 +254,10 @@ static void lists(const char *path, const char *want)
 		p += n + (p[n] == ' ');
 	}
 	size_t small = (19 + longest + 1 + 7) & ~(size_t)7;
-	ok(!strcmp(names_of(path, small), got),
+	ok(!strcmp(names_of(path, small, 0), got),
 	   "%s lists the same %zu bytes at a time", path, small);
+	ok(!strcmp(names_of(path, 4096, 1), got),
+	   "%s lists the same through the old getdents", path);
 }
 
 static void absent(const char *path)
