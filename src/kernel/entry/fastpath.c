@@ -74,8 +74,9 @@ static int nslots;	 /* slots in use since the last exec */
 static bool area_failed;
 
 /* The calls the fast path serves: those that need nothing of the host
- * context (no signal mask change, no new task, no new image, no
- * sigreturn).  Anything else goes through the door. */
+ * context (no new task, no new image, no sigreturn, no temporary signal
+ * mask; rt_sigprocmask leaves through the door when it changed the
+ * mask).  Anything else goes through the door. */
 static bool fast_call(long nr)
 {
 	switch (nr) {
@@ -102,6 +103,7 @@ static bool fast_call(long nr)
 	case __NR_renameat2: case __NR_fchmod: case __NR_fsync:
 	case __NR_ftruncate: case __NR_umask: case __NR_chdir:
 	case __NR_fchdir: case __NR_getrusage: case __NR_sysinfo:
+	case __NR_rt_sigaction: case __NR_rt_sigprocmask:
 		return true;
 	default:
 		return false;
@@ -246,18 +248,27 @@ int fast_dispatch(struct pico_frame *f)
 	t->uc = NULL;
 	t->frame_set = false;
 	t->in_fast = true;
+	uint64_t mask = t->sigmask;
 	pico_dispatch(f);
 	t->in_fast = false;
-	if (t->fast_mask_closed) {
-		/* an interruptible wait closed the mask behind it */
+	if (t->fast_mask_closed && t->sigmask == mask) {
+		/* An interruptible wait closed the mask behind it: the
+		 * guest's again (a signal it lets through lands here, in the
+		 * provider, and is caught). */
 		t->fast_mask_closed = false;
 		uint64_t m = host_mask_of(t->sigmask);
 		host_syscall4(__NR_rt_sigprocmask, SIG_SETMASK, &m, 0, 8);
 	}
+	/* A new mask goes on the host with the slow path's sigreturn, so
+	 * the signals it unblocks come one at a time, in the host's order,
+	 * each to its own handler (caught here they would all be stacked
+	 * at once). */
+	bool new_mask = t->sigmask != mask || t->fast_mask_closed;
+	t->fast_mask_closed = false;
 	f->r11 &= ~R11_SERVED_MARK;
 	t->fast_frame = *f;
 	t->fast_state = FAST_AFTER;
-	if (t->frame_set || t->ncaught || (t->deferred & ~t->sigmask) ||
+	if (new_mask || t->frame_set || t->ncaught || (t->deferred & ~t->sigmask) ||
 	    t->remote_npending || t->pt_pending || t->restore_mask ||
 	    restart_code((long)f->rax))
 		return 1;
