@@ -104,6 +104,18 @@ static bool fast_call(long nr)
 	case __NR_ftruncate: case __NR_umask: case __NR_chdir:
 	case __NR_fchdir: case __NR_getrusage: case __NR_sysinfo:
 	case __NR_rt_sigaction: case __NR_rt_sigprocmask:
+	case __NR_getxattr: case __NR_lgetxattr: case __NR_fgetxattr:
+	case __NR_listxattr: case __NR_llistxattr: case __NR_flistxattr:
+	case __NR_select: case __NR_nanosleep: case __NR_clock_nanosleep:
+	case __NR_pipe: case __NR_socketpair: case __NR_shutdown:
+	case __NR_fdatasync: case __NR_symlink: case __NR_symlinkat:
+	case __NR_link: case __NR_linkat: case __NR_rmdir: case __NR_chmod:
+	case __NR_fchmodat: case __NR_utimensat: case __NR_getpgrp:
+	case __NR_getpgid: case __NR_getsid: case __NR_getgroups:
+	case __NR_getresuid: case __NR_getresgid: case __NR_prlimit64:
+	case __NR_getrlimit: case __NR_sched_getaffinity: case __NR_statfs:
+	case __NR_fstatfs: case __NR_epoll_create1: case __NR_eventfd2:
+	case __NR_timerfd_settime: case __NR_timerfd_gettime:
 		return true;
 	default:
 		return false;
