@@ -25,7 +25,7 @@ static unsigned char *code;
  *   rcx_site:     mov %rcx,%rax; ret   (what `syscall` left in %rcx)
  *   read_site:    ret                  (read(rdi, rsi, rdx))
  *   middle:       mov $39,%eax; jmp getpid_site+5 (its `syscall`) */
-enum { GETPID = 0, RCX = 16, READ = 32, MIDDLE = 48 };
+enum { GETPID = 0, RCX = 16, READ = 32, MIDDLE = 48, FRESH = 64 };
 
 static void build(void)
 {
@@ -38,6 +38,8 @@ static void build(void)
 	memcpy(code + GETPID, getpid_site, sizeof getpid_site);
 	memcpy(code + RCX, rcx_site, sizeof rcx_site);
 	memcpy(code + READ, read_site, sizeof read_site);
+	/* a site no call ran before the threads start */
+	memcpy(code + FRESH, getpid_site, sizeof getpid_site);
 	/* mov $39,%eax; jmp rel32 to GETPID+5 */
 	unsigned char *m = code + MIDDLE;
 	m[0] = 0xb8, m[1] = 39, m[2] = m[3] = m[4] = 0;
@@ -96,6 +98,9 @@ static void *thread_main(void *arg)
 	long bad = 0;
 	for (int i = 0; i < 20000; i++)
 		bad += call0(GETPID) != (long)(intptr_t)arg;
+	/* all four on a site first run now (patched under running threads) */
+	for (int i = 0; i < 20000; i++)
+		bad += call0(FRESH) != (long)(intptr_t)arg;
 	return (void *)bad;
 }
 
@@ -141,7 +146,7 @@ int main(void)
 		pthread_join(th[i], &v);
 		bad += (long)v;
 	}
-	ok(bad == 0, "4 threads x 20000 calls from the same site (%ld wrong)", bad);
+	ok(bad == 0, "4 threads x 20000 calls from a site, then from one first run by them all (%ld wrong)", bad);
 
 	pid_t c = fork();
 	if (c == 0)

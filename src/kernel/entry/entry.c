@@ -198,6 +198,9 @@ static void on_fault(int sig, siginfo_t *si, void *ucv)
 	if (sig == SIGILL && !in_provider(ip) && !signal_sent(si) &&
 	    fast_mid_site(uc))
 		return; /* a jump into a patched site: its `syscall` runs */
+	if (sig == SIGTRAP && !in_provider(ip) && !signal_sent(si) &&
+	    fast_int3_site(uc))
+		return; /* a site being patched: its call runs */
 	if (in_provider(ip)) {
 		struct pico_thread *t = current();
 		long nr = t ? t->cur_nr : -1;

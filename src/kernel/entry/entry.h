@@ -21,8 +21,8 @@ extern struct provider_opts popts;
  * forget the old program's sites; in the SIGSYS handler: a call coming
  * through the door (its frame, and whether it still has to run); in the
  * host signal handlers: a thread leaving the fast path goes through the
- * door instead, and a jump into a patched site's middle runs the site's
- * call. */
+ * door instead, and a jump into a patched site's middle (or onto a site
+ * being patched) runs the site's call. */
 struct ucontext;
 struct pico_frame;
 extern bool fast_patch_off;
@@ -32,6 +32,7 @@ bool fast_door_take(const struct ucontext *uc, struct pico_frame *f,
 		    bool *dispatch);
 void fast_exit_redirect(struct ucontext *uc);
 bool fast_mid_site(struct ucontext *uc);
+bool fast_int3_site(struct ucontext *uc);
 
 /* Installs the provider's host signal handlers (SIGSYS for syscalls,
  * SIGSEGV/SIGBUS/SIGILL/SIGFPE/SIGTRAP for faults). */

@@ -30,9 +30,14 @@
  * `syscall` (fast_mid_site), as gVisor's systrap does.
  *
  * Only private executable mappings the provider recorded are patched,
- * only while the process has one thread and shares its memory with no
- * other (no byte of a site changes under a running thread), the page's
- * protections restored exactly after.  Sites of other shapes (musl's
+ * the page's protections restored exactly after.  While other threads may
+ * run the site, the bytes change as Linux's text_poke_bp changes kernel
+ * text: an int3 over the first byte, then the other six, then the first,
+ * each step made visible to every CPU with membarrier's core sync; a
+ * thread that meets the int3 runs the site's call from its stub
+ * (fast_int3_site).  Without membarrier's core sync, only a process with
+ * one thread patches.  A vfork child never patches (its parent restores
+ * the provider's memory, slot count included).  Sites of other shapes (musl's
  * `mov %reg,%eax; syscall`, Go's) stay on the slow path.  `--no-patch`
  * turns patching off. */
 #include "../kernel.h"
@@ -168,16 +173,43 @@ static uint64_t make_stub(int i, long nr, uint64_t ret)
 	b[20] = 0xff, b[21] = 0x25; /* jmp *ret(%rip) */
 	put32(b + 22, 0);
 	rt_memcpy(b + STUB_RET, &ret, 8);
-	host_mprotect(FAST_TABLE, FAST_END - FAST_TABLE, PROT_READ | PROT_WRITE);
+	/* (execute stays on: other threads may be in other stubs) */
+	host_mprotect(FAST_TABLE, FAST_END - FAST_TABLE,
+		      PROT_READ | PROT_WRITE | PROT_EXEC);
 	rt_memcpy((void *)s, b, sizeof b);
 	((uint64_t *)FAST_TABLE)[i] = s;
 	host_mprotect(FAST_TABLE, FAST_END - FAST_TABLE, PROT_READ | PROT_EXEC);
 	return s;
 }
 
+#define MEMBARRIER_SYNC_CORE 32		/* ..._PRIVATE_EXPEDITED_SYNC_CORE */
+#define MEMBARRIER_REGISTER_SYNC_CORE 64 /* its registration */
+
+static int synced_pid; /* the host process registered for core sync */
+static uint64_t patching_site, patching_stub;
+
+/* Whether every CPU running this process's threads can be made to see
+ * new code (registered once per host process: a fork is a new one). */
+static bool core_sync_ready(void)
+{
+	int me = gproc()->host_pid;
+	if (synced_pid != me &&
+	    host_syscall2(__NR_membarrier, MEMBARRIER_REGISTER_SYNC_CORE, 0) == 0)
+		synced_pid = me;
+	return synced_pid == me;
+}
+
+static void core_sync(bool threads)
+{
+	if (threads)
+		host_syscall2(__NR_membarrier, MEMBARRIER_SYNC_CORE, 0);
+}
+
 /* Rewrites the 7 bytes at `site` (within one recorded vma `v`) into a
- * jump through slot i, the first byte last. */
-static void write_site(uint64_t site, const struct vma *v, int i)
+ * jump through slot i (whose stub is ready): int3 first, the jump's tail,
+ * then its first byte. */
+static void write_site(uint64_t site, const struct vma *v, int i,
+		       uint64_t stub, bool threads)
 {
 	uint64_t lo = RT_ALIGN_DOWN(site, RT_PAGE_SIZE);
 	uint64_t hi = RT_ALIGN_UP(site + 7, RT_PAGE_SIZE);
@@ -185,9 +217,16 @@ static void write_site(uint64_t site, const struct vma *v, int i)
 	put32(jmp + 3, (uint32_t)(FAST_TABLE + (uint64_t)i * 8));
 	if (host_mprotect(lo, hi - lo, v->prot | PROT_WRITE) < 0)
 		return; /* the slot stays unused */
-	rt_memcpy((void *)(site + 1), jmp + 1, 6);
-	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	*(volatile unsigned char *)site = jmp[0];
+	patching_site = site, patching_stub = stub;
+	volatile unsigned char *p = (volatile unsigned char *)site;
+	p[0] = 0xcc;
+	core_sync(threads);
+	for (int k = 1; k < 7; k++)
+		p[k] = jmp[k];
+	core_sync(threads);
+	p[0] = jmp[0];
+	core_sync(threads);
+	patching_site = 0;
 	host_mprotect(lo, hi - lo, v->prot);
 }
 
@@ -195,8 +234,8 @@ void fast_try_patch(uint64_t ret, long nr)
 {
 	struct pico_thread *t = current();
 	if (fast_patch_off || area_failed || !fast_call(nr) ||
-	    nslots == FAST_SLOTS || proc.vfork_child || proc.vm_users != 1 ||
-	    gproc()->nthreads != 1 || t->pt_tracer || t->seccomp_mode)
+	    nslots == FAST_SLOTS || proc.vfork_child || t->pt_tracer ||
+	    t->seccomp_mode)
 		return;
 	uint64_t site = ret - 7;
 	unsigned char b[7];
@@ -206,15 +245,23 @@ void fast_try_patch(uint64_t ret, long nr)
 	rt_memcpy(&imm, b + 1, 4);
 	if (b[0] != 0xb8 || imm != (uint32_t)nr || b[5] != 0x0f || b[6] != 0x05)
 		return;
+	/* one patcher at a time: the slot count and the area's protections
+	 * are the memory's, shared by its threads */
+	provider_lock();
 	const struct vma *v = mm_find(site);
-	if (!v || site + 7 > v->end || !(v->prot & PROT_EXEC) ||
-	    (v->flags & MAP_TYPE) != MAP_PRIVATE)
-		return;
-	if (!fast_area_end && !map_area())
-		return;
-	int i = nslots++;
-	make_stub(i, nr, ret);
-	write_site(site, v, i);
+	bool threads = gproc()->nthreads != 1 || proc.vm_users != 1;
+	unsigned char again[7];
+	bool ok = v && site + 7 <= v->end && (v->prot & PROT_EXEC) &&
+		  (v->flags & MAP_TYPE) == MAP_PRIVATE &&
+		  (!threads || core_sync_ready()) &&
+		  (fast_area_end || map_area()) &&
+		  copy_from_user(again, (const void *)site, 7) == 0 &&
+		  rt_memcmp(again, b, 7) == 0; /* no other thread patched it */
+	if (ok) {
+		int i = nslots++;
+		write_site(site, v, i, make_stub(i, nr, ret), threads);
+	}
+	provider_unlock();
 }
 
 void fast_exec_reset(void)
@@ -310,22 +357,47 @@ void fast_exit_redirect(struct ucontext *uc)
 		uc->uc_mcontext.rip = (uint64_t)fast_door;
 }
 
-bool fast_mid_site(struct ucontext *uc)
+/* The stub of the patched (or being patched: int3 first) site at
+ * `site`, or 0. */
+static uint64_t stub_of_site(uint64_t site)
 {
-	uint64_t ip = uc->uc_mcontext.rip;
 	unsigned char b[7];
-	if (!fast_area_end || copy_from_user(b, (const void *)(ip - 5), 7) < 0 ||
-	    b[0] != 0xff || b[1] != 0x24 || b[2] != 0x25 || b[5] != 0x0f ||
-	    b[6] != 0x0b)
-		return false;
+	if (!fast_area_end || copy_from_user(b, (const void *)site, 7) < 0 ||
+	    (b[0] != 0xff && b[0] != 0xcc) || b[1] != 0x24 || b[2] != 0x25)
+		return 0;
 	uint32_t slot;
 	rt_memcpy(&slot, b + 3, 4);
 	if (slot < FAST_TABLE || slot >= FAST_TABLE + (uint64_t)nslots * 8)
-		return false;
+		return 0;
 	uint64_t stub = ((const uint64_t *)FAST_TABLE)[(slot - FAST_TABLE) / 8];
-	if (!stub_ret(stub))
+	return stub_ret(stub) ? stub : 0;
+}
+
+bool fast_mid_site(struct ucontext *uc)
+{
+	uint64_t ip = uc->uc_mcontext.rip;
+	unsigned char ud2[2];
+	uint64_t stub = copy_from_user(ud2, (const void *)ip, 2) == 0 &&
+				ud2[0] == 0x0f && ud2[1] == 0x0b
+			? stub_of_site(ip - 5)
+			: 0;
+	if (!stub)
 		return false;
 	/* the site's `syscall`, with the registers the jump came with */
+	uc->uc_mcontext.rip = stub + STUB_DOOR;
+	return true;
+}
+
+bool fast_int3_site(struct ucontext *uc)
+{
+	uint64_t site = uc->uc_mcontext.rip - 1;
+	uint64_t stub = site == patching_site ? patching_stub : stub_of_site(site);
+	if (!stub)
+		return false;
+	/* the int3 took the place of `mov $nr,%eax`: the call, from the stub */
+	uint32_t nr;
+	rt_memcpy(&nr, (const void *)(stub + 1), 4);
+	uc->uc_mcontext.rax = nr;
 	uc->uc_mcontext.rip = stub + STUB_DOOR;
 	return true;
 }
