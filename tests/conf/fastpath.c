@@ -3,8 +3,9 @@
  * results, the registers the instruction leaves, a signal handler that
  * interrupts a blocked call with and without SA_RESTART, a jump straight
  * to the `syscall` instruction of such a site, threads running the same
- * site, fork, and the code's protections staying as the program set
- * them. */
+ * site and one they all run first, the code's protections staying as the
+ * program set them, a site the program rewrites or unmaps and maps again
+ * (a JIT's way), a site across two pages, fork and vfork. */
 #include "tap.h"
 #include <pthread.h>
 #include <signal.h>
@@ -27,16 +28,18 @@ static unsigned char *code;
  *   middle:       mov $39,%eax; jmp getpid_site+5 (its `syscall`) */
 enum { GETPID = 0, RCX = 16, READ = 32, MIDDLE = 48, FRESH = 64 };
 
+static const unsigned char rcx_site_bytes[] = { 0xb8, 39, 0, 0, 0, 0x0f, 0x05,
+					      0x48, 0x89, 0xc8, 0xc3 };
+
 static void build(void)
 {
 	static const unsigned char getpid_site[] = { 0xb8, 39, 0, 0, 0, 0x0f, 0x05, 0xc3 };
-	static const unsigned char rcx_site[] = { 0xb8, 39, 0, 0, 0, 0x0f, 0x05,
-						  0x48, 0x89, 0xc8, 0xc3 };
+	const unsigned char *rcx_site = rcx_site_bytes;
 	static const unsigned char read_site[] = { 0xb8, 0, 0, 0, 0, 0x0f, 0x05, 0xc3 };
 	code = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	memset(code, 0xcc, 4096);
 	memcpy(code + GETPID, getpid_site, sizeof getpid_site);
-	memcpy(code + RCX, rcx_site, sizeof rcx_site);
+	memcpy(code + RCX, rcx_site, sizeof rcx_site_bytes);
 	memcpy(code + READ, read_site, sizeof read_site);
 	/* a site no call ran before the threads start */
 	memcpy(code + FRESH, getpid_site, sizeof getpid_site);
@@ -148,11 +151,52 @@ int main(void)
 	}
 	ok(bad == 0, "4 threads x 20000 calls from a site, then from one first run by them all (%ld wrong)", bad);
 
+	/* A JIT's way: the program rewrites a site it ran (getpid) into
+	 * another call (getppid, 110), at the same address. */
+	static const unsigned char getppid_site[] = { 0xb8, 110, 0, 0, 0, 0x0f, 0x05, 0xc3 };
+	ok(mprotect(code, 4096, PROT_READ | PROT_WRITE) == 0, "the code page made writable");
+	memcpy(code + GETPID, getppid_site, sizeof getppid_site);
+	mprotect(code, 4096, PROT_READ | PROT_EXEC);
+	long pp = getppid(), right = 0;
+	for (int i = 0; i < 100; i++)
+		right += call0(GETPID) == pp;
+	ok(right == 100, "a site rewritten by the program runs its new call (%ld of 100)", right);
+	/* unmapped and mapped again with other code at the same address */
+	unsigned char *at = code;
+	munmap(code, 4096);
+	code = mmap(at, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	memset(code, 0xcc, 4096);
+	memcpy(code + GETPID, getppid_site, sizeof getppid_site);
+	memcpy(code + RCX, rcx_site_bytes, sizeof rcx_site_bytes);
+	mprotect(code, 4096, PROT_READ | PROT_EXEC);
+	right = 0;
+	for (int i = 0; i < 100; i++)
+		right += call0(GETPID) == pp;
+	ok(code == at && right == 100, "a site unmapped and mapped again with other code runs it");
+	/* a site across a page boundary */
+	unsigned char *two = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	static const unsigned char gp[] = { 0xb8, 39, 0, 0, 0, 0x0f, 0x05, 0xc3 };
+	memcpy(two + 4096 - 3, gp, sizeof gp);
+	mprotect(two, 8192, PROT_READ | PROT_EXEC);
+	right = 0;
+	for (int i = 0; i < 100; i++)
+		right += ((fn0)(void *)(two + 4096 - 3))() == pid;
+	ok(right == 100, "a site across two pages (%ld of 100)", right);
+	munmap(two, 8192);
+
 	pid_t c = fork();
 	if (c == 0)
-		_exit(call0(GETPID) == getpid() && call0(MIDDLE) == getpid() ? 0 : 1);
+		_exit(call0(RCX) == (long)(code + RCX + 7) ? 0 : 1);
 	int st;
 	ok(waitpid(c, &st, 0) == c && WIFEXITED(st) && WEXITSTATUS(st) == 0,
-	   "a forked child's calls from the sites give its own pid");
+	   "a forked child's calls from a patched site return where they should");
+	c = vfork();
+	if (c == 0) {
+		/* the child shares the parent's memory, patched sites included */
+		long r = call0(RCX);
+		_exit(r == (long)(code + RCX + 7) ? 0 : 1);
+	}
+	ok(waitpid(c, &st, 0) == c && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	   "a vfork child's call from a patched site");
 	return tap_done();
 }

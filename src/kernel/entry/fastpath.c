@@ -301,6 +301,8 @@ int fast_dispatch(struct pico_frame *f)
 	t->fast_stub = stub;
 	t->fast_frame = *f;
 	t->fast_state = FAST_BEFORE;
+	if (popts.stats)
+		__atomic_fetch_add(&popts.world->fast_calls, 1, __ATOMIC_RELAXED);
 	if (!fast_call((long)f->orig_rax) || t->ncaught || t->seccomp_mode ||
 	    t->pt_tracer)
 		return 1;
