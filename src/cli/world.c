@@ -506,6 +506,8 @@ static int build_config(struct run_opts *o, const char *cwd, int world_fd,
 		flags |= PCFG_F_NET_HOST;
 	else if (o->net == NET_OPT_NONE)
 		flags |= PCFG_F_NET_NONE;
+	if (ns_active)
+		flags |= PCFG_F_IPC_NS;
 	put(&b, PCFG_FLAGS, &flags, sizeof flags);
 	put(&b, PCFG_END, NULL, 0);
 
@@ -619,7 +621,7 @@ static void start_provider(int image_fd, int cfg_fd, const int *keep, int nkeep,
 	 * releasing its filter) must not shrink the heap, or this process
 	 * dies of SIGSYS before the provider starts. */
 	mallopt(M_TRIM_THRESHOLD, -1);
-	if (sandbox_seccomp(net != NET_OPT_NONE) < 0)
+	if (sandbox_seccomp(net != NET_OPT_NONE, ns_active) < 0)
 		_exit(125);
 	char cfg[16];
 	snprintf(cfg, sizeof cfg, "%d", cfg_fd);

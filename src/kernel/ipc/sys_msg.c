@@ -1,0 +1,70 @@
+/* System V message queues: the host's queues, in the world's IPC
+ * namespace.  Waits are interruptible by guest signals; the pids of
+ * msgctl's answers are the guest's. */
+#include "ipc.h"
+#include "../syscalls.h"
+#include <linux/msg.h>
+
+#ifndef MSG_STAT_ANY
+#define MSG_STAT_ANY 13
+#endif
+
+long sys_msgget(long key, int flags)
+{
+	if (!ipc_world_ns)
+		return -ENOSYS;
+	return host_syscall2(__NR_msgget, key, flags);
+}
+
+/* A message buffer: its mtype word and `size` bytes of text.  A size the
+ * host refuses (larger than msgmax, negative) is refused before the host
+ * reads, so no exact range is needed for it. */
+static long msgbuf(const void *umsg, size_t size)
+{
+	size_t n = size > (1UL << 31) ? 1 : size + sizeof(long);
+	return (long)user_ptr_for_host(umsg, n);
+}
+
+/* Linux's msgsnd and msgrcv return -ERESTARTNOHAND when a signal
+ * interrupts the wait: EINTR after a handler, whatever SA_RESTART. */
+long sys_msgsnd(int id, const void *umsg, size_t size, int flags)
+{
+	if (!ipc_world_ns)
+		return -ENOSYS;
+	return ipc_wait_call(-ERESTARTNOHAND, __NR_msgsnd, id,
+			     msgbuf(umsg, size), (long)size, flags, 0);
+}
+
+long sys_msgrcv(int id, void *umsg, size_t size, long type, int flags)
+{
+	if (!ipc_world_ns)
+		return -ENOSYS;
+	return ipc_wait_call(-ERESTARTNOHAND, __NR_msgrcv, id,
+			     msgbuf(umsg, size), (long)size, type, flags);
+}
+
+long sys_msgctl(int id, int cmd, void *ubuf)
+{
+	if (!ipc_world_ns)
+		return -ENOSYS;
+	struct msqid64_ds k;
+	static const size_t pids[2] = { offsetof(struct msqid64_ds, msg_lspid),
+					offsetof(struct msqid64_ds, msg_lrpid) };
+	long r;
+	switch (ipc_cmd(cmd)) {
+	case IPC_STAT:
+	case MSG_STAT:
+	case MSG_STAT_ANY:
+		return ipc_stat_out(host_syscall3(__NR_msgctl, id, cmd, &k),
+				    ubuf, &k, sizeof k, pids);
+	case IPC_SET:
+		r = ipc_set_in(&k, ubuf, sizeof k);
+		return r < 0 ? r : host_syscall3(__NR_msgctl, id, cmd, &k);
+	case IPC_INFO:
+	case MSG_INFO:
+		return host_syscall3(__NR_msgctl, id, cmd,
+				     user_ptr_for_host(ubuf, sizeof(struct msginfo)));
+	default: /* IPC_RMID, or EINVAL */
+		return host_syscall3(__NR_msgctl, id, cmd, 0);
+	}
+}

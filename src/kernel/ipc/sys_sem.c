@@ -1,0 +1,85 @@
+/* System V semaphores: the host's semaphore sets, in the world's IPC
+ * namespace.  The host applies SEM_UNDO when the host process (the guest
+ * process) exits, and its threads share one undo list (CLONE_SYSVSEM);
+ * the provider makes waits interruptible by guest signals and the pids
+ * the guest reads its own. */
+#include "ipc.h"
+#include "../syscalls.h"
+#include <linux/sem.h>
+
+#ifndef SEM_STAT_ANY
+#define SEM_STAT_ANY 20
+#endif
+#define SEMBUF_SIZE 6 /* struct sembuf: short, short, short */
+
+long sys_semget(long key, int nsems, int flags)
+{
+	if (!ipc_world_ns)
+		return -ENOSYS;
+	return host_syscall3(__NR_semget, key, nsems, flags);
+}
+
+long sys_semtimedop(int id, void *usops, unsigned nsops, const void *uts)
+{
+	if (!ipc_world_ns)
+		return -ENOSYS;
+	/* The host checks nsops against its limit (E2BIG) before it reads
+	 * the array, so a length it refuses needs no exact range. */
+	size_t n = RT_MIN(nsops, 65536u) * SEMBUF_SIZE;
+	/* Linux never restarts semop after a handler (signal(7)): EINTR.
+	 * After a signal that was ignored the wait goes on with the whole
+	 * timeout again (Linux does not wake for one). */
+	return ipc_wait_call(-EINTR, __NR_semtimedop, id,
+			     (long)user_ptr_for_host(usops, n), nsops,
+			     uts ? (long)user_ptr_for_host(uts, 16) : 0, 0);
+}
+
+long sys_semop(int id, void *usops, unsigned nsops)
+{
+	return sys_semtimedop(id, usops, nsops, NULL);
+}
+
+/* The guest array of GETALL and SETALL, checked for the set's size (the
+ * poison address when the guest may not name it, or the size is unknown
+ * because the host refuses IPC_STAT: then it refuses GETALL too, and a
+ * SETALL caller without read permission gets EFAULT). */
+static void *semall_buf(int id, unsigned long arg)
+{
+	struct semid64_ds ds;
+	if (host_syscall4(__NR_semctl, id, 0, IPC_STAT, &ds) < 0)
+		return user_ptr_for_host((void *)arg, 2);
+	return user_ptr_for_host((void *)arg, ds.sem_nsems * 2);
+}
+
+long sys_semctl(int id, int num, int cmd, unsigned long arg)
+{
+	if (!ipc_world_ns)
+		return -ENOSYS;
+	struct semid64_ds k;
+	static const size_t nopids[2] = { 0, 0 };
+	long r;
+	switch (ipc_cmd(cmd)) {
+	case IPC_STAT:
+	case SEM_STAT:
+	case SEM_STAT_ANY:
+		return ipc_stat_out(host_syscall4(__NR_semctl, id, num, cmd, &k),
+				    (void *)arg, &k, sizeof k, nopids);
+	case IPC_SET:
+		r = ipc_set_in(&k, (void *)arg, sizeof k);
+		return r < 0 ? r : host_syscall4(__NR_semctl, id, num, cmd, &k);
+	case IPC_INFO:
+	case SEM_INFO:
+		return host_syscall4(__NR_semctl, id, num, cmd,
+				     user_ptr_for_host((void *)arg,
+						       sizeof(struct seminfo)));
+	case GETALL:
+	case SETALL:
+		return host_syscall4(__NR_semctl, id, num, cmd,
+				     semall_buf(id, arg));
+	case GETPID:
+		r = host_syscall4(__NR_semctl, id, num, cmd, 0);
+		return r < 0 ? r : ipc_pid_to_guest((int)r);
+	default: /* a value (SETVAL), nothing, or EINVAL */
+		return host_syscall4(__NR_semctl, id, num, cmd, arg);
+	}
+}
