@@ -603,13 +603,15 @@ static void start_provider(int image_fd, int cfg_fd, const int *keep, int nkeep,
 		rl.rlim_cur = rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
+	struct ll_paths lp = { 0 };
+	if (ns_active)
+		ll_paths_add_mqueue(&lp); /* needs the namespace's caps */
 	if (sandbox_limit_caps(net == NET_OPT_HOST) < 0)
 		_exit(125);
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
 		perror("picos: no_new_privs");
 		_exit(125);
 	}
-	struct ll_paths lp = { 0 };
 	landlock_rules(&lp);
 	int r = sandbox_landlock(lp.v, lp.n, net == NET_OPT_NONE);
 	if (r < 0)
