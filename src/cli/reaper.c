@@ -162,6 +162,7 @@ static struct picos_task *by_vpid(struct picos_world *w, int vpid)
 
 static void free_task(struct picos_world *w, struct picos_task *t)
 {
+	world_note_ended(w, t);
 	memset(t, 0, sizeof *t);
 	uint32_t n = READ_ONCE(w->nprocs);
 	if (n > 0)

@@ -16,8 +16,8 @@
  * would let the world see and keep objects outside itself. */
 extern bool ipc_world_ns;
 
-/* The guest pid of a host pid the host recorded (0 for none or one no
- * longer in the world: the world table forgets ended processes). */
+/* The guest pid of a host pid the host recorded: of a live or zombie
+ * process, or one of the last that ended (0 for none or one older). */
 int ipc_pid_to_guest(int host_pid);
 
 /* The command of a *ctl call, without IPC_64 (glibc may add it; x86-64

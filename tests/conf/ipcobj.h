@@ -1,0 +1,59 @@
+/* What the System V IPC and POSIX queue tests share (shm, sem, msg,
+ * mqueue).  They run natively on the host's IPC namespace too: objects
+ * are IPC_PRIVATE or use keys made from the test's pid, and every object
+ * a test makes is removed at exit, also when a check fails.  Included
+ * after tap.h. */
+#ifndef PICOS_CONF_IPCOBJ_H
+#define PICOS_CONF_IPCOBJ_H
+
+#include <signal.h>
+#include <sys/ipc.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+
+/* A key no other run uses at the same time: the pid and a tag. */
+__attribute__((unused)) static key_t ipc_key(int tag)
+{
+	return (key_t)(0x5c000000 | ((getpid() & 0x3fffff) << 4) | (tag & 15));
+}
+
+/* Without IPC (ENOSYS: picos's flat mode, or a kernel without
+ * CONFIG_SYSVIPC) the test has one check and ends. */
+static void ipc_skip_if_absent(int r, const char *what)
+{
+	if (r != -1 || errno != ENOSYS)
+		return;
+	ok(1, "%s: ENOSYS, no IPC here (flat mode): nothing more to check", what);
+	exit(tap_done());
+}
+
+/* A one-shot timer firing SIGALRM after `ms` ms, with a handler that does
+ * nothing (sa_flags: SA_RESTART or 0). */
+__attribute__((unused)) static void ipc_on_alarm(int s) { (void)s; }
+__attribute__((unused)) static void ipc_alarm_ms(int ms, int sa_flags)
+{
+	struct sigaction sa = { .sa_handler = ipc_on_alarm, .sa_flags = sa_flags };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, NULL);
+	struct itimerval it = { .it_value = { ms / 1000, (ms % 1000) * 1000 } };
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+
+__attribute__((unused)) static double ipc_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* The child's exit status, or -1 when it did not exit normally. */
+__attribute__((unused)) static int ipc_wait_exit(pid_t pid)
+{
+	int st;
+	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
+		return -1;
+	return WEXITSTATUS(st);
+}
+
+#endif
