@@ -51,7 +51,10 @@ __attribute__((unused)) static double ipc_now(void)
 __attribute__((unused)) static int ipc_wait_exit(pid_t pid)
 {
 	int st;
-	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
+	pid_t r;
+	while ((r = waitpid(pid, &st, 0)) < 0 && errno == EINTR)
+		;
+	if (r != pid || !WIFEXITED(st))
 		return -1;
 	return WEXITSTATUS(st);
 }

@@ -7,10 +7,7 @@ bool ipc_world_ns;
 
 int ipc_pid_to_guest(int host_pid)
 {
-	if (host_pid <= 0)
-		return 0;
-	int v = task_vpid_of_host(host_pid);
-	return v ? v : task_ended_vpid(host_pid);
+	return host_pid > 0 ? task_vpid_of_sender(host_pid) : 0;
 }
 
 long ipc_set_in(void *k, const void *ubuf, size_t size)

@@ -35,7 +35,8 @@ long sys_mq_open(const char *uname, int oflag, unsigned mode,
 				   : NULL;
 	long hfd = host_syscall4(__NR_mq_open, name, oflag | O_CLOEXEC,
 				 mode & ~fs_umask, attr);
-	return fd_install_host_object(hfd, oflag & O_ACCMODE, oflag);
+	/* Linux makes every queue fd close-on-exec, whatever oflag says */
+	return fd_install_host_object(hfd, oflag & O_ACCMODE, oflag | O_CLOEXEC);
 }
 
 long sys_mq_unlink(const char *uname)

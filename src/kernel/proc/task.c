@@ -170,10 +170,11 @@ int task_id_of_host(int host)
 	return v;
 }
 
-int task_ended_vpid(int host_pid)
+int task_vpid_of_sender(int host_pid)
 {
 	task_lock();
-	int v = world_ended_vpid(W, host_pid);
+	struct picos_task *t = task_by_host(host_pid);
+	int v = t ? t->vpid : world_ended_vpid(W, host_pid);
 	task_unlock();
 	return v;
 }

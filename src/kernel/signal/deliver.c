@@ -224,7 +224,7 @@ bool signal_translate(int sig, siginfo_t *info)
 		return false;
 	info->si_pid = info->si_pid == gproc()->host_pid
 			       ? gproc()->pid
-			       : task_vpid_of_host(info->si_pid);
+			       : task_vpid_of_sender(info->si_pid);
 	info->si_uid = ident_uid_to_guest(info->si_uid);
 	return true;
 }
