@@ -93,6 +93,9 @@ static void types(int id)
 	fails_with(rcv(id, &m, 2, 0, 0), E2BIG, "a message larger than the buffer");
 	ok(msgrcv(id, &m, 2, 0, MSG_NOERROR) == 2 && !memcmp(m.text, "un", 2),
 	   "MSG_NOERROR truncates it");
+	snd(id, 4, "four", 0);
+	ok(msgrcv(id, &m, (size_t)1 << 40, 0, 0) == 5 && !strcmp(m.text, "four"),
+	   "a buffer size far beyond the buffer: only the message is written");
 	fails_with(rcv(id, &m, 64, 0, IPC_NOWAIT), ENOMSG, "an empty queue with IPC_NOWAIT");
 	ok(msgctl(id, IPC_STAT, &ds) == 0 && ds.msg_lrpid == getpid() &&
 		   ds.msg_qnum == 0, "IPC_STAT: empty, the receiver's pid");

@@ -48,6 +48,19 @@ long sys_mq_unlink(const char *uname)
 	return r < 0 ? r : host_syscall1(__NR_mq_unlink, name);
 }
 
+/* The length of a message buffer to check.  No message is longer than
+ * the queue's mq_msgsize: a send of more is EMSGSIZE before the host
+ * reads, a receive copies out at most the message, so a buffer the guest
+ * may not name to its full length is checked up to mq_msgsize. */
+static size_t mq_len(int hfd, const void *ubuf, size_t len)
+{
+	long attr[8];
+	if (guest_range_ok((uint64_t)ubuf, len) ||
+	    host_syscall3(__NR_mq_getsetattr, hfd, NULL, attr) < 0)
+		return len;
+	return RT_MIN(len, (size_t)attr[2]); /* mq_msgsize */
+}
+
 /* Sends or receives on the host queue behind guest fd `fd`.  Linux
  * restarts an interrupted wait after a handler with SA_RESTART
  * (-ERESTARTSYS): the timeout is absolute, so a restart keeps it. */
@@ -56,9 +69,7 @@ static long mq_io(long nr, int fd, void *ubuf, size_t len, long prio,
 {
 	struct file *f;
 	int hfd = io_get(fd, &f);
-	/* the host checks len against the queue's msgsize (EMSGSIZE) first
-	 * when it is too long, so only a length it accepts needs a range */
-	void *buf = user_ptr_for_host(ubuf, RT_MIN(len, 1UL << 31));
+	void *buf = user_ptr_for_host(ubuf, mq_len(hfd, ubuf, len));
 	long r = ipc_wait_call(-ERESTARTSYS, nr, hfd, (long)buf, (long)len,
 			       prio, uts ? (long)user_ptr_for_host(uts, 16) : 0);
 	io_put(f);

@@ -16,12 +16,23 @@ long sys_msgget(long key, int flags)
 	return host_syscall2(__NR_msgget, key, flags);
 }
 
-/* A message buffer: its mtype word and `size` bytes of text.  A size the
- * host refuses (larger than msgmax, negative) is refused before the host
- * reads, so no exact range is needed for it. */
+/* The namespace's largest message (msgmax). */
+static size_t msgmax(void)
+{
+	struct msginfo mi;
+	long r = host_syscall3(__NR_msgctl, 0, IPC_INFO, &mi);
+	return r < 0 ? 0 : (size_t)mi.msgmax;
+}
+
+/* A message buffer: its mtype word and `size` bytes of text.  No message
+ * is longer than msgmax: msgsnd refuses a larger size (EINVAL, after
+ * reading mtype) and msgrcv copies out at most the message, so a buffer
+ * the guest may not name to its full size is checked up to msgmax. */
 static long msgbuf(const void *umsg, size_t size)
 {
-	size_t n = size > (1UL << 31) ? 1 : size + sizeof(long);
+	size_t n = sizeof(long) + size;
+	if ((long)size < 0 || !guest_range_ok((uint64_t)umsg, n))
+		n = sizeof(long) + RT_MIN(size, msgmax());
 	return (long)user_ptr_for_host(umsg, n);
 }
 
