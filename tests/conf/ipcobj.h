@@ -8,6 +8,9 @@
 
 #include <signal.h>
 #include <sys/ipc.h>
+#include <sys/msg.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -16,6 +19,32 @@
 __attribute__((unused)) static key_t ipc_key(int tag)
 {
 	return (key_t)(0x5c000000 | ((getpid() & 0x3fffff) << 4) | (tag & 15));
+}
+
+/* The objects a test made, removed at exit (atexit: only the test's own
+ * process, never its children, which end with _exit). */
+enum ipc_kind { IPC_K_SHM, IPC_K_SEM, IPC_K_MSG };
+static int ipc_ids[3][16], ipc_nids[3];
+
+static void ipc_remove_all(void)
+{
+	for (int i = 0; i < ipc_nids[IPC_K_SHM]; i++)
+		shmctl(ipc_ids[IPC_K_SHM][i], IPC_RMID, NULL);
+	for (int i = 0; i < ipc_nids[IPC_K_SEM]; i++)
+		semctl(ipc_ids[IPC_K_SEM][i], 0, IPC_RMID);
+	for (int i = 0; i < ipc_nids[IPC_K_MSG]; i++)
+		msgctl(ipc_ids[IPC_K_MSG][i], IPC_RMID, NULL);
+}
+
+/* Records a new object's id (or a failure's -1) and returns it. */
+__attribute__((unused)) static int ipc_made(enum ipc_kind k, int id)
+{
+	static int registered;
+	if (!registered++)
+		atexit(ipc_remove_all);
+	if (id >= 0 && ipc_nids[k] < 16)
+		ipc_ids[k][ipc_nids[k]++] = id;
+	return id;
 }
 
 /* Without IPC (ENOSYS: picos's flat mode, or a kernel without

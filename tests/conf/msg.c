@@ -13,20 +13,7 @@
 #define MSG_COPY 040000
 #endif
 
-static int ids[8], nids;
-
-static void remove_all(void)
-{
-	for (int i = 0; i < nids; i++)
-		msgctl(ids[i], IPC_RMID, NULL);
-}
-
-static int made(int id)
-{
-	if (id >= 0 && nids < 8)
-		ids[nids++] = id;
-	return id;
-}
+static int made(int id) { return ipc_made(IPC_K_MSG, id); }
 
 struct msg {
 	long type;
@@ -170,7 +157,6 @@ int main(void)
 	int r = msgget(IPC_PRIVATE, IPC_CREAT | 0600);
 	ipc_skip_if_absent(r, "msgget");
 	made(r);
-	atexit(remove_all);
 	creation();
 	int id = made(msgget(IPC_PRIVATE, IPC_CREAT | 0600));
 	ok(id >= 0, "a private queue");

@@ -16,20 +16,7 @@ union semun {
 	struct seminfo *info;
 };
 
-static int ids[8], nids;
-
-static void remove_all(void)
-{
-	for (int i = 0; i < nids; i++)
-		semctl(ids[i], 0, IPC_RMID);
-}
-
-static int made(int id)
-{
-	if (id >= 0 && nids < 8)
-		ids[nids++] = id;
-	return id;
-}
+static int made(int id) { return ipc_made(IPC_K_SEM, id); }
 
 static int op(int id, int num, int delta, int flags)
 {
@@ -227,7 +214,6 @@ int main(void)
 	int r = semget(IPC_PRIVATE, 1, IPC_CREAT | 0600);
 	ipc_skip_if_absent(r, "semget");
 	made(r);
-	atexit(remove_all);
 	creation();
 	int id = made(semget(IPC_PRIVATE, 3, IPC_CREAT | 0600));
 	ok(id >= 0, "a private set of 3");

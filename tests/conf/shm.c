@@ -10,20 +10,7 @@
 #include <sys/mman.h>
 #include <sys/shm.h>
 
-static int ids[8], nids;
-
-static void remove_all(void)
-{
-	for (int i = 0; i < nids; i++)
-		shmctl(ids[i], IPC_RMID, NULL);
-}
-
-static int made(int id)
-{
-	if (id >= 0 && nids < 8)
-		ids[nids++] = id;
-	return id;
-}
+static int made(int id) { return ipc_made(IPC_K_SHM, id); }
 
 static int nattch(int id)
 {
@@ -188,7 +175,6 @@ int main(int argc, char **argv)
 	int r = shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600);
 	ipc_skip_if_absent(r, "shmget");
 	made(r);
-	atexit(remove_all);
 	creation();
 
 	int id = made(shmget(IPC_PRIVATE, 16 * 4096, IPC_CREAT | 0600));

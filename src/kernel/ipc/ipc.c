@@ -42,6 +42,26 @@ long ipc_stat_out(long r, void *ubuf, void *k, size_t size,
 	return copy_to_user(ubuf, k, size) < 0 ? -EFAULT : r;
 }
 
+long ipc_ctl(const struct ipc_ctl_kind *k, int id, int cmd, void *ubuf)
+{
+	uint64_t buf[IPC_DS_MAX / 8];
+	int c = ipc_cmd(cmd);
+	if (c == IPC_STAT || c == k->stat_cmd || c == k->stat_any_cmd)
+		return ipc_stat_out(host_syscall3(k->nr, id, cmd, buf), ubuf,
+				    buf, k->ds_size, k->pid_off);
+	if (c == IPC_SET) {
+		long r = ipc_set_in(buf, ubuf, k->ds_size);
+		return r < 0 ? r : host_syscall3(k->nr, id, cmd, buf);
+	}
+	if (c == IPC_INFO || c == k->info_cmd)
+		return host_syscall3(k->nr, id, cmd,
+				     user_ptr_for_host(ubuf, c == IPC_INFO
+							     ? k->ipc_info_size
+							     : k->info_size));
+	/* no buffer (IPC_RMID, SHM_LOCK...), or EINVAL */
+	return host_syscall3(k->nr, id, cmd, 0);
+}
+
 long ipc_wait_call(long intr, long nr, long a, long b, long c, long d,
 		   long e)
 {

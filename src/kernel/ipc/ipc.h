@@ -33,6 +33,21 @@ long ipc_set_in(void *k, const void *ubuf, size_t size);
 long ipc_stat_out(long r, void *ubuf, void *k, size_t size,
 		  const size_t pid_off[2]);
 
+/* shmctl and msgctl, which have one shape: a stat command (IPC_STAT,
+ * SHM_STAT/MSG_STAT and their _ANY forms) goes through a provider buffer
+ * and ipc_stat_out, IPC_SET through ipc_set_in, the two info commands
+ * write the guest's buffer (range-checked), and the others take none. */
+struct ipc_ctl_kind {
+	long nr;		/* __NR_shmctl or __NR_msgctl */
+	size_t ds_size;		/* struct shmid64_ds or msqid64_ds */
+	size_t pid_off[2];	/* its pids */
+	int stat_cmd, stat_any_cmd; /* SHM_STAT, SHM_STAT_ANY... */
+	int info_cmd;		/* SHM_INFO or MSG_INFO */
+	size_t ipc_info_size, info_size; /* what IPC_INFO and info_cmd write */
+};
+long ipc_ctl(const struct ipc_ctl_kind *k, int id, int cmd, void *ubuf);
+#define IPC_DS_MAX 128 /* the largest ds_size ipc_ctl holds */
+
 /* A host call that waits on an IPC object, made interruptible by guest
  * signals: returns `intr` (Linux's answer for this call) when a signal
  * will run a handler or end the process, and goes on waiting when every

@@ -54,28 +54,17 @@ long sys_msgrcv(int id, void *umsg, size_t size, long type, int flags)
 			     msgbuf(umsg, size), (long)size, type, flags);
 }
 
+_Static_assert(sizeof(struct msqid64_ds) <= IPC_DS_MAX, "ipc_ctl's buffer");
+static const struct ipc_ctl_kind msg_kind = {
+	__NR_msgctl,
+	sizeof(struct msqid64_ds),
+	{ offsetof(struct msqid64_ds, msg_lspid),
+	  offsetof(struct msqid64_ds, msg_lrpid) },
+	MSG_STAT, MSG_STAT_ANY, MSG_INFO,
+	sizeof(struct msginfo), sizeof(struct msginfo),
+};
+
 long sys_msgctl(int id, int cmd, void *ubuf)
 {
-	if (!ipc_world_ns)
-		return -ENOSYS;
-	struct msqid64_ds k;
-	static const size_t pids[2] = { offsetof(struct msqid64_ds, msg_lspid),
-					offsetof(struct msqid64_ds, msg_lrpid) };
-	long r;
-	switch (ipc_cmd(cmd)) {
-	case IPC_STAT:
-	case MSG_STAT:
-	case MSG_STAT_ANY:
-		return ipc_stat_out(host_syscall3(__NR_msgctl, id, cmd, &k),
-				    ubuf, &k, sizeof k, pids);
-	case IPC_SET:
-		r = ipc_set_in(&k, ubuf, sizeof k);
-		return r < 0 ? r : host_syscall3(__NR_msgctl, id, cmd, &k);
-	case IPC_INFO:
-	case MSG_INFO:
-		return host_syscall3(__NR_msgctl, id, cmd,
-				     user_ptr_for_host(ubuf, sizeof(struct msginfo)));
-	default: /* IPC_RMID, or EINVAL */
-		return host_syscall3(__NR_msgctl, id, cmd, 0);
-	}
+	return ipc_world_ns ? ipc_ctl(&msg_kind, id, cmd, ubuf) : -ENOSYS;
 }

@@ -128,30 +128,17 @@ long sys_shmdt(const void *uaddr)
 	return r;
 }
 
+_Static_assert(sizeof(struct shmid64_ds) <= IPC_DS_MAX, "ipc_ctl's buffer");
+static const struct ipc_ctl_kind shm_kind = {
+	__NR_shmctl,
+	sizeof(struct shmid64_ds),
+	{ offsetof(struct shmid64_ds, shm_cpid),
+	  offsetof(struct shmid64_ds, shm_lpid) },
+	SHM_STAT, SHM_STAT_ANY, SHM_INFO,
+	sizeof(struct shminfo64), sizeof(struct shm_info),
+};
+
 long sys_shmctl(int id, int cmd, void *ubuf)
 {
-	if (!ipc_world_ns)
-		return -ENOSYS;
-	struct shmid64_ds k;
-	static const size_t pids[2] = { offsetof(struct shmid64_ds, shm_cpid),
-					offsetof(struct shmid64_ds, shm_lpid) };
-	switch (ipc_cmd(cmd)) {
-	case IPC_STAT:
-	case SHM_STAT:
-	case SHM_STAT_ANY:
-		return ipc_stat_out(host_syscall3(__NR_shmctl, id, cmd, &k),
-				    ubuf, &k, sizeof k, pids);
-	case IPC_SET: {
-		long r = ipc_set_in(&k, ubuf, sizeof k);
-		return r < 0 ? r : host_syscall3(__NR_shmctl, id, cmd, &k);
-	}
-	case IPC_INFO:
-		return host_syscall3(__NR_shmctl, id, cmd,
-				     user_ptr_for_host(ubuf, sizeof(struct shminfo64)));
-	case SHM_INFO:
-		return host_syscall3(__NR_shmctl, id, cmd,
-				     user_ptr_for_host(ubuf, sizeof(struct shm_info)));
-	default: /* no buffer (IPC_RMID, SHM_LOCK...), or EINVAL */
-		return host_syscall3(__NR_shmctl, id, cmd, 0);
-	}
+	return ipc_world_ns ? ipc_ctl(&shm_kind, id, cmd, ubuf) : -ENOSYS;
 }
