@@ -36,6 +36,7 @@ struct run_opts {
 	bool trace;
 	const char *trace_file; /* NULL: stderr */
 	bool stats;
+	bool wait_all; /* the world ends with its last process, not pid 1 */
 	int max_procs; /* 0: PICOS_DEFAULT_MAX_PROCS */
 	int net;       /* NET_OPT_*: the network policy */
 	int ns;        /* NS_OPT_*: UNSET defers to PICOS_NS */
@@ -81,6 +82,9 @@ void reaper_init(struct picos_world *w, int max_procs);
 /* Reaps every pico process of the world until none is left; returns the
  * host wait status of pid 1 (host pid `first`). */
 int reaper_run(struct picos_world *w, int first);
+/* --wait-all: pid 1's end does not end the world; its last process's
+ * does (its status is still pid 1's). */
+void reaper_wait_all(void);
 /* The host pid of the guest's pid 1, as soon as it is forked. */
 void reaper_track(int pid1);
 /* Relays a signal to the guest's pid 1 (its current host process, if it is

@@ -732,6 +732,8 @@ static int world_init(struct run_opts *o)
 		kill(pid, SIGKILL);
 		goto out;
 	}
+	if (o->wait_all)
+		reaper_wait_all();
 	int ws = reaper_run(w, pid);
 	if (WIFEXITED(ws))
 		status = WEXITSTATUS(ws);

@@ -70,7 +70,42 @@ i = libc.shmget(0, 4096, 0o1600)
 sys.exit(1 if i < 0 else libc.shmctl(i, 0, None))' 2>/dev/null
 }
 
+# --wait-all (no native counterpart): a process that outlives pid 1 is
+# killed with the world by default, and waited for with --wait-all, which
+# keeps pid 1's exit status; then a daemonized redis-server that the
+# shell leaves behind serves a client started in the background.
+check_wait_all() {
+	[ -n "$only" ] && [ "$only" != wait_all ] && return 0
+	local d=$scratch/picos/wait_all got want
+	rm -rf "$d"
+	mkdir -p "$d"
+	cd "$d" || return
+	got=$("$picos" run -- sh -c '(sleep 1; echo late) & echo early; exit 3' 2>&1; echo "[exit $?]")
+	got="$got|$("$picos" run --wait-all -- sh -c '(sleep 1; echo late) & echo early; exit 3' 2>&1; echo "[exit $?]")"
+	want=$(printf 'early\n[exit 3]|early\nlate\n[exit 3]')
+	if command -v redis-server >/dev/null; then
+		got="$got|$(timeout "$TO" "$picos" run --wait-all -- sh -c '
+port=$(/usr/bin/python3 -c "import socket; s = socket.socket(); s.bind((\"127.0.0.1\", 0)); print(s.getsockname()[1])")
+redis-server --daemonize yes --bind 127.0.0.1 --port $port --dir "$PWD" --save "" --logfile "$PWD/r.log" --pidfile "$PWD/r.pid"
+(for i in $(seq 100); do [ "$(redis-cli -p $port ping 2>/dev/null)" = PONG ] && break; sleep 0.05; done
+ sleep 0.5; redis-cli -p $port set k v; redis-cli -p $port get k; redis-cli -p $port shutdown nosave) &
+exit 0' 2>&1; echo "[exit $?]")"
+		want="$want|$(printf 'OK\nv\n[exit 0]')"
+	fi
+	cd "$top" || return
+	if [ "$got" = "$want" ]; then
+		echo "ok - service wait_all"
+		pass=$((pass + 1))
+	else
+		echo "not ok - service wait_all"
+		echo "    got:  $got" | head -12
+		echo "    want: $want"
+		fail=$((fail + 1))
+	fi
+}
+
 mkdir -p "$scratch/native" "$scratch/picos"
+check_wait_all
 case_ python_mp
 if [ -x /usr/sbin/nginx ]; then
 	case_ nginx
