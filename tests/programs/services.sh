@@ -117,7 +117,9 @@ if command -v redis-server >/dev/null && command -v redis-benchmark >/dev/null; 
 else
 	echo "# no redis (apt-get install redis-server): redis skipped"
 fi
-if [ ! -x /usr/lib/postgresql/15/bin/initdb ]; then
+if [ -n "$only" ] && [ "$only" != postgres ]; then
+	:
+elif [ ! -x /usr/lib/postgresql/15/bin/initdb ]; then
 	echo "# no postgres 15 (apt-get install postgresql): postgres skipped"
 elif ! world_has_ipc; then
 	echo "# worlds have no System V IPC here (flat mode): postgres skipped"
