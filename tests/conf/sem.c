@@ -149,6 +149,23 @@ static void waiting(int id)
 	fails_with(semtimedop(id, &b, 1, &ts), EINVAL, "a timeout of 1e9 ns");
 	fails_with(semtimedop(id, &b, 1, (void *)8), EFAULT, "a timeout at a bad address");
 
+	/* an ignored signal does not shorten or lengthen the timeout */
+	signal(SIGUSR1, SIG_IGN);
+	pid_t sender = fork();
+	if (sender == 0) {
+		usleep(250000);
+		kill(getppid(), SIGUSR1);
+		_exit(0);
+	}
+	ts = (struct timespec){ 0, 300 * 1000 * 1000 };
+	t0 = ipc_now();
+	fails_with(semtimedop(id, &b, 1, &ts), EAGAIN,
+		   "semtimedop with an ignored signal during its wait");
+	double el = ipc_now() - t0;
+	ok(el >= 0.29 && el < 0.5, "it times out after its timeout, not later (%.3f s)", el);
+	ipc_wait_exit(sender);
+	signal(SIGUSR1, SIG_DFL);
+
 	ipc_alarm_ms(50, SA_RESTART);
 	fails_with(op(id, 0, -1, 0), EINTR,
 		   "a signal with SA_RESTART interrupts semop (never restarted)");

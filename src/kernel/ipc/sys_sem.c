@@ -19,19 +19,52 @@ long sys_semget(long key, int nsems, int flags)
 	return host_syscall3(__NR_semget, key, nsems, flags);
 }
 
+#define NSEC 1000000000L
+
+static long mono_ns(void)
+{
+	struct kts t;
+	host_syscall2(__NR_clock_gettime, 1 /* CLOCK_MONOTONIC */, &t);
+	return t.sec * NSEC + t.nsec;
+}
+
+/* What is left of timeout `ts` `since` a time, in `left`; false when
+ * nothing is. */
+static bool time_left(const struct kts *ts, long since, struct kts *left)
+{
+	long rem = ts->sec * NSEC + ts->nsec - (mono_ns() - since);
+	*left = (struct kts){ rem / NSEC, rem % NSEC };
+	return rem > 0;
+}
+
 long sys_semtimedop(int id, void *usops, unsigned nsops, const void *uts)
 {
 	if (!ipc_world_ns)
 		return -ENOSYS;
+	/* Linux reads the timeout first (EFAULT); the host checks it */
+	struct kts ts, left;
+	if (uts && copy_from_user(&ts, uts, sizeof ts) < 0)
+		return -EFAULT;
+	bool timed = uts && ts.sec >= 0 && ts.nsec >= 0 && ts.nsec < NSEC &&
+		     ts.sec < NSEC;
+	left = ts;
+	long start = timed ? mono_ns() : 0;
 	/* The host checks nsops against its limit (E2BIG) before it reads
 	 * the array, so a length it refuses needs no exact range. */
-	size_t n = RT_MIN(nsops, 65536u) * SEMBUF_SIZE;
-	/* Linux never restarts semop after a handler (signal(7)): EINTR.
-	 * After a signal that was ignored the wait goes on with the whole
-	 * timeout again (Linux does not wake for one). */
-	return ipc_wait_call(-EINTR, __NR_semtimedop, id,
-			     (long)user_ptr_for_host(usops, n), nsops,
-			     uts ? (long)user_ptr_for_host(uts, 16) : 0, 0);
+	void *sops = user_ptr_for_host(usops, RT_MIN(nsops, 65536u) * SEMBUF_SIZE);
+	for (;;) {
+		long r = intr_call(__NR_semtimedop, id, (long)sops, nsops,
+				   uts ? (long)&left : 0, 0, 0);
+		if (r != -EINTR)
+			return r;
+		/* Linux never restarts semop after a handler (signal(7)) */
+		if (signal_interrupts())
+			return -EINTR;
+		/* A signal the guest ignores woke the host call, where Linux
+		 * would not wake: the wait goes on for what is left. */
+		if (timed && !time_left(&ts, start, &left))
+			return -EAGAIN;
+	}
 }
 
 long sys_semop(int id, void *usops, unsigned nsops)
