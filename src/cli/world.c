@@ -9,6 +9,7 @@
 #include <malloc.h>
 #include <picos/config.h>
 #include <picos/world.h>
+#include <picos/worldsys.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -554,8 +555,10 @@ static bool strictly_beneath(const char *p, const char *dir)
  * guest never sees through it: those other mounts shadow (its guest
  * path beneath this mount's), and beneath the host's "/" also /tmp (the
  * world has its own), /dev (only the device nodes landlock.c names and
- * the inherited terminals) and /proc (a mount of its own).  --bind-socket
- * mounts need none: connecting is no Landlock right. */
+ * the inherited terminals), /proc (a mount of its own) and /sys (only the
+ * host entries the world's /sys keeps, include/picos/worldsys.h, are
+ * read, so a raw read of the rest is refused in the flat mode too).
+ * --bind-socket mounts need none: connecting is no Landlock right. */
 static void landlock_rules(struct ll_paths *l)
 {
 	for (int i = 0; i < nmounts; i++) {
@@ -566,12 +569,18 @@ static void landlock_rules(struct ll_paths *l)
 			ll_paths_add_fd(l, m->host, m->fd, LL_WRITE);
 			continue;
 		}
-		const char *excl[sizeof mounts / sizeof mounts[0] + 3];
+		const char *excl[sizeof mounts / sizeof mounts[0] + 4];
 		int n = 0;
 		if (strcmp(m->host, "/") == 0) {
 			excl[n++] = "/tmp";
 			excl[n++] = "/dev";
 			excl[n++] = "/proc";
+			excl[n++] = "/sys";
+#define LL_SYS_TREE(p) ll_paths_add(l, p, LL_READ);
+#define LL_SYS_EMPTY(p)
+			PICOS_WORLD_SYS(LL_SYS_TREE, LL_SYS_EMPTY)
+#undef LL_SYS_TREE
+#undef LL_SYS_EMPTY
 		}
 		size_t gl = strcmp(m->guest, "/") == 0 ? 0 : strlen(m->guest);
 		for (int j = 0; j < nmounts; j++) {

@@ -115,7 +115,7 @@ static void check_system(void)
 	struct timespec now;
 	clock_gettime(CLOCK_REALTIME, &now);
 	/* boot time + uptime is now (rounding: both are whole seconds) */
-	ok(btime > 0 && llabs(btime + si.uptime - now.tv_sec) <= 2,
+	ok(btime > 0 && llabs(btime + (long long)si.uptime - (long long)now.tv_sec) <= 2,
 	   "stat's btime plus sysinfo's uptime is the time of day");
 	ok(line_num("processes ") > 0 && line_num("procs_running ") >= 1,
 	   "stat counts processes and running ones");

@@ -200,6 +200,37 @@ case_sigsys_trap() {
 	run bash -c 'kill -SYS $$; echo not reached'
 }
 
+# ---- sizing the machine: the world's /sys ------------------------------------
+
+# Each twice under picos: with namespaces (the world's /sys a tmpfs of
+# bound host entries) and flat (the host's sysfs through the provider's
+# filtered directories); the native runs are the same both times.
+# nproc, getconf and python count CPUs from /sys/devices/system/cpu and
+# the affinity mask (include/picos/worldsys.h keeps the host's).
+case_nproc() {
+	local ns base=("${popts[@]}")
+	for ns in auto off; do
+		popts=("${base[@]}" --ns="$ns")
+		run nproc
+		run nproc --all
+		run getconf _NPROCESSORS_CONF
+		run getconf _NPROCESSORS_ONLN
+		run "$PY" -c 'import os; print(os.cpu_count(), len(os.sched_getaffinity(0)))'
+	done
+}
+# lscpu reads the CPU topology, caches and NUMA nodes the world's /sys
+# keeps; lines from what it hides (DMI tables under /sys/firmware) may
+# differ, so only the sizing fields are compared, and the parseable
+# topology.
+case_lscpu() {
+	local ns base=("${popts[@]}")
+	for ns in auto off; do
+		popts=("${base[@]}" --ns="$ns")
+		run -f "grep -E '^(CPU\(s\)|On-line CPU\(s\) list|Thread\(s\) per core|Core\(s\) per socket|Socket\(s\)|Model name|NUMA node\(s\)):'" lscpu
+		run lscpu -p=cpu,core,socket,node
+	done
+}
+
 # ---- priorities, timers, memory locks ---------------------------------------
 
 # nice and renice (setpriority/getpriority on the guest's pids), ionice
@@ -645,6 +676,7 @@ pgrep -s $$ -f "^sleep 31" | m
 pidof sleep | tr " " "\n" | grep -Fxf pids | sort -n | m
 pstree -A $$ >out
 sed "s/-pstree\$//" out
+ps --forest -s $$ -o pid=,stat=,args= | m | grep -v "^X "
 t=$(ps -o ppid= -p "$(pgrep -s $$ -f "^sleep 33")" | tr -d " ")
 grep -E "^(Name|State|Tgid|Pid|PPid|Uid|Gid|SigBlk|SigIgn|SigCgt|NoNewPrivs)" /proc/$t/status | m 2 keep
 cut -d" " -f1-6 /proc/$t/stat | m 6 keep
@@ -1572,7 +1604,9 @@ except OSError as e:
 	if wanted cli_world_walk; then
 		# Walks /proc, /dev and /sys in both modes: the pid entries are
 		# the world's (each one's parent chain ends at its pid 1), /dev
-		# has only the world's names, and no device node is anywhere else.
+		# has only the world's names, /sys only the host entries the
+		# world keeps (no block or network device), and no device node
+		# is anywhere else.
 		local walk='
 for p in /proc/[0-9]*; do
 	q=${p#/proc/}; n=0
@@ -1589,14 +1623,21 @@ for d in /dev/*; do
 	esac
 done
 find /sys /proc/sys -xdev \( -type b -o -type c \) 2>/dev/null | head -3
-ls /proc | grep -c "^[0-9]*$"  # sh, ls and grep
+# /sys: only the kept entries (include/picos/worldsys.h) and the
+# directories on the way; no host block or network device, no firmware
+# table, an empty cgroup directory
+find /sys 2>/dev/null | grep -v -E "^/sys(/devices(/system(/(cpu|node)(/.*)?)?)?|/kernel(/mm(/(transparent_hugepage|hugepages)(/.*)?)?)?|/fs(/cgroup)?)?\$" | head -3
+find /sys 2>/dev/null | grep -E "/(block|net|firmware|dmi)(/|\$)" | head -3
+ls -A /sys/fs/cgroup
+for p in /sys/block /sys/class/net /sys/firmware /sys/dev/block; do [ -e $p ] && echo "host $p"; done
+set -- /proc/[0-9]*; echo $#  # the shell alone (a pipeline would race)
 # /proc/sys refuses writes, even to the guest root (EACCES)
 (echo 3 >/proc/sys/vm/drop_caches) 2>&1 | grep -c "Permission denied"
 echo walked'
 		pic cli_world_walk run --ns=off -- "$BUSYBOX" sh -c "$walk"
 		pic cli_world_walk_ns run -- "$BUSYBOX" sh -c "$walk"
-		chk_walk() { [ "$(rc_of "$1")" = 0 ] && [ "$(out_of "$1")" = $'3\n1\nwalked' ]; }
-		expect cli_world_walk "flat: /proc has the world's pids, /dev its names, no other device node" chk_walk cli_world_walk
+		chk_walk() { [ "$(rc_of "$1")" = 0 ] && [ "$(out_of "$1")" = $'1\n1\nwalked' ]; }
+		expect cli_world_walk "flat: /proc has the world's pids, /dev its names, /sys its entries, no other device node" chk_walk cli_world_walk
 		expect cli_world_walk_ns "namespaces: the same" chk_walk cli_world_walk_ns
 	fi
 	if wanted cli_mount_opts; then
@@ -1936,7 +1977,7 @@ if command -v keyctl >/dev/null; then
 else
 	echo "# no keyctl (apt-get install keyutils): keyctl case skipped"
 fi
-for c in sort_parallel xz_threads; do
+for c in sort_parallel xz_threads nproc lscpu; do
 	command -v "${c%%_*}" >/dev/null && case_ "$c"
 done
 if [ -x "$NGINX" ] && [ -x "$PY" ]; then

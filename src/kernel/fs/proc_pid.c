@@ -349,9 +349,9 @@ long procfs_read_all(const char *rel, char **text)
  * sight when its parent is, no sibling sits at or above its mount point
  * (one mounted there later covers it), and nothing is stacked on it at
  * the same point.  Each is then named by the guest path of its mount
- * point (mount_guest_path_of_host), and left out when it has none or a
- * deeper host mount has the same guest path (the world's /tmp over the
- * host's).  Its parent becomes the nearest ancestor shown.  mounts has
+ * point (mount_guest_path_of_host), and left out when it has none, a
+ * filtered directory hides it (filtered.c), or a deeper host mount has
+ * the same guest path (the world's /tmp over the host's).  Its parent becomes the nearest ancestor shown.  mounts has
  * the same entries in the same order as mountinfo (the host makes both
  * from one list), so the host's mountinfo decides for both. */
 #define MAX_MOUNTS 1024
@@ -494,9 +494,13 @@ static void view_build(const char *info, struct mount_view *v)
 		if (!listed && v->host[i] && rt_strcmp(v->host[i], "/") == 0)
 			walk(v, i, 0);
 	}
+	/* A mount point a filtered directory hides (flat mode: the host's
+	 * cgroup mounts below the world's empty /sys/fs/cgroup) is not
+	 * there for the guest, so neither is its entry. */
 	for (int i = 0; i < v->n; i++)
 		if (v->seen[i] && !stacked_on(v, i) &&
-		    mount_guest_path_of_host(v->host[i], guest, sizeof guest))
+		    mount_guest_path_of_host(v->host[i], guest, sizeof guest) &&
+		    !filtered_hides(mount_find(guest), guest))
 			v->guest[i] = escape_dup(guest);
 	/* One guest path, one entry: the deepest host mount point's. */
 	for (int i = 0; i < v->n; i++)

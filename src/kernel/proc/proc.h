@@ -72,6 +72,8 @@ struct proc {
 	uint64_t gs_base; /* the guest's virtual GS base */
 	/* From the host's auxv, handed on to the guest's. */
 	uint64_t hwcap, hwcap2, clktck, minsigstksz;
+	/* the host's vDSO, passed through to the guest (0: none) */
+	uint64_t vdso;
 	char platform[32];
 	uint64_t stack_top; /* top of the host stack the guest inherits */
 	unsigned personality; /* personality(2); kept by fork and exec */
