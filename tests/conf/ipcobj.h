@@ -47,6 +47,27 @@ __attribute__((unused)) static int ipc_made(enum ipc_kind k, int id)
 	return id;
 }
 
+/* Column `col` (from 0) of the line of /proc/sysvipc/NAME whose column
+ * 1 (the id) is `id`; -1 when there is none. */
+__attribute__((unused)) static long ipc_proc_col(const char *name, int id,
+						 int col)
+{
+	char path[64], line[512];
+	snprintf(path, sizeof path, "/proc/sysvipc/%s", name);
+	FILE *f = fopen(path, "r");
+	long v = -1;
+	while (f && v < 0 && fgets(line, sizeof line, f)) {
+		long c[8];
+		int n = sscanf(line, "%ld %ld %ld %ld %ld %ld %ld %ld", &c[0],
+			       &c[1], &c[2], &c[3], &c[4], &c[5], &c[6], &c[7]);
+		if (n > col && c[1] == id)
+			v = c[col];
+	}
+	if (f)
+		fclose(f);
+	return v;
+}
+
 /* Without IPC (ENOSYS: picos's flat mode, or a kernel without
  * CONFIG_SYSVIPC) the test has one check and ends. */
 static void ipc_skip_if_absent(int r, const char *what)

@@ -101,6 +101,7 @@ static void pids_and_limits(int id)
 	struct msqid_ds ds;
 	ok(ipc_wait_exit(pid) == 0 && msgctl(id, IPC_STAT, &ds) == 0 &&
 		   ds.msg_lspid == pid, "the sender's pid is the child's");
+	ok(ipc_proc_col("msg", id, 5) == pid, "/proc/sysvipc/msg shows it too");
 	struct msg m;
 	rcv(id, &m, 64, 0, 0);
 	ds.msg_qbytes = 100;

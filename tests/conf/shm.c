@@ -68,6 +68,9 @@ static void info(int id)
 	struct shmid_ds ds;
 	ok(shmctl(id & 0x7fff, SHM_STAT, &ds) == id && ds.shm_cpid == getpid(),
 	   "SHM_STAT of the segment's index answers its id");
+	ok(ipc_proc_col("shm", id, 4) == getpid() &&
+		   ipc_proc_col("shm", id, 5) == getpid(),
+	   "/proc/sysvipc/shm: its creator and last pid are the caller");
 }
 
 /* A child writing through a read-only attachment dies of SIGSEGV. */
