@@ -75,6 +75,10 @@ bool ns_init_gave_up(void);
 pid_t ns_fork_flat(void);
 int ns_build_world(const struct ns_mount *m, int n, const char *scratch,
 		   int net);
+/* In the init of a world with namespaces: its IPC namespace's mqueue
+ * file system mounted at `dir` (made here), in its own mount namespace;
+ * -1 when there is none. */
+int ns_mount_mqueue(const char *dir);
 
 /* reaper.c: the launcher is the host parent of every pico process. */
 struct picos_world;

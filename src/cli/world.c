@@ -322,6 +322,12 @@ static int setup_mounts(struct run_opts *o, char **guest_cwd)
 	if (add_mount("/tmp", tmpdir, false) < 0 ||
 	    add_mount("/dev/shm", shmdir, false) < 0)
 		return -1;
+	/* The world's POSIX queues, where Linux systems show them (its
+	 * Landlock rule is a writable mount's, for mq_open too) */
+	char mqdir[PATH_MAX];
+	snprintf(mqdir, sizeof mqdir, "%s/mqueue", tmproot);
+	if (ns_mount_mqueue(mqdir) == 0 && add_mount("/dev/mqueue", mqdir, false) < 0)
+		return -1;
 	/* The guest's /proc is the host's procfs behind the provider's
 	 * procfs layer, which maps virtual pids and fds and hides the host's
 	 * other processes (src/kernel/fs/procfs.c). */
@@ -612,15 +618,13 @@ static void start_provider(int image_fd, int cfg_fd, const int *keep, int nkeep,
 		rl.rlim_cur = rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
-	struct ll_paths lp = { 0 };
-	if (ns_active)
-		ll_paths_add_mqueue(&lp); /* needs the namespace's caps */
 	if (sandbox_limit_caps(net == NET_OPT_HOST) < 0)
 		_exit(125);
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
 		perror("picos: no_new_privs");
 		_exit(125);
 	}
+	struct ll_paths lp = { 0 };
 	landlock_rules(&lp);
 	int r = sandbox_landlock(lp.v, lp.n, net == NET_OPT_NONE);
 	if (r < 0)

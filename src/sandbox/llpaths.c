@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 void ll_paths_add(struct ll_paths *l, const char *path, enum ll_kind kind)
@@ -112,25 +111,4 @@ void ll_paths_add_inherited_ttys(struct ll_paths *l)
 		    st.st_rdev == fst.st_rdev)
 			ll_paths_add(l, path, LL_DEVICE);
 	}
-}
-
-/* The world's POSIX message queues are files of its IPC namespace's
- * mqueue file system, which Landlock checks like any other (mq_open is
- * an open): a rule on a mount of that file system's root (the same
- * inode as the namespace's internal mount) lets the provider create,
- * open and unlink them.  Made while the process still has the
- * capability its user namespace grants for the mount; nothing is
- * attached to the world's tree. */
-void ll_paths_add_mqueue(struct ll_paths *l)
-{
-	int fs = (int)syscall(SYS_fsopen, "mqueue", 1 /* FSOPEN_CLOEXEC */);
-	if (fs < 0)
-		return;
-	int mfd = -1;
-	if (syscall(SYS_fsconfig, fs, 6 /* FSCONFIG_CMD_CREATE */, NULL, NULL,
-		    0) == 0)
-		mfd = (int)syscall(SYS_fsmount, fs, 1 /* FSMOUNT_CLOEXEC */, 0);
-	close(fs);
-	if (mfd >= 0)
-		ll_paths_add_fd(l, "mqueue", mfd, LL_WRITE);
 }

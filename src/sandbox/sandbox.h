@@ -42,9 +42,6 @@ void ll_paths_cover(struct ll_paths *l, const char *dir, int dirfd,
 /* LL_DEVICE rules for the terminals the world inherited: the device node
  * each of fds 0, 1 and 2 names, when it is a terminal. */
 void ll_paths_add_inherited_ttys(struct ll_paths *l);
-/* LL_WRITE on the mqueue file system of the caller's IPC namespace (for
- * a world with its own; nothing when it cannot be mounted). */
-void ll_paths_add_mqueue(struct ll_paths *l);
 
 /* Restricts the calling process (and all it starts) to the given host
  * paths.  Returns 0, or -1 with a message already printed; returns 1 when
