@@ -155,6 +155,40 @@ static void removed_while_attached(void)
 	fails_with(shmctl(id, IPC_STAT, &ds), EINVAL, "the segment is gone");
 }
 
+/* VmLck of /proc/self/status, in kB (-1 when absent). */
+static long locked_kb(void)
+{
+	char line[256];
+	long v = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+	while (f && fgets(line, sizeof line, f))
+		if (sscanf(line, "VmLck: %ld kB", &v) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return v;
+}
+
+/* After mlockall(MCL_FUTURE) an attachment is locked like a new mapping. */
+static void locked(void)
+{
+	int id = made(shmget(IPC_PRIVATE, 64 * 1024, IPC_CREAT | 0600));
+	if (mlockall(MCL_CURRENT | MCL_FUTURE) < 0) {
+		ok(errno == ENOMEM || errno == EPERM,
+		   "mlockall refused here (%s): nothing to check", strerror(errno));
+		return;
+	}
+	long before = locked_kb();
+	void *p = shmat(id, NULL, 0);
+	long after = locked_kb();
+	munlockall();
+	ok(p != (void *)-1 && after - before == 64,
+	   "after mlockall(MCL_FUTURE) shmat locks the segment (VmLck %ld -> %ld kB)",
+	   before, after);
+	if (p != (void *)-1)
+		shmdt(p);
+}
+
 static void permissions(void)
 {
 	int id = made(shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0400));
@@ -199,6 +233,7 @@ int main(int argc, char **argv)
 	fails_with(shmdt(p), EINVAL, "shmdt again");
 	ok(nattch(id) == 0, "nattch 0 after shmdt");
 	removed_while_attached();
+	locked();
 	permissions();
 	return tap_done();
 }

@@ -108,6 +108,14 @@ long sys_shmat(int id, const void *uaddr, int flags)
 	if (flags & SHM_EXEC)
 		prot |= PROT_EXEC;
 	mm_record(a, a + len, prot, MAP_SHARED);
+	/* after mlockall(MCL_FUTURE) an attachment is locked, as a mapping */
+	long lr = mlock_new_mapping(a, len);
+	if (lr < 0) {
+		host_syscall1(__NR_shmdt, a);
+		mm_forget(a, a + len);
+		att_del(att_find(a));
+		return lr;
+	}
 	return r;
 }
 
