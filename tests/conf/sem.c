@@ -224,6 +224,13 @@ static void permissions(void)
 	ok(semctl(id, 0, GETVAL) == 0, "GETVAL of it is allowed");
 	fails_with(semctl(id, 0, SETVAL, (union semun){ .val = 1 }), EACCES,
 		   "SETVAL of it");
+	/* write-only: SETALL needs no read permission, GETALL does */
+	int wo = made(semget(IPC_PRIVATE, 3, IPC_CREAT | 0200));
+	unsigned short all[3] = { 4, 5, 6 };
+	ok(semctl(wo, 0, SETALL, (union semun){ .array = all }) == 0,
+	   "SETALL of a 0200 set");
+	fails_with(semctl(wo, 0, GETALL, (union semun){ .array = all }), EACCES,
+		   "GETALL of it");
 }
 
 int main(void)

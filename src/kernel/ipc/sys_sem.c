@@ -72,16 +72,30 @@ long sys_semop(int id, void *usops, unsigned nsops)
 	return sys_semtimedop(id, usops, nsops, NULL);
 }
 
-/* The guest array of GETALL and SETALL, checked for the set's size (the
- * poison address when the guest may not name it, or the size is unknown
- * because the host refuses IPC_STAT: then it refuses GETALL too, and a
- * SETALL caller without read permission gets EFAULT). */
-static void *semall_buf(int id, unsigned long arg)
+/* The number of semaphores in set `id`, 0 when there is no such set.
+ * IPC_STAT needs read permission, which SETALL does not: then the set's
+ * index (the id's low bits: 15, or 24 with ipcmni_extend) is asked with
+ * SEM_STAT_ANY, which checks none and answers the id found there. */
+static unsigned long sem_nsems(int id)
 {
 	struct semid64_ds ds;
-	if (host_syscall4(__NR_semctl, id, 0, IPC_STAT, &ds) < 0)
-		return user_ptr_for_host((void *)arg, 2);
-	return user_ptr_for_host((void *)arg, ds.sem_nsems * 2);
+	if (host_syscall4(__NR_semctl, id, 0, IPC_STAT, &ds) == 0)
+		return ds.sem_nsems;
+	static const int masks[] = { 0x7fff, 0xffffff };
+	for (int i = 0; i < 2; i++)
+		if (host_syscall4(__NR_semctl, id & masks[i], 0, SEM_STAT_ANY,
+				  &ds) == id)
+			return ds.sem_nsems;
+	return 0;
+}
+
+/* The guest array of GETALL and SETALL, checked for the set's size (the
+ * poison address when the guest may not name it; a set the host does
+ * not find fails before the array is touched). */
+static void *semall_buf(int id, unsigned long arg)
+{
+	unsigned long n = sem_nsems(id);
+	return user_ptr_for_host((void *)arg, n ? n * 2 : 2);
 }
 
 long sys_semctl(int id, int num, int cmd, unsigned long arg)
