@@ -215,6 +215,9 @@ struct picos_world {
 	int32_t last_pid; /* last virtual pid handed out */
 	uint32_t ending;  /* pid 1 has ended: the world is being killed */
 	uint32_t slots_hi; /* slots ever used: scans stop there */
+	/* --stats: the calls that came in through a patched site (the fast
+	 * path, src/kernel/entry/fastpath.c); the rest trapped */
+	uint64_t fast_calls;
 	struct picos_sc_stat stats[PICOS_NR_SYSCALLS];
 	struct picos_task tasks[PICOS_MAX_TASKS];
 	uint32_t tids_hi; /* thread slots ever used */

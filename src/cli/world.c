@@ -509,6 +509,10 @@ static int build_config(struct run_opts *o, const char *cwd, int world_fd,
 	uint32_t gum = (uint32_t)um;
 	put(&b, PCFG_UMASK, &gum, sizeof gum);
 	uint32_t flags = (o->trace ? PCFG_F_TRACE : 0) | (o->stats ? PCFG_F_STATS : 0);
+	/* PICOS_NO_PATCH=1 does what --no-patch does (a whole test suite) */
+	const char *np = getenv("PICOS_NO_PATCH");
+	if (o->no_patch || (np && strcmp(np, "0") && *np))
+		flags |= PCFG_F_NO_PATCH;
 	if (o->net == NET_OPT_HOST)
 		flags |= PCFG_F_NET_HOST;
 	else if (o->net == NET_OPT_NONE)

@@ -658,7 +658,9 @@ case_keyctl() {
 # ---- the world's processes in /proc (ps, pgrep, pidof, pstree) -------
 # A tree of known shape in a session of its own; every pid printed is
 # mapped to its rank among the session's pids (X: outside it), so the
-# native and picos runs compare.
+# native and picos runs compare.  The ranks count from the session
+# leader's pid around pid_max: the host's pids wrap (32768 here), so
+# creation order is not numeric order.
 ps_tree_script='
 sleep 30 &
 sleep 0.2
@@ -666,7 +668,7 @@ sleep 0.2
 sleep 0.5
 sh -c "trap \"\" USR1; trap \"exit\" TERM; sleep 33 & wait" &
 sleep 0.5
-ps -s $$ -o pid= | awk "{ print \$1 }" | sort -n >pids
+ps -s $$ -o pid= | awk -v b=$$ -v m=$(cat /proc/sys/kernel/pid_max) "{ print (\$1 - b + m) % m, \$1 }" | sort -n | cut -d" " -f2 >pids
 m() { awk -v keep="$2" "NR == FNR { id[\$1] = \"P\" FNR; next }
 	{ for (i = 1; i <= ${1:-1}; i++) if (\$i ~ /^[0-9]+\$/) \$i = (\$i in id) ? id[\$i] : keep ? \$i : \"X\"; print }" pids -; }
 ps -s $$ -o pid=,ppid=,pgid=,sid=,stat=,comm= >out
@@ -698,7 +700,7 @@ echo held >held.txt
 sleep 30 3<held.txt 4>>held.txt &
 s=$!
 sleep 0.5
-ps -s $$ -o pid= | awk "{ print \$1 }" | sort -n >pids
+ps -s $$ -o pid= | awk -v b=$$ -v m=$(cat /proc/sys/kernel/pid_max) "{ print (\$1 - b + m) % m, \$1 }" | sort -n | cut -d" " -f2 >pids
 m() { awk "NR == FNR { id[\$1] = \"P\" FNR; next }
 	{ for (i = 1; i <= NF; i++) if (\$i ~ /^[0-9]+\$/) \$i = (\$i in id) ? id[\$i] : \"X\"; print }" pids -; }
 lsof -w -p $s -a -d 3,4 -F pcfatn | sed -e "s|^n.*/|n|" -e "s/^p/p /" | m
