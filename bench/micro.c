@@ -51,6 +51,7 @@
 #include <sys/stat.h>
 #include <stdint.h>
 #include <sys/eventfd.h>
+#include <sys/sem.h>
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
 #include <time.h>
@@ -345,6 +346,45 @@ static void op_timerfd(void)
 		die("timerfd arm+read");
 }
 
+/* One round trip through a System V semaphore set and a child process:
+ * the parent raises semaphore 0 and waits on 1, the child the other way
+ * round.  The set is removed at exit, which ends the child (EIDRM). */
+static int sem_id = -1;
+
+static void sem_op(int num, int delta)
+{
+	struct sembuf b = { (unsigned short)num, (short)delta, 0 };
+	if (semop(sem_id, &b, 1) < 0) {
+		if (errno == EIDRM || errno == EINVAL)
+			_exit(0);
+		die("semop");
+	}
+}
+
+static void sem_remove(void)
+{
+	semctl(sem_id, 0, IPC_RMID);
+}
+
+static void op_semop(void)
+{
+	if (sem_id < 0) {
+		if ((sem_id = semget(IPC_PRIVATE, 2, IPC_CREAT | 0600)) < 0)
+			die("semget");
+		atexit(sem_remove);
+		pid_t p = fork();
+		if (p < 0)
+			die("fork");
+		if (p == 0)
+			for (;;) {
+				sem_op(0, -1);
+				sem_op(1, 1);
+			}
+	}
+	sem_op(0, 1);
+	sem_op(1, -1);
+}
+
 static void op_procstatus(void)
 {
 	char text[4096];
@@ -380,6 +420,7 @@ static const struct bench {
 	{ "eventfd", op_eventfd },
 	{ "timerfd", op_timerfd },
 	{ "procstatus", op_procstatus },
+	{ "semop", op_semop },
 };
 
 static double now_ns(void)
@@ -402,7 +443,7 @@ static int cmp_double(const void *a, const void *b)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: micro [-u] getpid|clock|open|stat|pread|write|forkwait|forkexec|pipe|thread|futex|mutex|tcp|splice|eventfd|timerfd|procstatus ITERATIONS [FILE]\n");
+	fprintf(stderr, "usage: micro [-u] getpid|clock|open|stat|pread|write|forkwait|forkexec|pipe|thread|futex|mutex|tcp|splice|eventfd|timerfd|procstatus|semop ITERATIONS [FILE]\n");
 	exit(2);
 }
 

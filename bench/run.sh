@@ -22,11 +22,11 @@ quick=${BENCH_QUICK:-0}
 # runs under picos).  proot and runsc trap every syscall with ptrace at
 # 30-100 us each, so they run a tenth of the count (ns/op does not depend
 # on it).
-micro_benches="getpid clock open stat pread write forkwait forkexec pipe thread futex mutex tcp splice eventfd timerfd procstatus"
+micro_benches="getpid clock open stat pread write forkwait forkexec pipe thread futex mutex tcp splice eventfd timerfd procstatus semop"
 declare -A iters=([getpid]=400000 [clock]=2000000 [open]=100000 [stat]=200000
 	[pread]=250000 [write]=300000 [forkwait]=3000 [forkexec]=1000
 	[pipe]=30000 [thread]=10000 [futex]=30000 [mutex]=100 [tcp]=20000 [splice]=100000
-	[eventfd]=200000 [timerfd]=50000 [procstatus]=30000)
+	[eventfd]=200000 [timerfd]=50000 [procstatus]=30000 [semop]=30000)
 declare -A label=([getpid]="getpid" [clock]="clock_gettime (vDSO)" [open]="openat+close" [stat]="stat"
 	[pread]="pread 4 KiB" [write]="write 4 KiB /dev/null"
 	[forkwait]="fork+exit+wait" [forkexec]="fork+exec true+wait"
@@ -36,7 +36,8 @@ declare -A label=([getpid]="getpid" [clock]="clock_gettime (vDSO)" [open]="opena
 	[tcp]="TCP loopback ping-pong"
 	[splice]="splice 64 KiB through a pipe" [eventfd]="eventfd write+read"
 	[timerfd]="timerfd expiry (1 ns)"
-	[procstatus]="read /proc/self/status")
+	[procstatus]="read /proc/self/status"
+	[semop]="semop ping-pong (2 processes)")
 slow_div=10
 
 # Whole programs: wall time per run, averaged over N runs.
@@ -191,6 +192,41 @@ measure_prog() { # SANDBOX BENCH
 	res[$b,$sb]=$(((t1 - t0) / n))
 }
 
+# pgbench -S against a postgres server of the same run (bench/pgbench.sh),
+# natively and under picos only (the server needs System V IPC, which
+# only a world with namespaces has): ns per transaction, from its tps.
+# postgres refuses root: as root it runs as picos-ci.
+pgbench_ok() {
+	[ -x /usr/lib/postgresql/15/bin/pgbench ] &&
+		{ [ "$(id -u)" != 0 ] || id picos-ci >/dev/null 2>&1; }
+}
+measure_pgbench() { # SANDBOX
+	local sb=$1 tps as=() d=$scratch/pgbench log=$scratch/log
+	case $sb in
+	native | picos) ;;
+	*)
+		res[pgbench,$sb]=failed
+		notes+=("$sb pgbench: not measured (native and picos only)")
+		return
+		;;
+	esac
+	mkdir -p "$d"
+	if [ "$(id -u)" = 0 ]; then
+		chown picos-ci: "$d"
+		as=(setpriv --reuid=picos-ci --regid=picos-ci --clear-groups)
+	fi
+	tps=$(cd "$d" && PGBENCH_T=$pgbench_t limit=$((pgbench_t + 120)) \
+		run_in "$sb" "${as[@]}" sh "$top/bench/pgbench.sh" </dev/null 2>"$log")
+	if [[ $tps =~ ^[0-9]+(\.[0-9]+)?$ ]]; then
+		res[pgbench,$sb]=$(awk -v t="$tps" 'BEGIN { printf("%.1f", 1e9 / t) }')
+	else
+		res[pgbench,$sb]=failed
+		note_failure "$sb" "pgbench" "$log"
+	fi
+}
+pgbench_t=10
+[ "$quick" = 1 ] && pgbench_t=2
+
 # Micro figures are shown in ns, program figures in ms.
 fmt_ns() {
 	awk -v v="$1" 'BEGIN { if (v < 10) printf("%.1f ns", v)
@@ -258,6 +294,14 @@ for b in $prog_benches; do
 	done
 	echo >&2
 done
+if pgbench_ok; then
+	printf '  %-22s' "pgbench -S -T $pgbench_t" >&2
+	for sb in native $sandboxes; do
+		printf ' %s' "$sb" >&2
+		measure_pgbench "$sb"
+	done
+	echo >&2
+fi
 # The cost of the world's namespaces: start-up and two calls, with them
 # (PICOS_NS=on) and without (off), in a table of their own.
 ns_sandboxes="picos-ns picos-flat"
@@ -295,6 +339,7 @@ emit_row() { # LABEL BENCH FORMATTER
 }
 for b in $micro_benches; do emit_row "${label[$b]}" "$b" fmt_ns; done
 for b in $prog_benches; do emit_row "${prog_label[$b]}" "$b" fmt_ms; done
+pgbench_ok && emit_row "pgbench -S -T $pgbench_t (per transaction, 1 client)" pgbench fmt_ns
 main_rows=("${rows[@]}")
 main_sandboxes=$sandboxes
 sandboxes=$ns_sandboxes

@@ -11,7 +11,7 @@ status=0
 # tests/fuzz/run.sh: a short fuzzing run (trinity for a minute); `make fuzz`
 # runs it for longer.
 for suite in tests/unit/run.sh tests/conf/run.sh tests/conf/run-musl.sh tests/programs/run.sh \
-	tests/programs/procs.sh tests/programs/cpython.sh tests/hostile/run.sh tests/fuzz/run.sh; do
+	tests/programs/procs.sh tests/programs/services.sh tests/programs/cpython.sh tests/hostile/run.sh tests/fuzz/run.sh; do
 	[ -x "${suite%% *}" ] || continue
 	echo "== $suite"
 	$suite 2>&1 | tee -a "$log" || status=1

@@ -205,6 +205,7 @@ struct picos_remote {
 	uint8_t data[PICOS_REMOTE_DATA]; /* in and out */
 };
 
+#define PICOS_ENDED_RING 64
 struct picos_world {
 	uint32_t magic;
 	uint32_t lock;	      /* host tid of the owner, 0 when free */
@@ -230,6 +231,15 @@ struct picos_world {
 	 * one slot per asking thread, a process's first thread at its task
 	 * slot's index, others at PICOS_MAX_TASKS + their thread slot's. */
 	struct picos_remote remote[PICOS_REMOTE_SLOTS];
+	/* The last processes whose slots were freed (a ring, under `lock`):
+	 * System V IPC objects keep the host pid of the last process that
+	 * used them, often one that has ended, which Linux still reports;
+	 * the provider tells it as that process's guest pid (ipc.c). */
+	uint32_t ended_next;
+	uint32_t pad3;
+	struct picos_ended {
+		int32_t host_pid, vpid;
+	} ended[PICOS_ENDED_RING];
 };
 
 #define PICOS_WORLD_SIZE \
@@ -258,6 +268,30 @@ static inline struct picos_chld_note world_chld_note(const struct picos_task *c,
 		.stime_us = c->stime_us,
 	};
 	return n;
+}
+
+/* Records that task `t`'s slot is being freed (under `lock`). */
+static inline void world_note_ended(struct picos_world *w,
+				    const struct picos_task *t)
+{
+	if (t->host_pid <= 0)
+		return;
+	uint32_t i = w->ended_next++ % PICOS_ENDED_RING;
+	w->ended[i].host_pid = t->host_pid;
+	w->ended[i].vpid = t->vpid;
+}
+
+/* The guest pid an ended process had (the newest record of its host
+ * pid), or 0 (under `lock`). */
+static inline int world_ended_vpid(const struct picos_world *w, int host_pid)
+{
+	uint32_t n = w->ended_next;
+	for (uint32_t k = 1; k <= PICOS_ENDED_RING && k <= n; k++) {
+		const struct picos_ended *e = &w->ended[(n - k) % PICOS_ENDED_RING];
+		if (e->host_pid == host_pid)
+			return e->vpid;
+	}
+	return 0;
 }
 
 static inline int world_tid_slots(const struct picos_world *w)

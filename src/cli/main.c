@@ -29,6 +29,8 @@ void print_usage(FILE *f)
 	      "  --no-patch          leave the program's call sites as they are: every\n"
 	      "                      system call takes the trap (PICOS_NO_PATCH=1 too)\n"
 	      "  --max-procs N       at most N guest processes at once (default 1024)\n"
+	      "  --wait-all          the world ends when its last process does, not\n"
+	      "                      with pid 1 (daemons that outlive it keep running)\n"
 	      "  --net MODE          loopback (default: inet on 127.0.0.1 and ::1 only),\n"
 	      "                      host (the host's network) or none (unix sockets only)\n"
 	      "  --ns MODE           auto (default: the world in its own user, mount, pid,\n"
@@ -39,9 +41,12 @@ void print_usage(FILE *f)
 	      "Default mounts: the host's / read-only, the current directory\n"
 	      "read-write, and a private /tmp removed when the run ends.\n"
 	      "\n"
-	      "SIGTERM and SIGHUP go to the guest's pid 1, whose exit status is\n"
-	      "picos's; a world still running 5 s later, or at a second SIGTERM,\n"
-	      "is killed (exit status 137).\n",
+	      "The world ends with its pid 1, like a container: processes left\n"
+	      "are killed (unless --wait-all).  SIGTERM and SIGHUP go to the\n"
+	      "guest's pid 1, whose exit status is picos's; a world still\n"
+	      "running 5 s later, or at a second SIGTERM, is killed (exit status\n"
+	      "137).  With --wait-all, once pid 1 has ended, SIGTERM ends the\n"
+	      "world.\n",
 	      f);
 }
 

@@ -389,6 +389,9 @@ static int make_dev(void)
 	in_root(p, "/dev/shm");
 	if (mkdir(p, 01777) < 0)
 		return fail("cannot make", p);
+	in_root(p, "/dev/mqueue"); /* the same for the world's queues */
+	if (mkdir(p, 01777) < 0)
+		return fail("cannot make", p);
 	in_root(p, "/dev/pts");
 	if (mkdir(p, 0755) < 0 ||
 	    mount("devpts", p, "devpts", MS_NOSUID | MS_NOEXEC,
@@ -532,6 +535,18 @@ static int loopback_up(void)
 	if (s >= 0)
 		close(s);
 	return r;
+}
+
+int ns_mount_mqueue(const char *dir)
+{
+	if (!ns_active)
+		return -1;
+	/* (private first, as ns_build_world makes it: never the host's) */
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+	    (mkdir(dir, 01777) < 0 && errno != EEXIST))
+		return -1;
+	return mount("mqueue", dir, "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		     NULL);
 }
 
 int ns_build_world(const struct ns_mount *mnts, int n, const char *scratch,

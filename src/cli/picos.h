@@ -37,6 +37,7 @@ struct run_opts {
 	const char *trace_file; /* NULL: stderr */
 	bool stats;
 	bool no_patch; /* --no-patch or PICOS_NO_PATCH=1 */
+	bool wait_all; /* the world ends with its last process, not pid 1 */
 	int max_procs; /* 0: PICOS_DEFAULT_MAX_PROCS */
 	int net;       /* NET_OPT_*: the network policy */
 	int ns;        /* NS_OPT_*: UNSET defers to PICOS_NS */
@@ -75,6 +76,10 @@ bool ns_init_gave_up(void);
 pid_t ns_fork_flat(void);
 int ns_build_world(const struct ns_mount *m, int n, const char *scratch,
 		   int net);
+/* In the init of a world with namespaces: its IPC namespace's mqueue
+ * file system mounted at `dir` (made here), in its own mount namespace;
+ * -1 when there is none. */
+int ns_mount_mqueue(const char *dir);
 
 /* reaper.c: the launcher is the host parent of every pico process. */
 struct picos_world;
@@ -82,6 +87,9 @@ void reaper_init(struct picos_world *w, int max_procs);
 /* Reaps every pico process of the world until none is left; returns the
  * host wait status of pid 1 (host pid `first`). */
 int reaper_run(struct picos_world *w, int first);
+/* --wait-all: pid 1's end does not end the world; its last process's
+ * does (its status is still pid 1's). */
+void reaper_wait_all(void);
 /* The host pid of the guest's pid 1, as soon as it is forked. */
 void reaper_track(int pid1);
 /* Relays a signal to the guest's pid 1 (its current host process, if it is

@@ -23,7 +23,10 @@
  *   corrupted: the init kills its children, stops writing the table and
  *   leaves after a short grace; whatever is left (a process the table
  *   hides) the picos command ends as its subreaper.
- * - after pid 1's end it reaps for a bounded time only (END_GRACE_S). */
+ * - after pid 1's end it reaps for a bounded time only (END_GRACE_S),
+ *   unless --wait-all: then it reaps until its last child is gone, and a
+ *   relayed SIGTERM or SIGHUP, with no pid 1 to take it, ends the init
+ *   (and so the world). */
 #include "picos.h"
 #include <errno.h>
 #include <signal.h>
@@ -53,6 +56,12 @@
 /* The host pid of the guest's pid 1, for the SIGTERM/SIGHUP relay (read by
  * a signal handler). */
 static volatile pid_t pid1_host;
+static bool wait_all;
+
+void reaper_wait_all(void)
+{
+	wait_all = true;
+}
 static volatile sig_atomic_t end_grace_over;
 
 /* True when `pid` is an unreaped child of this process.  Its pid cannot be
@@ -162,6 +171,7 @@ static struct picos_task *by_vpid(struct picos_world *w, int vpid)
 
 static void free_task(struct picos_world *w, struct picos_task *t)
 {
+	world_note_ended(w, t);
 	memset(t, 0, sizeof *t);
 	uint32_t n = READ_ONCE(w->nprocs);
 	if (n > 0)
@@ -284,10 +294,12 @@ static void on_exit(struct picos_world *w, struct picos_task *t, int hpid,
 	t->stime_us = tv_us(ru->ru_stime);
 	t->maxrss_kb = (uint64_t)ru->ru_maxrss;
 	int vpid = READ_ONCE(t->vpid);
-	if (vpid == 1) {
+	if (vpid == 1 && !wait_all) {
 		WRITE_ONCE(w->ending, 1);
 		return;
 	}
+	/* (with --wait-all pid 1 goes like any process with no parent: its
+	 * children have none either, ppid 0) */
 	orphan_children(w, t, vpid);
 	struct picos_task *p = by_vpid(w, READ_ONCE(t->ppid));
 	if (live(p) && p != t)
@@ -419,7 +431,10 @@ int reaper_run(struct picos_world *w, int first)
 		if (gone && !ended && pid1_ended(w, pid, use_table)) {
 			first_status = ws;
 			ended = true;
-			start_end_grace();
+			if (wait_all)
+				pid1_host = 0; /* a relayed signal ends the init */
+			else
+				start_end_grace();
 		}
 		if (use_table) {
 			struct picos_task *t = by_host(w, pid);
@@ -428,7 +443,7 @@ int reaper_run(struct picos_world *w, int first)
 			else if (t)
 				on_stop_or_continue(w, t, ws);
 		}
-		if (ended)
+		if (ended && (!wait_all || corrupted))
 			kill_world(w);
 		if (use_table)
 			world_unlock(w);

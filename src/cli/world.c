@@ -322,6 +322,12 @@ static int setup_mounts(struct run_opts *o, char **guest_cwd)
 	if (add_mount("/tmp", tmpdir, false) < 0 ||
 	    add_mount("/dev/shm", shmdir, false) < 0)
 		return -1;
+	/* The world's POSIX queues, where Linux systems show them (its
+	 * Landlock rule is a writable mount's, for mq_open too) */
+	char mqdir[PATH_MAX];
+	snprintf(mqdir, sizeof mqdir, "%s/mqueue", tmproot);
+	if (ns_mount_mqueue(mqdir) == 0 && add_mount("/dev/mqueue", mqdir, false) < 0)
+		return -1;
 	/* The guest's /proc is the host's procfs behind the provider's
 	 * procfs layer, which maps virtual pids and fds and hides the host's
 	 * other processes (src/kernel/fs/procfs.c). */
@@ -511,6 +517,8 @@ static int build_config(struct run_opts *o, const char *cwd, int world_fd,
 		flags |= PCFG_F_NET_HOST;
 	else if (o->net == NET_OPT_NONE)
 		flags |= PCFG_F_NET_NONE;
+	if (ns_active)
+		flags |= PCFG_F_IPC_NS;
 	put(&b, PCFG_FLAGS, &flags, sizeof flags);
 	put(&b, PCFG_END, NULL, 0);
 
@@ -632,7 +640,7 @@ static void start_provider(int image_fd, int cfg_fd, const int *keep, int nkeep,
 	 * releasing its filter) must not shrink the heap, or this process
 	 * dies of SIGSYS before the provider starts. */
 	mallopt(M_TRIM_THRESHOLD, -1);
-	if (sandbox_seccomp(net != NET_OPT_NONE) < 0)
+	if (sandbox_seccomp(net != NET_OPT_NONE, ns_active) < 0)
 		_exit(125);
 	char cfg[16];
 	snprintf(cfg, sizeof cfg, "%d", cfg_fd);
@@ -741,6 +749,8 @@ static int world_init(struct run_opts *o)
 		kill(pid, SIGKILL);
 		goto out;
 	}
+	if (o->wait_all)
+		reaper_wait_all();
 	int ws = reaper_run(w, pid);
 	if (WIFEXITED(ws))
 		status = WEXITSTATUS(ws);

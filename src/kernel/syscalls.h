@@ -402,4 +402,27 @@ long sys_getrandom(void *buf, size_t n, unsigned flags);
 long sys_futex(uint32_t *uaddr, int op, uint32_t val, const void *timeout,
 	       uint32_t *uaddr2, uint32_t val3);
 
+/* ipc/sys_shm.c, sys_sem.c, sys_msg.c, sys_mqueue.c */
+long sys_shmget(long key, size_t size, int flags);
+long sys_shmat(int id, const void *uaddr, int flags);
+long sys_shmdt(const void *uaddr);
+long sys_shmctl(int id, int cmd, void *ubuf);
+long sys_semget(long key, int nsems, int flags);
+long sys_semop(int id, void *usops, unsigned nsops);
+long sys_semtimedop(int id, void *usops, unsigned nsops, const void *uts);
+long sys_semctl(int id, int num, int cmd, unsigned long arg);
+long sys_msgget(long key, int flags);
+long sys_msgsnd(int id, const void *umsg, size_t size, int flags);
+long sys_msgrcv(int id, void *umsg, size_t size, long type, int flags);
+long sys_msgctl(int id, int cmd, void *ubuf);
+long sys_mq_open(const char *uname, int oflag, unsigned mode,
+		 const void *uattr);
+long sys_mq_unlink(const char *uname);
+long sys_mq_timedsend(int fd, const char *umsg, size_t len, unsigned prio,
+		      const void *uts);
+long sys_mq_timedreceive(int fd, char *umsg, size_t len, unsigned *uprio,
+			 const void *uts);
+long sys_mq_notify(int fd, const void *usev);
+long sys_mq_getsetattr(int fd, const void *unew, void *uold);
+
 #endif

@@ -34,6 +34,7 @@ static const struct {
 	{ CAP_SETUID, false },		  /* ... and setresuid */
 	{ CAP_NET_BIND_SERVICE, false }, /* guest root binds ports below 1024 */
 	{ CAP_IPC_LOCK, false },	  /* guest root's mlock beyond RLIMIT_MEMLOCK */
+	{ CAP_IPC_OWNER, false },	  /* guest root's access to the world's own IPC objects */
 	{ CAP_SYS_NICE, false },	  /* guest root's negative nice and real-time policies (its own threads only) */
 	{ CAP_SYS_RESOURCE, false },	  /* guest root raising its hard limits (its own process only) */
 	{ CAP_LEASE, false },		  /* leases on files it does not own */

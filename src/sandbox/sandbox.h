@@ -50,9 +50,10 @@ void ll_paths_add_inherited_ttys(struct ll_paths *l);
 int sandbox_landlock(const struct landlock_path *paths, int n, bool no_tcp);
 
 /* Installs the world's seccomp allowlist (hostabi.def) on every thread of
- * the calling process; inet sockets only when `inet`.  Returns 0 or -1
+ * the calling process; inet sockets only when `inet`, the IPC calls only
+ * when `ipc` (the world has its own IPC namespace).  Returns 0 or -1
  * with a message printed. */
-int sandbox_seccomp(bool inet);
+int sandbox_seccomp(bool inet, bool ipc);
 
 /* Keeps only the host capabilities a world needs (caps.c's table; the
  * network ones only with net_host): bounding, effective and permitted

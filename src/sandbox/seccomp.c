@@ -25,10 +25,12 @@
 struct host_call {
 	const char *name;
 	const char *why;
+	bool ipc; /* only for a world with its own IPC namespace */
 };
 
 static const struct host_call host_abi[] = {
-#define HOST(name, why) { #name, why },
+#define HOST(name, why) { #name, why, false },
+#define HOST_IPC(name, why) { #name, why, true },
 #include "hostabi.def"
 #undef HOST
 };
@@ -203,7 +205,7 @@ static int add_self_only(scmp_filter_ctx ctx, int nr, const char *name)
 				SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffUL, 0));
 }
 
-int sandbox_seccomp(bool inet)
+int sandbox_seccomp(bool inet, bool ipc)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_TRAP);
 	if (!ctx) {
@@ -213,6 +215,8 @@ int sandbox_seccomp(bool inet)
 	int r = 0;
 	for (size_t i = 0; i < sizeof host_abi / sizeof host_abi[0] && r == 0;
 	     i++) {
+		if (host_abi[i].ipc && !ipc)
+			continue;
 		int nr = resolve(host_abi[i].name);
 		if (nr == __NR_SCMP_ERROR) {
 			fprintf(stderr, "picos: unknown host call %s\n",
@@ -284,7 +288,8 @@ int sandbox_seccomp(bool inet)
 void sandbox_print_hostabi(void)
 {
 	for (size_t i = 0; i < sizeof host_abi / sizeof host_abi[0]; i++)
-		printf("| `%s` | %s |\n", host_abi[i].name, host_abi[i].why);
+		printf("| `%s` | %s%s |\n", host_abi[i].name, host_abi[i].why,
+		       host_abi[i].ipc ? " (own IPC namespace only)" : "");
 	printf("| `execveat` | start the provider image from its memfd "
 	       "(AT_EMPTY_PATH only) |\n");
 }

@@ -1621,6 +1621,7 @@ done
 for d in /dev/*; do
 	case ${d#/dev/} in
 	null|zero|full|random|urandom|tty|ptmx|pts|shm|fd|stdin|stdout|stderr) ;;
+	mqueue) ;; # with namespaces: the queues of the world (its own mount)
 	*) echo "host device $d" ;;
 	esac
 done
@@ -1711,7 +1712,7 @@ own net
 own ipc
 init 1
 proc 1 2
-dev fd full null ptmx pts random shm stderr stdin stdout tty urandom zero
+dev fd full mqueue null ptmx pts random shm stderr stdin stdout tty urandom zero
 $(echo tmp $tmpview)
 net lo"
 			if [ "$(cat "$cli/cli_ns.view")" = "$want" ]; then

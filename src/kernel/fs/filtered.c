@@ -19,6 +19,7 @@
  * world's root): a mount of its own at the directory or below it (a
  * --bind) is the user's and shows as it is. */
 #include "vfs.h"
+#include "../ipc/ipc.h"
 #include <picos/worldsys.h>
 
 struct kept {
@@ -83,6 +84,10 @@ static const struct filtered_dir *filtered_for(const struct mount *mnt,
 static bool shown(const struct filtered_dir *d, const char *path, size_t pl)
 {
 	if (pl == rt_strlen(d->dir))
+		return true;
+	/* the world's queues, when it has an IPC namespace (src/cli/ns.c) */
+	if (d == &filtered[0] && ipc_world_ns &&
+	    at_or_above("/dev/mqueue", 11, path, pl))
 		return true;
 	for (size_t i = 0; i < d->nkept; i++) {
 		const struct kept *k = &d->kept[i];

@@ -657,7 +657,7 @@ static bool served_open(struct lookup *lk, int flags, long *res)
 		return true;
 	}
 	return keys_open(lk, flags, res) || procfs_pid_open(lk, flags, res) ||
-	       fdinfo_open(lk, flags, res);
+	       fdinfo_open(lk, flags, res) || procfs_sysvipc_open(lk, flags, res);
 }
 
 bool procfs_open(struct lookup *lk, int flags, long *res)

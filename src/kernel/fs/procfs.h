@@ -36,6 +36,9 @@ const char *procfs_task_file(const char *p, int *pid, int *tid);
  * length, or -errno. */
 long procfs_read_all(const char *rel, char **text);
 
+/* proc_sysvipc.c: /proc/sysvipc/shm and msg with guest pids. */
+bool procfs_sysvipc_open(struct lookup *lk, int flags, long *res);
+
 /* The caller's fdinfo text of its fd `fd` (proc_fdinfo.c): a kmalloc'd
  * NUL-terminated buffer and its length, or -errno (-ENOENT: no such fd). */
 long procfs_fdinfo_text(int fd, char **text);

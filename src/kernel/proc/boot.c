@@ -9,6 +9,7 @@
 #include "../entry/thread.h"
 #include "../fs/vfs.h"
 #include "../net/net.h"
+#include "../ipc/ipc.h"
 #include "../mm/mm.h"
 #include "../signal/signal.h"
 #include <asm/signal.h>
@@ -182,6 +183,7 @@ static void apply_config(const unsigned char *p, size_t len,
 		net_policy = NET_HOST;
 	else if (bc->flags & PCFG_F_NET_NONE)
 		net_policy = NET_NONE;
+	ipc_world_ns = bc->flags & PCFG_F_IPC_NS;
 	if (!(bc->flags & PCFG_F_TRACE))
 		popts.trace_fd = -1;
 }

@@ -112,6 +112,10 @@ struct picos_thread_id *tid_by_vtid(int vtid);
 void tid_free(struct picos_thread_id *t);
 /* The guest pid of a host pid (0 when it is not in this world). */
 int task_vpid_of_host(int host_pid);
+/* The same, also for one of the last PICOS_ENDED_RING processes that
+ * ended and were reaped: the pid a host record (a signal's sender, an
+ * IPC object's last user) names, which Linux reports after its end. */
+int task_vpid_of_sender(int host_pid);
 /* The host id of a guest pid or tid (a live process's host pid, a
  * thread's host tid), or -ESRCH. */
 long task_host_of_id(int id);

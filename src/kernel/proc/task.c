@@ -121,6 +121,7 @@ struct picos_task *task_alloc(void)
 
 void task_free(struct picos_task *t)
 {
+	world_note_ended(W, t);
 	rt_memset(t, 0, sizeof *t);
 	W->nprocs--;
 }
@@ -165,6 +166,15 @@ int task_id_of_host(int host)
 	for (int i = 0; !v && i < world_tid_slots(W); i++)
 		if (W->tids[i].vtid && W->tids[i].host_tid == host)
 			v = W->tids[i].vtid;
+	task_unlock();
+	return v;
+}
+
+int task_vpid_of_sender(int host_pid)
+{
+	task_lock();
+	struct picos_task *t = task_by_host(host_pid);
+	int v = t ? t->vpid : world_ended_vpid(W, host_pid);
 	task_unlock();
 	return v;
 }

@@ -210,7 +210,9 @@ bool signal_translate(int sig, siginfo_t *info)
 			info->si_fd = g;
 		return true;
 	}
-	if (info->si_code != SI_USER && info->si_code != SI_TKILL)
+	/* SI_MESGQ: a POSIX queue's notification names its sender */
+	if (info->si_code != SI_USER && info->si_code != SI_TKILL &&
+	    info->si_code != SI_MESGQ)
 		return true;
 	bool from_launcher = info->si_code == SI_USER &&
 			     info->si_pid == popts.world->launcher_pid;
@@ -222,7 +224,7 @@ bool signal_translate(int sig, siginfo_t *info)
 		return false;
 	info->si_pid = info->si_pid == gproc()->host_pid
 			       ? gproc()->pid
-			       : task_vpid_of_host(info->si_pid);
+			       : task_vpid_of_sender(info->si_pid);
 	info->si_uid = ident_uid_to_guest(info->si_uid);
 	return true;
 }

@@ -1,0 +1,2 @@
+/usr/bin/python3 "$SERVICES/python_mp.py"
+echo "exit $?"
