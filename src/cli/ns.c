@@ -345,6 +345,19 @@ static int bind_node(const char *src, const char *at)
 	return 0;
 }
 
+/* --tmpfs: a tmpfs of the world's own (not one of `ours`: the guest's
+ * files live there), limited to `size` bytes (0: Linux's default, half
+ * of RAM), which the kernel then enforces (ENOSPC). */
+static int mount_sized_tmpfs(const char *at, unsigned long long size)
+{
+	char opts[48] = "mode=755";
+	if (size)
+		snprintf(opts, sizeof opts, "mode=755,size=%llu", size);
+	if (mount("tmpfs", at, "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0)
+		return fail("cannot mount a tmpfs on", at);
+	return 0;
+}
+
 /* `path` inside the new root; an empty string (which every later call
  * refuses) when too long. */
 static void in_root(char *out, const char *path)
@@ -515,7 +528,10 @@ int ns_build_world(const struct ns_mount *mnts, int n, const char *scratch,
 		if (m[i].proc)
 			continue; /* the procfs above */
 		in_root(p, m[i].host);
-		if (make_dir(p) < 0 || bind_tree(m[i].host, p, m[i].ro) < 0)
+		if (make_dir(p) < 0)
+			return -1;
+		if (m[i].tmpfs ? mount_sized_tmpfs(p, m[i].size) < 0
+			       : bind_tree(m[i].host, p, m[i].ro) < 0)
 			return -1;
 	}
 	free(m);

@@ -48,6 +48,28 @@ static int parse_bind(const char *arg, struct bind *b)
 	return 0;
 }
 
+/* BYTES with an optional k, m or g (powers of 1024), as tmpfs's size=. */
+static int parse_size(const char *s, unsigned long long *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	unsigned shift = 0;
+	if (*end == 'k' || *end == 'K')
+		shift = 10;
+	else if (*end == 'm' || *end == 'M')
+		shift = 20;
+	else if (*end == 'g' || *end == 'G')
+		shift = 30;
+	if (shift)
+		end++;
+	if (errno || end == s || *end || s[0] == '-' || v == 0 ||
+	    v > (~0ULL >> shift))
+		return -1;
+	*out = v << shift;
+	return 0;
+}
+
 /* Takes the value of "--name=value" or "--name value". */
 static const char *value(int argc, char **argv, int *i, const char *name)
 {
@@ -73,9 +95,13 @@ int parse_run_options(int argc, char **argv, struct run_opts *o)
 	o->sockets = calloc((size_t)argc + 1, sizeof *o->sockets);
 	o->tmpfs = calloc((size_t)argc + 1, sizeof *o->tmpfs);
 	o->env_set = calloc((size_t)argc + 1, sizeof *o->env_set);
+	/* --size/--tmpfs-size BYTES waiting for the --tmpfs it sizes */
+	unsigned long long size = 0;
 	int i;
 	for (i = 0; i < argc; i++) {
 		const char *a = argv[i], *v;
+		if (size && !is_opt(a, "--tmpfs"))
+			return bad("--size must be followed by --tmpfs, not '%s'", a);
 		if (!strcmp(a, "--")) {
 			i++;
 			break;
@@ -109,7 +135,15 @@ int parse_run_options(int argc, char **argv, struct run_opts *o)
 			    !strcmp(v, "/"))
 				return bad("--tmpfs wants an absolute directory other "
 					   "than /, got '%s'", v ? v : "");
-			o->tmpfs[o->ntmpfs++] = v;
+			o->tmpfs[o->ntmpfs].dst = v;
+			o->tmpfs[o->ntmpfs++].size = size;
+			size = 0;
+		} else if (is_opt(a, "--tmpfs-size") || is_opt(a, "--size")) {
+			const char *name = is_opt(a, "--size") ? "--size" : "--tmpfs-size";
+			if (!(v = value(argc, argv, &i, name)) || parse_size(v, &size) < 0)
+				return bad("--size wants a number of bytes above 0 "
+					   "(k, m or g after it: KiB, MiB, GiB), got '%s'",
+					   v ? v : "");
 		} else if (is_opt(a, "--bind-socket")) {
 			struct bind *b = &o->sockets[o->nsockets];
 			if (!(v = value(argc, argv, &i, "--bind-socket")) ||

@@ -14,6 +14,12 @@ struct bind {
 	bool ro;
 };
 
+/* --tmpfs DST, after --size/--tmpfs-size BYTES for a size of its own. */
+struct tmpfs_opt {
+	const char *dst;
+	unsigned long long size; /* bytes; 0: Linux's default, half of RAM */
+};
+
 enum { NET_OPT_LOOPBACK, NET_OPT_HOST, NET_OPT_NONE };
 /* --ns: namespaces when the host allows (auto), always (on), never (off). */
 enum { NS_OPT_UNSET, NS_OPT_AUTO, NS_OPT_ON, NS_OPT_OFF };
@@ -25,7 +31,7 @@ struct run_opts {
 	struct bind *sockets; /* --bind-socket HOSTPATH:GUESTPATH */
 	int nsockets;
 	/* --tmpfs DST: private empty directories at these guest paths */
-	const char **tmpfs;
+	struct tmpfs_opt *tmpfs;
 	int ntmpfs;
 	const char *cwd;
 	char **env_set; /* K=V from --env */
@@ -61,6 +67,8 @@ int run_world(struct run_opts *o);
 struct ns_mount {
 	const char *host;
 	bool ro, proc;
+	bool tmpfs; /* a tmpfs of its own at `host` (of `size` bytes, 0: default) */
+	unsigned long long size;
 };
 extern bool ns_active;
 pid_t ns_fork_init(const struct run_opts *o);

@@ -61,6 +61,8 @@ struct mountspec {
 	char *guest, *host;
 	bool ro, proc;
 	bool sock; /* --bind-socket: host is a socket, not a directory */
+	bool tmpfs; /* --tmpfs: with namespaces a real tmpfs of `size` there */
+	unsigned long long size; /* bytes; 0: the kernel's default */
 	int fd;
 };
 
@@ -344,11 +346,13 @@ static int setup_mounts(struct run_opts *o, char **guest_cwd)
 				strerror(errno));
 			return -1;
 		}
-		char *g = normalize(o->tmpfs[i]);
+		char *g = normalize(o->tmpfs[i].dst);
 		int r = add_mount(g, host, false);
 		free(g);
 		if (r < 0)
 			return -1;
+		mounts[nmounts - 1].tmpfs = true;
+		mounts[nmounts - 1].size = o->tmpfs[i].size;
 	}
 	for (int i = 0; i < o->nsockets; i++) {
 		char *g = normalize(o->sockets[i].dst);
@@ -401,7 +405,8 @@ static int enter_world_tree(struct run_opts *o)
 	struct ns_mount nm[sizeof mounts / sizeof mounts[0]];
 	for (int i = 0; i < nmounts; i++)
 		nm[i] = (struct ns_mount){ mounts[i].host, mounts[i].ro,
-					   mounts[i].proc };
+					   mounts[i].proc, mounts[i].tmpfs,
+					   mounts[i].size };
 	if (ns_build_world(nm, nmounts, tmproot, o->net) < 0)
 		return -1;
 	for (int i = 0; i < nmounts; i++) {

@@ -1066,6 +1066,14 @@ one_line_error() {
 		grep -q '^picos: ' "$cli/$name.err"
 }
 
+# Whether this host lets picos build a world's namespaces (--ns=on).
+ns_works() {
+	[ -n "${ns_works_cached:-}" ] ||
+		{ (cd "$cli/cwd" && "$picos" run --ns=on -- /bin/true) >/dev/null 2>&1 &&
+			ns_works_cached=yes || ns_works_cached=no; }
+	[ "$ns_works_cached" = yes ]
+}
+
 is_rc_out() { [ "$(rc_of "$1")" = "$2" ] && [ "$(out_of "$1")" = "$3" ]; }
 
 chk_ro_metadata() {
@@ -1565,6 +1573,30 @@ echo walked'
 		pic cli_mount_opts_bad run --tmpfs relative -- /bin/true
 		expect cli_mount_opts_bad "--tmpfs with a relative path: one-line error, exit 2" \
 			one_line_error cli_mount_opts_bad 2
+	fi
+	if wanted cli_tmpfs_size; then
+		# --size BYTES --tmpfs DST (bubblewrap's spelling): with
+		# namespaces a real tmpfs of that size, full past it; flat the
+		# size is not enforced (README), the directory still works.
+		if ns_works; then
+			pic cli_tmpfs_size run --ns=on --size 64k --tmpfs /mnt/s -- /bin/sh -c \
+				'findmnt -n -o FSTYPE,OPTIONS /mnt/s | grep -o "^tmpfs\|size=64k"
+				dd if=/dev/zero of=/mnt/s/x bs=1k count=100 2>&1 | grep -c "No space left"'
+			expect cli_tmpfs_size "--size 64k --tmpfs: a tmpfs of 64k, ENOSPC past it" \
+				is_rc_out cli_tmpfs_size 0 $'tmpfs\nsize=64k\n1'
+		else
+			ok "cli_tmpfs_size # SKIP no namespaces here"
+		fi
+		pic cli_tmpfs_size_flat run --ns=off --tmpfs-size=4k --tmpfs /mnt/s -- /bin/sh -c \
+			'echo kept >/mnt/s/k && cat /mnt/s/k'
+		expect cli_tmpfs_size_flat "flat: --tmpfs-size accepted, the directory writable" \
+			is_rc_out cli_tmpfs_size_flat 0 kept
+		pic cli_tmpfs_size_bad run --size 1m -- /bin/true
+		expect cli_tmpfs_size_bad "--size without --tmpfs after it: one-line error, exit 2" \
+			one_line_error cli_tmpfs_size_bad 2
+		pic cli_tmpfs_size_bad2 run --size 12x --tmpfs /mnt/s -- /bin/true
+		expect cli_tmpfs_size_bad2 "--size with a bad number: one-line error, exit 2" \
+			one_line_error cli_tmpfs_size_bad2 2
 	fi
 	if wanted cli_mounts; then
 		# The world's mount table in the guest's paths: its / and the
