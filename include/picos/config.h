@@ -37,6 +37,7 @@ enum pcfg_type {
 #define PCFG_MOUNT_RDONLY 1u
 #define PCFG_MOUNT_PROC 2u /* the host's procfs, seen through the provider's procfs layer */
 #define PCFG_MOUNT_SOCKET 4u /* --bind-socket: host_fd is an O_PATH fd of a unix socket */
+#define PCFG_MOUNT_DEVFS 8u /* --dev: the world's /dev, names filtered as at /dev */
 
 struct pcfg_mount {
 	int32_t host_fd; /* O_PATH|O_DIRECTORY fd of the host directory (a

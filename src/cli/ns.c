@@ -308,11 +308,12 @@ struct ns_mount_attr {
 #endif
 
 /* Flags on `at` and every mount below it (the kernel only ever adds
- * them here: flags a user namespace inherits locked stay). */
-static int restrict_tree(const char *at, bool ro)
+ * them here: flags a user namespace inherits locked stay).  `dev`: no
+ * nodev (--dev-bind). */
+static int restrict_tree(const char *at, bool ro, bool dev)
 {
 	struct ns_mount_attr a = {
-		.attr_set = NS_ATTR_NOSUID | NS_ATTR_NODEV |
+		.attr_set = NS_ATTR_NOSUID | (dev ? 0 : NS_ATTR_NODEV) |
 			    (ro ? NS_ATTR_RDONLY : 0),
 	};
 	if (syscall(SYS_mount_setattr, AT_FDCWD, at, AT_RECURSIVE, &a,
@@ -324,12 +325,12 @@ static int restrict_tree(const char *at, bool ro)
 /* Binds host directory `src` at `at` with what is mounted below it (a
  * user namespace may not bind a mount apart from the host mounts on it,
  * which it inherits locked); read-only ones become read-only, and all
- * nosuid and nodev. */
-static int bind_tree(const char *src, const char *at, bool ro)
+ * nosuid, and nodev unless `dev` (--dev-bind). */
+static int bind_tree(const char *src, const char *at, bool ro, bool dev)
 {
 	if (mount(src, at, NULL, MS_BIND | MS_REC, NULL) < 0)
 		return fail("cannot bind", src);
-	return restrict_tree(at, ro);
+	return restrict_tree(at, ro, dev);
 }
 
 /* A host device node on an empty file of our /dev (its own mount keeps
@@ -477,7 +478,7 @@ static int cover_host_mounts(void)
 static int by_host_path(const void *a, const void *b)
 {
 	const struct ns_mount *x = a, *y = b;
-	return strcmp(x->host, y->host);
+	return strcmp(x->at, y->at);
 }
 
 /* Brings `lo` up in the world's network namespace: --net=loopback is a
@@ -515,30 +516,37 @@ int ns_build_world(const struct ns_mount *mnts, int n, const char *scratch,
 		return fail("cannot make", newroot);
 	struct ns_mount *m = calloc((size_t)n + 1, sizeof *m);
 	memcpy(m, mnts, sizeof *m * (size_t)n);
-	/* Parents before children: sorted by host path, "/" first. */
+	/* Parents before children: sorted by path, "/" first. */
 	qsort(m, (size_t)n, sizeof *m, by_host_path);
-	bool host_root = n > 0 && !strcmp(m[0].host, "/");
-	if (host_root && (bind_tree("/", newroot, m[0].ro) < 0 ||
+	bool host_root = n > 0 && !strcmp(m[0].at, "/");
+	if (host_root && (bind_tree("/", newroot, m[0].ro, m[0].dev) < 0 ||
 			  cover_host_mounts() < 0))
 		return -1;
 	if (make_system_dirs(host_root) < 0)
 		return -1;
 	char p[PATH_MAX];
 	for (int i = host_root ? 1 : 0; i < n; i++) {
-		if (m[i].proc)
-			continue; /* the procfs above */
-		in_root(p, m[i].host);
+		if (m[i].proc || m[i].devfs)
+			continue; /* the procfs and /dev above */
+		in_root(p, m[i].at);
 		if (make_dir(p) < 0)
 			return -1;
 		if (m[i].tmpfs ? mount_sized_tmpfs(p, m[i].size) < 0
-			       : bind_tree(m[i].host, p, m[i].ro) < 0)
+			       : bind_tree(m[i].host, p, m[i].ro, m[i].dev) < 0)
 			return -1;
 	}
 	free(m);
-	/* Our tmpfs instances hold only mount points: read-only from now. */
-	for (int i = 0; i < nours; i++)
-		mount(NULL, ours_path[i], NULL,
-		      MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL);
+	/* Our tmpfs instances hold only mount points: read-only from now.
+	 * One a world mount covers (--dev-bind /dev /dev) is out of reach;
+	 * the remount would land on the world mount. */
+	for (int i = 0; i < nours; i++) {
+		struct stat st;
+		if (stat(ours_path[i], &st) == 0 && st.st_dev == ours[i])
+			mount(NULL, ours_path[i], NULL,
+			      MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID |
+				      MS_NODEV,
+			      NULL);
+	}
 	if (chdir(newroot) < 0 || syscall(SYS_pivot_root, ".", ".") < 0)
 		return fail("cannot pivot to", newroot);
 	/* The host's tree was stacked under the new root: detach it. */

@@ -2,15 +2,19 @@
 #include "picos.h"
 #include <picos/world.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static int bad(const char *fmt, const char *arg)
+__attribute__((format(printf, 1, 2))) static int bad(const char *fmt, ...)
 {
+	va_list ap;
+	va_start(ap, fmt);
 	fprintf(stderr, "picos: ");
-	fprintf(stderr, fmt, arg);
+	vfprintf(stderr, fmt, ap);
 	fprintf(stderr, " (try 'picos help')\n");
+	va_end(ap);
 	return -1;
 }
 
@@ -94,6 +98,8 @@ int parse_run_options(int argc, char **argv, struct run_opts *o)
 	o->binds = calloc((size_t)argc + 1, sizeof *o->binds);
 	o->sockets = calloc((size_t)argc + 1, sizeof *o->sockets);
 	o->tmpfs = calloc((size_t)argc + 1, sizeof *o->tmpfs);
+	o->procs = calloc((size_t)argc + 1, sizeof *o->procs);
+	o->devs = calloc((size_t)argc + 1, sizeof *o->devs);
 	o->env_set = calloc((size_t)argc + 1, sizeof *o->env_set);
 	/* --size/--tmpfs-size BYTES waiting for the --tmpfs it sizes */
 	unsigned long long size = 0;
@@ -119,17 +125,26 @@ int parse_run_options(int argc, char **argv, struct run_opts *o)
 					   "absolute DST, got '%s'",
 					   v ? v : "");
 			o->nbinds++;
-		} else if (!strcmp(a, "--ro-bind")) {
+		} else if (!strcmp(a, "--ro-bind") || !strcmp(a, "--dev-bind")) {
 			/* bubblewrap's spelling: two arguments */
 			struct bind *b = &o->binds[o->nbinds];
 			if (i + 2 >= argc || !argv[i + 1][0] || argv[i + 2][0] != '/')
-				return bad("--ro-bind wants SRC DST with an absolute "
-					   "DST%s", "");
+				return bad("%s wants SRC DST with an absolute DST", a);
 			b->src = argv[i + 1];
 			b->dst = argv[i + 2];
-			b->ro = true;
+			b->ro = !strcmp(a, "--ro-bind");
+			b->dev = !b->ro;
 			i += 2;
 			o->nbinds++;
+		} else if (is_opt(a, "--proc") || is_opt(a, "--dev")) {
+			const char *name = is_opt(a, "--proc") ? "--proc" : "--dev";
+			if (!(v = value(argc, argv, &i, name)) || v[0] != '/')
+				return bad("%s wants an absolute directory, got '%s'",
+					   name, v ? v : "");
+			if (name[2] == 'p')
+				o->procs[o->nprocs++] = v;
+			else
+				o->devs[o->ndevs++] = v;
 		} else if (is_opt(a, "--tmpfs")) {
 			if (!(v = value(argc, argv, &i, "--tmpfs")) || v[0] != '/' ||
 			    !strcmp(v, "/"))

@@ -12,6 +12,7 @@
 struct bind {
 	char *src, *dst;
 	bool ro;
+	bool dev; /* --dev-bind: device nodes beneath it may be opened */
 };
 
 /* --tmpfs DST, after --size/--tmpfs-size BYTES for a size of its own. */
@@ -33,6 +34,9 @@ struct run_opts {
 	/* --tmpfs DST: private empty directories at these guest paths */
 	struct tmpfs_opt *tmpfs;
 	int ntmpfs;
+	/* --proc DST and --dev DST: the world's procfs and /dev there too */
+	const char **procs, **devs;
+	int nprocs, ndevs;
 	const char *cwd;
 	char **env_set; /* K=V from --env */
 	int nenv_set;
@@ -66,9 +70,14 @@ int run_world(struct run_opts *o);
 #include <sys/types.h>
 struct ns_mount {
 	const char *host;
+	/* where the world's tree has it: `host`, or for a host directory
+	 * the tree makes anew (in /dev or /proc) a path in `scratch` */
+	const char *at;
 	bool ro, proc;
 	bool tmpfs; /* a tmpfs of its own at `host` (of `size` bytes, 0: default) */
 	unsigned long long size;
+	bool dev; /* --dev-bind: no nodev */
+	bool devfs; /* --dev: the world's own /dev, made by ns_build_world */
 };
 extern bool ns_active;
 pid_t ns_fork_init(const struct run_opts *o);

@@ -61,6 +61,8 @@ struct mountspec {
 	char *guest, *host;
 	bool ro, proc;
 	bool sock; /* --bind-socket: host is a socket, not a directory */
+	bool dev; /* --dev-bind: device nodes beneath it may be opened */
+	bool devfs; /* --dev: the world's /dev (the host's in flat mode) */
 	bool tmpfs; /* --tmpfs: with namespaces a real tmpfs of `size` there */
 	unsigned long long size; /* bytes; 0: the kernel's default */
 	int fd;
@@ -330,11 +332,32 @@ static int setup_mounts(struct run_opts *o, char **guest_cwd)
 		return -1;
 	mounts[nmounts - 1].proc = true;
 	for (int i = 0; i < o->nbinds; i++) {
+		struct stat st;
+		if (o->binds[i].dev && stat(o->binds[i].src, &st) == 0 &&
+		    (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))) {
+			fprintf(stderr, "picos: --dev-bind %s: a device node alone "
+					"cannot be bound (yet): bind its directory\n",
+				o->binds[i].src);
+			return -1;
+		}
 		char *g = normalize(o->binds[i].dst);
 		int r = add_mount(g, o->binds[i].src, o->binds[i].ro);
 		free(g);
 		if (r < 0)
 			return -1;
+		mounts[nmounts - 1].dev = o->binds[i].dev;
+	}
+	/* --proc and --dev: the world's own, as at /proc and /dev (with
+	 * namespaces the init's fresh ones, reopened after the pivot). */
+	for (int i = 0; i < o->nprocs + o->ndevs; i++) {
+		bool proc = i < o->nprocs;
+		char *g = normalize(proc ? o->procs[i] : o->devs[i - o->nprocs]);
+		int r = add_mount(g, proc ? "/proc" : "/dev", true);
+		free(g);
+		if (r < 0)
+			return -1;
+		mounts[nmounts - 1].proc = proc;
+		mounts[nmounts - 1].devfs = !proc;
 	}
 	/* --tmpfs: an empty directory of the world's own, in its private
 	 * scratch directory, so it goes with the world. */
@@ -392,6 +415,27 @@ static void put_groups(struct cfgbuf *b)
 	}
 }
 
+static bool at_or_beneath(const char *p, const char *dir)
+{
+	size_t n = strlen(dir);
+	return strncmp(p, dir, n) == 0 && (p[n] == 0 || p[n] == '/');
+}
+
+/* Where the world's tree binds mount i: at its host path, except a host
+ * directory in /dev or /proc (--dev-bind /dev X), which the tree makes
+ * anew with the world's nodes and procfs: such one goes to a directory
+ * of the world's scratch area instead, so both are there. */
+static const char *world_tree_path(int i)
+{
+	const struct mountspec *m = &mounts[i];
+	if (m->proc || m->devfs ||
+	    !(at_or_beneath(m->host, "/dev") || at_or_beneath(m->host, "/proc")))
+		return m->host;
+	char *at = malloc(strlen(tmproot) + 24);
+	sprintf(at, "%s/mnt-%d", tmproot, i);
+	return at;
+}
+
 /* With namespaces, the world's mount tree replaces the host's; the mount
  * fds are opened again inside it, so that ".." from one cannot climb
  * into the host's tree. */
@@ -404,12 +448,17 @@ static int enter_world_tree(struct run_opts *o)
 		strcpy(hostcwd, "/");
 	struct ns_mount nm[sizeof mounts / sizeof mounts[0]];
 	for (int i = 0; i < nmounts; i++)
-		nm[i] = (struct ns_mount){ mounts[i].host, mounts[i].ro,
-					   mounts[i].proc, mounts[i].tmpfs,
-					   mounts[i].size };
+		nm[i] = (struct ns_mount){ mounts[i].host, world_tree_path(i),
+					   mounts[i].ro, mounts[i].proc,
+					   mounts[i].tmpfs, mounts[i].size,
+					   mounts[i].dev, mounts[i].devfs };
 	if (ns_build_world(nm, nmounts, tmproot, o->net) < 0)
 		return -1;
 	for (int i = 0; i < nmounts; i++) {
+		if (nm[i].at != mounts[i].host) {
+			free(mounts[i].host);
+			mounts[i].host = (char *)nm[i].at;
+		}
 		close(mounts[i].fd);
 		mounts[i].fd = open(mounts[i].host,
 				    O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -473,7 +522,8 @@ static int build_config(struct run_opts *o, const char *cwd, int world_fd,
 		m->host_fd = mounts[i].fd;
 		m->flags = (mounts[i].ro ? PCFG_MOUNT_RDONLY : 0) |
 			   (mounts[i].proc ? PCFG_MOUNT_PROC : 0) |
-			   (mounts[i].sock ? PCFG_MOUNT_SOCKET : 0);
+			   (mounts[i].sock ? PCFG_MOUNT_SOCKET : 0) |
+			   (mounts[i].devfs ? PCFG_MOUNT_DEVFS : 0);
 		memcpy(m->guest_path, mounts[i].guest, gl);
 		put(&b, PCFG_MOUNT, m, len);
 		free(m);
@@ -563,7 +613,9 @@ static void landlock_rules(struct ll_paths *l)
 {
 	for (int i = 0; i < nmounts; i++) {
 		const struct mountspec *m = &mounts[i];
-		if (m->sock)
+		/* A --dev mount needs none either: the host's /dev, of which
+		 * landlock.c allows the world's nodes, wherever it shows. */
+		if (m->sock || m->devfs)
 			continue;
 		if (!m->ro) {
 			ll_paths_add_fd(l, m->host, m->fd, LL_WRITE);

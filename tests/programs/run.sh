@@ -1598,6 +1598,44 @@ echo walked'
 		expect cli_tmpfs_size_bad2 "--size with a bad number: one-line error, exit 2" \
 			one_line_error cli_tmpfs_size_bad2 2
 	fi
+	if wanted cli_dev_opts; then
+		# --dev-bind SRC DST: device nodes usable (the world-writable
+		# /dev/fuse opened read-write), where a plain --bind's are not
+		# with namespaces (nodev); --proc DST lists the world's
+		# processes, --dev DST has the world's names only.
+		local devs='ls /mnt/p | grep -c "^[0-9]*$"; readlink /mnt/p/self >/dev/null && echo self
+			echo "$(ls /mnt/d | grep -cx null) $(ls /mnt/d | grep -cx kmsg)"
+			if [ -c /dev/fuse ] || [ -c /mnt/hd/fuse ]; then (exec 3<>/mnt/hd/fuse) 2>/dev/null && echo fuse || echo nofuse; else echo fuse; fi'
+		local want=$'3
+self
+1 0
+fuse'
+		if ns_works; then
+			pic cli_dev_opts run --ns=on --proc /mnt/p --dev /mnt/d --dev-bind /dev /mnt/hd -- /bin/sh -c "$devs"
+			expect cli_dev_opts "namespaces: --proc, --dev, --dev-bind" is_rc_out cli_dev_opts 0 "$want"
+			pic cli_dev_opts_nodev run --ns=on --proc /mnt/p --dev /mnt/d --bind /dev:/mnt/hd -- /bin/sh -c "$devs"
+			if [ -c /dev/fuse ]; then
+				expect cli_dev_opts_nodev "namespaces: a plain --bind's nodes stay unusable" \
+					is_rc_out cli_dev_opts_nodev 0 $'3\nself\n1 0\nnofuse'
+			else
+				ok "cli_dev_opts_nodev # SKIP no /dev/fuse here"
+			fi
+		else
+			ok "cli_dev_opts # SKIP no namespaces here"
+		fi
+		pic cli_dev_opts_flat run --ns=off --proc /mnt/p --dev /mnt/d --dev-bind /dev /mnt/hd -- /bin/sh -c "$devs"
+		expect cli_dev_opts_flat "flat: --proc, --dev, --dev-bind" is_rc_out cli_dev_opts_flat 0 "$want"
+		pic cli_dev_opts_bad run --dev-bind /nonexistent.$$ /mnt/x -- /bin/true
+		expect cli_dev_opts_bad "--dev-bind of a missing SRC: one-line error" one_line_error cli_dev_opts_bad nonzero
+		pic cli_dev_opts_bad2 run --dev-bind /dev rel -- /bin/true
+		expect cli_dev_opts_bad2 "--dev-bind with a relative DST: one-line error, exit 2" one_line_error cli_dev_opts_bad2 2
+		pic cli_dev_opts_bad3 run --proc rel -- /bin/true
+		expect cli_dev_opts_bad3 "--proc with a relative DST: one-line error, exit 2" one_line_error cli_dev_opts_bad3 2
+		pic cli_dev_opts_bad4 run --dev rel -- /bin/true
+		expect cli_dev_opts_bad4 "--dev with a relative DST: one-line error, exit 2" one_line_error cli_dev_opts_bad4 2
+		pic cli_dev_opts_bad5 run --dev-bind /dev/null /mnt/null -- /bin/true
+		expect cli_dev_opts_bad5 "--dev-bind of a lone node: one-line error" one_line_error cli_dev_opts_bad5 nonzero
+	fi
 	if wanted cli_mounts; then
 		# The world's mount table in the guest's paths: its / and the
 		# current directory, and nothing only the host reaches (the

@@ -20,12 +20,30 @@ static bool world_name(const char *p, size_t n)
 	return false;
 }
 
-/* The name right below /dev in a canonical guest path, or NULL. */
-static const char *below_dev(const char *path, size_t *n)
+/* The world's /dev in mount `mnt`: the guest's /dev in the root mount
+ * (or any mount above it), or the root of a --dev mount; NULL when
+ * `mnt` has none (a mount of its own at /dev or below it, a --bind, is
+ * the user's).  `len` is its guest path's length. */
+static const char *dev_dir(const struct mount *mnt, size_t *len)
 {
-	if (!rt_path_has_prefix(path, "/dev"))
+	if (mnt->devfs) {
+		*len = mnt->path_len;
+		return mnt->path_len ? mnt->path : "/";
+	}
+	*len = 4;
+	return mnt->path_len < 4 ? "/dev" : NULL;
+}
+
+/* The name right below the world's /dev in a canonical guest path, or
+ * NULL. */
+static const char *below_dev(const struct mount *mnt, const char *path,
+			     size_t *n)
+{
+	size_t len;
+	const char *dir = dev_dir(mnt, &len);
+	if (!dir || !rt_path_has_prefix(path, dir))
 		return NULL;
-	const char *p = path + 4;
+	const char *p = path + len;
 	while (*p == '/')
 		p++;
 	if (!*p)
@@ -40,15 +58,15 @@ static const char *below_dev(const char *path, size_t *n)
 bool devfs_hides(const struct mount *mnt, const char *path)
 {
 	size_t n;
-	const char *name = below_dev(path, &n);
-	/* a mount of its own at /dev or below it (a --bind) is the user's */
-	return name && mnt->path_len < 4 && !world_name(name, n);
+	const char *name = below_dev(mnt, path, &n);
+	return name && !world_name(name, n);
 }
 
 static bool is_dev_dir(const struct file *f)
 {
-	return f->path && f->mnt && f->mnt->path_len < 4 &&
-	       rt_strcmp(f->path, "/dev") == 0;
+	size_t len;
+	const char *dir = f->path && f->mnt ? dev_dir(f->mnt, &len) : NULL;
+	return dir && rt_strcmp(f->path, dir) == 0;
 }
 
 bool devfs_getdents(struct file *f, char *kbuf, size_t cap, long *res)

@@ -19,6 +19,7 @@ void mount_add(const char *guest_path, int host_fd, unsigned pcfg_flags)
 	m->rdonly = pcfg_flags & PCFG_MOUNT_RDONLY;
 	m->procfs = pcfg_flags & PCFG_MOUNT_PROC;
 	m->socket = pcfg_flags & PCFG_MOUNT_SOCKET;
+	m->devfs = pcfg_flags & PCFG_MOUNT_DEVFS;
 }
 
 struct mount *mount_find(const char *path)

@@ -87,9 +87,11 @@ static long may_read_other(int vpid)
 
 const char *procfs_inside(const char *path)
 {
-	if (!rt_path_has_prefix(path, "/proc"))
+	/* the world's /proc, or another procfs mount of it (--proc DST) */
+	struct mount *m = mount_find(path);
+	if (!m || !m->procfs)
 		return NULL;
-	const char *p = path + 5;
+	const char *p = path + m->path_len;
 	while (*p == '/')
 		p++;
 	return p;

@@ -13,6 +13,7 @@ struct mount {
 	bool rdonly;
 	bool procfs; /* the host's /proc, through procfs.c */
 	bool socket; /* --bind-socket: host_fd is the socket itself */
+	bool devfs;  /* --dev: the world's /dev, its names filtered by devfs.c */
 	char *host_path; /* the host's name for host_fd, read when needed */
 };
 
@@ -232,7 +233,8 @@ void procfs_attach_ops(struct file *f);
  * /proc/<pid>/ shows it, for another process asking (proc/remote.c):
  * the length written to out (NUL-terminated) or -errno. */
 long procfs_own_link(int kind, int fd, char *out, size_t size);
-/* The path below a /proc mount (NULL when `path` is not beneath /proc). */
+/* The path below a procfs mount, /proc or a --proc DST (NULL when `path`
+ * is in none). */
 const char *procfs_inside(const char *path);
 
 /* The text of the host's procfs file `rel` (e.g. "self/stat") through the
