@@ -23,6 +23,8 @@ void print_usage(FILE *f)
 	      "                      usable (no nodev)\n"
 	      "  --proc DST          the world's /proc at DST too\n"
 	      "  --dev DST           the world's /dev at DST too\n"
+	      "  --overlay LOWER:UPPER[:DST]  LOWER at DST (default /) with writes\n"
+	      "                      copied up into UPPER; needs namespaces\n"
 	      "  --bind-socket HOST:GUEST  let the guest connect to host unix socket\n"
 	      "                      HOST at guest path GUEST (other host sockets\n"
 	      "                      outside the writable mounts are refused)\n"

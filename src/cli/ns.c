@@ -359,6 +359,28 @@ static int mount_sized_tmpfs(const char *at, unsigned long long size)
 	return 0;
 }
 
+/* --overlay: an overlayfs of LOWER and UPPER at `at`.  Inside a user
+ * namespace overlayfs needs `userxattr` (its xattrs in user.overlay.*),
+ * which root without one does not. */
+static int mount_overlay(const char *at, const struct overlay_opt *ov)
+{
+	char opts[3 * PATH_MAX + 64];
+	const char *paths[] = { ov->lower, ov->upper, ov->work };
+	for (int i = 0; i < 3; i++)
+		if (strpbrk(paths[i], ",:\\")) {
+			errno = EINVAL;
+			return fail("--overlay: a ',', ':' or '\\' in", paths[i]);
+		}
+	snprintf(opts, sizeof opts, "lowerdir=%s,upperdir=%s,workdir=%s",
+		 ov->lower, ov->upper, ov->work);
+	if (mount("overlay", at, "overlay", MS_NOSUID | MS_NODEV, opts) == 0)
+		return 0;
+	strcat(opts, ",userxattr");
+	if (mount("overlay", at, "overlay", MS_NOSUID | MS_NODEV, opts) == 0)
+		return 0;
+	return fail("cannot mount an overlay on", at);
+}
+
 /* `path` inside the new root; an empty string (which every later call
  * refuses) when too long. */
 static void in_root(char *out, const char *path)
@@ -531,8 +553,10 @@ int ns_build_world(const struct ns_mount *mnts, int n, const char *scratch,
 		in_root(p, m[i].at);
 		if (make_dir(p) < 0)
 			return -1;
-		if (m[i].tmpfs ? mount_sized_tmpfs(p, m[i].size) < 0
-			       : bind_tree(m[i].host, p, m[i].ro, m[i].dev) < 0)
+		int r = m[i].overlay ? mount_overlay(p, m[i].overlay)
+			: m[i].tmpfs ? mount_sized_tmpfs(p, m[i].size)
+				     : bind_tree(m[i].host, p, m[i].ro, m[i].dev);
+		if (r < 0)
 			return -1;
 	}
 	free(m);

@@ -52,6 +52,24 @@ static int parse_bind(const char *arg, struct bind *b)
 	return 0;
 }
 
+/* LOWER:UPPER[:DST], DST "/" when left out. */
+static int parse_overlay(const char *arg, struct overlay_opt *ov)
+{
+	char *s = strdup(arg);
+	char *c1 = strchr(s, ':');
+	if (!c1 || c1 == s || !c1[1] || c1[1] == ':')
+		return -1;
+	*c1 = 0;
+	char *c2 = strchr(c1 + 1, ':');
+	if (c2)
+		*c2 = 0;
+	ov->lower = s;
+	ov->upper = c1 + 1;
+	ov->dst = c2 ? c2 + 1 : "/";
+	ov->work = NULL;
+	return ov->dst[0] == '/' && !strchr(ov->dst, ':') ? 0 : -1;
+}
+
 /* BYTES with an optional k, m or g (powers of 1024), as tmpfs's size=. */
 static int parse_size(const char *s, unsigned long long *out)
 {
@@ -100,6 +118,7 @@ int parse_run_options(int argc, char **argv, struct run_opts *o)
 	o->tmpfs = calloc((size_t)argc + 1, sizeof *o->tmpfs);
 	o->procs = calloc((size_t)argc + 1, sizeof *o->procs);
 	o->devs = calloc((size_t)argc + 1, sizeof *o->devs);
+	o->overlays = calloc((size_t)argc + 1, sizeof *o->overlays);
 	o->env_set = calloc((size_t)argc + 1, sizeof *o->env_set);
 	/* --size/--tmpfs-size BYTES waiting for the --tmpfs it sizes */
 	unsigned long long size = 0;
@@ -159,6 +178,13 @@ int parse_run_options(int argc, char **argv, struct run_opts *o)
 				return bad("--size wants a number of bytes above 0 "
 					   "(k, m or g after it: KiB, MiB, GiB), got '%s'",
 					   v ? v : "");
+		} else if (is_opt(a, "--overlay")) {
+			struct overlay_opt *ov = &o->overlays[o->noverlays];
+			if (!(v = value(argc, argv, &i, "--overlay")) ||
+			    parse_overlay(v, ov) < 0)
+				return bad("--overlay wants LOWER:UPPER[:DST] with an "
+					   "absolute DST, got '%s'", v ? v : "");
+			o->noverlays++;
 		} else if (is_opt(a, "--bind-socket")) {
 			struct bind *b = &o->sockets[o->nsockets];
 			if (!(v = value(argc, argv, &i, "--bind-socket")) ||
@@ -233,6 +259,10 @@ int parse_run_options(int argc, char **argv, struct run_opts *o)
 			return bad("unknown option '%s'", a);
 		}
 	}
+	for (int k = 0; k < o->noverlays; k++)
+		if (o->root && !strcmp(o->overlays[k].dst, "/"))
+			return bad("--root and an --overlay on / both name the "
+				   "guest's /%s", "");
 	if (i >= argc)
 		return bad("no program to run%s", "");
 	o->argv = argv + i;

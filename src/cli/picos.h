@@ -21,6 +21,14 @@ struct tmpfs_opt {
 	unsigned long long size; /* bytes; 0: Linux's default, half of RAM */
 };
 
+/* --overlay LOWER:UPPER[:DST]: LOWER as DST, writes copied up into
+ * UPPER; `work` is the overlay's work directory beside UPPER, made and
+ * removed by the picos command. */
+struct overlay_opt {
+	char *lower, *upper, *dst;
+	char *work;
+};
+
 enum { NET_OPT_LOOPBACK, NET_OPT_HOST, NET_OPT_NONE };
 /* --ns: namespaces when the host allows (auto), always (on), never (off). */
 enum { NS_OPT_UNSET, NS_OPT_AUTO, NS_OPT_ON, NS_OPT_OFF };
@@ -37,6 +45,8 @@ struct run_opts {
 	/* --proc DST and --dev DST: the world's procfs and /dev there too */
 	const char **procs, **devs;
 	int nprocs, ndevs;
+	struct overlay_opt *overlays;
+	int noverlays;
 	const char *cwd;
 	char **env_set; /* K=V from --env */
 	int nenv_set;
@@ -78,6 +88,7 @@ struct ns_mount {
 	unsigned long long size;
 	bool dev; /* --dev-bind: no nodev */
 	bool devfs; /* --dev: the world's own /dev, made by ns_build_world */
+	const struct overlay_opt *overlay; /* an overlayfs at `at`, not a bind */
 };
 extern bool ns_active;
 pid_t ns_fork_init(const struct run_opts *o);

@@ -64,6 +64,7 @@ struct mountspec {
 	bool dev; /* --dev-bind: device nodes beneath it may be opened */
 	bool devfs; /* --dev: the world's /dev (the host's in flat mode) */
 	bool tmpfs; /* --tmpfs: with namespaces a real tmpfs of `size` there */
+	const struct overlay_opt *overlay; /* --overlay: host is its mount point */
 	unsigned long long size; /* bytes; 0: the kernel's default */
 	int fd;
 };
@@ -151,7 +152,11 @@ static int rm_entry(const char *path, const struct stat *st, int type,
 		    struct FTW *ftw)
 {
 	(void)st, (void)ftw;
-	if (type == FTW_DP)
+	/* FTW_DNR: overlayfs's work/work is mode 0 (holding its whiteout):
+	 * ours, so made readable and emptied */
+	if (type == FTW_DNR && chmod(path, 0700) == 0)
+		nftw(path, rm_entry, 32, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+	else if (type == FTW_DP)
 		rmdir(path);
 	else
 		unlink(path);
@@ -296,8 +301,54 @@ static void make_mountpoints_in_tmp(void)
 			make_mountpoint_in_tmp(&mounts[i]);
 }
 
+/* --overlay k at `guest`: an overlayfs the world's tree mounts (only
+ * with namespaces: the provider has no copy-up of its own) on an empty
+ * directory of the scratch area, which is then the mount's host path. */
+static int add_overlay_mount(const char *guest, struct overlay_opt *ov, int k)
+{
+	if (!ns_active) {
+		fprintf(stderr, "picos: --overlay needs namespaces (--ns=on)\n");
+		return -1;
+	}
+	char *lower = realpath(ov->lower, NULL);
+	char *upper = lower ? realpath(ov->upper, NULL) : NULL;
+	if (!upper) {
+		fprintf(stderr, "picos: --overlay: %s: %s\n",
+			lower ? ov->upper : ov->lower, strerror(errno));
+		free(lower);
+		return -1;
+	}
+	ov->lower = lower;
+	ov->upper = upper;
+	char at[PATH_MAX + 16];
+	snprintf(at, sizeof at, "%s/ovl-%d", tmproot, k);
+	if (mkdir(at, 0755) < 0) {
+		fprintf(stderr, "picos: cannot make an --overlay directory: %s\n",
+			strerror(errno));
+		return -1;
+	}
+	char *g = normalize(guest);
+	int r = add_mount(g, at, false);
+	free(g);
+	if (r == 0)
+		mounts[nmounts - 1].overlay = ov;
+	return r;
+}
+
+static bool is_root_overlay(const struct overlay_opt *ov)
+{
+	char *g = normalize(ov->dst);
+	bool r = !strcmp(g, "/");
+	free(g);
+	return r;
+}
+
 static int setup_mounts(struct run_opts *o, char **guest_cwd)
 {
+	int root_ov = -1; /* the --overlay on /, if any (the last one) */
+	for (int i = 0; i < o->noverlays; i++)
+		if (is_root_overlay(&o->overlays[i]))
+			root_ov = i;
 	char hostcwd[PATH_MAX];
 	if (!getcwd(hostcwd, sizeof hostcwd)) {
 		fprintf(stderr, "picos: cannot read the current directory: %s\n",
@@ -313,6 +364,11 @@ static int setup_mounts(struct run_opts *o, char **guest_cwd)
 			return -1;
 		}
 		if (add_mount("/", o->root, false) < 0)
+			return -1;
+		*guest_cwd = strdup(o->cwd ? o->cwd : "/");
+	} else if (root_ov >= 0) {
+		/* like --root: the guest's / is the overlay */
+		if (add_overlay_mount("/", &o->overlays[root_ov], root_ov) < 0)
 			return -1;
 		*guest_cwd = strdup(o->cwd ? o->cwd : "/");
 	} else {
@@ -377,6 +433,10 @@ static int setup_mounts(struct run_opts *o, char **guest_cwd)
 		mounts[nmounts - 1].tmpfs = true;
 		mounts[nmounts - 1].size = o->tmpfs[i].size;
 	}
+	for (int i = 0; i < o->noverlays; i++)
+		if (i != root_ov &&
+		    add_overlay_mount(o->overlays[i].dst, &o->overlays[i], i) < 0)
+			return -1;
 	for (int i = 0; i < o->nsockets; i++) {
 		char *g = normalize(o->sockets[i].dst);
 		int r = add_socket_mount(g, o->sockets[i].src);
@@ -451,7 +511,8 @@ static int enter_world_tree(struct run_opts *o)
 		nm[i] = (struct ns_mount){ mounts[i].host, world_tree_path(i),
 					   mounts[i].ro, mounts[i].proc,
 					   mounts[i].tmpfs, mounts[i].size,
-					   mounts[i].dev, mounts[i].devfs };
+					   mounts[i].dev, mounts[i].devfs,
+					   mounts[i].overlay };
 	if (ns_build_world(nm, nmounts, tmproot, o->net) < 0)
 		return -1;
 	for (int i = 0; i < nmounts; i++) {
@@ -900,11 +961,54 @@ static void end_orphans(void)
 	}
 }
 
+/* Each --overlay's work directory: overlayfs wants an empty one on
+ * UPPER's file system, so it is made beside UPPER (whose parent must be
+ * writable) by the picos command, which removes it when the run ends
+ * whatever became of the world. */
+static int make_overlay_workdirs(struct run_opts *o)
+{
+	for (int i = 0; i < o->noverlays; i++) {
+		struct overlay_opt *ov = &o->overlays[i];
+		char *upper = realpath(ov->upper, NULL);
+		struct stat st;
+		if (!upper || stat(upper, &st) < 0 || !S_ISDIR(st.st_mode)) {
+			fprintf(stderr, "picos: --overlay: upper %s: %s\n", ov->upper,
+				upper ? "Not a directory" : strerror(errno));
+			free(upper);
+			return -1;
+		}
+		char *slash = strrchr(upper, '/');
+		ov->work = malloc(strlen(upper) + 24);
+		sprintf(ov->work, "%.*s/.picos-work-XXXXXX",
+			(int)(slash - upper), upper);
+		free(upper);
+		if (!mkdtemp(ov->work)) {
+			fprintf(stderr, "picos: --overlay: cannot make a work "
+					"directory beside %s: %s\n",
+				ov->upper, strerror(errno));
+			free(ov->work);
+			ov->work = NULL;
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void remove_overlay_workdirs(const struct run_opts *o)
+{
+	for (int i = 0; i < o->noverlays; i++)
+		if (o->overlays[i].work)
+			nftw(o->overlays[i].work, rm_entry, 32,
+			     FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+}
+
 int run_world(struct run_opts *o)
 {
 	int status = 125;
 	if (make_tmpdir() < 0)
 		return status;
+	if (make_overlay_workdirs(o) < 0)
+		goto out;
 	for (int i = 0; i < 4; i++)
 		sigaction(relayed[i], NULL, &relayed_orig[i]);
 	/* Orphaned pico processes come to us, not to the host's init. */
@@ -947,6 +1051,7 @@ again:;
 		goto again;
 	}
 out:
+	remove_overlay_workdirs(o);
 	remove_tmpdir();
 	return status;
 }

@@ -1636,6 +1636,49 @@ fuse'
 		pic cli_dev_opts_bad5 run --dev-bind /dev/null /mnt/null -- /bin/true
 		expect cli_dev_opts_bad5 "--dev-bind of a lone node: one-line error" one_line_error cli_dev_opts_bad5 nonzero
 	fi
+	if wanted cli_overlay; then
+		# --overlay LOWER:UPPER[:DST]: the guest changes DST; LOWER stays
+		# as it was, UPPER holds the copy-up (and a whiteout for a
+		# removal), no work directory is left beside it.  Flat worlds
+		# refuse it.
+		local ov=$cli/overlay
+		rm -rf "$ov" && mkdir -p "$ov/lower" "$ov/upper" "$ov/upper2" &&
+			echo old >"$ov/lower/a" && echo c >"$ov/lower/c"
+		if ns_works; then
+			pic cli_overlay run --ns=on --overlay "$ov/lower:$ov/upper:/mnt/o" -- /bin/sh -c \
+				'cat /mnt/o/a; echo new >/mnt/o/a; echo b >/mnt/o/b; rm /mnt/o/c; ls /mnt/o | tr "\n" " "
+				findmnt -n -o FSTYPE /mnt/o'
+			chk_overlay() {
+				is_rc_out cli_overlay 0 $'old\na b overlay' &&
+					[ "$(cat "$ov/lower/a" "$ov/lower/c")" = $'old\nc' ] &&
+					[ "$(cat "$ov/upper/a" "$ov/upper/b")" = $'new\nb' ] &&
+					[ -c "$ov/upper/c" ] && ! ls -a "$ov" | grep -q picos-work
+			}
+			expect cli_overlay "--overlay: copy-up into UPPER, LOWER untouched, no work dir left" chk_overlay
+			pic cli_overlay_root run --ns=on --overlay "/:$ov/upper2" -- /bin/sh -c \
+				"echo made >/etc/picos-overlay.$$ && cat /etc/picos-overlay.$$ && pwd"
+			chk_overlay_root() {
+				is_rc_out cli_overlay_root 0 $'made\n/' && [ ! -e /etc/picos-overlay.$$ ] &&
+					[ "$(cat "$ov/upper2/etc/picos-overlay.$$")" = made ]
+			}
+			expect cli_overlay_root "--overlay /:UPPER: the guest's / copy-on-write" chk_overlay_root
+		else
+			ok "cli_overlay # SKIP no namespaces here"
+		fi
+		pic cli_overlay_flat run --ns=off --overlay "$ov/lower:$ov/upper:/mnt/o" -- /bin/true
+		expect cli_overlay_flat "flat: --overlay refused in one line" one_line_error cli_overlay_flat nonzero
+		pic cli_overlay_bad run --overlay "$ov/lower" -- /bin/true
+		expect cli_overlay_bad "--overlay without UPPER: one-line error, exit 2" one_line_error cli_overlay_bad 2
+		pic cli_overlay_bad2 run --overlay "$ov/lower:$ov/upper:rel" -- /bin/true
+		expect cli_overlay_bad2 "--overlay with a relative DST: one-line error, exit 2" one_line_error cli_overlay_bad2 2
+		pic cli_overlay_bad3 run --overlay "$ov/missing.$$:$ov/upper:/mnt/o" -- /bin/true
+		expect cli_overlay_bad3 "--overlay of a missing LOWER: one-line error" one_line_error cli_overlay_bad3 nonzero
+		pic cli_overlay_bad4 run --overlay "$ov/lower:$ov/missing.$$:/mnt/o" -- /bin/true
+		expect cli_overlay_bad4 "--overlay of a missing UPPER: one-line error" one_line_error cli_overlay_bad4 nonzero
+		[ "$(ls -A "$ov" | tr '\n' ' ')" = "lower upper upper2 " ] ||
+			not_ok cli_overlay_clean "work directories left in $ov"
+		rm -rf "$ov"
+	fi
 	if wanted cli_mounts; then
 		# The world's mount table in the guest's paths: its / and the
 		# current directory, and nothing only the host reaches (the
