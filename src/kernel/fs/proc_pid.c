@@ -483,10 +483,14 @@ static void view_build(const char *info, struct mount_view *v)
 		if (!listed && v->host[i] && rt_strcmp(v->host[i], "/") == 0)
 			walk(v, i, 0);
 	}
+	/* Under a chroot, as Linux: mount points below the reader's root,
+	 * named from it; the others (the root's own mount too) left out. */
+	char view[PICOS_PATH_MAX];
 	for (int i = 0; i < v->n; i++)
 		if (v->seen[i] && !stacked_on(v, i) &&
-		    mount_guest_path_of_host(v->host[i], guest, sizeof guest))
-			v->guest[i] = escape_dup(guest);
+		    mount_guest_path_of_host(v->host[i], guest, sizeof guest) &&
+		    fs_root_view(guest, view, sizeof view))
+			v->guest[i] = escape_dup(view);
 	/* One guest path, one entry: the deepest host mount point's. */
 	for (int i = 0; i < v->n; i++)
 		for (int j = 0; j < v->n && v->guest[i]; j++)

@@ -141,6 +141,8 @@ struct lookup {
 
 #define LK_FOLLOW 1u	/* follow a final symlink */
 #define LK_EMPTY_OK 2u	/* "" names dirfd itself (AT_EMPTY_PATH) */
+#define LK_WORLD 4u	/* an absolute path is a world path (the provider's
+			 * own), not below the caller's root */
 
 /* Builds a lookup for (dirfd, path) where `path` is already a provider
  * copy.  `buf` (PICOS_PATH_MAX) holds the resulting absolute path.
@@ -262,15 +264,25 @@ bool devfs_getdents(struct file *f, char *kbuf, size_t cap, long *res);
  * (set for the wait and restored on the way out) or keeps its own. */
 long poll_wait_mask(const void *umask, size_t size, uint64_t *hmask);
 
-/* The calling process's cwd (canonical guest path) and umask. */
+/* The calling process's cwd (canonical guest path), umask and root
+ * (chroot: a canonical world path, NULL for the world's /).  Paths the
+ * provider keeps are world paths; the root applies where the guest names
+ * a path (path_lookup) and where it is shown one (fs_root_view). */
 struct fs_info {
 	char *cwd;
 	unsigned umask;
+	char *root;
 };
 struct fs_info *fs_current(void);
 #define fs_cwd (fs_current()->cwd)
 #define fs_umask (fs_current()->umask)
+#define fs_root (fs_current()->root)
 void fs_set_cwd(const char *path);
+void fs_set_root(const char *path);
+/* World path `world` as the calling process names it: below its root
+ * the rest ("/" for the root itself), true; outside it the world path
+ * unchanged, false (Linux's "unreachable"). */
+bool fs_root_view(const char *world, char *out, size_t size);
 
 /* Copies for a CLONE_VM child without CLONE_FILES or CLONE_FS; a copy of
  * the fd table that no process got is dropped without closing. */
