@@ -27,6 +27,8 @@ enum pcfg_type {
 	PCFG_STDIO_FD,	 /* i32 host fd for the provider's own messages */
 	PCFG_UMASK,	 /* u32 the guest's initial umask (the host's is 0) */
 	PCFG_GROUPS,	 /* u32[]: the launcher's supplementary groups (host gids) */
+	PCFG_SCRATCH_FD, /* i32 host fd of the world's scratch directory for
+			  * the guest's own tmpfs mounts (mount(2)) */
 };
 
 #define PCFG_F_TRACE 1u

@@ -65,6 +65,7 @@ struct mountspec {
 	bool devfs; /* --dev: the world's /dev (the host's in flat mode) */
 	bool tmpfs; /* --tmpfs: with namespaces a real tmpfs of `size` there */
 	const struct overlay_opt *overlay; /* --overlay: host is its mount point */
+	bool scratch; /* no mount: where the guest's own tmpfs mounts go */
 	unsigned long long size; /* bytes; 0: the kernel's default */
 	int fd;
 };
@@ -437,6 +438,14 @@ static int setup_mounts(struct run_opts *o, char **guest_cwd)
 		if (i != root_ov &&
 		    add_overlay_mount(o->overlays[i].dst, &o->overlays[i], i) < 0)
 			return -1;
+	/* The directory for the guest's own tmpfs mounts (mount(2)): in the
+	 * world's tree and writable like a mount, but no guest path. */
+	char scratch[PATH_MAX + 16];
+	snprintf(scratch, sizeof scratch, "%s/mnt", tmproot);
+	if ((mkdir(scratch, 0700) < 0 && errno != EEXIST) ||
+	    add_mount("", scratch, false) < 0)
+		return -1;
+	mounts[nmounts - 1].scratch = true;
 	for (int i = 0; i < o->nsockets; i++) {
 		char *g = normalize(o->sockets[i].dst);
 		int r = add_socket_mount(g, o->sockets[i].src);
@@ -577,6 +586,10 @@ static int build_config(struct run_opts *o, const char *cwd, int world_fd,
 		put_str(&b, PCFG_ENV, o->env_set[k]);
 	put_str(&b, PCFG_CWD, cwd);
 	for (int i = 0; i < nmounts; i++) {
+		if (mounts[i].scratch) {
+			put_i32(&b, PCFG_SCRATCH_FD, mounts[i].fd);
+			continue;
+		}
 		size_t gl = strlen(mounts[i].guest) + 1;
 		size_t len = sizeof(struct pcfg_mount) + gl;
 		struct pcfg_mount *m = calloc(1, len);
@@ -683,6 +696,7 @@ static void landlock_rules(struct ll_paths *l)
 			continue;
 		}
 		const char *excl[sizeof mounts / sizeof mounts[0] + 3];
+		/* (the scratch directory has no guest path: below none) */
 		int n = 0;
 		if (strcmp(m->host, "/") == 0) {
 			excl[n++] = "/tmp";
@@ -691,7 +705,8 @@ static void landlock_rules(struct ll_paths *l)
 		}
 		size_t gl = strcmp(m->guest, "/") == 0 ? 0 : strlen(m->guest);
 		for (int j = 0; j < nmounts; j++) {
-			if (j == i || !strictly_beneath(mounts[j].guest, m->guest))
+			if (j == i || mounts[j].scratch ||
+			    !strictly_beneath(mounts[j].guest, m->guest))
 				continue;
 			char *h = malloc(strlen(m->host) + strlen(mounts[j].guest) + 1);
 			sprintf(h, "%s%s", strcmp(m->host, "/") ? m->host : "",

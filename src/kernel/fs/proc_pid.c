@@ -572,6 +572,7 @@ static void rewrite_mounts(const char *host, enum pid_file which,
 		view_build(decide, v);
 		keep_lines(host, v, which == PF_MOUNTS ? 1 : 4, out);
 		view_free(v);
+		mount_show_added(out, which == PF_MOUNTS);
 	}
 	if (info)
 		kfree(info);

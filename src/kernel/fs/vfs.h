@@ -11,6 +11,12 @@ struct mount {
 	size_t path_len; /* strlen(path), 0 for "/" so prefixes work */
 	int host_fd;	 /* O_PATH fd of the host directory (or socket) */
 	bool rdonly;
+	bool cfg_rdonly; /* read-only from the launcher: no guest makes it rw */
+	bool detached;	 /* unmounted: files opened in it keep it */
+	bool added;	 /* by a guest mount(2) (mountinfo shows it) */
+	bool tmpfs;	 /* a guest tmpfs: a scratch directory */
+	bool expire_mark; /* umount2(MNT_EXPIRE) asked once */
+	char *source;	 /* added: mountinfo's source (a guest path) */
 	bool procfs; /* the host's /proc, through procfs.c */
 	bool socket; /* --bind-socket: host_fd is the socket itself */
 	bool devfs;  /* --dev: the world's /dev, its names filtered by devfs.c */
@@ -30,6 +36,22 @@ bool mount_is_above(const char *path);
 /* The guest path of a host path (through the mount whose host directory
  * is its longest prefix); false when no mount holds it or it is too long. */
 bool mount_guest_path_of_host(const char *host, char *out, size_t size);
+/* The live mount whose root is exactly `path` (the latest), or NULL. */
+struct mount *mount_at(const char *path);
+/* The next live mount strictly below `path` from *it on (start at 0),
+ * in table order (parents first); NULL at the end. */
+struct mount *mount_next_below(const char *path, int *it);
+/* The host's name of a mount's directory ("" when unknown). */
+const char *mount_host_path(struct mount *m);
+/* The world's scratch directory for guest tmpfs mounts (PCFG_SCRATCH_FD). */
+void mount_set_scratch(int host_fd);
+int mount_scratch_fd(void);
+/* Appends mount lines for the mounts guests added, as mountinfo
+ * (`mounts_fmt` false) or mounts shows them (under the reader's root). */
+struct rt_buf;
+void mount_show_added(struct rt_buf *out, bool mounts_fmt);
+/* sys_fstype.c: whether the host's /proc/filesystems lists `type`. */
+bool fstype_known(const char *type);
 /* The absolute path the host gives an open host fd now (readlink of
  * /proc/self/fd/N); "" (length 0) when it has none that fits. */
 size_t host_fd_path(int fd, char *out, size_t size);
