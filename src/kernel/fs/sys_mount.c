@@ -66,6 +66,11 @@ static unsigned flags_of(const struct mount *m)
 	       (m->devfs ? PCFG_MOUNT_DEVFS : 0) | (m->tmpfs ? PICOS_MOPF_TMPFS : 0);
 }
 
+static const char *source_of(const struct mount *m)
+{
+	return m->source ? m->source : m->procfs ? "proc" : "none";
+}
+
 /* MS_REMOUNT (with or without MS_BIND): read-only or back to writable;
  * a mount the launcher made read-only stays so (EPERM, as Linux's
  * locked read-only mounts in a user namespace). */
@@ -109,8 +114,9 @@ static long do_bind(const char *src, const char *target, bool rec)
 	}
 	host_fd_path((int)fd, host, PICOS_PATH_MAX);
 	host_close((int)fd);
+	/* mountinfo's source of a bind is its file system's, as in Linux */
 	r = host[0] ? world_op(PICOS_MOP_ADD, flags_of(sm) & ~PICOS_MOPF_TMPFS,
-			       target, host, spath)
+			       target, host, source_of(sm))
 		    : -EINVAL;
 	size_t sl = rt_strcmp(spath, "/") ? rt_strlen(spath) : 0;
 	int it = 0;
@@ -124,7 +130,7 @@ static long do_bind(const char *src, const char *target, bool rec)
 					       m->path + sl);
 		r = n >= PICOS_PATH_MAX ? -ENAMETOOLONG
 			: world_op(PICOS_MOP_ADD, flags_of(m), g,
-				   mount_host_path(m), m->source ? m->source : m->path);
+				   mount_host_path(m), source_of(m));
 		kfree(g);
 	}
 	kfree(host);
@@ -298,8 +304,10 @@ long sys_umount2(const char *utarget, int flags)
 	long r = user_lookup(AT_FDCWD, utarget,
 			     flags & UMOUNT_NOFOLLOW ? 0 : LK_FOLLOW, &lk,
 			     t->kpath[0], t->lpath[0]);
-	if (r < 0)
-		return r;
+	long fd = r < 0 ? r : vfs_open(&lk, O_PATH, 0); /* it must exist */
+	if (fd < 0)
+		return fd;
+	host_close((int)fd);
 	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
 	char *path = t->kpath[1];
