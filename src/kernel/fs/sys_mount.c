@@ -217,6 +217,17 @@ static long do_propagation(const char *target, unsigned long flags)
 	return kinds == MS_SHARED ? -EINVAL : 0;
 }
 
+/* 0 when the host opens the lookup's target with `flags` (O_PATH...):
+ * a lookup succeeds for a missing last name, the operation decides. */
+static long exists_as(struct lookup *lk, int flags)
+{
+	long fd = vfs_open(lk, flags, 0);
+	if (fd < 0)
+		return fd;
+	host_close((int)fd);
+	return 0;
+}
+
 /* Copies an optional guest string of mount(2) (NULL stays NULL) into a
  * fresh buffer: -EFAULT as Linux's copy_mount_string; a long one is cut
  * (Linux takes a page of options). */
@@ -255,17 +266,14 @@ long sys_mount(const char *udev, const char *udir, const char *utype,
 	if (r == 0)
 		r = user_lookup(AT_FDCWD, udir, LK_FOLLOW, &lk, t->kpath[0],
 				t->lpath[0]);
+	if (r == 0)
+		r = exists_as(&lk, O_PATH); /* a lookup leaves that to us */
 	if (r == 0 && (flags & MS_NOUSER))
 		r = -EINVAL;
 	if (r == 0 && !capable(CAP_SYS_ADMIN))
 		r = -EPERM;
-	if (r == 0) {
-		/* the mount point: a directory of the world */
-		long fd = vfs_open(&lk, O_PATH | O_DIRECTORY, 0);
-		r = fd < 0 ? fd : 0;
-		if (fd >= 0)
-			host_close((int)fd);
-	}
+	if (r == 0) /* the mount point: a directory of the world */
+		r = exists_as(&lk, O_PATH | O_DIRECTORY);
 	if (r == 0 && !(target = kstrdup(lk.path)))
 		r = -ENOMEM;
 	if (r == 0) {
@@ -304,10 +312,10 @@ long sys_umount2(const char *utarget, int flags)
 	long r = user_lookup(AT_FDCWD, utarget,
 			     flags & UMOUNT_NOFOLLOW ? 0 : LK_FOLLOW, &lk,
 			     t->kpath[0], t->lpath[0]);
-	long fd = r < 0 ? r : vfs_open(&lk, O_PATH, 0); /* it must exist */
-	if (fd < 0)
-		return fd;
-	host_close((int)fd);
+	if (r == 0)
+		r = exists_as(&lk, O_PATH);
+	if (r < 0)
+		return r;
 	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
 	char *path = t->kpath[1];
