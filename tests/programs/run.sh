@@ -1684,6 +1684,24 @@ echo walked'
 			not_ok cli_overlay_clean "work directories left in $ov"
 		rm -rf "$ov"
 	fi
+	if wanted cli_guest_mount; then
+		# mount(8) inside the world as guest root: a bind and a tmpfs show
+		# in findmnt and mount, another process sees them, umount takes
+		# them; a guest without CAP_SYS_ADMIN is refused.
+		mkdir -p "$cli/gmsrc" && echo bound >"$cli/gmsrc/f"
+		local gm='mkdir -p /tmp/a /tmp/t && mount --bind '"$cli/gmsrc"' /tmp/a && mount -t tmpfs none /tmp/t &&
+			sh -c "cat /tmp/a/f"; findmnt -n -o TARGET,FSTYPE /tmp/t; mount | grep -c " on /tmp/a "
+			umount /tmp/a && umount /tmp/t && ! findmnt /tmp/a >/dev/null && ls /tmp/a | wc -l'
+		local mode
+		for mode in on off; do
+			[ $mode = on ] && ! ns_works && { ok "cli_guest_mount_ns # SKIP no namespaces here"; continue; }
+			pic cli_guest_mount_$mode run --ns=$mode --uid 0 -- /bin/sh -c "$gm"
+			expect cli_guest_mount_$mode "--ns=$mode: mount --bind and -t tmpfs, findmnt, umount" \
+				is_rc_out cli_guest_mount_$mode 0 $'bound\n/tmp/t tmpfs\n1\n0'
+		done
+		pic cli_guest_mount_user run --uid 1000 -- /bin/sh -c 'mkdir -p /tmp/a; mount -t tmpfs none /tmp/a 2>/dev/null; echo $?'
+		expect cli_guest_mount_user "a guest without CAP_SYS_ADMIN cannot mount" is_rc_out cli_guest_mount_user 0 32
+	fi
 	if wanted cli_mounts; then
 		# The world's mount table in the guest's paths: its / and the
 		# current directory, and nothing only the host reaches (the
