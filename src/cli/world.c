@@ -302,6 +302,20 @@ static void make_mountpoints_in_tmp(void)
 			make_mountpoint_in_tmp(&mounts[i]);
 }
 
+/* An empty directory KIND-I of the world's scratch area (it goes with
+ * the world) for option `opt`, its path in `out`. */
+static int make_scratch_dir(char *out, size_t size, const char *kind, int i,
+			    const char *opt)
+{
+	snprintf(out, size, "%s/%s-%d", tmproot, kind, i);
+	if (mkdir(out, 0755) < 0) {
+		fprintf(stderr, "picos: cannot make a %s directory: %s\n", opt,
+			strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 /* --overlay k at `guest`: an overlayfs the world's tree mounts (only
  * with namespaces: the provider has no copy-up of its own) on an empty
  * directory of the scratch area, which is then the mount's host path. */
@@ -322,12 +336,8 @@ static int add_overlay_mount(const char *guest, struct overlay_opt *ov, int k)
 	ov->lower = lower;
 	ov->upper = upper;
 	char at[PATH_MAX + 16];
-	snprintf(at, sizeof at, "%s/ovl-%d", tmproot, k);
-	if (mkdir(at, 0755) < 0) {
-		fprintf(stderr, "picos: cannot make an --overlay directory: %s\n",
-			strerror(errno));
+	if (make_scratch_dir(at, sizeof at, "ovl", k, "--overlay") < 0)
 		return -1;
-	}
 	char *g = normalize(guest);
 	int r = add_mount(g, at, false);
 	free(g);
@@ -420,12 +430,8 @@ static int setup_mounts(struct run_opts *o, char **guest_cwd)
 	 * scratch directory, so it goes with the world. */
 	for (int i = 0; i < o->ntmpfs; i++) {
 		char host[PATH_MAX + 16];
-		snprintf(host, sizeof host, "%s/tmpfs-%d", tmproot, i);
-		if (mkdir(host, 0755) < 0) {
-			fprintf(stderr, "picos: cannot make a --tmpfs directory: %s\n",
-				strerror(errno));
+		if (make_scratch_dir(host, sizeof host, "tmpfs", i, "--tmpfs") < 0)
 			return -1;
-		}
 		char *g = normalize(o->tmpfs[i].dst);
 		int r = add_mount(g, host, false);
 		free(g);
@@ -502,6 +508,10 @@ static const char *world_tree_path(int i)
 		return m->host;
 	char *at = malloc(strlen(tmproot) + 24);
 	sprintf(at, "%s/mnt-%d", tmproot, i);
+	/* made here, on the host: where the scratch area is no tmpfs of
+	 * the tree's (TMPDIR outside /tmp) the tree cannot make it without
+	 * covering the scratch area's other mounts */
+	mkdir(at, 0755);
 	return at;
 }
 

@@ -71,9 +71,8 @@ static void test_errors(void)
 }
 
 /* In a child: chroot into the tree and look around. */
-static void in_root(int fd, const char *cwd)
+static void in_root(const char *cwd)
 {
-	rep_fd = fd;
 	char buf[PATH_MAX + 32];
 	rok(chroot(tree) == 0, "chroot into the tree");
 	long n = syscall(SYS_getcwd, buf, sizeof buf);
@@ -126,19 +125,13 @@ static void test_root(void)
 		ok(0, "getcwd");
 		return;
 	}
-	int pfd[2];
-	if (pipe(pfd) < 0)
+	int rfd;
+	pid_t p = tap_fork_reporting(&rfd);
+	if (p < 0)
 		return;
-	pid_t p = fork();
-	if (p == 0) {
-		close(pfd[0]);
-		in_root(pfd[1], cwd);
-	}
-	close(pfd[1]);
-	struct rec r;
-	while (read(pfd[0], &r, sizeof r) == sizeof r)
-		ok(r.pass, "%s", r.what);
-	close(pfd[0]);
+	if (p == 0)
+		in_root(cwd);
+	tap_collect(rfd);
 	int st;
 	ok(waitpid(p, &st, 0) == p && WIFEXITED(st) && WEXITSTATUS(st) == 0,
 	   "the chrooted child exits 0");

@@ -119,13 +119,11 @@ static void test_root(void)
 		printf("# SKIP mounting: not root\n");
 		return;
 	}
-	int pfd[2];
-	if (pipe(pfd) < 0)
+	int rfd;
+	pid_t p = tap_fork_reporting(&rfd);
+	if (p < 0)
 		return;
-	pid_t p = fork();
 	if (p == 0) {
-		close(pfd[0]);
-		rep_fd = pfd[1];
 		/* Natively: a namespace of our own, private, first; under
 		 * picos unshare is ENOSYS (which native Linux never is). */
 		if (unshare(CLONE_NEWNS) == 0) {
@@ -137,11 +135,7 @@ static void test_root(void)
 		mounts_as_root();
 		_exit(0);
 	}
-	close(pfd[1]);
-	struct rec r;
-	while (read(pfd[0], &r, sizeof r) == sizeof r)
-		ok(r.pass, "%s", r.what);
-	close(pfd[0]);
+	tap_collect(rfd);
 	int st = 0;
 	waitpid(p, &st, 0);
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 4)

@@ -151,6 +151,13 @@ long path_lookup(int dirfd, const char *path, unsigned flags,
 	return restore_trailing_slash(lk);
 }
 
+void path_strip_slashes(char *path)
+{
+	size_t n = rt_strlen(path);
+	while (n > 1 && path[n - 1] == '/')
+		path[--n] = 0;
+}
+
 /* Drops the last component of a canonical path ("/a/b" -> "/a"); ".."
  * of the caller's root (chroot) is the root, as Linux's walk stops
  * there. */

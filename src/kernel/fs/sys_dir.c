@@ -183,25 +183,31 @@ static void set_cwd_from(const char *path)
 {
 	char *buf = current()->kpath[1];
 	rt_strlcpy(buf, path, PICOS_PATH_MAX);
-	size_t n = rt_strlen(buf);
-	while (n > 1 && buf[n - 1] == '/')
-		buf[--n] = 0;
+	path_strip_slashes(buf);
 	fs_set_cwd(buf);
 }
 
-long sys_chdir(const char *upath)
+/* A directory the caller may search (chdir, chroot): the lookup's and
+ * the host's errors, then EACCES. */
+static long lookup_search_dir(const char *upath, struct lookup *lk)
 {
 	struct pico_thread *t = current();
-	struct lookup lk;
-	long r = user_lookup(AT_FDCWD, upath, LK_FOLLOW, &lk, t->kpath[0],
+	long r = user_lookup(AT_FDCWD, upath, LK_FOLLOW, lk, t->kpath[0],
 			     t->lpath[0]);
 	if (r < 0)
 		return r;
-	long fd = vfs_open(&lk, O_PATH | O_DIRECTORY, 0);
+	long fd = vfs_open(lk, O_PATH | O_DIRECTORY, 0);
 	if (fd < 0)
 		return fd;
 	r = may_chdir((int)fd);
 	host_close(fd);
+	return r;
+}
+
+long sys_chdir(const char *upath)
+{
+	struct lookup lk;
+	long r = lookup_search_dir(upath, &lk);
 	if (r < 0)
 		return r;
 	set_cwd_from(lk.path);
@@ -214,26 +220,15 @@ long sys_chdir(const char *upath)
  * CLONE_FS). */
 long sys_chroot(const char *upath)
 {
-	struct pico_thread *t = current();
 	struct lookup lk;
-	long r = user_lookup(AT_FDCWD, upath, LK_FOLLOW, &lk, t->kpath[0],
-			     t->lpath[0]);
-	if (r < 0)
-		return r;
-	long fd = vfs_open(&lk, O_PATH | O_DIRECTORY, 0);
-	if (fd < 0)
-		return fd;
-	r = may_chdir((int)fd);
-	host_close(fd);
+	long r = lookup_search_dir(upath, &lk);
 	if (r < 0)
 		return r;
 	if (!capable(CAP_SYS_CHROOT))
 		return -EPERM;
-	char *buf = t->kpath[1];
+	char *buf = current()->kpath[1];
 	rt_strlcpy(buf, lk.path, PICOS_PATH_MAX);
-	size_t n = rt_strlen(buf);
-	while (n > 1 && buf[n - 1] == '/')
-		buf[--n] = 0;
+	path_strip_slashes(buf);
 	fs_set_root(buf);
 	return 0;
 }

@@ -277,9 +277,7 @@ long sys_mount(const char *udev, const char *udir, const char *utype,
 	if (r == 0 && !(target = kstrdup(lk.path)))
 		r = -ENOMEM;
 	if (r == 0) {
-		size_t n = rt_strlen(target);
-		while (n > 1 && target[n - 1] == '/')
-			target[--n] = 0;
+		path_strip_slashes(target);
 		if (flags & MS_REMOUNT)
 			r = do_remount(target, flags);
 		else if (flags & MS_BIND)
@@ -320,9 +318,7 @@ long sys_umount2(const char *utarget, int flags)
 		return -EPERM;
 	char *path = t->kpath[1];
 	rt_strlcpy(path, lk.path, PICOS_PATH_MAX);
-	size_t n = rt_strlen(path);
-	while (n > 1 && path[n - 1] == '/')
-		path[--n] = 0;
+	path_strip_slashes(path);
 	struct mount *m = mount_at(path);
 	if (!m)
 		return -EINVAL;

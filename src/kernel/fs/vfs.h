@@ -161,6 +161,8 @@ struct lookup {
 	char hostrel[256]; /* rel rewritten by procfs_host_rel */
 };
 
+/* Drops the trailing slashes a lookup's path may keep ("/" stays). */
+void path_strip_slashes(char *path);
 #define LK_FOLLOW 1u	/* follow a final symlink */
 #define LK_EMPTY_OK 2u	/* "" names dirfd itself (AT_EMPTY_PATH) */
 #define LK_WORLD 4u	/* an absolute path is a world path (the provider's
