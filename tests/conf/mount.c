@@ -107,6 +107,13 @@ static void mounts_as_root(void)
 	errno = 0;
 	rok(mount("none", in("t"), "tmpfs", MS_NOUSER, NULL) < 0 && errno == EINVAL,
 	    "MS_NOUSER: EINVAL");
+	rok(mount("tmpfs", in("t"), "tmpfs", 0, NULL) == 0, "a tmpfs again");
+	tap_put(in("t/one"), "1");
+	rok(mount("tmpfs", in("t"), "tmpfs", 0, NULL) == 0 && !exists("t/one"),
+	    "another tmpfs on it covers it");
+	rok(umount2(in("t"), 0) == 0 && exists("t/one"),
+	    "umount2 takes the top one only");
+	rok(umount2(in("t"), 0) == 0 && !exists("t/one"), "and then the other");
 	rok(umount2(in("n"), 0) == 0 && umount2(in("r"), MNT_DETACH) == 0 &&
 		    umount2(in("a"), 0) == 0,
 	    "umount2 of the rest");

@@ -108,6 +108,23 @@ static void apply_add(const struct picos_mount_op *op, const char *guest)
 	kfree(source);
 }
 
+static const char *mount_point(const struct mount *m)
+{
+	return m->path_len ? m->path : "/";
+}
+
+/* The mount `m` at `path` and every mount strictly beneath it (one it
+ * covers at the same path stays). */
+static void detach_tree(struct mount *m, const char *path)
+{
+	m->detached = true;
+	for (int i = 0; i < nmounts; i++) {
+		const char *mp = mount_point(&mounts[i]);
+		if (rt_strcmp(mp, path) != 0 && rt_path_has_prefix(mp, path))
+			mounts[i].detached = true;
+	}
+}
+
 static void apply_one(const struct picos_mount_op *op)
 {
 	char *guest = kmalloc(PICOS_MOUNT_PATH);
@@ -124,12 +141,7 @@ static void apply_one(const struct picos_mount_op *op)
 	else if (m && kind == PICOS_MOP_RDWR)
 		m->rdonly = m->cfg_rdonly; /* never wider than the launcher's */
 	else if (m && kind == PICOS_MOP_DETACH)
-		/* the mount and every mount beneath it */
-		for (int i = 0; i < nmounts; i++)
-			if (!mounts[i].detached &&
-			    rt_path_has_prefix(mounts[i].path_len ? mounts[i].path : "/",
-					       guest))
-				mounts[i].detached = true;
+		detach_tree(m, guest);
 	kfree(guest);
 }
 
@@ -144,11 +156,6 @@ static void mount_sync(void)
 		n = PICOS_MOUNT_OPS;
 	while (ops_seen < n)
 		apply_one(&w->mounts.op[ops_seen++]);
-}
-
-static const char *mount_point(const struct mount *m)
-{
-	return m->path_len ? m->path : "/";
 }
 
 struct mount *mount_find(const char *path)
