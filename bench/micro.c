@@ -76,6 +76,13 @@ static void op_getpid(void)
 		die("getpid");
 }
 
+static void op_clock(void)
+{
+	struct timespec ts;
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) < 0)
+		die("clock_gettime");
+}
+
 static void op_open(void)
 {
 	int fd = openat(AT_FDCWD, file, O_RDONLY);
@@ -355,6 +362,7 @@ static const struct bench {
 	void (*op)(void);
 } benches[] = {
 	{ "getpid", op_getpid },
+	{ "clock", op_clock },
 	{ "open", op_open },
 	{ "stat", op_stat },
 	{ "pread", op_pread },
@@ -392,7 +400,7 @@ static int cmp_double(const void *a, const void *b)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: micro [-u] getpid|open|stat|pread|write|forkwait|forkexec|pipe|thread|futex|mutex|tcp|splice|eventfd|timerfd|procstatus ITERATIONS [FILE]\n");
+	fprintf(stderr, "usage: micro [-u] getpid|clock|open|stat|pread|write|forkwait|forkexec|pipe|thread|futex|mutex|tcp|splice|eventfd|timerfd|procstatus ITERATIONS [FILE]\n");
 	exit(2);
 }
 

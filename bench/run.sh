@@ -22,12 +22,12 @@ quick=${BENCH_QUICK:-0}
 # runs under picos).  proot and runsc trap every syscall with ptrace at
 # 30-100 us each, so they run a tenth of the count (ns/op does not depend
 # on it).
-micro_benches="getpid open stat pread write forkwait forkexec pipe thread futex mutex tcp splice eventfd timerfd procstatus"
-declare -A iters=([getpid]=400000 [open]=100000 [stat]=200000
+micro_benches="getpid clock open stat pread write forkwait forkexec pipe thread futex mutex tcp splice eventfd timerfd procstatus"
+declare -A iters=([getpid]=400000 [clock]=2000000 [open]=100000 [stat]=200000
 	[pread]=250000 [write]=300000 [forkwait]=3000 [forkexec]=1000
 	[pipe]=30000 [thread]=10000 [futex]=30000 [mutex]=100 [tcp]=20000 [splice]=100000
 	[eventfd]=200000 [timerfd]=50000 [procstatus]=30000)
-declare -A label=([getpid]="getpid" [open]="openat+close" [stat]="stat"
+declare -A label=([getpid]="getpid" [clock]="clock_gettime (vDSO)" [open]="openat+close" [stat]="stat"
 	[pread]="pread 4 KiB" [write]="write 4 KiB /dev/null"
 	[forkwait]="fork+exit+wait" [forkexec]="fork+exec true+wait"
 	[pipe]="pipe ping-pong" [thread]="thread create+join"

@@ -35,6 +35,7 @@ enum pcfg_type {
 #define PCFG_F_STATS 2u
 #define PCFG_F_NET_HOST 4u /* --net=host: inet addresses unchecked */
 #define PCFG_F_NET_NONE 8u /* --net=none: no inet address at all */
+#define PCFG_F_NO_PATCH 16u /* --no-patch: every call takes the trap */
 
 #define PCFG_MOUNT_RDONLY 1u
 #define PCFG_MOUNT_PROC 2u /* the host's procfs, seen through the provider's procfs layer */

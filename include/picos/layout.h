@@ -26,6 +26,12 @@
 #define PICOS_SNAP_BASE (PICOS_PROVIDER_END - 0x100000000UL)
 #define PICOS_VFORK_STACK_SIZE 0x10000UL
 
+/* The fast path's slot table and stubs (src/kernel/entry/fastpath.c),
+ * mapped at the first patched call site: below 2 GiB for the 32-bit
+ * absolute jumps, and at slot addresses whose bytes 2 and 3 are 0f 0b
+ * (ud2).  The guest's memory calls refuse it like the window. */
+#define PICOS_FAST_BASE 0x0b0f0000UL
+
 /* The top of the user half on x86-64 with 4-level paging. */
 #define PICOS_USER_TOP 0x800000000000UL
 

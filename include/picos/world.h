@@ -120,6 +120,9 @@ struct picos_task {
 	int32_t view_tracer;
 	uint8_t view_noenv;
 	uint8_t view_pad[3];
+	/* its first thread's name, for the /proc files of the zombie it
+	 * becomes (whose host process is gone) */
+	char view_comm[16];
 };
 
 /* A thread other than a process's first: its virtual tid comes from the
@@ -237,6 +240,9 @@ struct picos_world {
 	int32_t last_pid; /* last virtual pid handed out */
 	uint32_t ending;  /* pid 1 has ended: the world is being killed */
 	uint32_t slots_hi; /* slots ever used: scans stop there */
+	/* --stats: the calls that came in through a patched site (the fast
+	 * path, src/kernel/entry/fastpath.c); the rest trapped */
+	uint64_t fast_calls;
 	struct picos_sc_stat stats[PICOS_NR_SYSCALLS];
 	struct picos_task tasks[PICOS_MAX_TASKS];
 	uint32_t tids_hi; /* thread slots ever used */

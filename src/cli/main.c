@@ -35,6 +35,8 @@ void print_usage(FILE *f)
 	      "  --hostname NAME     the guest's host name\n"
 	      "  --trace[=FILE]      print every system call (to stderr or FILE)\n"
 	      "  --stats             print per-syscall statistics at exit\n"
+	      "  --no-patch          leave the program's call sites as they are: every\n"
+	      "                      system call takes the trap (PICOS_NO_PATCH=1 too)\n"
 	      "  --max-procs N       at most N guest processes at once (default 1024)\n"
 	      "  --net MODE          loopback (default: inet on 127.0.0.1 and ::1 only),\n"
 	      "                      host (the host's network) or none (unix sockets only)\n"

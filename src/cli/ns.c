@@ -11,6 +11,7 @@
  * picos as it was; docs/security/30-namespaces.md says what each enforces.
  */
 #include "picos.h"
+#include <picos/worldsys.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -303,6 +304,7 @@ struct ns_mount_attr {
 #define NS_ATTR_RDONLY 0x1
 #define NS_ATTR_NOSUID 0x2
 #define NS_ATTR_NODEV 0x4
+#define NS_ATTR_NOEXEC 0x8
 #ifndef SYS_mount_setattr
 #define SYS_mount_setattr 442
 #endif
@@ -434,10 +436,53 @@ static int make_dev(void)
 	return bind_node(p, ptmx);
 }
 
+/* /sys: a tmpfs of ours with just the host sysfs entries of
+ * include/picos/worldsys.h, each bound read-only, nosuid, nodev and
+ * noexec (so even a root world writes no host attribute), and its empty
+ * directories; what the host lacks is left out.  Raw host calls then find
+ * no other host device, driver or firmware entry either. */
+static int sys_tree(const char *path)
+{
+	char p[PATH_MAX];
+	struct stat st;
+	if (stat(path, &st) < 0 || !S_ISDIR(st.st_mode))
+		return 0;
+	in_root(p, path);
+	if (make_dir(p) < 0 || bind_tree(path, p, true, false) < 0)
+		return -1;
+	struct ns_mount_attr a = { .attr_set = NS_ATTR_NOEXEC };
+	if (syscall(SYS_mount_setattr, AT_FDCWD, p, AT_RECURSIVE, &a,
+		    sizeof a) < 0)
+		return fail("cannot make noexec", p);
+	return 0;
+}
+
+static int sys_empty(const char *path)
+{
+	char p[PATH_MAX];
+	in_root(p, path);
+	return make_dir(p);
+}
+
+static int make_sys(void)
+{
+	char sys[PATH_MAX];
+	in_root(sys, "/sys");
+	if (make_dir(sys) < 0 || mount_tmpfs(sys, "755") < 0)
+		return -1;
+#define SYS_TREE(p) if (sys_tree(p) < 0) return -1;
+#define SYS_EMPTY(p) if (sys_empty(p) < 0) return -1;
+	PICOS_WORLD_SYS(SYS_TREE, SYS_EMPTY)
+#undef SYS_TREE
+#undef SYS_EMPTY
+	return 0;
+}
+
 /* The directories every world has, over what the root mount shows:
  * /tmp (the host's hidden under an empty tmpfs; the world's private tmp
  * is bound inside it at its host path), /dev, a procfs of the world's pid
- * namespace, and /sys read-only when the root mount has it. */
+ * namespace, and a narrowed /sys (make_sys) when the root mount is the
+ * host's. */
 static int make_system_dirs(bool host_root)
 {
 	char p[PATH_MAX];
@@ -453,15 +498,17 @@ static int make_system_dirs(bool host_root)
 	    mount("proc", p, "proc",
 		  MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
 		return fail("cannot mount a procfs on", p);
-	/* /sys stays as the root mount shows it, read-only (programs read
-	 * CPU topology there: glibc's get_nprocs). */
-	(void)host_root;
-	return 0;
+	/* The host's /sys narrowed to what programs size themselves by
+	 * (glibc's get_nprocs, lscpu, the JVM), over the host sysfs the
+	 * root's bind brought; a world on a root of its own keeps that
+	 * tree's /sys. */
+	return host_root ? make_sys() : 0;
 }
 
 /* The host's file systems mounted below / come with the root's bind:
  * each is covered by an empty tmpfs (world mounts inside are bound again
- * on top), except /sys (read-only) and what make_system_dirs makes. */
+ * on top), except what make_system_dirs makes (/sys included: its tmpfs
+ * covers the host's sysfs and the file systems on it). */
 static bool kept_or_remade(const char *rel)
 {
 	static const char *const dirs[] = { "/sys", "/proc", "/dev", "/tmp" };

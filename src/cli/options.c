@@ -255,6 +255,8 @@ int parse_run_options(int argc, char **argv, struct run_opts *o)
 				return bad("--ns wants auto, on or off, got '%s'", v);
 		} else if (!strcmp(a, "--stats")) {
 			o->stats = true;
+		} else if (!strcmp(a, "--no-patch")) {
+			o->no_patch = true;
 		} else {
 			return bad("unknown option '%s'", a);
 		}

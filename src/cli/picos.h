@@ -56,6 +56,7 @@ struct run_opts {
 	bool trace;
 	const char *trace_file; /* NULL: stderr */
 	bool stats;
+	bool no_patch; /* --no-patch or PICOS_NO_PATCH=1 */
 	int max_procs; /* 0: PICOS_DEFAULT_MAX_PROCS */
 	int net;       /* NET_OPT_*: the network policy */
 	int ns;        /* NS_OPT_*: UNSET defers to PICOS_NS */

@@ -52,6 +52,14 @@ void print_stats(const struct picos_world *w, FILE *out)
 		total_calls += r.s.calls;
 		total_err += r.s.errors;
 	}
+	/* any process of the world may have written it: bounded by the total */
+	uint64_t fast = __atomic_load_n(&w->fast_calls, __ATOMIC_RELAXED);
+	if (fast > total_calls)
+		fast = total_calls;
+	fprintf(out, "fast path: %llu of %llu calls (%.1f%%) came through patched sites, %llu trapped\n",
+		(unsigned long long)fast, (unsigned long long)total_calls,
+		total_calls ? 100.0 * (double)fast / (double)total_calls : 0.0,
+		(unsigned long long)(total_calls - fast));
 	fprintf(out, "%% time     seconds  usecs/call     calls    errors syscall\n");
 	fprintf(out, "------ ----------- ----------- --------- --------- ----------------\n");
 	for (int k = 0; k < n; k++) {

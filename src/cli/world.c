@@ -9,6 +9,7 @@
 #include <malloc.h>
 #include <picos/config.h>
 #include <picos/world.h>
+#include <picos/worldsys.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -497,14 +498,15 @@ static bool at_or_beneath(const char *p, const char *dir)
 }
 
 /* Where the world's tree binds mount i: at its host path, except a host
- * directory in /dev or /proc (--dev-bind /dev X), which the tree makes
- * anew with the world's nodes and procfs: such one goes to a directory
+ * directory in /dev, /proc or /sys (--dev-bind /dev X), which the tree
+ * makes anew with the world's nodes, procfs and narrowed sysfs: such one goes to a directory
  * of the world's scratch area instead, so both are there. */
 static const char *world_tree_path(int i)
 {
 	const struct mountspec *m = &mounts[i];
 	if (m->proc || m->devfs ||
-	    !(at_or_beneath(m->host, "/dev") || at_or_beneath(m->host, "/proc")))
+	    !(at_or_beneath(m->host, "/dev") || at_or_beneath(m->host, "/proc") ||
+	      at_or_beneath(m->host, "/sys")))
 		return m->host;
 	char *at = malloc(strlen(tmproot) + 24);
 	sprintf(at, "%s/mnt-%d", tmproot, i);
@@ -641,6 +643,10 @@ static int build_config(struct run_opts *o, const char *cwd, int world_fd,
 	uint32_t gum = (uint32_t)um;
 	put(&b, PCFG_UMASK, &gum, sizeof gum);
 	uint32_t flags = (o->trace ? PCFG_F_TRACE : 0) | (o->stats ? PCFG_F_STATS : 0);
+	/* PICOS_NO_PATCH=1 does what --no-patch does (a whole test suite) */
+	const char *np = getenv("PICOS_NO_PATCH");
+	if (o->no_patch || (np && strcmp(np, "0") && *np))
+		flags |= PCFG_F_NO_PATCH;
 	if (o->net == NET_OPT_HOST)
 		flags |= PCFG_F_NET_HOST;
 	else if (o->net == NET_OPT_NONE)
@@ -691,8 +697,10 @@ static bool strictly_beneath(const char *p, const char *dir)
  * guest never sees through it: those other mounts shadow (its guest
  * path beneath this mount's), and beneath the host's "/" also /tmp (the
  * world has its own), /dev (only the device nodes landlock.c names and
- * the inherited terminals) and /proc (a mount of its own).  --bind-socket
- * mounts need none: connecting is no Landlock right. */
+ * the inherited terminals), /proc (a mount of its own) and /sys (only the
+ * host entries the world's /sys keeps, include/picos/worldsys.h, are
+ * read, so a raw read of the rest is refused in the flat mode too).
+ * --bind-socket mounts need none: connecting is no Landlock right. */
 static void landlock_rules(struct ll_paths *l)
 {
 	for (int i = 0; i < nmounts; i++) {
@@ -705,13 +713,19 @@ static void landlock_rules(struct ll_paths *l)
 			ll_paths_add_fd(l, m->host, m->fd, LL_WRITE);
 			continue;
 		}
-		const char *excl[sizeof mounts / sizeof mounts[0] + 3];
+		const char *excl[sizeof mounts / sizeof mounts[0] + 4];
 		/* (the scratch directory has no guest path: below none) */
 		int n = 0;
 		if (strcmp(m->host, "/") == 0) {
 			excl[n++] = "/tmp";
 			excl[n++] = "/dev";
 			excl[n++] = "/proc";
+			excl[n++] = "/sys";
+#define LL_SYS_TREE(p) ll_paths_add(l, p, LL_READ);
+#define LL_SYS_EMPTY(p)
+			PICOS_WORLD_SYS(LL_SYS_TREE, LL_SYS_EMPTY)
+#undef LL_SYS_TREE
+#undef LL_SYS_EMPTY
 		}
 		size_t gl = strcmp(m->guest, "/") == 0 ? 0 : strlen(m->guest);
 		for (int j = 0; j < nmounts; j++) {

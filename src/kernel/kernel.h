@@ -73,6 +73,8 @@ long clear_user(void *udst, size_t n);
 long strncpy_from_user(char *dst, const char *usrc, size_t max);
 /* True when [addr, addr+len) is a range the guest may name at all. */
 bool guest_range_ok(uint64_t addr, uint64_t len);
+/* the end of the fast path's area, 0 while it is not mapped */
+extern uint64_t fast_area_end;
 /* An address the host always refuses with -EFAULT: the kernel half. */
 #define HOST_FAULT_ADDR 0xffff800000000000UL
 /* A guest pointer for a host call that reads or writes [p, p+len) itself:

@@ -1,12 +1,15 @@
 /* Byte and string helpers for the freestanding provider. */
 #include "rt.h"
 
+/* The copies and fills use the CPU's string instructions: with ERMS and
+ * FSRM (every x86-64 CPU picos targets has them) `rep movsb` moves cache
+ * lines, no vector registers involved, which the provider may not touch.
+ * A byte loop here was a quarter of a shell loop's time (vfork's
+ * snapshot of the provider's state, issue 15). */
 void *rt_memcpy(void *dst, const void *src, size_t n)
 {
-	unsigned char *d = dst;
-	const unsigned char *s = src;
-	while (n--)
-		*d++ = *s++;
+	void *d = dst;
+	__asm__ volatile("rep movsb" : "+D"(d), "+S"(src), "+c"(n) : : "memory");
 	return dst;
 }
 
@@ -14,25 +17,23 @@ void *rt_memmove(void *dst, const void *src, size_t n)
 {
 	unsigned char *d = dst;
 	const unsigned char *s = src;
-	if (d == s || n == 0)
-		return dst;
-	if (d < s) {
-		while (n--)
-			*d++ = *s++;
-	} else {
-		d += n;
-		s += n;
-		while (n--)
-			*--d = *--s;
-	}
+	if ((uintptr_t)d - (uintptr_t)s >= n)
+		return rt_memcpy(dst, src, n); /* d below s, or no overlap */
+	/* d overlaps s from above: copy backwards (the direction flag is
+	 * clear on entry by the ABI, and left clear) */
+	d += n - 1;
+	s += n - 1;
+	__asm__ volatile("std\n\trep movsb\n\tcld"
+			 : "+D"(d), "+S"(s), "+c"(n)
+			 :
+			 : "memory");
 	return dst;
 }
 
 void *rt_memset(void *dst, int c, size_t n)
 {
-	unsigned char *d = dst;
-	while (n--)
-		*d++ = (unsigned char)c;
+	void *d = dst;
+	__asm__ volatile("rep stosb" : "+D"(d), "+c"(n) : "a"(c) : "memory");
 	return dst;
 }
 

@@ -628,6 +628,59 @@ static void check_empty_env(void)
 	   WIFEXITED(st) ? WEXITSTATUS(st) : -1);
 }
 
+/* A child that ended and is not waited for yet: a zombie, in /proc as
+ * Linux shows one (state Z, its name, parent and exit status, no
+ * command line, no links), gone once waited for. */
+static void check_zombie(void)
+{
+	pid_t c = fork();
+	if (c == 0) {
+		prctl(PR_SET_NAME, "zomb-name");
+		_exit(3);
+	}
+	char path[64], text[4096], comm[64];
+	long long f[53];
+	/* it is a zombie once waitid sees it, without reaping it */
+	siginfo_t si;
+	ok(waitid(P_PID, (id_t)c, &si, WEXITED | WNOWAIT) == 0 && si.si_pid == c,
+	   "the child ended (waitid WNOWAIT)");
+	snprintf(path, sizeof path, "/proc/%d/stat", c);
+	ok(slurp(path, text, sizeof text) > 0 && parse_stat(text, comm, sizeof comm, f) &&
+	   strcmp(comm, "zomb-name") == 0 && f[3] == 'Z' && f[4] == getpid() &&
+	   f[5] == getpgrp() && f[6] == getsid(0) && f[20] == 1,
+	   "zombie's stat: its name, state Z, parent, group, session, one thread");
+	ok(f[52] == (3 << 8), "zombie's stat: its exit code (%lld)", f[52]);
+	snprintf(path, sizeof path, "/proc/%d/status", c);
+	char v[64];
+	ok(slurp(path, text, sizeof text) > 0 &&
+	   strcmp(field(text, "State", v, sizeof v), "Z (zombie)") == 0 &&
+	   num_field(text, "PPid") == getpid() && num_field(text, "Pid") == c &&
+	   strcmp(field(text, "Name", v, sizeof v), "zomb-name") == 0,
+	   "zombie's status: Name, State Z (zombie), Pid, PPid");
+	ok(strstr(text, "VmSize") == NULL, "zombie's status has no VmSize");
+	snprintf(path, sizeof path, "/proc/%d/cmdline", c);
+	ok(slurp(path, text, sizeof text) == 0, "zombie's cmdline is empty");
+	snprintf(path, sizeof path, "/proc/%d/statm", c);
+	ok(slurp(path, text, sizeof text) > 0 && strcmp(text, "0 0 0 0 0 0 0\n") == 0,
+	   "zombie's statm is all zeros");
+	snprintf(path, sizeof path, "/proc/%d/exe", c);
+	char link[256];
+	fails_with(readlink(path, link, sizeof link), ENOENT, "readlink of a zombie's exe");
+	struct stat st;
+	snprintf(path, sizeof path, "/proc/%d", c);
+	ok(stat(path, &st) == 0 && S_ISDIR(st.st_mode), "a zombie's directory is there");
+	DIR *d = opendir("/proc");
+	bool listed = false;
+	for (struct dirent *e; d && (e = readdir(d));)
+		listed |= atoi(e->d_name) == c;
+	if (d)
+		closedir(d);
+	ok(listed, "/proc lists the zombie");
+	int st2;
+	ok(waitpid(c, &st2, 0) == c && WIFEXITED(st2) && WEXITSTATUS(st2) == 3, "waited for");
+	fails_with(stat(path, &st), ENOENT, "stat of its directory after the wait");
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 2 && strcmp(argv[1], "--empty-env") == 0)
@@ -638,6 +691,7 @@ int main(int argc, char **argv)
 	check_empty_env();
 	check_mounts();
 	check_child();
+	check_zombie();
 	check_thread();
 	return tap_done();
 }

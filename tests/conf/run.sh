@@ -1,6 +1,7 @@
 #!/bin/sh
 # Differential conformance tests: every tests/conf/*.c is built, then run
-# natively and under picos.  Both runs must pass.  Prints one TAP-ish line
+# natively and under picos (with and without patched call sites).  Every
+# run must pass.  Prints one TAP-ish line
 # per test and run, then "N passed, N failed".
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -37,9 +38,14 @@ for src in "$top"/tests/conf/*.c; do
 	variants=$top/tests/conf/$name.variants
 	nv=0
 	[ -f "$variants" ] && nv=$(grep -c . "$variants")
-	for mode in native picos $(seq 1 "$nv" | sed 's/^/v/'); do
+	# Every test runs under picos twice: with call sites patched (the
+	# fast path, the default) and with every call trapping (--no-patch).
+	for mode in native picos nopatch $(seq 1 "$nv" | sed 's/^/v/'); do
 		opts=
-		case $mode in v*) opts=$(sed -n "${mode#v}p" "$variants") ;; esac
+		case $mode in
+		v*) opts=$(sed -n "${mode#v}p" "$variants") ;;
+		nopatch) opts=--no-patch ;;
+		esac
 		log=$out/$name.$mode.log
 		if [ $mode = native ]; then
 			(cd "$out" && timeout -k 10 60 "$bin") >"$log" 2>&1

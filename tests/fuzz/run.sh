@@ -185,7 +185,15 @@ run_world() {
 
 check_canaries() { # check_canaries AFTER-WHAT
 	check "$1: the canary file is unchanged" [ "$(file_state)" = "$file_before" ]
-	check "$1: the canary process is unchanged" [ "$(proc_state)" = "$proc_before" ]
+	local now
+	now=$(proc_state) || now="gone ($(ps -o pid=,stat=,ni=,args= -p "$sleep_pid" 2>&1))"
+	if [ "$now" = "$proc_before" ]; then
+		ok "$1: the canary process is unchanged"
+	else
+		notok "$1: the canary process is unchanged"
+		echo "    before: $proc_before"
+		echo "    now:    $now"
+	fi
 	check "$1: the canary socket was not connected to" [ ! -s "$conns" ]
 }
 

@@ -67,9 +67,11 @@ tmp_clean() { [ -z "$(ls -A "$1")" ] || { echo "# left in $1: $(ls -A "$1")"; fa
 eq() { [ "$1" = "$2" ] || { echo "# got $1, want $2"; false; }; }
 lt() { [ "$1" -lt "$2" ] || { echo "# $1 is not below $2"; false; }; }
 
-# A target outside the world, owned by the world's user: $T.
+# A target outside the world, owned by the world's user: $T.  It sleeps
+# far longer than the suite runs (on a loaded machine the suite has taken
+# over five minutes), so only an attack can end it; cleanup kills it.
 target() {
-	$asu sleep 300 >/dev/null 2>&1 &
+	$asu sleep 3600 >/dev/null 2>&1 &
 	T=$!
 	bg="$bg $T"
 }

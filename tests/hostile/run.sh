@@ -132,6 +132,11 @@ starttime() {
 export HOSTILE_HOST_INIT_START HOSTILE_HOST_INIT_CMDLINE
 HOSTILE_HOST_INIT_START=$(starttime 1)
 HOSTILE_HOST_INIT_CMDLINE=$(tr '\0' ' ' </proc/1/cmdline)
+# The block device that holds "/", named here: the world's /sys shows no
+# block device (devread.c attacks its node).
+export HOSTILE_ROOT_DEV
+HOSTILE_ROOT_DEV=$(sed -n 's|^DEVNAME=|/dev/|p' \
+	"/sys/dev/block/$(stat -c '%Hd:%Ld' /)/uevent" 2>/dev/null)
 
 # Per user: the canary directory and file, the host /tmp file, a process,
 # two unix listeners and a pty pair, all owned by that user.

@@ -200,6 +200,37 @@ case_sigsys_trap() {
 	run bash -c 'kill -SYS $$; echo not reached'
 }
 
+# ---- sizing the machine: the world's /sys ------------------------------------
+
+# Each twice under picos: with namespaces (the world's /sys a tmpfs of
+# bound host entries) and flat (the host's sysfs through the provider's
+# filtered directories); the native runs are the same both times.
+# nproc, getconf and python count CPUs from /sys/devices/system/cpu and
+# the affinity mask (include/picos/worldsys.h keeps the host's).
+case_nproc() {
+	local ns base=("${popts[@]}")
+	for ns in auto off; do
+		popts=("${base[@]}" --ns="$ns")
+		run nproc
+		run nproc --all
+		run getconf _NPROCESSORS_CONF
+		run getconf _NPROCESSORS_ONLN
+		run "$PY" -c 'import os; print(os.cpu_count(), len(os.sched_getaffinity(0)))'
+	done
+}
+# lscpu reads the CPU topology, caches and NUMA nodes the world's /sys
+# keeps; lines from what it hides (DMI tables under /sys/firmware) may
+# differ, so only the sizing fields are compared, and the parseable
+# topology.
+case_lscpu() {
+	local ns base=("${popts[@]}")
+	for ns in auto off; do
+		popts=("${base[@]}" --ns="$ns")
+		run -f "grep -E '^(CPU\(s\)|On-line CPU\(s\) list|Thread\(s\) per core|Core\(s\) per socket|Socket\(s\)|Model name|NUMA node\(s\)):'" lscpu
+		run lscpu -p=cpu,core,socket,node
+	done
+}
+
 # ---- priorities, timers, memory locks ---------------------------------------
 
 # nice and renice (setpriority/getpriority on the guest's pids), ionice
@@ -645,6 +676,7 @@ pgrep -s $$ -f "^sleep 31" | m
 pidof sleep | tr " " "\n" | grep -Fxf pids | sort -n | m
 pstree -A $$ >out
 sed "s/-pstree\$//" out
+ps --forest -s $$ -o pid=,stat=,args= | m | grep -v "^X "
 t=$(ps -o ppid= -p "$(pgrep -s $$ -f "^sleep 33")" | tr -d " ")
 grep -E "^(Name|State|Tgid|Pid|PPid|Uid|Gid|SigBlk|SigIgn|SigCgt|NoNewPrivs)" /proc/$t/status | m 2 keep
 cut -d" " -f1-6 /proc/$t/stat | m 6 keep
@@ -657,6 +689,53 @@ rm -f pids out
 case_ps_tree() {
 	# (setsid is not the world's pid 1, which would reap the orphans)
 	run sh -c 'setsid -w sh -c "$1"; echo "exit $?"' sh "$ps_tree_script"
+}
+
+# ---- lsof, fuser, killall and top on a process of the world ----------
+# (pids mapped to their rank among the session's, as in ps_tree)
+proc_tools_script='
+echo held >held.txt
+sleep 30 3<held.txt 4>>held.txt &
+s=$!
+sleep 0.5
+ps -s $$ -o pid= | awk "{ print \$1 }" | sort -n >pids
+m() { awk "NR == FNR { id[\$1] = \"P\" FNR; next }
+	{ for (i = 1; i <= NF; i++) if (\$i ~ /^[0-9]+\$/) \$i = (\$i in id) ? id[\$i] : \"X\"; print }" pids -; }
+lsof -w -p $s -a -d 3,4 -F pcfatn | sed -e "s|^n.*/|n|" -e "s/^p/p /" | m
+fuser held.txt 2>/dev/null | tr " " "\n" | grep . | sort -n | m
+killall -0 sleep; echo "killall -0: $?"
+killall -0 nosuchprogram 2>/dev/null; echo "killall -0 nosuchprogram: $?"
+top -b -n1 -p $s | tail -1 | awk "{ print \$1, \$2, \$12 }" | m
+killall sleep; wait $s; echo "sleep ended: $?"
+rm -f pids held.txt
+'
+case_proc_tools() {
+	run sh -c 'setsid -w sh -c "$1"; echo "exit $?"' sh "$proc_tools_script"
+}
+
+# ---- jcmd and jstack attach to a JVM of the world ----------------------
+# (they find it by pid in /proc and /tmp/hsperfdata_<user>, signal it
+# with SIGQUIT and talk over /tmp/.java_pid<pid>)
+jvm_tools_script='
+cat >Wait.java <<EOJ
+public class Wait { public static void main(String[] a) throws Exception {
+	System.out.println("ready"); System.out.flush(); Thread.sleep(60000); } }
+EOJ
+javac -d . Wait.java || exit 1
+mkfifo jready
+java -Xshare:auto -cp . Wait >jready &
+j=$!
+read line <jready
+echo "java says $line"
+jcmd | grep -c "^$j Wait\$"
+jcmd $j Thread.print | sed -n "1p;3p" | sed "s/^$j:\$/PID:/; s/(.*//"
+jstack $j | grep -c "^\"main\""
+jcmd $j VM.version | grep -c "^JDK"
+kill $j; wait $j; echo "java ended: $?"
+rm -f Wait.java Wait.class jready
+'
+case_jvm_tools() {
+	run sh -c "$jvm_tools_script"
 }
 
 # ---- the world's pid 1 takes from the others only the signals it has --
@@ -1533,7 +1612,9 @@ except OSError as e:
 	if wanted cli_world_walk; then
 		# Walks /proc, /dev and /sys in both modes: the pid entries are
 		# the world's (each one's parent chain ends at its pid 1), /dev
-		# has only the world's names, and no device node is anywhere else.
+		# has only the world's names, /sys only the host entries the
+		# world keeps (no block or network device), and no device node
+		# is anywhere else.
 		local walk='
 for p in /proc/[0-9]*; do
 	q=${p#/proc/}; n=0
@@ -1550,14 +1631,21 @@ for d in /dev/*; do
 	esac
 done
 find /sys /proc/sys -xdev \( -type b -o -type c \) 2>/dev/null | head -3
-ls /proc | grep -c "^[0-9]*$"  # sh, ls and grep
+# /sys: only the kept entries (include/picos/worldsys.h) and the
+# directories on the way; no host block or network device, no firmware
+# table, an empty cgroup directory
+find /sys 2>/dev/null | grep -v -E "^/sys(/devices(/system(/(cpu|node)(/.*)?)?)?|/kernel(/mm(/(transparent_hugepage|hugepages)(/.*)?)?)?|/fs(/cgroup)?)?\$" | head -3
+find /sys 2>/dev/null | grep -E "/(block|net|firmware|dmi)(/|\$)" | head -3
+ls -A /sys/fs/cgroup
+for p in /sys/block /sys/class/net /sys/firmware /sys/dev/block; do [ -e $p ] && echo "host $p"; done
+set -- /proc/[0-9]*; echo $#  # the shell alone (a pipeline would race)
 # /proc/sys refuses writes, even to the guest root (EACCES)
 (echo 3 >/proc/sys/vm/drop_caches) 2>&1 | grep -c "Permission denied"
 echo walked'
 		pic cli_world_walk run --ns=off -- "$BUSYBOX" sh -c "$walk"
 		pic cli_world_walk_ns run -- "$BUSYBOX" sh -c "$walk"
-		chk_walk() { [ "$(rc_of "$1")" = 0 ] && [ "$(out_of "$1")" = $'3\n1\nwalked' ]; }
-		expect cli_world_walk "flat: /proc has the world's pids, /dev its names, no other device node" chk_walk cli_world_walk
+		chk_walk() { [ "$(rc_of "$1")" = 0 ] && [ "$(out_of "$1")" = $'1\n1\nwalked' ]; }
+		expect cli_world_walk "flat: /proc has the world's pids, /dev its names, /sys its entries, no other device node" chk_walk cli_world_walk
 		expect cli_world_walk_ns "namespaces: the same" chk_walk cli_world_walk_ns
 	fi
 	if wanted cli_mount_opts; then
@@ -2010,12 +2098,22 @@ if command -v ps >/dev/null && command -v pstree >/dev/null; then
 else
 	echo "# no ps or pstree (apt-get install procps psmisc): ps_tree case skipped"
 fi
+if command -v lsof >/dev/null && command -v fuser >/dev/null && command -v top >/dev/null; then
+	case_ proc_tools
+else
+	echo "# no lsof, fuser or top (apt-get install lsof psmisc procps): proc_tools case skipped"
+fi
+if command -v jcmd >/dev/null && command -v jstack >/dev/null && command -v javac >/dev/null; then
+	case_ jvm_tools
+else
+	echo "# no jcmd, jstack or javac (apt-get install openjdk-17-jdk-headless): jvm_tools case skipped"
+fi
 if command -v keyctl >/dev/null; then
 	case_ keyctl
 else
 	echo "# no keyctl (apt-get install keyutils): keyctl case skipped"
 fi
-for c in sort_parallel xz_threads; do
+for c in sort_parallel xz_threads nproc lscpu; do
 	command -v "${c%%_*}" >/dev/null && case_ "$c"
 done
 if [ -x "$NGINX" ] && [ -x "$PY" ]; then

@@ -59,5 +59,32 @@ int main(void)
 	char mm[8] = "abcdef";
 	rt_memmove(mm + 1, mm, 5);
 	ok(memcmp(mm, "aabcde", 6) == 0, "memmove overlap forward");
+	/* every size and offset around the string instructions' edges,
+	 * against a byte-by-byte model */
+	static unsigned char buf[4096], model[4096];
+	int bad = 0;
+	for (size_t n = 0; n < 300; n += 7)
+		for (size_t from = 0; from < 40; from += 3)
+			for (size_t to = 0; to < 40; to += 5) {
+				for (size_t i = 0; i < sizeof buf; i++)
+					buf[i] = model[i] = (unsigned char)(i * 7 + 1);
+				rt_memmove(buf + to, buf + from, n);
+				unsigned char tmp[400];
+				for (size_t i = 0; i < n; i++)
+					tmp[i] = model[from + i];
+				for (size_t i = 0; i < n; i++)
+					model[to + i] = tmp[i];
+				bad += memcmp(buf, model, 400) != 0;
+			}
+	ok(bad == 0, "memmove: every overlap, both ways (%d wrong)", bad);
+	rt_memset(buf, 0xab, 1000);
+	rt_memset(buf + 3, 0, 997);
+	ok(buf[0] == 0xab && buf[2] == 0xab && buf[3] == 0 && buf[999] == 0 && buf[1000] != 0xab,
+	   "memset fills exactly its range");
+	unsigned char src[777];
+	for (size_t i = 0; i < sizeof src; i++)
+		src[i] = (unsigned char)(i ^ 0x5a);
+	ok(rt_memcpy(buf + 1, src, sizeof src) == buf + 1 && memcmp(buf + 1, src, sizeof src) == 0 &&
+	   buf[0] == 0xab, "memcpy copies exactly its range and returns dst");
 	return tap_done();
 }

@@ -82,8 +82,10 @@ static void on_sigsys(int sig, siginfo_t *si, void *ucv)
 		if (guest)
 			frame_from_sigcontext(&g, &uc->uc_mcontext);
 		ptrace_stop_request(uc, guest ? &g : NULL);
-		if (!displaced_syscall(uc))
+		if (!displaced_syscall(uc)) {
+			fast_exit_redirect(uc);
 			return;
+		}
 		/* then serve the guest's call the ring displaced */
 	} else if (si->si_code == SI_PICOS_REMOTE && !signal_marked(si)) {
 		/* Another thread of the world asks this one to act on itself
@@ -92,8 +94,10 @@ static void on_sigsys(int sig, siginfo_t *si, void *ucv)
 		 * here until the signal stack overflowed. */
 		uint64_t mask = doorbells_hold();
 		remote_ring(si->si_int);
-		if (!displaced_syscall(uc))
+		if (!displaced_syscall(uc)) {
+			fast_exit_redirect(uc);
 			return;
+		}
 		doorbells_release(mask);
 	} else if (signal_sent(si)) {
 		/* A SIGSYS sent by a process or a timer (kill, sigqueue, a
@@ -110,17 +114,27 @@ static void on_sigsys(int sig, siginfo_t *si, void *ucv)
 	}
 	struct pico_thread *t = current();
 	struct pico_frame f;
-	frame_from_sigcontext(&f, &uc->uc_mcontext);
+	bool dispatch = true;
+	/* A call the fast path handed over comes with its own frame. */
+	bool door = si->si_code == SYS_USER_DISPATCH &&
+		    fast_door_take(uc, &f, &dispatch);
+	if (!door) {
+		frame_from_sigcontext(&f, &uc->uc_mcontext);
+		t->rewind_rip = 0;
+	}
+	uint64_t site_end = f.rip;
+	long nr = (long)f.orig_rax;
 	t->uc = uc;
 	t->frame_set = false;
 	/* `int $0x80` from 64-bit code traps too, with the i386 number and
 	 * argument registers: served as a 64-bit call it would run another
 	 * call (i386 20, getpid, is writev).  picos has no i386 table.
 	 * (si_arch is only the kernel's for a dispatch SIGSYS.) */
-	if (si->si_code == SYS_USER_DISPATCH &&
-	    si->si_arch != AUDIT_ARCH_X86_64)
+	bool i386 = si->si_code == SYS_USER_DISPATCH &&
+		    si->si_arch != AUDIT_ARCH_X86_64;
+	if (i386)
 		f.rax = (uint64_t)-ENOSYS;
-	else
+	else if (dispatch)
 		pico_dispatch(&f);
 	bool whole_frame = t->frame_set; /* rt_sigreturn, execve */
 	signal_exit(&f, uc);
@@ -135,6 +149,9 @@ static void on_sigsys(int sig, siginfo_t *si, void *ucv)
 		frame_from_sigcontext(&f, &uc->uc_mcontext);
 		ptrace_stop_pending(uc, &f);
 	}
+	t->rewind_rip = 0;
+	if (!door && !i386 && !whole_frame)
+		fast_try_patch(site_end, nr);
 }
 
 static bool in_provider(uint64_t ip)
@@ -175,8 +192,15 @@ static void on_fault(int sig, siginfo_t *si, void *ucv)
 		 * host cannot hold it back while the provider runs, so it is
 		 * recorded like a signal caught in an interruptible call. */
 		signal_fault(sig, si, uc);
+		fast_exit_redirect(uc);
 		return;
 	}
+	if (sig == SIGILL && !in_provider(ip) && !signal_sent(si) &&
+	    fast_mid_site(uc))
+		return; /* a jump into a patched site: its `syscall` runs */
+	if (sig == SIGTRAP && !in_provider(ip) && !signal_sent(si) &&
+	    fast_int3_site(uc))
+		return; /* a site being patched: its call runs */
 	if (in_provider(ip)) {
 		struct pico_thread *t = current();
 		long nr = t ? t->cur_nr : -1;

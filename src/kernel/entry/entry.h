@@ -16,6 +16,24 @@ struct provider_opts {
 };
 extern struct provider_opts popts;
 
+/* fastpath.c: patched call sites.  After a call the slow path served:
+ * patch its site (`ret` is the address after its `syscall`); at exec:
+ * forget the old program's sites; in the SIGSYS handler: a call coming
+ * through the door (its frame, and whether it still has to run); in the
+ * host signal handlers: a thread leaving the fast path goes through the
+ * door instead, and a jump into a patched site's middle (or onto a site
+ * being patched) runs the site's call. */
+struct ucontext;
+struct pico_frame;
+extern bool fast_patch_off;
+void fast_try_patch(uint64_t ret, long nr);
+void fast_exec_reset(void);
+bool fast_door_take(const struct ucontext *uc, struct pico_frame *f,
+		    bool *dispatch);
+void fast_exit_redirect(struct ucontext *uc);
+bool fast_mid_site(struct ucontext *uc);
+bool fast_int3_site(struct ucontext *uc);
+
 /* Installs the provider's host signal handlers (SIGSYS for syscalls,
  * SIGSEGV/SIGBUS/SIGILL/SIGFPE/SIGTRAP for faults). */
 void entry_install_handlers(void);

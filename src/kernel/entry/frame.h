@@ -1,7 +1,7 @@
 /* The one saved-register frame every way into the provider produces.
  *
- * The SIGSYS path fills it from the signal's ucontext; a patched-call fast
- * path (later) pushes the same layout from its trampoline.  The order is
+ * The SIGSYS path fills it from the signal's ucontext; the patched-call
+ * fast path (fastpath.S) pushes the same layout from its entry.  The order is
  * Linux's struct pt_regs, so the frame could be filled by a push sequence. */
 #ifndef PICOS_FRAME_H
 #define PICOS_FRAME_H

@@ -16,7 +16,8 @@ struct caught_signal {
 };
 #define PICO_MAX_CAUGHT 8
 
-#define PICO_ALTSTACK_SIZE (256 * 1024UL)
+#include "thread_asm.h"
+#define PICO_ALTSTACK_SIZE ((unsigned long)PT_ALTSTACK_SIZE)
 
 struct gproc;
 /* A guest thread's capability sets (capabilities(7)), one bit per
@@ -33,12 +34,16 @@ struct pico_thread {
 	struct pico_thread *self; /* %gs:0 */
 	int ncaught;		  /* %gs:8, read by intr_syscall (intr.S) */
 	int pad0;
+	/* %gs:16, read by the fast path's exit (fastpath.S): where it
+	 * returns to in the guest. */
+	uint64_t fast_ret;
 	struct gproc *gp;	  /* the guest process it belongs to */
 	struct pico_frame *frame; /* frame of the syscall being served */
 	struct ucontext *uc;	  /* host context of the current entry */
 	long cur_nr;		  /* syscall being served, -1 in guest code */
 	int tid;		  /* virtual tid */
-	void *altstack;		  /* provider stack for host signal handlers */
+	void *altstack;		  /* provider stack for host signal handlers,
+				   * %gs:PT_ALTSTACK (the fast path runs on it) */
 	uint64_t clear_child_tid; /* set_tid_address */
 	uint64_t robust_list, robust_len;
 	/* Guest signal state of this thread. */
@@ -89,6 +94,15 @@ struct pico_thread {
 	 * walk_*: the slow walk's own; parent: vfs_open_parent's. */
 	char kpath[2][4096], lpath[2][4096];
 	char walk_pend[4096], walk_link[4096], parent[4096];
+	/* The fast path (fastpath.c): the call entered through a patched
+	 * site's stub, its frame for the door into the slow path, and the
+	 * slow path's restart point for it. */
+	struct pico_frame fast_frame;
+	uint64_t fast_stub;
+	int fast_state;	       /* FAST_NONE, FAST_BEFORE or FAST_AFTER */
+	bool in_fast;	       /* serving a call entered by the fast path */
+	bool fast_mask_closed; /* intr_call left async signals blocked */
+	uint64_t rewind_rip;   /* a restart goes here, not 2 bytes back */
 };
 
 static inline struct pico_thread *current(void)

@@ -36,7 +36,7 @@ static long set_mount(struct lookup *lk)
 	while (*rel == '/')
 		rel++;
 	lk->rel = rel;
-	if (devfs_hides(lk->mnt, lk->path))
+	if (filtered_hides(lk->mnt, lk->path))
 		return -ENOENT;
 	return lk->mnt->procfs ? procfs_host_rel(lk) : 0;
 }

@@ -32,14 +32,21 @@ struct pid_view {
 	uint64_t cap_inh, cap_prm, cap_eff, cap_bnd, cap_amb;
 	uint32_t umask;
 	int nnp, seccomp, nfilters;
+	/* an ended process its parent has not waited for: no host process
+	 * is left, its files are made from its slot */
+	bool zombie;
+	char comm[16];
+	uint64_t utime_us, stime_us, cutime_us, cstime_us;
+	int exit_code; /* stat's last field: the wait status */
 };
 
 enum pid_file { PF_STAT, PF_STATUS, PF_STATM, PF_MAPS, PF_SMAPS, PF_MOUNTINFO,
-		PF_MOUNTS, PF_LIMITS, PF_ENVIRON };
+		PF_MOUNTS, PF_LIMITS, PF_ENVIRON, PF_MOUNTSTATS };
 
 static const char *const file_name[] = { "stat", "status", "statm",
 					 "maps", "smaps", "mountinfo",
-					 "mounts", "limits", "environ" };
+					 "mounts", "limits", "environ",
+					 "mountstats" };
 
 /* The number at p in `base` (10 or 16); *end past it when end is set. */
 static uint64_t scan_u64(const char *p, char **end, int base)
@@ -90,8 +97,10 @@ static bool gather(int pid, int tid, struct pid_view *v)
 	v->tid = tid;
 	task_lock();
 	struct picos_task *k = task_by_vpid(pid);
-	bool live = k && k->state == TASK_LIVE;
+	bool live = k && (k->state == TASK_LIVE ||
+			  (k->state == TASK_ZOMBIE && tid == pid));
 	if (live) {
+		v->zombie = k->state == TASK_ZOMBIE;
 		v->ppid = k->ppid, v->pgid = k->pgid, v->sid = k->sid;
 		v->uid[0] = k->uid, v->uid[1] = k->euid, v->uid[2] = k->suid;
 		v->uid[3] = k->euid;
@@ -108,6 +117,11 @@ static bool gather(int pid, int tid, struct pid_view *v)
 		struct picos_thread_id *th = tid != pid ? tid_by_vtid(tid) : NULL;
 		if (th && th->tgid == pid)
 			v->blocked = th->view_blocked;
+		/* any process of the world may have written it: 15 bytes */
+		rt_memcpy(v->comm, k->view_comm, 15);
+		v->utime_us = k->utime_us, v->stime_us = k->stime_us;
+		v->cutime_us = k->cutime_us, v->cstime_us = k->cstime_us;
+		v->exit_code = k->wstatus;
 	}
 	task_unlock();
 	if (!live)
@@ -307,10 +321,7 @@ static void rewrite_maps(const char *host, struct rt_buf *out)
 	}
 }
 
-/* The whole host text of `rel` below the world's /proc (maps of a big
- * process runs to megabytes): a kmalloc'd NUL-terminated buffer and its
- * length. */
-static long read_all(const char *rel, char **text)
+long procfs_read_all(const char *rel, char **text)
 {
 	size_t cap = 16384;
 	for (;;) {
@@ -338,9 +349,9 @@ static long read_all(const char *rel, char **text)
  * sight when its parent is, no sibling sits at or above its mount point
  * (one mounted there later covers it), and nothing is stacked on it at
  * the same point.  Each is then named by the guest path of its mount
- * point (mount_guest_path_of_host), and left out when it has none or a
- * deeper host mount has the same guest path (the world's /tmp over the
- * host's).  Its parent becomes the nearest ancestor shown.  mounts has
+ * point (mount_guest_path_of_host), and left out when it has none, a
+ * filtered directory hides it (filtered.c), or a deeper host mount has
+ * the same guest path (the world's /tmp over the host's).  Its parent becomes the nearest ancestor shown.  mounts has
  * the same entries in the same order as mountinfo (the host makes both
  * from one list), so the host's mountinfo decides for both. */
 #define MAX_MOUNTS 1024
@@ -483,12 +494,16 @@ static void view_build(const char *info, struct mount_view *v)
 		if (!listed && v->host[i] && rt_strcmp(v->host[i], "/") == 0)
 			walk(v, i, 0);
 	}
-	/* Under a chroot, as Linux: mount points below the reader's root,
-	 * named from it; the others (the root's own mount too) left out. */
+	/* A mount point a filtered directory hides (flat mode: the host's
+	 * cgroup mounts below the world's empty /sys/fs/cgroup) is not
+	 * there for the guest, so neither is its entry.  Under a chroot, as
+	 * Linux: mount points below the reader's root, named from it; the
+	 * others (the root's own mount too) left out. */
 	char view[PICOS_PATH_MAX];
 	for (int i = 0; i < v->n; i++)
 		if (v->seen[i] && !stacked_on(v, i) &&
 		    mount_guest_path_of_host(v->host[i], guest, sizeof guest) &&
+		    !filtered_hides(mount_find(guest), guest) &&
 		    fs_root_view(guest, view, sizeof view))
 			v->guest[i] = escape_dup(view);
 	/* One guest path, one entry: the deepest host mount point's. */
@@ -554,25 +569,57 @@ static void keep_lines(const char *host, const struct mount_view *v, int field,
 	}
 }
 
-/* mountinfo or mounts: for mounts, `rel` is its path and the host's
- * mountinfo beside it decides. */
+/* mountstats: an entry per mount, "device D mounted on M with fstype T
+ * ..." and, for some file systems, indented lines of statistics. */
+static void keep_stats(const char *host, const struct mount_view *v,
+		       struct rt_buf *out)
+{
+	int i = -1;
+	bool keep = false;
+	for (const char *p = host; *p;) {
+		const char *nl = rt_strchr(p, '\n');
+		const char *eol = nl ? nl : p + rt_strlen(p);
+		size_t len;
+		const char *mp = line_field(p, eol, 4, &len);
+		if (rt_strncmp(p, "device ", 7) == 0) {
+			i++;
+			keep = i < v->n && v->guest[i];
+			if (keep)
+				rt_buf_printf(out, "%.*s%s%.*s\n", (int)(mp - p), p,
+					      v->guest[i], (int)(eol - mp - len),
+					      mp + len);
+		} else if (keep) {
+			rt_buf_printf(out, "%.*s\n", (int)(eol - p), p);
+		}
+		p = nl ? nl + 1 : eol;
+	}
+}
+
+/* mountinfo, mounts or mountstats: for the last two, `rel` is the file's
+ * path and the host's mountinfo beside it decides (the kernel makes all
+ * three from one list, in one order). */
 static void rewrite_mounts(const char *host, enum pid_file which,
 			   const char *rel, struct rt_buf *out)
 {
 	struct mount_view *v = kmalloc(sizeof *v);
 	char *info = NULL;
 	const char *decide = host;
-	if (v && which == PF_MOUNTS) {
+	if (v && which != PF_MOUNTINFO) {
 		char irel[sizeof ((struct lookup *)0)->hostrel + 8];
-		size_t rl = rt_strlen(rel); /* ".../mounts" -> ".../mountinfo" */
-		rt_snprintf(irel, sizeof irel, "%.*sinfo", (int)(rl - 1), rel);
-		decide = read_all(irel, &info) >= 0 ? info : NULL;
+		/* ".../mounts" or ".../mountstats" -> ".../mountinfo" */
+		size_t rl = rt_strlen(rel) - (which == PF_MOUNTS ? 1 : 5);
+		rt_snprintf(irel, sizeof irel, "%.*sinfo", (int)rl, rel);
+		decide = procfs_read_all(irel, &info) >= 0 ? info : NULL;
 	}
 	if (v && decide) {
 		view_build(decide, v);
-		keep_lines(host, v, which == PF_MOUNTS ? 1 : 4, out);
+		if (which == PF_MOUNTSTATS)
+			keep_stats(host, v, out);
+		else
+			keep_lines(host, v, which == PF_MOUNTS ? 1 : 4, out);
 		view_free(v);
-		mount_show_added(out, which == PF_MOUNTS);
+		if (which != PF_MOUNTSTATS)
+			mount_show_added(out, which == PF_MOUNTS);
 	}
 	if (info)
 		kfree(info);
@@ -613,12 +660,99 @@ static void rewrite_limits(const char *host, int pid, struct rt_buf *out)
 	}
 }
 
+/* Zombies.  The host process is gone (the world's init reaped it), so
+ * the "host text" of a zombie's stat and status is made here in Linux's
+ * shape for one, then rewritten like any other; its memory files are
+ * empty and its environ gone (ESRCH), as Linux shows them. */
+static long zombie_stat_text(const struct pid_view *v, char *buf, size_t size)
+{
+	const uint64_t tick = 1000000 / 100; /* USER_HZ */
+	struct rt_buf b;
+	rt_buf_init(&b, buf, size);
+	rt_buf_printf(&b, "%d (%s) Z 0 0 0 0 -1 4227148 0 0 0 0 %lu %lu %lu %lu "
+		      "20 0 1 0 0 0 0 18446744073709551615 0 0 0 0 0 0 0 0 0 "
+		      "0 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0 %d\n",
+		      v->tid, v->comm, v->utime_us / tick, v->stime_us / tick,
+		      v->cutime_us / tick, v->cstime_us / tick, v->exit_code);
+	return (long)b.len;
+}
+
+static long zombie_status_text(const struct pid_view *v, char *buf,
+			       size_t size)
+{
+	struct rt_buf b;
+	rt_buf_init(&b, buf, size);
+	/* the values rewrite_status puts are left as 0 here */
+	rt_buf_printf(&b, "Name:\t%s\nUmask:\t0\nState:\tZ (zombie)\nTgid:\t0\n"
+		      "Ngid:\t0\nPid:\t0\nPPid:\t0\nTracerPid:\t0\nUid:\t0\n"
+		      "Gid:\t0\nFDSize:\t0\nGroups:\t \nNStgid:\t0\nNSpid:\t0\n"
+		      "NSpgid:\t0\nNSsid:\t0\nThreads:\t1\nSigQ:\t0/0\n"
+		      "SigPnd:\t0000000000000000\nShdPnd:\t0000000000000000\n"
+		      "SigBlk:\t0\nSigIgn:\t0\nSigCgt:\t0\nCapInh:\t0\n"
+		      "CapPrm:\t0\nCapEff:\t0\nCapBnd:\t0\nCapAmb:\t0\n"
+		      "NoNewPrivs:\t0\nSeccomp:\t0\nSeccomp_filters:\t0\n"
+		      "voluntary_ctxt_switches:\t0\n"
+		      "nonvoluntary_ctxt_switches:\t0\n",
+		      v->comm);
+	return (long)b.len;
+}
+
+/* A zombie's "host text" of file `which` into buf, or -errno. */
+static long zombie_text(enum pid_file which, const struct pid_view *v,
+			char *buf, size_t size)
+{
+	switch (which) {
+	case PF_STAT: return zombie_stat_text(v, buf, size);
+	case PF_STATUS: return zombie_status_text(v, buf, size);
+	case PF_STATM:
+		return (long)rt_strlcpy(buf, "0 0 0 0 0 0 0\n", size);
+	case PF_MAPS:
+	case PF_SMAPS:
+	case PF_MOUNTINFO:
+	case PF_MOUNTS:
+	case PF_MOUNTSTATS: buf[0] = 0; return 0;
+	case PF_ENVIRON: return -ESRCH;
+	case PF_LIMITS: return -ENOENT; /* its limits went with it */
+	}
+	return -ENOENT;
+}
+
+/* A zombie's other files: cmdline (empty), comm, wchan and io. */
+static bool zombie_other_open(struct lookup *lk, const char *p, int flags,
+			      long *res)
+{
+	int pid, tid;
+	const char *name = procfs_task_file(p, &pid, &tid);
+	struct pid_view v;
+	if (!name || pid == gproc()->pid || !gather(pid, tid, &v) || !v.zombie)
+		return false;
+	char text[256];
+	struct rt_buf b;
+	rt_buf_init(&b, text, sizeof text);
+	if (rt_strcmp(name, "comm") == 0)
+		rt_buf_printf(&b, "%s\n", v.comm);
+	else if (rt_strcmp(name, "wchan") == 0)
+		rt_buf_printf(&b, "0");
+	else if (rt_strcmp(name, "io") == 0)
+		rt_buf_printf(&b, "rchar: 0\nwchar: 0\nsyscr: 0\nsyscw: 0\n"
+				  "read_bytes: 0\nwrite_bytes: 0\n"
+				  "cancelled_write_bytes: 0\n");
+	else if (rt_strcmp(name, "cmdline") != 0)
+		return false;
+	*res = (flags & O_ACCMODE) != O_RDONLY
+		       ? -EACCES
+		       : procfs_serve_text(lk, name, text, b.len, flags);
+	return true;
+}
+
 bool procfs_pid_open(struct lookup *lk, int flags, long *res)
 {
 	const char *p = procfs_inside(lk->path);
 	int pid, tid;
 	enum pid_file which;
-	if (!p || !parse_path(p, &pid, &tid, &which))
+	if (p && !parse_path(p, &pid, &tid, &which))
+		return zombie_other_open(lk, p, flags, res);
+	if (!p)
 		return false;
 	if ((flags & O_ACCMODE) != O_RDONLY) {
 		*res = -EACCES; /* mode 0444 */
@@ -629,7 +763,7 @@ bool procfs_pid_open(struct lookup *lk, int flags, long *res)
 		*res = -ENOENT;
 		return true;
 	}
-	if (which == PF_ENVIRON) {
+	if (which == PF_ENVIRON && !v.zombie) {
 		/* The host's, unless the program started without any: the
 		 * host's record needs a non-empty range (exec.c).  The host
 		 * checks the reader's access first. */
@@ -654,8 +788,11 @@ bool procfs_pid_open(struct lookup *lk, int flags, long *res)
 	char small_host[SMALL], small_text[SMALL + 1024];
 	char *host = small_host, *text = small_text;
 	size_t cap = sizeof small_text;
-	long n = small ? procfs_host_text_at(lk, host, SMALL)
-		       : read_all(lk->rel, &host);
+	if (v.zombie)
+		small = true; /* its texts are a line or a few */
+	long n = v.zombie  ? zombie_text(which, &v, host, SMALL)
+		 : small ? procfs_host_text_at(lk, host, SMALL)
+			 : procfs_read_all(lk->rel, &host);
 	if (n >= 0 && !small) {
 		/* at most the host's text plus longer numbers (a few lines) */
 		cap = (size_t)n + 1024;
@@ -673,7 +810,11 @@ bool procfs_pid_open(struct lookup *lk, int flags, long *res)
 		case PF_MAPS:
 		case PF_SMAPS: rewrite_maps(host, &b); break;
 		case PF_MOUNTINFO:
-		case PF_MOUNTS: rewrite_mounts(host, which, lk->rel, &b); break;
+		case PF_MOUNTS:
+		case PF_MOUNTSTATS:
+			if (!v.zombie) /* a zombie's is empty */
+				rewrite_mounts(host, which, lk->rel, &b);
+			break;
 		case PF_LIMITS: rewrite_limits(host, pid, &b); break;
 		case PF_ENVIRON: break; /* answered above */
 		}

@@ -14,11 +14,12 @@
  *
  * The caller's fd/ directory lists the guest's fds (getdents64).
  *
- * What is not mapped yet, and shows the host's view: the contents of files
- * (the pids in status and stat) and the listing of /proc itself.  Other
- * processes' exe, cwd and root links and their fd/ and fdinfo/ are refused
- * (EACCES, as for a process one may not trace): they live in that
- * process's provider. */
+ * Other processes' exe, cwd and fd links, fd/ listings and fdinfo come
+ * from their providers (proc/remote.c) after Linux's ptrace read check;
+ * the files whose text speaks host numbers are rewritten (proc_pid.c,
+ * proc_fdinfo.c); zombies, whose host process is gone, get files made
+ * from their slot.  docs/architecture.md, "The world's processes in
+ * /proc", has the whole picture. */
 #include "procfs.h"
 #include "../entry/thread.h"
 #include "../proc/proc.h"
@@ -97,6 +98,33 @@ const char *procfs_inside(const char *path)
 	return p;
 }
 
+/* A zombie's directory (its host process is gone): the caller's own
+ * host directory stands in for it, for stat and listing (a process
+ * directory's attributes and names); of its files only those the
+ * provider makes for a zombie (proc_pid.c) are there, the rest (links,
+ * fd/, task/) are not. */
+static long zombie_rel(struct lookup *lk, int vpid, const char *rest)
+{
+	static const char *const made[] = { "stat", "status", "statm",
+		"cmdline", "comm", "environ", "maps", "smaps", "wchan", "io",
+		"mounts", "mountinfo", "mountstats" };
+	task_lock();
+	struct picos_task *t = task_by_vpid(vpid);
+	bool zombie = t && t->state == TASK_ZOMBIE;
+	task_unlock();
+	bool known = !*rest;
+	for (size_t i = 0; !known && i < sizeof made / sizeof *made; i++)
+		known = rt_strcmp(rest, made[i]) == 0;
+	if (!zombie || !known)
+		return -ENOENT;
+	int len = rt_snprintf(lk->hostrel, sizeof lk->hostrel, "%d%s%s",
+			      gproc()->host_pid, *rest ? "/" : "", rest);
+	if (len + 1 >= (int)sizeof lk->hostrel)
+		return -ENAMETOOLONG;
+	lk->rel = lk->hostrel;
+	return 0;
+}
+
 long procfs_host_rel(struct lookup *lk)
 {
 	const char *rest;
@@ -120,7 +148,8 @@ long procfs_host_rel(struct lookup *lk)
 		return 0; /* cpuinfo, sys/...: the host's own names */
 	int hpid = vpid <= 0x7fffffff ? host_pid_of((int)vpid) : 0;
 	if (hpid <= 0)
-		return -ENOENT;
+		return vpid <= 0x7fffffff ? zombie_rel(lk, (int)vpid, rest)
+					  : -ENOENT;
 	struct rt_buf b;
 	rt_buf_init(&b, lk->hostrel, sizeof lk->hostrel);
 	rt_buf_printf(&b, "%d", hpid);
@@ -384,40 +413,74 @@ long procfs_host_text(const char *rel, char *buf, size_t size)
 	return read_host_text(m, rel, buf, size);
 }
 
-/* The caller's fdinfo/<n> of a file whose ops rewrite it: the host's
- * text, rewritten, served from a pipe (read to its end like the file). */
+/* Another process's fdinfo text, from its provider in chunks of a
+ * request's data: a kmalloc'd NUL-terminated buffer and its length. */
+static long remote_fdinfo(int vpid, int fd, char **text)
+{
+	long e = may_read_other(vpid);
+	if (e < 0)
+		return e;
+	char chunk[PICOS_REMOTE_DATA];
+	char *buf = NULL;
+	long total = 0;
+	for (long off = 0; !buf || off < total; off += (long)sizeof chunk) {
+		long n = remote_call(vpid, RQ_FDINFO, fd, off, NULL, 0, chunk,
+				     sizeof chunk);
+		if (n < 0) {
+			kfree(buf);
+			return n;
+		}
+		if (!buf) {
+			/* the answer is the world region's: bounded */
+			total = n < (1L << 20) ? n : (1L << 20);
+			if (!(buf = kmalloc((size_t)total + 1)))
+				return -ENOMEM;
+		}
+		long k = total - off < (long)sizeof chunk ? total - off
+							  : (long)sizeof chunk;
+		if (k > 0)
+			rt_memcpy(buf + off, chunk, (size_t)k);
+	}
+	buf[total] = 0;
+	*text = buf;
+	return total;
+}
+
+/* /proc/<pid>/fdinfo/<n>: made by the provider of the fd's process
+ * (proc_fdinfo.c) and served read-only, as Linux's mode 0400 file. */
 static bool fdinfo_open(struct lookup *lk, int flags, long *res)
 {
-	const char *sub = own_part(lk->mnt, lk->path, "fdinfo");
+	int vpid;
+	const char *sub = pid_part(lk->mnt, lk->path, "fdinfo", &vpid);
 	uint64_t fd;
-	if (!sub || !parse_num(sub, rt_strlen(sub), &fd) || fd >= 0x7fffffff ||
-	    (flags & O_ACCMODE) != O_RDONLY)
+	if (!sub || !parse_num(sub, rt_strlen(sub), &fd) || fd >= 0x7fffffff)
 		return false;
-	struct file *f = fd_get((int)fd);
-	if (!f || !f->ops || !f->ops->fdinfo) {
-		if (f)
-			file_put(f);
-		return false;
+	if ((flags & O_ACCMODE) != O_RDONLY) {
+		*res = -EACCES;
+		return true;
 	}
-	char host[512], out[512];
-	long n = read_host_text(lk->mnt, lk->rel, host, sizeof host);
-	int p[2];
+	char *text = NULL;
+	long n = vpid == gproc()->pid ? procfs_fdinfo_text((int)fd, &text)
+				      : remote_fdinfo(vpid, (int)fd, &text);
 	if (n >= 0)
-		n = host_syscall2(__NR_pipe2, p, O_CLOEXEC | (flags & O_NONBLOCK));
-	if (n >= 0) {
-		size_t len = f->ops->fdinfo(f, host, out, sizeof out);
-		host_syscall3(__NR_write, p[1], out, len);
-		host_close(p[1]);
-		n = p[0];
-	}
-	file_put(f);
+		n = procfs_serve_text(lk, "fdinfo", text, (size_t)n, flags);
+	kfree(text);
 	*res = n;
 	return true;
 }
 
+/* Is path one of the caller's own /proc/<pid>/ns/<name> links?  They
+ * open the caller's own namespaces (nsfs files), which the host's magic
+ * link reaches and no guest path names. */
+static bool is_own_ns(const struct mount *mnt, const char *path)
+{
+	const char *sub = own_part(mnt, path, "ns");
+	return sub && *sub && !rt_strchr(sub, '/');
+}
+
 bool procfs_walk_stops(struct mount *mnt, const char *path)
 {
-	if (proc.exe_anon && is_own_exe(mnt, path))
+	if ((proc.exe_anon && is_own_exe(mnt, path)) || is_own_ns(mnt, path))
 		return true;
 	const char *sub = own_fd_part(mnt, path);
 	uint64_t fd;
@@ -440,6 +503,9 @@ long procfs_serve_text(struct lookup *lk, const char *name, const char *text,
 	}
 	if (m < 0)
 		return m;
+	/* fstat of the file shows a procfs file's mode (its link count and
+	 * size stay the memfd's: 0 and the text's length) */
+	host_syscall2(__NR_fchmod, m, 0444);
 	char path[48];
 	rt_snprintf(path, sizeof path, "%d/fd/%ld", gproc()->host_pid, m);
 	struct open_how how = { .flags = O_RDONLY | O_CLOEXEC |
@@ -594,11 +660,12 @@ static bool sys_open(struct lookup *lk, int flags, long *res)
 	return true;
 }
 
-bool procfs_open(struct lookup *lk, int flags, long *res)
+/* The files whose text the provider makes (served read-only). */
+static bool served_open(struct lookup *lk, int flags, long *res)
 {
-	if (lk->mnt->procfs && sys_open(lk, flags, res))
+	if (sys_open(lk, flags, res))
 		return true;
-	if (lk->mnt->procfs && procfs_comm_write(lk, flags)) {
+	if (procfs_comm_write(lk, flags)) {
 		/* the host fd reads; writes go through comm_ops */
 		struct open_how how = { .flags = O_RDONLY | O_CLOEXEC |
 					(uint64_t)(flags & O_NONBLOCK) };
@@ -606,11 +673,16 @@ bool procfs_open(struct lookup *lk, int flags, long *res)
 				     &how, sizeof how);
 		return true;
 	}
-	if (lk->mnt->procfs && keys_open(lk, flags, res))
-		return true;
-	if (lk->mnt->procfs && procfs_pid_open(lk, flags, res))
-		return true;
-	if (lk->mnt->procfs && fdinfo_open(lk, flags, res))
+	return keys_open(lk, flags, res) || procfs_pid_open(lk, flags, res) ||
+	       fdinfo_open(lk, flags, res);
+}
+
+bool procfs_open(struct lookup *lk, int flags, long *res)
+{
+	/* An O_PATH open (stat and the *at calls take one) names the host's
+	 * file, whose attributes are Linux's (mode, owner, size 0): only a
+	 * read needs the provider's text. */
+	if (lk->mnt->procfs && !(flags & O_PATH) && served_open(lk, flags, res))
 		return true;
 	if (!lk->mnt->procfs || (flags & O_NOFOLLOW) ||
 	    !procfs_walk_stops(lk->mnt, lk->path))
@@ -765,7 +837,8 @@ static int world_pids_from(int from, int *out, int max)
 	task_lock();
 	for (int i = 0; i < world_slots(popts.world) && n < max; i++) {
 		struct picos_task *t = &popts.world->tasks[i];
-		if (t->vpid >= from && t->state == TASK_LIVE)
+		if (t->vpid >= from &&
+		    (t->state == TASK_LIVE || t->state == TASK_ZOMBIE))
 			out[n++] = t->vpid;
 	}
 	task_unlock();

@@ -31,4 +31,16 @@ static inline bool is_name(const char *p, size_t n, const char *name)
  * for a process's own directory); NULL for any other path. */
 const char *procfs_task_file(const char *p, int *pid, int *tid);
 
+/* The whole host text of `rel` below the world's /proc (maps of a big
+ * process runs to megabytes): a kmalloc'd NUL-terminated buffer and its
+ * length, or -errno. */
+long procfs_read_all(const char *rel, char **text);
+
+/* The caller's fdinfo text of its fd `fd` (proc_fdinfo.c): a kmalloc'd
+ * NUL-terminated buffer and its length, or -errno (-ENOENT: no such fd). */
+long procfs_fdinfo_text(int fd, char **text);
+/* The same for another process's request (RQ_FDINFO): the `size` bytes
+ * from `offset` copied to data; the whole text's length, or -errno. */
+long procfs_fdinfo_chunk(int fd, long offset, void *data, size_t size);
+
 #endif

@@ -34,7 +34,7 @@ long sys_getdents64(int fd, void *ubuf, size_t n)
 	char *kbuf = current()->lpath[1];
 	unsigned cap = count < PICOS_PATH_MAX ? count : PICOS_PATH_MAX;
 	long r;
-	if (procfs_getdents(f, kbuf, cap, &r) || devfs_getdents(f, kbuf, cap, &r)) {
+	if (procfs_getdents(f, kbuf, cap, &r) || filtered_getdents(f, kbuf, cap, &r)) {
 		if (r > 0 && copy_to_user(ubuf, kbuf, (size_t)r) < 0)
 			r = -EFAULT;
 	} else {
@@ -101,7 +101,7 @@ long sys_getdents(int fd, void *ubuf, size_t n)
 		/* The listings the provider makes (a /proc fd/ or task/
 		 * directory) come in the same records. */
 		if (!procfs_getdents(f, kbuf, want, &r) &&
-		    !devfs_getdents(f, kbuf, want, &r))
+		    !filtered_getdents(f, kbuf, want, &r))
 			r = host_syscall3(__NR_getdents64, f->host_fd, kbuf, want);
 		if (r <= 0)
 			break;

@@ -19,7 +19,7 @@ struct mount {
 	char *source;	 /* added: mountinfo's source (a guest path) */
 	bool procfs; /* the host's /proc, through procfs.c */
 	bool socket; /* --bind-socket: host_fd is the socket itself */
-	bool devfs;  /* --dev: the world's /dev, its names filtered by devfs.c */
+	bool devfs;  /* --dev: the world's /dev, its names filtered by filtered.c */
 	char *host_path; /* the host's name for host_fd, read when needed */
 };
 
@@ -277,12 +277,14 @@ struct dirent64_hdr {
 	uint8_t d_type;
 } __attribute__((packed));
 
-/* devfs.c: the world's /dev names.  devfs_hides: `path` (canonical) is
- * below /dev in mount `mnt` but not one of the world's nodes (ENOENT);
- * devfs_getdents: a listing of /dev with only those (*res: the length of
- * the records in kbuf, or -errno), false for another directory. */
-bool devfs_hides(const struct mount *mnt, const char *path);
-bool devfs_getdents(struct file *f, char *kbuf, size_t cap, long *res);
+/* filtered.c: host directories the world sees only part of (/dev: the
+ * world's device names; /sys: include/picos/worldsys.h).
+ * filtered_hides: `path` (canonical) lies below one in mount `mnt` but is
+ * not shown (ENOENT); filtered_getdents: a listing of such a directory
+ * with only what is shown (*res: the length of the records in kbuf, or
+ * -errno), false for a directory listed as the host lists it. */
+bool filtered_hides(const struct mount *mnt, const char *path);
+bool filtered_getdents(struct file *f, char *kbuf, size_t cap, long *res);
 
 /* sys_poll.c: the host mask for a wait that takes the guest's `umask`
  * (set for the wait and restored on the way out) or keeps its own. */

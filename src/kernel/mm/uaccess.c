@@ -28,8 +28,11 @@ bool guest_range_ok(uint64_t addr, uint64_t len)
 	uint64_t end = addr + len;
 	if (end < addr || end > PICOS_USER_TOP)
 		return false;
-	/* The provider's window is never the guest's memory. */
+	/* The provider's window is never the guest's memory, nor the fast
+	 * path's stubs (entry/fastpath.c) once they are mapped. */
 	if (addr < PICOS_PROVIDER_END && end > PICOS_PROVIDER_BASE)
+		return false;
+	if (fast_area_end && addr < fast_area_end && end > PICOS_FAST_BASE)
 		return false;
 	return true;
 }

@@ -69,24 +69,6 @@ static void read_host_auxv(uint64_t *sp, uint64_t *sysinfo_ehdr)
 				     RT_PAGE_SIZE);
 }
 
-/* Leaves nothing of the host's vDSO for the guest: the vdso and the vvar
- * pages just below it.  mincore tells mapped pages from holes. */
-static void unmap_vdso(uint64_t ehdr)
-{
-	if (!ehdr)
-		return;
-	unsigned char v;
-	uint64_t start = ehdr, end = ehdr;
-	for (int i = 0; i < 64 && host_syscall3(__NR_mincore, start - RT_PAGE_SIZE,
-						  RT_PAGE_SIZE, &v) == 0; i++)
-		start -= RT_PAGE_SIZE;
-	for (int i = 0; i < 64 && host_syscall3(__NR_mincore, end, RT_PAGE_SIZE,
-						  &v) == 0; i++)
-		end += RT_PAGE_SIZE;
-	if (host_munmap(start, end - start) < 0)
-		kdie(125, "cannot unmap the host vDSO");
-}
-
 static void reserve_window(void)
 {
 	uint64_t start = RT_ALIGN_UP((uint64_t)__provider_image_end, RT_PAGE_SIZE);
@@ -198,6 +180,7 @@ static void apply_config(const unsigned char *p, size_t len,
 	if (!magic)
 		kdie(125, "bad world configuration");
 	popts.stats = bc->flags & PCFG_F_STATS;
+	fast_patch_off = bc->flags & PCFG_F_NO_PATCH;
 	if (bc->flags & PCFG_F_NET_HOST)
 		net_policy = NET_HOST;
 	else if (bc->flags & PCFG_F_NET_NONE)
@@ -319,11 +302,10 @@ static void inherit_signal_state(void)
 
 void provider_main(uint64_t *sp)
 {
-	uint64_t vdso = 0;
 	struct boot_cfg bc = { .world_fd = -1 };
 
-	read_host_auxv(sp, &vdso);
-	unmap_vdso(vdso);
+	/* The host's vDSO stays for the guest (exec.c, AT_SYSINFO_EHDR). */
+	read_host_auxv(sp, &proc.vdso);
 	reserve_window();
 	kmalloc_init();
 	ident.host_uid = (uint32_t)host_syscall0(__NR_getuid);

@@ -163,6 +163,20 @@ static uint64_t push_bytes(uint64_t sp, const void *src, size_t n)
 	return sp;
 }
 
+/* The host's vDSO, passed through: code and data the host kernel gives
+ * every process (docs/security.md), which serve the clocks (and getcpu)
+ * without a system call; a call they do make traps like any other guest
+ * call.  The guest may have unmapped it (as Linux allows) before this
+ * exec: then the new program gets none, where Linux would map a fresh
+ * one. */
+static bool vdso_mapped(void)
+{
+	char magic[4];
+	return proc.vdso &&
+	       copy_from_user(magic, (const void *)proc.vdso, 4) == 0 &&
+	       rt_memcmp(magic, "\177ELF", 4) == 0;
+}
+
 /* Where build_stack put the argument and environment strings. */
 struct string_areas {
 	uint64_t arg_start, arg_end, env_start, env_end;
@@ -213,6 +227,8 @@ static uint64_t build_stack(const struct exec_args *a, char *const *envp,
 	uint64_t auxv[64];
 	int n = 0;
 #define AUX(k, v) (auxv[n++] = (k), auxv[n++] = (uint64_t)(v))
+	if (vdso_mapped())
+		AUX(AT_SYSINFO_EHDR, proc.vdso);
 	AUX(AT_MINSIGSTKSZ, proc.minsigstksz);
 	AUX(AT_HWCAP, proc.hwcap);
 	AUX(AT_PAGESZ, RT_PAGE_SIZE);

@@ -72,6 +72,8 @@ struct proc {
 	uint64_t gs_base; /* the guest's virtual GS base */
 	/* From the host's auxv, handed on to the guest's. */
 	uint64_t hwcap, hwcap2, clktck, minsigstksz;
+	/* the host's vDSO, passed through to the guest (0: none) */
+	uint64_t vdso;
 	char platform[32];
 	uint64_t stack_top; /* top of the host stack the guest inherits */
 	unsigned personality; /* personality(2); kept by fork and exec */
@@ -148,6 +150,8 @@ long thread_set_name(const char *name);
  * tracee's).  The blocked set is written at the end of each call of the
  * first thread (signal_exit). */
 void view_publish(void);
+/* the first thread's name, after exec or PR_SET_NAME */
+void view_publish_comm(void);
 void view_publish_signals(void);
 void view_publish_thread_of(struct gproc *gp);
 /* The signals the calling process ignores and catches (bit sig - 1),

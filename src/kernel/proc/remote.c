@@ -16,7 +16,7 @@
  * caller waits, interruptibly, meanwhile. */
 #include "remote.h"
 #include "proc.h"
-#include "../fs/vfs.h"
+#include "../fs/procfs.h"
 #include "../entry/entry.h"
 #include "../entry/thread.h"
 #include "../signal/signal.h"
@@ -52,7 +52,7 @@ static bool op_needs_lock(unsigned op)
 {
 	/* the process's limits and fd table are provider state */
 	return op == RQ_PRLIMIT || op == RQ_FD_NEXT || op == RQ_FD_HOST ||
-	       op == RQ_PROC_LINK || op == RQ_LIMITS;
+	       op == RQ_PROC_LINK || op == RQ_LIMITS || op == RQ_FDINFO;
 }
 
 void remote_publish_self(void)
@@ -153,6 +153,11 @@ static long run_op(unsigned op, const long arg[4], void *data)
 		 * only within its 16 bytes */
 		((char *)data)[15] = 0;
 		return thread_set_name(data);
+	case RQ_FDINFO:
+		return arg[0] >= 0 && arg[0] < 0x7fffffff
+			       ? procfs_fdinfo_chunk((int)arg[0], arg[1], data,
+						     PICOS_REMOTE_DATA)
+			       : -ENOENT;
 	case RQ_LIMITS:
 		_Static_assert(sizeof(struct rlimit64) * PICO_NLIMITS <=
 				       PICOS_REMOTE_DATA,

@@ -40,6 +40,8 @@ enum remote_op {
 	RQ_LIMITS,	    /* data out: the process's PICO_NLIMITS limits
 			       (struct rlimit64 each) */
 	RQ_SET_NAME,	    /* data in: the thread's new name (16 bytes) */
+	RQ_FDINFO,	    /* arg0: fd, arg1: offset; data out: the fd's
+			       /proc fdinfo text from offset -> its length */
 	RQ_NOPS
 };
 #define RQ_PRLIMIT_SET 1u   /* a new limit is given */

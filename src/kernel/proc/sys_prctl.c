@@ -46,8 +46,10 @@ long thread_set_name(const char *name)
 	rt_strlcpy(n, name, sizeof n);
 	/* The name is the thread's, kept by the host: its procfs (comm,
 	 * stat, status) shows it to the world. */
-	if (current()->tid == gproc()->pid)
+	if (current()->tid == gproc()->pid) {
 		rt_strlcpy(proc.comm, n, sizeof proc.comm);
+		view_publish_comm();
+	}
 	return host_syscall2(__NR_prctl, PR_SET_NAME, (long)n);
 }
 

@@ -66,9 +66,17 @@ void view_publish_thread_of(struct gproc *gp)
 	PUT(k->view_tracer, t->pt_tracer);
 }
 
+void view_publish_comm(void)
+{
+	char *c = gproc()->task->view_comm;
+	for (size_t i = 0; i < sizeof proc.comm && i < 16; i++)
+		PUT(c[i], i < 15 ? proc.comm[i] : 0);
+}
+
 void view_publish(void)
 {
 	PUT(gproc()->task->view_umask, fs_umask);
+	view_publish_comm();
 	view_publish_signals();
 	view_publish_thread_of(gproc());
 }

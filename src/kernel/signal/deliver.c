@@ -483,6 +483,7 @@ static void on_async(int sig, siginfo_t *info, void *ucv)
 	}
 	if (ip >= (uint64_t)intr_begin && ip < (uint64_t)intr_end)
 		uc->uc_mcontext.rip = (uint64_t)intr_eintr;
+	fast_exit_redirect(uc); /* leaving the fast path: through the door */
 }
 
 void signal_install_async(void)
@@ -526,9 +527,14 @@ long intr_call(long nr, long a, long b, long c, long d, long e, long f)
 	signal_publish_blocked(t);
 	uint64_t closed = ~(SYNC_SIGNALS | UNBLOCKABLE);
 	provider_lock_drop(); /* a waiting thread holds up no other */
-	host_syscall4(__NR_rt_sigprocmask, SIG_SETMASK, &open, 0, 8);
+	/* (the fast path runs with the guest's mask open already; it opens
+	 * it again on its way out) */
+	if (!t->in_fast)
+		host_syscall4(__NR_rt_sigprocmask, SIG_SETMASK, &open, 0, 8);
 	long r = intr_syscall(nr, a, b, c, d, e, f);
 	host_syscall4(__NR_rt_sigprocmask, SIG_SETMASK, &closed, 0, 8);
+	if (t->in_fast)
+		t->fast_mask_closed = true;
 	provider_lock_retake();
 	return r;
 }
@@ -626,7 +632,9 @@ void signal_exit(struct pico_frame *f, struct ucontext *uc)
 			restart = false;
 		if (restart) {
 			f->rax = f->orig_rax;
-			f->rip -= 2; /* back onto the `syscall` instruction */
+			/* back onto the `syscall` instruction (for a call from a
+			 * patched site, its stub's copy of it) */
+			f->rip = t->rewind_rip ? t->rewind_rip : f->rip - 2;
 		} else {
 			f->rax = (uint64_t)-EINTR;
 		}

@@ -1,0 +1,202 @@
+/* System calls from call sites of the common shape `mov $nr,%eax;
+ * syscall` (which picos patches after their first call, the fast path):
+ * results, the registers the instruction leaves, a signal handler that
+ * interrupts a blocked call with and without SA_RESTART, a jump straight
+ * to the `syscall` instruction of such a site, threads running the same
+ * site and one they all run first, the code's protections staying as the
+ * program set them, a site the program rewrites or unmaps and maps again
+ * (a JIT's way), a site across two pages, fork and vfork. */
+#include "tap.h"
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+
+typedef long (*fn0)(void);
+typedef long (*fn3)(long, long, long);
+
+static unsigned char *code;
+
+/* The test's own call sites, each `mov $nr,%eax; syscall` then:
+ *   getpid_site:  ret
+ *   rcx_site:     mov %rcx,%rax; ret   (what `syscall` left in %rcx)
+ *   read_site:    ret                  (read(rdi, rsi, rdx))
+ *   middle:       mov $39,%eax; jmp getpid_site+5 (its `syscall`) */
+enum { GETPID = 0, RCX = 16, READ = 32, MIDDLE = 48, FRESH = 64 };
+
+static const unsigned char rcx_site_bytes[] = { 0xb8, 39, 0, 0, 0, 0x0f, 0x05,
+					      0x48, 0x89, 0xc8, 0xc3 };
+
+static void build(void)
+{
+	static const unsigned char getpid_site[] = { 0xb8, 39, 0, 0, 0, 0x0f, 0x05, 0xc3 };
+	const unsigned char *rcx_site = rcx_site_bytes;
+	static const unsigned char read_site[] = { 0xb8, 0, 0, 0, 0, 0x0f, 0x05, 0xc3 };
+	code = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	memset(code, 0xcc, 4096);
+	memcpy(code + GETPID, getpid_site, sizeof getpid_site);
+	memcpy(code + RCX, rcx_site, sizeof rcx_site_bytes);
+	memcpy(code + READ, read_site, sizeof read_site);
+	/* a site no call ran before the threads start */
+	memcpy(code + FRESH, getpid_site, sizeof getpid_site);
+	/* mov $39,%eax; jmp rel32 to GETPID+5 */
+	unsigned char *m = code + MIDDLE;
+	m[0] = 0xb8, m[1] = 39, m[2] = m[3] = m[4] = 0;
+	m[5] = 0xe9;
+	int32_t rel = (int32_t)((GETPID + 5) - (MIDDLE + 10));
+	memcpy(m + 6, &rel, 4);
+	mprotect(code, 4096, PROT_READ | PROT_EXEC);
+}
+
+static long call0(int off)
+{
+	return ((fn0)(void *)(code + off))();
+}
+
+static long site_read(int fd, void *buf, size_t n)
+{
+	return ((fn3)(void *)(code + READ))(fd, (long)buf, (long)n);
+}
+
+static volatile int alarms;
+static void on_alarm(int sig)
+{
+	(void)sig;
+	alarms++;
+}
+
+/* A read from a patched site blocks on an empty pipe; SIGALRM arrives
+ * at 50 ms, the writer at 300 ms. */
+static long blocked_read(bool restart, char *got)
+{
+	int p[2];
+	if (pipe(p) < 0)
+		return -1000;
+	/* first call through the site (patched after it, under picos) */
+	write(p[1], "a", 1);
+	site_read(p[0], got, 1);
+	struct sigaction sa = { .sa_handler = on_alarm, .sa_flags = restart ? SA_RESTART : 0 };
+	sigaction(SIGALRM, &sa, NULL);
+	alarms = 0;
+	pid_t w = fork();
+	if (w == 0) {
+		usleep(300000);
+		write(p[1], "z", 1);
+		_exit(0);
+	}
+	struct itimerval it = { { 0, 0 }, { 0, 50000 } };
+	setitimer(ITIMER_REAL, &it, NULL);
+	long r = site_read(p[0], got, 1);
+	waitpid(w, NULL, 0);
+	close(p[0]), close(p[1]);
+	return r;
+}
+
+static void *thread_main(void *arg)
+{
+	long bad = 0;
+	for (int i = 0; i < 20000; i++)
+		bad += call0(GETPID) != (long)(intptr_t)arg;
+	/* all four on a site first run now (patched under running threads) */
+	for (int i = 0; i < 20000; i++)
+		bad += call0(FRESH) != (long)(intptr_t)arg;
+	return (void *)bad;
+}
+
+int main(void)
+{
+	build();
+	long pid = getpid(), ok_calls = 0;
+	for (int i = 0; i < 1000; i++)
+		ok_calls += call0(GETPID) == pid;
+	ok(ok_calls == 1000, "1000 getpid calls from one site (%ld right)", ok_calls);
+	long rcx = 0;
+	for (int i = 0; i < 3; i++)
+		rcx = call0(RCX);
+	ok(rcx == (long)(code + RCX + 7), "%%rcx after `syscall` is the return address");
+	ok(call0(MIDDLE) == pid && call0(MIDDLE) == pid,
+	   "a jump to a site's `syscall` instruction runs the call");
+	FILE *f = fopen("/proc/self/maps", "r");
+	char line[256], want[32];
+	bool rx = false;
+	snprintf(want, sizeof want, "%lx-", (unsigned long)code);
+	while (f && fgets(line, sizeof line, f))
+		if (strncmp(line, want, strlen(want)) == 0)
+			rx = strstr(line, " r-xp ") != NULL;
+	if (f)
+		fclose(f);
+	ok(rx, "the code page is still r-x");
+
+	char got = 0;
+	long r = blocked_read(true, &got);
+	ok(r == 1 && got == 'z' && alarms == 1,
+	   "SA_RESTART: the handler ran and the read went on (%ld '%c', %d alarm)", r, got, alarms);
+	errno = 0;
+	r = blocked_read(false, &got);
+	ok(r == -EINTR && alarms == 1,
+	   "no SA_RESTART: the read fails with EINTR (%ld, %d alarm)", r, alarms);
+
+	pthread_t th[4];
+	for (int i = 0; i < 4; i++)
+		pthread_create(&th[i], NULL, thread_main, (void *)(intptr_t)pid);
+	long bad = 0;
+	for (int i = 0; i < 4; i++) {
+		void *v;
+		pthread_join(th[i], &v);
+		bad += (long)v;
+	}
+	ok(bad == 0, "4 threads x 20000 calls from a site, then from one first run by them all (%ld wrong)", bad);
+
+	/* A JIT's way: the program rewrites a site it ran (getpid) into
+	 * another call (getppid, 110), at the same address. */
+	static const unsigned char getppid_site[] = { 0xb8, 110, 0, 0, 0, 0x0f, 0x05, 0xc3 };
+	ok(mprotect(code, 4096, PROT_READ | PROT_WRITE) == 0, "the code page made writable");
+	memcpy(code + GETPID, getppid_site, sizeof getppid_site);
+	mprotect(code, 4096, PROT_READ | PROT_EXEC);
+	long pp = getppid(), right = 0;
+	for (int i = 0; i < 100; i++)
+		right += call0(GETPID) == pp;
+	ok(right == 100, "a site rewritten by the program runs its new call (%ld of 100)", right);
+	/* unmapped and mapped again with other code at the same address */
+	unsigned char *at = code;
+	munmap(code, 4096);
+	code = mmap(at, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	memset(code, 0xcc, 4096);
+	memcpy(code + GETPID, getppid_site, sizeof getppid_site);
+	memcpy(code + RCX, rcx_site_bytes, sizeof rcx_site_bytes);
+	mprotect(code, 4096, PROT_READ | PROT_EXEC);
+	right = 0;
+	for (int i = 0; i < 100; i++)
+		right += call0(GETPID) == pp;
+	ok(code == at && right == 100, "a site unmapped and mapped again with other code runs it");
+	/* a site across a page boundary */
+	unsigned char *two = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	static const unsigned char gp[] = { 0xb8, 39, 0, 0, 0, 0x0f, 0x05, 0xc3 };
+	memcpy(two + 4096 - 3, gp, sizeof gp);
+	mprotect(two, 8192, PROT_READ | PROT_EXEC);
+	right = 0;
+	for (int i = 0; i < 100; i++)
+		right += ((fn0)(void *)(two + 4096 - 3))() == pid;
+	ok(right == 100, "a site across two pages (%ld of 100)", right);
+	munmap(two, 8192);
+
+	pid_t c = fork();
+	if (c == 0)
+		_exit(call0(RCX) == (long)(code + RCX + 7) ? 0 : 1);
+	int st;
+	ok(waitpid(c, &st, 0) == c && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	   "a forked child's calls from a patched site return where they should");
+	c = vfork();
+	if (c == 0) {
+		/* the child shares the parent's memory, patched sites included */
+		long r = call0(RCX);
+		_exit(r == (long)(code + RCX + 7) ? 0 : 1);
+	}
+	ok(waitpid(c, &st, 0) == c && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	   "a vfork child's call from a patched site");
+	return tap_done();
+}
