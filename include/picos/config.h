@@ -27,6 +27,8 @@ enum pcfg_type {
 	PCFG_STDIO_FD,	 /* i32 host fd for the provider's own messages */
 	PCFG_UMASK,	 /* u32 the guest's initial umask (the host's is 0) */
 	PCFG_GROUPS,	 /* u32[]: the launcher's supplementary groups (host gids) */
+	PCFG_SCRATCH_FD, /* i32 host fd of the world's scratch directory for
+			  * the guest's own tmpfs mounts (mount(2)) */
 };
 
 #define PCFG_F_TRACE 1u
@@ -39,6 +41,7 @@ enum pcfg_type {
 #define PCFG_MOUNT_RDONLY 1u
 #define PCFG_MOUNT_PROC 2u /* the host's procfs, seen through the provider's procfs layer */
 #define PCFG_MOUNT_SOCKET 4u /* --bind-socket: host_fd is an O_PATH fd of a unix socket */
+#define PCFG_MOUNT_DEVFS 8u /* --dev: the world's /dev, names filtered as at /dev */
 
 struct pcfg_mount {
 	int32_t host_fd; /* O_PATH|O_DIRECTORY fd of the host directory (a

@@ -206,6 +206,32 @@ struct picos_remote {
 };
 
 #define PICOS_ENDED_RING 64
+/* The world's mount changes (its mount namespace, as it were): guest
+ * mount(2) and umount2(2) append an operation under `lock`, then raise
+ * `n` (release); every provider applies the operations it has not seen
+ * to its own mount table at its next path lookup (src/kernel/fs/mount.c),
+ * opening an added mount's host directory by its host path itself.  Any
+ * process of the world can write here: each operation is checked
+ * (bounds, NUL, absolute paths, known op and flags) before use, and a
+ * host path is only ever opened through the host, whose sandbox bounds
+ * what it reaches. */
+#define PICOS_MOUNT_OPS 128
+#define PICOS_MOUNT_PATH 1024
+enum { PICOS_MOP_ADD = 1, PICOS_MOP_RDONLY, PICOS_MOP_RDWR, PICOS_MOP_DETACH };
+struct picos_mount_op {
+	uint32_t op;	/* PICOS_MOP_* */
+	uint32_t flags; /* ADD: PCFG_MOUNT_* (RDONLY, PROC, DEVFS) | PICOS_MOPF_* */
+	char guest[PICOS_MOUNT_PATH]; /* the mount point, canonical */
+	char host[PICOS_MOUNT_PATH];  /* ADD: the host directory */
+	char source[PICOS_MOUNT_PATH]; /* ADD: what mountinfo shows */
+};
+#define PICOS_MOPF_TMPFS 0x100u /* ADD: a guest tmpfs (scratch directory) */
+struct picos_mounts {
+	uint32_t n; /* operations written */
+	uint32_t pad;
+	struct picos_mount_op op[PICOS_MOUNT_OPS];
+};
+
 struct picos_world {
 	uint32_t magic;
 	uint32_t lock;	      /* host tid of the owner, 0 when free */
@@ -240,6 +266,7 @@ struct picos_world {
 	struct picos_ended {
 		int32_t host_pid, vpid;
 	} ended[PICOS_ENDED_RING];
+	struct picos_mounts mounts;
 };
 
 #define PICOS_WORLD_SIZE \

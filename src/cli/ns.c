@@ -310,11 +310,12 @@ struct ns_mount_attr {
 #endif
 
 /* Flags on `at` and every mount below it (the kernel only ever adds
- * them here: flags a user namespace inherits locked stay). */
-static int restrict_tree(const char *at, bool ro)
+ * them here: flags a user namespace inherits locked stay).  `dev`: no
+ * nodev (--dev-bind). */
+static int restrict_tree(const char *at, bool ro, bool dev)
 {
 	struct ns_mount_attr a = {
-		.attr_set = NS_ATTR_NOSUID | NS_ATTR_NODEV |
+		.attr_set = NS_ATTR_NOSUID | (dev ? 0 : NS_ATTR_NODEV) |
 			    (ro ? NS_ATTR_RDONLY : 0),
 	};
 	if (syscall(SYS_mount_setattr, AT_FDCWD, at, AT_RECURSIVE, &a,
@@ -326,12 +327,12 @@ static int restrict_tree(const char *at, bool ro)
 /* Binds host directory `src` at `at` with what is mounted below it (a
  * user namespace may not bind a mount apart from the host mounts on it,
  * which it inherits locked); read-only ones become read-only, and all
- * nosuid and nodev. */
-static int bind_tree(const char *src, const char *at, bool ro)
+ * nosuid, and nodev unless `dev` (--dev-bind). */
+static int bind_tree(const char *src, const char *at, bool ro, bool dev)
 {
 	if (mount(src, at, NULL, MS_BIND | MS_REC, NULL) < 0)
 		return fail("cannot bind", src);
-	return restrict_tree(at, ro);
+	return restrict_tree(at, ro, dev);
 }
 
 /* A host device node on an empty file of our /dev (its own mount keeps
@@ -345,6 +346,41 @@ static int bind_node(const char *src, const char *at)
 	if (mount(src, at, NULL, MS_BIND, NULL) < 0)
 		return fail("cannot bind", src);
 	return 0;
+}
+
+/* --tmpfs: a tmpfs of the world's own (not one of `ours`: the guest's
+ * files live there), limited to `size` bytes (0: Linux's default, half
+ * of RAM), which the kernel then enforces (ENOSPC). */
+static int mount_sized_tmpfs(const char *at, unsigned long long size)
+{
+	char opts[48] = "mode=755";
+	if (size)
+		snprintf(opts, sizeof opts, "mode=755,size=%llu", size);
+	if (mount("tmpfs", at, "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0)
+		return fail("cannot mount a tmpfs on", at);
+	return 0;
+}
+
+/* --overlay: an overlayfs of LOWER and UPPER at `at`.  Inside a user
+ * namespace overlayfs needs `userxattr` (its xattrs in user.overlay.*),
+ * which root without one does not. */
+static int mount_overlay(const char *at, const struct overlay_opt *ov)
+{
+	char opts[3 * PATH_MAX + 64];
+	const char *paths[] = { ov->lower, ov->upper, ov->work };
+	for (int i = 0; i < 3; i++)
+		if (strpbrk(paths[i], ",:\\")) {
+			errno = EINVAL;
+			return fail("--overlay: a ',', ':' or '\\' in", paths[i]);
+		}
+	snprintf(opts, sizeof opts, "lowerdir=%s,upperdir=%s,workdir=%s",
+		 ov->lower, ov->upper, ov->work);
+	if (mount("overlay", at, "overlay", MS_NOSUID | MS_NODEV, opts) == 0)
+		return 0;
+	strcat(opts, ",userxattr");
+	if (mount("overlay", at, "overlay", MS_NOSUID | MS_NODEV, opts) == 0)
+		return 0;
+	return fail("cannot mount an overlay on", at);
 }
 
 /* `path` inside the new root; an empty string (which every later call
@@ -415,7 +451,7 @@ static int sys_tree(const char *path)
 	if (stat(path, &st) < 0 || !S_ISDIR(st.st_mode))
 		return 0;
 	in_root(p, path);
-	if (make_dir(p) < 0 || bind_tree(path, p, true) < 0)
+	if (make_dir(p) < 0 || bind_tree(path, p, true, false) < 0)
 		return -1;
 	struct ns_mount_attr a = { .attr_set = NS_ATTR_NOEXEC };
 	if (syscall(SYS_mount_setattr, AT_FDCWD, p, AT_RECURSIVE, &a,
@@ -514,7 +550,7 @@ static int cover_host_mounts(void)
 static int by_host_path(const void *a, const void *b)
 {
 	const struct ns_mount *x = a, *y = b;
-	return strcmp(x->host, y->host);
+	return strcmp(x->at, y->at);
 }
 
 /* Brings `lo` up in the world's network namespace: --net=loopback is a
@@ -564,27 +600,39 @@ int ns_build_world(const struct ns_mount *mnts, int n, const char *scratch,
 		return fail("cannot make", newroot);
 	struct ns_mount *m = calloc((size_t)n + 1, sizeof *m);
 	memcpy(m, mnts, sizeof *m * (size_t)n);
-	/* Parents before children: sorted by host path, "/" first. */
+	/* Parents before children: sorted by path, "/" first. */
 	qsort(m, (size_t)n, sizeof *m, by_host_path);
-	bool host_root = n > 0 && !strcmp(m[0].host, "/");
-	if (host_root && (bind_tree("/", newroot, m[0].ro) < 0 ||
+	bool host_root = n > 0 && !strcmp(m[0].at, "/");
+	if (host_root && (bind_tree("/", newroot, m[0].ro, m[0].dev) < 0 ||
 			  cover_host_mounts() < 0))
 		return -1;
 	if (make_system_dirs(host_root) < 0)
 		return -1;
 	char p[PATH_MAX];
 	for (int i = host_root ? 1 : 0; i < n; i++) {
-		if (m[i].proc)
-			continue; /* the procfs above */
-		in_root(p, m[i].host);
-		if (make_dir(p) < 0 || bind_tree(m[i].host, p, m[i].ro) < 0)
+		if (m[i].proc || m[i].devfs)
+			continue; /* the procfs and /dev above */
+		in_root(p, m[i].at);
+		if (make_dir(p) < 0)
+			return -1;
+		int r = m[i].overlay ? mount_overlay(p, m[i].overlay)
+			: m[i].tmpfs ? mount_sized_tmpfs(p, m[i].size)
+				     : bind_tree(m[i].host, p, m[i].ro, m[i].dev);
+		if (r < 0)
 			return -1;
 	}
 	free(m);
-	/* Our tmpfs instances hold only mount points: read-only from now. */
-	for (int i = 0; i < nours; i++)
-		mount(NULL, ours_path[i], NULL,
-		      MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL);
+	/* Our tmpfs instances hold only mount points: read-only from now.
+	 * One a world mount covers (--dev-bind /dev /dev) is out of reach;
+	 * the remount would land on the world mount. */
+	for (int i = 0; i < nours; i++) {
+		struct stat st;
+		if (stat(ours_path[i], &st) == 0 && st.st_dev == ours[i])
+			mount(NULL, ours_path[i], NULL,
+			      MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID |
+				      MS_NODEV,
+			      NULL);
+	}
 	if (chdir(newroot) < 0 || syscall(SYS_pivot_root, ".", ".") < 0)
 		return fail("cannot pivot to", newroot);
 	/* The host's tree was stacked under the new root: detach it. */

@@ -2,15 +2,19 @@
 #include "picos.h"
 #include <picos/world.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static int bad(const char *fmt, const char *arg)
+__attribute__((format(printf, 1, 2))) static int bad(const char *fmt, ...)
 {
+	va_list ap;
+	va_start(ap, fmt);
 	fprintf(stderr, "picos: ");
-	fprintf(stderr, fmt, arg);
+	vfprintf(stderr, fmt, ap);
 	fprintf(stderr, " (try 'picos help')\n");
+	va_end(ap);
 	return -1;
 }
 
@@ -48,6 +52,46 @@ static int parse_bind(const char *arg, struct bind *b)
 	return 0;
 }
 
+/* LOWER:UPPER[:DST], DST "/" when left out. */
+static int parse_overlay(const char *arg, struct overlay_opt *ov)
+{
+	char *s = strdup(arg);
+	char *c1 = strchr(s, ':');
+	if (!c1 || c1 == s || !c1[1] || c1[1] == ':')
+		return -1;
+	*c1 = 0;
+	char *c2 = strchr(c1 + 1, ':');
+	if (c2)
+		*c2 = 0;
+	ov->lower = s;
+	ov->upper = c1 + 1;
+	ov->dst = c2 ? c2 + 1 : "/";
+	ov->work = NULL;
+	return ov->dst[0] == '/' && !strchr(ov->dst, ':') ? 0 : -1;
+}
+
+/* BYTES with an optional k, m or g (powers of 1024), as tmpfs's size=. */
+static int parse_size(const char *s, unsigned long long *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	unsigned shift = 0;
+	if (*end == 'k' || *end == 'K')
+		shift = 10;
+	else if (*end == 'm' || *end == 'M')
+		shift = 20;
+	else if (*end == 'g' || *end == 'G')
+		shift = 30;
+	if (shift)
+		end++;
+	if (errno || end == s || *end || s[0] == '-' || v == 0 ||
+	    v > (~0ULL >> shift))
+		return -1;
+	*out = v << shift;
+	return 0;
+}
+
 /* Takes the value of "--name=value" or "--name value". */
 static const char *value(int argc, char **argv, int *i, const char *name)
 {
@@ -72,10 +116,17 @@ int parse_run_options(int argc, char **argv, struct run_opts *o)
 	o->binds = calloc((size_t)argc + 1, sizeof *o->binds);
 	o->sockets = calloc((size_t)argc + 1, sizeof *o->sockets);
 	o->tmpfs = calloc((size_t)argc + 1, sizeof *o->tmpfs);
+	o->procs = calloc((size_t)argc + 1, sizeof *o->procs);
+	o->devs = calloc((size_t)argc + 1, sizeof *o->devs);
+	o->overlays = calloc((size_t)argc + 1, sizeof *o->overlays);
 	o->env_set = calloc((size_t)argc + 1, sizeof *o->env_set);
+	/* --size/--tmpfs-size BYTES waiting for the --tmpfs it sizes */
+	unsigned long long size = 0;
 	int i;
 	for (i = 0; i < argc; i++) {
 		const char *a = argv[i], *v;
+		if (size && !is_opt(a, "--tmpfs"))
+			return bad("--size must be followed by --tmpfs, not '%s'", a);
 		if (!strcmp(a, "--")) {
 			i++;
 			break;
@@ -93,23 +144,47 @@ int parse_run_options(int argc, char **argv, struct run_opts *o)
 					   "absolute DST, got '%s'",
 					   v ? v : "");
 			o->nbinds++;
-		} else if (!strcmp(a, "--ro-bind")) {
+		} else if (!strcmp(a, "--ro-bind") || !strcmp(a, "--dev-bind")) {
 			/* bubblewrap's spelling: two arguments */
 			struct bind *b = &o->binds[o->nbinds];
 			if (i + 2 >= argc || !argv[i + 1][0] || argv[i + 2][0] != '/')
-				return bad("--ro-bind wants SRC DST with an absolute "
-					   "DST%s", "");
+				return bad("%s wants SRC DST with an absolute DST", a);
 			b->src = argv[i + 1];
 			b->dst = argv[i + 2];
-			b->ro = true;
+			b->ro = !strcmp(a, "--ro-bind");
+			b->dev = !b->ro;
 			i += 2;
 			o->nbinds++;
+		} else if (is_opt(a, "--proc") || is_opt(a, "--dev")) {
+			const char *name = is_opt(a, "--proc") ? "--proc" : "--dev";
+			if (!(v = value(argc, argv, &i, name)) || v[0] != '/')
+				return bad("%s wants an absolute directory, got '%s'",
+					   name, v ? v : "");
+			if (name[2] == 'p')
+				o->procs[o->nprocs++] = v;
+			else
+				o->devs[o->ndevs++] = v;
 		} else if (is_opt(a, "--tmpfs")) {
 			if (!(v = value(argc, argv, &i, "--tmpfs")) || v[0] != '/' ||
 			    !strcmp(v, "/"))
 				return bad("--tmpfs wants an absolute directory other "
 					   "than /, got '%s'", v ? v : "");
-			o->tmpfs[o->ntmpfs++] = v;
+			o->tmpfs[o->ntmpfs].dst = v;
+			o->tmpfs[o->ntmpfs++].size = size;
+			size = 0;
+		} else if (is_opt(a, "--tmpfs-size") || is_opt(a, "--size")) {
+			const char *name = is_opt(a, "--size") ? "--size" : "--tmpfs-size";
+			if (!(v = value(argc, argv, &i, name)) || parse_size(v, &size) < 0)
+				return bad("--size wants a number of bytes above 0 "
+					   "(k, m or g after it: KiB, MiB, GiB), got '%s'",
+					   v ? v : "");
+		} else if (is_opt(a, "--overlay")) {
+			struct overlay_opt *ov = &o->overlays[o->noverlays];
+			if (!(v = value(argc, argv, &i, "--overlay")) ||
+			    parse_overlay(v, ov) < 0)
+				return bad("--overlay wants LOWER:UPPER[:DST] with an "
+					   "absolute DST, got '%s'", v ? v : "");
+			o->noverlays++;
 		} else if (is_opt(a, "--bind-socket")) {
 			struct bind *b = &o->sockets[o->nsockets];
 			if (!(v = value(argc, argv, &i, "--bind-socket")) ||
@@ -188,6 +263,10 @@ int parse_run_options(int argc, char **argv, struct run_opts *o)
 			return bad("unknown option '%s'", a);
 		}
 	}
+	for (int k = 0; k < o->noverlays; k++)
+		if (o->root && !strcmp(o->overlays[k].dst, "/"))
+			return bad("--root and an --overlay on / both name the "
+				   "guest's /%s", "");
 	if (i >= argc)
 		return bad("no program to run%s", "");
 	o->argv = argv + i;

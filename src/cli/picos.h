@@ -12,6 +12,21 @@
 struct bind {
 	char *src, *dst;
 	bool ro;
+	bool dev; /* --dev-bind: device nodes beneath it may be opened */
+};
+
+/* --tmpfs DST, after --size/--tmpfs-size BYTES for a size of its own. */
+struct tmpfs_opt {
+	const char *dst;
+	unsigned long long size; /* bytes; 0: Linux's default, half of RAM */
+};
+
+/* --overlay LOWER:UPPER[:DST]: LOWER as DST, writes copied up into
+ * UPPER; `work` is the overlay's work directory beside UPPER, made and
+ * removed by the picos command. */
+struct overlay_opt {
+	char *lower, *upper, *dst;
+	char *work;
 };
 
 enum { NET_OPT_LOOPBACK, NET_OPT_HOST, NET_OPT_NONE };
@@ -25,8 +40,13 @@ struct run_opts {
 	struct bind *sockets; /* --bind-socket HOSTPATH:GUESTPATH */
 	int nsockets;
 	/* --tmpfs DST: private empty directories at these guest paths */
-	const char **tmpfs;
+	struct tmpfs_opt *tmpfs;
 	int ntmpfs;
+	/* --proc DST and --dev DST: the world's procfs and /dev there too */
+	const char **procs, **devs;
+	int nprocs, ndevs;
+	struct overlay_opt *overlays;
+	int noverlays;
 	const char *cwd;
 	char **env_set; /* K=V from --env */
 	int nenv_set;
@@ -62,7 +82,15 @@ int run_world(struct run_opts *o);
 #include <sys/types.h>
 struct ns_mount {
 	const char *host;
+	/* where the world's tree has it: `host`, or for a host directory
+	 * the tree makes anew (in /dev or /proc) a path in `scratch` */
+	const char *at;
 	bool ro, proc;
+	bool tmpfs; /* a tmpfs of its own at `host` (of `size` bytes, 0: default) */
+	unsigned long long size;
+	bool dev; /* --dev-bind: no nodev */
+	bool devfs; /* --dev: the world's own /dev, made by ns_build_world */
+	const struct overlay_opt *overlay; /* an overlayfs at `at`, not a bind */
 };
 extern bool ns_active;
 pid_t ns_fork_init(const struct run_opts *o);

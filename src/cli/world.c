@@ -62,6 +62,12 @@ struct mountspec {
 	char *guest, *host;
 	bool ro, proc;
 	bool sock; /* --bind-socket: host is a socket, not a directory */
+	bool dev; /* --dev-bind: device nodes beneath it may be opened */
+	bool devfs; /* --dev: the world's /dev (the host's in flat mode) */
+	bool tmpfs; /* --tmpfs: with namespaces a real tmpfs of `size` there */
+	const struct overlay_opt *overlay; /* --overlay: host is its mount point */
+	bool scratch; /* no mount: where the guest's own tmpfs mounts go */
+	unsigned long long size; /* bytes; 0: the kernel's default */
 	int fd;
 };
 
@@ -148,7 +154,11 @@ static int rm_entry(const char *path, const struct stat *st, int type,
 		    struct FTW *ftw)
 {
 	(void)st, (void)ftw;
-	if (type == FTW_DP)
+	/* FTW_DNR: overlayfs's work/work is mode 0 (holding its whiteout):
+	 * ours, so made readable and emptied */
+	if (type == FTW_DNR && chmod(path, 0700) == 0)
+		nftw(path, rm_entry, 32, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+	else if (type == FTW_DP)
 		rmdir(path);
 	else
 		unlink(path);
@@ -293,8 +303,64 @@ static void make_mountpoints_in_tmp(void)
 			make_mountpoint_in_tmp(&mounts[i]);
 }
 
+/* An empty directory KIND-I of the world's scratch area (it goes with
+ * the world) for option `opt`, its path in `out`. */
+static int make_scratch_dir(char *out, size_t size, const char *kind, int i,
+			    const char *opt)
+{
+	snprintf(out, size, "%s/%s-%d", tmproot, kind, i);
+	if (mkdir(out, 0755) < 0) {
+		fprintf(stderr, "picos: cannot make a %s directory: %s\n", opt,
+			strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* --overlay k at `guest`: an overlayfs the world's tree mounts (only
+ * with namespaces: the provider has no copy-up of its own) on an empty
+ * directory of the scratch area, which is then the mount's host path. */
+static int add_overlay_mount(const char *guest, struct overlay_opt *ov, int k)
+{
+	if (!ns_active) {
+		fprintf(stderr, "picos: --overlay needs namespaces (--ns=on)\n");
+		return -1;
+	}
+	char *lower = realpath(ov->lower, NULL);
+	char *upper = lower ? realpath(ov->upper, NULL) : NULL;
+	if (!upper) {
+		fprintf(stderr, "picos: --overlay: %s: %s\n",
+			lower ? ov->upper : ov->lower, strerror(errno));
+		free(lower);
+		return -1;
+	}
+	ov->lower = lower;
+	ov->upper = upper;
+	char at[PATH_MAX + 16];
+	if (make_scratch_dir(at, sizeof at, "ovl", k, "--overlay") < 0)
+		return -1;
+	char *g = normalize(guest);
+	int r = add_mount(g, at, false);
+	free(g);
+	if (r == 0)
+		mounts[nmounts - 1].overlay = ov;
+	return r;
+}
+
+static bool is_root_overlay(const struct overlay_opt *ov)
+{
+	char *g = normalize(ov->dst);
+	bool r = !strcmp(g, "/");
+	free(g);
+	return r;
+}
+
 static int setup_mounts(struct run_opts *o, char **guest_cwd)
 {
+	int root_ov = -1; /* the --overlay on /, if any (the last one) */
+	for (int i = 0; i < o->noverlays; i++)
+		if (is_root_overlay(&o->overlays[i]))
+			root_ov = i;
 	char hostcwd[PATH_MAX];
 	if (!getcwd(hostcwd, sizeof hostcwd)) {
 		fprintf(stderr, "picos: cannot read the current directory: %s\n",
@@ -310,6 +376,11 @@ static int setup_mounts(struct run_opts *o, char **guest_cwd)
 			return -1;
 		}
 		if (add_mount("/", o->root, false) < 0)
+			return -1;
+		*guest_cwd = strdup(o->cwd ? o->cwd : "/");
+	} else if (root_ov >= 0) {
+		/* like --root: the guest's / is the overlay */
+		if (add_overlay_mount("/", &o->overlays[root_ov], root_ov) < 0)
 			return -1;
 		*guest_cwd = strdup(o->cwd ? o->cwd : "/");
 	} else {
@@ -335,28 +406,59 @@ static int setup_mounts(struct run_opts *o, char **guest_cwd)
 		return -1;
 	mounts[nmounts - 1].proc = true;
 	for (int i = 0; i < o->nbinds; i++) {
+		struct stat st;
+		if (o->binds[i].dev && stat(o->binds[i].src, &st) == 0 &&
+		    (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))) {
+			fprintf(stderr, "picos: --dev-bind %s: a device node alone "
+					"cannot be bound (yet): bind its directory\n",
+				o->binds[i].src);
+			return -1;
+		}
 		char *g = normalize(o->binds[i].dst);
 		int r = add_mount(g, o->binds[i].src, o->binds[i].ro);
 		free(g);
 		if (r < 0)
 			return -1;
+		mounts[nmounts - 1].dev = o->binds[i].dev;
+	}
+	/* --proc and --dev: the world's own, as at /proc and /dev (with
+	 * namespaces the init's fresh ones, reopened after the pivot). */
+	for (int i = 0; i < o->nprocs + o->ndevs; i++) {
+		bool proc = i < o->nprocs;
+		char *g = normalize(proc ? o->procs[i] : o->devs[i - o->nprocs]);
+		int r = add_mount(g, proc ? "/proc" : "/dev", true);
+		free(g);
+		if (r < 0)
+			return -1;
+		mounts[nmounts - 1].proc = proc;
+		mounts[nmounts - 1].devfs = !proc;
 	}
 	/* --tmpfs: an empty directory of the world's own, in its private
 	 * scratch directory, so it goes with the world. */
 	for (int i = 0; i < o->ntmpfs; i++) {
 		char host[PATH_MAX + 16];
-		snprintf(host, sizeof host, "%s/tmpfs-%d", tmproot, i);
-		if (mkdir(host, 0755) < 0) {
-			fprintf(stderr, "picos: cannot make a --tmpfs directory: %s\n",
-				strerror(errno));
+		if (make_scratch_dir(host, sizeof host, "tmpfs", i, "--tmpfs") < 0)
 			return -1;
-		}
-		char *g = normalize(o->tmpfs[i]);
+		char *g = normalize(o->tmpfs[i].dst);
 		int r = add_mount(g, host, false);
 		free(g);
 		if (r < 0)
 			return -1;
+		mounts[nmounts - 1].tmpfs = true;
+		mounts[nmounts - 1].size = o->tmpfs[i].size;
 	}
+	for (int i = 0; i < o->noverlays; i++)
+		if (i != root_ov &&
+		    add_overlay_mount(o->overlays[i].dst, &o->overlays[i], i) < 0)
+			return -1;
+	/* The directory for the guest's own tmpfs mounts (mount(2)): in the
+	 * world's tree and writable like a mount, but no guest path. */
+	char scratch[PATH_MAX + 16];
+	snprintf(scratch, sizeof scratch, "%s/mnt", tmproot);
+	if ((mkdir(scratch, 0700) < 0 && errno != EEXIST) ||
+	    add_mount("", scratch, false) < 0)
+		return -1;
+	mounts[nmounts - 1].scratch = true;
 	for (int i = 0; i < o->nsockets; i++) {
 		char *g = normalize(o->sockets[i].dst);
 		int r = add_socket_mount(g, o->sockets[i].src);
@@ -395,6 +497,32 @@ static void put_groups(struct cfgbuf *b)
 	}
 }
 
+static bool at_or_beneath(const char *p, const char *dir)
+{
+	size_t n = strlen(dir);
+	return strncmp(p, dir, n) == 0 && (p[n] == 0 || p[n] == '/');
+}
+
+/* Where the world's tree binds mount i: at its host path, except a host
+ * directory in /dev, /proc or /sys (--dev-bind /dev X), which the tree
+ * makes anew with the world's nodes, procfs and narrowed sysfs: such one goes to a directory
+ * of the world's scratch area instead, so both are there. */
+static const char *world_tree_path(int i)
+{
+	const struct mountspec *m = &mounts[i];
+	if (m->proc || m->devfs ||
+	    !(at_or_beneath(m->host, "/dev") || at_or_beneath(m->host, "/proc") ||
+	      at_or_beneath(m->host, "/sys")))
+		return m->host;
+	char *at = malloc(strlen(tmproot) + 24);
+	sprintf(at, "%s/mnt-%d", tmproot, i);
+	/* made here, on the host: where the scratch area is no tmpfs of
+	 * the tree's (TMPDIR outside /tmp) the tree cannot make it without
+	 * covering the scratch area's other mounts */
+	mkdir(at, 0755);
+	return at;
+}
+
 /* With namespaces, the world's mount tree replaces the host's; the mount
  * fds are opened again inside it, so that ".." from one cannot climb
  * into the host's tree. */
@@ -407,11 +535,18 @@ static int enter_world_tree(struct run_opts *o)
 		strcpy(hostcwd, "/");
 	struct ns_mount nm[sizeof mounts / sizeof mounts[0]];
 	for (int i = 0; i < nmounts; i++)
-		nm[i] = (struct ns_mount){ mounts[i].host, mounts[i].ro,
-					   mounts[i].proc };
+		nm[i] = (struct ns_mount){ mounts[i].host, world_tree_path(i),
+					   mounts[i].ro, mounts[i].proc,
+					   mounts[i].tmpfs, mounts[i].size,
+					   mounts[i].dev, mounts[i].devfs,
+					   mounts[i].overlay };
 	if (ns_build_world(nm, nmounts, tmproot, o->net) < 0)
 		return -1;
 	for (int i = 0; i < nmounts; i++) {
+		if (nm[i].at != mounts[i].host) {
+			free(mounts[i].host);
+			mounts[i].host = (char *)nm[i].at;
+		}
 		close(mounts[i].fd);
 		mounts[i].fd = open(mounts[i].host,
 				    O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -469,13 +604,18 @@ static int build_config(struct run_opts *o, const char *cwd, int world_fd,
 		put_str(&b, PCFG_ENV, o->env_set[k]);
 	put_str(&b, PCFG_CWD, cwd);
 	for (int i = 0; i < nmounts; i++) {
+		if (mounts[i].scratch) {
+			put_i32(&b, PCFG_SCRATCH_FD, mounts[i].fd);
+			continue;
+		}
 		size_t gl = strlen(mounts[i].guest) + 1;
 		size_t len = sizeof(struct pcfg_mount) + gl;
 		struct pcfg_mount *m = calloc(1, len);
 		m->host_fd = mounts[i].fd;
 		m->flags = (mounts[i].ro ? PCFG_MOUNT_RDONLY : 0) |
 			   (mounts[i].proc ? PCFG_MOUNT_PROC : 0) |
-			   (mounts[i].sock ? PCFG_MOUNT_SOCKET : 0);
+			   (mounts[i].sock ? PCFG_MOUNT_SOCKET : 0) |
+			   (mounts[i].devfs ? PCFG_MOUNT_DEVFS : 0);
 		memcpy(m->guest_path, mounts[i].guest, gl);
 		put(&b, PCFG_MOUNT, m, len);
 		free(m);
@@ -573,13 +713,16 @@ static void landlock_rules(struct ll_paths *l)
 {
 	for (int i = 0; i < nmounts; i++) {
 		const struct mountspec *m = &mounts[i];
-		if (m->sock)
+		/* A --dev mount needs none either: the host's /dev, of which
+		 * landlock.c allows the world's nodes, wherever it shows. */
+		if (m->sock || m->devfs)
 			continue;
 		if (!m->ro) {
 			ll_paths_add_fd(l, m->host, m->fd, LL_WRITE);
 			continue;
 		}
 		const char *excl[sizeof mounts / sizeof mounts[0] + 4];
+		/* (the scratch directory has no guest path: below none) */
 		int n = 0;
 		if (strcmp(m->host, "/") == 0) {
 			excl[n++] = "/tmp";
@@ -594,7 +737,8 @@ static void landlock_rules(struct ll_paths *l)
 		}
 		size_t gl = strcmp(m->guest, "/") == 0 ? 0 : strlen(m->guest);
 		for (int j = 0; j < nmounts; j++) {
-			if (j == i || !strictly_beneath(mounts[j].guest, m->guest))
+			if (j == i || mounts[j].scratch ||
+			    !strictly_beneath(mounts[j].guest, m->guest))
 				continue;
 			char *h = malloc(strlen(m->host) + strlen(mounts[j].guest) + 1);
 			sprintf(h, "%s%s", strcmp(m->host, "/") ? m->host : "",
@@ -866,11 +1010,54 @@ static void end_orphans(void)
 	}
 }
 
+/* Each --overlay's work directory: overlayfs wants an empty one on
+ * UPPER's file system, so it is made beside UPPER (whose parent must be
+ * writable) by the picos command, which removes it when the run ends
+ * whatever became of the world. */
+static int make_overlay_workdirs(struct run_opts *o)
+{
+	for (int i = 0; i < o->noverlays; i++) {
+		struct overlay_opt *ov = &o->overlays[i];
+		char *upper = realpath(ov->upper, NULL);
+		struct stat st;
+		if (!upper || stat(upper, &st) < 0 || !S_ISDIR(st.st_mode)) {
+			fprintf(stderr, "picos: --overlay: upper %s: %s\n", ov->upper,
+				upper ? "Not a directory" : strerror(errno));
+			free(upper);
+			return -1;
+		}
+		char *slash = strrchr(upper, '/');
+		ov->work = malloc(strlen(upper) + 24);
+		sprintf(ov->work, "%.*s/.picos-work-XXXXXX",
+			(int)(slash - upper), upper);
+		free(upper);
+		if (!mkdtemp(ov->work)) {
+			fprintf(stderr, "picos: --overlay: cannot make a work "
+					"directory beside %s: %s\n",
+				ov->upper, strerror(errno));
+			free(ov->work);
+			ov->work = NULL;
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void remove_overlay_workdirs(const struct run_opts *o)
+{
+	for (int i = 0; i < o->noverlays; i++)
+		if (o->overlays[i].work)
+			nftw(o->overlays[i].work, rm_entry, 32,
+			     FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+}
+
 int run_world(struct run_opts *o)
 {
 	int status = 125;
 	if (make_tmpdir() < 0)
 		return status;
+	if (make_overlay_workdirs(o) < 0)
+		goto out;
 	for (int i = 0; i < 4; i++)
 		sigaction(relayed[i], NULL, &relayed_orig[i]);
 	/* Orphaned pico processes come to us, not to the host's init. */
@@ -913,6 +1100,7 @@ again:;
 		goto again;
 	}
 out:
+	remove_overlay_workdirs(o);
 	remove_tmpdir();
 	return status;
 }

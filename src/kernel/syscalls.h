@@ -84,6 +84,10 @@ long sys_getdents64(int fd, void *buf, size_t n);
 long sys_getdents(int fd, void *buf, size_t n);
 long sys_getcwd(char *buf, size_t size);
 long sys_chdir(const char *path);
+long sys_chroot(const char *path);
+long sys_mount(const char *dev, const char *dir, const char *type,
+	       unsigned long flags, const void *data);
+long sys_umount2(const char *target, int flags);
 long sys_fchdir(int fd);
 long sys_mkdir(const char *path, unsigned mode);
 long sys_mkdirat(int dirfd, const char *path, unsigned mode);

@@ -1147,6 +1147,14 @@ one_line_error() {
 		grep -q '^picos: ' "$cli/$name.err"
 }
 
+# Whether this host lets picos build a world's namespaces (--ns=on).
+ns_works() {
+	[ -n "${ns_works_cached:-}" ] ||
+		{ (cd "$cli/cwd" && "$picos" run --ns=on -- /bin/true) >/dev/null 2>&1 &&
+			ns_works_cached=yes || ns_works_cached=no; }
+	[ "$ns_works_cached" = yes ]
+}
+
 is_rc_out() { [ "$(rc_of "$1")" = "$2" ] && [ "$(out_of "$1")" = "$3" ]; }
 
 chk_ro_metadata() {
@@ -1656,6 +1664,134 @@ echo walked'
 		pic cli_mount_opts_bad run --tmpfs relative -- /bin/true
 		expect cli_mount_opts_bad "--tmpfs with a relative path: one-line error, exit 2" \
 			one_line_error cli_mount_opts_bad 2
+	fi
+	if wanted cli_tmpfs_size; then
+		# --size BYTES --tmpfs DST (bubblewrap's spelling): with
+		# namespaces a real tmpfs of that size, full past it; flat the
+		# size is not enforced (README), the directory still works.
+		if ns_works; then
+			pic cli_tmpfs_size run --ns=on --size 64k --tmpfs /mnt/s -- /bin/sh -c \
+				'findmnt -n -o FSTYPE,OPTIONS /mnt/s | grep -o "^tmpfs\|size=64k"
+				dd if=/dev/zero of=/mnt/s/x bs=1k count=100 2>&1 | grep -c "No space left"'
+			expect cli_tmpfs_size "--size 64k --tmpfs: a tmpfs of 64k, ENOSPC past it" \
+				is_rc_out cli_tmpfs_size 0 $'tmpfs\nsize=64k\n1'
+		else
+			ok "cli_tmpfs_size # SKIP no namespaces here"
+		fi
+		pic cli_tmpfs_size_flat run --ns=off --tmpfs-size=4k --tmpfs /mnt/s -- /bin/sh -c \
+			'echo kept >/mnt/s/k && cat /mnt/s/k'
+		expect cli_tmpfs_size_flat "flat: --tmpfs-size accepted, the directory writable" \
+			is_rc_out cli_tmpfs_size_flat 0 kept
+		pic cli_tmpfs_size_bad run --size 1m -- /bin/true
+		expect cli_tmpfs_size_bad "--size without --tmpfs after it: one-line error, exit 2" \
+			one_line_error cli_tmpfs_size_bad 2
+		pic cli_tmpfs_size_bad2 run --size 12x --tmpfs /mnt/s -- /bin/true
+		expect cli_tmpfs_size_bad2 "--size with a bad number: one-line error, exit 2" \
+			one_line_error cli_tmpfs_size_bad2 2
+	fi
+	if wanted cli_dev_opts; then
+		# --dev-bind SRC DST: device nodes usable (the world-writable
+		# /dev/fuse opened read-write), where a plain --bind's are not
+		# with namespaces (nodev); --proc DST lists the world's
+		# processes, --dev DST has the world's names only.
+		local devs='[ -d /mnt/p/1 ] && ls /mnt/p | grep -qx 1 && echo pid1; readlink /mnt/p/self >/dev/null && echo self
+			echo "$(ls /mnt/d | grep -cx null) $(ls /mnt/d | grep -cx kmsg)"
+			if [ -c /dev/fuse ] || [ -c /mnt/hd/fuse ]; then (exec 3<>/mnt/hd/fuse) 2>/dev/null && echo fuse || echo nofuse; else echo fuse; fi'
+		# /dev/fuse is world-writable on most hosts, root's alone on some:
+		# the bound node opens for the guest as it does natively.
+		local fuse=fuse
+		[ -c /dev/fuse ] && ! (exec 3<>/dev/fuse) 2>/dev/null && fuse=nofuse
+		local want=$'pid1\nself\n1 0\n'$fuse
+		if ns_works; then
+			pic cli_dev_opts run --ns=on --proc /mnt/p --dev /mnt/d --dev-bind /dev /mnt/hd -- /bin/sh -c "$devs"
+			expect cli_dev_opts "namespaces: --proc, --dev, --dev-bind" is_rc_out cli_dev_opts 0 "$want"
+			pic cli_dev_opts_nodev run --ns=on --proc /mnt/p --dev /mnt/d --bind /dev:/mnt/hd -- /bin/sh -c "$devs"
+			if [ -c /dev/fuse ]; then
+				expect cli_dev_opts_nodev "namespaces: a plain --bind's nodes stay unusable" \
+					is_rc_out cli_dev_opts_nodev 0 $'pid1\nself\n1 0\nnofuse'
+			else
+				ok "cli_dev_opts_nodev # SKIP no /dev/fuse here"
+			fi
+		else
+			ok "cli_dev_opts # SKIP no namespaces here"
+		fi
+		pic cli_dev_opts_flat run --ns=off --proc /mnt/p --dev /mnt/d --dev-bind /dev /mnt/hd -- /bin/sh -c "$devs"
+		expect cli_dev_opts_flat "flat: --proc, --dev, --dev-bind" is_rc_out cli_dev_opts_flat 0 "$want"
+		pic cli_dev_opts_bad run --dev-bind /nonexistent.$$ /mnt/x -- /bin/true
+		expect cli_dev_opts_bad "--dev-bind of a missing SRC: one-line error" one_line_error cli_dev_opts_bad nonzero
+		pic cli_dev_opts_bad2 run --dev-bind /dev rel -- /bin/true
+		expect cli_dev_opts_bad2 "--dev-bind with a relative DST: one-line error, exit 2" one_line_error cli_dev_opts_bad2 2
+		pic cli_dev_opts_bad3 run --proc rel -- /bin/true
+		expect cli_dev_opts_bad3 "--proc with a relative DST: one-line error, exit 2" one_line_error cli_dev_opts_bad3 2
+		pic cli_dev_opts_bad4 run --dev rel -- /bin/true
+		expect cli_dev_opts_bad4 "--dev with a relative DST: one-line error, exit 2" one_line_error cli_dev_opts_bad4 2
+		pic cli_dev_opts_bad5 run --dev-bind /dev/null /mnt/null -- /bin/true
+		expect cli_dev_opts_bad5 "--dev-bind of a lone node: one-line error" one_line_error cli_dev_opts_bad5 nonzero
+	fi
+	if wanted cli_overlay; then
+		# --overlay LOWER:UPPER[:DST]: the guest changes DST; LOWER stays
+		# as it was, UPPER holds the copy-up (and a whiteout for a
+		# removal), no work directory is left beside it.  Flat worlds
+		# refuse it.
+		local ov=$cli/overlay
+		rm -rf "$ov" && mkdir -p "$ov/lower" "$ov/upper" "$ov/upper2" &&
+			echo old >"$ov/lower/a" && echo c >"$ov/lower/c"
+		if ns_works; then
+			pic cli_overlay run --ns=on --overlay "$ov/lower:$ov/upper:/mnt/o" -- /bin/sh -c \
+				'cat /mnt/o/a; echo new >/mnt/o/a; echo b >/mnt/o/b; rm /mnt/o/c; ls /mnt/o | tr "\n" " "
+				findmnt -n -o FSTYPE /mnt/o'
+			chk_overlay() {
+				is_rc_out cli_overlay 0 $'old\na b overlay' &&
+					[ "$(cat "$ov/lower/a" "$ov/lower/c")" = $'old\nc' ] &&
+					[ "$(cat "$ov/upper/a" "$ov/upper/b")" = $'new\nb' ] &&
+					[ -c "$ov/upper/c" ] && ! ls -a "$ov" | grep -q picos-work
+			}
+			expect cli_overlay "--overlay: copy-up into UPPER, LOWER untouched, no work dir left" chk_overlay
+			# (a lower with mounts below it, such as /, is refused in a
+			# user namespace: they are locked to it)
+			mkdir -p "$ov/root/bin" && cp "$BUSYBOX" "$ov/root/bin/busybox" &&
+				ln -s busybox "$ov/root/bin/sh"
+			pic cli_overlay_root run --ns=on --overlay "$ov/root:$ov/upper2" -- /bin/busybox sh -c \
+				'echo made >/made && cat /made && pwd'
+			chk_overlay_root() {
+				is_rc_out cli_overlay_root 0 $'made\n/' && [ ! -e "$ov/root/made" ] &&
+					[ "$(cat "$ov/upper2/made")" = made ]
+			}
+			expect cli_overlay_root "--overlay /:UPPER: the guest's / copy-on-write" chk_overlay_root
+		else
+			ok "cli_overlay # SKIP no namespaces here"
+		fi
+		pic cli_overlay_flat run --ns=off --overlay "$ov/lower:$ov/upper:/mnt/o" -- /bin/true
+		expect cli_overlay_flat "flat: --overlay refused in one line" one_line_error cli_overlay_flat nonzero
+		pic cli_overlay_bad run --overlay "$ov/lower" -- /bin/true
+		expect cli_overlay_bad "--overlay without UPPER: one-line error, exit 2" one_line_error cli_overlay_bad 2
+		pic cli_overlay_bad2 run --overlay "$ov/lower:$ov/upper:rel" -- /bin/true
+		expect cli_overlay_bad2 "--overlay with a relative DST: one-line error, exit 2" one_line_error cli_overlay_bad2 2
+		pic cli_overlay_bad3 run --overlay "$ov/missing.$$:$ov/upper:/mnt/o" -- /bin/true
+		expect cli_overlay_bad3 "--overlay of a missing LOWER: one-line error" one_line_error cli_overlay_bad3 nonzero
+		pic cli_overlay_bad4 run --overlay "$ov/lower:$ov/missing.$$:/mnt/o" -- /bin/true
+		expect cli_overlay_bad4 "--overlay of a missing UPPER: one-line error" one_line_error cli_overlay_bad4 nonzero
+		[ -z "$(ls -A "$ov" | grep -v '^\(lower\|upper\|upper2\|root\)$')" ] ||
+			not_ok cli_overlay_clean "work directories left in $ov"
+		rm -rf "$ov"
+	fi
+	if wanted cli_guest_mount; then
+		# mount(8) inside the world as guest root: a bind and a tmpfs show
+		# in findmnt and mount, another process sees them, umount takes
+		# them; a guest without CAP_SYS_ADMIN is refused.
+		mkdir -p "$cli/gmsrc" && echo bound >"$cli/gmsrc/f"
+		local gm='mkdir -p /tmp/a /tmp/t && mount --bind '"$cli/gmsrc"' /tmp/a && mount -t tmpfs none /tmp/t &&
+			sh -c "cat /tmp/a/f"; findmnt -n -o TARGET,FSTYPE /tmp/t; mount | grep -c " on /tmp/a "
+			umount /tmp/a && umount /tmp/t && ! findmnt /tmp/a >/dev/null && ls /tmp/a | wc -l'
+		local mode
+		for mode in on off; do
+			[ $mode = on ] && ! ns_works && { ok "cli_guest_mount_ns # SKIP no namespaces here"; continue; }
+			pic cli_guest_mount_$mode run --ns=$mode --uid 0 -- /bin/sh -c "$gm"
+			expect cli_guest_mount_$mode "--ns=$mode: mount --bind and -t tmpfs, findmnt, umount" \
+				is_rc_out cli_guest_mount_$mode 0 $'bound\n/tmp/t tmpfs\n1\n0'
+		done
+		pic cli_guest_mount_user run --uid 1000 -- /bin/sh -c 'mkdir -p /tmp/a; mount -t tmpfs none /tmp/a 2>/dev/null; echo $?'
+		expect cli_guest_mount_user "a guest without CAP_SYS_ADMIN cannot mount" is_rc_out cli_guest_mount_user 0 32
 	fi
 	if wanted cli_mounts; then
 		# The world's mount table in the guest's paths: its / and the

@@ -225,6 +225,29 @@ void fs_set_cwd(const char *path)
 	kfree(old);
 }
 
+void fs_set_root(const char *path)
+{
+	char *old = fs_root;
+	fs_root = rt_strcmp(path, "/") == 0 ? NULL : kstrdup(path);
+	kfree(old);
+}
+
+bool fs_root_view(const char *world, char *out, size_t size)
+{
+	const char *root = fs_root;
+	if (!root) {
+		rt_strlcpy(out, world, size);
+		return true;
+	}
+	if (!rt_path_has_prefix(world, root)) {
+		rt_strlcpy(out, world, size);
+		return false;
+	}
+	const char *rest = world + rt_strlen(root);
+	rt_strlcpy(out, *rest ? rest : "/", size);
+	return true;
+}
+
 int fd_next_open(int from)
 {
 	for (int fd = from < 0 ? 0 : from; fd < ft()->nslots; fd++)
@@ -363,6 +386,7 @@ struct fs_info *fs_copy(void)
 	if (f) {
 		f->cwd = kstrdup(fs_cwd);
 		f->umask = fs_umask;
+		f->root = fs_root ? kstrdup(fs_root) : NULL;
 	}
 	return f;
 }

@@ -17,7 +17,9 @@
  *
  * Only where the mount holding the path is above the directory (the
  * world's root): a mount of its own at the directory or below it (a
- * --bind) is the user's and shows as it is. */
+ * --bind) is the user's and shows as it is.  A --dev mount
+ * (PCFG_MOUNT_DEVFS) is the world's /dev at another path: its paths are
+ * filtered as the same paths below /dev. */
 #include "vfs.h"
 #include "../ipc/ipc.h"
 #include <picos/worldsys.h>
@@ -67,17 +69,35 @@ static size_t trimmed(const char *p)
 }
 
 /* The filtered directory `path` (pl bytes) lies at or below, when the
- * mount `mnt` holding it is above that directory; else NULL. */
+ * mount `mnt` holding it is above that directory or a --dev mount; else
+ * NULL. */
 static const struct filtered_dir *filtered_for(const struct mount *mnt,
 					       const char *path, size_t pl)
 {
 	for (size_t i = 0; i < NFILTERED; i++) {
 		const struct filtered_dir *d = &filtered[i];
 		size_t dl = rt_strlen(d->dir);
-		if (mnt->path_len < dl && at_or_above(d->dir, dl, path, pl))
+		if ((mnt->devfs || mnt->path_len < dl) &&
+		    at_or_above(d->dir, dl, path, pl))
 			return d;
 	}
 	return NULL;
+}
+
+/* `path` as the filter spells it: below a --dev mount, from /dev (in
+ * `buf`, PICOS_PATH_MAX bytes); elsewhere itself. */
+static const char *filter_path(const struct mount *mnt, const char *path,
+			       char *buf)
+{
+	if (!mnt->devfs)
+		return path;
+	const char *rest = path + mnt->path_len;
+	if (rest[0] == '/' && !rest[1])
+		rest = "";
+	if ((size_t)rt_snprintf(buf, PICOS_PATH_MAX, "/dev%s", rest) >=
+	    PICOS_PATH_MAX)
+		return "/dev/-"; /* too long for any world name: hidden */
+	return buf;
 }
 
 /* May the guest see `path` (pl bytes, at or below d->dir)? */
@@ -115,9 +135,15 @@ static bool lists_part(const struct filtered_dir *d, const char *path,
 
 bool filtered_hides(const struct mount *mnt, const char *path)
 {
+	char *buf = mnt->devfs ? kmalloc(PICOS_PATH_MAX) : NULL;
+	if (mnt->devfs && !buf)
+		return true;
+	path = filter_path(mnt, path, buf);
 	size_t pl = trimmed(path);
 	const struct filtered_dir *d = filtered_for(mnt, path, pl);
-	return d && !shown(d, path, pl);
+	bool hides = d && !shown(d, path, pl);
+	kfree(buf);
+	return hides;
 }
 
 /* Is entry `name` (nl bytes) of directory `dir` (dl bytes) shown? */
@@ -144,13 +170,29 @@ static bool entry_shown(const struct filtered_dir *d, const char *dir,
  * makes a small listing fail with EINVAL where Linux would not have it. */
 #define HOST_CHUNK 4096
 
+static bool listing(struct file *f, const char *path, char *kbuf, size_t cap,
+		    long *res);
+
 bool filtered_getdents(struct file *f, char *kbuf, size_t cap, long *res)
 {
 	if (!f->path || !f->mnt)
 		return false;
-	size_t pl = trimmed(f->path);
-	const struct filtered_dir *d = filtered_for(f->mnt, f->path, pl);
-	if (!d || !lists_part(d, f->path, pl))
+	char *buf = f->mnt->devfs ? kmalloc(PICOS_PATH_MAX) : NULL;
+	if (f->mnt->devfs && !buf)
+		return false;
+	const char *path = filter_path(f->mnt, f->path, buf);
+	bool r = listing(f, path, kbuf, cap, res);
+	kfree(buf);
+	return r;
+}
+
+/* filtered_getdents of directory `path` (as the filter spells it). */
+static bool listing(struct file *f, const char *path, char *kbuf, size_t cap,
+		    long *res)
+{
+	size_t pl = trimmed(path);
+	const struct filtered_dir *d = filtered_for(f->mnt, path, pl);
+	if (!d || !lists_part(d, path, pl))
 		return false;
 	size_t hcap = cap < HOST_CHUNK ? HOST_CHUNK : cap;
 	char *hbuf = kmalloc(hcap);
@@ -171,7 +213,7 @@ bool filtered_getdents(struct file *f, char *kbuf, size_t cap, long *res)
 		for (long off = 0; off < n;) {
 			struct dirent64_hdr *e = (void *)(hbuf + off);
 			const char *name = hbuf + off + sizeof *e;
-			if (entry_shown(d, f->path, pl, name, rt_strlen(name))) {
+			if (entry_shown(d, path, pl, name, rt_strlen(name))) {
 				if (len + e->d_reclen > cap) {
 					full = true;
 					break;

@@ -117,7 +117,12 @@ long path_lookup(int dirfd, const char *path, unsigned flags,
 			return r;
 		return set_mount(lk);
 	}
-	if (path[0] == '/') {
+	if (path[0] == '/' && fs_root && !(flags & LK_WORLD)) {
+		/* chroot: the guest's / is its root */
+		if ((size_t)rt_snprintf(buf, PICOS_PATH_MAX, "%s%s", fs_root,
+					path) >= PICOS_PATH_MAX)
+			return -ENAMETOOLONG;
+	} else if (path[0] == '/') {
 		rt_strlcpy(buf, path, PICOS_PATH_MAX);
 	} else {
 		long r = base_path(dirfd, buf);
@@ -146,9 +151,20 @@ long path_lookup(int dirfd, const char *path, unsigned flags,
 	return restore_trailing_slash(lk);
 }
 
-/* Drops the last component of a canonical path ("/a/b" -> "/a"). */
+void path_strip_slashes(char *path)
+{
+	size_t n = rt_strlen(path);
+	while (n > 1 && path[n - 1] == '/')
+		path[--n] = 0;
+}
+
+/* Drops the last component of a canonical path ("/a/b" -> "/a"); ".."
+ * of the caller's root (chroot) is the root, as Linux's walk stops
+ * there. */
 static void drop_last(char *out)
 {
+	if (fs_root && rt_strcmp(out, fs_root) == 0)
+		return;
 	char *s = rt_strrchr(out, '/');
 	if (s == out)
 		out[1] = 0;
@@ -263,8 +279,8 @@ long path_canonicalize(struct lookup *lk, bool follow_last)
 		pend[llen] = '/';
 		p = pend;
 		if (link[0] == '/') {
-			out[0] = '/';
-			out[1] = 0;
+			/* an absolute target starts at the caller's root */
+			rt_strlcpy(out, fs_root ? fs_root : "/", PICOS_PATH_MAX);
 		} else {
 			drop_last(out);
 		}

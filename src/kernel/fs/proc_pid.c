@@ -496,12 +496,16 @@ static void view_build(const char *info, struct mount_view *v)
 	}
 	/* A mount point a filtered directory hides (flat mode: the host's
 	 * cgroup mounts below the world's empty /sys/fs/cgroup) is not
-	 * there for the guest, so neither is its entry. */
+	 * there for the guest, so neither is its entry.  Under a chroot, as
+	 * Linux: mount points below the reader's root, named from it; the
+	 * others (the root's own mount too) left out. */
+	char view[PICOS_PATH_MAX];
 	for (int i = 0; i < v->n; i++)
 		if (v->seen[i] && !stacked_on(v, i) &&
 		    mount_guest_path_of_host(v->host[i], guest, sizeof guest) &&
-		    !filtered_hides(mount_find(guest), guest))
-			v->guest[i] = escape_dup(guest);
+		    !filtered_hides(mount_find(guest), guest) &&
+		    fs_root_view(guest, view, sizeof view))
+			v->guest[i] = escape_dup(view);
 	/* One guest path, one entry: the deepest host mount point's. */
 	for (int i = 0; i < v->n; i++)
 		for (int j = 0; j < v->n && v->guest[i]; j++)
@@ -614,6 +618,8 @@ static void rewrite_mounts(const char *host, enum pid_file which,
 		else
 			keep_lines(host, v, which == PF_MOUNTS ? 1 : 4, out);
 		view_free(v);
+		if (which != PF_MOUNTSTATS)
+			mount_show_added(out, which == PF_MOUNTS);
 	}
 	if (info)
 		kfree(info);

@@ -88,9 +88,11 @@ static long may_read_other(int vpid)
 
 const char *procfs_inside(const char *path)
 {
-	if (!rt_path_has_prefix(path, "/proc"))
+	/* the world's /proc, or another procfs mount of it (--proc DST) */
+	struct mount *m = mount_find(path);
+	if (!m || !m->procfs)
 		return NULL;
-	const char *p = path + 5;
+	const char *p = path + m->path_len;
 	while (*p == '/')
 		p++;
 	return p;
@@ -270,6 +272,19 @@ static bool fd_pathless(int fd)
 	return r;
 }
 
+/* A link's world path as the reader names it (below its chroot root;
+ * Linux shows a path outside it from the world's /, as here). */
+static long root_view_in_place(char *out, size_t size)
+{
+	char *tmp = kmalloc(size);
+	if (!tmp)
+		return -ENOMEM;
+	fs_root_view(out, tmp, size);
+	long n = (long)rt_strlcpy(out, tmp, size);
+	kfree(tmp);
+	return n;
+}
+
 bool procfs_readlink(struct mount *mnt, const char *path, char *out,
 		     size_t size, long *res)
 {
@@ -299,8 +314,8 @@ bool procfs_readlink(struct mount *mnt, const char *path, char *out,
 	if (!fdlink && !named)
 		return false;
 	/* Another process's state lives in its own provider, which answers
-	 * (proc/remote.c) after Linux's ptrace read check.  The world has no
-	 * chroot: every process's root is /. */
+	 * (proc/remote.c) after Linux's ptrace read check.  `root` is "/":
+	 * the reader's own root (another process's root is not shown). */
 	bool mine = (int)vpid == gproc()->pid;
 	long e = mine ? 0 : may_read_other((int)vpid);
 	int kind = fdlink ? RQ_LINK_FD
@@ -319,6 +334,8 @@ bool procfs_readlink(struct mount *mnt, const char *path, char *out,
 		*res = remote_link((int)vpid, kind, (int)fd, out, size);
 	if (*res >= (long)size)
 		*res = -ENAMETOOLONG;
+	else if (*res > 0 && out[0] == '/' && fs_root)
+		*res = root_view_in_place(out, size);
 	return true;
 }
 

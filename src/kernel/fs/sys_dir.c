@@ -7,6 +7,7 @@
 #include "vfs.h"
 #include "../entry/thread.h"
 #include "../syscalls.h"
+#include "../proc/caps.h"
 #include <asm/stat.h>
 #include <linux/stat.h>
 
@@ -136,7 +137,8 @@ static bool cwd_gone(void)
 	struct pico_thread *t = current();
 	struct lookup lk;
 	rt_strlcpy(t->kpath[0], fs_cwd, PICOS_PATH_MAX);
-	if (path_lookup(AT_FDCWD, t->kpath[0], LK_FOLLOW, &lk, t->lpath[0]) < 0)
+	if (path_lookup(AT_FDCWD, t->kpath[0], LK_FOLLOW | LK_WORLD, &lk,
+			t->lpath[0]) < 0)
 		return false;
 	long fd = vfs_open(&lk, O_PATH | O_DIRECTORY, 0);
 	if (fd >= 0)
@@ -144,14 +146,24 @@ static bool cwd_gone(void)
 	return fd == -ENOENT;
 }
 
+/* Below a chroot root the path from it; a cwd outside it (chdir before
+ * chroot) is "(unreachable)" and the world path, as Linux's getcwd(2)
+ * says. */
 long sys_getcwd(char *ubuf, size_t size)
 {
-	size_t len = rt_strlen(fs_cwd) + 1;
+	char *view = current()->kpath[1];
 	if (cwd_gone())
 		return -ENOENT;
+	char *p = view;
+	if (!fs_root_view(fs_cwd, view + 13, PICOS_PATH_MAX - 13)) {
+		rt_memcpy(view, "(unreachable)", 13);
+	} else {
+		p = view + 13;
+	}
+	size_t len = rt_strlen(p) + 1;
 	if (len > size)
 		return -ERANGE;
-	if (copy_to_user(ubuf, fs_cwd, len) < 0)
+	if (copy_to_user(ubuf, p, len) < 0)
 		return -EFAULT;
 	return (long)len;
 }
@@ -171,28 +183,53 @@ static void set_cwd_from(const char *path)
 {
 	char *buf = current()->kpath[1];
 	rt_strlcpy(buf, path, PICOS_PATH_MAX);
-	size_t n = rt_strlen(buf);
-	while (n > 1 && buf[n - 1] == '/')
-		buf[--n] = 0;
+	path_strip_slashes(buf);
 	fs_set_cwd(buf);
 }
 
-long sys_chdir(const char *upath)
+/* A directory the caller may search (chdir, chroot): the lookup's and
+ * the host's errors, then EACCES. */
+static long lookup_search_dir(const char *upath, struct lookup *lk)
 {
 	struct pico_thread *t = current();
-	struct lookup lk;
-	long r = user_lookup(AT_FDCWD, upath, LK_FOLLOW, &lk, t->kpath[0],
+	long r = user_lookup(AT_FDCWD, upath, LK_FOLLOW, lk, t->kpath[0],
 			     t->lpath[0]);
 	if (r < 0)
 		return r;
-	long fd = vfs_open(&lk, O_PATH | O_DIRECTORY, 0);
+	long fd = vfs_open(lk, O_PATH | O_DIRECTORY, 0);
 	if (fd < 0)
 		return fd;
 	r = may_chdir((int)fd);
 	host_close(fd);
+	return r;
+}
+
+long sys_chdir(const char *upath)
+{
+	struct lookup lk;
+	long r = lookup_search_dir(upath, &lk);
 	if (r < 0)
 		return r;
 	set_cwd_from(lk.path);
+	return 0;
+}
+
+/* chroot(2): the lookup's errors and the directory's search permission
+ * first, then CAP_SYS_CHROOT (EPERM), as Linux orders them.  The root
+ * is the process's (fs_info: kept over exec, copied by fork, shared with
+ * CLONE_FS). */
+long sys_chroot(const char *upath)
+{
+	struct lookup lk;
+	long r = lookup_search_dir(upath, &lk);
+	if (r < 0)
+		return r;
+	if (!capable(CAP_SYS_CHROOT))
+		return -EPERM;
+	char *buf = current()->kpath[1];
+	rt_strlcpy(buf, lk.path, PICOS_PATH_MAX);
+	path_strip_slashes(buf);
+	fs_set_root(buf);
 	return 0;
 }
 

@@ -20,8 +20,8 @@
 static long fstypes_read(char *buf, size_t size)
 {
 	struct lookup lk;
-	long r = path_lookup(AT_FDCWD, "/proc/filesystems", LK_FOLLOW, &lk,
-			     current()->lpath[0]);
+	long r = path_lookup(AT_FDCWD, "/proc/filesystems", LK_FOLLOW | LK_WORLD,
+			     &lk, current()->lpath[0]);
 	if (r < 0)
 		return r;
 	long fd = vfs_open(&lk, O_RDONLY | O_CLOEXEC, 0);
@@ -64,6 +64,19 @@ static bool fstype_at(const char *list, unsigned long index, const char **name,
 }
 
 #define FSTYPES_MAX 8192
+
+bool fstype_known(const char *type)
+{
+	char *list = kmalloc(FSTYPES_MAX);
+	bool found = false;
+	const char *name;
+	size_t len;
+	if (list && fstypes_read(list, FSTYPES_MAX) >= 0)
+		for (unsigned long i = 0; !found && fstype_at(list, i, &name, &len); i++)
+			found = len == rt_strlen(type) && !rt_memcmp(name, type, len);
+	kfree(list);
+	return found;
+}
 
 long sys_sysfs(int option, unsigned long arg1, unsigned long arg2)
 {

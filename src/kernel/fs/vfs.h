@@ -11,8 +11,15 @@ struct mount {
 	size_t path_len; /* strlen(path), 0 for "/" so prefixes work */
 	int host_fd;	 /* O_PATH fd of the host directory (or socket) */
 	bool rdonly;
+	bool cfg_rdonly; /* read-only from the launcher: no guest makes it rw */
+	bool detached;	 /* unmounted: files opened in it keep it */
+	bool added;	 /* by a guest mount(2) (mountinfo shows it) */
+	bool tmpfs;	 /* a guest tmpfs: a scratch directory */
+	bool expire_mark; /* umount2(MNT_EXPIRE) asked once */
+	char *source;	 /* added: mountinfo's source (a guest path) */
 	bool procfs; /* the host's /proc, through procfs.c */
 	bool socket; /* --bind-socket: host_fd is the socket itself */
+	bool devfs;  /* --dev: the world's /dev, its names filtered by filtered.c */
 	char *host_path; /* the host's name for host_fd, read when needed */
 };
 
@@ -29,6 +36,22 @@ bool mount_is_above(const char *path);
 /* The guest path of a host path (through the mount whose host directory
  * is its longest prefix); false when no mount holds it or it is too long. */
 bool mount_guest_path_of_host(const char *host, char *out, size_t size);
+/* The live mount whose root is exactly `path` (the latest), or NULL. */
+struct mount *mount_at(const char *path);
+/* The next live mount strictly below `path` from *it on (start at 0),
+ * in table order (parents first); NULL at the end. */
+struct mount *mount_next_below(const char *path, int *it);
+/* The host's name of a mount's directory ("" when unknown). */
+const char *mount_host_path(struct mount *m);
+/* The world's scratch directory for guest tmpfs mounts (PCFG_SCRATCH_FD). */
+void mount_set_scratch(int host_fd);
+int mount_scratch_fd(void);
+/* Appends mount lines for the mounts guests added, as mountinfo
+ * (`mounts_fmt` false) or mounts shows them (under the reader's root). */
+struct rt_buf;
+void mount_show_added(struct rt_buf *out, bool mounts_fmt);
+/* sys_fstype.c: whether the host's /proc/filesystems lists `type`. */
+bool fstype_known(const char *type);
 /* The absolute path the host gives an open host fd now (readlink of
  * /proc/self/fd/N); "" (length 0) when it has none that fits. */
 size_t host_fd_path(int fd, char *out, size_t size);
@@ -138,8 +161,12 @@ struct lookup {
 	char hostrel[256]; /* rel rewritten by procfs_host_rel */
 };
 
+/* Drops the trailing slashes a lookup's path may keep ("/" stays). */
+void path_strip_slashes(char *path);
 #define LK_FOLLOW 1u	/* follow a final symlink */
 #define LK_EMPTY_OK 2u	/* "" names dirfd itself (AT_EMPTY_PATH) */
+#define LK_WORLD 4u	/* an absolute path is a world path (the provider's
+			 * own), not below the caller's root */
 
 /* Builds a lookup for (dirfd, path) where `path` is already a provider
  * copy.  `buf` (PICOS_PATH_MAX) holds the resulting absolute path.
@@ -232,7 +259,8 @@ void procfs_attach_ops(struct file *f);
  * /proc/<pid>/ shows it, for another process asking (proc/remote.c):
  * the length written to out (NUL-terminated) or -errno. */
 long procfs_own_link(int kind, int fd, char *out, size_t size);
-/* The path below a /proc mount (NULL when `path` is not beneath /proc). */
+/* The path below a procfs mount, /proc or a --proc DST (NULL when `path`
+ * is in none). */
 const char *procfs_inside(const char *path);
 
 /* The text of the host's procfs file `rel` (e.g. "self/stat") through the
@@ -262,15 +290,25 @@ bool filtered_getdents(struct file *f, char *kbuf, size_t cap, long *res);
  * (set for the wait and restored on the way out) or keeps its own. */
 long poll_wait_mask(const void *umask, size_t size, uint64_t *hmask);
 
-/* The calling process's cwd (canonical guest path) and umask. */
+/* The calling process's cwd (canonical guest path), umask and root
+ * (chroot: a canonical world path, NULL for the world's /).  Paths the
+ * provider keeps are world paths; the root applies where the guest names
+ * a path (path_lookup) and where it is shown one (fs_root_view). */
 struct fs_info {
 	char *cwd;
 	unsigned umask;
+	char *root;
 };
 struct fs_info *fs_current(void);
 #define fs_cwd (fs_current()->cwd)
 #define fs_umask (fs_current()->umask)
+#define fs_root (fs_current()->root)
 void fs_set_cwd(const char *path);
+void fs_set_root(const char *path);
+/* World path `world` as the calling process names it: below its root
+ * the rest ("/" for the root itself), true; outside it the world path
+ * unchanged, false (Linux's "unreachable"). */
+bool fs_root_view(const char *world, char *out, size_t size);
 
 /* Copies for a CLONE_VM child without CLONE_FILES or CLONE_FS; a copy of
  * the fd table that no process got is dropped without closing. */

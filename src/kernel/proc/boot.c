@@ -152,6 +152,9 @@ static void apply_config(const unsigned char *p, size_t len,
 				case PCFG_WORLD_FD:
 					bc->world_fd = *(const int32_t *)d;
 					break;
+				case PCFG_SCRATCH_FD:
+					mount_set_scratch(*(const int32_t *)d);
+					break;
 				case PCFG_STDIO_FD:
 					popts.msg_fd = *(const int32_t *)d;
 					break;

@@ -49,6 +49,7 @@ static void gproc_drop(struct gproc *gp, uint64_t flags)
 		fdtable_drop_copy(gp->files);
 	if (!(flags & CLONE_FS) && gp->fs) {
 		kfree(gp->fs->cwd);
+		kfree(gp->fs->root);
 		kfree(gp->fs);
 	}
 	kfree(gp);
