@@ -230,12 +230,28 @@ static void write_site(uint64_t site, const struct vma *v, int i,
 	host_mprotect(lo, hi - lo, v->prot);
 }
 
+/* Sites that trapped once (a direct-mapped table of their return
+ * addresses): a site is patched when it traps again.  Patching costs a
+ * few host calls (protections, core syncs), more than one trap; a site
+ * a short-lived program runs once is not worth it. */
+#define SEEN_SLOTS 1024
+static uint64_t seen[SEEN_SLOTS];
+
+static bool seen_before(uint64_t ret)
+{
+	uint64_t *e = &seen[(ret ^ (ret >> 12)) % SEEN_SLOTS];
+	if (*e == ret)
+		return true;
+	*e = ret;
+	return false;
+}
+
 void fast_try_patch(uint64_t ret, long nr)
 {
 	struct pico_thread *t = current();
 	if (fast_patch_off || area_failed || !fast_call(nr) ||
 	    nslots == FAST_SLOTS || proc.vfork_child || t->pt_tracer ||
-	    t->seccomp_mode)
+	    t->seccomp_mode || !seen_before(ret))
 		return;
 	uint64_t site = ret - 7;
 	unsigned char b[7];
@@ -267,6 +283,7 @@ void fast_try_patch(uint64_t ret, long nr)
 void fast_exec_reset(void)
 {
 	nslots = 0; /* the old program's sites are gone */
+	rt_memset(seen, 0, sizeof seen);
 }
 
 /* The stub's return address, or 0 for an address that is no stub. */
