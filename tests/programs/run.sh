@@ -1611,6 +1611,24 @@ except OSError as e:
 		expect cli_sigterm "SIGTERM to picos ends the world: 143, nothing left" \
 			chk_no_marker cli_sigterm 143 "62.$$"
 	fi
+	if wanted cli_htop && command -v htop >/dev/null && command -v script >/dev/null; then
+		# htop on a terminal (script's pty): it lists the world's
+		# processes only, by their guest pids and names.
+		(cd "$cli/cwd" && TERM=xterm timeout "$TO" script -qfec \
+			"TERM=xterm '$picos' run -- sh -c 'sleep 31 & timeout 3 htop -d 5; true'" \
+			/dev/null) >"$cli/cli_htop.raw" 2>&1 </dev/null
+		echo $? >"$cli/cli_htop.rc"
+		# the screen without its escape sequences
+		sed 's/\x1b\[[0-9;?]*[a-zA-Z]//g; s/\x1b[()][0-9A-B]//g' "$cli/cli_htop.raw" |
+			tr -s '\r' '\n' >"$cli/cli_htop.out"
+		host_init=$(tr '\0' ' ' </proc/1/cmdline | cut -c1-15)
+		chk_htop() {
+			[ "$(rc_of cli_htop)" = 0 ] && grep -q "sleep 31" "$cli/cli_htop.out" &&
+				grep -q " 1 [a-z0-9_-]* .*sh -c sleep" "$cli/cli_htop.out" &&
+				! grep -qF "$host_init" "$cli/cli_htop.out"
+		}
+		expect cli_htop "htop on a terminal lists the world's processes (pid 1: sh), not the host's" chk_htop
+	fi
 	if wanted cli_world_walk; then
 		# Walks /proc, /dev and /sys in both modes: the pid entries are
 		# the world's (each one's parent chain ends at its pid 1), /dev
