@@ -631,6 +631,37 @@ static void start_provider(int image_fd, int cfg_fd, const int *keep, int nkeep,
 	_exit(125);
 }
 
+/* The terminal the picos command runs in the foreground of: fd 0, 1 or 2
+ * that is its controlling terminal with picos's group in the foreground
+ * (-1: none).  It is handed to the world: the guest's pid 1 leads a host
+ * process group of its own, made the terminal's foreground group before
+ * the provider starts, so the terminal's ^C, ^Z and ^\ reach the world's
+ * foreground group and never picos or the world's init; guest process
+ * groups are host ones (src/kernel/proc/sys_id.c).  When the world ends
+ * the user's group (picos's) gets the terminal back. */
+static int fg_tty = -1;
+static pid_t fg_user;
+
+static void tty_find(void)
+{
+	for (int fd = 0; fd < 3 && fg_tty < 0; fd++)
+		if (isatty(fd) && tcgetpgrp(fd) == getpgrp())
+			fg_tty = fd, fg_user = getpgrp();
+}
+
+/* With SIGTTOU blocked, as a shell does: the caller may be in the
+ * background. */
+static void tty_set_fg(pid_t pgrp)
+{
+	sigset_t s, old;
+	sigemptyset(&s);
+	sigaddset(&s, SIGTTOU);
+	sigprocmask(SIG_BLOCK, &s, &old);
+	if (tcsetpgrp(fg_tty, pgrp) < 0 && getenv("PICOS_DEBUG"))
+		perror("picos: tcsetpgrp");
+	sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
 /* In the picos command: the world's init, once forked (0 after it is
  * reaped: the pid may then be reused). */
 static volatile pid_t world_pid;
@@ -714,6 +745,8 @@ static int world_init(struct run_opts *o)
 		 * stays ignored for the guest, as across exec. */
 		sigprocmask(SIG_SETMASK, &old, NULL);
 		restore_relayed_signals();
+		if (fg_tty >= 0 && setpgid(0, 0) == 0)
+			tty_set_fg(getpgrp());
 		int keep[] = { world_fd, trace_fd, msg_fd };
 		start_provider(image_fd, cfg_fd, keep, 3, o->net);
 	}
@@ -855,6 +888,7 @@ int run_world(struct run_opts *o)
 	relay_signals(on_term);
 	read_host_groups();
 	launcher_bset = host_cap_bset();
+	tty_find();
 	sigset_t term, old;
 	sigemptyset(&term);
 	sigaddset(&term, SIGTERM);
@@ -884,6 +918,8 @@ again:;
 	else if (ws != -1 && WIFSIGNALED(ws))
 		status = 128 + WTERMSIG(ws);
 	end_orphans();
+	if (fg_tty >= 0)
+		tty_set_fg(fg_user);
 	if (!flat && terms == 0 && ns_init_gave_up()) {
 		flat = true;
 		sigprocmask(SIG_SETMASK, &old, NULL); /* wait_for_init blocked */

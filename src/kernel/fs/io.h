@@ -35,6 +35,11 @@ long io_call(struct file *f, long nr, long a, long b, long c, long d, long e,
 long io_call_timed(struct file *f, bool timed, long nr, long a, long b,
 		   long c, long d, long e, long g);
 #define FILE_BLOCKS 2
+
+/* Linux's "not mine" answer inside ioctl handlers (never the guest's). */
+#define ENOIOCTLCMD 515
+/* tty.c: a terminal request on f, or -ENOIOCTLCMD for one that is not. */
+long tty_ioctl(struct file *f, unsigned cmd, unsigned long arg);
 /* An offset word of the guest read into *k: the pointer to give the host
  * (NULL for none, the poison address when the guest cannot read it, so
  * the host fails with EFAULT where Linux reads it). */

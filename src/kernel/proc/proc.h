@@ -127,6 +127,9 @@ int task_ppid(void);
 void task_set_text(int exe_fd, int interp_fd);
 bool task_text_busy(uint64_t dev, uint64_t ino);
 int task_pgid(void);
+/* sys_id.c: the host side of guest process groups and sessions. */
+void pgrp_publish_host(void);
+long pgrp_set_host(int host_pgid);
 int task_sid(void);
 /* The world's live threads (first threads and others): sysinfo's procs. */
 int world_thread_count(void);

@@ -153,6 +153,8 @@ static long run_op(unsigned op, const long arg[4], void *data)
 		 * only within its 16 bytes */
 		((char *)data)[15] = 0;
 		return thread_set_name(data);
+	case RQ_SETPGID:
+		return pgrp_set_host((int)arg[0]);
 	case RQ_LIMITS:
 		_Static_assert(sizeof(struct rlimit64) * PICO_NLIMITS <=
 				       PICOS_REMOTE_DATA,

@@ -40,6 +40,8 @@ enum remote_op {
 	RQ_LIMITS,	    /* data out: the process's PICO_NLIMITS limits
 			       (struct rlimit64 each) */
 	RQ_SET_NAME,	    /* data in: the thread's new name (16 bytes) */
+	RQ_SETPGID,	    /* arg0: the host group to join, 0 for a new one
+			       (a guest setpgid of a child, proc/sys_id.c) */
 	RQ_NOPS
 };
 #define RQ_PRLIMIT_SET 1u   /* a new limit is given */
