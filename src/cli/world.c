@@ -583,6 +583,12 @@ static void landlock_rules(struct ll_paths *l)
 		ll_paths_cover(l, m->host, m->fd, excl, n);
 	}
 	ll_paths_add_inherited_ttys(l);
+	/* With namespaces /dev/pts is a devpts instance of the world's own
+	 * (ns.c): the ptys the world makes, only.  In the flat mode it is
+	 * the host's, with the user's other terminals: no rule, so a world
+	 * cannot open a pty it makes there either (docs/security). */
+	if (ns_active)
+		ll_paths_add(l, "/dev/pts", LL_DEVICE);
 }
 
 /* In the child: raise limits, lock down, become the provider.  The fds the
