@@ -27,6 +27,7 @@
 #include "../signal/signal.h"
 #include "../syscalls.h"
 #include <asm/ioctls.h>
+#include <asm/signal.h>
 #include <asm/termbits.h>
 #include <asm/termios.h>
 #include <picos/world.h>
@@ -135,7 +136,70 @@ static int host_group_of_guest(int pgid)
 		}
 	}
 	task_unlock();
-	return r ? r : NO_SUCH_GROUP;
+	/* A group the host cannot name here (it is the user's shell's job,
+	 * outside the world's pid namespace) is in no session the world
+	 * makes: the host's pid 1 (the world's init, or the host's init),
+	 * which leads no group of any such session, gets the host's EPERM,
+	 * as Linux answers for a group of another session. */
+	return r == 0 ? 1 : r;
+}
+
+/* Linux's orphaned process group (POSIX): no member has a parent in
+ * another group of the same session. */
+static bool guest_group_orphaned(int pgid, int sid)
+{
+	struct picos_world *w = popts.world;
+	bool orphaned = true;
+	task_lock();
+	for (int i = 0; i < world_slots(w) && orphaned; i++) {
+		const struct picos_task *t = &w->tasks[i];
+		if (!t->vpid || t->state != TASK_LIVE || t->pgid != pgid)
+			continue;
+		const struct picos_task *p = t->ppid ? task_by_vpid(t->ppid) : NULL;
+		if (p && p->state == TASK_LIVE && p->pgid != pgid && p->sid == sid)
+			orphaned = false;
+	}
+	task_unlock();
+	return orphaned;
+}
+
+/* The host's EIO for a background group it finds orphaned.  The host
+ * judges orphans by host parents, and every pico process's host parent is
+ * the world's init, outside any session the world makes (a shell in a
+ * pty): there the host fails a background read (or a TOSTOP write, a mode
+ * change) with EIO where Linux stops the group.  So the provider decides
+ * by the guest's rules: the call's file is the caller's controlling
+ * terminal with another group in the foreground, the guest neither
+ * blocks nor ignores `sig`, and its group is not orphaned in the guest's
+ * tree: `sig` goes to its group (as Linux's tty_check_change) and the
+ * call ends (-ERESTARTSYS) when a handler runs, or is to be made again
+ * (0) after the stop.  -EIO when the host's answer stands. */
+static long tty_background(struct file *f, int sig)
+{
+	int fg = 0;
+	if (host_syscall3(__NR_ioctl, f->host_fd, TIOCGPGRP, &fg) < 0 || !fg ||
+	    fg == __atomic_load_n(&gproc()->task->host_pgid, __ATOMIC_ACQUIRE))
+		return -EIO;
+	struct guest_sigaction a;
+	sigaction_get(sig, &a);
+	if ((current()->sigmask & SIGBIT(sig)) || a.handler == (uint64_t)SIG_IGN ||
+	    guest_group_orphaned(task_pgid(), task_sid()))
+		return -EIO;
+	sys_kill(-task_pgid(), sig);
+	/* Taken now, in a window open to it (the host holds it pending for
+	 * this process): a handler makes the call end as Linux's, a stop
+	 * happens here, an ignored one is dropped. */
+	intr_call3(__NR_getpid, 0, 0, 0);
+	return signal_interrupts() ? -ERESTARTSYS : 0;
+}
+
+long tty_io_eio(struct file *f, long nr)
+{
+	bool rd = nr == __NR_read || nr == __NR_readv || nr == __NR_preadv2;
+	bool wr = nr == __NR_write || nr == __NR_writev || nr == __NR_pwritev2;
+	if (!f || (!rd && !wr))
+		return -EIO;
+	return tty_background(f, rd ? SIGTTIN : SIGTTOU);
 }
 
 static long tty_host(struct file *f, const struct tty_req *q, unsigned long a)
@@ -144,6 +208,13 @@ static long tty_host(struct file *f, const struct tty_req *q, unsigned long a)
 		return host_syscall3(__NR_ioctl, f->host_fd, q->cmd, a);
 	for (;;) {
 		long r = intr_call3(__NR_ioctl, f->host_fd, q->cmd, a);
+		/* TIOCSPGRP answers the host's orphan EIO as ENOTTY */
+		if (r == -EIO || (r == -ENOTTY && q->cmd == TIOCSPGRP)) {
+			long b = tty_background(f, SIGTTOU);
+			if (b == 0)
+				continue;
+			return b == -EIO ? r : b;
+		}
 		if (r != -EINTR)
 			return r;
 		/* the host's SIGTTOU for a background caller: stopped and

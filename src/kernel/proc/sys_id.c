@@ -292,6 +292,7 @@ long sys_setpgid(int pid, int pgid)
 		return -EINVAL;
 	long r = 0;
 	int host_pgid = 0, target = 0;
+	bool move = false;
 	task_lock();
 	struct picos_task *me = gproc()->task;
 	struct picos_task *t = pid == 0 || pid == gproc()->pid ? me : task_by_vpid(pid);
@@ -308,17 +309,24 @@ long sys_setpgid(int pid, int pgid)
 		if (!m) {
 			r = -EPERM;
 		} else {
+			/* A shell's parent and child both make the move: a
+			 * child already there is not asked (it may be stopped,
+			 * unable to answer, by then), the caller itself
+			 * always moves on the host (the parent's request may
+			 * not have reached it yet). */
+			move = t == me || t->pgid != pgid;
 			__atomic_store_n(&t->pgid, pgid, __ATOMIC_RELEASE);
 			host_pgid = m == t ? 0 : m->host_pgid;
 			target = t == me ? 0 : t->vpid;
 		}
 	}
 	task_unlock();
-	if (r == 0 && target)
+	if (move && target)
 		/* The host lets a process move only itself (its host parent
-		 * is the launcher): the child does it, when it can answer. */
+		 * is the launcher): the child does it, when it can answer
+		 * (a stopped one answers once continued). */
 		remote_call(target, RQ_SETPGID, host_pgid, 0, NULL, 0, NULL, 0);
-	else if (r == 0)
+	else if (move)
 		pgrp_set_host(host_pgid);
 	return r;
 }
