@@ -251,6 +251,7 @@ long sys_getsid(int pid) { return lookup_pid(pid, sid_of); }
 void pgrp_publish_host(void)
 {
 	struct picos_task *me = gproc()->task;
+	gproc()->host_pgrp_of = __atomic_load_n(&me->pgid, __ATOMIC_ACQUIRE);
 	__atomic_store_n(&me->host_pgid, (int)host_syscall1(__NR_getpgid, 0),
 			 __ATOMIC_RELEASE);
 	__atomic_store_n(&me->host_sid, (int)host_syscall1(__NR_getsid, 0),
@@ -264,6 +265,27 @@ long pgrp_set_host(int host_pgid)
 	long r = host_syscall2(__NR_setpgid, 0, host_pgid);
 	pgrp_publish_host();
 	return r;
+}
+
+/* After a stop: a setpgid the parent made meanwhile (remote_call leaves
+ * it to the stopped child), made on the host now.  From a signal path,
+ * so the table is read without its lock (the host call is best effort
+ * anyway). */
+void pgrp_resync(void)
+{
+	struct picos_task *me = gproc()->task;
+	int pgid = __atomic_load_n(&me->pgid, __ATOMIC_ACQUIRE);
+	if (pgid == gproc()->host_pgrp_of)
+		return;
+	int host_pgid = 0;
+	for (int i = 0; pgid != gproc()->pid && i < world_slots(popts.world); i++) {
+		const struct picos_task *t = &popts.world->tasks[i];
+		if (t != me && __atomic_load_n(&t->vpid, __ATOMIC_ACQUIRE) &&
+		    __atomic_load_n(&t->pgid, __ATOMIC_ACQUIRE) == pgid &&
+		    __atomic_load_n(&t->state, __ATOMIC_ACQUIRE) == TASK_LIVE)
+			host_pgid = __atomic_load_n(&t->host_pgid, __ATOMIC_ACQUIRE);
+	}
+	pgrp_set_host(host_pgid);
 }
 
 /* The live process of session `sid` in group `pgid` (its leader if it

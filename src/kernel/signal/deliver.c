@@ -79,6 +79,7 @@ static void stop_self(int sig)
 {
 	__atomic_store_n(&gproc()->task->stop_sig, sig, __ATOMIC_RELEASE);
 	host_syscall2(__NR_kill, gproc()->host_pid, SIGSTOP);
+	pgrp_resync(); /* continued */
 }
 
 static uint64_t ticks_of_us(uint64_t us)
