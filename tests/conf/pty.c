@@ -289,9 +289,7 @@ static void job_control(int m, int s)
 		_exit(0);
 	}
 	close(rp[1]);
-	struct rec r;
-	while (read(rp[0], &r, sizeof r) == sizeof r)
-		ok(r.pass, "%s", r.what);
+	rok_collect(rp[0]);
 	close(rp[0]);
 	int st = 0;
 	waitpid(c, &st, 0);
