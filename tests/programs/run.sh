@@ -864,6 +864,21 @@ while True:
 print(out.decode().strip(), os.waitpid(pid, 0)[1] >> 8)
 '
 case_python_pty() { run "$PY" -c "$py_pty"; }
+# tmux: a detached session (its server makes a pty for the window), keys
+# sent to it, the pane's text read back.
+tmux_sh='
+unset TMUX
+t="tmux -L picos-test -f /dev/null"
+$t new-session -d -x 80 -y 10 sh || exit 1
+$t send-keys "echo hello-\$((6*7))" Enter
+for i in $(seq 50); do
+	$t capture-pane -p | grep -q "^hello-42" && break
+	sleep 0.1
+done
+$t capture-pane -p | grep "^hello-42"
+$t kill-server
+'
+case_tmux() { run bash -c "$tmux_sh"; }
 
 # Whether picos runs worlds flat here (--ns=off, PICOS_NS=off, or no
 # namespaces on this host): the world's pid namespace is the host's.
@@ -1979,12 +1994,16 @@ if [ -x "$PY" ]; then
 	case_ bash_interactive
 	case_ busybox_interactive
 fi
-for c in script_tty python_pty; do
+for c in script_tty python_pty tmux; do
 	if ! wanted "$c"; then
 		continue
 	elif world_flat; then
 		ok "$c # SKIP the world runs flat: no ptys of its own"
-	elif [ -x "$PY" ] || [ "$c" = script_tty ]; then
+	elif [ "$c" = python_pty ] && [ ! -x "$PY" ]; then
+		echo "# no python3 found: python_pty case skipped"
+	elif [ "$c" = tmux ] && ! command -v tmux >/dev/null; then
+		echo "# no tmux (apt-get install tmux): tmux case skipped"
+	else
 		case_ "$c"
 	fi
 done
