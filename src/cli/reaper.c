@@ -337,6 +337,8 @@ static void kill_world(struct picos_world *w)
 	}
 }
 
+int reaper_stop_fd = -1;
+
 void reaper_track(int pid1)
 {
 	pid1_host = pid1;
@@ -428,6 +430,12 @@ int reaper_run(struct picos_world *w, int first)
 			else if (t)
 				on_stop_or_continue(w, t, ws);
 		}
+		/* A stop of the guest's pid 1 (^Z from the terminal the world
+		 * was handed) is the user's job stopping: the picos command is
+		 * told (its host pid is ours to trust, not the table). */
+		if (WIFSTOPPED(ws) && pid == pid1_host && reaper_stop_fd >= 0 &&
+		    write(reaper_stop_fd, "S", 1) < 0)
+			reaper_stop_fd = -1;
 		if (ended)
 			kill_world(w);
 		if (use_table)

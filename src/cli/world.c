@@ -668,6 +668,49 @@ static void tty_set_fg(pid_t pgrp)
 	sigprocmask(SIG_SETMASK, &old, NULL);
 }
 
+/* The init's word that the guest's pid 1 stopped (reaper_stop_fd): a
+ * pipe whose read end wakes the picos command with SIGIO. */
+static int stop_pipe[2] = { -1, -1 };
+
+static void on_sigio(int sig)
+{
+	(void)sig; /* only ends the wait, which then reads the pipe */
+}
+
+static void tty_watch_stops(void)
+{
+	if (fg_tty < 0 || pipe2(stop_pipe, O_CLOEXEC) < 0)
+		return;
+	struct sigaction sa = { .sa_handler = on_sigio }; /* no SA_RESTART */
+	sigaction(SIGIO, &sa, NULL);
+	fcntl(stop_pipe[0], F_SETOWN, getpid());
+	fcntl(stop_pipe[0], F_SETFL, O_NONBLOCK | O_ASYNC);
+}
+
+/* The guest's pid 1 stopped (^Z on the terminal it was handed, or any
+ * stop): as a job would, picos stops too, with the terminal back with
+ * its own group, so the user's shell says "Stopped" and takes it.  When
+ * the shell continues picos (fg, or bg), the world's foreground group
+ * is continued, and gets the terminal back if picos is in the
+ * foreground again (fg). */
+static void tty_world_stopped(void)
+{
+	char b[16];
+	if (read(stop_pipe[0], b, sizeof b) <= 0)
+		return;
+	pid_t world_fg = tcgetpgrp(fg_tty);
+	if (world_fg <= 0 || world_fg == fg_user)
+		return;
+	tty_set_fg(fg_user);
+	struct sigaction dfl = { .sa_handler = SIG_DFL }, old;
+	sigaction(SIGTSTP, &dfl, &old);
+	raise(SIGTSTP);
+	sigaction(SIGTSTP, &old, NULL);
+	if (tcgetpgrp(fg_tty) == getpgrp())
+		tty_set_fg(world_fg);
+	kill(-world_fg, SIGCONT);
+}
+
 /* In the picos command: the world's init, once forked (0 after it is
  * reaped: the pid may then be reused). */
 static volatile pid_t world_pid;
@@ -836,9 +879,11 @@ static int wait_for_init(pid_t init)
 		siginfo_t si;
 		memset(&si, 0, sizeof si);
 		if (waitid(P_ALL, 0, &si, WEXITED | __WALL | WNOWAIT) < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
+			if (errno != EINTR)
+				return -1;
+			if (stop_pipe[0] >= 0)
+				tty_world_stopped();
+			continue;
 		}
 		if (si.si_pid == init)
 			break;
@@ -895,6 +940,7 @@ int run_world(struct run_opts *o)
 	read_host_groups();
 	launcher_bset = host_cap_bset();
 	tty_find();
+	tty_watch_stops();
 	sigset_t term, old;
 	sigemptyset(&term);
 	sigaddset(&term, SIGTERM);
@@ -911,6 +957,11 @@ again:;
 		goto out;
 	if (init == 0) {
 		prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0);
+		if (stop_pipe[0] >= 0) {
+			close(stop_pipe[0]);
+			signal(SIGIO, SIG_DFL);
+			reaper_stop_fd = stop_pipe[1];
+		}
 		relay_signals(forward);
 		sigprocmask(SIG_SETMASK, &old, NULL);
 		_exit(world_init(o));

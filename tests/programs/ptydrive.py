@@ -4,7 +4,9 @@ terminal would: the program (natively, or `picos run -- ...`) gets the
 pty's slave as its controlling terminal, in the foreground.
 
 Usage: ptydrive.py SCRIPT -- COMMAND...
-SCRIPT lines:  send TEXT      (\\n, \\x03 (^C), \\x1a (^Z) as escapes)
+SCRIPT lines:  send TEXT      (\\n, \\x03 (^C), \\x1a (^Z) as escapes;
+                               @RUN@ stands for $PTYDRIVE_RUN, e.g.
+                               "picos run -- ", or nothing)
                expect REGEX   (within the timeout, in output since the
                                last expect)
                sleep SECONDS
@@ -45,6 +47,7 @@ def main():
             continue
         op, _, arg = line.partition(" ")
         if op == "send":
+            arg = arg.replace("@RUN@", os.environ.get("PTYDRIVE_RUN", ""))
             os.write(fd, arg.encode().decode("unicode_escape").encode("latin-1"))
         elif op == "sleep":
             end = time.time() + float(arg)

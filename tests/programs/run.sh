@@ -834,6 +834,16 @@ ptyrun() {
 	echo "[exit $?]" >>"$out"
 }
 case_bash_interactive() { ptyrun bash bash --norc --noprofile -i; }
+# The user's own shell (native in both runs) runs the program, under
+# picos through `picos run`: the world's ^Z is the job's.
+case_job_stop() {
+	local run=''
+	[ "$mode" = picos ] && run="$picos run -- "
+	echo "\$ ptydrive jobstop" >>"$err"
+	HISTFILE='' PTYDRIVE_RUN=$run timeout "$TO" "$PY" "$top/tests/programs/ptydrive.py" \
+		"$top/tests/programs/pty/jobstop.txt" -- bash --norc --noprofile -i >>"$out" 2>>"$err"
+	echo "[exit $?]" >>"$out"
+}
 case_busybox_interactive() { ptyrun busybox "$BUSYBOX" sh -i; }
 
 # Ptys the program makes itself (the world's own devpts; the flat mode
@@ -1993,6 +2003,7 @@ fi
 if [ -x "$PY" ]; then
 	case_ bash_interactive
 	case_ busybox_interactive
+	case_ job_stop
 fi
 for c in script_tty python_pty tmux; do
 	if ! wanted "$c"; then
