@@ -874,6 +874,9 @@ while True:
 print(out.decode().strip(), os.waitpid(pid, 0)[1] >> 8)
 '
 case_python_pty() { run "$PY" -c "$py_pty"; }
+# CPython's test_ioctl needs a controlling terminal (tests/programs/
+# cpython.sh runs without one): run on a pty of its own.
+case_python_test_ioctl() { ptyrun test_ioctl "$PY" -m unittest -v test.test_ioctl; }
 # tmux: a detached session (its server makes a pty for the window), keys
 # sent to it, the pane's text read back.
 tmux_sh='
@@ -2005,13 +2008,13 @@ if [ -x "$PY" ]; then
 	case_ busybox_interactive
 	case_ job_stop
 fi
-for c in script_tty python_pty tmux; do
+for c in script_tty python_pty python_test_ioctl tmux; do
 	if ! wanted "$c"; then
 		continue
 	elif world_flat; then
 		ok "$c # SKIP the world runs flat: no ptys of its own"
-	elif [ "$c" = python_pty ] && [ ! -x "$PY" ]; then
-		echo "# no python3 found: python_pty case skipped"
+	elif [[ $c == python_* ]] && [ ! -x "$PY" ]; then
+		echo "# no python3 found: $c case skipped"
 	elif [ "$c" = tmux ] && ! command -v tmux >/dev/null; then
 		echo "# no tmux (apt-get install tmux): tmux case skipped"
 	else

@@ -237,7 +237,9 @@ static long tty_ptpeer(struct file *f, unsigned long flags)
 	char path[32] = "/dev/pts/";
 	if (host_syscall3(__NR_ioctl, f->host_fd, TIOCGPTN, &n) == 0)
 		rt_snprintf(path, sizeof path, "/dev/pts/%u", n);
-	struct file *p = file_new((int)hfd, (int)(flags & ~O_CLOEXEC), NULL, path);
+	/* status flags as F_GETFL shows them (O_NOCTTY is open-time only) */
+	struct file *p = file_new((int)hfd, (int)(flags & (O_ACCMODE | O_NONBLOCK)),
+				 NULL, path);
 	if (!p) {
 		host_close((int)hfd);
 		return -ENOMEM;
