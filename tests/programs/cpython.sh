@@ -55,7 +55,8 @@ else
 	modules=(test_signal test_subprocess test_thread test_threading test_socket
 		test_concurrent_futures:ThreadPoolAsCompletedTest,ThreadPoolExecutorTest,ThreadPoolFailingInitializerTest,ThreadPoolInitializerTest,ThreadPoolShutdownTest,ThreadPoolWaitTests
 		test_os test_posix test_stat test_shutil test_pathlib test_time test_fcntl
-		test_pty)
+		test_pty
+		test_asyncio.test_events:EPollEventLoopTests,PollEventLoopTests,SelectEventLoopTests)
 fi
 
 pass=0
@@ -95,6 +96,11 @@ exclude=$scratch/exclude.txt
 if [ "$("$picos" run -- readlink /proc/self/ns/pid 2>/dev/null)" = "$(readlink /proc/self/ns/pid)" ]; then
 	printf '%s # the world runs flat: no ptys of its own\n' test.test_pty \
 		test.test_os.FDInheritanceTests.test_openpty >>"$exclude"
+	for c in EPollEventLoopTests PollEventLoopTests SelectEventLoopTests; do
+		for t in read_pty_output write_pty bidirectional_pty; do
+			echo "test.test_asyncio.test_events.$c.test_$t # the world runs flat: no ptys of its own"
+		done
+	done >>"$exclude"
 fi
 cp "$driver" "$scratch/cpython_run.py" || exit 1
 driver=$scratch/cpython_run.py
