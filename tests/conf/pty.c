@@ -7,7 +7,9 @@
  * its controlling terminal (TIOCSCTTY after setsid): TIOCGPGRP and
  * TIOCGSID against getpgrp()/getsid(), tcsetpgrp, a background group's
  * read (SIGTTIN: caught, ignored -> EIO, default -> stopped) and write
- * with TOSTOP (SIGTTOU: caught, ignored -> written), TIOCNOTTY; errors
+ * with TOSTOP (SIGTTOU: caught, ignored -> written), SIGWINCH on a new
+ * size, TIOCNOTTY, SIGHUP to the foreground group when the session
+ * leader ends; errors
  * (ENOTTY on a pipe, EBADF, EFAULT, EPERM and ESRCH for TIOCSPGRP).
  *
  * TIOCSTI: Linux answers by dev.tty.legacy_tiocsti and CAP_SYS_ADMIN
@@ -210,6 +212,13 @@ static void session(int m, int s, int main_pgrp)
 	rok(ioctl(s, TIOCGSID, &sid) == 0 && sid == getsid(0),
 	    "TIOCGSID is getsid() (%d, %d)", sid, getsid(0));
 	rok(tcgetpgrp(s) == getpgrp(), "tcgetpgrp");
+	got = 0;
+	catch(SIGWINCH, on_sig);
+	struct winsize ws = { .ws_row = 12, .ws_col = 34 };
+	int wr = ioctl(m, TIOCSWINSZ, &ws);
+	rok(wr == 0 && got == SIGWINCH,
+	    "a new size sends SIGWINCH to the foreground group (%d, %d)", wr, (int)got);
+	catch(SIGWINCH, SIG_DFL);
 	int t = open("/dev/tty", O_RDWR);
 	rok(t >= 0, "/dev/tty opens");
 	close(t);
@@ -296,6 +305,43 @@ static void job_control(int m, int s)
 	ok(WIFEXITED(st) && WEXITSTATUS(st) == 0, "the session's process ended (%#x)", st);
 }
 
+/* The session leader (the controlling process) ends: its terminal's
+ * foreground group gets SIGHUP. */
+static void leader_exit(int s)
+{
+	int hp[2];
+	if (pipe(hp) < 0)
+		return;
+	pid_t l = fork();
+	if (l == 0) {
+		setsid();
+		if (ioctl(s, TIOCSCTTY, 0) < 0)
+			_exit(1);
+		int ready[2];
+		if (pipe(ready) < 0)
+			_exit(1);
+		pid_t c = fork();
+		if (c == 0) {
+			catch(SIGHUP, on_sig);
+			if (write(ready[1], "r", 1) != 1)
+				_exit(1);
+			while (got != SIGHUP)
+				pause();
+			_exit(write(hp[1], "H", 1) == 1 ? 0 : 1);
+		}
+		char b;
+		_exit(read(ready[0], &b, 1) == 1 ? 0 : 1);
+	}
+	int st = 0;
+	waitpid(l, &st, 0);
+	ok(WIFEXITED(st) && WEXITSTATUS(st) == 0, "the session leader ended");
+	close(hp[1]);
+	char b = 0;
+	ok(readable(hp[0]) && read(hp[0], &b, 1) == 1 && b == 'H',
+	   "its foreground group got SIGHUP");
+	close(hp[0]);
+}
+
 static void errors(void)
 {
 	int p[2];
@@ -334,5 +380,9 @@ int main(void)
 	close(ps);
 	ok(openpty(&pm, &ps, NULL, NULL, NULL) == 0, "openpty again");
 	job_control(pm, ps);
+	close(pm);
+	close(ps);
+	ok(openpty(&pm, &ps, NULL, NULL, NULL) == 0, "a third openpty");
+	leader_exit(ps);
 	return tap_done();
 }
