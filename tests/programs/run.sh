@@ -845,6 +845,11 @@ case_job_stop() {
 	echo "[exit $?]" >>"$out"
 }
 case_busybox_interactive() { ptyrun busybox "$BUSYBOX" sh -i; }
+case_less() { ptyrun less env TERM=xterm LESS= less lines.txt; }
+case_vim() {
+	ptyrun vim env TERM=xterm vim -u NONE -N -n -i NONE vimfile.txt
+	run cat vimfile.txt
+}
 
 # Ptys the program makes itself (the world's own devpts; the flat mode
 # has none, docs/security).  pts numbers differ from the host's.
@@ -2007,6 +2012,9 @@ if [ -x "$PY" ]; then
 	case_ bash_interactive
 	case_ busybox_interactive
 	case_ job_stop
+	for c in less vim; do
+		command -v "$c" >/dev/null && case_ "$c"
+	done
 fi
 for c in script_tty python_pty python_test_ioctl tmux; do
 	if ! wanted "$c"; then
