@@ -637,9 +637,12 @@ static void start_provider(int image_fd, int cfg_fd, const int *keep, int nkeep,
 	_exit(125);
 }
 
-/* The terminal the picos command runs in the foreground of: fd 0, 1 or 2
- * that is its controlling terminal with picos's group in the foreground
- * (-1: none).  It is handed to the world: the guest's pid 1 leads a host
+/* The terminal the picos command runs in the foreground of: its stdin and
+ * stdout, the same terminal, its controlling terminal with picos's group
+ * in the foreground (-1: none).  Not in a pipeline (`picos run -- ls |
+ * less`), whose other programs share picos's group and the terminal, so
+ * the world must not take it from them.  It is handed to the world: the
+ * guest's pid 1 leads a host
  * process group of its own, made the terminal's foreground group before
  * the provider starts, so the terminal's ^C, ^Z and ^\ reach the world's
  * foreground group and never picos or the world's init; guest process
@@ -650,9 +653,10 @@ static pid_t fg_user;
 
 static void tty_find(void)
 {
-	for (int fd = 0; fd < 3 && fg_tty < 0; fd++)
-		if (isatty(fd) && tcgetpgrp(fd) == getpgrp())
-			fg_tty = fd, fg_user = getpgrp();
+	struct stat in, out;
+	if (isatty(0) && isatty(1) && fstat(0, &in) == 0 && fstat(1, &out) == 0 &&
+	    in.st_rdev == out.st_rdev && tcgetpgrp(0) == getpgrp())
+		fg_tty = 0, fg_user = getpgrp();
 }
 
 /* With SIGTTOU blocked, as a shell does: the caller may be in the
