@@ -6,8 +6,9 @@
  * TIOCMGET, packet mode; a session of the test's own with the pty as
  * its controlling terminal (TIOCSCTTY after setsid): TIOCGPGRP and
  * TIOCGSID against getpgrp()/getsid(), tcsetpgrp, a background group's
- * read (SIGTTIN: caught, ignored -> EIO, default -> stopped) and write
- * with TOSTOP (SIGTTOU: caught, ignored -> written), SIGWINCH on a new
+ * read (SIGTTIN: caught, ignored -> EIO, default -> stopped; EIO in an
+ * orphaned group), write with TOSTOP and a mode change (SIGTTOU: caught,
+ * ignored -> written), SIGWINCH on a new
  * size, TIOCNOTTY, SIGHUP to the foreground group when the session
  * leader ends; errors
  * (ENOTTY on a pipe, EBADF, EFAULT, EPERM and ESRCH for TIOCSPGRP).
@@ -188,6 +189,11 @@ static int background(int s)
 	got = 0;
 	if (!(tcsetpgrp(s, getpgrp()) == -1 && errno == EINTR && got == SIGTTOU))
 		bad |= 8;
+	got = 0;
+	struct termios t;
+	tcgetattr(s, &t);
+	if (!(tcsetattr(s, TCSANOW, &t) == -1 && errno == EINTR && got == SIGTTOU))
+		bad |= 64;
 	catch(SIGTTOU, SIG_IGN);
 	if (write(s, "w", 1) != 1)
 		bad |= 16;
@@ -259,6 +265,34 @@ static void session(int m, int s, int main_pgrp)
 	rok(tcsetpgrp(s, g) == -1 && errno == ESRCH,
 	    "TIOCSPGRP to an ended group: ESRCH (%s)", strerror(errno));
 	signal(SIGTTOU, SIG_DFL);
+
+	/* an orphaned background group (its leader gone, the member's new
+	 * parent in another session): a read fails with EIO, no SIGTTIN */
+	int op[2];
+	if (pipe(op) < 0)
+		_exit(100);
+	pid_t o = fork();
+	if (o == 0) {
+		setpgid(0, 0);
+		pid_t leader = getpid(); /* (o is 0 here) */
+		if (fork() == 0) {
+			while (getppid() == leader)
+				usleep(10 * 1000);
+			char c;
+			errno = 0;
+			long n = read(s, &c, 1);
+			char r = n == -1 && errno == EIO ? 'E' : 'x';
+			_exit(write(op[1], &r, 1) == 1 ? 0 : 1);
+		}
+		_exit(0);
+	}
+	waitpid(o, &st, 0);
+	char r = '-';
+	if (readable(op[0]) && read(op[0], &r, 1) != 1)
+		r = '-';
+	rok(r == 'E', "an orphaned background group's read fails with EIO (%c)", r);
+	close(op[0]);
+	close(op[1]);
 
 	/* the default action of a background read: stopped */
 	pid_t d = fork();
