@@ -2,7 +2,7 @@
 # Installs the Debian packages the build and the tests need, when run as
 # root on a machine that lacks them.  As any other user it only checks.
 set -u
-pkgs="build-essential libseccomp-dev busybox-static python3 python3.11 libpython3.11-testsuite coreutils findutils bash procps psmisc lsof htop openjdk-17-jdk-headless xz-utils golang-go musl-tools nodejs nginx-light ruby gnupg util-linux libcap2-bin keyutils iproute2 trinity stress-ng postgresql redis-server"
+pkgs="build-essential libseccomp-dev busybox-static python3 python3.11 libpython3.11-testsuite coreutils findutils bash procps psmisc lsof htop openjdk-17-jdk-headless xz-utils golang-go musl-tools nodejs nginx-light ruby gnupg util-linux libcap2-bin keyutils iproute2 trinity stress-ng postgresql redis-server bsdutils tmux vim less"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||

@@ -80,6 +80,12 @@ struct picos_task {
 	int32_t host_pid; /* written by the host at clone (PARENT_SETTID) */
 	int32_t ppid;	  /* virtual; 0 for the world's pid 1 */
 	int32_t pgid, sid;
+	/* The host process group and session the process is in, as its own
+	 * host getpgid(0)/getsid(0) answer them, written by the process
+	 * itself after each setpgid/setsid it mirrors on the host
+	 * (proc/sys_id.c): a terminal's host numbers become guest ones
+	 * through them (fs/tty.c). */
+	int32_t host_pgid, host_sid;
 	uint32_t state;	   /* enum picos_task_state */
 	uint32_t events;   /* TEV_* */
 	uint32_t flags;	   /* TF_* */

@@ -124,6 +124,9 @@ void reaper_track(int pid1);
  * our child); async-signal-safe, never touches the table's lock.  False
  * before pid 1 exists. */
 bool reaper_relay(int sig);
+/* When >= 0: where the init writes one byte each time the guest's pid 1
+ * stops, so the picos command on a terminal can stop too (world.c). */
+extern int reaper_stop_fd;
 
 /* stats.c */
 struct picos_world;

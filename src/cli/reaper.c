@@ -239,6 +239,53 @@ static void hand_zombie(struct picos_world *w, struct picos_task *z,
 	notify(parent, z, true);
 }
 
+/* Linux's orphaned process group (POSIX): no live member has a live
+ * parent in another group of the same session.  The host cannot judge
+ * it (every pico process's host parent is the init), so the init does,
+ * from the table. */
+static bool group_orphaned(struct picos_world *w, int pgid, int sid)
+{
+	int n = world_slots(w);
+	for (int i = 0; i < n; i++) {
+		struct picos_task *t = &w->tasks[i];
+		if (!live(t) || READ_ONCE(t->pgid) != pgid)
+			continue;
+		struct picos_task *p = by_vpid(w, READ_ONCE(t->ppid));
+		if (live(p) && READ_ONCE(p->pgid) != pgid && READ_ONCE(p->sid) == sid)
+			return false;
+	}
+	return true;
+}
+
+/* Linux's kill_orphaned_pgrp: a group that an exit orphans and that has
+ * a stopped member gets SIGHUP, then SIGCONT, so it does not stay stopped
+ * with nobody to continue it.  `t` is in the group; `outside` is the
+ * process whose exit may orphan it (its parent, or a reparented child's
+ * old parent), which must have been its link: another group of its
+ * session. */
+static void hangup_if_orphaned(struct picos_world *w,
+			       const struct picos_task *t,
+			       const struct picos_task *outside)
+{
+	int pgid = READ_ONCE(t->pgid), sid = READ_ONCE(t->sid);
+	if (!outside || READ_ONCE(outside->pgid) == pgid ||
+	    READ_ONCE(outside->sid) != sid || !group_orphaned(w, pgid, sid))
+		return;
+	int n = world_slots(w);
+	bool stopped = false;
+	for (int i = 0; i < n && !stopped; i++) {
+		struct picos_task *m = &w->tasks[i];
+		stopped = live(m) && READ_ONCE(m->pgid) == pgid &&
+			  (READ_ONCE(m->wstatus) & 0xff) == 0x7f;
+	}
+	for (int sig = SIGHUP; stopped && sig; sig = sig == SIGHUP ? SIGCONT : 0)
+		for (int i = 0; i < n; i++) {
+			struct picos_task *m = &w->tasks[i];
+			if (live(m) && READ_ONCE(m->pgid) == pgid)
+				signal_child(READ_ONCE(m->host_pid), sig);
+		}
+}
+
 static void orphan_children(struct picos_world *w, struct picos_task *dead,
 			    int dead_vpid)
 {
@@ -261,6 +308,8 @@ static void orphan_children(struct picos_world *w, struct picos_task *dead,
 		WRITE_ONCE(c->exit_signal, SIGCHLD); /* as Linux's reparent does */
 		if (READ_ONCE(c->state) == TASK_ZOMBIE && c != adopter)
 			hand_zombie(w, c, adopter);
+		else if (live(c))
+			hangup_if_orphaned(w, c, dead);
 	}
 }
 
@@ -302,10 +351,12 @@ static void on_exit(struct picos_world *w, struct picos_task *t, int hpid,
 	 * children have none either, ppid 0) */
 	orphan_children(w, t, vpid);
 	struct picos_task *p = by_vpid(w, READ_ONCE(t->ppid));
-	if (live(p) && p != t)
+	if (live(p) && p != t) {
+		hangup_if_orphaned(w, t, p); /* its own group, t now a zombie */
 		hand_zombie(w, t, p);
-	else
+	} else {
 		free_task(w, t);
+	}
 }
 
 static void on_stop_or_continue(struct picos_world *w, struct picos_task *t,
@@ -348,6 +399,8 @@ static void kill_world(struct picos_world *w)
 			signal_child(READ_ONCE(t->host_pid), SIGKILL);
 	}
 }
+
+int reaper_stop_fd = -1;
 
 void reaper_track(int pid1)
 {
@@ -443,6 +496,12 @@ int reaper_run(struct picos_world *w, int first)
 			else if (t)
 				on_stop_or_continue(w, t, ws);
 		}
+		/* A stop of the guest's pid 1 (^Z from the terminal the world
+		 * was handed) is the user's job stopping: the picos command is
+		 * told (its host pid is ours to trust, not the table). */
+		if (WIFSTOPPED(ws) && pid == pid1_host && reaper_stop_fd >= 0 &&
+		    write(reaper_stop_fd, "S", 1) < 0)
+			reaper_stop_fd = -1;
 		if (ended && (!wait_all || corrupted))
 			kill_world(w);
 		if (use_table)

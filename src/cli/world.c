@@ -748,6 +748,12 @@ static void landlock_rules(struct ll_paths *l)
 		ll_paths_cover(l, m->host, m->fd, excl, n);
 	}
 	ll_paths_add_inherited_ttys(l);
+	/* With namespaces /dev/pts is a devpts instance of the world's own
+	 * (ns.c): the ptys the world makes, only.  In the flat mode it is
+	 * the host's, with the user's other terminals: no rule, so a world
+	 * cannot open a pty it makes there either (docs/security). */
+	if (ns_active)
+		ll_paths_add(l, "/dev/pts", LL_DEVICE);
 }
 
 /* In the child: raise limits, lock down, become the provider.  The fds the
@@ -794,6 +800,84 @@ static void start_provider(int image_fd, int cfg_fd, const int *keep, int nkeep,
 	fprintf(stderr, "picos: cannot start the provider image: %s\n",
 		strerror(errno));
 	_exit(125);
+}
+
+/* The terminal the picos command runs in the foreground of: its stdin and
+ * stdout, the same terminal, its controlling terminal with picos's group
+ * in the foreground (-1: none).  Not in a pipeline (`picos run -- ls |
+ * less`), whose other programs share picos's group and the terminal, so
+ * the world must not take it from them.  It is handed to the world: the
+ * guest's pid 1 leads a host
+ * process group of its own, made the terminal's foreground group before
+ * the provider starts, so the terminal's ^C, ^Z and ^\ reach the world's
+ * foreground group and never picos or the world's init; guest process
+ * groups are host ones (src/kernel/proc/sys_id.c).  When the world ends
+ * the user's group (picos's) gets the terminal back. */
+static int fg_tty = -1;
+static pid_t fg_user;
+
+static void tty_find(void)
+{
+	struct stat in, out;
+	if (isatty(0) && isatty(1) && fstat(0, &in) == 0 && fstat(1, &out) == 0 &&
+	    in.st_rdev == out.st_rdev && tcgetpgrp(0) == getpgrp())
+		fg_tty = 0, fg_user = getpgrp();
+}
+
+/* With SIGTTOU blocked, as a shell does: the caller may be in the
+ * background. */
+static void tty_set_fg(pid_t pgrp)
+{
+	sigset_t s, old;
+	sigemptyset(&s);
+	sigaddset(&s, SIGTTOU);
+	sigprocmask(SIG_BLOCK, &s, &old);
+	if (tcsetpgrp(fg_tty, pgrp) < 0 && getenv("PICOS_DEBUG"))
+		perror("picos: tcsetpgrp");
+	sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
+/* The init's word that the guest's pid 1 stopped (reaper_stop_fd): a
+ * pipe whose read end wakes the picos command with SIGIO. */
+static int stop_pipe[2] = { -1, -1 };
+
+static void on_sigio(int sig)
+{
+	(void)sig; /* only ends the wait, which then reads the pipe */
+}
+
+static void tty_watch_stops(void)
+{
+	if (fg_tty < 0 || pipe2(stop_pipe, O_CLOEXEC) < 0)
+		return;
+	struct sigaction sa = { .sa_handler = on_sigio }; /* no SA_RESTART */
+	sigaction(SIGIO, &sa, NULL);
+	fcntl(stop_pipe[0], F_SETOWN, getpid());
+	fcntl(stop_pipe[0], F_SETFL, O_NONBLOCK | O_ASYNC);
+}
+
+/* The guest's pid 1 stopped (^Z on the terminal it was handed, or any
+ * stop): as a job would, picos stops too, with the terminal back with
+ * its own group, so the user's shell says "Stopped" and takes it.  When
+ * the shell continues picos (fg, or bg), the world's foreground group
+ * is continued, and gets the terminal back if picos is in the
+ * foreground again (fg). */
+static void tty_world_stopped(void)
+{
+	char b[16];
+	if (read(stop_pipe[0], b, sizeof b) <= 0)
+		return;
+	pid_t world_fg = tcgetpgrp(fg_tty);
+	if (world_fg <= 0 || world_fg == fg_user)
+		return;
+	tty_set_fg(fg_user);
+	struct sigaction dfl = { .sa_handler = SIG_DFL }, old;
+	sigaction(SIGTSTP, &dfl, &old);
+	raise(SIGTSTP);
+	sigaction(SIGTSTP, &old, NULL);
+	if (tcgetpgrp(fg_tty) == getpgrp())
+		tty_set_fg(world_fg);
+	kill(-world_fg, SIGCONT);
 }
 
 /* In the picos command: the world's init, once forked (0 after it is
@@ -879,6 +963,8 @@ static int world_init(struct run_opts *o)
 		 * stays ignored for the guest, as across exec. */
 		sigprocmask(SIG_SETMASK, &old, NULL);
 		restore_relayed_signals();
+		if (fg_tty >= 0 && setpgid(0, 0) == 0)
+			tty_set_fg(getpgrp());
 		int keep[] = { world_fd, trace_fd, msg_fd };
 		start_provider(image_fd, cfg_fd, keep, 3, o->net);
 	}
@@ -964,9 +1050,11 @@ static int wait_for_init(pid_t init)
 		siginfo_t si;
 		memset(&si, 0, sizeof si);
 		if (waitid(P_ALL, 0, &si, WEXITED | __WALL | WNOWAIT) < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
+			if (errno != EINTR)
+				return -1;
+			if (stop_pipe[0] >= 0)
+				tty_world_stopped();
+			continue;
 		}
 		if (si.si_pid == init)
 			break;
@@ -1065,6 +1153,8 @@ int run_world(struct run_opts *o)
 	relay_signals(on_term);
 	read_host_groups();
 	launcher_bset = host_cap_bset();
+	tty_find();
+	tty_watch_stops();
 	sigset_t term, old;
 	sigemptyset(&term);
 	sigaddset(&term, SIGTERM);
@@ -1081,6 +1171,11 @@ again:;
 		goto out;
 	if (init == 0) {
 		prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0);
+		if (stop_pipe[0] >= 0) {
+			close(stop_pipe[0]);
+			signal(SIGIO, SIG_DFL);
+			reaper_stop_fd = stop_pipe[1];
+		}
 		relay_signals(forward);
 		sigprocmask(SIG_SETMASK, &old, NULL);
 		_exit(world_init(o));
@@ -1094,6 +1189,8 @@ again:;
 	else if (ws != -1 && WIFSIGNALED(ws))
 		status = 128 + WTERMSIG(ws);
 	end_orphans();
+	if (fg_tty >= 0)
+		tty_set_fg(fg_user);
 	if (!flat && terms == 0 && ns_init_gave_up()) {
 		flat = true;
 		sigprocmask(SIG_SETMASK, &old, NULL); /* wait_for_init blocked */

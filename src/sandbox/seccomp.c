@@ -35,6 +35,15 @@ static const struct host_call host_abi[] = {
 #undef HOST
 };
 
+/* <asm/termbits.h>'s, which clashes with glibc's <termios.h>: the size
+ * in the TCGETS2 family's numbers. */
+struct termios2 {
+	unsigned c_iflag, c_oflag, c_cflag, c_lflag;
+	unsigned char c_line, c_cc[19];
+	unsigned c_ispeed, c_ospeed;
+};
+_Static_assert(sizeof(struct termios2) == 44, "Linux's struct termios2");
+
 /* The ioctl requests the provider passes through for the guest. */
 static const unsigned long ioctl_allowed[] = {
 	TCGETS, TCSETS, TCSETSW, TCSETSF, TIOCGWINSZ, TIOCSWINSZ, TIOCGPGRP,
@@ -43,6 +52,13 @@ static const unsigned long ioctl_allowed[] = {
 	SIOCGIFADDR, SIOCGIFDSTADDR, SIOCGIFBRDADDR, SIOCGIFNETMASK,
 	SIOCGIFMTU, SIOCGIFHWADDR, SIOCGIFINDEX, SIOCGIFTXQLEN,
 	TFD_IOC_SET_TICKS,
+	/* terminals and ptys (src/kernel/fs/tty.c); never TIOCSTI or
+	 * TIOCLINUX, which inject input into a terminal: the user's shell */
+	TCGETS2, TCSETS2, TCSETSW2, TCSETSF2, TCFLSH, TCSBRK, TCSBRKP, TCXONC,
+	TIOCSBRK, TIOCCBRK, TIOCSCTTY, TIOCNOTTY, TIOCEXCL, TIOCNXCL,
+	TIOCGEXCL, TIOCMGET, TIOCMSET, TIOCMBIS, TIOCMBIC, TIOCGSOFTCAR,
+	TIOCSSOFTCAR, TIOCGETD, TIOCGPTN, TIOCSPTLCK, TIOCGPTLCK, TIOCPKT,
+	TIOCGPKT, TIOCGPTPEER,
 };
 
 /* The prctl options the provider itself uses. */
@@ -170,6 +186,9 @@ static const char *const pid_first[] = {
 	"sched_setscheduler", "sched_getscheduler", "sched_setparam",
 	"sched_getparam", "sched_setattr", "sched_getattr",
 	"sched_rr_get_interval",
+	/* the guest's process groups and sessions mirrored on the host
+	 * (src/kernel/proc/sys_id.c) */
+	"setpgid", "getpgid", "getsid",
 };
 static const struct {
 	const char *name;

@@ -425,9 +425,7 @@ static void passed(void)
 	}
 	close(rp[1]);
 	send_fd(sv[0], fd);
-	struct rec r;
-	while (read(rp[0], &r, sizeof r) == sizeof r)
-		ok(r.pass, "%s", r.what);
+	rok_collect(rp[0]);
 	int st;
 	ok(waitpid(a, &st, 0) == a && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL,
 	   "the process the pidfd names was killed");

@@ -302,9 +302,7 @@ static void across_fork(void)
 		_exit(0);
 	}
 	close(rp[1]);
-	struct rec r;
-	while (read(rp[0], &r, sizeof r) == sizeof r)
-		ok(r.pass, "%s", r.what);
+	rok_collect(rp[0]);
 	close(rp[0]);
 	waitpid(c, NULL, 0);
 	ok(!readable(fd), "parent: the child's signal is not the parent's");
@@ -418,9 +416,7 @@ static void passed(void)
 	/* Sent after the fork: the child has no copy of its own. */
 	fd = signalfd(-1, &s, SFD_NONBLOCK);
 	send_fd(sv[0], fd);
-	struct rec r;
-	while (read(rp[0], &r, sizeof r) == sizeof r)
-		ok(r.pass, "%s", r.what);
+	rok_collect(rp[0]);
 	waitpid(b, NULL, 0);
 	close(fd);
 	close(rp[0]);

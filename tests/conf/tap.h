@@ -80,6 +80,15 @@ __attribute__((format(printf, 2, 3), unused)) static void rok(int cond,
 		_exit(100);
 }
 
+/* The parent's side: prints every record read from fd, until its end,
+ * as a TAP line of its own. */
+static inline __attribute__((unused)) void rok_collect(int fd)
+{
+	struct rec r;
+	while (read(fd, &r, sizeof r) == sizeof r)
+		tap_ok(r.pass, "%.127s", r.what);
+}
+
 /* Forks a child whose rok() records reach the parent: 0 in the child,
  * the child's pid in the parent (*rfd: the read end for tap_collect),
  * -1 on failure. */
@@ -99,13 +108,10 @@ __attribute__((unused)) static pid_t tap_fork_reporting(int *rfd)
 	return p;
 }
 
-/* The parent's side: prints the child's records as its own TAP lines
- * until the pipe's write end is closed. */
+/* rok_collect, then the read end closed. */
 __attribute__((unused)) static void tap_collect(int fd)
 {
-	struct rec r;
-	while (read(fd, &r, sizeof r) == sizeof r)
-		tap_ok(r.pass, "%.127s", r.what);
+	rok_collect(fd);
 	close(fd);
 }
 

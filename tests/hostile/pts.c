@@ -1,6 +1,7 @@
 /* Other terminals: the runner's pty (HOSTILE_PTS, of the same user, not
  * the world's) must not be written to or have input injected, with raw
- * host calls; a reader on its master logs anything that arrives. */
+ * host calls; a reader on its master logs anything that arrives.  Nor
+ * may input be injected into a pty the world made itself. */
 #include "hostile.h"
 #include <sys/ioctl.h>
 
@@ -41,6 +42,24 @@ static int tiocsti_inherited(void *a)
 	return report(1, "TIOCSTI refused on every host fd");
 }
 
+/* TIOCSTI on a pty the world made itself, with raw calls throughout (as
+ * root, or with dev.tty.legacy_tiocsti set, the host would take it). */
+static int tiocsti_own_pty(void *a)
+{
+	(void)a;
+	long m = hopen("/dev/ptmx", O_RDWR | O_NOCTTY, 0);
+	if (m < 0)
+		return report(1, "no pty to try: openat2 of /dev/ptmx -> %ld", m);
+	int unlock = 0;
+	HSC3(__NR_ioctl, m, TIOCSPTLCK, &unlock);
+	/* the slave; in the flat mode it cannot be opened (Landlock), and
+	 * the master is a terminal too */
+	long s = HSC3(__NR_ioctl, m, TIOCGPTPEER, O_RDWR | O_NOCTTY);
+	char c = 'x';
+	return held_if_failed("TIOCSTI on the world's own pty",
+			      HSC3(__NR_ioctl, s >= 0 ? s : m, TIOCSTI, &c));
+}
+
 static int write_provider(void *a)
 {
 	(void)a;
@@ -65,5 +84,7 @@ int main(void)
 		write_provider, 0);
 	ATTEMPT("pts.tiocsti", "TIOCSTI into the other pts", tiocsti_pts, 0);
 	ATTEMPT("pts.tiocsti", "TIOCSTI on inherited fds", tiocsti_inherited, 0);
+	ATTEMPT("pts.tiocsti", "TIOCSTI on a pty the world made",
+		tiocsti_own_pty, 0);
 	return hostile_done();
 }

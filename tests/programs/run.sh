@@ -897,6 +897,98 @@ print("epoll after:", len(ep.poll(5)), pr.wait())
 
 case_python_files() { run "$PY" -c "$py_files"; }
 case_python_pidfd() { run "$PY" -c "$py_pidfd"; }
+
+# Terminals.  Interactive shells are driven through a pty of their own by
+# tests/programs/ptydrive.py, as a user at a terminal would (the steps in
+# tests/programs/pty/NAME.txt): natively, and with `picos run` itself on
+# the pty, which hands its terminal to the world.
+ptyrun() {
+	local script=$top/tests/programs/pty/$1.txt
+	shift
+	echo "\$ ptydrive $*" >>"$err"
+	if [ "$mode" = native ]; then
+		HISTFILE='' timeout "$TO" "$PY" "$top/tests/programs/ptydrive.py" "$script" -- "$@"
+	else
+		HISTFILE='' timeout "$TO" "$PY" "$top/tests/programs/ptydrive.py" "$script" -- \
+			"$picos" run "${popts[@]}" -- "$@"
+	fi >>"$out" 2>>"$err"
+	echo "[exit $?]" >>"$out"
+}
+case_bash_interactive() { ptyrun bash bash --norc --noprofile -i; }
+# The user's own shell (native in both runs) runs the program, under
+# picos through `picos run`: the world's ^Z is the job's.
+case_job_stop() {
+	local run=''
+	[ "$mode" = picos ] && run="$picos run -- "
+	echo "\$ ptydrive jobstop" >>"$err"
+	HISTFILE='' PTYDRIVE_RUN=$run timeout "$TO" "$PY" "$top/tests/programs/ptydrive.py" \
+		"$top/tests/programs/pty/jobstop.txt" -- bash --norc --noprofile -i >>"$out" 2>>"$err"
+	echo "[exit $?]" >>"$out"
+}
+case_busybox_interactive() { ptyrun busybox "$BUSYBOX" sh -i; }
+case_less() { ptyrun less env TERM=xterm LESS= less lines.txt; }
+case_vim() {
+	ptyrun vim env TERM=xterm vim -u NONE -N -n -i NONE vimfile.txt
+	run cat vimfile.txt
+}
+
+# Ptys the program makes itself (the world's own devpts; the flat mode
+# has none, docs/security).  pts numbers differ from the host's.
+pts_n="sed -E 's|/dev/pts/[0-9]+|/dev/pts/N|g'"
+case_script_tty() { run -f "$pts_n" script -qc 'tty; echo ok' /dev/null; }
+py_pty='
+import os, pty, sys
+m, s = os.openpty()
+print("openpty", os.isatty(s), os.ttyname(s).startswith("/dev/pts/"))
+os.write(m, b"ping\n")
+print(os.read(s, 100))
+pid, fd = pty.fork()
+if pid == 0:
+    print("child", os.isatty(0), os.getsid(0) == os.getpid(),
+          os.tcgetpgrp(0) == os.getpgrp(), os.ttyname(0).startswith("/dev/pts/"))
+    sys.stdout.flush()
+    os._exit(3)
+out = b""
+while True:
+    try:
+        d = os.read(fd, 1000)
+    except OSError:
+        break
+    if not d:
+        break
+    out += d
+print(out.decode().strip(), os.waitpid(pid, 0)[1] >> 8)
+'
+case_python_pty() { run "$PY" -c "$py_pty"; }
+# CPython's test_ioctl needs a controlling terminal (tests/programs/
+# cpython.sh runs without one): run on a pty of its own.
+case_python_test_ioctl() { ptyrun test_ioctl "$PY" -m unittest -v test.test_ioctl; }
+# tmux: a detached session (its server makes a pty for the window), keys
+# sent to it, the pane's text read back.
+tmux_sh='
+unset TMUX
+t="tmux -L picos-test -f /dev/null"
+$t new-session -d -x 80 -y 10 sh || exit 1
+$t send-keys "echo hello-\$((6*7))" Enter
+for i in $(seq 50); do
+	$t capture-pane -p | grep -q "^hello-42" && break
+	sleep 0.1
+done
+$t capture-pane -p | grep "^hello-42"
+$t kill-server
+'
+case_tmux() { run bash -c "$tmux_sh"; }
+
+# Whether picos runs worlds flat here (--ns=off, PICOS_NS=off, or no
+# namespaces on this host): the world's pid namespace is the host's.
+world_flat() {
+	if [ -z "${world_flat_v:-}" ]; then
+		world_flat_v=no
+		[ "$("$picos" run -- readlink /proc/self/ns/pid 2>/dev/null)" = \
+			"$(readlink /proc/self/ns/pid)" ] && world_flat_v=yes
+	fi
+	[ "$world_flat_v" = yes ]
+}
 case_python_read() { run "$PY" -c "$py_read"; }
 case_python_pathlib() { run "$PY" -c "$py_pathlib"; }
 case_python_json() { run "$PY" -c "$py_json"; }
@@ -2171,6 +2263,27 @@ if [ -x "$PY" ]; then
 else
 	echo "# no python3 found: python cases skipped"
 fi
+if [ -x "$PY" ]; then
+	case_ bash_interactive
+	case_ busybox_interactive
+	case_ job_stop
+	for c in less vim; do
+		command -v "$c" >/dev/null && case_ "$c"
+	done
+fi
+for c in script_tty python_pty python_test_ioctl tmux; do
+	if ! wanted "$c"; then
+		continue
+	elif world_flat; then
+		ok "$c # SKIP the world runs flat: no ptys of its own"
+	elif [[ $c == python_* ]] && [ ! -x "$PY" ]; then
+		echo "# no python3 found: $c case skipped"
+	elif [ "$c" = tmux ] && ! command -v tmux >/dev/null; then
+		echo "# no tmux (apt-get install tmux): tmux case skipped"
+	else
+		case_ "$c"
+	fi
+done
 bb_cases="ls cat echo uname wc sort mkdir rm cp_mv ln_touch_stat files sh nc"
 for c in $bb_cases; do
 	bbcase "$c"

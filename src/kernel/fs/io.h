@@ -35,6 +35,16 @@ long io_call(struct file *f, long nr, long a, long b, long c, long d, long e,
 long io_call_timed(struct file *f, bool timed, long nr, long a, long b,
 		   long c, long d, long e, long g);
 #define FILE_BLOCKS 2
+
+/* Linux's "not mine" answer inside ioctl handlers (never the guest's). */
+#define ENOIOCTLCMD 515
+/* tty.c: a terminal request on f, or -ENOIOCTLCMD for one that is not. */
+long tty_ioctl(struct file *f, unsigned cmd, unsigned long arg);
+/* tty.c: a read or write call `nr` on f failed with EIO: where Linux
+ * would have signalled the caller's background group instead, the
+ * signal is sent and taken: -ERESTARTSYS when a handler runs, 0 when the
+ * call is to be made again (after a stop); else -EIO. */
+long tty_io_eio(struct file *f, long nr);
 /* An offset word of the guest read into *k: the pointer to give the host
  * (NULL for none, the poison address when the guest cannot read it, so
  * the host fails with EFAULT where Linux reads it). */

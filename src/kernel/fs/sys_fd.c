@@ -10,8 +10,6 @@
 #include "../signal/signal.h"
 #include "../syscalls.h"
 #include <asm/ioctls.h>
-#include <asm/termbits.h>
-#include <asm/termios.h>
 
 #include <linux/sockios.h>
 #include <linux/timerfd.h>
@@ -326,24 +324,14 @@ long sys_flock(int fd, int op)
 /* ioctl */
 
 /* The requests passed to the host, with the size of the argument the
- * host reads (in) or writes (out).  This list matches the ioctl allowlist
- * of the world's seccomp filter (src/sandbox/seccomp.c); FIOCLEX,
- * FIONCLEX, FIONBIO and FIOASYNC are handled apart.  TIOCGPGRP, TIOCSPGRP and
- * TIOCGSID carry host pgrp/sid numbers until ttys and sessions are
- * virtual. */
+ * host reads (in) or writes (out).  This list and tty.c's match the ioctl
+ * allowlist of the world's seccomp filter (src/sandbox/seccomp.c);
+ * FIOCLEX, FIONCLEX, FIONBIO and FIOASYNC are handled apart, terminal
+ * requests in tty.c. */
 static const struct ioctl_arg {
 	unsigned cmd;
 	unsigned short in, out;
 } ioctl_args[] = {
-	{ TCGETS, 0, sizeof(struct termios) },
-	{ TCSETS, sizeof(struct termios), 0 },
-	{ TCSETSW, sizeof(struct termios), 0 },
-	{ TCSETSF, sizeof(struct termios), 0 },
-	{ TIOCGWINSZ, 0, sizeof(struct winsize) },
-	{ TIOCSWINSZ, sizeof(struct winsize), 0 },
-	{ TIOCGPGRP, 0, sizeof(int) },
-	{ TIOCSPGRP, sizeof(int), 0 },
-	{ TIOCGSID, 0, sizeof(int) },
 	{ FIONREAD, 0, sizeof(int) },
 	{ TIOCOUTQ, 0, sizeof(int) }, /* SIOCOUTQ on sockets */
 	{ SIOCATMARK, 0, sizeof(int) },
@@ -365,8 +353,6 @@ static const struct ioctl_arg {
 
 union ioctl_buf {
 	uint64_t u64;
-	struct termios t;
-	struct winsize w;
 	int i;
 	char ifr[IFREQ_SIZE];
 };
@@ -465,6 +451,9 @@ static long do_ioctl(int fd, struct file *f, unsigned cmd, unsigned long arg)
 	case SIOCGIFCONF:
 		return ioctl_ifconf(f, arg);
 	}
+	long r = tty_ioctl(f, cmd, arg);
+	if (r != -ENOIOCTLCMD)
+		return r;
 	for (size_t i = 0; i < RT_ARRAY_SIZE(ioctl_args); i++)
 		if (ioctl_args[i].cmd == cmd)
 			return ioctl_copy(f, &ioctl_args[i], arg);

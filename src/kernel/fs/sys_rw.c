@@ -75,7 +75,13 @@ long io_call(struct file *f, long nr, long a, long b, long c, long d, long e,
 	     long g)
 {
 	bool timed = f && f->sk && sock_timed(f->sk, nr);
-	return io_call_timed(f, timed, nr, a, b, c, d, e, g);
+	for (;;) {
+		long r = io_call_timed(f, timed, nr, a, b, c, d, e, g);
+		/* a terminal's job control, where the host's answer is not
+		 * Linux's */
+		if (r != -EIO || (r = tty_io_eio(f, nr)) != 0)
+			return r;
+	}
 }
 
 long *io_offset_in(const long *uoff, long *k)

@@ -272,6 +272,7 @@ static void join_world(void)
 	gproc()->task = &popts.world->tasks[0];
 	gproc()->task->host_pid = gproc()->host_pid;
 	ident_publish(gproc()->task);
+	pgrp_publish_host();
 	remote_publish_self();
 	view_publish();
 	rt_strlcpy(popts.world->hostname,

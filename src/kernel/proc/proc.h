@@ -46,6 +46,10 @@ struct gproc {
 	struct fdtable *files;
 	struct fs_info *fs;
 	bool own_files, own_fs;
+	/* The guest group its host group stands for (proc/sys_id.c): a
+	 * parent's setpgid that a stopped child could not make on the host
+	 * is made when it is continued. */
+	int host_pgrp_of;
 };
 
 static inline struct gproc *gproc(void)
@@ -133,6 +137,10 @@ int task_ppid(void);
 void task_set_text(int exe_fd, int interp_fd);
 bool task_text_busy(uint64_t dev, uint64_t ino);
 int task_pgid(void);
+/* sys_id.c: the host side of guest process groups and sessions. */
+void pgrp_publish_host(void);
+long pgrp_set_host(int host_pgid);
+void pgrp_resync(void);
 int task_sid(void);
 /* The world's live threads (first threads and others): sysinfo's procs. */
 int world_thread_count(void);

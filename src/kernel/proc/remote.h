@@ -42,6 +42,8 @@ enum remote_op {
 	RQ_SET_NAME,	    /* data in: the thread's new name (16 bytes) */
 	RQ_FDINFO,	    /* arg0: fd, arg1: offset; data out: the fd's
 			       /proc fdinfo text from offset -> its length */
+	RQ_SETPGID,	    /* arg0: the host group to join, 0 for a new one
+			       (a guest setpgid of a child, proc/sys_id.c) */
 	RQ_NOPS
 };
 #define RQ_PRLIMIT_SET 1u   /* a new limit is given */

@@ -180,6 +180,9 @@ static long do_fork(const struct fork_req *rq)
 	c->ppid = (fl & CLONE_PARENT) ? me->ppid : gproc()->pid;
 	c->pgid = me->pgid;
 	c->sid = me->sid;
+	/* the host child starts in the caller's host group and session */
+	c->host_pgid = me->host_pgid;
+	c->host_sid = me->host_sid;
 	ident_publish(c);
 	keys_fork(c);
 	c->exit_signal = (int)(fl & CSIGNAL);

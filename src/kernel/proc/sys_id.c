@@ -1,6 +1,7 @@
 /* Process and thread ids, user and group ids, and the identity mapping
  * between the guest's ids and the host's. */
 #include "proc.h"
+#include "remote.h"
 #include "caps.h"
 #include "keys.h"
 #include "../entry/thread.h"
@@ -238,16 +239,70 @@ long sys_getpgrp(void) { return task_pgid(); }
 long sys_getpgid(int pid) { return lookup_pid(pid, pgid_of); }
 long sys_getsid(int pid) { return lookup_pid(pid, sid_of); }
 
-/* True when some process of session `sid` is in group `pgid`. */
-static bool group_in_session(int pgid, int sid)
+/* Guest process groups and sessions are mirrored on the host: each
+ * guest setpgid/setsid is made on the host process too (setpgid only
+ * with pid 0, which the world's seccomp filter checks), so the host
+ * kernel's terminal job control (the foreground group, SIGTTIN/SIGTTOU,
+ * ^C/^Z to the foreground group) acts on the world's groups, and fs/tty.c
+ * turns the terminal's host numbers into guest ones through the host ids
+ * each process publishes here.  The host call is best effort: the
+ * guest's answer is the table's (a group outside the world's pid
+ * namespace cannot be named there). */
+void pgrp_publish_host(void)
 {
-	for (int i = 0; i < world_slots(popts.world); i++) {
+	struct picos_task *me = gproc()->task;
+	gproc()->host_pgrp_of = __atomic_load_n(&me->pgid, __ATOMIC_ACQUIRE);
+	__atomic_store_n(&me->host_pgid, (int)host_syscall1(__NR_getpgid, 0),
+			 __ATOMIC_RELEASE);
+	__atomic_store_n(&me->host_sid, (int)host_syscall1(__NR_getsid, 0),
+			 __ATOMIC_RELEASE);
+}
+
+/* The caller's own side of a mirrored setpgid: `host_pgid` 0 makes it
+ * the leader of a new host group, as setpgid(0, 0). */
+long pgrp_set_host(int host_pgid)
+{
+	long r = host_syscall2(__NR_setpgid, 0, host_pgid);
+	pgrp_publish_host();
+	return r;
+}
+
+/* After a stop: a setpgid the parent made meanwhile (remote_call leaves
+ * it to the stopped child), made on the host now.  From a signal path,
+ * so the table is read without its lock (the host call is best effort
+ * anyway). */
+void pgrp_resync(void)
+{
+	struct picos_task *me = gproc()->task;
+	int pgid = __atomic_load_n(&me->pgid, __ATOMIC_ACQUIRE);
+	if (pgid == gproc()->host_pgrp_of)
+		return;
+	int host_pgid = 0;
+	for (int i = 0; pgid != gproc()->pid && i < world_slots(popts.world); i++) {
 		const struct picos_task *t = &popts.world->tasks[i];
-		if (t->vpid && t->state == TASK_LIVE && t->pgid == pgid &&
-		    t->sid == sid)
-			return true;
+		if (t != me && __atomic_load_n(&t->vpid, __ATOMIC_ACQUIRE) &&
+		    __atomic_load_n(&t->pgid, __ATOMIC_ACQUIRE) == pgid &&
+		    __atomic_load_n(&t->state, __ATOMIC_ACQUIRE) == TASK_LIVE)
+			host_pgid = __atomic_load_n(&t->host_pgid, __ATOMIC_ACQUIRE);
 	}
-	return false;
+	pgrp_set_host(host_pgid);
+}
+
+/* The live process of session `sid` in group `pgid` (its leader if it
+ * lives), or NULL. */
+static struct picos_task *group_member(int pgid, int sid)
+{
+	struct picos_task *any = NULL;
+	for (int i = 0; i < world_slots(popts.world); i++) {
+		struct picos_task *t = &popts.world->tasks[i];
+		if (t->vpid && t->state == TASK_LIVE && t->pgid == pgid &&
+		    t->sid == sid) {
+			if (t->vpid == pgid)
+				return t;
+			any = t;
+		}
+	}
+	return any;
 }
 
 /* Linux's rules: the target is the caller or a child of it that has not
@@ -258,6 +313,8 @@ long sys_setpgid(int pid, int pgid)
 	if (pgid < 0)
 		return -EINVAL;
 	long r = 0;
+	int host_pgid = 0, target = 0;
+	bool move = false;
 	task_lock();
 	struct picos_task *me = gproc()->task;
 	struct picos_task *t = pid == 0 || pid == gproc()->pid ? me : task_by_vpid(pid);
@@ -270,12 +327,29 @@ long sys_setpgid(int pid, int pgid)
 	else {
 		if (pgid == 0)
 			pgid = t->vpid;
-		if (pgid != t->vpid && !group_in_session(pgid, me->sid))
+		struct picos_task *m = pgid == t->vpid ? t : group_member(pgid, me->sid);
+		if (!m) {
 			r = -EPERM;
-		else
+		} else {
+			/* A shell's parent and child both make the move: a
+			 * child already there is not asked (it may be stopped,
+			 * unable to answer, by then), the caller itself
+			 * always moves on the host (the parent's request may
+			 * not have reached it yet). */
+			move = t == me || t->pgid != pgid;
 			__atomic_store_n(&t->pgid, pgid, __ATOMIC_RELEASE);
+			host_pgid = m == t ? 0 : m->host_pgid;
+			target = t == me ? 0 : t->vpid;
+		}
 	}
 	task_unlock();
+	if (move && target)
+		/* The host lets a process move only itself (its host parent
+		 * is the launcher): the child does it, when it can answer
+		 * (a stopped one answers once continued). */
+		remote_call(target, RQ_SETPGID, host_pgid, 0, NULL, 0, NULL, 0);
+	else if (move)
+		pgrp_set_host(host_pgid);
 	return r;
 }
 
@@ -296,6 +370,11 @@ long sys_setsid(void)
 		r = gproc()->pid;
 	}
 	task_unlock();
+	if (r > 0) {
+		/* leaves the host session and its controlling terminal too */
+		host_syscall0(__NR_setsid);
+		pgrp_publish_host();
+	}
 	return r;
 }
 

@@ -79,6 +79,7 @@ static void stop_self(int sig)
 {
 	__atomic_store_n(&gproc()->task->stop_sig, sig, __ATOMIC_RELEASE);
 	host_syscall2(__NR_kill, gproc()->host_pid, SIGSTOP);
+	pgrp_resync(); /* continued */
 }
 
 static uint64_t ticks_of_us(uint64_t us)
@@ -522,10 +523,27 @@ void signal_publish_blocked(struct pico_thread *t)
 				 __ATOMIC_RELAXED);
 }
 
+/* A terminal's job-control stops the guest ignores: blocked on the host
+ * for the call, so the host's terminal answers as Linux does for an
+ * ignored SIGTTIN/SIGTTOU (a background read fails with EIO, a write or
+ * tcsetpgrp goes ahead) instead of sending a signal the provider would
+ * drop, for ever (its host disposition is always the provider's). */
+static uint64_t ignored_tty_stops(void)
+{
+	uint64_t m = 0;
+	for (int sig = SIGTTIN; sig <= SIGTTOU; sig++) {
+		struct guest_sigaction a;
+		sigaction_get(sig, &a);
+		if (a.handler == (uint64_t)SIG_IGN)
+			m |= SIGBIT(sig);
+	}
+	return m;
+}
+
 long intr_call(long nr, long a, long b, long c, long d, long e, long f)
 {
 	struct pico_thread *t = current();
-	uint64_t open = host_mask_of(t->sigmask);
+	uint64_t open = host_mask_of(t->sigmask) | ignored_tty_stops();
 	signal_publish_blocked(t);
 	uint64_t closed = ~(SYNC_SIGNALS | UNBLOCKABLE);
 	provider_lock_drop(); /* a waiting thread holds up no other */
