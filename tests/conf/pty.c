@@ -32,7 +32,7 @@
 
 static bool under_picos(void)
 {
-	return getauxval(AT_SYSINFO_EHDR) == 0;
+	return tap_under_picos();
 }
 
 /* Waits until fd has input (a pty's data reaches the other side through

@@ -547,10 +547,10 @@ long intr_call(long nr, long a, long b, long c, long d, long e, long f)
 	signal_publish_blocked(t);
 	uint64_t closed = ~(SYNC_SIGNALS | UNBLOCKABLE);
 	provider_lock_drop(); /* a waiting thread holds up no other */
-	/* (the fast path runs with the guest's mask open already; it opens
-	 * it again on its way out) */
-	if (!t->in_fast)
-		host_syscall4(__NR_rt_sigprocmask, SIG_SETMASK, &open, 0, 8);
+	/* (the fast path too: its host mask is the guest's, but the wait
+	 * needs the ignored terminal stops blocked as well; it puts the
+	 * guest's back on its way out) */
+	host_syscall4(__NR_rt_sigprocmask, SIG_SETMASK, &open, 0, 8);
 	long r = intr_syscall(nr, a, b, c, d, e, f);
 	host_syscall4(__NR_rt_sigprocmask, SIG_SETMASK, &closed, 0, 8);
 	if (t->in_fast)
