@@ -1705,9 +1705,12 @@ except OSError as e:
 	fi
 	if wanted cli_htop && command -v htop >/dev/null && command -v script >/dev/null; then
 		# htop on a terminal (script's pty): it lists the world's
-		# processes only, by their guest pids and names.
+		# processes only, by their guest pids and names.  (timeout
+		# --foreground: a plain timeout puts htop in a background group
+		# of the terminal, where its first tcsetattr stops it, as on
+		# Linux.)
 		(cd "$cli/cwd" && TERM=xterm timeout "$TO" script -qfec \
-			"TERM=xterm '$picos' run -- sh -c 'sleep 31 & timeout 3 htop -d 5; true'" \
+			"TERM=xterm '$picos' run -- sh -c 'sleep 31 & timeout --foreground 3 htop -d 5; true'" \
 			/dev/null) >"$cli/cli_htop.raw" 2>&1 </dev/null
 		echo $? >"$cli/cli_htop.rc"
 		# the screen without its escape sequences
