@@ -195,7 +195,8 @@ int parse_run_options(int argc, char **argv, struct run_opts *o)
 			o->nsockets++;
 		} else if (is_opt(a, "--cwd")) {
 			if (!(v = value(argc, argv, &i, "--cwd")) || v[0] != '/')
-				return bad("%s needs an absolute directory", "--cwd");
+				return bad("--cwd wants an absolute guest directory, "
+					   "got '%s'", v ? v : "");
 			o->cwd = v;
 		} else if (is_opt(a, "--env")) {
 			if (!(v = value(argc, argv, &i, "--env")) ||

@@ -659,6 +659,8 @@ static int build_config(struct run_opts *o, const char *cwd, int world_fd,
 		flags |= PCFG_F_NET_NONE;
 	if (ns_active)
 		flags |= PCFG_F_IPC_NS;
+	if (o->cwd)
+		flags |= PCFG_F_CWD_GIVEN;
 	put(&b, PCFG_FLAGS, &flags, sizeof flags);
 	put(&b, PCFG_END, NULL, 0);
 

@@ -1190,6 +1190,7 @@ stop_host_sockets() {
 picos_tmps() { find "$TMPDIR" -mindepth 1 -maxdepth 1 -name 'picos-tmp-*' | wc -l | tr -d ' '; }
 
 # Each check below is a function: the case passes when it succeeds.
+chk_cwd_bad() { one_line_error "$1" 125 && [ "$(cat "$cli/$1.err")" = "picos: $2" ]; }
 chk_version() { [ "$(rc_of cli_version)" = 0 ] && grep -q '^picos [0-9]' "$cli/cli_version.out"; }
 chk_missing_program() { [ "$(rc_of cli_missing_program)" = 2 ] && [ -s "$cli/cli_missing_program.err" ]; }
 chk_bind_write() { [ "$(rc_of cli_bind_write)" = 0 ] && [ "$(cat "$cli/bindsrc/new.txt" 2>/dev/null)" = 'from guest' ]; }
@@ -1342,6 +1343,44 @@ cli_cases() {
 	if wanted cli_cwd_python; then
 		pic cli_cwd_python run --cwd /usr -- "$PY" -c 'import os; print(os.getcwd(), os.path.isdir("bin"))'
 		expect cli_cwd_python "--cwd /usr" is_rc_out cli_cwd_python 0 '/usr True'
+	fi
+	# --cwd is looked up in the world (its mounts, as the guest) before
+	# the program runs: a missing one is the runtime's error (125, as
+	# podman), in one line, and the world's own directories count.
+	if wanted cli_cwd_bad; then
+		local m
+		for m in auto off; do
+			pic cli_cwd_bad_$m run --ns=$m --cwd /nonexistent.$$ -- /bin/true
+			expect cli_cwd_bad_$m "--ns=$m: a missing --cwd: one-line error, exit 125" \
+				chk_cwd_bad cli_cwd_bad_$m "--cwd /nonexistent.$$: No such file or directory"
+			pic cli_cwd_tmpfs_$m run --ns=$m --tmpfs /mnt/t --cwd /mnt/t -- /bin/pwd
+			expect cli_cwd_tmpfs_$m "--ns=$m: --cwd in a --tmpfs (a world mount) is found" \
+				is_rc_out cli_cwd_tmpfs_$m 0 /mnt/t
+		done
+		pic cli_cwd_bad_file run --cwd /etc/passwd -- /bin/true
+		expect cli_cwd_bad_file "--cwd of a file: one-line error, exit 125" \
+			chk_cwd_bad cli_cwd_bad_file "--cwd /etc/passwd: Not a directory"
+		# a host /tmp directory: the world's /tmp is its own
+		local ht
+		ht=$(mktemp -d /tmp/picos-cwd.XXXXXX)
+		pic cli_cwd_bad_tmp run --cwd "$ht" -- /bin/true
+		rmdir "$ht"
+		expect cli_cwd_bad_tmp "--cwd in the host's /tmp: one-line error naming the private /tmp" \
+			chk_cwd_bad cli_cwd_bad_tmp "--cwd $ht: No such file or directory (the world's /tmp is its own, not the host's)"
+		# a directory this user may not search (as root: none)
+		if [ -d /root ] && [ ! -x /root ]; then
+			pic cli_cwd_bad_perm run --cwd /root -- /bin/true
+			expect cli_cwd_bad_perm "--cwd the guest may not search: one-line error, exit 125" \
+				chk_cwd_bad cli_cwd_bad_perm "--cwd /root: Permission denied"
+		fi
+		pic cli_cwd_bad_rel run --cwd etc -- /bin/true
+		expect cli_cwd_bad_rel "a relative --cwd: one-line error, exit 2" \
+			one_line_error cli_cwd_bad_rel 2
+		# resolved as chdir resolves it: the symlink's target is the cwd
+		ln -sfn ../bindsrc "$cli/cwd/cwdlink"
+		pic cli_cwd_link run --cwd "$cli/cwd/cwdlink" -- /bin/pwd
+		expect cli_cwd_link "--cwd through a symlink: pwd shows its target, as natively" \
+			is_rc_out cli_cwd_link 0 "$(cd "$cli/cwd/cwdlink" && /bin/pwd)"
 	fi
 	if wanted cli_default_cwd; then
 		pic cli_default_cwd run -- "$BUSYBOX" pwd
