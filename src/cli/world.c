@@ -752,7 +752,7 @@ static void landlock_rules(struct ll_paths *l)
 	ll_paths_add_inherited_ttys(l);
 }
 
-/* In the child: raise limits, lock down, become the provider.  The fds the
+/* In the child: lock down and become the provider.  The fds the
  * configuration names must survive the exec. */
 static void start_provider(int image_fd, int cfg_fd, const int *keep, int nkeep,
 			   int net)
@@ -763,11 +763,8 @@ static void start_provider(int image_fd, int cfg_fd, const int *keep, int nkeep,
 	for (int i = 0; i < nkeep; i++)
 		keep_fd(keep[i]);
 	keep_fd(cfg_fd);
-	struct rlimit rl;
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
-	}
+	/* RLIMIT_NOFILE stays the caller's: the guest's starts as it, and
+	 * the provider makes its own room (rlimit_nofile_init). */
 	if (sandbox_limit_caps(net == NET_OPT_HOST) < 0)
 		_exit(125);
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {

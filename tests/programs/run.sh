@@ -2093,6 +2093,41 @@ print(int(caps[0], 16) >> 12 & 3)'
 		expect cli_ns_forms "--ns=off|on|auto and PICOS_NS select the mode" \
 			is_rc_out cli_ns_forms 0 $'--ns=off flat\n--ns off flat\n--ns=on ns\n--ns=auto ns\nPICOS_NS=on ns'
 	fi
+	# The guest's RLIMIT_NOFILE is the caller's.  The provider's reserve
+	# of host fds (64) comes off it only where the host's hard limit cannot
+	# be raised to make room (without CAP_SYS_RESOURCE, or at nr_open):
+	# then the guest's limits are at most the caller's hard less 64.
+	if wanted cli_nofile; then
+		local m hard soft room
+		for m in auto off; do
+			pic cli_nofile_$m run --ns=$m -- /bin/sh -c 'ulimit -Sn; ulimit -Hn'
+			hard=$(ulimit -Hn)
+			soft=$(ulimit -Sn)
+			room=$hard
+			(ulimit -Hn $((hard + 64))) 2>/dev/null || room=$((hard - 64))
+			[ "$soft" -gt "$room" ] && soft=$room
+			expect cli_nofile_$m "--ns=$m: ulimit -n (soft, hard) is the caller's ($(ulimit -Sn) $(ulimit -Hn); $soft $room with the reserve)" \
+				is_rc_out cli_nofile_$m 0 "$soft"$'\n'"$room"
+			# a soft limit below the hard one: the guest's is exactly it
+			(ulimit -Sn 4000 && pic cli_nofile_soft_$m run --ns=$m -- /bin/sh -c 'ulimit -Sn')
+			expect cli_nofile_soft_$m "--ns=$m: a caller's soft limit of 4000 is the guest's" \
+				is_rc_out cli_nofile_soft_$m 0 4000
+		done
+		# python's view, and a soft limit the guest may raise up to its hard
+		(ulimit -Sn 300 && pic cli_nofile_raise run -- "$PY" -c '
+import resource as r
+s, h = r.getrlimit(r.RLIMIT_NOFILE)
+r.setrlimit(r.RLIMIT_NOFILE, (h, h))
+fds = []
+try:
+    while len(fds) < 2000:
+        fds.append(open("/dev/null"))
+except OSError as e:
+    print("stopped", e.errno)
+print(s, r.getrlimit(r.RLIMIT_NOFILE)[0] == h, len(fds))')
+		expect cli_nofile_raise "the guest raises its soft limit to its hard one and opens 2000 files" \
+			is_rc_out cli_nofile_raise 0 "300 True 2000"
+	fi
 	if wanted cli_max_procs; then
 		pic cli_max_procs run --max-procs 5 -- "$PY" -c '
 import os, time
