@@ -203,6 +203,15 @@ int parse_run_options(int argc, char **argv, struct run_opts *o)
 			    !strchr(v, '=') || v[0] == '=')
 				return bad("--env wants K=V, got '%s'", v ? v : "");
 			o->env_set[o->nenv_set++] = (char *)v;
+		} else if (!strcmp(a, "--home")) {
+			o->home = true;
+		} else if (!strncmp(a, "--home=", 7)) {
+			/* only with "=": DIR is optional, so "--home X" is
+			 * --home and then the program X */
+			o->home = true;
+			o->home_dir = a + 7;
+			if (!*o->home_dir)
+				return bad("--home= needs a directory%s", "");
 		} else if (!strcmp(a, "--clear-env")) {
 			o->clear_env = true;
 		} else if (is_opt(a, "--uid")) {

@@ -51,6 +51,10 @@ struct run_opts {
 	char **env_set; /* K=V from --env */
 	int nenv_set;
 	bool clear_env;
+	/* --home[=DIR]: a writable $HOME, fresh (removed at the end) or the
+	 * host directory DIR (kept) */
+	bool home;
+	const char *home_dir;
 	long uid, gid; /* -1: the host's */
 	const char *hostname;
 	bool trace;

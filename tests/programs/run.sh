@@ -1191,6 +1191,16 @@ picos_tmps() { find "$TMPDIR" -mindepth 1 -maxdepth 1 -name 'picos-tmp-*' | wc -
 
 # Each check below is a function: the case passes when it succeeds.
 chk_cwd_bad() { one_line_error "$1" 125 && [ "$(cat "$cli/$1.err")" = "picos: $2" ]; }
+chk_home_ro() { [ "$(rc_of cli_home_ro)" != 0 ] && [ ! -e "$cli/.gitconfig" ]; }
+chk_home() {
+	is_rc_out "$1" 0 "x"$'\n'"$cli"$'\n.gitconfig\ncwd' && [ ! -e "$cli/.gitconfig" ] &&
+		[ "$(picos_tmps)" = 0 ]
+}
+chk_home_dir() {
+	is_rc_out cli_home_dir 0 "x"$'\n'"$cli"$'\n.gitconfig\ncwd' &&
+		is_rc_out cli_home_dir2 0 "$HOME"$'\nx' &&
+		grep -q 'name = x' "$cli/homedir/.gitconfig" && [ -d "$cli/homedir/cwd" ]
+}
 chk_version() { [ "$(rc_of cli_version)" = 0 ] && grep -q '^picos [0-9]' "$cli/cli_version.out"; }
 chk_missing_program() { [ "$(rc_of cli_missing_program)" = 2 ] && [ -s "$cli/cli_missing_program.err" ]; }
 chk_bind_write() { [ "$(rc_of cli_bind_write)" = 0 ] && [ "$(cat "$cli/bindsrc/new.txt" 2>/dev/null)" = 'from guest' ]; }
@@ -1593,6 +1603,40 @@ print(sorted(os.listdir("/tmp")))'
 			'echo data > /tmp/f; read -r l < /tmp/f; echo "$l"; echo x >> /tmp/g && echo made'
 		pic cli_tmp_busybox2 run -- "$BUSYBOX" ls -A /tmp
 		expect cli_tmp_busybox "/tmp writable, empty in the next run, nothing left" chk_tmp_busybox
+	fi
+
+	# $HOME is read-only without --home (here the cwd's parent, beneath
+	# the read-only /); --home makes a fresh writable one that goes with
+	# the world, --home=DIR binds DIR there and keeps it.
+	if wanted cli_home && command -v git >/dev/null; then
+		local m gc='git config --global user.name x && git config --global user.name && echo "$HOME" && ls -A ~'
+		pic cli_home_ro run --env HOME="$cli" -- /bin/sh -c 'git config --global user.name x'
+		expect cli_home_ro "without --home, git config --global fails: \$HOME is read-only" \
+			chk_home_ro
+		for m in auto off; do
+			pic cli_home_$m run --ns=$m --env HOME="$cli" --home -- /bin/sh -c "$gc"
+			expect cli_home_$m "--ns=$m: --home: git config --global works, the cwd shows beneath, nothing left" \
+				chk_home cli_home_$m
+		done
+		pic cli_home_fresh run --env HOME="$cli" --home -- /bin/ls -A "$cli"
+		expect cli_home_fresh "--home: the next run's home is fresh again" \
+			is_rc_out cli_home_fresh 0 cwd
+		rm -rf "$cli/homedir"
+		mkdir -p "$cli/homedir"
+		pic cli_home_dir run --env HOME="$cli" --home="$cli/homedir" -- /bin/sh -c "$gc"
+		pic cli_home_dir2 run --home="$cli/homedir" -- /bin/sh -c 'echo "$HOME"; git config --global user.name'
+		expect cli_home_dir "--home=DIR: bound read-write at \$HOME (the cwd's mount point made in it), kept" \
+			chk_home_dir
+		pic cli_home_env run --clear-env --env HOME=/srv/picos-home/ --home -- /bin/sh -c \
+			'echo "$HOME"; touch ~/f && ls ~; env | grep -c "^HOME="'
+		expect cli_home_env "--home at --env HOME's directory (made anew), set once" \
+			is_rc_out cli_home_env 0 $'/srv/picos-home\nf\n1'
+		pic cli_home_bad run --home= -- /bin/true
+		expect cli_home_bad "--home= without a directory: one-line error, exit 2" \
+			one_line_error cli_home_bad 2
+		pic cli_home_bad2 run --home="$cli/missing.$$" -- /bin/true
+		expect cli_home_bad2 "--home=DIR that does not exist: one-line error, exit 125" \
+			one_line_error cli_home_bad2 125
 	fi
 
 	# --trace and --stats.
