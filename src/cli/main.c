@@ -7,6 +7,7 @@
 void print_usage(FILE *f)
 {
 	fputs("usage: picos run [options] [--] PROGRAM [ARGS...]\n"
+	      "       picos doctor    (the host features picos needs, and this host's)\n"
 	      "       picos --version\n"
 	      "       picos help\n"
 	      "\n"
@@ -89,6 +90,8 @@ int main(int argc, char **argv)
 			return 2;
 		return run_world(&o);
 	}
+	if (!strcmp(cmd, "doctor"))
+		return run_doctor(argc - 2, argv + 2);
 	fprintf(stderr, "picos: unknown command '%s' (try 'picos help')\n", cmd);
 	return 2;
 }

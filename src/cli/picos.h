@@ -73,6 +73,10 @@ struct run_opts {
 int parse_run_options(int argc, char **argv, struct run_opts *o);
 void print_usage(FILE *f);
 
+/* doctor.c: `picos doctor`: which host features picos relies on this
+ * host has; 0 when every required one is there. */
+int run_doctor(int argc, char **argv);
+
 /* world.c: sets up and runs one world; returns picos's exit status. */
 int run_world(struct run_opts *o);
 

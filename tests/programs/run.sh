@@ -1201,6 +1201,26 @@ chk_home_dir() {
 		is_rc_out cli_home_dir2 0 "$HOME"$'\nx' &&
 		grep -q 'name = x' "$cli/homedir/.gitconfig" && [ -d "$cli/homedir/cwd" ]
 }
+doctor_features=('Syscall User Dispatch' 'seccomp filters' 'seccomp TSYNC' 'Landlock' 'openat2'
+	'pidfd_open' 'memfd_create' 'user namespaces' 'membarrier sync core')
+# every feature on a line of its own, "ok" or "missing", then whether required
+chk_doctor_lines() {
+	local f
+	for f in "${doctor_features[@]}"; do
+		grep -Eq "^(ok|missing) +(required|optional) +$f  " "$cli/$1.out" || return 1
+	done
+	[ "$(grep -Ec '^(ok|missing) ' "$cli/$1.out")" = "${#doctor_features[@]}" ]
+}
+chk_doctor() {
+	[ "$(rc_of cli_doctor)" = 0 ] && chk_doctor_lines cli_doctor &&
+		! grep -q '^missing required' "$cli/cli_doctor.out" &&
+		tail -n 1 "$cli/cli_doctor.out" | grep -q '^picos can run here'
+}
+chk_doctor_nested() {
+	[ "$(rc_of cli_doctor_nested)" = 1 ] && chk_doctor_lines cli_doctor_nested &&
+		grep -q '^missing required Syscall User Dispatch' "$cli/cli_doctor_nested.out" &&
+		tail -n 1 "$cli/cli_doctor_nested.out" | grep -q '^picos cannot run here'
+}
 chk_version() { [ "$(rc_of cli_version)" = 0 ] && grep -q '^picos [0-9]' "$cli/cli_version.out"; }
 chk_missing_program() { [ "$(rc_of cli_missing_program)" = 2 ] && [ -s "$cli/cli_missing_program.err" ]; }
 chk_bind_write() { [ "$(rc_of cli_bind_write)" = 0 ] && [ "$(cat "$cli/bindsrc/new.txt" 2>/dev/null)" = 'from guest' ]; }
@@ -2171,6 +2191,20 @@ except OSError as e:
 print(s, r.getrlimit(r.RLIMIT_NOFILE)[0] == h, len(fds))')
 		expect cli_nofile_raise "the guest raises its soft limit to its hard one and opens 2000 files" \
 			is_rc_out cli_nofile_raise 0 "300 True 2000"
+	fi
+	# picos doctor: a line per host feature; here every required one is
+	# there.  Inside a world (which runs no world of its own) Syscall
+	# User Dispatch is missing: exit 1.
+	if wanted cli_doctor; then
+		pic cli_doctor doctor
+		expect cli_doctor "doctor: every feature named, ok or missing, required or optional; exit 0" \
+			chk_doctor
+		pic cli_doctor_nested run -- "$picos" doctor
+		expect cli_doctor_nested "doctor inside a world: required features missing, exit 1" \
+			chk_doctor_nested
+		pic cli_doctor_args doctor --bogus
+		expect cli_doctor_args "doctor with an argument: one-line error, exit 2" \
+			one_line_error cli_doctor_args 2
 	fi
 	if wanted cli_max_procs; then
 		pic cli_max_procs run --max-procs 5 -- "$PY" -c '
