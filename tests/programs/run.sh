@@ -1221,6 +1221,39 @@ chk_doctor_nested() {
 		grep -q '^missing required Syscall User Dispatch' "$cli/cli_doctor_nested.out" &&
 		tail -n 1 "$cli/cli_doctor_nested.out" | grep -q '^picos cannot run here'
 }
+# The options `picos help` lists, one a line.
+usage_options() { "$picos" help | grep -oE '^  --[a-z-]+' | sed 's/^ *//' | sort -u; }
+chk_install() {
+	[ "$(rc_of cli_install)" = 0 ] && [ -x "$1/bin/picos" ] &&
+		[ "$("$1/bin/picos" --version)" = "$("$picos" --version)" ] &&
+		[ -f "$1/share/man/man1/picos.1" ] &&
+		[ -f "$1/share/bash-completion/completions/picos" ]
+}
+chk_install_man() {
+	local o page=$1/share/man/man1/picos.1
+	[ "$(rc_of cli_install_man)" = 0 ] && [ ! -s "$cli/cli_install_man.err" ] &&
+		grep -q "^\.TH PICOS 1 .*\"$("$picos" --version)\"" "$page" || return 1
+	for o in $(usage_options) --gid; do
+		grep -qF -- "$(printf '%s' "$o" | sed 's/-/\\-/g')" "$page" ||
+			{ echo "    $o not in picos.1"; return 1; }
+	done
+}
+# complete WORDS...: what the completion offers for the last word
+complete_words() {
+	bash -c 'source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1))
+		compopt() { :; }; _picos; printf "%s\n" "${COMPREPLY[@]}"' sh "$@"
+}
+chk_install_completion() {
+	local c=$1/share/bash-completion/completions/picos o
+	bash -n "$c" || return 1
+	[ "$(complete_words "$c" picos '' | sort | tr '\n' ' ')" = '--help --version doctor help run ' ] &&
+		[ "$(complete_words "$c" picos run --net = '' | tr '\n' ' ')" = 'loopback host none ' ] &&
+		[ "$(complete_words "$c" picos run --ns '' | tr '\n' ' ')" = 'auto on off ' ] || return 1
+	for o in $(usage_options); do
+		complete_words "$c" picos run --ns=off -- | grep -qx -- "$o" ||
+			{ echo "    $o not completed"; return 1; }
+	done
+}
 chk_version() { [ "$(rc_of cli_version)" = 0 ] && grep -q '^picos [0-9]' "$cli/cli_version.out"; }
 chk_missing_program() { [ "$(rc_of cli_missing_program)" = 2 ] && [ -s "$cli/cli_missing_program.err" ]; }
 chk_bind_write() { [ "$(rc_of cli_bind_write)" = 0 ] && [ "$(cat "$cli/bindsrc/new.txt" 2>/dev/null)" = 'from guest' ]; }
@@ -2205,6 +2238,27 @@ print(s, r.getrlimit(r.RLIMIT_NOFILE)[0] == h, len(fds))')
 		pic cli_doctor_args doctor --bogus
 		expect cli_doctor_args "doctor with an argument: one-line error, exit 2" \
 			one_line_error cli_doctor_args 2
+	fi
+	# make install: the binary, the man page (rendered without warnings,
+	# every option of the usage in it) and the bash completion (every
+	# option of the usage offered after `picos run`).
+	if wanted cli_install; then
+		local pre=$top/build/install-test
+		rm -rf "$pre"
+		make -s -C "$top" install PREFIX="$pre" >"$cli/cli_install.out" 2>"$cli/cli_install.err"
+		echo $? >"$cli/cli_install.rc"
+		expect cli_install "make install PREFIX=build/install-test: picos, picos.1, completion" \
+			chk_install "$pre"
+		if command -v man >/dev/null; then
+			man --warnings -l "$pre/share/man/man1/picos.1" >"$cli/cli_install_man.out" \
+				2>"$cli/cli_install_man.err"
+			echo $? >"$cli/cli_install_man.rc"
+			expect cli_install_man "man -l picos.1 renders without warnings, names every option" \
+				chk_install_man "$pre"
+		fi
+		expect cli_install_completion "the completion offers the commands and every option" \
+			chk_install_completion "$pre"
+		rm -rf "$pre"
 	fi
 	if wanted cli_max_procs; then
 		pic cli_max_procs run --max-procs 5 -- "$PY" -c '
