@@ -128,6 +128,15 @@ static int probe_landlock(char *d, size_t n)
 	return 0;
 }
 
+/* A call that returns an fd: 0 when it did (closed again), else errno. */
+static int fd_probe(long fd)
+{
+	if (fd < 0)
+		return errno;
+	close((int)fd);
+	return 0;
+}
+
 static int probe_openat2(char *d, size_t n)
 {
 	(void)d, (void)n;
@@ -136,21 +145,13 @@ static int probe_openat2(char *d, size_t n)
 		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS |
 			   RESOLVE_NO_MAGICLINKS,
 	};
-	long fd = syscall(SYS_openat2, AT_FDCWD, "/", &how, sizeof how);
-	if (fd < 0)
-		return errno;
-	close((int)fd);
-	return 0;
+	return fd_probe(syscall(SYS_openat2, AT_FDCWD, "/", &how, sizeof how));
 }
 
 static int probe_pidfd(char *d, size_t n)
 {
 	(void)d, (void)n;
-	long fd = syscall(SYS_pidfd_open, getpid(), 0);
-	if (fd < 0)
-		return errno;
-	close((int)fd);
-	return 0;
+	return fd_probe(syscall(SYS_pidfd_open, getpid(), 0));
 }
 
 static int probe_memfd(char *d, size_t n)
