@@ -245,11 +245,12 @@ static long do_prlimit(unsigned res, const struct rlimit64 *nw,
  * native child would (the launcher leaves it as it found it).  The
  * provider's own host fds (NOFILE_RESERVE) must fit above the guest's,
  * so the host's hard limit is raised by the reserve where the host
- * allows it (CAP_SYS_RESOURCE, up to fs.nr_open: picos started by root).
- * Only where it cannot be (an unprivileged caller) is there no room
- * above the caller's hard limit: then the guest's limits are the
- * caller's less the reserve, so that a guest at its limit never makes
- * the provider's own opens fail. */
+ * allows it (CAP_SYS_RESOURCE, up to fs.nr_open: picos started by a
+ * root that has it).  Only where it cannot be (an unprivileged caller, a
+ * container's root without CAP_SYS_RESOURCE) is there no room above the
+ * caller's hard limit: then the guest's hard limit is the caller's less
+ * the reserve, and its soft one the caller's up to that, so that a guest
+ * at its limit never makes the provider's own opens fail. */
 void rlimit_nofile_init(void)
 {
 	struct rlimit64 *rl = &proc.rlimits[RLIMIT_NOFILE];
