@@ -104,8 +104,12 @@ bench: $(PICOS)
 	bench/run.sh
 
 install: $(PICOS)
-	install -d $(DESTDIR)$(PREFIX)/bin
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions
 	install -m 755 $(PICOS) $(DESTDIR)$(PREFIX)/bin/picos
+	install -m 644 docs/picos.1 $(DESTDIR)$(PREFIX)/share/man/man1/picos.1
+	install -m 644 tools/bash-completion/picos \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/picos
 
 clean:
 	rm -rf $(BUILD)

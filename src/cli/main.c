@@ -7,6 +7,7 @@
 void print_usage(FILE *f)
 {
 	fputs("usage: picos run [options] [--] PROGRAM [ARGS...]\n"
+	      "       picos doctor    (the host features picos needs, and this host's)\n"
 	      "       picos --version\n"
 	      "       picos help\n"
 	      "\n"
@@ -28,9 +29,13 @@ void print_usage(FILE *f)
 	      "  --bind-socket HOST:GUEST  let the guest connect to host unix socket\n"
 	      "                      HOST at guest path GUEST (other host sockets\n"
 	      "                      outside the writable mounts are refused)\n"
-	      "  --cwd DIR           the guest's working directory\n"
+	      "  --cwd DIR           the guest's working directory (absolute; one the\n"
+	      "                      world lacks is an error, exit status 125)\n"
 	      "  --env K=V           set an environment variable (repeatable)\n"
 	      "  --clear-env         start from an empty environment\n"
+	      "  --home[=DIR]        a writable $HOME: a fresh directory removed when\n"
+	      "                      the run ends, or host directory DIR (kept);\n"
+	      "                      $HOME is --env HOME's, the caller's, or passwd's\n"
 	      "  --uid N, --gid N    the identity the guest sees (e.g. 0 for root)\n"
 	      "  --hostname NAME     the guest's host name\n"
 	      "  --trace[=FILE]      print every system call (to stderr or FILE)\n"
@@ -49,6 +54,10 @@ void print_usage(FILE *f)
 	      "\n"
 	      "Default mounts: the host's / read-only, the current directory\n"
 	      "read-write, and a private /tmp removed when the run ends.\n"
+	      "The guest never sees the host's /tmp: the world's /tmp is its own\n"
+	      "(empty at the start; --bind a host directory to share one).  $HOME\n"
+	      "is the host's, read-only like the rest of / (unless it is the\n"
+	      "current directory); --home gives the world a writable one.\n"
 	      "\n"
 	      "The world ends with its pid 1, like a container: processes left\n"
 	      "are killed (unless --wait-all).  SIGTERM and SIGHUP go to the\n"
@@ -81,6 +90,8 @@ int main(int argc, char **argv)
 			return 2;
 		return run_world(&o);
 	}
+	if (!strcmp(cmd, "doctor"))
+		return run_doctor(argc - 2, argv + 2);
 	fprintf(stderr, "picos: unknown command '%s' (try 'picos help')\n", cmd);
 	return 2;
 }

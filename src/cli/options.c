@@ -103,6 +103,23 @@ static const char *value(int argc, char **argv, int *i, const char *name)
 	return argv[++*i];
 }
 
+/* "--name" or "--name=VALUE": the value is optional, so it is only ever
+ * the part after "=" ("--name X" is --name, then the program X).  1 for
+ * either (*val set to VALUE if given), 0 for another option, -1 for an
+ * empty VALUE. */
+static int optional_value(const char *arg, const char *name, const char **val)
+{
+	size_t n = strlen(name);
+	if (strncmp(arg, name, n) != 0 || (arg[n] && arg[n] != '='))
+		return 0;
+	if (arg[n] == '=') {
+		*val = arg + n + 1;
+		if (!**val)
+			return -1;
+	}
+	return 1;
+}
+
 static bool is_opt(const char *arg, const char *name)
 {
 	size_t n = strlen(name);
@@ -125,6 +142,7 @@ int parse_run_options(int argc, char **argv, struct run_opts *o)
 	int i;
 	for (i = 0; i < argc; i++) {
 		const char *a = argv[i], *v;
+		int r;
 		if (size && !is_opt(a, "--tmpfs"))
 			return bad("--size must be followed by --tmpfs, not '%s'", a);
 		if (!strcmp(a, "--")) {
@@ -195,13 +213,18 @@ int parse_run_options(int argc, char **argv, struct run_opts *o)
 			o->nsockets++;
 		} else if (is_opt(a, "--cwd")) {
 			if (!(v = value(argc, argv, &i, "--cwd")) || v[0] != '/')
-				return bad("%s needs an absolute directory", "--cwd");
+				return bad("--cwd wants an absolute guest directory, "
+					   "got '%s'", v ? v : "");
 			o->cwd = v;
 		} else if (is_opt(a, "--env")) {
 			if (!(v = value(argc, argv, &i, "--env")) ||
 			    !strchr(v, '=') || v[0] == '=')
 				return bad("--env wants K=V, got '%s'", v ? v : "");
 			o->env_set[o->nenv_set++] = (char *)v;
+		} else if ((r = optional_value(a, "--home", &o->home_dir))) {
+			if (r < 0)
+				return bad("--home= needs a directory%s", "");
+			o->home = true;
 		} else if (!strcmp(a, "--clear-env")) {
 			o->clear_env = true;
 		} else if (is_opt(a, "--uid")) {
@@ -217,13 +240,10 @@ int parse_run_options(int argc, char **argv, struct run_opts *o)
 			    strlen(v) > 64)
 				return bad("--hostname wants 1 to 64 characters%s", "");
 			o->hostname = v;
-		} else if (!strcmp(a, "--trace")) {
-			o->trace = true;
-		} else if (!strncmp(a, "--trace=", 8)) {
-			o->trace = true;
-			o->trace_file = a + 8;
-			if (!*o->trace_file)
+		} else if ((r = optional_value(a, "--trace", &o->trace_file))) {
+			if (r < 0)
 				return bad("--trace= needs a file name%s", "");
+			o->trace = true;
 		} else if (is_opt(a, "--max-procs")) {
 			long n;
 			if (!(v = value(argc, argv, &i, "--max-procs")) ||

@@ -51,6 +51,10 @@ struct run_opts {
 	char **env_set; /* K=V from --env */
 	int nenv_set;
 	bool clear_env;
+	/* --home[=DIR]: a writable $HOME, fresh (removed at the end) or the
+	 * host directory DIR (kept) */
+	bool home;
+	const char *home_dir;
 	long uid, gid; /* -1: the host's */
 	const char *hostname;
 	bool trace;
@@ -68,6 +72,10 @@ struct run_opts {
 /* options.c */
 int parse_run_options(int argc, char **argv, struct run_opts *o);
 void print_usage(FILE *f);
+
+/* doctor.c: `picos doctor`: which host features picos relies on this
+ * host has; 0 when every required one is there. */
+int run_doctor(int argc, char **argv);
 
 /* world.c: sets up and runs one world; returns picos's exit status. */
 int run_world(struct run_opts *o);

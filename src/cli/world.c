@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
+#include <pwd.h>
 #include <malloc.h>
 #include <picos/config.h>
 #include <picos/world.h>
@@ -263,12 +264,18 @@ static void make_socket_placeholder(const char *path)
 	close(open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
 }
 
-static void make_mountpoint_in_tmp(const struct mountspec *m)
+/* The mount point of m beneath guest directory `gdir`, in the host
+ * directory `priv` that shows there: the world's own (`own`: made to
+ * look like the host's path), or the user's (--home=DIR), where only the
+ * directories missing on the way are made, as a container runtime makes
+ * a mount point in a volume. */
+static void make_mountpoint_in(const char *priv, const char *gdir,
+			       const struct mountspec *m, bool own)
 {
 	char path[2 * PATH_MAX];
-	size_t base = strlen(tmpdir);
-	if ((size_t)snprintf(path, sizeof path, "%s/%s", tmpdir, m->guest + 5) >=
-	    sizeof path)
+	size_t base = strlen(priv);
+	if ((size_t)snprintf(path, sizeof path, "%s%s", priv,
+			     m->guest + strlen(gdir)) >= sizeof path)
 		return;
 	for (char *p = path + base + 1; *p; p++) {
 		if (*p != '/')
@@ -278,11 +285,12 @@ static void make_mountpoint_in_tmp(const struct mountspec *m)
 		*p = '/';
 	}
 	if (m->sock) {
-		make_socket_placeholder(path);
+		if (own)
+			make_socket_placeholder(path);
 		return;
 	}
 	mkdir(path, 0755);
-	if (strcmp(m->guest, m->host) != 0)
+	if (!own || strcmp(m->guest, m->host) != 0)
 		return;
 	/* Deepest first: making a child dates its parent. */
 	for (char *p = path + strlen(path); p > path + base; p--) {
@@ -290,17 +298,37 @@ static void make_mountpoint_in_tmp(const struct mountspec *m)
 			continue;
 		*p = 0;
 		char host[2 * PATH_MAX];
-		snprintf(host, sizeof host, "/tmp%s", path + base);
+		snprintf(host, sizeof host, "%s%s", gdir, path + base);
 		mirror_host_dir(path, host);
 		*p = '/';
 	}
 }
 
+/* The guest's $HOME: --env HOME's, else the caller's $HOME (unless
+ * --clear-env), else the guest user's passwd entry's.  Set by run_world
+ * with --home; the host directory behind it (a fresh one in the scratch
+ * area, or --home=DIR), made by setup_mounts. */
+static char *guest_home, *home_host;
+
+static void make_mountpoints_in(const char *priv, const char *gdir, bool own)
+{
+	size_t n = strlen(gdir);
+	for (int i = 0; i < nmounts; i++)
+		if (strncmp(mounts[i].guest, gdir, n) == 0 &&
+		    mounts[i].guest[n] == '/')
+			make_mountpoint_in(priv, gdir, &mounts[i], own);
+}
+
+static bool home_fresh; /* --home without DIR: the world's own */
+
+/* Mount points beneath the world's /tmp and $HOME (--home), which a
+ * guest walking down to them (git looks for .git in every parent of
+ * its cwd) must find, as on Linux. */
 static void make_mountpoints_in_tmp(void)
 {
-	for (int i = 0; i < nmounts; i++)
-		if (strncmp(mounts[i].guest, "/tmp/", 5) == 0)
-			make_mountpoint_in_tmp(&mounts[i]);
+	make_mountpoints_in(tmpdir, "/tmp", true);
+	if (home_host)
+		make_mountpoints_in(home_host, guest_home, home_fresh);
 }
 
 /* An empty directory KIND-I of the world's scratch area (it goes with
@@ -314,6 +342,23 @@ static int make_scratch_dir(char *out, size_t size, const char *kind, int i,
 			strerror(errno));
 		return -1;
 	}
+	return 0;
+}
+
+/* --home: a writable directory at the guest's $HOME, the world's own in
+ * its scratch area (it goes with the world) or --home=DIR. */
+static int add_home_mount(const struct run_opts *o)
+{
+	if (!o->home)
+		return 0;
+	char fresh[PATH_MAX + 16];
+	home_fresh = !o->home_dir;
+	if (home_fresh &&
+	    make_scratch_dir(fresh, sizeof fresh, "home", 0, "--home") < 0)
+		return -1;
+	if (add_mount(guest_home, home_fresh ? fresh : o->home_dir, false) < 0)
+		return -1;
+	home_host = mounts[nmounts - 1].host;
 	return 0;
 }
 
@@ -447,6 +492,8 @@ static int setup_mounts(struct run_opts *o, char **guest_cwd)
 		mounts[nmounts - 1].tmpfs = true;
 		mounts[nmounts - 1].size = o->tmpfs[i].size;
 	}
+	if (add_home_mount(o) < 0)
+		return -1;
 	for (int i = 0; i < o->noverlays; i++)
 		if (i != root_ov &&
 		    add_overlay_mount(o->overlays[i].dst, &o->overlays[i], i) < 0)
@@ -659,6 +706,8 @@ static int build_config(struct run_opts *o, const char *cwd, int world_fd,
 		flags |= PCFG_F_NET_NONE;
 	if (ns_active)
 		flags |= PCFG_F_IPC_NS;
+	if (o->cwd)
+		flags |= PCFG_F_CWD_GIVEN;
 	put(&b, PCFG_FLAGS, &flags, sizeof flags);
 	put(&b, PCFG_END, NULL, 0);
 
@@ -756,7 +805,7 @@ static void landlock_rules(struct ll_paths *l)
 		ll_paths_add(l, "/dev/pts", LL_DEVICE);
 }
 
-/* In the child: raise limits, lock down, become the provider.  The fds the
+/* In the child: lock down and become the provider.  The fds the
  * configuration names must survive the exec. */
 static void start_provider(int image_fd, int cfg_fd, const int *keep, int nkeep,
 			   int net)
@@ -767,11 +816,8 @@ static void start_provider(int image_fd, int cfg_fd, const int *keep, int nkeep,
 	for (int i = 0; i < nkeep; i++)
 		keep_fd(keep[i]);
 	keep_fd(cfg_fd);
-	struct rlimit rl;
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
-	}
+	/* RLIMIT_NOFILE stays the caller's: the guest's starts as it, and
+	 * the provider makes its own room (rlimit_nofile_init). */
 	if (sandbox_limit_caps(net == NET_OPT_HOST) < 0)
 		_exit(125);
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
@@ -1139,9 +1185,46 @@ static void remove_overlay_workdirs(const struct run_opts *o)
 			     FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
 }
 
+/* --home: the guest's $HOME (guest_home), set in its environment as an
+ * --env HOME would (o->env_set has room: --home is no --env). */
+static int find_guest_home(struct run_opts *o)
+{
+	if (!o->home)
+		return 0;
+	const char *h = NULL;
+	int slot = o->nenv_set; /* the --env HOME it replaces, if any */
+	for (int k = 0; k < o->nenv_set; k++)
+		if (!strncmp(o->env_set[k], "HOME=", 5))
+			h = o->env_set[slot = k] + 5;
+	if (!h && !o->clear_env)
+		h = getenv("HOME");
+	if (!h || h[0] != '/') {
+		struct passwd *pw = getpwuid(o->uid >= 0 ? (uid_t)o->uid : getuid());
+		h = pw && pw->pw_dir[0] == '/' ? pw->pw_dir : NULL;
+	}
+	if (!h) {
+		fprintf(stderr, "picos: --home: no home directory known (name one "
+				"with --env HOME=DIR)\n");
+		return -1;
+	}
+	guest_home = normalize(h);
+	if (!strcmp(guest_home, "/")) {
+		fprintf(stderr, "picos: --home: the home directory cannot be /\n");
+		return -1;
+	}
+	char *env = malloc(strlen(guest_home) + 6);
+	sprintf(env, "HOME=%s", guest_home);
+	o->env_set[slot] = env;
+	if (slot == o->nenv_set)
+		o->nenv_set++;
+	return 0;
+}
+
 int run_world(struct run_opts *o)
 {
 	int status = 125;
+	if (find_guest_home(o) < 0)
+		return status;
 	if (make_tmpdir() < 0)
 		return status;
 	if (make_overlay_workdirs(o) < 0)

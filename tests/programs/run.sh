@@ -1282,6 +1282,70 @@ stop_host_sockets() {
 picos_tmps() { find "$TMPDIR" -mindepth 1 -maxdepth 1 -name 'picos-tmp-*' | wc -l | tr -d ' '; }
 
 # Each check below is a function: the case passes when it succeeds.
+chk_cwd_bad() { one_line_error "$1" 125 && [ "$(cat "$cli/$1.err")" = "picos: $2" ]; }
+chk_home_ro() { [ "$(rc_of cli_home_ro)" != 0 ] && [ ! -e "$cli/.gitconfig" ]; }
+chk_home() {
+	is_rc_out "$1" 0 "x"$'\n'"$cli"$'\n.gitconfig\ncwd' && [ ! -e "$cli/.gitconfig" ] &&
+		[ "$(picos_tmps)" = 0 ]
+}
+chk_home_dir() {
+	is_rc_out cli_home_dir 0 "x"$'\n'"$cli"$'\n.gitconfig\ncwd' &&
+		is_rc_out cli_home_dir2 0 "$HOME"$'\nx' &&
+		grep -q 'name = x' "$cli/homedir/.gitconfig" && [ -d "$cli/homedir/cwd" ]
+}
+doctor_features=('Syscall User Dispatch' 'seccomp filters' 'seccomp TSYNC' 'Landlock' 'openat2'
+	'pidfd_open' 'memfd_create' 'user namespaces' 'membarrier sync core')
+# every feature on a line of its own, "ok" or "missing", then whether required
+chk_doctor_lines() {
+	local f
+	for f in "${doctor_features[@]}"; do
+		grep -Eq "^(ok|missing) +(required|optional) +$f  " "$cli/$1.out" || return 1
+	done
+	[ "$(grep -Ec '^(ok|missing) ' "$cli/$1.out")" = "${#doctor_features[@]}" ]
+}
+chk_doctor() {
+	[ "$(rc_of cli_doctor)" = 0 ] && chk_doctor_lines cli_doctor &&
+		! grep -q '^missing required' "$cli/cli_doctor.out" &&
+		tail -n 1 "$cli/cli_doctor.out" | grep -q '^picos can run here'
+}
+chk_doctor_nested() {
+	[ "$(rc_of cli_doctor_nested)" = 1 ] && chk_doctor_lines cli_doctor_nested &&
+		grep -q '^missing required Syscall User Dispatch' "$cli/cli_doctor_nested.out" &&
+		tail -n 1 "$cli/cli_doctor_nested.out" | grep -q '^picos cannot run here'
+}
+# The options `picos help` lists, one a line.
+usage_options() { "$picos" help | grep -oE '^  --[a-z-]+' | sed 's/^ *//' | sort -u; }
+chk_install() {
+	[ "$(rc_of cli_install)" = 0 ] && [ -x "$1/bin/picos" ] &&
+		[ "$("$1/bin/picos" --version)" = "$("$picos" --version)" ] &&
+		[ -f "$1/share/man/man1/picos.1" ] &&
+		[ -f "$1/share/bash-completion/completions/picos" ]
+}
+chk_install_man() {
+	local o page=$1/share/man/man1/picos.1
+	[ "$(rc_of cli_install_man)" = 0 ] && [ ! -s "$cli/cli_install_man.err" ] &&
+		grep -q "^\.TH PICOS 1 .*\"$("$picos" --version)\"" "$page" || return 1
+	for o in $(usage_options) --gid; do
+		grep -qF -- "$(printf '%s' "$o" | sed 's/-/\\-/g')" "$page" ||
+			{ echo "    $o not in picos.1"; return 1; }
+	done
+}
+# complete WORDS...: what the completion offers for the last word
+complete_words() {
+	bash -c 'source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1))
+		compopt() { :; }; _picos; printf "%s\n" "${COMPREPLY[@]}"' sh "$@"
+}
+chk_install_completion() {
+	local c=$1/share/bash-completion/completions/picos o
+	bash -n "$c" || return 1
+	[ "$(complete_words "$c" picos '' | sort | tr '\n' ' ')" = '--help --version doctor help run ' ] &&
+		[ "$(complete_words "$c" picos run --net = '' | tr '\n' ' ')" = 'loopback host none ' ] &&
+		[ "$(complete_words "$c" picos run --ns '' | tr '\n' ' ')" = 'auto on off ' ] || return 1
+	for o in $(usage_options); do
+		complete_words "$c" picos run --ns=off -- | grep -qx -- "$o" ||
+			{ echo "    $o not completed"; return 1; }
+	done
+}
 chk_version() { [ "$(rc_of cli_version)" = 0 ] && grep -q '^picos [0-9]' "$cli/cli_version.out"; }
 chk_missing_program() { [ "$(rc_of cli_missing_program)" = 2 ] && [ -s "$cli/cli_missing_program.err" ]; }
 chk_bind_write() { [ "$(rc_of cli_bind_write)" = 0 ] && [ "$(cat "$cli/bindsrc/new.txt" 2>/dev/null)" = 'from guest' ]; }
@@ -1434,6 +1498,44 @@ cli_cases() {
 	if wanted cli_cwd_python; then
 		pic cli_cwd_python run --cwd /usr -- "$PY" -c 'import os; print(os.getcwd(), os.path.isdir("bin"))'
 		expect cli_cwd_python "--cwd /usr" is_rc_out cli_cwd_python 0 '/usr True'
+	fi
+	# --cwd is looked up in the world (its mounts, as the guest) before
+	# the program runs: a missing one is the runtime's error (125, as
+	# podman), in one line, and the world's own directories count.
+	if wanted cli_cwd_bad; then
+		local m
+		for m in auto off; do
+			pic cli_cwd_bad_$m run --ns=$m --cwd /nonexistent.$$ -- /bin/true
+			expect cli_cwd_bad_$m "--ns=$m: a missing --cwd: one-line error, exit 125" \
+				chk_cwd_bad cli_cwd_bad_$m "--cwd /nonexistent.$$: No such file or directory"
+			pic cli_cwd_tmpfs_$m run --ns=$m --tmpfs /mnt/t --cwd /mnt/t -- /bin/pwd
+			expect cli_cwd_tmpfs_$m "--ns=$m: --cwd in a --tmpfs (a world mount) is found" \
+				is_rc_out cli_cwd_tmpfs_$m 0 /mnt/t
+		done
+		pic cli_cwd_bad_file run --cwd /etc/passwd -- /bin/true
+		expect cli_cwd_bad_file "--cwd of a file: one-line error, exit 125" \
+			chk_cwd_bad cli_cwd_bad_file "--cwd /etc/passwd: Not a directory"
+		# a host /tmp directory: the world's /tmp is its own
+		local ht
+		ht=$(mktemp -d /tmp/picos-cwd.XXXXXX)
+		pic cli_cwd_bad_tmp run --cwd "$ht" -- /bin/true
+		rmdir "$ht"
+		expect cli_cwd_bad_tmp "--cwd in the host's /tmp: one-line error naming the private /tmp" \
+			chk_cwd_bad cli_cwd_bad_tmp "--cwd $ht: No such file or directory (the world's /tmp is its own, not the host's)"
+		# a directory this user may not search (as root: none)
+		if [ -d /root ] && [ ! -x /root ]; then
+			pic cli_cwd_bad_perm run --cwd /root -- /bin/true
+			expect cli_cwd_bad_perm "--cwd the guest may not search: one-line error, exit 125" \
+				chk_cwd_bad cli_cwd_bad_perm "--cwd /root: Permission denied"
+		fi
+		pic cli_cwd_bad_rel run --cwd etc -- /bin/true
+		expect cli_cwd_bad_rel "a relative --cwd: one-line error, exit 2" \
+			one_line_error cli_cwd_bad_rel 2
+		# resolved as chdir resolves it: the symlink's target is the cwd
+		ln -sfn ../bindsrc "$cli/cwd/cwdlink"
+		pic cli_cwd_link run --cwd "$cli/cwd/cwdlink" -- /bin/pwd
+		expect cli_cwd_link "--cwd through a symlink: pwd shows its target, as natively" \
+			is_rc_out cli_cwd_link 0 "$(cd "$cli/cwd/cwdlink" && /bin/pwd)"
 	fi
 	if wanted cli_default_cwd; then
 		pic cli_default_cwd run -- "$BUSYBOX" pwd
@@ -1646,6 +1748,40 @@ print(sorted(os.listdir("/tmp")))'
 			'echo data > /tmp/f; read -r l < /tmp/f; echo "$l"; echo x >> /tmp/g && echo made'
 		pic cli_tmp_busybox2 run -- "$BUSYBOX" ls -A /tmp
 		expect cli_tmp_busybox "/tmp writable, empty in the next run, nothing left" chk_tmp_busybox
+	fi
+
+	# $HOME is read-only without --home (here the cwd's parent, beneath
+	# the read-only /); --home makes a fresh writable one that goes with
+	# the world, --home=DIR binds DIR there and keeps it.
+	if wanted cli_home && command -v git >/dev/null; then
+		local m gc='git config --global user.name x && git config --global user.name && echo "$HOME" && ls -A ~'
+		pic cli_home_ro run --env HOME="$cli" -- /bin/sh -c 'git config --global user.name x'
+		expect cli_home_ro "without --home, git config --global fails: \$HOME is read-only" \
+			chk_home_ro
+		for m in auto off; do
+			pic cli_home_$m run --ns=$m --env HOME="$cli" --home -- /bin/sh -c "$gc"
+			expect cli_home_$m "--ns=$m: --home: git config --global works, the cwd shows beneath, nothing left" \
+				chk_home cli_home_$m
+		done
+		pic cli_home_fresh run --env HOME="$cli" --home -- /bin/ls -A "$cli"
+		expect cli_home_fresh "--home: the next run's home is fresh again" \
+			is_rc_out cli_home_fresh 0 cwd
+		rm -rf "$cli/homedir"
+		mkdir -p "$cli/homedir"
+		pic cli_home_dir run --env HOME="$cli" --home="$cli/homedir" -- /bin/sh -c "$gc"
+		pic cli_home_dir2 run --home="$cli/homedir" -- /bin/sh -c 'echo "$HOME"; git config --global user.name'
+		expect cli_home_dir "--home=DIR: bound read-write at \$HOME (the cwd's mount point made in it), kept" \
+			chk_home_dir
+		pic cli_home_env run --clear-env --env HOME=/srv/picos-home/ --home -- /bin/sh -c \
+			'echo "$HOME"; touch ~/f && ls ~; env | grep -c "^HOME="'
+		expect cli_home_env "--home at --env HOME's directory (made anew), set once" \
+			is_rc_out cli_home_env 0 $'/srv/picos-home\nf\n1'
+		pic cli_home_bad run --home= -- /bin/true
+		expect cli_home_bad "--home= without a directory: one-line error, exit 2" \
+			one_line_error cli_home_bad 2
+		pic cli_home_bad2 run --home="$cli/missing.$$" -- /bin/true
+		expect cli_home_bad2 "--home=DIR that does not exist: one-line error, exit 125" \
+			one_line_error cli_home_bad2 125
 	fi
 
 	# --trace and --stats.
@@ -2148,6 +2284,76 @@ print(int(caps[0], 16) >> 12 & 3)'
 		echo 0 >"$cli/cli_ns_forms.rc"
 		expect cli_ns_forms "--ns=off|on|auto and PICOS_NS select the mode" \
 			is_rc_out cli_ns_forms 0 $'--ns=off flat\n--ns off flat\n--ns=on ns\n--ns=auto ns\nPICOS_NS=on ns'
+	fi
+	# The guest's RLIMIT_NOFILE is the caller's.  The provider's reserve
+	# of host fds (64) comes off it only where the host's hard limit cannot
+	# be raised to make room (without CAP_SYS_RESOURCE, or at nr_open):
+	# then the guest's limits are at most the caller's hard less 64.
+	if wanted cli_nofile; then
+		local m hard soft room
+		for m in auto off; do
+			pic cli_nofile_$m run --ns=$m -- /bin/sh -c 'ulimit -Sn; ulimit -Hn'
+			hard=$(ulimit -Hn)
+			soft=$(ulimit -Sn)
+			room=$hard
+			(ulimit -Hn $((hard + 64))) 2>/dev/null || room=$((hard - 64))
+			[ "$soft" -gt "$room" ] && soft=$room
+			expect cli_nofile_$m "--ns=$m: ulimit -n (soft, hard) is the caller's ($(ulimit -Sn) $(ulimit -Hn); $soft $room with the reserve)" \
+				is_rc_out cli_nofile_$m 0 "$soft"$'\n'"$room"
+			# a soft limit below the hard one: the guest's is exactly it
+			(ulimit -Sn 4000 && pic cli_nofile_soft_$m run --ns=$m -- /bin/sh -c 'ulimit -Sn')
+			expect cli_nofile_soft_$m "--ns=$m: a caller's soft limit of 4000 is the guest's" \
+				is_rc_out cli_nofile_soft_$m 0 4000
+		done
+		# python's view, and a soft limit the guest may raise up to its hard
+		(ulimit -Sn 300 && pic cli_nofile_raise run -- "$PY" -c '
+import resource as r
+s, h = r.getrlimit(r.RLIMIT_NOFILE)
+r.setrlimit(r.RLIMIT_NOFILE, (h, h))
+fds = []
+try:
+    while len(fds) < 2000:
+        fds.append(open("/dev/null"))
+except OSError as e:
+    print("stopped", e.errno)
+print(s, r.getrlimit(r.RLIMIT_NOFILE)[0] == h, len(fds))')
+		expect cli_nofile_raise "the guest raises its soft limit to its hard one and opens 2000 files" \
+			is_rc_out cli_nofile_raise 0 "300 True 2000"
+	fi
+	# picos doctor: a line per host feature; here every required one is
+	# there.  Inside a world (which runs no world of its own) Syscall
+	# User Dispatch is missing: exit 1.
+	if wanted cli_doctor; then
+		pic cli_doctor doctor
+		expect cli_doctor "doctor: every feature named, ok or missing, required or optional; exit 0" \
+			chk_doctor
+		pic cli_doctor_nested run -- "$picos" doctor
+		expect cli_doctor_nested "doctor inside a world: required features missing, exit 1" \
+			chk_doctor_nested
+		pic cli_doctor_args doctor --bogus
+		expect cli_doctor_args "doctor with an argument: one-line error, exit 2" \
+			one_line_error cli_doctor_args 2
+	fi
+	# make install: the binary, the man page (rendered without warnings,
+	# every option of the usage in it) and the bash completion (every
+	# option of the usage offered after `picos run`).
+	if wanted cli_install; then
+		local pre=$top/build/install-test
+		rm -rf "$pre"
+		make -s -C "$top" install PREFIX="$pre" >"$cli/cli_install.out" 2>"$cli/cli_install.err"
+		echo $? >"$cli/cli_install.rc"
+		expect cli_install "make install PREFIX=build/install-test: picos, picos.1, completion" \
+			chk_install "$pre"
+		if command -v man >/dev/null; then
+			man --warnings -l "$pre/share/man/man1/picos.1" >"$cli/cli_install_man.out" \
+				2>"$cli/cli_install_man.err"
+			echo $? >"$cli/cli_install_man.rc"
+			expect cli_install_man "man -l picos.1 renders without warnings, names every option" \
+				chk_install_man "$pre"
+		fi
+		expect cli_install_completion "the completion offers the commands and every option" \
+			chk_install_completion "$pre"
+		rm -rf "$pre"
 	fi
 	if wanted cli_max_procs; then
 		pic cli_max_procs run --max-procs 5 -- "$PY" -c '

@@ -189,6 +189,16 @@ static void set_cwd_from(const char *path)
 
 /* A directory the caller may search (chdir, chroot): the lookup's and
  * the host's errors, then EACCES. */
+static long search_dir(struct lookup *lk)
+{
+	long fd = vfs_open(lk, O_PATH | O_DIRECTORY, 0);
+	if (fd < 0)
+		return fd;
+	long r = may_chdir((int)fd);
+	host_close(fd);
+	return r;
+}
+
 static long lookup_search_dir(const char *upath, struct lookup *lk)
 {
 	struct pico_thread *t = current();
@@ -196,11 +206,19 @@ static long lookup_search_dir(const char *upath, struct lookup *lk)
 			     t->lpath[0]);
 	if (r < 0)
 		return r;
-	long fd = vfs_open(lk, O_PATH | O_DIRECTORY, 0);
-	if (fd < 0)
-		return fd;
-	r = may_chdir((int)fd);
-	host_close(fd);
+	return search_dir(lk);
+}
+
+long fs_chdir_boot(const char *path)
+{
+	struct pico_thread *t = current();
+	rt_strlcpy(t->kpath[0], path, PICOS_PATH_MAX);
+	struct lookup lk;
+	long r = path_lookup(AT_FDCWD, t->kpath[0], LK_FOLLOW, &lk, t->lpath[0]);
+	if (r == 0)
+		r = search_dir(&lk);
+	if (r == 0)
+		set_cwd_from(lk.path);
 	return r;
 }
 

@@ -304,6 +304,10 @@ struct fs_info *fs_current(void);
 #define fs_umask (fs_current()->umask)
 #define fs_root (fs_current()->root)
 void fs_set_cwd(const char *path);
+/* The first process's working directory named by --cwd: looked up and
+ * searched as chdir(2) would in the guest's world (symlinks resolved),
+ * before the guest runs; 0 or -errno, the cwd unchanged then. */
+long fs_chdir_boot(const char *path);
 void fs_set_root(const char *path);
 /* World path `world` as the calling process names it: below its root
  * the rest ("/" for the root itself), true; outside it the world path

@@ -303,6 +303,15 @@ static void inherit_signal_state(void)
 	current()->sigmask = mask & ~UNBLOCKABLE;
 }
 
+/* A path beneath /tmp the world cannot find: the host's /tmp is not the
+ * world's (every world has its own), which a user may not expect. */
+static const char *private_tmp_hint(const char *path, long err)
+{
+	return err == -ENOENT && rt_path_has_prefix(path, "/tmp")
+		       ? " (the world's /tmp is its own, not the host's)"
+		       : "";
+}
+
 void provider_main(uint64_t *sp)
 {
 	struct boot_cfg bc = { .world_fd = -1 };
@@ -340,6 +349,16 @@ void provider_main(uint64_t *sp)
 	 * capabilities the guest lacks, so the host checks it as that user. */
 	caps_host_sync();
 	proc.dumpable = true;
+	/* --cwd names a guest path: only the world's mounts (as this guest,
+	 * with its identity) can tell whether chdir would find it.  Failing
+	 * here, before the program runs, is what a container runtime does
+	 * (125: the runtime's own error, as podman's). */
+	if (bc.flags & PCFG_F_CWD_GIVEN) {
+		long r = fs_chdir_boot(bc.cwd);
+		if (r < 0)
+			kdie(125, "--cwd %s: %s%s", bc.cwd, errno_text((int)-r),
+			     private_tmp_hint(bc.cwd, r));
+	}
 
 	const char *exe = bc.exe;
 	if (!rt_strchr(exe, '/')) {
@@ -350,9 +369,10 @@ void provider_main(uint64_t *sp)
 	struct exec_result er;
 	long r = exec_load(exe, bc.argv, bc.argc, bc.envp, bc.envc, &er);
 	if (r < 0)
-		kdie(r == -ENOENT ? 127 : 126, "cannot execute %s: %s", exe,
+		kdie(r == -ENOENT ? 127 : 126, "cannot execute %s: %s%s", exe,
 		     r == -ENOEXEC ? "not an x86-64 ELF program or script"
-				   : errno_text((int)-r));
+				   : errno_text((int)-r),
+		     private_tmp_hint(exe, r));
 	kfree(cfg);
 	entry_arm_sud();
 	enter_guest(er.entry, er.sp);

@@ -241,17 +241,28 @@ static long do_prlimit(unsigned res, const struct rlimit64 *nw,
 	return 0;
 }
 
+/* The guest starts with the caller's RLIMIT_NOFILE, soft and hard, as a
+ * native child would (the launcher leaves it as it found it).  The
+ * provider's own host fds (NOFILE_RESERVE) must fit above the guest's,
+ * so the host's hard limit is raised by the reserve where the host
+ * allows it (CAP_SYS_RESOURCE, up to fs.nr_open: picos started by a
+ * root that has it).  Only where it cannot be (an unprivileged caller, a
+ * container's root without CAP_SYS_RESOURCE) is there no room above the
+ * caller's hard limit: then the guest's hard limit is the caller's less
+ * the reserve, and its soft one the caller's up to that, so that a guest
+ * at its limit never makes the provider's own opens fail. */
 void rlimit_nofile_init(void)
 {
 	struct rlimit64 *rl = &proc.rlimits[RLIMIT_NOFILE];
 	struct rlimit64 h;
 	if (host_get(RLIMIT_NOFILE, &h) < 0)
 		h.cur = h.max = FD_MAX_DEFAULT + NOFILE_RESERVE;
+	uint64_t caller_cur = h.cur;
+	if (host_allow_max(RLIMIT_NOFILE, h.max) == 0)
+		host_get(RLIMIT_NOFILE, &h);
 	rl->max = h.max > 2 * NOFILE_RESERVE ? h.max - NOFILE_RESERVE
 					     : h.max / 2;
-	/* The guest starts with the customary soft limit (select()'s
-	 * FD_SETSIZE) when the host's is higher. */
-	rl->cur = RT_MIN(RT_MIN(h.cur, (uint64_t)FD_MAX_DEFAULT), rl->max);
+	rl->cur = RT_MIN(caller_cur, rl->max);
 	nofile_host_room(rl->cur);
 	fd_limit = rl->cur;
 }
