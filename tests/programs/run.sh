@@ -708,7 +708,7 @@ fuser held.txt 2>/dev/null | tr " " "\n" | grep . | sort -n | m
 killall -0 sleep; echo "killall -0: $?"
 killall -0 nosuchprogram 2>/dev/null; echo "killall -0 nosuchprogram: $?"
 top -b -n1 -p $s | tail -1 | awk "{ print \$1, \$2, \$12 }" | m
-killall sleep; wait $s; echo "sleep ended: $?"
+kill $s; wait $s; echo "sleep ended: $?"  # (never a plain killall: natively it ends every sleep of the user)
 rm -f pids held.txt
 '
 case_proc_tools() {
