@@ -408,6 +408,14 @@ static int make_dev(void)
 		if (bind_node(dev_nodes[i], p) < 0)
 			return -1;
 	}
+	/* /dev/console: the terminal picos runs on, as a container runtime
+	 * binds the container's terminal there; none without one. */
+	const char *tty = isatty(0) ? ttyname(0) : NULL;
+	if (tty) {
+		in_root(p, "/dev/console");
+		if (bind_node(tty, p) < 0)
+			return -1;
+	}
 	/* The links every /dev has, into the world's procfs. */
 	static const char *const links[][2] = {
 		{ "/dev/fd", "/proc/self/fd" },

@@ -803,6 +803,12 @@ static void landlock_rules(struct ll_paths *l)
 	 * cannot open a pty it makes there either (docs/security). */
 	if (ns_active)
 		ll_paths_add(l, "/dev/pts", LL_DEVICE);
+	/* With namespaces /dev/console is the terminal picos runs on, bound
+	 * there by ns.c (the host's pty, which the world's /dev/pts does not
+	 * hold): the same node as the inherited terminal. */
+	struct stat cs;
+	if (ns_active && stat("/dev/console", &cs) == 0 && S_ISCHR(cs.st_mode))
+		ll_paths_add(l, "/dev/console", LL_DEVICE);
 }
 
 /* In the child: lock down and become the provider.  The fds the

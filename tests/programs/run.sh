@@ -1860,6 +1860,23 @@ except OSError as e:
 		}
 		expect cli_htop "htop on a terminal lists the world's processes (pid 1: sh), not the host's" chk_htop
 	fi
+	if wanted cli_console && command -v script >/dev/null; then
+		# /dev/console: with namespaces, the terminal picos runs on
+		# (as a container runtime binds the container's terminal);
+		# none without a terminal, and never the host's.
+		local con='[ -c /dev/console ] && echo "to the console" >/dev/console; ls /dev/console 2>&1 | sed "s/.*cannot access.*/none/"'
+		(cd "$cli/cwd" && timeout "$TO" script -qfec \
+			"'$picos' run --ns=on -- sh -c '$con'" /dev/null) >"$cli/cli_console.out" 2>&1 </dev/null
+		pic cli_console_notty run --ns=on -- sh -c "$con"
+		pic cli_console_flat run --ns=off -- sh -c "$con"
+		chk_console() {
+			tr -d '\r' <"$cli/cli_console.out" | grep -qx "to the console" &&
+				tr -d '\r' <"$cli/cli_console.out" | grep -qx "/dev/console" &&
+				[ "$(out_of cli_console_notty)" = none ] &&
+				[ "$(out_of cli_console_flat)" = none ]
+		}
+		expect cli_console "/dev/console is the terminal with namespaces, absent without one and in flat mode" chk_console
+	fi
 	if wanted cli_world_walk; then
 		# Walks /proc, /dev and /sys in both modes: the pid entries are
 		# the world's (each one's parent chain ends at its pid 1), /dev
@@ -1877,7 +1894,7 @@ for p in /proc/[0-9]*; do
 done
 for d in /dev/*; do
 	case ${d#/dev/} in
-	null|zero|full|random|urandom|tty|ptmx|pts|shm|fd|stdin|stdout|stderr) ;;
+	null|zero|full|random|urandom|tty|console|ptmx|pts|shm|mqueue|fd|stdin|stdout|stderr) ;;
 	mqueue) ;; # with namespaces: the queues of the world (its own mount)
 	*) echo "host device $d" ;;
 	esac

@@ -105,9 +105,12 @@ static bool shown(const struct filtered_dir *d, const char *path, size_t pl)
 {
 	if (pl == rt_strlen(d->dir))
 		return true;
-	/* the world's queues, when it has an IPC namespace (src/cli/ns.c) */
+	/* With namespaces the world's /dev is its own (src/cli/ns.c): its
+	 * queues, and its console (the terminal picos runs on) when it has
+	 * one; without them these names are the host's. */
 	if (d == &filtered[0] && ipc_world_ns &&
-	    at_or_above("/dev/mqueue", 11, path, pl))
+	    (at_or_above("/dev/mqueue", 11, path, pl) ||
+	     (pl == 12 && rt_memcmp(path, "/dev/console", 12) == 0)))
 		return true;
 	for (size_t i = 0; i < d->nkept; i++) {
 		const struct kept *k = &d->kept[i];
