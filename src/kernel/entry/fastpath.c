@@ -298,12 +298,6 @@ static uint64_t stub_ret(uint64_t stub)
 	return r;
 }
 
-static bool restart_code(long r)
-{
-	return r == -ERESTARTSYS || r == -ERESTARTNOINTR ||
-	       r == -ERESTARTNOHAND || r == -ERESTART_RESTARTBLOCK;
-}
-
 /* From fastpath.S, with the frame it pushed (rip: the stub): 0 to go
  * back to the guest, else through the door. */
 int fast_dispatch(struct pico_frame *f)
@@ -348,7 +342,7 @@ int fast_dispatch(struct pico_frame *f)
 	t->fast_state = FAST_AFTER;
 	if (new_mask || t->frame_set || t->ncaught || (t->deferred & ~t->sigmask) ||
 	    t->remote_npending || t->pt_pending || t->restore_mask ||
-	    restart_code((long)f->rax))
+	    is_restart_code((long)f->rax))
 		return 1;
 	t->fast_ret = f->rip;
 	return 0;

@@ -592,7 +592,7 @@ static bool has_sa_restart(int sig)
 	return a.flags & SA_RESTART;
 }
 
-static bool is_restart_code(long r)
+bool is_restart_code(long r)
 {
 	return r == -ERESTARTSYS || r == -ERESTARTNOINTR ||
 	       r == -ERESTARTNOHAND || r == -ERESTART_RESTARTBLOCK;

@@ -54,6 +54,8 @@ long intr_call(long nr, long a, long b, long c, long d, long e, long f);
  * the restart codes); false when every caught signal was ignored, and the
  * call should simply go on.  Ignored signals are dropped. */
 bool signal_interrupts(void);
+/* Is r one of the -ERESTART* codes a call returns to be restarted? */
+bool is_restart_code(long r);
 
 /* On every way out of the provider to the guest: restart or -EINTR for
  * an interrupted call, then frames for the caught signals, and the guest's
