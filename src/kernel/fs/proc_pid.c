@@ -717,6 +717,21 @@ static long zombie_text(enum pid_file which, const struct pid_view *v,
 	return -ENOENT;
 }
 
+/* A zombie's files besides those of file_name[] (all of them but
+ * limits, which went with its process). */
+static const char *const zombie_only[] = { "cmdline", "comm", "wchan", "io" };
+
+bool procfs_zombie_file(const char *name)
+{
+	for (unsigned i = 0; i < sizeof file_name / sizeof *file_name; i++)
+		if (rt_strcmp(name, file_name[i]) == 0)
+			return i != PF_LIMITS;
+	for (unsigned i = 0; i < sizeof zombie_only / sizeof *zombie_only; i++)
+		if (rt_strcmp(name, zombie_only[i]) == 0)
+			return true;
+	return false;
+}
+
 /* A zombie's other files: cmdline (empty), comm, wchan and io. */
 static bool zombie_other_open(struct lookup *lk, const char *p, int flags,
 			      long *res)

@@ -105,17 +105,11 @@ const char *procfs_inside(const char *path)
  * fd/, task/) are not. */
 static long zombie_rel(struct lookup *lk, int vpid, const char *rest)
 {
-	static const char *const made[] = { "stat", "status", "statm",
-		"cmdline", "comm", "environ", "maps", "smaps", "wchan", "io",
-		"mounts", "mountinfo", "mountstats" };
 	task_lock();
 	struct picos_task *t = task_by_vpid(vpid);
 	bool zombie = t && t->state == TASK_ZOMBIE;
 	task_unlock();
-	bool known = !*rest;
-	for (size_t i = 0; !known && i < sizeof made / sizeof *made; i++)
-		known = rt_strcmp(rest, made[i]) == 0;
-	if (!zombie || !known)
+	if (!zombie || (*rest && !procfs_zombie_file(rest)))
 		return -ENOENT;
 	int len = rt_snprintf(lk->hostrel, sizeof lk->hostrel, "%d%s%s",
 			      gproc()->host_pid, *rest ? "/" : "", rest);

@@ -39,6 +39,10 @@ long procfs_read_all(const char *rel, char **text);
 /* proc_sysvipc.c: /proc/sysvipc/shm and msg with guest pids. */
 bool procfs_sysvipc_open(struct lookup *lk, int flags, long *res);
 
+/* Is `name` one of the files of a zombie's /proc directory, which
+ * proc_pid.c makes from its slot? */
+bool procfs_zombie_file(const char *name);
+
 /* The caller's fdinfo text of its fd `fd` (proc_fdinfo.c): a kmalloc'd
  * NUL-terminated buffer and its length, or -errno (-ENOENT: no such fd). */
 long procfs_fdinfo_text(int fd, char **text);
