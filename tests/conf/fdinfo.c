@@ -22,26 +22,13 @@ static long fdinfo(pid_t pid, int fd)
 		snprintf(path, sizeof path, "/proc/%d/fdinfo/%d", pid, fd);
 	else
 		snprintf(path, sizeof path, "/proc/self/fdinfo/%d", fd);
-	int f = open(path, O_RDONLY);
-	if (f < 0)
-		return -1;
-	size_t n = 0;
-	ssize_t r;
-	while (n < sizeof text - 1 && (r = read(f, text + n, sizeof text - 1 - n)) > 0)
-		n += (size_t)r;
-	close(f);
-	text[n] = 0;
-	return (long)n;
+	return tap_read_file(path, text, sizeof text);
 }
 
 /* The number after "key" at a line's start in text (octal for flags). */
 static long line_num(const char *key, int base)
 {
-	size_t k = strlen(key);
-	for (const char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
-		if (strncmp(l, key, k) == 0)
-			return strtol(l + k, NULL, base);
-	return -1;
+	return (long)tap_line_num(text, key, base);
 }
 
 static void check_file(void)

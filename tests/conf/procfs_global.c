@@ -18,16 +18,7 @@ static char text[1 << 16];
 
 static long slurp(const char *path)
 {
-	int fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return -1;
-	size_t n = 0;
-	ssize_t r;
-	while (n < sizeof text - 1 && (r = read(fd, text + n, sizeof text - 1 - n)) > 0)
-		n += (size_t)r;
-	close(fd);
-	text[n] = 0;
-	return (long)n;
+	return tap_read_file(path, text, sizeof text);
 }
 
 /* The file's single number, or -1. */
@@ -39,11 +30,7 @@ static long long number(const char *path)
 /* The number after "key" at a line's start, or -1. */
 static long long line_num(const char *key)
 {
-	size_t k = strlen(key);
-	for (const char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
-		if (strncmp(l, key, k) == 0)
-			return atoll(l + k);
-	return -1;
+	return tap_line_num(text, key, 10);
 }
 
 static int count_lines(const char *prefix)

@@ -20,21 +20,6 @@
 
 extern char **environ;
 
-/* The whole of a /proc file (NUL-terminated; NUL bytes kept): length. */
-static long slurp(const char *path, char *buf, size_t size)
-{
-	int fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return -1;
-	size_t n = 0;
-	long r;
-	while (n < size - 1 && (r = read(fd, buf + n, size - 1 - n)) > 0)
-		n += (size_t)r;
-	close(fd);
-	buf[n] = 0;
-	return (long)n;
-}
-
 /* A "Key:" line's value in a status text, as text. */
 static const char *field(const char *text, const char *key, char *out, size_t size)
 {
@@ -132,7 +117,7 @@ static char **test_argv;
 static int limits_match(const char *path)
 {
 	char text[8192];
-	if (slurp(path, text, sizeof text) <= 0)
+	if (tap_read_file(path, text, sizeof text) <= 0)
 		return 0;
 	int k = -1, bad = 0;
 	for (char *l = strtok(text, "\n"); l; l = strtok(NULL, "\n"), k++) {
@@ -165,8 +150,8 @@ static void check_mounts(void)
 	static unsigned long id[2048], par[2048];
 	static char mp[2048][256], mp2[2048][256];
 	int n = 0, n2 = 0;
-	ok(slurp("/proc/self/mountinfo", info, sizeof info) > 0 &&
-	   slurp("/proc/self/mounts", mounts, sizeof mounts) > 0, "mountinfo and mounts read");
+	ok(tap_read_file("/proc/self/mountinfo", info, sizeof info) > 0 &&
+	   tap_read_file("/proc/self/mounts", mounts, sizeof mounts) > 0, "mountinfo and mounts read");
 	for (char *l = strtok(info, "\n"); l && n < 2048; l = strtok(NULL, "\n"))
 		if (sscanf(l, "%lu %lu %*s %*s %255s", &id[n], &par[n], mp[n]) == 3)
 			n++;
@@ -198,10 +183,10 @@ static void check_memory(void)
 	static char maps[1 << 20], smaps[4 << 20];
 	char s[8192], st[4096], sm[256], comm[64];
 	long long f[53] = { 0 };
-	slurp("/proc/self/status", s, sizeof s);
-	slurp("/proc/self/stat", st, sizeof st);
-	slurp("/proc/self/statm", sm, sizeof sm);
-	long n = slurp("/proc/self/maps", maps, sizeof maps);
+	tap_read_file("/proc/self/status", s, sizeof s);
+	tap_read_file("/proc/self/stat", st, sizeof st);
+	tap_read_file("/proc/self/statm", sm, sizeof sm);
+	long n = tap_read_file("/proc/self/maps", maps, sizeof maps);
 	ok(n > 0 && parse_stat(st, comm, sizeof comm, f), "maps, status, stat and statm read");
 	unsigned long long total = 0;
 	int lines = 0;
@@ -221,7 +206,7 @@ static void check_memory(void)
 	ok(strtoull(sm, NULL, 10) * 4 == (unsigned long long)vmsize,
 	   "statm's size is VmSize in pages (%s)", strtok(sm, " "));
 	ok(num_field(s, "VmPeak") >= vmsize, "VmPeak >= VmSize");
-	long sn = slurp("/proc/self/smaps", smaps, sizeof smaps);
+	long sn = tap_read_file("/proc/self/smaps", smaps, sizeof smaps);
 	int records = 0;
 	for (char *p = smaps; sn > 0 && (p = strstr(p, "\nSize:")); p++)
 		records++;
@@ -233,7 +218,7 @@ static void check_self(void)
 	char st[4096], comm[64], name[17] = { 0 };
 	long long f[53] = { 0 };
 	prctl(PR_GET_NAME, name);
-	ok(slurp("/proc/self/stat", st, sizeof st) > 0 && parse_stat(st, comm, sizeof comm, f),
+	ok(tap_read_file("/proc/self/stat", st, sizeof st) > 0 && parse_stat(st, comm, sizeof comm, f),
 	   "/proc/self/stat reads");
 	ok(f[1] == getpid(), "stat: pid is getpid() (%lld)", f[1]);
 	ok(strcmp(comm, name) == 0, "stat: comm is PR_GET_NAME's (%s)", comm);
@@ -247,7 +232,7 @@ static void check_self(void)
 	   (uint64_t)f[34] == (cgt & low), "stat: blocked, ignored and caught signals 1-31");
 
 	char s[8192], v[128];
-	ok(slurp("/proc/self/status", s, sizeof s) > 0, "/proc/self/status reads");
+	ok(tap_read_file("/proc/self/status", s, sizeof s) > 0, "/proc/self/status reads");
 	ok(field(s, "Name", v, sizeof v) && strcmp(v, name) == 0, "status: Name");
 	ok(num_field(s, "Tgid") == getpid() && num_field(s, "Pid") == gettid() &&
 	   num_field(s, "PPid") == getppid(), "status: Tgid, Pid, PPid");
@@ -264,7 +249,7 @@ static void check_self(void)
 	snprintf(want, sizeof want, "%u\t%u\t%u\t%u", gr, ge, gs, (unsigned)setfsgid(-1));
 	ok(field(s, "Gid", v, sizeof v) && strcmp(v, want) == 0, "status: Gid is getresgid and fsgid (%s)", v);
 	mode_t um = umask(027);
-	slurp("/proc/self/status", s, sizeof s);
+	tap_read_file("/proc/self/status", s, sizeof s);
 	ok(field(s, "Umask", v, sizeof v) && strcmp(v, "0027") == 0,
 	   "status: Umask after umask(027)");
 	umask(um);
@@ -292,7 +277,7 @@ static void check_self(void)
 	signal(SIGRTMIN + 5, SIG_IGN); /* past the 31 the stat file shows */
 	signal(SIGUSR2, SIG_IGN);
 	signal(SIGUSR1, on_usr1);
-	slurp("/proc/self/status", s, sizeof s);
+	tap_read_file("/proc/self/status", s, sizeof s);
 	dispositions(&ign, &cgt);
 	ok(hex_field(s, "SigBlk") == blocked_now() && (blocked_now() & (1ULL << (SIGWINCH - 1))),
 	   "status: SigBlk after sigprocmask");
@@ -300,7 +285,7 @@ static void check_self(void)
 	   "status: SigIgn after SIG_IGN");
 	ok(hex_field(s, "SigCgt") == cgt && (cgt & (1ULL << (SIGUSR1 - 1))),
 	   "status: SigCgt after a handler");
-	slurp("/proc/self/stat", st, sizeof st);
+	tap_read_file("/proc/self/stat", st, sizeof st);
 	parse_stat(st, comm, sizeof comm, f);
 	ok((uint64_t)f[32] == (blocked_now() & low) && (uint64_t)f[33] == (ign & low),
 	   "stat: the sets after the changes, real-time signals left out");
@@ -308,21 +293,21 @@ static void check_self(void)
 	signal(SIGRTMIN + 5, SIG_DFL);
 
 	char c[8192], w[8192];
-	long n = slurp("/proc/self/cmdline", c, sizeof c);
+	long n = tap_read_file("/proc/self/cmdline", c, sizeof c);
 	size_t wn = join(test_argv, w, sizeof w);
 	ok(n == (long)wn && memcmp(c, w, wn) == 0, "/proc/self/cmdline is argv (%ld bytes)", n);
-	n = slurp("/proc/self/environ", c, sizeof c);
+	n = tap_read_file("/proc/self/environ", c, sizeof c);
 	wn = join(environ, w, sizeof w);
 	ok(wn == 0 || (n == (long)wn && memcmp(c, w, wn) == 0),
 	   "/proc/self/environ is the environment (%ld bytes)", n);
 	char hn[128], want_hn[80];
 	gethostname(want_hn, sizeof want_hn - 1);
 	strcat(want_hn, "\n");
-	ok(slurp("/proc/sys/kernel/hostname", hn, sizeof hn) > 0 && strcmp(hn, want_hn) == 0,
+	ok(tap_read_file("/proc/sys/kernel/hostname", hn, sizeof hn) > 0 && strcmp(hn, want_hn) == 0,
 	   "/proc/sys/kernel/hostname is gethostname's");
 	getdomainname(want_hn, sizeof want_hn - 1);
 	strcat(want_hn, "\n");
-	ok(slurp("/proc/sys/kernel/domainname", hn, sizeof hn) > 0 && strcmp(hn, want_hn) == 0,
+	ok(tap_read_file("/proc/sys/kernel/domainname", hn, sizeof hn) > 0 && strcmp(hn, want_hn) == 0,
 	   "/proc/sys/kernel/domainname is getdomainname's");
 	ok(limits_match("/proc/self/limits"), "limits: each resource's soft and hard limit");
 	struct rlimit nf, nf_low = { 200, 300 };
@@ -331,9 +316,9 @@ static void check_self(void)
 	ok(limits_match("/proc/self/limits"), "limits after setrlimit(RLIMIT_NOFILE, 200, 300)");
 	setrlimit(RLIMIT_NOFILE, &nf);
 	prctl(PR_SET_NAME, "renamed-conf");
-	slurp("/proc/self/comm", c, sizeof c);
+	tap_read_file("/proc/self/comm", c, sizeof c);
 	ok(strcmp(c, "renamed-conf\n") == 0, "comm after PR_SET_NAME");
-	slurp("/proc/self/stat", st, sizeof st);
+	tap_read_file("/proc/self/stat", st, sizeof st);
 	parse_stat(st, comm, sizeof comm, f);
 	ok(strcmp(comm, "renamed-conf") == 0, "stat's comm after PR_SET_NAME");
 	prctl(PR_SET_NAME, name);
@@ -390,7 +375,7 @@ static void check_child(void)
 	char path[64], st[4096], s[8192], comm[64], v[128];
 	long long f[53] = { 0 };
 	snprintf(path, sizeof path, "/proc/%d/stat", c);
-	ok(slurp(path, st, sizeof st) > 0 && parse_stat(st, comm, sizeof comm, f),
+	ok(tap_read_file(path, st, sizeof st) > 0 && parse_stat(st, comm, sizeof comm, f),
 	   "the child's stat reads");
 	ok(f[1] == c && strcmp(comm, "conf-child") == 0, "child stat: pid and comm");
 	ok(f[3] == 'S', "child stat: sleeping in its read (%c)", (char)f[3]);
@@ -402,7 +387,7 @@ static void check_child(void)
 	   !((uint64_t)f[33] & (1ULL << (SIGUSR2 - 1))),
 	   "child stat: ignored and caught signals");
 	snprintf(path, sizeof path, "/proc/%d/status", c);
-	ok(slurp(path, s, sizeof s) > 0, "the child's status reads");
+	ok(tap_read_file(path, s, sizeof s) > 0, "the child's status reads");
 	ok(field(s, "Name", v, sizeof v) && strcmp(v, "conf-child") == 0, "child status: Name");
 	ok(num_field(s, "Pid") == c && num_field(s, "Tgid") == c && num_field(s, "PPid") == getpid(),
 	   "child status: Pid, Tgid, PPid");
@@ -418,11 +403,11 @@ static void check_child(void)
 	ok(field(s, "Uid", v, sizeof v) && strcmp(v, want) == 0, "child status: Uid");
 	char cl[8192], w[8192];
 	snprintf(path, sizeof path, "/proc/%d/cmdline", c);
-	long n = slurp(path, cl, sizeof cl);
+	long n = tap_read_file(path, cl, sizeof cl);
 	size_t wn = join(test_argv, w, sizeof w);
 	ok(n == (long)wn && memcmp(cl, w, wn) == 0, "the child's cmdline is its argv");
 	snprintf(path, sizeof path, "/proc/%d/comm", c);
-	ok(slurp(path, cl, sizeof cl) > 0 && strcmp(cl, "conf-child\n") == 0, "the child's comm");
+	ok(tap_read_file(path, cl, sizeof cl) > 0 && strcmp(cl, "conf-child\n") == 0, "the child's comm");
 
 	/* Its fds, links and fdinfo, read from here. */
 	snprintf(path, sizeof path, "/proc/%d/fd", c);
@@ -456,7 +441,7 @@ static void check_child(void)
 	mine[mn > 0 ? mn : 0] = 0;
 	ok(strcmp(link, mine) == 0, "the child's fd/9 link is the program (%s)", link);
 	snprintf(path, sizeof path, "/proc/%d/fdinfo/9", c);
-	ok(slurp(path, s, sizeof s) > 0 && num_field(s, "pos") == 5,
+	ok(tap_read_file(path, s, sizeof s) > 0 && num_field(s, "pos") == 5,
 	   "the child's fdinfo/9 has its offset");
 	snprintf(path, sizeof path, "/proc/%d/cwd", c);
 	ln = readlink(path, link, sizeof link - 1);
@@ -484,7 +469,7 @@ static void check_child(void)
 		close(cw);
 	snprintf(path, sizeof path, "/proc/%d/limits", c);
 	char lim[8192], *of;
-	ok(slurp(path, lim, sizeof lim) > 0 && (of = strstr(lim, "Max open files")) &&
+	ok(tap_read_file(path, lim, sizeof lim) > 0 && (of = strstr(lim, "Max open files")) &&
 	   strtoul(of + 26, NULL, 10) == 100 && strtoul(of + 47, NULL, 10) == 150,
 	   "the child's limits: its open files limit");
 
@@ -526,7 +511,7 @@ static void *thread_main(void *arg)
 	sigemptyset(&set);
 	sigaddset(&set, SIGPROF);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	slurp("/proc/thread-self/status", thread_self_status, sizeof thread_self_status);
+	tap_read_file("/proc/thread-self/status", thread_self_status, sizeof thread_self_status);
 	int cfd = open("/proc/thread-self/comm", O_WRONLY);
 	thread_comm_ok = cfd >= 0 && write(cfd, "conf-thread", 11) == 11;
 	if (cfd >= 0)
@@ -551,7 +536,7 @@ static void check_thread(void)
 	ok(hex_field(thread_self_status, "SigBlk") & prof, "thread-self/status: the thread's SigBlk");
 	char path[64];
 	snprintf(path, sizeof path, "/proc/%d/task/%d/status", getpid(), thread_tid);
-	ok(slurp(path, thread_status, sizeof thread_status) > 0 &&
+	ok(tap_read_file(path, thread_status, sizeof thread_status) > 0 &&
 	   num_field(thread_status, "Pid") == thread_tid &&
 	   num_field(thread_status, "Tgid") == getpid(),
 	   "task/<tid>/status: Pid is the tid, Tgid the pid");
@@ -562,7 +547,7 @@ static void check_thread(void)
 		pid_t r = fork();
 		if (r == 0) {
 			char ts[8192];
-			char b = slurp(path, ts, sizeof ts) > 0 &&
+			char b = tap_read_file(path, ts, sizeof ts) > 0 &&
 				 (hex_field(ts, "SigBlk") & prof) &&
 				 num_field(ts, "Pid") == thread_tid;
 			if (write(rp[1], &b, 1) != 1)
@@ -577,28 +562,28 @@ static void check_thread(void)
 	}
 	snprintf(path, sizeof path, "/proc/self/task/%d/status", getpid());
 	char s[8192];
-	ok(slurp(path, s, sizeof s) > 0 && !(hex_field(s, "SigBlk") & prof),
+	ok(tap_read_file(path, s, sizeof s) > 0 && !(hex_field(s, "SigBlk") & prof),
 	   "task/<pid>/status: the first thread's SigBlk");
 	char st[4096], comm[64];
 	long long f[53] = { 0 };
 	snprintf(path, sizeof path, "/proc/self/task/%d/stat", thread_tid);
-	ok(slurp(path, st, sizeof st) > 0 && parse_stat(st, comm, sizeof comm, f) &&
+	ok(tap_read_file(path, st, sizeof st) > 0 && parse_stat(st, comm, sizeof comm, f) &&
 	   f[1] == thread_tid && f[4] == getppid(), "task/<tid>/stat: pid is the tid, ppid the process's");
 	ok(thread_comm_ok && strcmp(thread_name, "conf-thread") == 0,
 	   "a thread names itself through thread-self/comm (PR_GET_NAME %s)", thread_name);
 	char tc[64];
 	snprintf(path, sizeof path, "/proc/self/task/%d/comm", thread_tid);
-	ok(slurp(path, tc, sizeof tc) > 0 && strcmp(tc, "conf-thread\n") == 0,
+	ok(tap_read_file(path, tc, sizeof tc) > 0 && strcmp(tc, "conf-thread\n") == 0,
 	   "task/<tid>/comm shows it");
 	snprintf(path, sizeof path, "/proc/self/task/%d/comm", getpid());
 	char mc[64], myname[17] = { 0 };
 	prctl(PR_GET_NAME, myname);
-	ok(slurp(path, mc, sizeof mc) > 0 && strncmp(mc, myname, strlen(myname)) == 0,
+	ok(tap_read_file(path, mc, sizeof mc) > 0 && strncmp(mc, myname, strlen(myname)) == 0,
 	   "the first thread keeps its name (%s)", myname);
 	/* glibc names another thread through its task/<tid>/comm */
 	ok(pthread_setname_np(th, "by-main") == 0, "pthread_setname_np of another thread");
 	snprintf(path, sizeof path, "/proc/self/task/%d/comm", thread_tid);
-	ok(slurp(path, tc, sizeof tc) > 0 && strcmp(tc, "by-main\n") == 0,
+	ok(tap_read_file(path, tc, sizeof tc) > 0 && strcmp(tc, "by-main\n") == 0,
 	   "its comm shows the new name (%.15s)", tc);
 	char got[16] = "";
 	ok(pthread_getname_np(th, got, sizeof got) == 0 && strcmp(got, "by-main") == 0,
@@ -611,7 +596,7 @@ static void check_thread(void)
 static int empty_env_child(void)
 {
 	char buf[64];
-	return slurp("/proc/self/environ", buf, sizeof buf) == 0 ? 0 : 1;
+	return tap_read_file("/proc/self/environ", buf, sizeof buf) == 0 ? 0 : 1;
 }
 
 static void check_empty_env(void)
@@ -645,23 +630,23 @@ static void check_zombie(void)
 	ok(waitid(P_PID, (id_t)c, &si, WEXITED | WNOWAIT) == 0 && si.si_pid == c,
 	   "the child ended (waitid WNOWAIT)");
 	snprintf(path, sizeof path, "/proc/%d/stat", c);
-	ok(slurp(path, text, sizeof text) > 0 && parse_stat(text, comm, sizeof comm, f) &&
+	ok(tap_read_file(path, text, sizeof text) > 0 && parse_stat(text, comm, sizeof comm, f) &&
 	   strcmp(comm, "zomb-name") == 0 && f[3] == 'Z' && f[4] == getpid() &&
 	   f[5] == getpgrp() && f[6] == getsid(0) && f[20] == 1,
 	   "zombie's stat: its name, state Z, parent, group, session, one thread");
 	ok(f[52] == (3 << 8), "zombie's stat: its exit code (%lld)", f[52]);
 	snprintf(path, sizeof path, "/proc/%d/status", c);
 	char v[64];
-	ok(slurp(path, text, sizeof text) > 0 &&
+	ok(tap_read_file(path, text, sizeof text) > 0 &&
 	   strcmp(field(text, "State", v, sizeof v), "Z (zombie)") == 0 &&
 	   num_field(text, "PPid") == getpid() && num_field(text, "Pid") == c &&
 	   strcmp(field(text, "Name", v, sizeof v), "zomb-name") == 0,
 	   "zombie's status: Name, State Z (zombie), Pid, PPid");
 	ok(strstr(text, "VmSize") == NULL, "zombie's status has no VmSize");
 	snprintf(path, sizeof path, "/proc/%d/cmdline", c);
-	ok(slurp(path, text, sizeof text) == 0, "zombie's cmdline is empty");
+	ok(tap_read_file(path, text, sizeof text) == 0, "zombie's cmdline is empty");
 	snprintf(path, sizeof path, "/proc/%d/statm", c);
-	ok(slurp(path, text, sizeof text) > 0 && strcmp(text, "0 0 0 0 0 0 0\n") == 0,
+	ok(tap_read_file(path, text, sizeof text) > 0 && strcmp(text, "0 0 0 0 0 0 0\n") == 0,
 	   "zombie's statm is all zeros");
 	snprintf(path, sizeof path, "/proc/%d/exe", c);
 	char link[256];

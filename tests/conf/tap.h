@@ -116,6 +116,37 @@ __attribute__((unused)) static void tap_collect(int fd)
 	close(fd);
 }
 
+/* The whole of a file (a /proc file hands out a few records per read:
+ * read to its end), NUL-terminated in buf: its length, or -1 with errno
+ * when it cannot be opened. */
+static inline __attribute__((unused)) long tap_read_file(const char *path,
+							 char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -1;
+	size_t n = 0;
+	ssize_t r;
+	while (n < size - 1 && (r = read(fd, buf + n, size - 1 - n)) > 0)
+		n += (size_t)r;
+	close(fd);
+	buf[n] = 0;
+	return (long)n;
+}
+
+/* The number after `key` at the start of a line of text, in `base`; -1
+ * when no line starts with it. */
+static inline __attribute__((unused)) long long tap_line_num(const char *text,
+							     const char *key,
+							     int base)
+{
+	size_t k = strlen(key);
+	for (const char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+		if (strncmp(l, key, k) == 0)
+			return strtoll(l + k, NULL, base);
+	return -1;
+}
+
 /* Whether the test runs under picos: the provider's window
  * (include/picos/layout.h, 0x7e0000000000) is taken, where a native
  * process has nothing. */
