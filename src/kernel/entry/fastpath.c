@@ -310,13 +310,18 @@ int fast_dispatch(struct pico_frame *f)
 	f->rip = f->rcx = ret;
 	f->r11 = f->eflags;
 	t->fast_stub = stub;
-	t->fast_frame = *f;
-	t->fast_state = FAST_BEFORE;
 	if (popts.stats)
 		__atomic_fetch_add(&popts.world->fast_calls, 1, __ATOMIC_RELAXED);
 	if (!fast_call((long)f->orig_rax) || t->ncaught || t->seccomp_mode ||
-	    t->pt_tracer)
+	    t->pt_tracer) {
+		/* the slow path runs it, from this frame */
+		t->fast_frame = *f;
+		t->fast_state = FAST_BEFORE;
 		return 1;
+	}
+	/* (no door is taken while the call runs: the frame is saved once,
+	 * after it, for the exit's door) */
+	t->fast_state = FAST_NONE;
 	t->uc = NULL;
 	t->frame_set = false;
 	t->in_fast = true;
