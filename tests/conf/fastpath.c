@@ -1,5 +1,8 @@
 /* System calls from call sites of the common shape `mov $nr,%eax;
- * syscall` (which picos patches after their first call, the fast path):
+ * syscall` (which picos patches after their first call, the fast path),
+ * and of the other shapes it patches (glibc's, Go's: a register loaded
+ * before the `syscall`, xor %eax,%eax after a long nop), each also
+ * entered by a jump to every instruction inside it:
  * results, the registers the instruction leaves, a signal handler that
  * interrupts a blocked call with and without SA_RESTART, a jump straight
  * to the `syscall` instruction of such a site, threads running the same
@@ -107,6 +110,93 @@ static void *thread_main(void *arg)
 	return (void *)bad;
 }
 
+/* Sites of the other shapes, each a function: the bytes before
+ * `site` set up the call as a program's code would, `ends` are the
+ * offsets of the instructions inside the site a jump may land on. */
+struct shape {
+	const char *name;
+	unsigned char bytes[16];
+	int n, site, ends[2];
+	bool read; /* read(rdi, rsi, rdx), else getpid */
+};
+
+static const struct shape shapes[] = {
+	{ "mov $imm,%edi; syscall (glibc's openat)",
+	  { 0xb8, 39, 0, 0, 0, 0xbf, 7, 0, 0, 0, 0x0f, 0x05, 0xc3 }, 13, 5, { 10, 0 }, false },
+	{ "mov $imm,%rax; syscall (Go)",
+	  { 0x48, 0xc7, 0xc0, 39, 0, 0, 0, 0x0f, 0x05, 0xc3 }, 10, 0, { 7, 0 }, false },
+	{ "mov $nr,%eax; xor %edi,%edi; syscall (glibc)",
+	  { 0xb8, 39, 0, 0, 0, 0x31, 0xff, 0x0f, 0x05, 0xc3 }, 10, 0, { 5, 7 }, false },
+	{ "nopl (8 bytes); xor %eax,%eax; syscall (glibc's read)",
+	  { 0x0f, 0x1f, 0x84, 0, 0, 0, 0, 0, 0x31, 0xc0, 0x0f, 0x05, 0xc3 }, 13, 0, { 8, 10 }, true },
+	{ "nopl (5 bytes); xor %eax,%eax; syscall",
+	  { 0x0f, 0x1f, 0x44, 0, 0, 0x31, 0xc0, 0x0f, 0x05, 0xc3 }, 10, 0, { 5, 7 }, true },
+};
+
+/* Calls shape s's function `fn` from its start, or when `at` is not 0
+ * through a trampoline that runs the function's bytes before `at` (as
+ * the program wrote them, not as patched) and jumps to fn + at. */
+static long shape_call(const struct shape *s, unsigned char *fn, int at,
+		       unsigned char *tramp, int fd, char *buf)
+{
+	unsigned char *entry = fn;
+	if (at) {
+		mprotect(tramp, 4096, PROT_READ | PROT_WRITE);
+		memcpy(tramp, s->bytes, (size_t)at);
+		tramp[at] = 0xe9; /* jmp rel32 */
+		int32_t rel = (int32_t)((fn + at) - (tramp + at + 5));
+		memcpy(tramp + at + 1, &rel, 4);
+		mprotect(tramp, 4096, PROT_READ | PROT_EXEC);
+		entry = tramp;
+	}
+	if (s->read)
+		return ((fn3)(void *)entry)(fd, (long)buf, 1);
+	return ((fn0)(void *)entry)();
+}
+
+/* One call of shape s, from `at`: whether it did its call. */
+static bool shape_ok(const struct shape *s, unsigned char *fn, int at,
+		     unsigned char *tramp, const int *p, long pid)
+{
+	char c = 0;
+	if (s->read && write(p[1], "q", 1) != 1)
+		return false;
+	long r = shape_call(s, fn, at, tramp, p[0], &c);
+	return s->read ? r == 1 && c == 'q' : r == pid;
+}
+
+/* Each shape: 1000 calls, then a jump to each instruction inside it. */
+static void test_shapes(long pid)
+{
+	size_t nshapes = sizeof shapes / sizeof shapes[0];
+	unsigned char *page = mmap(NULL, 8192, PROT_READ | PROT_WRITE,
+				   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	unsigned char *tramp = page + 4096;
+	memset(page, 0xcc, 8192);
+	for (size_t i = 0; i < nshapes; i++)
+		memcpy(page + 32 * i, shapes[i].bytes, (size_t)shapes[i].n);
+	mprotect(page, 4096, PROT_READ | PROT_EXEC);
+	int p[2];
+	if (pipe(p) < 0)
+		return;
+	for (size_t i = 0; i < nshapes; i++) {
+		const struct shape *s = &shapes[i];
+		unsigned char *fn = page + 32 * i;
+		long right = 0;
+		for (int k = 0; k < 1000; k++)
+			right += shape_ok(s, fn, 0, tramp, p, pid);
+		ok(right == 1000, "%s: 1000 calls (%ld right)", s->name, right);
+		for (int e = 0; e < 2 && s->ends[e]; e++)
+			ok(shape_ok(s, fn, s->ends[e], tramp, p, pid) &&
+				   shape_ok(s, fn, s->ends[e], tramp, p, pid),
+			   "%s: a jump to its offset %d runs the call", s->name,
+			   s->ends[e]);
+	}
+	close(p[0]);
+	close(p[1]);
+	munmap(page, 8192);
+}
+
 int main(void)
 {
 	build();
@@ -120,6 +210,7 @@ int main(void)
 	ok(rcx == (long)(code + RCX + 7), "%%rcx after `syscall` is the return address");
 	ok(call0(MIDDLE) == pid && call0(MIDDLE) == pid,
 	   "a jump to a site's `syscall` instruction runs the call");
+	test_shapes(pid);
 	FILE *f = fopen("/proc/self/maps", "r");
 	char line[256], want[32];
 	bool rx = false;

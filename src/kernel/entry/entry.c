@@ -123,7 +123,8 @@ static void on_sigsys(int sig, siginfo_t *si, void *ucv)
 		t->rewind_rip = 0;
 	}
 	uint64_t site_end = f.rip;
-	long nr = (long)f.orig_rax;
+	/* the registers at the `syscall`, which a patch's checks read */
+	struct pico_frame at_call = f;
 	t->uc = uc;
 	t->frame_set = false;
 	/* `int $0x80` from 64-bit code traps too, with the i386 number and
@@ -151,7 +152,7 @@ static void on_sigsys(int sig, siginfo_t *si, void *ucv)
 	}
 	t->rewind_rip = 0;
 	if (!door && !i386 && !whole_frame)
-		fast_try_patch(site_end, nr);
+		fast_try_patch(site_end, &at_call);
 }
 
 static bool in_provider(uint64_t ip)

@@ -26,7 +26,7 @@ extern struct provider_opts popts;
 struct ucontext;
 struct pico_frame;
 extern bool fast_patch_off;
-void fast_try_patch(uint64_t ret, long nr);
+void fast_try_patch(uint64_t ret, const struct pico_frame *f);
 void fast_exec_reset(void);
 bool fast_door_take(const struct ucontext *uc, struct pico_frame *f,
 		    bool *dispatch);

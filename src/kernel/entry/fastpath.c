@@ -37,9 +37,21 @@
  * thread that meets the int3 runs the site's call from its stub
  * (fast_int3_site).  Without membarrier's core sync, only a process with
  * one thread patches.  A vfork child never patches (its parent restores
- * the provider's memory, slot count included).  Sites of other shapes (musl's
- * `mov %reg,%eax; syscall`, Go's) stay on the slow path.  `--no-patch`
- * turns patching off. */
+ * the provider's memory, slot count included).
+ *
+ * Other shapes are patched the same way (match_site): a site is the
+ * instructions the jump displaces, one or two then the `syscall`, copied
+ * into its stub, which runs them before it enters; the call number is
+ * then whatever %eax holds.  glibc's openat (`mov $-100,%edi; syscall`),
+ * its read (`xor %eax,%eax` after a long nop), Go's `mov $nr,%rax`.  A
+ * register the site loads must hold that value at the trap, which tells
+ * an instruction from bytes inside a longer one.  Every later
+ * instruction start inside a site becomes a `ud2` (the jump's own 0f 0b
+ * at offset 5, filler after it), so a jump there, or a restart's return
+ * to the `syscall`, goes on from the same instruction in the stub.  Sites
+ * whose `syscall` number comes from a register loaded further back (Go's
+ * Syscall6, musl's `mov %rdi,%rax` wrappers) stay on the slow path.
+ * `--no-patch` turns patching off. */
 #include "../kernel.h"
 #include "entry.h"
 #include "thread.h"
@@ -64,10 +76,18 @@ _Static_assert(offsetof(struct pico_thread, altstack) == PT_ALTSTACK, "fastpath.
 #define FAST_STUBS (FAST_HDR + 64)
 #define STUB_SIZE 48
 #define FAST_END RT_ALIGN_UP(FAST_STUBS + FAST_SLOTS * STUB_SIZE, RT_PAGE_SIZE)
-/* A stub: mov $nr,%eax; lea stub(%rip),%rcx; jmp *HDR; then the slow
- * door (the site's `syscall`) and a jump back through the return qword. */
-#define STUB_DOOR 18
-#define STUB_RET 26
+/* A stub: the instructions the patch displaced from the site (up to
+ * STUB_PRE bytes, padded with nops), lea stub(%rip),%rcx; jmp *HDR; then
+ * the slow door (the site's `syscall`), a jump back through the return
+ * qword, and what the stub knows of its site: the site's length and
+ * which of its offsets begin an instruction. */
+#define STUB_PRE 10
+#define STUB_ENTER STUB_PRE
+#define STUB_DOOR 23
+#define STUB_RET 31
+#define STUB_LEN 39
+#define STUB_BOUNDS 40
+#define SITE_MAX (STUB_PRE + 2)
 
 enum { FAST_NONE, FAST_BEFORE, FAST_AFTER };
 
@@ -82,9 +102,16 @@ static bool area_failed;
  * context (no new task, no new image, no sigreturn, no temporary signal
  * mask; rt_sigprocmask leaves through the door when it changed the
  * mask).  Anything else goes through the door. */
-static bool fast_call(long nr)
+static bool fast_call(long nr, const struct pico_frame *f)
 {
 	switch (nr) {
+	/* (with a temporary signal mask they need the slow path) */
+	case __NR_epoll_pwait: case __NR_epoll_pwait2:
+		return f->r8 == 0;
+	case __NR_ppoll:
+		return f->r10 == 0;
+	case __NR_pselect6:
+		return f->r9 == 0;
 	case __NR_read: case __NR_write: case __NR_pread64: case __NR_pwrite64:
 	case __NR_readv: case __NR_writev: case __NR_lseek: case __NR_close:
 	case __NR_fstat: case __NR_stat: case __NR_lstat: case __NR_newfstatat:
@@ -121,6 +148,13 @@ static bool fast_call(long nr)
 	case __NR_getrlimit: case __NR_sched_getaffinity: case __NR_statfs:
 	case __NR_fstatfs: case __NR_epoll_create1: case __NR_eventfd2:
 	case __NR_timerfd_settime: case __NR_timerfd_gettime:
+	case __NR_accept: case __NR_recvmmsg: case __NR_sendmmsg:
+	case __NR_sendfile: case __NR_copy_file_range: case __NR_mremap:
+	case __NR_msync: case __NR_fadvise64: case __NR_fallocate:
+	case __NR_flock: case __NR_getdents: case __NR_truncate:
+	case __NR_fchown: case __NR_fchownat: case __NR_chown:
+	case __NR_lchown: case __NR_clock_getres: case __NR_times:
+	case __NR_getpriority: case __NR_timerfd_create:
 		return true;
 	default:
 		return false;
@@ -157,22 +191,36 @@ static void put32(unsigned char *p, uint32_t v)
 	rt_memcpy(p, &v, 4);
 }
 
-/* Stub i for a site returning to `ret` with call `nr`. */
-static uint64_t make_stub(int i, long nr, uint64_t ret)
+/* The shape of a patchable site: `len` bytes ending with its `syscall`;
+ * bit n of `bounds` is set when an instruction of the site begins at
+ * offset n (the `syscall` included). */
+struct site {
+	uint64_t addr;
+	int len;
+	uint16_t bounds;
+};
+
+/* Stub i for `site` (whose bytes, up to its `syscall`, are `pre`). */
+static uint64_t make_stub(int i, const struct site *site,
+			  const unsigned char *pre)
 {
 	uint64_t s = FAST_STUBS + (uint64_t)i * STUB_SIZE;
+	uint64_t ret = site->addr + (uint64_t)site->len;
 	unsigned char b[STUB_SIZE];
 	rt_memset(b, 0xcc, sizeof b);
-	b[0] = 0xb8; /* mov $nr, %eax */
-	put32(b + 1, (uint32_t)nr);
-	b[5] = 0x48, b[6] = 0x8d, b[7] = 0x0d; /* lea -12(%rip), %rcx */
-	put32(b + 8, (uint32_t)-12);
-	b[12] = 0xff, b[13] = 0x25; /* jmp *FAST_HDR(%rip) */
-	put32(b + 14, (uint32_t)(FAST_HDR - (s + 18)));
+	rt_memset(b, 0x90, STUB_PRE); /* nop */
+	rt_memcpy(b, pre, (size_t)site->len - 2);
+	unsigned char *e = b + STUB_ENTER;
+	e[0] = 0x48, e[1] = 0x8d, e[2] = 0x0d; /* lea stub(%rip), %rcx */
+	put32(e + 3, (uint32_t)-(STUB_ENTER + 7));
+	e[7] = 0xff, e[8] = 0x25; /* jmp *FAST_HDR(%rip) */
+	put32(e + 9, (uint32_t)(FAST_HDR - (s + STUB_ENTER + 13)));
 	b[STUB_DOOR] = 0x0f, b[STUB_DOOR + 1] = 0x05; /* syscall */
-	b[20] = 0xff, b[21] = 0x25; /* jmp *ret(%rip) */
-	put32(b + 22, 0);
+	b[STUB_DOOR + 2] = 0xff, b[STUB_DOOR + 3] = 0x25; /* jmp *ret(%rip) */
+	put32(b + STUB_DOOR + 4, 0);
 	rt_memcpy(b + STUB_RET, &ret, 8);
+	b[STUB_LEN] = (unsigned char)site->len;
+	rt_memcpy(b + STUB_BOUNDS, &site->bounds, 2);
 	/* (execute stays on: other threads may be in other stubs) */
 	host_mprotect(FAST_TABLE, FAST_END - FAST_TABLE,
 		      PROT_READ | PROT_WRITE | PROT_EXEC);
@@ -205,26 +253,39 @@ static void core_sync(bool threads)
 		host_syscall2(__NR_membarrier, MEMBARRIER_SYNC_CORE, 0);
 }
 
-/* Rewrites the 7 bytes at `site` (within one recorded vma `v`) into a
- * jump through slot i (whose stub is ready): int3 first, the jump's tail,
- * then its first byte. */
-static void write_site(uint64_t site, const struct vma *v, int i,
+/* The bytes that replace a site: the 7-byte jump through slot i, then
+ * a `ud2` at every later instruction start and int3 elsewhere.  Bytes 5
+ * and 6 of the jump are the slot address's 0f 0b, a `ud2` too; no site
+ * has an instruction start at offsets 1 to 4 or 6 (match_site). */
+static void site_bytes(const struct site *site, int i, unsigned char *out)
+{
+	rt_memset(out, 0xcc, (size_t)site->len);
+	out[0] = 0xff, out[1] = 0x24, out[2] = 0x25; /* jmp *SLOT */
+	put32(out + 3, (uint32_t)(FAST_TABLE + (uint64_t)i * 8));
+	for (int k = 7; k < site->len - 1; k++)
+		if (site->bounds & (1u << k))
+			out[k] = 0x0f, out[k + 1] = 0x0b;
+}
+
+/* Rewrites `site` (within one recorded vma `v`) into a jump through slot
+ * i (whose stub is ready): int3 first, the rest, then the first byte. */
+static void write_site(const struct site *site, const struct vma *v, int i,
 		       uint64_t stub, bool threads)
 {
-	uint64_t lo = RT_ALIGN_DOWN(site, RT_PAGE_SIZE);
-	uint64_t hi = RT_ALIGN_UP(site + 7, RT_PAGE_SIZE);
-	unsigned char jmp[7] = { 0xff, 0x24, 0x25 };
-	put32(jmp + 3, (uint32_t)(FAST_TABLE + (uint64_t)i * 8));
+	uint64_t lo = RT_ALIGN_DOWN(site->addr, RT_PAGE_SIZE);
+	uint64_t hi = RT_ALIGN_UP(site->addr + (uint64_t)site->len, RT_PAGE_SIZE);
+	unsigned char bytes[SITE_MAX];
+	site_bytes(site, i, bytes);
 	if (host_mprotect(lo, hi - lo, v->prot | PROT_WRITE) < 0)
 		return; /* the slot stays unused */
-	patching_site = site, patching_stub = stub;
-	volatile unsigned char *p = (volatile unsigned char *)site;
+	patching_site = site->addr, patching_stub = stub;
+	volatile unsigned char *p = (volatile unsigned char *)site->addr;
 	p[0] = 0xcc;
 	core_sync(threads);
-	for (int k = 1; k < 7; k++)
-		p[k] = jmp[k];
+	for (int k = 1; k < site->len; k++)
+		p[k] = bytes[k];
 	core_sync(threads);
-	p[0] = jmp[0];
+	p[0] = bytes[0];
 	core_sync(threads);
 	patching_site = 0;
 	host_mprotect(lo, hi - lo, v->prot);
@@ -246,36 +307,147 @@ static bool seen_before(uint64_t ret)
 	return false;
 }
 
-void fast_try_patch(uint64_t ret, long nr)
+/* The value of general register r (the x86 encoding's number, 0-15)
+ * in frame f. */
+static uint64_t reg_of(const struct pico_frame *f, int r)
+{
+	switch (r) {
+	case 0: return f->orig_rax;
+	case 1: return f->rcx;
+	case 2: return f->rdx;
+	case 3: return f->rbx;
+	case 4: return f->rsp;
+	case 5: return f->rbp;
+	case 6: return f->rsi;
+	case 7: return f->rdi;
+	case 8: return f->r8;
+	case 9: return f->r9;
+	case 10: return f->r10;
+	case 11: return f->r11;
+	case 12: return f->r12;
+	case 13: return f->r13;
+	case 14: return f->r14;
+	default: return f->r15;
+	}
+}
+
+/* `b8+r imm32` (mov $imm32,%r32) at p, its register holding the value it
+ * loads at the `syscall` (f: the registers there, %eax the call number).
+ * The value check is what tells an instruction from the tail of a longer
+ * one that happens to hold the same bytes. */
+static bool mov_imm32(const unsigned char *p, const struct pico_frame *f,
+		      int *reg)
+{
+	if (p[0] < 0xb8 || p[0] > 0xbf)
+		return false;
+	uint32_t imm;
+	rt_memcpy(&imm, p + 1, 4);
+	*reg = p[0] - 0xb8;
+	return reg_of(f, *reg) == imm; /* (zero-extended) */
+}
+
+/* `48/49 c7 c0+r imm32` (mov $simm32,%r64), checked as mov_imm32. */
+static bool mov_simm64(const unsigned char *p, const struct pico_frame *f)
+{
+	if ((p[0] != 0x48 && p[0] != 0x49) || p[1] != 0xc7 ||
+	    (p[2] & 0xf8) != 0xc0)
+		return false;
+	int32_t imm;
+	rt_memcpy(&imm, p + 3, 4);
+	return reg_of(f, (p[0] & 1) * 8 + (p[2] & 7)) == (uint64_t)(int64_t)imm;
+}
+
+/* `31 /r` with both operands one register below r8 (xor %r32,%r32),
+ * the register zero at the `syscall`. */
+static bool xor_self(const unsigned char *p, const struct pico_frame *f)
+{
+	int r = p[1] & 7;
+	return p[0] == 0x31 && (p[1] & 0xc0) == 0xc0 && ((p[1] >> 3) & 7) == r &&
+	       reg_of(f, r) == 0;
+}
+
+/* Long nops compilers pad with before a site: 5, 7 and 8 bytes. */
+static int long_nop(const unsigned char *p)
+{
+	static const unsigned char n5[] = { 0x0f, 0x1f, 0x44, 0x00, 0x00 };
+	static const unsigned char n7[] = { 0x0f, 0x1f, 0x80, 0, 0, 0, 0 };
+	static const unsigned char n8[] = { 0x0f, 0x1f, 0x84, 0, 0, 0, 0, 0 };
+	if (rt_memcmp(p, n8, 8) == 0)
+		return 8;
+	if (rt_memcmp(p, n7, 7) == 0)
+		return 7;
+	return rt_memcmp(p, n5, 5) == 0 ? 5 : 0;
+}
+
+/* Whether the SITE_MAX bytes `b` before `ret` end with a site of a shape
+ * the fast path patches, and which (*site).  A site is one or two
+ * instructions then the `syscall`, moved whole into the stub; the jump
+ * that replaces them takes 7 bytes, so its first instruction is 5 bytes
+ * long (the next then starts on the jump's 0f 0b) or at least 7.  The
+ * shapes: glibc's, Go's and musl's call sites.
+ *	mov $imm32,%r32; syscall		(b8+r: glibc, Go, musl)
+ *	mov $simm32,%r64; syscall		(REX.W c7: Go)
+ *	mov $imm32,%r32; xor %r32,%r32; syscall	(glibc)
+ *	long nop; xor %r32,%r32; syscall	(glibc: read) */
+static bool match_site(const unsigned char *b, uint64_t ret,
+		       const struct pico_frame *f, struct site *site)
+{
+	const unsigned char *sc = b + SITE_MAX - 2;
+	int reg;
+	if (sc[0] != 0x0f || sc[1] != 0x05)
+		return false;
+	int len = 0;
+	uint16_t bounds = 0;
+	if (mov_imm32(sc - 5, f, &reg))
+		len = 7;
+	else if (mov_simm64(sc - 7, f))
+		len = 9;
+	else if (xor_self(sc - 2, f)) {
+		int n = long_nop(sc - 10) == 8 ? 8 : long_nop(sc - 9) == 7 ? 7 : 0;
+		if (!n && long_nop(sc - 7) == 5)
+			n = 5;
+		if (!n && mov_imm32(sc - 7, f, &reg) && reg != ((sc[-1]) & 7))
+			n = 5;
+		if (n)
+			len = n + 4, bounds = (uint16_t)(1u << n);
+	}
+	if (!len)
+		return false;
+	site->addr = ret - (uint64_t)len;
+	site->len = len;
+	site->bounds = (uint16_t)(bounds | (1u << (len - 2)));
+	return true;
+}
+
+void fast_try_patch(uint64_t ret, const struct pico_frame *f)
 {
 	struct pico_thread *t = current();
-	if (fast_patch_off || area_failed || !fast_call(nr) ||
+	long nr = (long)f->orig_rax;
+	if (fast_patch_off || area_failed || !fast_call(nr, f) ||
 	    nslots == FAST_SLOTS || proc.vfork_child || t->pt_tracer ||
 	    t->seccomp_mode || !seen_before(ret))
 		return;
-	uint64_t site = ret - 7;
-	unsigned char b[7];
-	uint32_t imm;
-	if (copy_from_user(b, (const void *)site, sizeof b) < 0)
+	unsigned char b[SITE_MAX];
+	struct site site;
+	if (copy_from_user(b, (const void *)(ret - SITE_MAX), SITE_MAX) < 0 ||
+	    !match_site(b, ret, f, &site))
 		return;
-	rt_memcpy(&imm, b + 1, 4);
-	if (b[0] != 0xb8 || imm != (uint32_t)nr || b[5] != 0x0f || b[6] != 0x05)
-		return;
+	const unsigned char *pre = b + SITE_MAX - site.len;
 	/* one patcher at a time: the slot count and the area's protections
 	 * are the memory's, shared by its threads */
 	provider_lock();
-	const struct vma *v = mm_find(site);
+	const struct vma *v = mm_find(site.addr);
 	bool threads = gproc()->nthreads != 1 || proc.vm_users != 1;
-	unsigned char again[7];
-	bool ok = v && site + 7 <= v->end && (v->prot & PROT_EXEC) &&
+	unsigned char again[SITE_MAX];
+	bool ok = v && ret <= v->end && (v->prot & PROT_EXEC) &&
 		  (v->flags & MAP_TYPE) == MAP_PRIVATE &&
 		  (!threads || core_sync_ready()) &&
 		  (fast_area_end || map_area()) &&
-		  copy_from_user(again, (const void *)site, 7) == 0 &&
-		  rt_memcmp(again, b, 7) == 0; /* no other thread patched it */
+		  copy_from_user(again, (const void *)site.addr, (size_t)site.len) == 0 &&
+		  rt_memcmp(again, pre, (size_t)site.len) == 0; /* no other thread patched it */
 	if (ok) {
 		int i = nslots++;
-		write_site(site, v, i, make_stub(i, nr, ret), threads);
+		write_site(&site, v, i, make_stub(i, &site, pre), threads);
 	}
 	provider_unlock();
 }
@@ -312,7 +484,7 @@ int fast_dispatch(struct pico_frame *f)
 	t->fast_stub = stub;
 	if (popts.stats)
 		__atomic_fetch_add(&popts.world->fast_calls, 1, __ATOMIC_RELAXED);
-	if (!fast_call((long)f->orig_rax) || t->ncaught || t->seccomp_mode ||
+	if (!fast_call((long)f->orig_rax, f) || t->ncaught || t->seccomp_mode ||
 	    t->pt_tracer) {
 		/* the slow path runs it, from this frame */
 		t->fast_frame = *f;
@@ -385,25 +557,41 @@ static uint64_t stub_of_site(uint64_t site)
 		return 0;
 	uint32_t slot;
 	rt_memcpy(&slot, b + 3, 4);
-	if (slot < FAST_TABLE || slot >= FAST_TABLE + (uint64_t)nslots * 8)
+	if (slot < FAST_TABLE || slot >= FAST_TABLE + (uint64_t)nslots * 8 ||
+	    slot % 8)
 		return 0;
 	uint64_t stub = ((const uint64_t *)FAST_TABLE)[(slot - FAST_TABLE) / 8];
-	return stub_ret(stub) ? stub : 0;
+	uint64_t ret = stub_ret(stub);
+	return ret && ret - *(const unsigned char *)(stub + STUB_LEN) == site
+		       ? stub
+		       : 0;
 }
 
+/* A `ud2` at ip inside a patched site, where one of the site's
+ * instructions began (a jump into the middle of the site, or a return
+ * to its `syscall` to restart it): on with that instruction in the
+ * stub, with the registers as they are. */
 bool fast_mid_site(struct ucontext *uc)
 {
 	uint64_t ip = uc->uc_mcontext.rip;
 	unsigned char ud2[2];
-	uint64_t stub = copy_from_user(ud2, (const void *)ip, 2) == 0 &&
-				ud2[0] == 0x0f && ud2[1] == 0x0b
-			? stub_of_site(ip - 5)
-			: 0;
-	if (!stub)
+	if (copy_from_user(ud2, (const void *)ip, 2) < 0 || ud2[0] != 0x0f ||
+	    ud2[1] != 0x0b)
 		return false;
-	/* the site's `syscall`, with the registers the jump came with */
-	uc->uc_mcontext.rip = stub + STUB_DOOR;
-	return true;
+	for (int off = 5; off < SITE_MAX; off++) {
+		uint64_t stub = stub_of_site(ip - (uint64_t)off);
+		uint16_t bounds;
+		if (!stub)
+			continue;
+		rt_memcpy(&bounds, (const void *)(stub + STUB_BOUNDS), 2);
+		if (!(bounds & (1u << off)))
+			return false;
+		int len = *(const unsigned char *)(stub + STUB_LEN);
+		uc->uc_mcontext.rip = off == len - 2 ? stub + STUB_DOOR
+						     : stub + (uint64_t)off;
+		return true;
+	}
+	return false;
 }
 
 bool fast_int3_site(struct ucontext *uc)
@@ -412,10 +600,8 @@ bool fast_int3_site(struct ucontext *uc)
 	uint64_t stub = site == patching_site ? patching_stub : stub_of_site(site);
 	if (!stub)
 		return false;
-	/* the int3 took the place of `mov $nr,%eax`: the call, from the stub */
-	uint32_t nr;
-	rt_memcpy(&nr, (const void *)(stub + 1), 4);
-	uc->uc_mcontext.rax = nr;
-	uc->uc_mcontext.rip = stub + STUB_DOOR;
+	/* the int3 took the place of the site's first byte: the site's
+	 * instructions, from the stub */
+	uc->uc_mcontext.rip = stub;
 	return true;
 }
