@@ -321,6 +321,40 @@ for b in $ns_micro $ns_prog; do
 done
 echo >&2
 
+# The share of system calls that came through patched call sites
+# (`--stats`), for a program's first run in a world, and for a second run
+# in the same world: a process patches at once the sites the world has
+# recorded in the files it maps.  The second run's share is the
+# difference between a world that runs the program twice and one that
+# runs it once.
+go_prog=
+if command -v go >/dev/null 2>&1 &&
+	(cd "$top/tests/programs/go" && GOCACHE=$scratch/gocache GOFLAGS=-mod=mod \
+		go build -o "$scratch/go-timers" timers.go) >/dev/null 2>&1; then
+	go_prog=$scratch/go-timers
+fi
+fast_counts() { # CMD... -> "FAST TOTAL" of a world running CMD
+	"$picos" run --stats -- "$@" 2>&1 >/dev/null |
+		sed -n 's/^fast path: \([0-9]*\) of \([0-9]*\) calls.*/\1 \2/p' | tail -1
+}
+share_rows=()
+share_row() { # LABEL CMD...
+	local l=$1 f1 t1 f2 t2
+	shift
+	read -r f1 t1 <<<"$(fast_counts "$@")"
+	read -r f2 t2 <<<"$(fast_counts /bin/sh -c '"$@" >/dev/null; "$@" >/dev/null' sh "$@")"
+	if [ -z "$t1" ] || [ -z "$t2" ] || [ "$t1" -eq 0 ] || [ "$t2" -le "$t1" ]; then
+		share_rows+=("$l"$'\t'"failed"$'\t'"")
+		return
+	fi
+	share_rows+=("$l"$'\t'"$(awk -v f="$f1" -v t="$t1" 'BEGIN { printf "%.1f%% of %d", 100 * f / t, t }')"$'\t'"$(awk -v f="$((f2 - f1))" -v t="$((t2 - t1))" 'BEGIN { printf "%.1f%% of %d", 100 * f / t, t }')")
+}
+echo "  fast path share" >&2
+share_row "ls -la /usr/bin" /bin/ls -la /usr/bin
+share_row "python3 -c pass" "$py" -c pass
+[ -n "$go_prog" ] && share_row "Go (goroutines, timers)" "$go_prog"
+share_row "make -j2 (8 C files)" /usr/bin/make -s -B -j2 -C "$scratch/makeproj"
+
 # --- report ------------------------------------------------------------
 # rows: one line per benchmark, cells separated by tabs.
 rows=()
@@ -393,6 +427,12 @@ echo
 echo "$versions"
 echo "$legend"
 for n in "${notes[@]}"; do echo "note: $n"; done
+echo
+echo "Fast path: share of calls through patched sites (first run in a world / second run)"
+for r in "${share_rows[@]}"; do
+	IFS=$'\t' read -r l a b <<<"$r"
+	printf '  %-26s %-18s %s\n' "$l" "$a" "$b"
+done
 
 {
 	echo "Measured $(date -u +%Y-%m-%d) on $(nproc) CPUs (${cpu:-unknown CPU}), Linux $(uname -r);"
@@ -409,5 +449,14 @@ for n in "${notes[@]}"; do echo "note: $n"; done
 	echo "$legend"
 	[ ${#notes[@]} -gt 0 ] && echo
 	for n in "${notes[@]}"; do echo "- ${n//\*/\\*}"; done
+	echo
+	echo "Fast path (\`--stats\`): share of calls through patched sites"
+	echo
+	echo "| program | first run in a world | second run |"
+	echo "|---|---|---|"
+	for r in "${share_rows[@]}"; do
+		IFS=$'\t' read -r l a b <<<"$r"
+		echo "| $l | $a | $b |"
+	done
 } >"$md"
 echo "(markdown table written to ${md#"$top"/})"

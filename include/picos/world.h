@@ -238,6 +238,29 @@ struct picos_mounts {
 	struct picos_mount_op op[PICOS_MOUNT_OPS];
 };
 
+/* Call sites the fast path patched (src/kernel/entry/fastpath.c), by
+ * file, so that a process mapping the same file later patches them when
+ * it maps it instead of trapping at each once.  A file is known by its
+ * host identity and the guest uid that recorded it (a process patches
+ * only its own uid's sites: see docs/security.md).  Guest-writable like
+ * the whole region: a provider checks every entry against the bytes it
+ * finds before it uses one. */
+#define PICOS_FAST_FILES 64
+#define PICOS_FAST_FILE_SITES 256
+struct picos_fast_site {
+	uint32_t off; /* the site's first byte in the file */
+	uint8_t len;  /* 0 until the entry is written */
+	uint8_t bytes[12]; /* the site as the file holds it */
+	uint8_t pad[3];
+};
+struct picos_fast_file {
+	uint32_t state;	 /* 0 free, 1 being claimed, 2 known */
+	uint32_t nsites; /* entries claimed */
+	uint64_t dev, ino, size, mtime_ns;
+	uint32_t uid, pad;
+	struct picos_fast_site site[PICOS_FAST_FILE_SITES];
+};
+
 struct picos_world {
 	uint32_t magic;
 	uint32_t lock;	      /* host tid of the owner, 0 when free */
@@ -273,6 +296,7 @@ struct picos_world {
 		int32_t host_pid, vpid;
 	} ended[PICOS_ENDED_RING];
 	struct picos_mounts mounts;
+	struct picos_fast_file fast_files[PICOS_FAST_FILES];
 };
 
 #define PICOS_WORLD_SIZE \

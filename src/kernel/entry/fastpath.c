@@ -59,11 +59,13 @@
 #include "../proc/proc.h"
 #include "../signal/signal.h"
 #include <asm/sigcontext.h>
+#include <asm/stat.h>
 #include <asm/signal.h>
 #include <asm/ucontext.h>
 #include <linux/mman.h>
 #include <stddef.h>
 #include <picos/layout.h>
+#include <picos/world.h>
 
 _Static_assert(offsetof(struct pico_thread, ncaught) == 8, "intr.S, fastpath.S");
 _Static_assert(offsetof(struct pico_thread, fast_ret) == PT_FAST_RET, "fastpath.S");
@@ -155,6 +157,10 @@ static bool fast_call(long nr, const struct pico_frame *f)
 	case __NR_fchown: case __NR_fchownat: case __NR_chown:
 	case __NR_lchown: case __NR_clock_getres: case __NR_times:
 	case __NR_getpriority: case __NR_timerfd_create:
+	/* a program's start-up, and a shell's wait */
+	case __NR_set_tid_address: case __NR_set_robust_list:
+	case __NR_get_robust_list: case __NR_rseq: case __NR_arch_prctl:
+	case __NR_sigaltstack: case __NR_wait4:
 		return true;
 	default:
 		return false;
@@ -200,8 +206,16 @@ struct site {
 	uint16_t bounds;
 };
 
-/* Stub i for `site` (whose bytes, up to its `syscall`, are `pre`). */
-static uint64_t make_stub(int i, const struct site *site,
+static void area_writable(bool w)
+{
+	/* (execute stays on: other threads may be in other stubs) */
+	host_mprotect(FAST_TABLE, FAST_END - FAST_TABLE,
+		      PROT_READ | PROT_EXEC | (w ? PROT_WRITE : 0));
+}
+
+/* Stub i for `site` (whose bytes, up to its `syscall`, are `pre`), the
+ * area writable. */
+static uint64_t fill_stub(int i, const struct site *site,
 			  const unsigned char *pre)
 {
 	uint64_t s = FAST_STUBS + (uint64_t)i * STUB_SIZE;
@@ -221,12 +235,17 @@ static uint64_t make_stub(int i, const struct site *site,
 	rt_memcpy(b + STUB_RET, &ret, 8);
 	b[STUB_LEN] = (unsigned char)site->len;
 	rt_memcpy(b + STUB_BOUNDS, &site->bounds, 2);
-	/* (execute stays on: other threads may be in other stubs) */
-	host_mprotect(FAST_TABLE, FAST_END - FAST_TABLE,
-		      PROT_READ | PROT_WRITE | PROT_EXEC);
 	rt_memcpy((void *)s, b, sizeof b);
 	((uint64_t *)FAST_TABLE)[i] = s;
-	host_mprotect(FAST_TABLE, FAST_END - FAST_TABLE, PROT_READ | PROT_EXEC);
+	return s;
+}
+
+static uint64_t make_stub(int i, const struct site *site,
+			  const unsigned char *pre)
+{
+	area_writable(true);
+	uint64_t s = fill_stub(i, site, pre);
+	area_writable(false);
 	return s;
 }
 
@@ -343,7 +362,7 @@ static bool mov_imm32(const unsigned char *p, const struct pico_frame *f,
 	uint32_t imm;
 	rt_memcpy(&imm, p + 1, 4);
 	*reg = p[0] - 0xb8;
-	return reg_of(f, *reg) == imm; /* (zero-extended) */
+	return !f || reg_of(f, *reg) == imm; /* (zero-extended) */
 }
 
 /* `48/49 c7 c0+r imm32` (mov $simm32,%r64), checked as mov_imm32. */
@@ -354,7 +373,7 @@ static bool mov_simm64(const unsigned char *p, const struct pico_frame *f)
 		return false;
 	int32_t imm;
 	rt_memcpy(&imm, p + 3, 4);
-	return reg_of(f, (p[0] & 1) * 8 + (p[2] & 7)) == (uint64_t)(int64_t)imm;
+	return !f || reg_of(f, (p[0] & 1) * 8 + (p[2] & 7)) == (uint64_t)(int64_t)imm;
 }
 
 /* `31 /r` with both operands one register below r8 (xor %r32,%r32),
@@ -363,7 +382,7 @@ static bool xor_self(const unsigned char *p, const struct pico_frame *f)
 {
 	int r = p[1] & 7;
 	return p[0] == 0x31 && (p[1] & 0xc0) == 0xc0 && ((p[1] >> 3) & 7) == r &&
-	       reg_of(f, r) == 0;
+	       (!f || reg_of(f, r) == 0);
 }
 
 /* Long nops compilers pad with before a site: 5, 7 and 8 bytes. */
@@ -379,8 +398,26 @@ static int long_nop(const unsigned char *p)
 	return rt_memcmp(p, n5, 5) == 0 ? 5 : 0;
 }
 
+/* The SITE_MAX bytes before `ret` into b; those of an unreadable page
+ * before the `syscall`'s (a site at the start of a mapping) read as int3,
+ * which no shape takes. */
+static bool bytes_before(uint64_t ret, unsigned char *b)
+{
+	if (ret < SITE_MAX)
+		return false;
+	if (copy_from_user(b, (const void *)(ret - SITE_MAX), SITE_MAX) == 0)
+		return true;
+	uint64_t page = RT_ALIGN_DOWN(ret - 2, RT_PAGE_SIZE);
+	if (page <= ret - SITE_MAX)
+		return false;
+	uint64_t skip = page - (ret - SITE_MAX);
+	rt_memset(b, 0xcc, skip);
+	return copy_from_user(b + skip, (const void *)page, SITE_MAX - skip) == 0;
+}
+
 /* Whether the SITE_MAX bytes `b` before `ret` end with a site of a shape
- * the fast path patches, and which (*site).  A site is one or two
+ * the fast path patches, and which (*site); with f NULL (a site known
+ * from the world's table, fast_map_file) without the register checks.  A site is one or two
  * instructions then the `syscall`, moved whole into the stub; the jump
  * that replaces them takes 7 bytes, so its first instruction is 5 bytes
  * long (the next then starts on the jump's 0f 0b) or at least 7.  The
@@ -419,32 +456,197 @@ static bool match_site(const unsigned char *b, uint64_t ret,
 	return true;
 }
 
+/* The world's table of patched sites by file (world.h): a site patched
+ * after a trap is recorded under its file; a process that maps the file
+ * later patches every site recorded there at once (fast_map_file), so
+ * the processes of a build or a shell loop, each a new exec of the same
+ * programs and libraries, do not each trap at every site. */
+static struct picos_fast_file *known_file(uint32_t idx)
+{
+	if (!popts.world || idx == 0 || idx > PICOS_FAST_FILES)
+		return NULL;
+	return &popts.world->fast_files[idx - 1];
+}
+
+struct file_key {
+	uint64_t dev, ino, size, mtime_ns;
+	uint32_t uid;
+};
+
+static bool file_key_of(int fd, struct file_key *k)
+{
+	struct stat st;
+	if (host_syscall2(__NR_fstat, fd, &st) < 0)
+		return false;
+	k->dev = st.st_dev, k->ino = st.st_ino, k->size = (uint64_t)st.st_size;
+	k->mtime_ns = (uint64_t)st.st_mtime * 1000000000u + st.st_mtime_nsec;
+	k->uid = ident.euid;
+	return true;
+}
+
+static bool same_file(const volatile struct picos_fast_file *f,
+		      const struct file_key *k)
+{
+	return f->dev == k->dev && f->ino == k->ino && f->size == k->size &&
+	       f->mtime_ns == k->mtime_ns && f->uid == k->uid;
+}
+
+/* The table's entry for key k (index + 1), claimed if new; 0 when the
+ * table is full or another process is claiming the slot. */
+static uint32_t file_entry(const struct file_key *k)
+{
+	struct picos_fast_file *files = popts.world->fast_files;
+	int free_at = -1;
+	for (int i = 0; i < PICOS_FAST_FILES; i++) {
+		uint32_t st = __atomic_load_n(&files[i].state, __ATOMIC_ACQUIRE);
+		if (st == 2 && same_file(&files[i], k))
+			return (uint32_t)i + 1;
+		if (st == 0 && free_at < 0)
+			free_at = i;
+	}
+	uint32_t zero = 0;
+	if (free_at < 0 ||
+	    !__atomic_compare_exchange_n(&files[free_at].state, &zero, 1, false,
+					 __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+		return 0;
+	struct picos_fast_file *f = &files[free_at];
+	f->dev = k->dev, f->ino = k->ino, f->size = k->size;
+	f->mtime_ns = k->mtime_ns, f->uid = k->uid;
+	__atomic_store_n(&f->nsites, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&f->state, 2, __ATOMIC_RELEASE);
+	return (uint32_t)free_at + 1;
+}
+
+/* Records a site just patched at file offset `off` of file `idx`. */
+static void remember_site(uint32_t idx, uint64_t off, const struct site *site,
+			  const unsigned char *bytes)
+{
+	struct picos_fast_file *f = known_file(idx);
+	if (!f || off > UINT32_MAX)
+		return;
+	uint32_t known = __atomic_load_n(&f->nsites, __ATOMIC_ACQUIRE);
+	for (uint32_t j = 0; j < known && j < PICOS_FAST_FILE_SITES; j++)
+		if (f->site[j].off == off)
+			return; /* another process recorded it */
+	uint32_t n = __atomic_fetch_add(&f->nsites, 1, __ATOMIC_RELAXED);
+	if (n >= PICOS_FAST_FILE_SITES)
+		return;
+	struct picos_fast_site *e = &f->site[n];
+	e->off = (uint32_t)off;
+	rt_memcpy(e->bytes, bytes, (size_t)site->len);
+	__atomic_store_n(&e->len, (uint8_t)site->len, __ATOMIC_RELEASE);
+}
+
+/* Whether entry e of a known file is a site at `addr` of the fresh
+ * mapping v, as the bytes there show (the entry may be anything: the
+ * guest can write the table); *site then. */
+static bool known_site(const struct picos_fast_site *e, uint64_t addr,
+		       const struct vma *v, struct site *site)
+{
+	int len = __atomic_load_n(&e->len, __ATOMIC_ACQUIRE);
+	unsigned char b[SITE_MAX];
+	if (len < 7 || len > SITE_MAX || addr < v->start ||
+	    addr + (uint64_t)len > v->end ||
+	    !bytes_before(addr + (uint64_t)len, b))
+		return false;
+	return rt_memcmp(b + SITE_MAX - len, (const void *)e->bytes, (size_t)len) == 0 &&
+	       match_site(b, addr + (uint64_t)len, NULL, site) &&
+	       site->len == len;
+}
+
+/* A private executable mapping of host fd `fd` at [start, end), file
+ * offset `off`, just made: notes its file, and patches the sites the
+ * world knows in it.  No thread runs code in a mapping being made, so
+ * the bytes are written without the int3 steps. */
+void fast_map_file(uint64_t start, uint64_t end, int fd, uint64_t off)
+{
+	struct file_key k;
+	if (fast_patch_off || area_failed || proc.vfork_child || !popts.world ||
+	    !file_key_of(fd, &k))
+		return;
+	uint32_t idx = file_entry(&k);
+	if (!idx)
+		return;
+	mm_set_file(start, end, idx, off);
+	const struct vma *v = mm_find(start);
+	struct picos_fast_file *f = known_file(idx);
+	uint32_t n = __atomic_load_n(&f->nsites, __ATOMIC_ACQUIRE);
+	if (!v || n == 0 || current()->seccomp_mode || current()->pt_tracer)
+		return;
+	if (n > PICOS_FAST_FILE_SITES)
+		n = PICOS_FAST_FILE_SITES;
+	bool opened = false;
+	for (uint32_t j = 0; j < n && nslots < FAST_SLOTS; j++) {
+		struct site site;
+		uint64_t eoff = f->site[j].off;
+		if (eoff < off || eoff - off >= end - start ||
+		    !known_site(&f->site[j], start + (eoff - off), v, &site))
+			continue;
+		if (!opened) {
+			if ((!fast_area_end && !map_area()) ||
+			    host_mprotect(start, end - start, v->prot | PROT_WRITE) < 0)
+				return;
+			area_writable(true);
+			opened = true;
+		}
+		unsigned char pre[SITE_MAX], bytes[SITE_MAX];
+		rt_memcpy(pre, (const void *)site.addr, (size_t)site.len);
+		int i = nslots++;
+		fill_stub(i, &site, pre);
+		site_bytes(&site, i, bytes);
+		rt_memcpy((void *)site.addr, bytes, (size_t)site.len);
+	}
+	if (opened) {
+		area_writable(false);
+		host_mprotect(start, end - start, v->prot);
+	}
+}
+
+/* Records the site of a call the slow path served, when it lies in a
+ * file mapping, for the processes that map the file later. */
+static void remember_trapped(const struct site *site, const unsigned char *pre)
+{
+	const struct vma *v = mm_find(site->addr);
+	if (v && v->fast_file && site->addr + (uint64_t)site->len <= v->end &&
+	    (v->prot & PROT_EXEC))
+		remember_site(v->fast_file, v->file_off + (site->addr - v->start),
+			      site, pre);
+}
+
+/* After a call the slow path served from `ret` (f: the registers at the
+ * `syscall`): its site is recorded for the world when first seen, and
+ * patched when it traps again. */
 void fast_try_patch(uint64_t ret, const struct pico_frame *f)
 {
 	struct pico_thread *t = current();
 	long nr = (long)f->orig_rax;
 	if (fast_patch_off || area_failed || !fast_call(nr, f) ||
 	    nslots == FAST_SLOTS || proc.vfork_child || t->pt_tracer ||
-	    t->seccomp_mode || !seen_before(ret))
+	    t->seccomp_mode)
 		return;
 	unsigned char b[SITE_MAX];
 	struct site site;
-	if (copy_from_user(b, (const void *)(ret - SITE_MAX), SITE_MAX) < 0 ||
-	    !match_site(b, ret, f, &site))
+	if (!bytes_before(ret, b) || !match_site(b, ret, f, &site))
 		return;
 	const unsigned char *pre = b + SITE_MAX - site.len;
+	bool again = seen_before(ret);
 	/* one patcher at a time: the slot count and the area's protections
 	 * are the memory's, shared by its threads */
 	provider_lock();
+	if (!again) {
+		remember_trapped(&site, pre);
+		provider_unlock();
+		return;
+	}
 	const struct vma *v = mm_find(site.addr);
 	bool threads = gproc()->nthreads != 1 || proc.vm_users != 1;
-	unsigned char again[SITE_MAX];
+	unsigned char now[SITE_MAX];
 	bool ok = v && ret <= v->end && (v->prot & PROT_EXEC) &&
 		  (v->flags & MAP_TYPE) == MAP_PRIVATE &&
 		  (!threads || core_sync_ready()) &&
 		  (fast_area_end || map_area()) &&
-		  copy_from_user(again, (const void *)site.addr, (size_t)site.len) == 0 &&
-		  rt_memcmp(again, pre, (size_t)site.len) == 0; /* no other thread patched it */
+		  copy_from_user(now, (const void *)site.addr, (size_t)site.len) == 0 &&
+		  rt_memcmp(now, pre, (size_t)site.len) == 0; /* no other thread patched it */
 	if (ok) {
 		int i = nslots++;
 		write_site(&site, v, i, make_stub(i, &site, pre), threads);

@@ -1,5 +1,6 @@
 /* Guest mappings on the host, checked against the provider's window. */
 #include "mm.h"
+#include "../entry/entry.h"
 #include <linux/mman.h>
 
 #ifndef MAP_FIXED_NOREPLACE
@@ -32,6 +33,9 @@ long mm_map(uint64_t addr, uint64_t len, int prot, int flags, int host_fd,
 		mm_unmap(a, len);
 		return lr;
 	}
+	if (host_fd >= 0 && (prot & PROT_EXEC) &&
+	    (flags & MAP_TYPE) == MAP_PRIVATE)
+		fast_map_file(a, a + RT_ALIGN_UP(len, RT_PAGE_SIZE), host_fd, off);
 	return r;
 }
 

@@ -10,6 +10,11 @@ struct vma {
 	uint64_t start, end; /* page aligned, end exclusive */
 	int prot;
 	int flags; /* MAP_SHARED/MAP_PRIVATE, MAP_ANONYMOUS, MAP_GROWSDOWN... */
+	/* An executable private file mapping: its file in the world's
+	 * table of patched sites (index + 1, 0: none) and the file offset
+	 * of `start` (fastpath.c) */
+	uint32_t fast_file;
+	uint64_t file_off;
 };
 
 /* Maps guest memory on the host and records it.  Refuses (-ENOMEM) any
@@ -20,6 +25,9 @@ long mm_unmap(uint64_t addr, uint64_t len);
 long mm_protect(uint64_t addr, uint64_t len, int prot);
 /* Records a mapping the provider did not make with mm_map (the stack). */
 void mm_record(uint64_t start, uint64_t end, int prot, int flags);
+/* Notes the file of the mapping at [start, end) (fastpath.c). */
+void mm_set_file(uint64_t start, uint64_t end, uint32_t fast_file,
+		 uint64_t off);
 /* Forgets a range (after a host unmap or a move). */
 void mm_forget(uint64_t start, uint64_t end);
 /* Unmaps every recorded guest mapping (execve). */

@@ -21,6 +21,15 @@ static void insert_at(int i, struct vma v)
 	nvmas++;
 }
 
+/* The part of v from `at` on (a file mapping's offset moves with it). */
+static struct vma tail_from(const struct vma *v, uint64_t at)
+{
+	struct vma t = *v;
+	t.start = at;
+	t.file_off += at - v->start;
+	return t;
+}
+
 static void remove_at(int i)
 {
 	rt_memmove(&vmas[i], &vmas[i + 1],
@@ -38,8 +47,7 @@ void mm_forget(uint64_t start, uint64_t end)
 		}
 		if (v->start < start && v->end > end) {
 			/* Split in two around the hole. */
-			struct vma tail = *v;
-			tail.start = end;
+			struct vma tail = tail_from(v, end);
 			v->end = start;
 			insert_at(i + 1, tail);
 			return;
@@ -48,7 +56,7 @@ void mm_forget(uint64_t start, uint64_t end)
 			v->end = start;
 			i++;
 		} else if (v->end > end) {
-			v->start = end;
+			*v = tail_from(v, end);
 			i++;
 		} else {
 			remove_at(i);
@@ -62,8 +70,18 @@ void mm_record(uint64_t start, uint64_t end, int prot, int flags)
 	int i = 0;
 	while (i < nvmas && vmas[i].start < start)
 		i++;
-	struct vma v = { start, end, prot, flags };
+	struct vma v = { start, end, prot, flags, 0, 0 };
 	insert_at(i, v);
+}
+
+void mm_set_file(uint64_t start, uint64_t end, uint32_t fast_file,
+		 uint64_t off)
+{
+	for (int i = 0; i < nvmas; i++)
+		if (vmas[i].start >= start && vmas[i].end <= end) {
+			vmas[i].fast_file = fast_file;
+			vmas[i].file_off = off + (vmas[i].start - start);
+		}
 }
 
 const struct vma *mm_find(uint64_t addr)
@@ -101,17 +119,16 @@ void mm_set_prot(uint64_t start, uint64_t end, int prot)
 		if (v->end <= start || v->start >= end || v->prot == prot)
 			continue;
 		if (v->start < start) {
-			struct vma tail = *v;
-			tail.start = start;
+			struct vma tail = tail_from(v, start);
 			v->end = start;
 			insert_at(i + 1, tail);
 			continue;
 		}
 		if (v->end > end) {
-			struct vma tail = *v;
-			tail.start = end;
+			struct vma tail = tail_from(v, end);
 			v->end = end;
 			insert_at(i + 1, tail);
+			v = &vmas[i]; /* insert_at may have moved the array */
 		}
 		v->prot = prot;
 	}
