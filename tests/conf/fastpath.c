@@ -115,8 +115,8 @@ static void *thread_main(void *arg)
  * offsets of the instructions inside the site a jump may land on. */
 struct shape {
 	const char *name;
-	unsigned char bytes[16];
-	int n, site, ends[2];
+	unsigned char bytes[24];
+	int n, site, ends[3];
 	bool read; /* read(rdi, rsi, rdx), else getpid */
 };
 
@@ -131,6 +131,14 @@ static const struct shape shapes[] = {
 	  { 0x0f, 0x1f, 0x84, 0, 0, 0, 0, 0, 0x31, 0xc0, 0x0f, 0x05, 0xc3 }, 13, 0, { 8, 10 }, true },
 	{ "nopl (5 bytes); xor %eax,%eax; syscall",
 	  { 0x0f, 0x1f, 0x44, 0, 0, 0x31, 0xc0, 0x0f, 0x05, 0xc3 }, 10, 0, { 5, 7 }, true },
+	/* then the result check: cmp $-4096,%rax; ja to `mov $99,%eax` */
+	{ "xor %eax,%eax; syscall; cmp; ja (glibc's read)",
+	  { 0x31, 0xc0, 0x0f, 0x05, 0x48, 0x3d, 0, 0xf0, 0xff, 0xff, 0x77, 0x01,
+	    0xc3, 0xb8, 99, 0, 0, 0, 0xc3 }, 19, 0, { 2, 4, 10 }, true },
+	/* mov $39,%eax; then cmp $-4095,%rax; jbe over `mov $99,%eax` */
+	{ "mov %rbx,%rdi; syscall; cmp; jbe (Go's Syscall6)",
+	  { 0xb8, 39, 0, 0, 0, 0x48, 0x89, 0xdf, 0x0f, 0x05, 0x48, 0x3d, 1, 0xf0,
+	    0xff, 0xff, 0x76, 0x05, 0xb8, 99, 0, 0, 0, 0xc3 }, 24, 5, { 8, 10, 16 }, false },
 };
 
 /* Calls shape s's function `fn` from its start, or when `at` is not 0
@@ -174,19 +182,24 @@ static void test_shapes(long pid)
 	unsigned char *tramp = page + 4096;
 	memset(page, 0xcc, 8192);
 	for (size_t i = 0; i < nshapes; i++)
-		memcpy(page + 32 * i, shapes[i].bytes, (size_t)shapes[i].n);
+		memcpy(page + 48 * i, shapes[i].bytes, (size_t)shapes[i].n);
 	mprotect(page, 4096, PROT_READ | PROT_EXEC);
 	int p[2];
 	if (pipe(p) < 0)
 		return;
 	for (size_t i = 0; i < nshapes; i++) {
 		const struct shape *s = &shapes[i];
-		unsigned char *fn = page + 32 * i;
+		unsigned char *fn = page + 48 * i;
 		long right = 0;
 		for (int k = 0; k < 1000; k++)
 			right += shape_ok(s, fn, 0, tramp, p, pid);
 		ok(right == 1000, "%s: 1000 calls (%ld right)", s->name, right);
-		for (int e = 0; e < 2 && s->ends[e]; e++)
+		if (s->read) {
+			char c;
+			ok(shape_call(s, fn, 0, tramp, -1, &c) == (s->n == 19 ? 99 : -EBADF),
+			   "%s: a failing call (bad fd)", s->name);
+		}
+		for (int e = 0; e < 3 && s->ends[e]; e++)
 			ok(shape_ok(s, fn, s->ends[e], tramp, p, pid) &&
 				   shape_ok(s, fn, s->ends[e], tramp, p, pid),
 			   "%s: a jump to its offset %d runs the call", s->name,

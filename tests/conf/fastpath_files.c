@@ -14,7 +14,7 @@
 
 typedef long (*fn0)(void);
 
-enum { GETPID_AT = 0, EDI_AT = 64, NOP_AT = 128 };
+enum { GETPID_AT = 0, EDI_AT = 64, NOP_AT = 128, READ_AT = 192 };
 
 /* getpid sites of three shapes: mov $39,%eax; syscall / mov $7,%edi;
  * syscall after %eax is set / a long nop, mov, syscall */
@@ -24,6 +24,11 @@ static const unsigned char edi_site[] = { 0xb8, 39, 0, 0, 0, 0xbf, 7, 0, 0, 0,
 					  0x0f, 0x05, 0xc3 };
 static const unsigned char nop_site[] = { 0x0f, 0x1f, 0x44, 0, 0, 0xb8, 39, 0, 0, 0,
 					  0x0f, 0x05, 0xc3 };
+/* read with its result check: 99 when it fails */
+static const unsigned char read_site[] = { 0x31, 0xc0, 0x0f, 0x05, 0x48, 0x3d, 0, 0xf0,
+					   0xff, 0xff, 0x77, 0x01, 0xc3, 0xb8, 99, 0,
+					   0, 0, 0xc3 };
+typedef long (*fn3)(long, long, long);
 
 static int write_code(const char *path, const unsigned char *first, size_t n)
 {
@@ -32,6 +37,7 @@ static int write_code(const char *path, const unsigned char *first, size_t n)
 	memcpy(page + GETPID_AT, first, n);
 	memcpy(page + EDI_AT, edi_site, sizeof edi_site);
 	memcpy(page + NOP_AT, nop_site, sizeof nop_site);
+	memcpy(page + READ_AT, read_site, sizeof read_site);
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	if (fd < 0)
 		return -1;
@@ -56,6 +62,8 @@ static long run_sites(const char *path, long want, int n)
 		right += ((fn0)(void *)(code + GETPID_AT))() == want;
 		right += ((fn0)(void *)(code + EDI_AT))() == pid;
 		right += ((fn0)(void *)(code + NOP_AT))() == pid;
+		char c;
+		right += ((fn3)(void *)(code + READ_AT))(-1, (long)&c, 1) == 99;
 	}
 	munmap(code, 4096);
 	return right;
@@ -80,12 +88,12 @@ int main(int argc, char **argv)
 {
 	if (argc == 3) {
 		long want = strcmp(argv[1], "ppid") == 0 ? getppid() : getpid();
-		return run_sites(argv[2], want, 100) == 300 ? 0 : 1;
+		return run_sites(argv[2], want, 100) == 400 ? 0 : 1;
 	}
 	char path[64];
 	snprintf(path, sizeof path, "fastpath_files.%d.bin", (int)getpid());
 	ok(write_code(path, getpid_site, sizeof getpid_site) == 0, "the code file written");
-	ok(run_sites(path, getpid(), 3) == 9, "the file's sites, three calls each");
+	ok(run_sites(path, getpid(), 3) == 12, "the file's sites, three calls each");
 	for (int i = 0; i < 3; i++)
 		ok(in_new_process(argv[0], path, "pid") == 0,
 		   "a new process mapping the file: 100 calls of each site right (%d)", i);

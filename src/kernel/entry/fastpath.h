@@ -1,0 +1,55 @@
+/* The fast path's parts: fastpath.c (the stub area, patching, the way
+ * in and out), fastsite.c (which code around a `syscall` is a site the
+ * fast path can patch) and fastfiles.c (the world's table of sites by
+ * file). */
+#ifndef PICOS_FASTPATH_H
+#define PICOS_FASTPATH_H
+
+#include "../kernel.h"
+#include "frame.h"
+#include "../mm/mm.h"
+
+/* A site is the instructions a patch displaces: up to SITE_PRE bytes
+ * before the `syscall`, the `syscall`, and optionally the result check
+ * after it (cmp $-4096,%rax; jcc rel8: SITE_POST bytes). */
+#define SITE_PRE 10
+#define SITE_POST 8
+#define SITE_MAX (SITE_PRE + 2 + SITE_POST)
+/* The bytes around a `syscall` a match looks at (it at SITE_PRE). */
+#define SITE_AROUND SITE_MAX
+
+struct site {
+	uint64_t addr; /* its first byte */
+	int len;       /* its bytes */
+	int sc;	       /* the `syscall`'s offset */
+	int jmp;       /* where the 7-byte jump goes in the patched site */
+	bool post;     /* the result check after the `syscall` is in it */
+	uint32_t bounds; /* bit n: an instruction starts at offset n > 0 */
+	unsigned char bytes[SITE_MAX]; /* as the program had them */
+};
+
+/* fastsite.c: whether the SITE_AROUND bytes `b` around the `syscall` at
+ * sc_addr hold a site (f: the registers at the `syscall`, whose values
+ * must agree with what the site's instructions load; NULL for a site
+ * known from the world's table, checked by its bytes alone). */
+bool match_site(const unsigned char *b, uint64_t sc_addr,
+		const struct pico_frame *f, struct site *site);
+/* The SITE_AROUND bytes around the `syscall` at sc_addr; bytes of an
+ * unreadable page before or after it read as int3, which no site
+ * takes. */
+bool bytes_around(uint64_t sc_addr, unsigned char *b);
+
+/* fastpath.c, for fastfiles.c */
+extern int fast_nslots;
+bool fast_area_ready(void);
+void fast_area_writable(bool w);
+/* Stub i for `site` and the patched bytes of the site (the area
+ * writable). */
+void fast_fill_stub(int i, const struct site *site);
+void fast_site_bytes(const struct site *site, int i, unsigned char *out);
+#define FAST_SLOTS 8192
+
+/* fastfiles.c */
+void fast_remember(const struct vma *v, const struct site *site);
+
+#endif

@@ -1,0 +1,218 @@
+/* Which code around a `syscall` is a site the fast path can patch
+ * (fastpath.c).
+ *
+ * A site is the `syscall` with the one or two instructions before it
+ * that set it up and, where the bytes before are too few, the result
+ * check after it (cmp $-4096,%rax; ja/jbe), all moved into the site's
+ * stub.  The patch is a 7-byte `jmp *SLOT` whose bytes 5 and 6 are a
+ * `ud2`; any other offset where one of the site's instructions starts
+ * must hold int3 (or that ud2), so that a jump or a return there traps
+ * and goes on at the same instruction in the stub.  So the jump goes at
+ * offset 0 when no instruction starts at offsets 1-4 or 6, or further in
+ * behind a 2-byte `jmp` over int3 filler (jump_at).
+ *
+ * The instructions are read backwards from the `syscall`, which is
+ * ambiguous: bytes that decode as `mov $imm32,%edi` may be the tail of a
+ * longer instruction.  So each register an instruction of the site loads
+ * must hold that value at the trap (the call number in %eax included);
+ * the result check is read forwards from the `syscall`'s end, an
+ * instruction start. */
+#include "fastpath.h"
+
+/* The value of general register r (the x86 encoding's number, 0-15)
+ * in frame f (%rax: the call number). */
+static uint64_t reg_of(const struct pico_frame *f, int r)
+{
+	switch (r) {
+	case 0: return f->orig_rax;
+	case 1: return f->rcx;
+	case 2: return f->rdx;
+	case 3: return f->rbx;
+	case 4: return f->rsp;
+	case 5: return f->rbp;
+	case 6: return f->rsi;
+	case 7: return f->rdi;
+	case 8: return f->r8;
+	case 9: return f->r9;
+	case 10: return f->r10;
+	case 11: return f->r11;
+	case 12: return f->r12;
+	case 13: return f->r13;
+	case 14: return f->r14;
+	default: return f->r15;
+	}
+}
+
+/* `b8+r imm32` (mov $imm32,%r32), its register holding the value at the
+ * `syscall` (zero-extended). */
+static bool mov_imm32(const unsigned char *p, const struct pico_frame *f,
+		      int *reg)
+{
+	if (p[0] < 0xb8 || p[0] > 0xbf)
+		return false;
+	uint32_t imm;
+	rt_memcpy(&imm, p + 1, 4);
+	*reg = p[0] - 0xb8;
+	return !f || reg_of(f, *reg) == imm;
+}
+
+/* `48/49 c7 c0+r imm32` (mov $simm32,%r64, Go's way). */
+static bool mov_simm64(const unsigned char *p, const struct pico_frame *f)
+{
+	if ((p[0] != 0x48 && p[0] != 0x49) || p[1] != 0xc7 ||
+	    (p[2] & 0xf8) != 0xc0)
+		return false;
+	int32_t imm;
+	rt_memcpy(&imm, p + 3, 4);
+	return !f || reg_of(f, (p[0] & 1) * 8 + (p[2] & 7)) == (uint64_t)(int64_t)imm;
+}
+
+/* `31 /r` with one register below r8 twice (xor %r32,%r32): zero. */
+static bool xor_self(const unsigned char *p, const struct pico_frame *f)
+{
+	int r = p[1] & 7;
+	return p[0] == 0x31 && (p[1] & 0xc0) == 0xc0 && ((p[1] >> 3) & 7) == r &&
+	       (!f || reg_of(f, r) == 0);
+}
+
+/* `REX.W 89 /r` between registers (mov %r64,%r64: Go's Syscall6, musl's
+ * `mov %rdi,%rax`): both equal at the `syscall`, neither %rsp nor one
+ * the `syscall` overwrites (%rcx, %r11), which the check cannot see. */
+static bool mov_reg(const unsigned char *p, const struct pico_frame *f)
+{
+	if ((p[0] & 0xfa) != 0x48 || p[1] != 0x89 || (p[2] & 0xc0) != 0xc0)
+		return false;
+	int src = ((p[2] >> 3) & 7) + (p[0] & 4 ? 8 : 0);
+	int dst = (p[2] & 7) + (p[0] & 1 ? 8 : 0);
+	if (src == 1 || src == 4 || src == 11 || dst == 1 || dst == 4 || dst == 11)
+		return false;
+	return !f || reg_of(f, src) == reg_of(f, dst);
+}
+
+/* Long nops compilers pad with: 5, 7 and 8 bytes. */
+static int long_nop(const unsigned char *p)
+{
+	static const unsigned char n5[] = { 0x0f, 0x1f, 0x44, 0x00, 0x00 };
+	static const unsigned char n7[] = { 0x0f, 0x1f, 0x80, 0, 0, 0, 0 };
+	static const unsigned char n8[] = { 0x0f, 0x1f, 0x84, 0, 0, 0, 0, 0 };
+	if (rt_memcmp(p - 8, n8, 8) == 0)
+		return 8;
+	if (rt_memcmp(p - 7, n7, 7) == 0)
+		return 7;
+	return rt_memcmp(p - 5, n5, 5) == 0 ? 5 : 0;
+}
+
+/* Instructions before the `syscall` a site may take: their length and
+ * where inside them a later one starts. */
+struct pre {
+	int len;
+	uint32_t bounds;
+};
+
+/* The choices for the `syscall` at sc, best first. */
+static int pre_choices(const unsigned char *sc, const struct pico_frame *f,
+		       struct pre *c)
+{
+	int n = 0, reg;
+	if (mov_imm32(sc - 5, f, &reg))
+		c[n++] = (struct pre){ 5, 0 };
+	if (mov_simm64(sc - 7, f))
+		c[n++] = (struct pre){ 7, 0 };
+	if (xor_self(sc - 2, f)) {
+		int nop = long_nop(sc - 2);
+		if (nop)
+			c[n++] = (struct pre){ nop + 2, 1u << nop };
+		if (mov_imm32(sc - 7, f, &reg) && reg != (sc[-1] & 7))
+			c[n++] = (struct pre){ 7, 1u << 5 };
+		c[n++] = (struct pre){ 2, 0 };
+	}
+	if (mov_reg(sc - 3, f))
+		c[n++] = (struct pre){ 3, 0 };
+	return n;
+}
+
+/* The result check after a `syscall` (q: its end): cmp $-4096 or -4095,
+ * %rax, then a jcc rel8 whose target is not inside the site (which ends
+ * after it). */
+static bool post_check(const unsigned char *q, int pre_len)
+{
+	static const unsigned char cmp[] = { 0x48, 0x3d, 0, 0xf0, 0xff, 0xff };
+	if (q[0] != cmp[0] || q[1] != cmp[1] || (q[2] != 0 && q[2] != 1) ||
+	    rt_memcmp(q + 3, cmp + 3, 3) != 0 || (q[6] & 0xf0) != 0x70)
+		return false;
+	int rel = (signed char)q[7];
+	/* from the site's end; the site starts pre_len + 2 + 8 before it */
+	return rel >= 0 || -rel > pre_len + 2 + SITE_POST;
+}
+
+/* Where the 7-byte jump can go in a site of `len` bytes whose
+ * instructions start at `bounds`: none at its offsets 0-4 or 6 (5 is
+ * its ud2), nor at 1 when a 2-byte jmp at 0 leads to it; -1 if nowhere. */
+static int jump_at(int len, uint32_t bounds)
+{
+	for (int j = 0; j + 7 <= len; j = j ? j + 1 : 2) {
+		uint32_t inside = bounds & (0x7fu << j) & ~(1u << (j + 5));
+		if (!inside && (j == 0 || !(bounds & 2)))
+			return j;
+	}
+	return -1;
+}
+
+/* A site from the `syscall` at sc_addr of choice c, with the result
+ * check or without. */
+static bool try_site(const unsigned char *b, uint64_t sc_addr,
+		     const struct pre *c, bool post, struct site *site)
+{
+	int len = c->len + 2 + (post ? SITE_POST : 0);
+	uint32_t bounds = c->bounds | (1u << c->len);
+	if (post)
+		bounds |= (1u << (c->len + 2)) | (1u << (c->len + 8));
+	int j = jump_at(len, bounds);
+	if (j < 0)
+		return false;
+	site->addr = sc_addr - (uint64_t)c->len;
+	site->len = len;
+	site->sc = c->len;
+	site->jmp = j;
+	site->post = post;
+	site->bounds = bounds;
+	rt_memcpy(site->bytes, b + SITE_PRE - c->len, (size_t)len);
+	return true;
+}
+
+bool match_site(const unsigned char *b, uint64_t sc_addr,
+		const struct pico_frame *f, struct site *site)
+{
+	const unsigned char *sc = b + SITE_PRE;
+	if (sc[0] != 0x0f || sc[1] != 0x05)
+		return false;
+	struct pre c[6];
+	int n = pre_choices(sc, f, c);
+	for (int i = 0; i < n; i++)
+		if (try_site(b, sc_addr, &c[i], false, site) ||
+		    (post_check(sc + 2, c[i].len) &&
+		     try_site(b, sc_addr, &c[i], true, site)))
+			return true;
+	return false;
+}
+
+/* Reads [a, a + n) into b, int3 where a page of it is unreadable. */
+static void read_or_int3(uint64_t a, unsigned char *b, size_t n)
+{
+	if (copy_from_user(b, (const void *)a, n) == 0)
+		return;
+	uint64_t page = RT_ALIGN_UP(a, RT_PAGE_SIZE);
+	size_t first = page > a && page < a + n ? (size_t)(page - a) : n;
+	if (copy_from_user(b, (const void *)a, first) < 0)
+		rt_memset(b, 0xcc, first);
+	if (first < n && copy_from_user(b + first, (const void *)page, n - first) < 0)
+		rt_memset(b + first, 0xcc, n - first);
+}
+
+bool bytes_around(uint64_t sc_addr, unsigned char *b)
+{
+	if (sc_addr < SITE_PRE)
+		return false;
+	read_or_int3(sc_addr - SITE_PRE, b, SITE_AROUND);
+	return b[SITE_PRE] == 0x0f && b[SITE_PRE + 1] == 0x05;
+}
