@@ -1,5 +1,6 @@
 /* picos: run Linux programs in pico processes. */
 #include "picos.h"
+#include "oci.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,6 +76,10 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	const char *cmd = argv[1];
+	/* runc's command line: the OCI runtime commands and their global
+	 * options (oci.c) */
+	if (oci_is_command(cmd))
+		return oci_main(argc, argv);
 	if (!strcmp(cmd, "--version") || !strcmp(cmd, "version")) {
 		printf("picos %s\n", PICOS_VERSION);
 		return 0;

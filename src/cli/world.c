@@ -420,7 +420,7 @@ static int setup_mounts(struct run_opts *o, char **guest_cwd)
 				errno ? strerror(errno) : "Not a directory");
 			return -1;
 		}
-		if (add_mount("/", o->root, false) < 0)
+		if (add_mount("/", o->root, o->root_ro) < 0)
 			return -1;
 		*guest_cwd = strdup(o->cwd ? o->cwd : "/");
 	} else if (root_ov >= 0) {
@@ -527,8 +527,22 @@ static int setup_mounts(struct run_opts *o, char **guest_cwd)
 static gid_t *host_groups;
 static int nhost_groups = -1;
 
-static void read_host_groups(void)
+static void read_host_groups(const struct run_opts *o)
 {
+	if (o->groups_given) { /* an OCI config's additionalGids */
+		/* guest gids, which the provider reads as host ones mapped
+		 * by its swap of the guest's gid and picos's: swapped back */
+		gid_t host = getgid(), guest = o->gid >= 0 ? (gid_t)o->gid : host;
+		host_groups = calloc((size_t)o->ngroups + 1, sizeof *host_groups);
+		if (host_groups) {
+			for (int i = 0; i < o->ngroups; i++) {
+				gid_t g = o->groups[i];
+				host_groups[i] = g == guest ? host : g == host ? guest : g;
+			}
+			nhost_groups = o->ngroups;
+		}
+		return;
+	}
 	int n = getgroups(0, NULL);
 	host_groups = calloc((size_t)(n > 0 ? n : 1), sizeof *host_groups);
 	if (host_groups && n >= 0)
@@ -678,6 +692,8 @@ static int build_config(struct run_opts *o, const char *cwd, int world_fd,
 		.cap_bset = o->net == NET_OPT_HOST ? launcher_bset
 						   : launcher_bset & ~net_caps,
 	};
+	if (o->cap_bset_given)
+		id.cap_bset &= o->cap_bset;
 	put(&b, PCFG_IDENTITY, &id, sizeof id);
 	put_groups(&b);
 	char host[65] = "picos";
@@ -1240,7 +1256,7 @@ int run_world(struct run_opts *o)
 	/* Orphaned pico processes come to us, not to the host's init. */
 	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 	relay_signals(on_term);
-	read_host_groups();
+	read_host_groups(o);
 	launcher_bset = host_cap_bset();
 	tty_find();
 	tty_watch_stops();
