@@ -385,8 +385,12 @@ static int map_mounts(const struct json *mounts, struct oci_spec *s)
 	o->sockets = calloc(n + 1, sizeof *o->sockets);
 	o->tmpfs = calloc(n + 1, sizeof *o->tmpfs);
 	o->procs = calloc(n + 1, sizeof *o->procs);
-	o->devs = calloc(n + 1, sizeof *o->devs);
+	o->devs = calloc(n + 2, sizeof *o->devs);
 	o->overlays = calloc(1, sizeof *o->overlays);
+	/* The world's /dev (its allowed nodes, its own devpts, the
+	 * terminal as /dev/console) at the container's /dev, as runc
+	 * makes one whatever the image holds there. */
+	o->devs[o->ndevs++] = "/dev";
 	for (size_t i = 0; i < n; i++)
 		if (map_mount(mounts->items[i], s) < 0)
 			return -1;
@@ -620,6 +624,11 @@ int oci_spec_copy_files(const struct oci_spec *s)
 		if (copy_file(rootfd, s->files[i].src, s->files[i].dst) < 0)
 			oci_warn("file mount %s at %s: %s", s->files[i].src,
 				 s->files[i].dst, strerror(errno));
+	static const char *const system_dirs[] = { "/dev", "/proc", "/sys", "/tmp" };
+	for (size_t i = 0; i < sizeof system_dirs / sizeof system_dirs[0]; i++)
+		make_dirs_in_root(rootfd, system_dirs[i]);
+	for (int i = 0; i < s->run.nprocs; i++)
+		make_dirs_in_root(rootfd, s->run.procs[i]);
 	for (int i = 0; i < s->run.nbinds; i++)
 		if (make_dirs_in_root(rootfd, s->run.binds[i].dst) < 0)
 			oci_warn("mount point %s: %s", s->run.binds[i].dst,

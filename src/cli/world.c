@@ -780,8 +780,14 @@ static void landlock_rules(struct ll_paths *l)
 		const struct mountspec *m = &mounts[i];
 		/* A --dev mount needs none either: the host's /dev, of which
 		 * landlock.c allows the world's nodes, wherever it shows. */
-		if (m->sock || m->devfs)
+		if (m->sock)
 			continue;
+		/* (its names listed: beneath a --root nothing else covers
+		 * /dev, say for an OCI container's /dev) */
+		if (m->devfs) {
+			ll_paths_add(l, "/dev", LL_LIST);
+			continue;
+		}
 		if (!m->ro) {
 			ll_paths_add_fd(l, m->host, m->fd, LL_WRITE);
 			continue;
