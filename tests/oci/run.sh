@@ -397,4 +397,7 @@ EOF
 fi
 cleanup
 trap - EXIT
+# what the tests made (roots, archives); the state of any container left
+# would be here too, but delete removed each
+rm -rf "$work"
 finish
