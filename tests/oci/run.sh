@@ -228,8 +228,10 @@ fi
 
 image=picos-busybox:oci-test
 pod_dir=$work/podman
+# podman's storage, and picos's state (--runtime-flag: picos --root on
+# every call podman and conmon make), under build/oci-test
 P=(podman --root "$pod_dir/storage" --runroot "$pod_dir/runroot" --tmpdir "$pod_dir/tmp"
-	--cgroup-manager=cgroupfs --events-backend=file)
+	--cgroup-manager=cgroupfs --events-backend=file --runtime-flag "root=$pod_dir/picos-state")
 PR=("${P[@]}" --runtime "$picos")
 cleanup_podman() {
 	"${P[@]}" rm -af -t 0 >/dev/null 2>&1
@@ -252,6 +254,9 @@ cleanup_containerd() {
 	# what a killed task left mounted beneath its root
 	grep -o " $ctrd_dir/[^ ]*" /proc/self/mountinfo | sort -r | while read -r m; do umount -l "$m"; done
 	rm -rf "$ctrd_dir"
+	# the runc shim keeps runtime state in /run/containerd/runc/NAMESPACE
+	# (picos --root there): empty once every container is deleted
+	rmdir /run/containerd/runc/picos-oci-test 2>/dev/null
 }
 cleanup() {
 	command -v podman >/dev/null && cleanup_podman
