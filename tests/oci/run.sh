@@ -255,12 +255,25 @@ cleanup_containerd() {
 	grep -o " $ctrd_dir/[^ ]*" /proc/self/mountinfo | sort -r | while read -r m; do umount -l "$m"; done
 	rm -rf "$ctrd_dir"
 	# the runc shim keeps runtime state in /run/containerd/runc/NAMESPACE
-	# (picos --root there): empty once every container is deleted
+	# (picos --root there) and sockets in /run/containerd: empty once
+	# every container is deleted; removed when this test made them
 	rmdir /run/containerd/runc/picos-oci-test 2>/dev/null
+	[ -n "$run_containerd_was_there" ] ||
+		rmdir /run/containerd/runc /run/containerd/fifo /run/containerd/s /run/containerd 2>/dev/null
 }
+# podman makes /run/netns, a bind mount of itself as iproute2 does,
+# with a namespace file in it while a container runs (even with
+# --network=none, whose namespace has only lo): removed when it was not
+# there before and is empty again
+run_netns_was_there=
+[ -e /run/netns ] && run_netns_was_there=1
 cleanup() {
 	command -v podman >/dev/null && cleanup_podman
 	cleanup_containerd
+	if [ -z "$run_netns_was_there" ] && [ -d /run/netns ] && [ -z "$(ls -A /run/netns)" ]; then
+		umount /run/netns 2>/dev/null
+		rmdir /run/netns 2>/dev/null
+	fi
 }
 trap cleanup EXIT
 
@@ -377,6 +390,8 @@ disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.b
 [ttrpc]
   address = "$ctrd_dir/c.sock.ttrpc"
 EOF
+	run_containerd_was_there=
+	[ -e /run/containerd ] && run_containerd_was_there=1
 	containerd --config "$ctrd_dir/config.toml" >"$ctrd_dir/log" 2>&1 &
 	ctrd_pid=$!
 	C=(ctr --address "$ctrd_dir/c.sock" --namespace picos-oci-test)
