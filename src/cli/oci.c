@@ -131,13 +131,18 @@ static bool is_ignored_global(int argc, char **argv, int *i)
 	return false;
 }
 
+/* runc's choice: /run for root, the user's runtime directory otherwise
+ * (or, without one, a directory of the user's own in /tmp). */
 static const char *default_root(void)
 {
 	static char buf[PATH_MAX];
 	const char *xdg = getenv("XDG_RUNTIME_DIR");
-	if (geteuid() == 0 || !xdg || !*xdg)
-		return geteuid() == 0 ? "/run/picos" : "/tmp/picos-oci";
-	snprintf(buf, sizeof buf, "%s/picos", xdg);
+	if (geteuid() == 0)
+		return "/run/picos";
+	if (xdg && *xdg)
+		snprintf(buf, sizeof buf, "%s/picos", xdg);
+	else
+		snprintf(buf, sizeof buf, "/tmp/picos-oci-%u", (unsigned)geteuid());
 	return buf;
 }
 
@@ -409,6 +414,10 @@ static void container_process(struct oci_spec *s, const char *id,
 		_exit(1);
 	apply_process_limits(s);
 	close(ready_fd); /* create may now exit */
+	/* Nothing of the engine's but stdio stays open in the container
+	 * (a pipe it waits on to see EOF, say), as runc closes them; a
+	 * world passes its guest only its stdio anyway. */
+	close_range(3, ~0U, 0);
 	int fd = open(fifo, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		_exit(1);

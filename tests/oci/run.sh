@@ -70,9 +70,15 @@ make_rootfs
 chroot=$(command -v chroot || echo /usr/sbin/chroot)
 # What the command prints natively in the same root (chroot as root;
 # as another user, busybox run with the root's files as they are).
+# Not root (part 1 only): the host's busybox, for commands that read
+# nothing of the root.
 native() { # native USER:GROUP DIR CMD [K=V...]
 	local user=$1 dir=$2 cmd=$3
 	shift 3
+	if [ "$(id -u)" -ne 0 ]; then
+		env -i PATH=/bin HOME=/root "$@" /bin/busybox sh -c "cd $dir && $cmd"
+		return
+	fi
 	env -i PATH=/bin HOME=/root "$@" "$chroot" --userspec="$user" "$rootfs" /bin/sh -c "cd $dir && $cmd"
 }
 
@@ -86,7 +92,7 @@ write_config() { # write_config ARGS_JSON [EXTRA_JSON_MEMBERS]
 	cat >"$bundle/config.json" <<EOF
 {"ociVersion": "1.0.2",
  "process": {"terminal": false, "user": {"uid": 0, "gid": 0},
-  "args": $1, "env": ["PATH=/bin", "GREETING=hello"], "cwd": "/root"},
+  "args": $1, "env": ["PATH=/bin", "GREETING=hello"], "cwd": "/bin"},
  "root": {"path": "rootfs"}, "hostname": "picos-oci",
  "mounts": [{"destination": "/proc", "type": "proc", "source": "proc"},
   {"destination": "/data", "type": "bind", "source": "$work/data", "options": ["rbind", "ro"]}],
@@ -124,7 +130,7 @@ run_reaped() { # run_reaped ID: create, start, wait; prints stdout then "exit N"
 
 write_config '["sh", "-c", "echo $GREETING from $(hostname) in $(pwd); cat /data/f; exit 3"]'
 got=$(run_reaped c1 2>&1)
-want=$(native 0:0 /root 'echo $GREETING from picos-oci in $(pwd)' GREETING=hello)$'\n'$(cat "$work/data/f")$'\nexit 3'
+want=$(native 0:0 /bin 'echo $GREETING from picos-oci in $(pwd)' GREETING=hello)$'\n'$(cat "$work/data/f")$'\nexit 3'
 same "oci_cli_run: create/start: output, cwd, hostname, env, bind; exit status seen by the reaper" "$want" "$got"
 
 write_config '["sleep", "30"]'
