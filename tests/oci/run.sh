@@ -2,6 +2,7 @@
 # shellcheck disable=SC2016  # single-quoted $ is meant for the guest shell
 # picos as an OCI runtime (docs/oci.md), driven by real engines.
 #
+# 0. The JSON reader's unit test (tests/oci/test_json.c).
 # 1. The runtime command line alone (no engine, no root needed): a bundle
 #    of a busybox root made here; create/start/state/kill/delete, the
 #    state JSON against the spec's schema, `picos features`, the exit
@@ -45,9 +46,23 @@ same() {
 
 [ -x "$picos" ] || { echo "not ok - oci: no $picos (run make)"; exit 1; }
 
-# --- the image's root: busybox-static and its applet links -------------
 rm -rf "$work"
 mkdir -p "$work"
+
+# --- 0. the JSON reader (src/cli/json.c), under ASan and UBSan when the
+# compiler has them
+json_test() {
+	local san="-fsanitize=address,undefined -fno-sanitize-recover=all"
+	cc -std=gnu11 -O1 -g -Wall -Wextra -Werror -D_GNU_SOURCE $san -o "$work/test_json" \
+		"$top/tests/oci/test_json.c" "$top/src/cli/json.c" -lm 2>/dev/null ||
+		cc -std=gnu11 -O1 -g -Wall -Wextra -Werror -D_GNU_SOURCE -o "$work/test_json" \
+			"$top/tests/oci/test_json.c" "$top/src/cli/json.c" -lm || return 1
+	"$work/test_json"
+}
+out=$(json_test 2>&1)
+if [ $? -eq 0 ]; then ok "oci_json: the JSON reader accepts, decodes, refuses; 20000 mutated documents"; else notok "oci_json: the JSON reader" "$out"; fi
+
+# --- the image's root: busybox-static and its applet links -------------
 rootfs=$work/rootfs
 make_rootfs() {
 	mkdir -p "$rootfs"/{bin,etc,root,tmp,home/user}
