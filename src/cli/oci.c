@@ -754,7 +754,7 @@ static int cmd_kill(int argc, char **argv)
 		return 1;
 	}
 	/* The signal goes to the picos command, which relays SIGTERM and
-	 * SIGHUP to the guest's pid 1 (and ends the world 5 s after); a
+	 * SIGHUP to the guest's pid 1 (a second one ends the world); a
 	 * SIGKILL ends the whole world with it.  --all: every process of
 	 * the world gets it from the host. */
 	if (kill(c.pid, sig) < 0) {

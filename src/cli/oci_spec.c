@@ -133,15 +133,20 @@ static int cap_number(const char *name)
  * starts with none, as Linux gives it after exec without ambient). */
 static int map_capabilities(const struct json *caps, struct oci_spec *s)
 {
+	/* No capabilities object: the guest's sets are picos's default.
+	 * An object without a bounding list (podman's --cap-drop all, its
+	 * empty lists left out): none at all, as runc drops them. */
+	if (!caps || caps->type == JSON_NULL)
+		return 0;
 	const struct json *b = json_get(caps, "bounding");
+	s->run.cap_bset_given = true;
+	s->run.cap_bset = 0;
 	if (!b)
 		return 0;
 	if (!is_type(b, JSON_ARRAY)) {
 		oci_error("config: process.capabilities.bounding must be an array");
 		return -1;
 	}
-	s->run.cap_bset_given = true;
-	s->run.cap_bset = 0;
 	for (size_t i = 0; i < b->n; i++) {
 		int c = is_type(b->items[i], JSON_STRING) ? cap_number(b->items[i]->string) : -1;
 		if (c < 0) {
@@ -491,6 +496,7 @@ int oci_spec_load(const char *bundle, struct oci_spec *s)
 	memset(s, 0, sizeof *s);
 	s->run.uid = s->run.gid = -1;
 	s->umask = -1;
+	s->run.no_term_grace = true; /* the engine's stop timeout decides */
 	char path[PATH_MAX], err[256];
 	snprintf(path, sizeof path, "%s/config.json", bundle);
 	s->config = json_parse_file(path, err, sizeof err);

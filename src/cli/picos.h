@@ -77,6 +77,7 @@ struct run_opts {
 	int ngroups;
 	bool cap_bset_given;
 	uint64_t cap_bset;
+	bool no_term_grace; /* a SIGTERM never ends the world by itself */
 };
 
 /* options.c */

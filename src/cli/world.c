@@ -1094,6 +1094,10 @@ static void relay_signals(void (*term)(int))
  * from the world region and nothing from the init. */
 #define TERM_GRACE_S 5
 static volatile sig_atomic_t terms;
+/* Under an engine (the OCI commands) the engine decides when a world
+ * that did not end at SIGTERM is killed (podman stop's timeout): no
+ * grace period of our own. */
+static bool term_grace = true;
 
 static void kill_init(int sig)
 {
@@ -1108,7 +1112,8 @@ static void on_term(int sig)
 		return;
 	if (terms++ == 0) {
 		kill(world_pid, sig);
-		alarm(TERM_GRACE_S);
+		if (term_grace)
+			alarm(TERM_GRACE_S);
 	} else {
 		kill_init(sig);
 	}
@@ -1261,6 +1266,7 @@ int run_world(struct run_opts *o)
 		sigaction(relayed[i], NULL, &relayed_orig[i]);
 	/* Orphaned pico processes come to us, not to the host's init. */
 	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+	term_grace = !o->no_term_grace;
 	relay_signals(on_term);
 	read_host_groups(o);
 	launcher_bset = host_cap_bset();

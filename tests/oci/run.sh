@@ -339,6 +339,15 @@ else
 		got=$(prun --tmpfs /scratch "$image" sh -c 'echo a >/scratch/f && ls /scratch && cat /scratch/f' 2>&1)
 		same "oci_podman_tmpfs: --tmpfs" $'f\na' "$got"
 
+		got=$(printf 'line one\nline two\n' | prun -i "$image" sh -c 'wc -l; echo done' 2>&1)
+		same "oci_podman_stdin: -i: stdin through conmon's pipe" "$(printf 'line one\nline two\n' | native 0:0 / 'wc -l; echo done')" "$got"
+
+		got=$(prun --read-only "$image" sh -c '(touch /x) 2>/dev/null && echo wrote || echo refused; echo ok >/tmp/t && cat /tmp/t' 2>&1)
+		same "oci_podman_read_only: --read-only root (its /tmp still writable)" $'refused\nok' "$got"
+
+		got=$(prun --cap-drop all "$image" sh -c 'grep CapEff /proc/self/status; (chown 1 /root) 2>/dev/null && echo chowned || echo refused' 2>&1)
+		same "oci_podman_cap_drop: --cap-drop all: no capabilities, chown refused" $'CapEff:\t0000000000000000\nrefused' "$got"
+
 		if command -v script >/dev/null; then
 			# a pty of its own through conmon (the console socket)
 			cmd="stty rows 24 cols 80; ${PR[*]} run --rm -it --network=none $image sh -c '[ -t 0 ] && [ -t 1 ] && echo tty; stty size; read x; echo got \$x'"
