@@ -7,8 +7,9 @@
  * pid in --pid-file) is the picos command itself, whose exit status is
  * the guest pid 1's.  The state directory ($root/ID) holds state.json
  * (bundle, pid and its start time, creation time), the FIFO while the
- * container is created, and the world's scratch area (TMPDIR), so that
- * `delete` removes what a killed world left. */
+ * container is created, and a link to the world's scratch area (its
+ * TMPDIR, on disk: $TMPDIR or /var/tmp, not the /run tmpfs the state
+ * lives in), so that `delete` removes what a killed world left. */
 #include "oci.h"
 #include <picos/world.h>
 #include <dirent.h>
@@ -280,9 +281,46 @@ static int rm_entry(const char *path, const struct stat *st, int type, struct FT
 
 static void remove_state(const char *id)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX], scratch[PATH_MAX];
+	state_path(path, sizeof path, id, "scratch");
+	ssize_t n = readlink(path, scratch, sizeof scratch - 1);
+	if (n > 0) {
+		scratch[n] = 0;
+		nftw(scratch, rm_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+	}
 	state_path(path, sizeof path, id, NULL);
 	nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+}
+
+/* The container's scratch area: a fresh directory on disk, linked from
+ * the state directory as "scratch"; its path in out. */
+static int make_scratch(const char *id, char *out, size_t size)
+{
+	const char *base = getenv("TMPDIR");
+	if (!base || !*base)
+		base = "/var/tmp";
+	snprintf(out, size, "%s/picos-oci-%.64s-XXXXXX", base, id);
+	char link[PATH_MAX];
+	state_path(link, sizeof link, id, "scratch");
+	if (!mkdtemp(out) || symlink(out, link) < 0) {
+		oci_error("cannot make a scratch directory in %s: %s", base, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* The scratch area of container id, read back from its link. */
+static int scratch_of(const char *id, char *out, size_t size)
+{
+	char link[PATH_MAX];
+	state_path(link, sizeof link, id, "scratch");
+	ssize_t n = readlink(link, out, size - 1);
+	if (n <= 0) {
+		oci_error("container %s has no scratch directory", id);
+		return -1;
+	}
+	out[n] = 0;
+	return 0;
 }
 
 static int make_dirs(const char *path, mode_t mode)
@@ -397,19 +435,18 @@ static void apply_process_limits(const struct oci_spec *s)
  * for writing blocks until `start` opens it for reading), then becomes
  * the picos command running the world. */
 static void container_process(struct oci_spec *s, const char *id,
-			      const char *slave, int ready_fd)
+			      const char *slave, const char *scratch, int ready_fd)
 {
 	setsid();
 	if (slave && take_console(slave) < 0) {
 		oci_error("cannot take the pty %s: %s", slave, strerror(errno));
 		_exit(1);
 	}
-	/* the world's scratch area (its private /tmp) in the state
-	 * directory: delete removes it whatever became of the world */
-	char dir[PATH_MAX], fifo[PATH_MAX];
-	state_path(dir, sizeof dir, id, NULL);
+	/* the world's scratch area (its private /tmp): delete removes it
+	 * whatever became of the world */
+	char fifo[PATH_MAX];
 	state_path(fifo, sizeof fifo, id, "start.fifo");
-	setenv("TMPDIR", dir, 1);
+	setenv("TMPDIR", scratch, 1);
 	if (chdir("/") < 0)
 		_exit(1);
 	apply_process_limits(s);
@@ -532,12 +569,19 @@ static int cmd_create(int argc, char **argv)
 		return 1;
 	}
 	state_path(fifo, sizeof fifo, co.id, "start.fifo");
-	char slave[128];
-	if (mkfifo(fifo, 0600) < 0 || oci_spec_copy_files(&s) < 0 ||
-	    (s.terminal && make_console(co.console, &s, slave, sizeof slave) < 0)) {
-		if (errno)
-			oci_error("cannot create container %s: %s", co.id, strerror(errno));
+	char slave[128], scratch[PATH_MAX];
+	if (make_scratch(co.id, scratch, sizeof scratch) < 0) {
 		remove_state(co.id);
+		return 1;
+	}
+	if (mkfifo(fifo, 0600) < 0) {
+		oci_error("cannot create container %s: %s", co.id, strerror(errno));
+		remove_state(co.id);
+		return 1;
+	}
+	if (oci_spec_copy_files(&s) < 0 ||
+	    (s.terminal && make_console(co.console, &s, slave, sizeof slave) < 0)) {
+		remove_state(co.id); /* (said why) */
 		return 1;
 	}
 	/* create returns once the container's process has its terminal
@@ -557,7 +601,7 @@ static int cmd_create(int argc, char **argv)
 	}
 	if (pid == 0) {
 		close(ready[0]);
-		container_process(&s, co.id, s.terminal ? slave : NULL, ready[1]);
+		container_process(&s, co.id, s.terminal ? slave : NULL, scratch, ready[1]);
 	}
 	close(ready[1]);
 	char c;
@@ -1071,9 +1115,11 @@ static int cmd_exec(int argc, char **argv)
 	char slave[128];
 	if (s.terminal && make_console(e.console, &s, slave, sizeof slave) < 0)
 		return 1;
-	/* the exec's scratch area beside the container's */
-	char dir[PATH_MAX];
-	snprintf(dir, sizeof dir, "%s/%s/exec-%d", state_root, e.id, getpid());
+	/* the exec's scratch area inside the container's */
+	char dir[PATH_MAX], scratch[PATH_MAX - 32];
+	if (scratch_of(e.id, scratch, sizeof scratch) < 0)
+		return 1;
+	snprintf(dir, sizeof dir, "%s/exec-%d", scratch, getpid());
 	if (mkdir(dir, 0700) < 0) {
 		oci_error("cannot make %s: %s", dir, strerror(errno));
 		return 1;

@@ -249,10 +249,15 @@ fi
 
 image=picos-busybox:oci-test
 pod_dir=$work/podman
-# podman's storage, and picos's state (--runtime-flag: picos --root on
-# every call podman and conmon make), under build/oci-test
+# podman's storage under build/oci-test.  picos's state is in its
+# default /run/picos, as in real use (podman 4.3 does not pass a
+# --runtime-flag root=DIR to every call it makes: its delete lacks it).
 P=(podman --root "$pod_dir/storage" --runroot "$pod_dir/runroot" --tmpdir "$pod_dir/tmp"
-	--cgroup-manager=cgroupfs --events-backend=file --runtime-flag "root=$pod_dir/picos-state")
+	--cgroup-manager=cgroupfs --events-backend=file)
+run_picos_was_there=
+[ -e /run/picos ] && run_picos_was_there=1
+picos_states() { ls /run/picos 2>/dev/null | sort; }
+states_before=$(picos_states)
 PR=("${P[@]}" --runtime "$picos")
 cleanup_podman() {
 	"${P[@]}" rm -af -t 0 >/dev/null 2>&1
@@ -291,6 +296,7 @@ run_netns_was_there=
 cleanup() {
 	command -v podman >/dev/null && cleanup_podman
 	cleanup_containerd
+	[ -n "${run_picos_was_there-1}" ] || rmdir /run/picos 2>/dev/null
 	if [ -z "$run_netns_was_there" ] && [ -d /run/netns ] && [ -z "$(ls -A /run/netns)" ]; then
 		umount /run/netns 2>/dev/null
 		rmdir /run/netns 2>/dev/null
@@ -398,6 +404,9 @@ else
 		else
 			notok "oci_podman_cleanup: no container left" "$("${P[@]}" ps -a 2>&1)"
 		fi
+		# every container podman removed was deleted from picos's
+		# state (and its scratch area with it)
+		same "oci_podman_state_deleted: no picos state left behind" "$states_before" "$(picos_states)"
 	fi
 fi
 
