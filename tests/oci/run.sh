@@ -52,15 +52,14 @@ mkdir -p "$work"
 # --- 0. the JSON reader (src/cli/json.c), under ASan and UBSan when the
 # compiler has them
 json_test() {
-	local san="-fsanitize=address,undefined -fno-sanitize-recover=all"
-	cc -std=gnu11 -O1 -g -Wall -Wextra -Werror -D_GNU_SOURCE $san -o "$work/test_json" \
+	local san=("-fsanitize=address,undefined" -fno-sanitize-recover=all)
+	cc -std=gnu11 -O1 -g -Wall -Wextra -Werror -D_GNU_SOURCE "${san[@]}" -o "$work/test_json" \
 		"$top/tests/oci/test_json.c" "$top/src/cli/json.c" -lm 2>/dev/null ||
 		cc -std=gnu11 -O1 -g -Wall -Wextra -Werror -D_GNU_SOURCE -o "$work/test_json" \
 			"$top/tests/oci/test_json.c" "$top/src/cli/json.c" -lm || return 1
 	"$work/test_json"
 }
-out=$(json_test 2>&1)
-if [ $? -eq 0 ]; then ok "oci_json: the JSON reader accepts, decodes, refuses; 20000 mutated documents"; else notok "oci_json: the JSON reader" "$out"; fi
+if out=$(json_test 2>&1); then ok "oci_json: the JSON reader accepts, decodes, refuses; 20000 mutated documents"; else notok "oci_json: the JSON reader" "$out"; fi
 
 # --- the image's root: busybox-static and its applet links -------------
 rootfs=$work/rootfs
@@ -247,7 +246,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	finish
 fi
 
-image=picos-busybox:oci-test
+image="picos-busybox:oci-test"
 pod_dir=$work/podman
 # podman's storage under build/oci-test.  picos's state is in its
 # default /run/picos, as in real use (podman 4.3 does not pass a
@@ -256,7 +255,7 @@ P=(podman --root "$pod_dir/storage" --runroot "$pod_dir/runroot" --tmpdir "$pod_
 	--cgroup-manager=cgroupfs --events-backend=file)
 run_picos_was_there=
 [ -e /run/picos ] && run_picos_was_there=1
-picos_states() { ls /run/picos 2>/dev/null | sort; }
+picos_states() { find /run/picos -mindepth 1 -maxdepth 1 -printf '%f\n' 2>/dev/null | sort; }
 states_before=$(picos_states)
 PR=("${P[@]}" --runtime "$picos")
 cleanup_podman() {
@@ -364,7 +363,7 @@ else
 		fi
 
 		# a container that runs until stopped: ps, exec, logs, stop
-		name=picos-oci-long
+		name="picos-oci-long"
 		timeout "$TO" "${PR[@]}" run -d --name $name --network=none "$image" \
 			sh -c 'echo started; echo shared >/root/marker; trap "echo got TERM; exit 0" TERM; while :; do sleep 0.1; done' >/dev/null 2>&1
 		for _ in $(seq 50); do
