@@ -147,6 +147,22 @@ got=$(run_reaped c1 2>&1)
 want=$(native 0:0 /bin 'echo $GREETING from picos-oci in $(pwd)' GREETING=hello)$'\n'$(cat "$work/data/f")$'\nexit 3'
 same "oci_cli_run: create/start: output, cwd, hostname, env, bind; exit status seen by the reaper" "$want" "$got"
 
+# the process settings runc applies: limits, umask, groups, bounding set
+# (CAP_CHOWN and CAP_KILL: bits 0 and 5), each as the config gives it
+cat >"$bundle/config.json" <<EOF
+{"ociVersion": "1.0.2",
+ "process": {"args": ["sh", "-c", "ulimit -n; ulimit -s; umask; id -G; grep CapBnd /proc/self/status"],
+  "env": ["PATH=/bin"], "cwd": "/",
+  "user": {"uid": 0, "gid": 0, "umask": 23, "additionalGids": [5, 7]},
+  "rlimits": [{"type": "RLIMIT_NOFILE", "soft": 256, "hard": 512},
+   {"type": "RLIMIT_STACK", "soft": 4194304, "hard": 8388608}],
+  "capabilities": {"bounding": ["CAP_CHOWN", "CAP_KILL"], "effective": ["CAP_CHOWN", "CAP_KILL"]}},
+ "root": {"path": "rootfs"}}
+EOF
+got=$(run_reaped cp 2>&1)
+same "oci_cli_process: rlimits, umask, additionalGids, capabilities.bounding" \
+	$'256\n4096\n0027\n0 5 7\nCapBnd:\t0000000000000021\nexit 0' "$got"
+
 write_config '["sleep", "30"]'
 oci create --bundle "$bundle" c2 >/dev/null 2>&1
 validate_py='
