@@ -285,9 +285,12 @@ ctrd_dir=$work/containerd
 cleanup_containerd() {
 	[ -n "$ctrd_pid" ] || return 0
 	local C=(ctr --address "$ctrd_dir/c.sock" --namespace picos-oci-test)
-	"${C[@]}" tasks kill -s KILL c1 >/dev/null 2>&1
-	"${C[@]}" tasks delete c1 >/dev/null 2>&1
-	"${C[@]}" containers delete c1 c2 >/dev/null 2>&1
+	local t
+	for t in c1 c2 c3; do
+		"${C[@]}" tasks kill -s KILL $t >/dev/null 2>&1
+		"${C[@]}" tasks delete $t >/dev/null 2>&1
+		"${C[@]}" containers delete $t >/dev/null 2>&1
+	done
 	"${C[@]}" images rm "$("${C[@]}" images ls -q 2>/dev/null)" >/dev/null 2>&1
 	kill "$ctrd_pid" 2>/dev/null
 	wait "$ctrd_pid" 2>/dev/null
@@ -467,6 +470,19 @@ EOF
 		timeout "$TO" "${C[@]}" run --rm --runc-binary "$picos" --env FOO=from-ctr --cwd /home/user "$ref" c2 \
 			sh -c 'echo "$FOO $(pwd)"' >"$work/ctr-c2.out" 2>&1
 		same "oci_containerd_env_cwd: --env and --cwd" "from-ctr /home/user" "$(cat "$work/ctr-c2.out")"
+		# ctr tasks kill: SIGTERM reaches the guest's trap, whose
+		# status ctr run returns
+		timeout "$TO" "${C[@]}" run --rm --runc-binary "$picos" "$ref" c3 \
+			sh -c 'trap "echo term; exit 3" TERM; echo up; while :; do sleep 0.1; done' >"$work/ctr-c3.out" 2>&1 &
+		ctr_run=$!
+		for _ in $(seq 100); do
+			[ "$(cat "$work/ctr-c3.out" 2>/dev/null)" = up ] && break
+			sleep 0.1
+		done
+		"${C[@]}" tasks kill c3 >/dev/null 2>&1
+		wait "$ctr_run"
+		rc=$?
+		same "oci_containerd_kill: ctr tasks kill: the trap runs, its status" $'up\nterm\n3' "$(cat "$work/ctr-c3.out")"$'\n'$rc
 	fi
 fi
 cleanup
