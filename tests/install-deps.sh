@@ -1,8 +1,10 @@
 #!/bin/sh
 # Installs the Debian packages the build and the tests need, when run as
 # root on a machine that lacks them.  As any other user it only checks.
+# podman and containerd: tests/oci drives them with picos as the runtime
+# (podman brings conmon and crun; containerd brings ctr and runc).
 set -u
-pkgs="build-essential libseccomp-dev busybox-static python3 python3.11 libpython3.11-testsuite coreutils findutils bash procps psmisc lsof htop openjdk-17-jdk-headless xz-utils golang-go musl-tools nodejs nginx-light ruby gnupg util-linux libcap2-bin keyutils iproute2 trinity stress-ng postgresql redis-server bsdutils tmux vim less"
+pkgs="build-essential libseccomp-dev busybox-static python3 python3.11 libpython3.11-testsuite coreutils findutils bash procps psmisc lsof htop openjdk-17-jdk-headless xz-utils golang-go musl-tools nodejs nginx-light ruby gnupg util-linux libcap2-bin keyutils iproute2 trinity stress-ng postgresql redis-server bsdutils tmux vim less podman containerd"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||

@@ -9,9 +9,11 @@ mkdir -p build
 : >"$log"
 status=0
 # tests/fuzz/run.sh: a short fuzzing run (trinity for a minute); `make fuzz`
-# runs it for longer.
+# runs it for longer.  tests/oci/run.sh: podman and containerd with picos
+# as their runtime (as root; skipped otherwise).
 for suite in tests/unit/run.sh tests/conf/run.sh tests/conf/run-musl.sh tests/programs/run.sh \
-	tests/programs/procs.sh tests/programs/services.sh tests/programs/cpython.sh tests/hostile/run.sh tests/fuzz/run.sh; do
+	tests/programs/procs.sh tests/programs/services.sh tests/programs/cpython.sh tests/hostile/run.sh tests/fuzz/run.sh \
+	tests/oci/run.sh; do
 	[ -x "${suite%% *}" ] || continue
 	echo "== $suite"
 	$suite 2>&1 | tee -a "$log" || status=1

@@ -1,5 +1,6 @@
 /* picos: run Linux programs in pico processes. */
 #include "picos.h"
+#include "oci.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,8 +9,30 @@ void print_usage(FILE *f)
 {
 	fputs("usage: picos run [options] [--] PROGRAM [ARGS...]\n"
 	      "       picos doctor    (the host features picos needs, and this host's)\n"
+	      "       picos [global options] COMMAND ...   (an OCI runtime, below)\n"
 	      "       picos --version\n"
 	      "       picos help\n"
+	      "\n"
+	      "OCI runtime commands (runc's command line, for podman, containerd and\n"
+	      "Kubernetes; a container is a world; docs/oci.md):\n"
+	      "  create [--bundle DIR] [--console-socket SOCK] [--pid-file FILE] ID\n"
+	      "                      a container from BUNDLE/config.json, waiting\n"
+	      "  start ID            runs it; the pid-file's process exits with its status\n"
+	      "  state ID            the OCI state JSON (created, running, stopped)\n"
+	      "  kill [--all] ID [SIGNAL]   TERM by default; names or numbers\n"
+	      "  delete [--force] ID removes a stopped (--force: any) container\n"
+	      "  exec [-p process.json] [--tty] [--detach] [--pid-file FILE]\n"
+	      "       [--console-socket SOCK] [--cwd DIR] [--env K=V] [--user UID[:GID]]\n"
+	      "       ID [COMMAND...]  a process beside the container's: a second world\n"
+	      "                      over the same root and mounts (not its processes)\n"
+	      "  ps [--format table|json] ID   the container's host processes\n"
+	      "  list                the containers\n"
+	      "  features            what picos supports, as the spec's features JSON\n"
+	      "  global options: --root DIR (the state; default /run/picos for root,\n"
+	      "                  else $XDG_RUNTIME_DIR/picos), --log FILE, --log-format\n"
+	      "                  json|text, --debug; runc's --systemd-cgroup,\n"
+	      "                  --cgroup-manager X, --rootless X, --criu X are\n"
+	      "                  accepted and ignored (no cgroups: the world is the limit)\n"
 	      "\n"
 	      "options of `picos run`:\n"
 	      "  --root DIR          the guest's / (default: the host's /, read-only)\n"
@@ -75,6 +98,10 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	const char *cmd = argv[1];
+	/* runc's command line: the OCI runtime commands and their global
+	 * options (oci.c) */
+	if (oci_is_command(cmd))
+		return oci_main(argc, argv);
 	if (!strcmp(cmd, "--version") || !strcmp(cmd, "version")) {
 		printf("picos %s\n", PICOS_VERSION);
 		return 0;

@@ -67,6 +67,17 @@ struct run_opts {
 	int ns;        /* NS_OPT_*: UNSET defers to PICOS_NS */
 	char **argv; /* the guest program and its arguments */
 	int argc;
+	/* Set by the OCI runtime commands (oci_spec.c), not by options:
+	 * root read-only (root.readonly), the guest's supplementary groups
+	 * instead of the caller's (user.additionalGids), and its bounding
+	 * set narrowed to cap_bset (process.capabilities). */
+	bool root_ro;
+	bool groups_given;
+	const uint32_t *groups;
+	int ngroups;
+	bool cap_bset_given;
+	uint64_t cap_bset;
+	bool no_term_grace; /* a SIGTERM never ends the world by itself */
 };
 
 /* options.c */

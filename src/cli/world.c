@@ -420,7 +420,7 @@ static int setup_mounts(struct run_opts *o, char **guest_cwd)
 				errno ? strerror(errno) : "Not a directory");
 			return -1;
 		}
-		if (add_mount("/", o->root, false) < 0)
+		if (add_mount("/", o->root, o->root_ro) < 0)
 			return -1;
 		*guest_cwd = strdup(o->cwd ? o->cwd : "/");
 	} else if (root_ov >= 0) {
@@ -527,8 +527,22 @@ static int setup_mounts(struct run_opts *o, char **guest_cwd)
 static gid_t *host_groups;
 static int nhost_groups = -1;
 
-static void read_host_groups(void)
+static void read_host_groups(const struct run_opts *o)
 {
+	if (o->groups_given) { /* an OCI config's additionalGids */
+		/* guest gids, which the provider reads as host ones mapped
+		 * by its swap of the guest's gid and picos's: swapped back */
+		gid_t host = getgid(), guest = o->gid >= 0 ? (gid_t)o->gid : host;
+		host_groups = calloc((size_t)o->ngroups + 1, sizeof *host_groups);
+		if (host_groups) {
+			for (int i = 0; i < o->ngroups; i++) {
+				gid_t g = o->groups[i];
+				host_groups[i] = g == guest ? host : g == host ? guest : g;
+			}
+			nhost_groups = o->ngroups;
+		}
+		return;
+	}
 	int n = getgroups(0, NULL);
 	host_groups = calloc((size_t)(n > 0 ? n : 1), sizeof *host_groups);
 	if (host_groups && n >= 0)
@@ -678,6 +692,8 @@ static int build_config(struct run_opts *o, const char *cwd, int world_fd,
 		.cap_bset = o->net == NET_OPT_HOST ? launcher_bset
 						   : launcher_bset & ~net_caps,
 	};
+	if (o->cap_bset_given)
+		id.cap_bset &= o->cap_bset;
 	put(&b, PCFG_IDENTITY, &id, sizeof id);
 	put_groups(&b);
 	char host[65] = "picos";
@@ -764,8 +780,14 @@ static void landlock_rules(struct ll_paths *l)
 		const struct mountspec *m = &mounts[i];
 		/* A --dev mount needs none either: the host's /dev, of which
 		 * landlock.c allows the world's nodes, wherever it shows. */
-		if (m->sock || m->devfs)
+		if (m->sock)
 			continue;
+		/* (its names listed: beneath a --root nothing else covers
+		 * /dev, say for an OCI container's /dev) */
+		if (m->devfs) {
+			ll_paths_add(l, "/dev", LL_LIST);
+			continue;
+		}
 		if (!m->ro) {
 			ll_paths_add_fd(l, m->host, m->fd, LL_WRITE);
 			continue;
@@ -1072,6 +1094,10 @@ static void relay_signals(void (*term)(int))
  * from the world region and nothing from the init. */
 #define TERM_GRACE_S 5
 static volatile sig_atomic_t terms;
+/* Under an engine (the OCI commands) the engine decides when a world
+ * that did not end at SIGTERM is killed (podman stop's timeout): no
+ * grace period of our own. */
+static bool term_grace = true;
 
 static void kill_init(int sig)
 {
@@ -1086,7 +1112,8 @@ static void on_term(int sig)
 		return;
 	if (terms++ == 0) {
 		kill(world_pid, sig);
-		alarm(TERM_GRACE_S);
+		if (term_grace)
+			alarm(TERM_GRACE_S);
 	} else {
 		kill_init(sig);
 	}
@@ -1239,8 +1266,9 @@ int run_world(struct run_opts *o)
 		sigaction(relayed[i], NULL, &relayed_orig[i]);
 	/* Orphaned pico processes come to us, not to the host's init. */
 	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+	term_grace = !o->no_term_grace;
 	relay_signals(on_term);
-	read_host_groups();
+	read_host_groups(o);
 	launcher_bset = host_cap_bset();
 	tty_find();
 	tty_watch_stops();

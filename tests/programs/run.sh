@@ -1338,7 +1338,7 @@ complete_words() {
 chk_install_completion() {
 	local c=$1/share/bash-completion/completions/picos o
 	bash -n "$c" || return 1
-	[ "$(complete_words "$c" picos '' | sort | tr '\n' ' ')" = '--help --version doctor help run ' ] &&
+	[ "$(complete_words "$c" picos '' | sort | tr '\n' ' ')" = '--help --version create delete doctor exec features help kill list ps run start state ' ] &&
 		[ "$(complete_words "$c" picos run --net = '' | tr '\n' ' ')" = 'loopback host none ' ] &&
 		[ "$(complete_words "$c" picos run --ns '' | tr '\n' ' ')" = 'auto on off ' ] || return 1
 	for o in $(usage_options); do
