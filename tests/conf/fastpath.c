@@ -139,6 +139,9 @@ static const struct shape shapes[] = {
 	{ "mov %rbx,%rdi; syscall; cmp; jbe (Go's Syscall6)",
 	  { 0xb8, 39, 0, 0, 0, 0x48, 0x89, 0xdf, 0x0f, 0x05, 0x48, 0x3d, 1, 0xf0,
 	    0xff, 0xff, 0x76, 0x05, 0xb8, 99, 0, 0, 0, 0xc3 }, 24, 5, { 8, 10, 16 }, false },
+	{ "mov 8(%rsp),%r9; mov %rcx,%rdx; syscall (musl's __syscall_cp_c)",
+	  { 0xb8, 39, 0, 0, 0, 0x4c, 0x8b, 0x4c, 0x24, 0x08, 0x48, 0x89, 0xca, 0x0f,
+	    0x05, 0xc3 }, 16, 5, { 10, 13, 0 }, false },
 };
 
 /* Calls shape s's function `fn` from its start, or when `at` is not 0

@@ -89,6 +89,33 @@ static bool mov_reg(const unsigned char *p, const struct pico_frame *f)
 	return !f || reg_of(f, src) == reg_of(f, dst);
 }
 
+/* `REX.W 89 /r` between registers, unchecked: only after an instruction
+ * that was checked, which tells where this one starts. */
+static bool mov_reg_after(const unsigned char *p)
+{
+	return (p[0] & 0xfa) == 0x48 && p[1] == 0x89 && (p[2] & 0xc0) == 0xc0 &&
+	       (p[2] & 7) != 4 && !((p[0] & 1) && (p[2] & 7) == 3); /* not to %rsp, %r11 */
+}
+
+/* `REX.W 8b /r` loading a register from disp8(%rsp) (musl's sixth
+ * argument, Go's old stack arguments): the register holds that stack
+ * word at the `syscall`. */
+static bool mov_from_stack(const unsigned char *p, const struct pico_frame *f)
+{
+	if ((p[0] & 0xfb) != 0x48 || p[1] != 0x8b || (p[2] & 0xc7) != 0x44 ||
+	    p[3] != 0x24)
+		return false;
+	int reg = ((p[2] >> 3) & 7) + (p[0] & 4 ? 8 : 0);
+	uint64_t word;
+	if (!f)
+		return true;
+	if (reg == 1 || reg == 4 || reg == 11 ||
+	    copy_from_user(&word, (const void *)(f->rsp + (uint64_t)(int64_t)(signed char)p[4]),
+			   8) < 0)
+		return false;
+	return reg_of(f, reg) == word;
+}
+
 /* Long nops compilers pad with: 5, 7 and 8 bytes. */
 static int long_nop(const unsigned char *p)
 {
@@ -128,6 +155,8 @@ static int pre_choices(const unsigned char *sc, const struct pico_frame *f,
 	}
 	if (mov_reg(sc - 3, f))
 		c[n++] = (struct pre){ 3, 0 };
+	if (mov_reg_after(sc - 3) && mov_from_stack(sc - 8, f))
+		c[n++] = (struct pre){ 8, 1u << 5 }; /* musl's __syscall_cp_c */
 	return n;
 }
 
@@ -186,7 +215,7 @@ bool match_site(const unsigned char *b, uint64_t sc_addr,
 	const unsigned char *sc = b + SITE_PRE;
 	if (sc[0] != 0x0f || sc[1] != 0x05)
 		return false;
-	struct pre c[6];
+	struct pre c[8];
 	int n = pre_choices(sc, f, c);
 	for (int i = 0; i < n; i++)
 		if (try_site(b, sc_addr, &c[i], false, site) ||
