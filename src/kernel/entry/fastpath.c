@@ -2,19 +2,17 @@
  *
  * Every guest `syscall` first takes the slow path: Syscall User Dispatch
  * raises SIGSYS, the handler serves the call and sigreturns, about 2 us
- * on this VM.  After a call served that way, the site it came from is
- * rewritten when it has the common shape
- *
- *	b8 NN NN NN NN		mov $nr, %eax
- *	0f 05			syscall
- *
- * into a 7-byte `jmp *SLOT` (ff 24 25 + the slot's 32-bit address): an
- * indirect jump through a qword slot below 2 GiB to a stub of the site's
- * own, which sets %eax and %rcx (the stub) and jumps to fast_entry
- * (fastpath.S).  No signal, no sigreturn: the entry builds the same frame
- * as the SIGSYS path, fast_dispatch calls the same dispatcher, and the
- * exit returns to the instruction after the old `syscall` with %rcx and
- * %r11 as that instruction leaves them.
+ * on this VM.  After a call served that way, its site (the `syscall` and
+ * the instructions around it that fastsite.c recognises, the common
+ * `mov $nr,%eax; syscall` first) is rewritten into a 7-byte `jmp *SLOT`
+ * (ff 24 25 + the slot's 32-bit address): an indirect jump through a
+ * qword slot below 2 GiB to a stub of the site's own, which runs the
+ * site's instructions before its `syscall`, sets %rcx (the stub) and
+ * jumps to fast_entry (fastpath.S).  No signal, no sigreturn: the entry
+ * builds the same frame as the SIGSYS path, fast_dispatch calls the same
+ * dispatcher, and the exit returns after the site (or to the stub's copy
+ * of the result check the site took) with %rcx and %r11 as `syscall`
+ * leaves them.
  *
  * What the fast path cannot finish (a call outside fast_call's list, a
  * signal to deliver, a restart, a remote request or ptrace stop left for
@@ -24,33 +22,22 @@
  * the host context it needs.  A restart then goes back to the stub's own
  * `syscall` (the site's copy of the call) instead of two bytes back.
  *
- * The slots sit at 0x0b0f0000-0x0b0fffff: bytes 2 and 3 of every slot
- * address are 0f 0b, so a jump into the middle of a patched site lands
- * on a `ud2`, whose SIGILL the fault handler turns into the site's
- * `syscall` (fast_mid_site), as gVisor's systrap does.
+ * The slots sit at 0x0b0f0000-0x0b0fffff: bytes 5 and 6 of the jump (2
+ * and 3 of the slot address) are 0f 0b, a `ud2`, and every other byte of
+ * a patched site is int3.  A jump into a patched site, or a return to an
+ * instruction of it, meets one, and the fault handler sends it on at the
+ * same instruction in the stub (fast_mid_site, fast_int3_site).
  *
  * Only private executable mappings the provider recorded are patched,
  * the page's protections restored exactly after.  While other threads may
  * run the site, the bytes change as Linux's text_poke_bp changes kernel
- * text: an int3 over the first byte, then the other six, then the first,
+ * text: an int3 over the first byte, then the others, then the first,
  * each step made visible to every CPU with membarrier's core sync; a
- * thread that meets the int3 runs the site's call from its stub
- * (fast_int3_site).  Without membarrier's core sync, only a process with
- * one thread patches.  A vfork child never patches (its parent restores
- * the provider's memory, slot count included).
- *
- * Other shapes are patched the same way (match_site): a site is the
- * instructions the jump displaces, one or two then the `syscall`, copied
- * into its stub, which runs them before it enters; the call number is
- * then whatever %eax holds.  glibc's openat (`mov $-100,%edi; syscall`),
- * its read (`xor %eax,%eax` after a long nop), Go's `mov $nr,%rax`.  A
- * register the site loads must hold that value at the trap, which tells
- * an instruction from bytes inside a longer one.  Every later
- * instruction start inside a site becomes a `ud2` (the jump's own 0f 0b
- * at offset 5, filler after it), so a jump there, or a restart's return
- * to the `syscall`, goes on from the same instruction in the stub.  Sites
- * whose `syscall` number comes from a register loaded further back (Go's
- * Syscall6, musl's `mov %rdi,%rax` wrappers) stay on the slow path.
+ * thread that meets the int3 runs the site from its stub.  Without
+ * membarrier's core sync, only a process with one thread patches.  A
+ * vfork child never patches (its parent restores the provider's memory,
+ * slot count included).  Sites are recorded for the world by file, and
+ * patched at once in a later mapping of the file (fastfiles.c).
  * `--no-patch` turns patching off. */
 #include "../kernel.h"
 #include "entry.h"
