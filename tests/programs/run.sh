@@ -660,7 +660,8 @@ case_keyctl() {
 # mapped to its rank among the session's pids (X: outside it), so the
 # native and picos runs compare.  The ranks count from the session
 # leader's pid around pid_max: the host's pids wrap (32768 here), so
-# creation order is not numeric order.
+# creation order is not numeric order, and lists in pid order are sorted
+# by rank.
 ps_tree_script='
 sleep 30 &
 sleep 0.2
@@ -672,8 +673,8 @@ ps -s $$ -o pid= | awk -v b=$$ -v m=$(cat /proc/sys/kernel/pid_max) "{ print (\$
 m() { awk -v keep="$2" "NR == FNR { id[\$1] = \"P\" FNR; next }
 	{ for (i = 1; i <= ${1:-1}; i++) if (\$i ~ /^[0-9]+\$/) \$i = (\$i in id) ? id[\$i] : keep ? \$i : \"X\"; print }" pids -; }
 ps -s $$ -o pid=,ppid=,pgid=,sid=,stat=,comm= >out
-grep -E " (sh|sleep)\$" out | m 4
-pgrep -a -s $$ sleep | m
+grep -E " (sh|sleep)\$" out | m 4 | sort
+pgrep -a -s $$ sleep | m | sort
 pgrep -s $$ -f "^sleep 31" | m
 pidof sleep | tr " " "\n" | grep -Fxf pids | sort -n | m
 pstree -A $$ >out
