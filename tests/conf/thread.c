@@ -120,9 +120,11 @@ static void *fork_in_thread(void *arg)
 static void *nothing(void *arg) { return arg; }
 
 static pthread_mutex_t robust;
+static volatile int robust_held;
 static void *die_holding(void *arg)
 {
 	pthread_mutex_lock(&robust);
+	robust_held = 1;
 	if (arg)
 		usleep(50000); /* the main thread is waiting for it by then */
 	return NULL; /* ends holding the lock */
@@ -217,6 +219,10 @@ int main(int argc, char **argv)
 	fails_with(syscall(SYS_tgkill, pid + 100000, w.tid, SIGUSR1), ESRCH, "tgkill with the wrong tgid");
 	atomic_store(&w.go, 1);
 	pthread_join(th, NULL);
+	/* Linux wakes the joiner (the cleared tid) a moment before the
+	 * thread is gone: a loaded machine sees it still there */
+	for (int i = 0; i < 1000 && syscall(SYS_tgkill, pid, w.tid, 0) == 0; i++)
+		usleep(1000);
 	fails_with(syscall(SYS_tgkill, pid, w.tid, 0), ESRCH, "tgkill to a joined thread");
 
 	struct waiter b = { 0 };
@@ -319,10 +325,14 @@ int main(int argc, char **argv)
 			pthread_mutexattr_setprotocol(&ma, round ? PTHREAD_PRIO_INHERIT : PTHREAD_PRIO_NONE);
 			pthread_mutex_init(&robust, &ma);
 		}
+		robust_held = 0;
 		pthread_create(&th, NULL, die_holding, waited ? (void *)1 : NULL);
-		if (waited)
-			usleep(10000);
-		else
+		if (waited) {
+			/* the thread holds the lock before this one waits
+			 * (a fixed sleep was too short on a loaded machine) */
+			while (!robust_held)
+				usleep(1000);
+		} else
 			pthread_join(th, NULL);
 		int lr = pthread_mutex_lock(&robust);
 		ok(lr == EOWNERDEAD, "%s%s: pthread_mutex_lock of a robust mutex whose owner ended: EOWNERDEAD (%d)",
