@@ -970,6 +970,11 @@ tmux_sh='
 unset TMUX
 t="tmux -L picos-test -f /dev/null"
 $t new-session -d -x 80 -y 10 sh || exit 1
+# keys sent before the shell prompts would be echoed above its prompt
+for i in $(seq 50); do
+	$t capture-pane -p | grep -q "[#$] *\$" && break
+	sleep 0.1
+done
 $t send-keys "echo hello-\$((6*7))" Enter
 for i in $(seq 50); do
 	$t capture-pane -p | grep -q "^hello-42" && break
