@@ -74,8 +74,13 @@ static const int prctl_allowed[] = {
  * is the launcher. */
 static const unsigned long clone_allowed[] = {
 	CLONE_PARENT | CLONE_PARENT_SETTID | SIGCHLD,
-	/* the guest's vfork: the child borrows the address space */
-	CLONE_VM | CLONE_VFORK | CLONE_PARENT | CLONE_PARENT_SETTID | SIGCHLD,
+	/* the guest's vfork: the child borrows the address space as a task
+	 * of this provider with a copy of the host fd table (vfork.c), with
+	 * and without its TLS */
+	CLONE_VM | CLONE_FS | CLONE_VFORK | CLONE_PARENT | CLONE_PARENT_SETTID |
+		CLONE_CHILD_CLEARTID | SIGCHLD,
+	CLONE_VM | CLONE_FS | CLONE_VFORK | CLONE_PARENT | CLONE_PARENT_SETTID |
+		CLONE_CHILD_CLEARTID | CLONE_SETTLS | SIGCHLD,
 	/* a CLONE_VM guest child: another host process in this memory */
 	CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_PARENT | CLONE_PARENT_SETTID |
 		CLONE_CHILD_CLEARTID | SIGCHLD,
