@@ -49,9 +49,15 @@ $(BUILD)/host/%.c.o: src/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_CFLAGS) -MMD -c $< -o $@
 
-$(BUILD)/host/image.o: src/cli/image.S $(PROVIDER)
+# picos carries the provider without its symbols and debug sections (a
+# seventh of the size): every run copies the image into a memfd.
+# provider.elf keeps them for addr2line; the loaded bytes are the same.
+$(BUILD)/provider.img: $(PROVIDER)
+	strip -o $@ $<
+
+$(BUILD)/host/image.o: src/cli/image.S $(BUILD)/provider.img
 	@mkdir -p $(dir $@)
-	$(CC) -c -DPROVIDER_IMAGE='"$(PROVIDER)"' $< -o $@
+	$(CC) -c -DPROVIDER_IMAGE='"$(BUILD)/provider.img"' $< -o $@
 
 $(PICOS): $(CLI_OBJS) $(BUILD)/host/image.o
 	$(CC) $(HOST_CFLAGS) $^ -o $@ $(HOST_LDLIBS)

@@ -91,8 +91,11 @@ void print_usage(FILE *f)
 	      f);
 }
 
+uint64_t picos_main_ns;
+
 int main(int argc, char **argv)
 {
+	picos_main_ns = mono_ns();
 	if (argc < 2) {
 		print_usage(stderr);
 		return 2;
