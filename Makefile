@@ -59,6 +59,19 @@ $(BUILD)/host/image.o: src/cli/image.S $(BUILD)/provider.img
 	@mkdir -p $(dir $@)
 	$(CC) -c -DPROVIDER_IMAGE='"$(BUILD)/provider.img"' $< -o $@
 
+# The world's seccomp program, compiled by libseccomp at build time.
+$(BUILD)/genseccomp: tools/genseccomp.c src/sandbox/seccomp.c src/sandbox/sandbox.h src/sandbox/hostabi.def
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) tools/genseccomp.c src/sandbox/seccomp.c -o $@ $(HOST_LDLIBS)
+
+$(BUILD)/gen/seccomp_progs.h: $(BUILD)/genseccomp
+	@mkdir -p $(dir $@)
+	$(BUILD)/genseccomp > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/host/sandbox/seccomp_load.c.o: src/sandbox/seccomp_load.c $(BUILD)/gen/seccomp_progs.h
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) -I$(BUILD)/gen -MMD -c $< -o $@
+
 $(PICOS): $(CLI_OBJS) $(BUILD)/host/image.o
 	$(CC) $(HOST_CFLAGS) $^ -o $@ $(HOST_LDLIBS)
 
