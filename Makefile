@@ -18,14 +18,17 @@ PROV_LDFLAGS := -nostdlib -static -no-pie -Wl,-T,src/kernel/provider.ld \
 	-Wl,--build-id=none -Wl,-z,noexecstack
 
 HOST_CFLAGS := $(COMMON) -D_GNU_SOURCE
-HOST_LDLIBS := -lseccomp
+HOST_LDLIBS :=
 
 KERNEL_SRCS := $(sort $(wildcard src/kernel/*/*.c)) \
 	src/rt/string.c src/rt/fmt.c src/rt/path.c src/rt/builtins.c
 KERNEL_ASMS := $(sort $(wildcard src/kernel/*/*.S))
 KERNEL_OBJS := $(patsubst src/%,$(BUILD)/prov/%.o,$(KERNEL_SRCS) $(KERNEL_ASMS))
 
-CLI_SRCS := $(wildcard src/cli/*.c) $(wildcard src/sandbox/*.c)
+# seccomp.c and init_filter.c build the seccomp programs with libseccomp
+# at build time only (tools/genseccomp.c): picos installs their output.
+SECCOMP_GEN_SRCS := src/sandbox/seccomp.c src/sandbox/init_filter.c
+CLI_SRCS := $(filter-out $(SECCOMP_GEN_SRCS),$(wildcard src/cli/*.c) $(wildcard src/sandbox/*.c))
 CLI_OBJS := $(patsubst src/%,$(BUILD)/host/%.o,$(CLI_SRCS))
 
 PICOS := $(BUILD)/picos
@@ -60,9 +63,9 @@ $(BUILD)/host/image.o: src/cli/image.S $(BUILD)/provider.img
 	$(CC) -c -DPROVIDER_IMAGE='"$(BUILD)/provider.img"' $< -o $@
 
 # The world's seccomp program, compiled by libseccomp at build time.
-$(BUILD)/genseccomp: tools/genseccomp.c src/sandbox/seccomp.c src/sandbox/sandbox.h src/sandbox/hostabi.def
+$(BUILD)/genseccomp: tools/genseccomp.c $(SECCOMP_GEN_SRCS) src/sandbox/sandbox.h src/sandbox/hostabi.def
 	@mkdir -p $(dir $@)
-	$(CC) $(HOST_CFLAGS) tools/genseccomp.c src/sandbox/seccomp.c -o $@ $(HOST_LDLIBS)
+	$(CC) $(HOST_CFLAGS) tools/genseccomp.c $(SECCOMP_GEN_SRCS) -o $@ -lseccomp
 
 $(BUILD)/gen/seccomp_progs.h: $(BUILD)/genseccomp
 	@mkdir -p $(dir $@)
