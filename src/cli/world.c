@@ -1072,8 +1072,9 @@ static int world_init(struct run_opts *o)
 	else if (WIFSIGNALED(ws))
 		status = 128 + WTERMSIG(ws);
 	if (o->stats) {
-		print_stats(w, stderr);
+		/* the call table last: it ends with its total, as strace -c */
 		print_boot(w, end_ns, stderr);
+		print_stats(w, stderr);
 	}
 out:
 	free(cwd);

@@ -20,7 +20,12 @@
  * break are the child's to change, as on Linux) and the few per-process
  * values kept beside it: the identity, the limits, the name and the
  * other fields of `struct proc` that Linux gives each process.  Those
- * (a few KiB) are kept before the clone and put back after it.
+ * (a few KiB) are kept before the clone and put back after it.  So is
+ * how far the mount table came: the host fds the child opens for the
+ * world's new mounts are in its own host fd table, so the parent applies
+ * those mounts again itself (fs/mount.c).  The rest of the provider
+ * keeps no host fd outside the fd table (which the child has a copy of)
+ * and struct proc.
  *
  * At exec the child moves into an address space of its own: a host fork
  * that takes over its table entry (thread_exec_detach, as for any process
@@ -31,18 +36,22 @@
 #include "caps.h"
 #include "../entry/entry.h"
 #include "../entry/thread.h"
+#include "../fs/vfs.h"
 #include <linux/sched.h>
 
-/* What the child may change that is not the memory's. */
+/* What the child may change that is not the memory's, and the mount
+ * table it may extend with host fds of its own. */
 struct vfork_keep {
 	struct proc proc;
 	struct identity ident;
+	struct mount_mark mounts;
 };
 
 static void keep_save(struct vfork_keep *k)
 {
 	k->proc = proc;
 	k->ident = ident;
+	k->mounts = mount_mark();
 }
 
 /* The memory's own fields stay as the child left them: who lives in it
@@ -57,6 +66,7 @@ static void keep_restore(const struct vfork_keep *k)
 	proc.brk_cur = bc;
 	proc.brk_mapped = bm;
 	ident = k->ident;
+	mount_back_to(k->mounts);
 }
 
 /* Back from the host clone: the child has moved out or ended.  A child
