@@ -58,6 +58,7 @@ struct fork_req {
 static void child_start(struct picos_task *task, const struct fork_req *rq)
 {
 	struct pico_thread *t = current();
+	const struct picos_remote *forker = remote_published_self();
 	gproc()->task = task;
 	gproc()->pid = task->vpid;
 	gproc()->host_pid = (int)host_syscall0(__NR_getpid);
@@ -73,7 +74,8 @@ static void child_start(struct picos_task *task, const struct fork_req *rq)
 	t->ncaught = 0; /* pending signals are not inherited */
 	t->deferred = 0;
 	caps_publish();	     /* the forking thread's sets are the child's */
-	remote_publish_self(); /* and its nice, I/O priority and policy */
+	remote_publish_inherited(forker); /* and its nice, I/O priority and
+					   * policy, as the host gave them */
 	view_publish();
 	/* If the launcher goes, so does the world. */
 	host_syscall2(__NR_prctl, PR_SET_PDEATHSIG, SIGKILL);

@@ -47,6 +47,9 @@ struct thread_boot {
 	int vtid;
 	int *child_tid;	   /* CLONE_CHILD_SETTID, or NULL */
 	bool vm_child;	   /* a CLONE_VM process, not a thread */
+	/* the creator's published nice, policy and affinity (remote.c),
+	 * which the host task inherits */
+	const struct picos_remote *creator;
 };
 
 /* Threads of this process that ended: their areas go once the host has
@@ -128,7 +131,7 @@ static void thread_start(void *arg)
 			host_exit_group(137);
 	}
 	entry_arm_sud();
-	remote_publish_self(); /* the nice and policy it inherited */
+	remote_publish_inherited(b->creator); /* what it inherited */
 	if (b->child_tid)
 		copy_to_user(b->child_tid, &b->vtid, sizeof(int));
 	thread_sigreturn(b->uc);
@@ -202,6 +205,7 @@ long task_spawn(const struct task_spawn *sp)
 	b->vtid = sp->vtid;
 	b->child_tid = (sp->flags & CLONE_CHILD_SETTID) ? sp->ctid : NULL;
 	b->vm_child = sp->vm_child;
+	b->creator = remote_published_self();
 	uint64_t *sp_top = (uint64_t *)((uint64_t)b & ~15UL);
 	*--sp_top = (uint64_t)b;
 	*--sp_top = (uint64_t)thread_start;
