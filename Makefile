@@ -18,14 +18,17 @@ PROV_LDFLAGS := -nostdlib -static -no-pie -Wl,-T,src/kernel/provider.ld \
 	-Wl,--build-id=none -Wl,-z,noexecstack
 
 HOST_CFLAGS := $(COMMON) -D_GNU_SOURCE
-HOST_LDLIBS := -lseccomp
+HOST_LDLIBS :=
 
 KERNEL_SRCS := $(sort $(wildcard src/kernel/*/*.c)) \
 	src/rt/string.c src/rt/fmt.c src/rt/path.c src/rt/builtins.c
 KERNEL_ASMS := $(sort $(wildcard src/kernel/*/*.S))
 KERNEL_OBJS := $(patsubst src/%,$(BUILD)/prov/%.o,$(KERNEL_SRCS) $(KERNEL_ASMS))
 
-CLI_SRCS := $(wildcard src/cli/*.c) $(wildcard src/sandbox/*.c)
+# seccomp.c and init_filter.c build the seccomp programs with libseccomp
+# at build time only (tools/genseccomp.c): picos installs their output.
+SECCOMP_GEN_SRCS := src/sandbox/seccomp.c src/sandbox/init_filter.c
+CLI_SRCS := $(filter-out $(SECCOMP_GEN_SRCS),$(wildcard src/cli/*.c) $(wildcard src/sandbox/*.c))
 CLI_OBJS := $(patsubst src/%,$(BUILD)/host/%.o,$(CLI_SRCS))
 
 PICOS := $(BUILD)/picos
@@ -49,9 +52,28 @@ $(BUILD)/host/%.c.o: src/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_CFLAGS) -MMD -c $< -o $@
 
-$(BUILD)/host/image.o: src/cli/image.S $(PROVIDER)
+# picos carries the provider without its symbols and debug sections (a
+# seventh of the size): every run copies the image into a memfd.
+# provider.elf keeps them for addr2line; the loaded bytes are the same.
+$(BUILD)/provider.img: $(PROVIDER)
+	strip -o $@ $<
+
+$(BUILD)/host/image.o: src/cli/image.S $(BUILD)/provider.img
 	@mkdir -p $(dir $@)
-	$(CC) -c -DPROVIDER_IMAGE='"$(PROVIDER)"' $< -o $@
+	$(CC) -c -DPROVIDER_IMAGE='"$(BUILD)/provider.img"' $< -o $@
+
+# The world's seccomp program, compiled by libseccomp at build time.
+$(BUILD)/genseccomp: tools/genseccomp.c $(SECCOMP_GEN_SRCS) src/sandbox/sandbox.h src/sandbox/hostabi.def
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) tools/genseccomp.c $(SECCOMP_GEN_SRCS) -o $@ -lseccomp
+
+$(BUILD)/gen/seccomp_progs.h: $(BUILD)/genseccomp
+	@mkdir -p $(dir $@)
+	$(BUILD)/genseccomp > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/host/sandbox/seccomp_load.c.o: src/sandbox/seccomp_load.c $(BUILD)/gen/seccomp_progs.h
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) -I$(BUILD)/gen -MMD -c $< -o $@
 
 $(PICOS): $(CLI_OBJS) $(BUILD)/host/image.o
 	$(CC) $(HOST_CFLAGS) $^ -o $@ $(HOST_LDLIBS)

@@ -424,6 +424,11 @@ echo
 table ns
 print_text
 echo
+# Where picos's start-up goes (bench/startup.sh: --stats, median per step).
+startup=$(PICOS=$picos "$top/bench/startup.sh" "$([ "$quick" = 1 ] && echo 5 || echo 20)")
+echo "Start-up of \`picos run -- /bin/true\`, step by step:"
+echo "$startup"
+echo
 echo "$versions"
 echo "$legend"
 for n in "${notes[@]}"; do echo "note: $n"; done
@@ -445,6 +450,10 @@ done
 	echo
 	table ns
 	print_md
+	echo
+	echo "Start-up of \`picos run -- /bin/true\`, step by step (\`--stats\`, bench/startup.sh):"
+	echo
+	echo "$startup"
 	echo
 	echo "$legend"
 	[ ${#notes[@]} -gt 0 ] && echo

@@ -262,6 +262,21 @@ struct picos_fast_file {
 	struct picos_fast_site site[PICOS_FAST_FILE_SITES];
 };
 
+/* The start-up steps timed for --stats (src/cli/stats.c). */
+enum picos_boot_stamp {
+	PICOS_BOOT_MAIN,     /* the picos command's main */
+	PICOS_BOOT_INIT,     /* the world's init made (namespaces) */
+	PICOS_BOOT_TREE,     /* its file tree built (mounts, /tmp) */
+	PICOS_BOOT_IMAGE,    /* world region, configuration, image memfd */
+	PICOS_BOOT_FORK,     /* pid 1 forked, in pid 1 */
+	PICOS_BOOT_CAPS,     /* its capabilities and no_new_privs */
+	PICOS_BOOT_LANDLOCK, /* its Landlock domain */
+	PICOS_BOOT_SECCOMP,  /* its seccomp filter: the exec comes next */
+	PICOS_BOOT_PROVIDER, /* the provider's first instruction */
+	PICOS_BOOT_GUEST,    /* the program loaded: the guest's first */
+	PICOS_BOOT_STAMPS
+};
+
 struct picos_world {
 	uint32_t magic;
 	uint32_t lock;	      /* host tid of the owner, 0 when free */
@@ -298,6 +313,11 @@ struct picos_world {
 	} ended[PICOS_ENDED_RING];
 	struct picos_mounts mounts;
 	struct picos_fast_file fast_files[PICOS_FAST_FILES];
+	/* --stats: when the world's start-up passed each step
+	 * (CLOCK_MONOTONIC ns, enum picos_boot_stamp), written once each by
+	 * the launcher, by pid 1 before its exec and by pid 1's provider;
+	 * the init only prints them (the guest may have changed them). */
+	uint64_t boot_ns[PICOS_BOOT_STAMPS];
 };
 
 #define PICOS_WORLD_SIZE \

@@ -62,7 +62,8 @@ void print_usage(FILE *f)
 	      "  --uid N, --gid N    the identity the guest sees (e.g. 0 for root)\n"
 	      "  --hostname NAME     the guest's host name\n"
 	      "  --trace[=FILE]      print every system call (to stderr or FILE)\n"
-	      "  --stats             print per-syscall statistics at exit\n"
+	      "  --stats             print the start-up's steps and per-syscall\n"
+	      "                      statistics at exit\n"
 	      "  --no-patch          leave the program's call sites as they are: every\n"
 	      "                      system call takes the trap (PICOS_NO_PATCH=1 too)\n"
 	      "  --max-procs N       at most N guest processes at once (default 1024)\n"
@@ -91,8 +92,11 @@ void print_usage(FILE *f)
 	      f);
 }
 
+uint64_t picos_main_ns;
+
 int main(int argc, char **argv)
 {
+	picos_main_ns = mono_ns();
 	if (argc < 2) {
 		print_usage(stderr);
 		return 2;

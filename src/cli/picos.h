@@ -150,6 +150,11 @@ extern int reaper_stop_fd;
 /* stats.c */
 struct picos_world;
 void print_stats(const struct picos_world *w, FILE *out);
+/* --stats: CLOCK_MONOTONIC now, in ns, for the start-up's steps
+ * (enum picos_boot_stamp); picos_main_ns: when main began. */
+uint64_t mono_ns(void);
+extern uint64_t picos_main_ns;
+void print_boot(const struct picos_world *w, uint64_t end_ns, FILE *out);
 
 /* The provider image, embedded by image.S. */
 extern const unsigned char picos_provider_image[];

@@ -4,6 +4,7 @@
 #include <picos/world.h>
 #include <stdio.h>
 #include <stdbool.h>
+#include <time.h>
 
 static const char *const names[PICOS_NR_SYSCALLS] = {
 #define SC(nr, name, ...) [nr] = #name,
@@ -82,4 +83,46 @@ void print_stats(const struct picos_world *w, FILE *out)
 		(double)total_ns / 1e9,
 		(unsigned long long)(total_calls ? total_ns / 1000 / total_calls : 0),
 		(unsigned long long)total_calls, err);
+}
+
+uint64_t mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* The start-up's steps, each from the one before; a stamp that is
+ * missing (a step not taken) or out of order (the guest can write the
+ * region) is shown as such, never subtracted. */
+static const char *const boot_names[PICOS_BOOT_STAMPS] = {
+	[PICOS_BOOT_INIT] = "launcher, world's init made (namespaces)",
+	[PICOS_BOOT_TREE] = "file tree (mounts, private /tmp)",
+	[PICOS_BOOT_IMAGE] = "world region, configuration, image memfd",
+	[PICOS_BOOT_FORK] = "pid 1 forked",
+	[PICOS_BOOT_CAPS] = "capabilities, no_new_privs",
+	[PICOS_BOOT_LANDLOCK] = "Landlock rules and domain",
+	[PICOS_BOOT_SECCOMP] = "seccomp filter",
+	[PICOS_BOOT_PROVIDER] = "exec of the provider image",
+	[PICOS_BOOT_GUEST] = "provider boot and program load",
+};
+
+void print_boot(const struct picos_world *w, uint64_t end_ns, FILE *out)
+{
+	uint64_t t[PICOS_BOOT_STAMPS];
+	for (int i = 0; i < PICOS_BOOT_STAMPS; i++)
+		t[i] = __atomic_load_n(&w->boot_ns[i], __ATOMIC_RELAXED);
+	fprintf(out, "start-up, ms from the previous step:\n");
+	for (int i = 1; i < PICOS_BOOT_STAMPS; i++) {
+		if (!t[i] || !t[i - 1] || t[i] < t[i - 1])
+			fprintf(out, "  %8s  %s\n", "-", boot_names[i]);
+		else
+			fprintf(out, "  %8.3f  %s\n", (double)(t[i] - t[i - 1]) / 1e6,
+				boot_names[i]);
+	}
+	uint64_t g = t[PICOS_BOOT_GUEST];
+	if (g && g >= t[0] && end_ns >= g)
+		fprintf(out, "  %8.3f  total to the guest's first instruction\n"
+			     "  %8.3f  the guest, until pid 1 was reaped\n",
+			(double)(g - t[0]) / 1e6, (double)(end_ns - g) / 1e6);
 }

@@ -836,7 +836,7 @@ static void landlock_rules(struct ll_paths *l)
 /* In the child: lock down and become the provider.  The fds the
  * configuration names must survive the exec. */
 static void start_provider(int image_fd, int cfg_fd, const int *keep, int nkeep,
-			   int net)
+			   int net, struct picos_world *w)
 {
 	umask(0); /* the guest's umask is the provider's (PCFG_UMASK) */
 	for (int i = 0; i < nmounts; i++)
@@ -852,11 +852,13 @@ static void start_provider(int image_fd, int cfg_fd, const int *keep, int nkeep,
 		perror("picos: no_new_privs");
 		_exit(125);
 	}
+	w->boot_ns[PICOS_BOOT_CAPS] = mono_ns();
 	struct ll_paths lp = { 0 };
 	landlock_rules(&lp);
 	int r = sandbox_landlock(lp.v, lp.n, net == NET_OPT_NONE);
 	if (r < 0)
 		_exit(125);
+	w->boot_ns[PICOS_BOOT_LANDLOCK] = mono_ns();
 	if (r == 1 && getenv("PICOS_DEBUG"))
 		fprintf(stderr, "picos: this kernel has no Landlock; running "
 				"with seccomp only\n");
@@ -866,6 +868,7 @@ static void start_provider(int image_fd, int cfg_fd, const int *keep, int nkeep,
 	mallopt(M_TRIM_THRESHOLD, -1);
 	if (sandbox_seccomp(net != NET_OPT_NONE, ns_active) < 0)
 		_exit(125);
+	w->boot_ns[PICOS_BOOT_SECCOMP] = mono_ns(); /* the vDSO: no call */
 	char cfg[16];
 	snprintf(cfg, sizeof cfg, "%d", cfg_fd);
 	char *argv[] = { "picos-provider", cfg, NULL };
@@ -976,6 +979,7 @@ static int world_init(struct run_opts *o)
 {
 	char *cwd = NULL;
 	int status = 125;
+	uint64_t init_ns = mono_ns(), tree_ns;
 	if (setup_mounts(o, &cwd) < 0)
 		goto out;
 	int trace_fd = -1;
@@ -995,6 +999,7 @@ static int world_init(struct run_opts *o)
 		ns_give_up();
 		goto out;
 	}
+	tree_ns = mono_ns();
 	int world_fd = memfd_create("picos-world", 0);
 	if (world_fd < 0 || ftruncate(world_fd, PICOS_WORLD_SIZE) < 0) {
 		fprintf(stderr, "picos: cannot create the world region\n");
@@ -1014,6 +1019,10 @@ static int world_init(struct run_opts *o)
 		fprintf(stderr, "picos: cannot prepare the provider image\n");
 		goto out;
 	}
+	w->boot_ns[PICOS_BOOT_MAIN] = picos_main_ns;
+	w->boot_ns[PICOS_BOOT_INIT] = init_ns;
+	w->boot_ns[PICOS_BOOT_TREE] = tree_ns;
+	w->boot_ns[PICOS_BOOT_IMAGE] = mono_ns();
 
 	/* The init's Landlock scope must exist before pid 1 does: pid 1
 	 * nests its domain inside it, so the init may signal the world and
@@ -1040,7 +1049,8 @@ static int world_init(struct run_opts *o)
 		if (fg_tty >= 0 && setpgid(0, 0) == 0)
 			tty_set_fg(getpgrp());
 		int keep[] = { world_fd, trace_fd, msg_fd };
-		start_provider(image_fd, cfg_fd, keep, 3, o->net);
+		w->boot_ns[PICOS_BOOT_FORK] = mono_ns();
+		start_provider(image_fd, cfg_fd, keep, 3, o->net, w);
 	}
 	reaper_track(pid);
 	sigprocmask(SIG_SETMASK, &old, NULL);
@@ -1056,12 +1066,16 @@ static int world_init(struct run_opts *o)
 	if (o->wait_all)
 		reaper_wait_all();
 	int ws = reaper_run(w, pid);
+	uint64_t end_ns = mono_ns();
 	if (WIFEXITED(ws))
 		status = WEXITSTATUS(ws);
 	else if (WIFSIGNALED(ws))
 		status = 128 + WTERMSIG(ws);
-	if (o->stats)
+	if (o->stats) {
+		/* the call table last: it ends with its total, as strace -c */
+		print_boot(w, end_ns, stderr);
 		print_stats(w, stderr);
+	}
 out:
 	free(cwd);
 	return status;

@@ -73,16 +73,25 @@ void ll_paths_cover(struct ll_paths *l, const char *dir, int dirfd,
 				     strcmp(dir, "/") ? dir : "", e->d_name) >=
 		    sizeof path)
 			continue;
+		/* The entry's type as the directory gives it (one lstat per
+		 * entry of / cost about 0.3 ms of every start-up); lstat
+		 * only where the file system does not say. */
+		unsigned char type = e->d_type;
 		struct stat st;
-		if (lstat(path, &st) < 0)
-			continue;
+		if (type == DT_UNKNOWN) {
+			if (lstat(path, &st) < 0)
+				continue;
+			type = S_ISDIR(st.st_mode)   ? DT_DIR
+			       : S_ISREG(st.st_mode) ? DT_REG
+						     : DT_UNKNOWN;
+		}
 		/* A symlink needs no right of its own: its target is
 		 * covered, or not, where it lies.  Special files outside
 		 * /dev are left out (a fifo or socket at the top of a
 		 * read-only tree is no business of the world). */
-		if (S_ISDIR(st.st_mode))
+		if (type == DT_DIR)
 			ll_paths_cover(l, path, -1, excl, nexcl);
-		else if (S_ISREG(st.st_mode)) {
+		else if (type == DT_REG) {
 			bool out = false;
 			for (int i = 0; i < nexcl && !out; i++)
 				out = strcmp(excl[i], path) == 0;

@@ -54,6 +54,12 @@ int sandbox_landlock(const struct landlock_path *paths, int n, bool no_tcp);
  * when `ipc` (the world has its own IPC namespace).  Returns 0 or -1
  * with a message printed. */
 int sandbox_seccomp(bool inet, bool ipc);
+/* The same allowlist as a classic BPF program written to `fd`
+ * (seccomp_export_bpf), for tools/genseccomp.c at build time.  Returns
+ * 0 or -1 with a message printed. */
+int sandbox_seccomp_export(bool inet, bool ipc, int fd);
+/* The init's allowlist (init_filter.c), the same way. */
+int sandbox_init_seccomp_export(bool pidns, int fd);
 
 /* Keeps only the host capabilities a world needs (caps.c's table; the
  * network ones only with net_host): bounding, effective and permitted

@@ -12,10 +12,12 @@ build() {
 build -o "$out/test_rt" "$top/tests/unit/test_rt.c" "$top/src/rt/string.c" \
 	"$top/src/rt/fmt.c" "$top/src/rt/path.c" || fail=$((fail + 1))
 build -o "$out/test_table" "$top/tests/unit/test_table.c" || fail=$((fail + 1))
-build -o "$out/test_seccomp" "$top/tests/unit/test_seccomp.c" \
-	"$top/src/sandbox/seccomp.c" -lseccomp || fail=$((fail + 1))
-build -o "$out/test_init_sandbox" "$top/tests/unit/test_init_sandbox.c" \
-	"$top/src/sandbox/init.c" -lseccomp || fail=$((fail + 1))
+# The seccomp programs picos installs: built by libseccomp with picos
+# (tools/genseccomp.c, build/gen/seccomp_progs.h: run make first).
+build -o "$out/test_seccomp" -I"$top/build/gen" "$top/tests/unit/test_seccomp.c" \
+	"$top/src/sandbox/seccomp_load.c" || fail=$((fail + 1))
+build -o "$out/test_init_sandbox" -I"$top/build/gen" "$top/tests/unit/test_init_sandbox.c" \
+	"$top/src/sandbox/init.c" "$top/src/sandbox/seccomp_load.c" || fail=$((fail + 1))
 build -o "$out/test_bpf" "$top/tests/unit/test_bpf.c" \
 	"$top/src/kernel/entry/seccomp_bpf.c" "$top/src/rt/string.c" || fail=$((fail + 1))
 for t in test_rt test_table test_seccomp test_init_sandbox test_bpf; do

@@ -12,7 +12,7 @@
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 
-int sandbox_seccomp(bool inet);
+int sandbox_seccomp(bool inet, bool ipc);
 
 static const char *node = "seccomp-node";
 
@@ -24,7 +24,7 @@ static int probe(long nr, long a, long b, long c, long d)
 	if (p == 0) {
 		struct rlimit no_core = { 0, 0 };
 		setrlimit(RLIMIT_CORE, &no_core); /* SIGSYS would dump core */
-		if (sandbox_seccomp(false) != 0)
+		if (sandbox_seccomp(false, false) != 0)
 			_exit(99);
 		_exit(syscall(nr, a, b, c, d) == 0 ? 0 : 1);
 	}

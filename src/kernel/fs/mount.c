@@ -40,6 +40,23 @@ void mount_add(const char *guest_path, int host_fd, unsigned pcfg_flags)
 		kdie(125, "too many mounts (at most %d)", MAX_MOUNTS);
 }
 
+struct mount_mark mount_mark(void)
+{
+	return (struct mount_mark){ nmounts, ops_seen };
+}
+
+/* The entries past the mark keep their strings (a mount is never freed:
+ * a file may still point at it); their host fds were never this
+ * process's.  Changes to older entries (detached, read-only) come from
+ * operations past the mark too, and are applied again with them. */
+void mount_back_to(struct mount_mark m)
+{
+	if (m.nmounts < 0 || m.nmounts > nmounts || m.ops_seen > ops_seen)
+		return;
+	nmounts = m.nmounts;
+	ops_seen = m.ops_seen;
+}
+
 void mount_set_scratch(int host_fd)
 {
 	scratch_fd = host_fd;

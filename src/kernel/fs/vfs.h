@@ -46,6 +46,17 @@ const char *mount_host_path(struct mount *m);
 /* The world's scratch directory for guest tmpfs mounts (PCFG_SCRATCH_FD). */
 void mount_set_scratch(int host_fd);
 int mount_scratch_fd(void);
+/* How far this process's copy of the mount table has come, and a way
+ * back there: a vfork child applies the world's mount changes in its
+ * parent's memory, but the host fds it opens for them are in its own fd
+ * table, so its parent forgets them and applies those changes again
+ * (proc/vfork.c). */
+struct mount_mark {
+	int nmounts;
+	uint32_t ops_seen;
+};
+struct mount_mark mount_mark(void);
+void mount_back_to(struct mount_mark m);
 /* Appends mount lines for the mounts guests added, as mountinfo
  * (`mounts_fmt` false) or mounts shows them (under the reader's root). */
 struct rt_buf;

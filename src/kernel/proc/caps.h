@@ -28,8 +28,11 @@ long caps_of_id(int id, struct guest_caps *out);
  * from another process); after fork, exec and every change.  _of: for
  * another guest process of this memory (a new CLONE_VM child). */
 struct gproc;
+struct picos_task;
 void caps_publish(void);
 void caps_publish_of(struct gproc *gp);
+/* The same for one entry, from the given sets. */
+void caps_publish_task(struct picos_task *k, const struct guest_caps *c);
 
 /* The uid transitions: the old real, effective and saved uids (the new
  * ones are ident's); applied to every thread of the process, since the

@@ -50,6 +50,10 @@ struct gproc {
 	 * parent's setpgid that a stopped child could not make on the host
 	 * is made when it is continued. */
 	int host_pgrp_of;
+	/* It counted itself out of a shared memory (thread_release_vm): a
+	 * vfork parent tells so a child that left from one killed inside
+	 * the provider. */
+	bool left_vm;
 };
 
 static inline struct gproc *gproc(void)
@@ -181,11 +185,12 @@ long thread_pidfd_install(int tid, bool nonblock);
 long pidfd_of(int fd, int *vpid, bool *nonblock);
 bool pidfd_host_ended(int fd);
 
-/* vfork.c: a host clone(CLONE_VM|CLONE_VFORK) that gives the parent its
- * provider state back; vfork_detach moves the child into its own address
- * space before its exec. */
-long vfork_host(int *host_pid_slot);
-long vfork_detach(void);
+/* vfork.c: vfork and CLONE_VM|CLONE_VFORK for a single-threaded caller
+ * alone in its memory: the child becomes a task of this provider with
+ * its own guest process state, and the caller returns once it has moved
+ * out (exec) or ended.  Returns the child's host pid or -errno. */
+long vfork_share(struct picos_task *c, uint64_t flags, uint64_t stack,
+		 uint64_t tls, int *ctid);
 
 /* sys_thread.c: clone with CLONE_THREAD; one thread's exit; a forked
  * child's view (only the forking thread came along). */
@@ -206,8 +211,12 @@ struct task_spawn {
 	unsigned long host_flags;  /* the host clone's sharing flags */
 	int *host_id;		   /* where the host writes the new id */
 	bool vm_child;
+	struct pico_thread **area; /* if not NULL: where its area goes */
 };
 long task_spawn(const struct task_spawn *sp);
+/* The area of a task that ended without thread_release (a vfork child
+ * killed inside the provider): freed once its host task is gone. */
+void thread_area_abandoned(struct pico_thread *t);
 
 /* sys_vmclone.c: clone(CLONE_VM) without CLONE_THREAD or CLONE_VFORK, a
  * guest process living in this provider's memory; `c` is its new table
@@ -216,6 +225,13 @@ long task_spawn(const struct task_spawn *sp);
  * that moves it out. */
 long vm_child_new(struct picos_task *c, uint64_t flags, uint64_t stack,
 		  uint64_t tls, int *ctid);
+/* Its pieces: the new guest process state (copies of the caller's fd
+ * table, cwd and signal actions unless shared; NULL without memory), the
+ * host task (counted in vm_users), and the state's release. */
+struct gproc *vm_gproc_new(struct picos_task *c, uint64_t flags);
+long vm_task_start(struct gproc *gp, uint64_t flags, uint64_t stack,
+		   uint64_t tls, int *ctid, struct pico_thread **area);
+void vm_gproc_drop(struct gproc *gp, uint64_t flags);
 void vm_leave(void);
 void thread_release_vm(void);
 

@@ -70,6 +70,28 @@ void remote_publish_self(void)
 	__atomic_store_n(&s->pub_valid, 1, __ATOMIC_RELEASE);
 }
 
+const struct picos_remote *remote_published_self(void)
+{
+	return &W->remote[my_slot()];
+}
+
+void remote_publish_inherited(const struct picos_remote *from)
+{
+	struct picos_remote *s = &W->remote[my_slot()];
+	if (!__atomic_load_n(&from->pub_valid, __ATOMIC_ACQUIRE) || from == s) {
+		remote_publish_self();
+		return;
+	}
+	s->pub_prio20 = from->pub_prio20;
+	s->pub_ioprio = from->pub_ioprio;
+	s->pub_policy = from->pub_policy;
+	s->pub_rtprio = from->pub_rtprio;
+	int32_t n = from->pub_aff_len;
+	s->pub_aff_len = n > 0 && n <= (int32_t)sizeof s->pub_aff ? n : 0;
+	rt_memcpy(s->pub_aff, from->pub_aff, sizeof s->pub_aff);
+	__atomic_store_n(&s->pub_valid, 1, __ATOMIC_RELEASE);
+}
+
 static bool op_changes_published(unsigned op)
 {
 	return op == RQ_SETPRIORITY || op == RQ_IOPRIO_SET ||

@@ -66,6 +66,12 @@ long remote_call(int tid, unsigned op, long arg0, long arg1,
 /* Publishes the calling thread's nice, I/O priority and policy in its
  * slot: at its start and after each change it makes to them. */
 void remote_publish_self(void);
+/* The calling thread's published values, and the same values published
+ * for the calling thread: a forked child, whose host process inherited
+ * them from the forking thread, takes that thread's (read before the
+ * fork, in its slot) without asking the host again. */
+const struct picos_remote *remote_published_self(void);
+void remote_publish_inherited(const struct picos_remote *from);
 
 /* The caller's own thread: runs `op` on itself directly. */
 long remote_run_self(unsigned op, const long arg[4], void *data);

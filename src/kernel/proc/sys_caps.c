@@ -47,17 +47,20 @@ bool capable(int cap)
 	return current()->caps.eff & BIT(cap);
 }
 
+void caps_publish_task(struct picos_task *k, const struct guest_caps *c)
+{
+	__atomic_store_n(&k->cap_eff, c->eff, __ATOMIC_RELAXED);
+	__atomic_store_n(&k->cap_prm, c->prm, __ATOMIC_RELAXED);
+	__atomic_store_n(&k->cap_inh, c->inh, __ATOMIC_RELAXED);
+	__atomic_store_n(&k->cap_bnd, c->bset, __ATOMIC_RELAXED);
+	__atomic_store_n(&k->cap_amb, c->amb, __ATOMIC_RELEASE);
+}
+
 void caps_publish_of(struct gproc *gp)
 {
 	for_each_thread(t, gp) {
-		if (t->tid != gp->pid)
-			continue;
-		struct picos_task *k = gp->task;
-		__atomic_store_n(&k->cap_eff, t->caps.eff, __ATOMIC_RELAXED);
-		__atomic_store_n(&k->cap_prm, t->caps.prm, __ATOMIC_RELAXED);
-		__atomic_store_n(&k->cap_inh, t->caps.inh, __ATOMIC_RELAXED);
-		__atomic_store_n(&k->cap_bnd, t->caps.bset, __ATOMIC_RELAXED);
-		__atomic_store_n(&k->cap_amb, t->caps.amb, __ATOMIC_RELEASE);
+		if (t->tid == gp->pid)
+			caps_publish_task(gp->task, &t->caps);
 	}
 }
 

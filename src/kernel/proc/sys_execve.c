@@ -176,15 +176,15 @@ static long do_execve(int dirfd, const char *upath, const char *const *uargv,
 			kfree(execfn);
 		goto out;
 	}
-	/* A vfork child gives the borrowed address space back first; a
-	 * multi-threaded caller leaves its other threads behind (and its
-	 * thread slot: its keyrings are read before). */
+	/* A vfork child gives the borrowed address space back first (it
+	 * shares its memory, vfork.c); a multi-threaded caller leaves its
+	 * other threads behind (and its thread slot: its keyrings are read
+	 * before). */
 	struct picos_keycred keys_before;
 	task_lock();
 	keys_before = *keys_cred();
 	task_unlock();
-	if ((proc.vfork_child && (r = vfork_detach()) < 0) ||
-	    (r = thread_exec_detach()) < 0) {
+	if ((r = thread_exec_detach()) < 0) {
 		exec_abort(&plan);
 		if (execfn != path)
 			kfree(execfn);

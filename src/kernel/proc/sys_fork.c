@@ -58,13 +58,13 @@ struct fork_req {
 static void child_start(struct picos_task *task, const struct fork_req *rq)
 {
 	struct pico_thread *t = current();
+	const struct picos_remote *forker = remote_published_self();
 	gproc()->task = task;
 	gproc()->pid = task->vpid;
 	gproc()->host_pid = (int)host_syscall0(__NR_getpid);
 	t->tid = gproc()->pid;
 	t->host_tid = gproc()->host_pid;
-	proc.vfork_child = (rq->flags & (CLONE_VM | CLONE_VFORK)) ==
-			   (CLONE_VM | CLONE_VFORK);
+	proc.vfork_child = false; /* a fork of a vfork child is a copy */
 	thread_forget_others(); /* only the forking thread came along */
 	timers_forget_all();	/* the host child has no timers */
 	mlock_forget_future();	/* nor memory locks */
@@ -74,7 +74,8 @@ static void child_start(struct picos_task *task, const struct fork_req *rq)
 	t->ncaught = 0; /* pending signals are not inherited */
 	t->deferred = 0;
 	caps_publish();	     /* the forking thread's sets are the child's */
-	remote_publish_self(); /* and its nice, I/O priority and policy */
+	remote_publish_inherited(forker); /* and its nice, I/O priority and
+					   * policy, as the host gave them */
 	view_publish();
 	/* If the launcher goes, so does the world. */
 	host_syscall2(__NR_prctl, PR_SET_PDEATHSIG, SIGKILL);
@@ -207,14 +208,13 @@ static long do_fork(const struct fork_req *rq)
 	 * CLONE_VM child is a new task of this provider (sys_vmclone.c):
 	 * its host pid comes back, never 0. */
 	long r = vm_child ? vm_child_new(c, fl, rq->stack, rq->tls, rq->child_tid)
-		 : shared ? vfork_host(&c->host_pid)
+		 : shared ? vfork_share(c, fl, rq->stack, rq->tls, rq->child_tid)
 			  : host_syscall5(__NR_clone,
 					  CLONE_PARENT | CLONE_PARENT_SETTID | SIGCHLD,
 					  0, &c->host_pid, 0, 0);
-	if (r == 0) {
+	if (r == 0) { /* a copy: a CLONE_VM child starts in thread_start */
 		struct fork_req crq = *rq;
-		if (!shared)
-			crq.flags &= ~(uint64_t)CLONE_VM; /* it has a copy */
+		crq.flags &= ~(uint64_t)CLONE_VM;
 		child_start(c, &crq);
 		return 0;
 	}

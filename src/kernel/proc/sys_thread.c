@@ -47,6 +47,9 @@ struct thread_boot {
 	int vtid;
 	int *child_tid;	   /* CLONE_CHILD_SETTID, or NULL */
 	bool vm_child;	   /* a CLONE_VM process, not a thread */
+	/* the creator's published nice, policy and affinity (remote.c),
+	 * which the host task inherits */
+	const struct picos_remote *creator;
 };
 
 /* Threads of this process that ended: their areas go once the host has
@@ -128,7 +131,7 @@ static void thread_start(void *arg)
 			host_exit_group(137);
 	}
 	entry_arm_sud();
-	remote_publish_self(); /* the nice and policy it inherited */
+	remote_publish_inherited(b->creator); /* what it inherited */
 	if (b->child_tid)
 		copy_to_user(b->child_tid, &b->vtid, sizeof(int));
 	thread_sigreturn(b->uc);
@@ -202,6 +205,7 @@ long task_spawn(const struct task_spawn *sp)
 	b->vtid = sp->vtid;
 	b->child_tid = (sp->flags & CLONE_CHILD_SETTID) ? sp->ctid : NULL;
 	b->vm_child = sp->vm_child;
+	b->creator = remote_published_self();
 	uint64_t *sp_top = (uint64_t *)((uint64_t)b & ~15UL);
 	*--sp_top = (uint64_t)b;
 	*--sp_top = (uint64_t)thread_start;
@@ -211,16 +215,37 @@ long task_spawn(const struct task_spawn *sp)
 			       ((sp->flags & CLONE_SETTLS) ? CLONE_SETTLS : 0);
 	ptrace_area_add(nt);
 	uint64_t mask = doorbells_hold(); /* the thread starts with them held */
+	/* A vfork child (CLONE_VFORK) serves its calls while the host holds
+	 * this task in the clone: the lock goes first, and comes back here
+	 * if the clone fails, else in vfork.c, which knows whether the child
+	 * ended holding it. */
+	if (hflags & CLONE_VFORK)
+		provider_lock_drop();
 	long r = thread_clone(hflags, sp_top, sp->host_id, (int *)&nt->host_alive,
 			      sp->tls);
 	doorbells_release(mask);
 	if (r < 0) {
+		if (hflags & CLONE_VFORK)
+			provider_lock_retake();
 		ptrace_area_remove(nt);
 		area_put(nt);
 	} else {
 		nt->host_tid = (int)r; /* known before the task runs */
+		if (sp->area)
+			*sp->area = nt;
 	}
 	return r;
+}
+
+void thread_area_abandoned(struct pico_thread *t)
+{
+	ptrace_area_remove(t);
+	struct dead_thread *d = kmalloc(sizeof *d);
+	if (d) {
+		d->t = t;
+		d->next = dead;
+		dead = d;
+	}
 }
 
 long thread_new(uint64_t flags, uint64_t stack, uint64_t tls, int *ptid,
@@ -397,6 +422,7 @@ long thread_exec_detach(void)
 	long r = task_rehost();
 	if (r < 0) {
 		if (shared) { /* still in the shared memory */
+			gproc()->left_vm = false;
 			__atomic_fetch_add(&proc.vm_users, 1, __ATOMIC_ACQ_REL);
 			ptrace_area_add(current());
 		}
@@ -404,6 +430,7 @@ long thread_exec_detach(void)
 	}
 	thread_forget_others();
 	provider_lock_reset_after_fork();
+	proc.vfork_child = false; /* its own memory now */
 	struct pico_thread *t = current();
 	t->tid = gproc()->pid;
 	t->tid_slot = NULL;

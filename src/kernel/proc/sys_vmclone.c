@@ -40,8 +40,9 @@ static struct sig_actions *sigactions_copy(bool clear)
 	return sa;
 }
 
-/* The copies a child that never ran owned. */
-static void gproc_drop(struct gproc *gp, uint64_t flags)
+/* The copies a child owned that it did not free itself: one that never
+ * ran, or a vfork child that moved out or ended (vfork.c). */
+void vm_gproc_drop(struct gproc *gp, uint64_t flags)
 {
 	if (!(flags & CLONE_SIGHAND))
 		kfree(gp->sigact);
@@ -55,12 +56,11 @@ static void gproc_drop(struct gproc *gp, uint64_t flags)
 	kfree(gp);
 }
 
-long vm_child_new(struct picos_task *c, uint64_t flags, uint64_t stack,
-		  uint64_t tls, int *ctid)
+struct gproc *vm_gproc_new(struct picos_task *c, uint64_t flags)
 {
 	struct gproc *gp = kzalloc(sizeof *gp);
 	if (!gp)
-		return -ENOMEM;
+		return NULL;
 	gp->pid = c->vpid;
 	gp->task = c;
 	gp->nthreads = 1;
@@ -69,49 +69,68 @@ long vm_child_new(struct picos_task *c, uint64_t flags, uint64_t stack,
 					     : sigactions_copy(flags >> 32 & 1);
 	if (!gp->sigact) {
 		kfree(gp);
-		return -ENOMEM;
+		return NULL;
 	}
 	/* Without CLONE_FILES or CLONE_FS: copies of the caller's, as a
 	 * fork would make (the host copies its fd table with the clone). */
 	gp->files = gproc()->files;
 	gp->fs = gproc()->fs;
-	if (!(flags & CLONE_FILES) && !(gp->files = fdtable_copy()))
-		goto nomem;
-	if (!(flags & CLONE_FS) && !(gp->fs = fs_copy()))
-		goto nomem;
+	if ((!(flags & CLONE_FILES) && !(gp->files = fdtable_copy())) ||
+	    (!(flags & CLONE_FS) && !(gp->fs = fs_copy()))) {
+		vm_gproc_drop(gp, flags);
+		return NULL;
+	}
 	gp->own_files = !(flags & CLONE_FILES);
 	gp->own_fs = !(flags & CLONE_FS);
+	return gp;
+}
+
+long vm_task_start(struct gproc *gp, uint64_t flags, uint64_t stack,
+		   uint64_t tls, int *ctid, struct pico_thread **area)
+{
 	__atomic_fetch_add(&proc.vm_users, 1, __ATOMIC_ACQ_REL);
 	struct task_spawn sp = {
 		.gp = gp,
-		.vtid = c->vpid,
+		.vtid = gp->pid,
 		.flags = flags,
 		.stack = stack,
 		.tls = tls,
 		.ctid = ctid,
 		/* Never the host's CLONE_SIGHAND: the host handlers are the
 		 * provider's and the same everywhere, and a fatal signal's
-		 * default action must be set for the dying process only. */
+		 * default action must be set for the dying process only.
+		 * CLONE_VFORK: the host holds this task until the child
+		 * moves out or ends. */
 		.host_flags = CLONE_VM | CLONE_FS | (flags & CLONE_FILES) |
-			      CLONE_PARENT | SIGCHLD,
-		.host_id = &c->host_pid,
+			      (flags & CLONE_VFORK) | CLONE_PARENT | SIGCHLD,
+		.host_id = &gp->task->host_pid,
 		.vm_child = true,
+		.area = area,
 	};
 	long r = task_spawn(&sp);
+	if (r < 0)
+		__atomic_fetch_sub(&proc.vm_users, 1, __ATOMIC_ACQ_REL);
+	return r;
+}
+
+long vm_child_new(struct picos_task *c, uint64_t flags, uint64_t stack,
+		  uint64_t tls, int *ctid)
+{
+	struct gproc *gp = vm_gproc_new(c, flags);
+	if (!gp)
+		return -ENOMEM;
+	long r = vm_task_start(gp, flags, stack, tls, ctid, NULL);
 	if (r >= 0) {
 		caps_publish_of(gp); /* the creator's sets, as a fork's */
 		return r;
 	}
-	__atomic_fetch_sub(&proc.vm_users, 1, __ATOMIC_ACQ_REL);
-	gproc_drop(gp, flags);
+	vm_gproc_drop(gp, flags);
 	return r;
-nomem:
-	gproc_drop(gp, flags);
-	return -ENOMEM;
 }
 
 void thread_release_vm(void)
 {
+	gproc()->left_vm = true; /* what a vfork parent looks for */
 	thread_release();
 	__atomic_fetch_sub(&proc.vm_users, 1, __ATOMIC_ACQ_REL);
 }

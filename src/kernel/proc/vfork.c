@@ -5,91 +5,104 @@
  * exits, and the parent waits.  picos makes it a host
  * clone(CLONE_VM|CLONE_VFORK): the child really runs in the parent's
  * address space, so what it writes to guest memory (posix_spawn's error
- * word, vfork's variables) is the parent's.  But the provider lives in
- * that address space too, and the child's own provider state (its fd
- * table, pid, signal state, the provider stack it runs on) must not become
- * the parent's.  So the parent copies the provider's writable state (its
- * .data/.bss and the heap in use, the provider stacks included) aside
- * before the clone, and puts it back when the host lets it go on.
+ * word, vfork's variables) is the parent's.
  *
- * The child's exec cannot load a new program into the shared space: it
- * first moves into an address space of its own (a host fork that takes
- * over its table entry), and the borrowed one goes back to the parent. */
+ * The provider lives in that address space too, so the child is made as
+ * a CLONE_VM child process is (sys_vmclone.c): one more task of this
+ * provider, with its own thread area and provider stack, and its own
+ * guest process state (`struct gproc`: pid, table entry, copies of the fd
+ * table, cwd and signal actions).  Nothing of the parent's is written
+ * through it, so nothing has to be copied aside and back.  The parent's
+ * only task waits in the host clone without the provider lock, which the
+ * child takes for its calls.
+ *
+ * What stays shared is the memory's (`struct proc`: its mappings and
+ * break are the child's to change, as on Linux) and the few per-process
+ * values kept beside it: the identity, the limits, the name and the
+ * other fields of `struct proc` that Linux gives each process.  Those
+ * (a few KiB) are kept before the clone and put back after it.  So is
+ * how far the mount table came: the host fds the child opens for the
+ * world's new mounts are in its own host fd table, so the parent applies
+ * those mounts again itself (fs/mount.c).  The rest of the provider
+ * keeps no host fd outside the fd table (which the child has a copy of)
+ * and struct proc.
+ *
+ * At exec the child moves into an address space of its own: a host fork
+ * that takes over its table entry (thread_exec_detach, as for any process
+ * sharing its memory), and the borrowing host task ends, which lets the
+ * parent go on.  The parent then frees what the child left in the
+ * shared heap (its copies of the fd table, cwd and signal actions). */
 #include "proc.h"
-#include "remote.h"
+#include "caps.h"
 #include "../entry/entry.h"
 #include "../entry/thread.h"
-#include <asm/signal.h>
-#include <linux/mman.h>
-#include <linux/prctl.h>
+#include "../fs/vfs.h"
 #include <linux/sched.h>
-#include <picos/world.h>
 
-extern char __provider_data_start[], __provider_image_end[];
-
-long vfork_clone(long flags, int *ptid, void *vstack, void (*restore)(void *),
-		 void *arg);
-
-struct vsnap {
-	uint64_t data_len, heap_len;
-	unsigned char *copy; /* data, then heap */
+/* What the child may change that is not the memory's, and the mount
+ * table it may extend with host fds of its own. */
+struct vfork_keep {
+	struct proc proc;
+	struct identity ident;
+	struct mount_mark mounts;
 };
 
-static uint64_t snap_mapped; /* bytes of the snapshot area mapped */
-
-/* Runs on the vfork stack, after the child let go of the memory. */
-static void restore(void *arg)
+static void keep_save(struct vfork_keep *k)
 {
-	struct vsnap *s = arg;
-	rt_memcpy(__provider_data_start, s->copy, s->data_len);
-	rt_memcpy((void *)PICOS_HEAP_BASE, s->copy + s->data_len, s->heap_len);
+	k->proc = proc;
+	k->ident = ident;
+	k->mounts = mount_mark();
 }
 
-static long map_snap(uint64_t len)
+/* The memory's own fields stay as the child left them: who lives in it
+ * and its break (the child's brk moved the parent's too). */
+static void keep_restore(const struct vfork_keep *k)
 {
-	if (len <= snap_mapped)
-		return 0;
-	long r = host_mmap(PICOS_SNAP_BASE, len, PROT_READ | PROT_WRITE,
-			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
-	if (host_is_err(r))
+	int users = proc.vm_users;
+	uint64_t bs = proc.brk_start, bc = proc.brk_cur, bm = proc.brk_mapped;
+	proc = k->proc;
+	proc.vm_users = users;
+	proc.brk_start = bs;
+	proc.brk_cur = bc;
+	proc.brk_mapped = bm;
+	ident = k->ident;
+	mount_back_to(k->mounts);
+}
+
+/* Back from the host clone: the child has moved out or ended.  A child
+ * killed inside the provider (SIGKILL while it served a call) did not
+ * count itself out and may have died holding the lock; the caller is the
+ * only task left in this memory then, so the lock is simply its own. */
+static void vfork_back(struct gproc *gp, struct pico_thread *area)
+{
+	if (__atomic_load_n(&gp->left_vm, __ATOMIC_ACQUIRE)) {
+		provider_lock_retake();
+		return;
+	}
+	provider_lock_reset_after_fork();
+	__atomic_fetch_sub(&proc.vm_users, 1, __ATOMIC_ACQ_REL);
+	if (area)
+		thread_area_abandoned(area);
+}
+
+long vfork_share(struct picos_task *c, uint64_t flags, uint64_t stack,
+		 uint64_t tls, int *ctid)
+{
+	struct vfork_keep *keep = kmalloc(sizeof *keep);
+	struct gproc *gp = keep ? vm_gproc_new(c, flags) : NULL;
+	if (!gp) {
+		kfree(keep);
 		return -ENOMEM;
-	snap_mapped = len;
-	return 0;
-}
-
-long vfork_host(int *host_pid_slot)
-{
-	/* The descriptor and the stack live in the snapshot area, which
-	 * the child never writes. */
-	uint64_t data_len = (uint64_t)(__provider_image_end - __provider_data_start);
-	uint64_t heap_len = kmalloc_heap_end() - PICOS_HEAP_BASE;
-	uint64_t hdr = PICOS_VFORK_STACK_SIZE + 4096;
-	if (map_snap(RT_ALIGN_UP(hdr + data_len + heap_len, RT_PAGE_SIZE)) < 0)
-		return -ENOMEM;
-	struct vsnap *s = (struct vsnap *)(PICOS_SNAP_BASE + PICOS_VFORK_STACK_SIZE);
-	s->data_len = data_len;
-	s->heap_len = heap_len;
-	s->copy = (unsigned char *)(PICOS_SNAP_BASE + hdr);
-	rt_memcpy(s->copy, __provider_data_start, data_len);
-	rt_memcpy(s->copy + data_len, (void *)PICOS_HEAP_BASE, heap_len);
-	void *vstack = (void *)(PICOS_SNAP_BASE + PICOS_VFORK_STACK_SIZE);
-	uint64_t mask = doorbells_hold();
-	long r = vfork_clone(CLONE_VM | CLONE_VFORK | CLONE_PARENT |
-				     CLONE_PARENT_SETTID | SIGCHLD,
-			     host_pid_slot, vstack, restore, s);
-	doorbells_release(mask); /* in both: back on their own stacks */
-	return r;
-}
-
-/* In the vfork child, at exec (past every check that can fail): move to
- * an address space of its own.  The new host process takes over this
- * guest process's table entry (the host writes its pid there before it
- * runs), and the borrowing host process ends, which lets the parent go
- * on; the launcher no longer knows its host pid and ignores its end. */
-long vfork_detach(void)
-{
-	long r = task_rehost(); /* the borrower ends there */
-	if (r == 0)
-		proc.vfork_child = false;
+	}
+	caps_publish_task(c, &current()->caps); /* before it can change them */
+	keep_save(keep);
+	proc.vfork_child = true; /* the fast path leaves its code alone */
+	struct pico_thread *area = NULL;
+	long r = vm_task_start(gp, flags, stack, tls, ctid, &area);
+	if (r >= 0) /* the lock was dropped for the clone */
+		vfork_back(gp, area);
+	keep_restore(keep);
+	kfree(keep);
+	vm_gproc_drop(gp, flags);
 	return r;
 }
