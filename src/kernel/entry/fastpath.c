@@ -35,8 +35,8 @@
  * each step made visible to every CPU with membarrier's core sync; a
  * thread that meets the int3 runs the site from its stub.  Without
  * membarrier's core sync, only a process with one thread patches.  A
- * vfork child never patches (its parent restores the provider's memory,
- * slot count included).  Sites are recorded for the world by file, and
+ * vfork child does not patch (it could now, as a task of its parent's
+ * provider, vfork.c; not yet measured worth it).  Sites are recorded for the world by file, and
  * patched at once in a later mapping of the file (fastfiles.c).
  * `--no-patch` turns patching off. */
 #include "../kernel.h"
