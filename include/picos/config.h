@@ -38,6 +38,9 @@ enum pcfg_type {
 #define PCFG_F_NO_PATCH 16u /* --no-patch: every call takes the trap */
 #define PCFG_F_IPC_NS 32u  /* the world has its own IPC namespace */
 #define PCFG_F_CWD_GIVEN 64u /* PCFG_CWD is --cwd's: check it before the guest runs */
+/* A process added to a running world (`picos exec`): it takes a new
+ * table entry of its own (no parent, its own session), not pid 1's. */
+#define PCFG_F_JOIN 128u
 
 #define PCFG_MOUNT_RDONLY 1u
 #define PCFG_MOUNT_PROC 2u /* the host's procfs, seen through the provider's procfs layer */

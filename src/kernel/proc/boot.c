@@ -286,6 +286,43 @@ static void join_world(void)
 		host_exit_group(137);
 }
 
+/* A process added to a running world from outside (`picos exec`, the
+ * OCI commands' exec: src/cli/oci_exec.c): its host parent is the
+ * world's init (the init's helper cloned it with CLONE_PARENT), and it
+ * takes a new table entry as a fork would, counted against max-procs,
+ * with no guest parent (ppid 0, as Linux shows a process entered from
+ * outside a pid namespace) and a session and group of its own (the
+ * helper made it a host session leader).  No table entry is made when
+ * the world is ending or full: the process ends before its program. */
+static void join_running_world(void)
+{
+	gproc()->nthreads = 1;
+	proc.vm_users = 1;
+	gproc()->host_pid = (int)host_syscall0(__NR_getpid);
+	/* If the launcher goes, so does the world (as pid 1). */
+	host_syscall2(__NR_prctl, PR_SET_PDEATHSIG, SIGKILL);
+	if (host_syscall0(__NR_getppid) != popts.world->launcher_pid)
+		host_exit_group(137);
+	task_lock();
+	struct picos_task *t = task_alloc();
+	if (t) {
+		t->host_pid = gproc()->host_pid;
+		t->ppid = 0;
+		t->pgid = t->sid = t->vpid;
+		t->exit_signal = SIGCHLD;
+		gproc()->pid = t->vpid;
+		gproc()->task = t;
+	}
+	task_unlock();
+	if (!t)
+		kdie(125, "cannot join the world: it is ending or has its "
+			  "maximum number of processes");
+	ident_publish(t);
+	pgrp_publish_host();
+	remote_publish_self();
+	view_publish();
+}
+
 /* Linux keeps ignored dispositions and the signal mask across exec: the
  * guest starts with what the launcher was started with. */
 static void inherit_signal_state(void)
@@ -341,7 +378,10 @@ void provider_main(uint64_t *sp)
 	init_stdio();
 	init_limits();
 	fs_set_cwd(bc.cwd);
-	join_world();
+	if (bc.flags & PCFG_F_JOIN)
+		join_running_world();
+	else
+		join_world();
 	keys_login();
 	caps_init(bc.cap_bset);
 	/* Started by root as a guest user other than root (--uid N): the
