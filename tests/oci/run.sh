@@ -374,6 +374,26 @@ else
 fi
 oci delete --force cm >/dev/null 2>&1
 
+# a hostile guest (raw host calls) at its own container's exec socket:
+# refused (flat: the door asks who connects) or out of reach (namespaces)
+if gcc -static -O1 -std=gnu11 -Wall -Wextra -Werror -Wno-unused-function -D_GNU_SOURCE \
+	-I"$top/include" -o "$bundle/rootfs/execdoor" "$top/tests/oci/execdoor.c" 2>"$work/execdoor.cc"; then
+	for ns in off on; do
+		cat >"$bundle/config.json" <<EOF
+{"ociVersion": "1.0.2", "root": {"path": "rootfs"},
+ "process": {"args": ["/execdoor", "$state/door$ns/exec.sock"], "env": ["PATH=/bin"], "cwd": "/"},
+ "annotations": {"org.picos.ns": "$ns"}}
+EOF
+		want="door: refused"
+		[ $ns = on ] && want="door: out of reach"
+		got=$(run_reaped door$ns 2>&1)
+		same "oci_cli_exec_door_hostile_ns_$ns: a guest cannot use its container's exec socket" "$want"$'\nexit 0' "$got"
+	done
+	rm -f "$bundle/rootfs/execdoor"
+else
+	notok "oci_cli_exec_door_hostile: tests/oci/execdoor.c does not compile" "$(cat "$work/execdoor.cc")"
+fi
+
 finish() {
 	echo "oci: $pass passed, $fail failed"
 	[ "$fail" -eq 0 ]
