@@ -1141,6 +1141,17 @@ static void req_build(struct reqbuf *b, const struct oci_spec *s, bool tty)
 		snprintf(num, sizeof num, "%llx", (unsigned long long)s->run.cap_bset);
 		req_put(b, 'b', num);
 	}
+	for (int i = 0; i < s->nrlimits; i++) {
+		char rl[80];
+		snprintf(rl, sizeof rl, "%d:%llu:%llu", s->rlimits[i].resource,
+			 (unsigned long long)s->rlimits[i].lim.rlim_cur,
+			 (unsigned long long)s->rlimits[i].lim.rlim_max);
+		req_put(b, 'r', rl);
+	}
+	if (s->umask >= 0) {
+		snprintf(num, sizeof num, "%o", s->umask);
+		req_put(b, 'm', num);
+	}
 	if (tty)
 		req_put(b, 't', "");
 }
@@ -1277,6 +1288,7 @@ static int cmd_exec(int argc, char **argv)
 		}
 		s.run.uid = s.run.gid = -1;
 		s.nrlimits = 0;
+		s.umask = -1;
 		s.run.cap_bset_given = false;
 		s.run.cwd = NULL;
 		if (oci_spec_process(p, &s) < 0)

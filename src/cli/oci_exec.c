@@ -35,7 +35,9 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -125,6 +127,12 @@ struct exec_req {
 	const char *cwd; /* guest path: eo.cwd when given, else pid 1's */
 	bool tty;
 	char **argv, **env;
+	struct {
+		int resource;
+		struct rlimit lim;
+	} rlimits[OCI_MAX_RLIMITS];
+	int nrlimits;
+	int umask; /* -1: the container's */
 };
 
 static int parse_request(char *buf, size_t n, const struct run_opts *world,
@@ -137,6 +145,7 @@ static int parse_request(char *buf, size_t n, const struct run_opts *world,
 	r->o.exec_sock = 0;
 	r->o.cwd = NULL;
 	r->cwd = world_cwd;
+	r->umask = -1;
 	r->argv = calloc(n, sizeof *r->argv);
 	r->env = calloc(n, sizeof *r->env);
 	if (!r->argv || !r->env)
@@ -177,6 +186,22 @@ static int parse_request(char *buf, size_t n, const struct run_opts *world,
 		case 't':
 			r->tty = true;
 			break;
+		case 'r': {
+			int res;
+			unsigned long long cur, max;
+			if (r->nrlimits == OCI_MAX_RLIMITS ||
+			    sscanf(v, "%d:%llu:%llu", &res, &cur, &max) != 3)
+				return -1;
+			r->rlimits[r->nrlimits].resource = res;
+			r->rlimits[r->nrlimits].lim.rlim_cur = (rlim_t)cur;
+			r->rlimits[r->nrlimits++].lim.rlim_max = (rlim_t)max;
+			break;
+		}
+		case 'm':
+			r->umask = (int)strtol(v, &end, 8);
+			if (*end || r->umask < 0 || r->umask > 0777)
+				return -1;
+			break;
 		default:
 			return -1;
 		}
@@ -204,6 +229,15 @@ __attribute__((noreturn)) static void joiner(struct exec_req *r, const int *fds)
 			strerror(errno));
 		_exit(125);
 	}
+	/* the process's limits and umask (the provider's start from them,
+	 * as the container's do from its process's: oci.c) */
+	for (int i = 0; i < r->nrlimits; i++)
+		if (setrlimit((__rlimit_resource_t)r->rlimits[i].resource,
+			      &r->rlimits[i].lim) < 0)
+			fprintf(stderr, "picos: exec: rlimit %d: %s\n",
+				r->rlimits[i].resource, strerror(errno));
+	if (r->umask >= 0)
+		umask((mode_t)r->umask);
 	for (int sig = 1; sig < NSIG; sig++)
 		signal(sig, SIG_DFL);
 	sigset_t none;

@@ -274,11 +274,12 @@ same "oci_cli_exec_tmp_status: reads the container's /tmp file, writes one; its 
 got=$(timeout "$TO" "$picos" --root "$state" exec --cwd /root -e FOO=bar -u 1000:1000 ce sh -c 'pwd; echo $FOO $GREETING; id -u; id -g' 2>&1)
 same "oci_cli_exec_settings: --cwd, --env over the config's, --user" $'/root\nbar hello\n1000\n1000' "$got"
 cat >"$work/process.json" <<'EOF'
-{"args": ["sh", "-c", "echo $X; pwd; id -u"], "env": ["PATH=/bin", "X=from json"], "cwd": "/tmp",
- "user": {"uid": 1000, "gid": 1000}, "terminal": false}
+{"args": ["sh", "-c", "echo $X; pwd; id -u; ulimit -n; umask"], "env": ["PATH=/bin", "X=from json"], "cwd": "/tmp",
+ "user": {"uid": 1000, "gid": 1000, "umask": 18}, "terminal": false,
+ "rlimits": [{"type": "RLIMIT_NOFILE", "soft": 200, "hard": 300}]}
 EOF
 got=$(timeout "$TO" "$picos" --root "$state" exec -p "$work/process.json" ce 2>&1)
-same "oci_cli_exec_process_json: -p process.json" $'from json\n/tmp\n1000' "$got"
+same "oci_cli_exec_process_json: -p process.json (args, env, cwd, user, umask, rlimits)" $'from json\n/tmp\n1000\n200\n0022' "$got"
 got=$(timeout "$TO" "$picos" --root "$state" exec ce nosuchcmd 2>&1)
 rc=$?
 same "oci_cli_exec_not_found: a missing command: 127" "127" "$rc"
