@@ -2,9 +2,10 @@
  * container's world (docs/oci.md, "exec"; docs/architecture.md).
  *
  * The container's process listens on `exec.sock` in the state directory
- * before it starts the world (oci.c); the world's init forks this door
- * as a child of its own before it locks itself down (world.c), and the
- * door serves that socket:
+ * before it starts the world (oci.c); the guest's pid 1 forks this door
+ * (a child of the init, in the world's Landlock domain, before any
+ * seccomp filter: world.c, start_exec_door), and the door serves that
+ * socket:
  *
  *   picos exec --(request + 3 stdio fds, SCM_RIGHTS)--> door
  *   door --clone(CLONE_PARENT)--> a provider that joins the world
@@ -15,11 +16,11 @@
  * CLONE_PARENT makes the new provider the init's child like every pico
  * process, so the init's reaper sees its exits and stops; the provider
  * takes a table entry of its own at boot (PCFG_F_JOIN, proc/boot.c).
- * The door never maps the world region (hostile input) and runs in the
- * init's Landlock scope, which the world's processes may not signal or
- * trace.  It takes requests only from processes outside the world
- * (peer_outside_world): with namespaces the socket is not even in the
- * world's tree, but in the flat mode a guest could connect to it.
+ * The door never maps the world region (hostile input) and is not
+ * dumpable (the world cannot trace it; it can signal it: docs/security.md,
+ * "The exec door").  It takes requests only from processes outside the
+ * world (peer_outside_world): with namespaces the socket is not even in
+ * the world's tree, but in the flat mode a guest could connect to it.
  *
  * Messages are SOCK_SEQPACKET records: a request is "PX1" then fields,
  * each a type byte and a NUL-terminated string (exec_field); the answers
@@ -230,12 +231,13 @@ __attribute__((noreturn)) static void joiner(struct exec_req *r, const int *fds)
 		_exit(125);
 	}
 	/* the process's limits and umask (the provider's start from them,
-	 * as the container's do from its process's: oci.c) */
+	 * as the container's do from its process's: oci.c).  A limit the
+	 * host refuses (a hard limit above the container's, say: the door
+	 * has the world's capabilities, not the engine's) stays as it is,
+	 * as create leaves one; nothing is printed on the process's stderr. */
 	for (int i = 0; i < r->nrlimits; i++)
-		if (setrlimit((__rlimit_resource_t)r->rlimits[i].resource,
-			      &r->rlimits[i].lim) < 0)
-			fprintf(stderr, "picos: exec: rlimit %d: %s\n",
-				r->rlimits[i].resource, strerror(errno));
+		setrlimit((__rlimit_resource_t)r->rlimits[i].resource,
+			  &r->rlimits[i].lim);
 	if (r->umask >= 0)
 		umask((mode_t)r->umask);
 	for (int sig = 1; sig < NSIG; sig++)

@@ -151,11 +151,12 @@ bool reaper_relay(int sig);
  * stops, so the picos command on a terminal can stop too (world.c). */
 extern int reaper_stop_fd;
 
-/* The world's exec door (oci_exec.c), a child of the init: a process it
- * starts is reported here at its end, with (host pid, wait status) as
- * two int32s in one message, when the table has no guest parent for it
- * (world.c passes the door's end of a socketpair; -1: no door).  The
- * door itself is killed with the world. */
+/* The world's exec door (oci_exec.c), a child of the init that pid 1
+ * forked (world.c): a process it starts is reported here at its end,
+ * with (host pid, wait status) as two int32s in one message, when the
+ * table has no guest parent for it (the init's end of a socketpair with
+ * the door; -1: no door).  reaper_helper names the door, which is
+ * killed with the world. */
 extern int reaper_exec_fd;
 void reaper_helper(int pid);
 
@@ -164,9 +165,9 @@ void reaper_helper(int pid);
  * cwd (guest path; eo->cwd set: checked as --cwd); never returns. */
 __attribute__((noreturn)) void world_start_joiner(struct run_opts *eo,
 						  const char *cwd);
-/* oci_exec.c: the exec door's loop in the world's init's helper child
- * (o: the world's options, cwd: pid 1's guest cwd, status_fd: its end
- * of the init's reports); never returns. */
+/* oci_exec.c: the exec door's loop (o: the world's options, cwd: pid
+ * 1's guest cwd, status_fd: its end of the init's reports); never
+ * returns. */
 __attribute__((noreturn)) void exec_door_run(struct run_opts *o, const char *cwd,
 					     int status_fd);
 
