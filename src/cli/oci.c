@@ -1158,9 +1158,29 @@ static void req_build(struct reqbuf *b, const struct oci_spec *s, bool tty)
 
 /* Sends the request with the process's stdio (three fds) and waits for
  * the door's "p<pid>"; the connection, or -1 with the error said. */
-static int exec_request(const char *id, const struct oci_spec *s, bool tty,
-			const int *stdio)
+/* The door answers at once (it clones and replies); a world still
+ * starting up takes a moment to have one.  The container's process
+ * holds the listening socket for the world's life, so a door that is
+ * gone (a guest may kill it) still takes the connection: the wait for
+ * its answer is bounded, and ends early when the container is gone. */
+#define EXEC_ANSWER_S 30
+
+static bool exec_answered(int conn, const struct container *ct)
 {
+	for (int i = 0; i < EXEC_ANSWER_S * 10; i++) {
+		struct pollfd p = { conn, POLLIN, 0 };
+		if (poll(&p, 1, 100) > 0)
+			return true;
+		if (i % 10 == 9 && !container_alive(ct))
+			return false;
+	}
+	return false;
+}
+
+static int exec_request(const struct container *ct, const struct oci_spec *s,
+			bool tty, const int *stdio)
+{
+	const char *id = ct->id;
 	struct sockaddr_un a;
 	int dfd;
 	if (exec_sock_addr(id, &a, &dfd) < 0) {
@@ -1199,10 +1219,11 @@ static int exec_request(const char *id, const struct oci_spec *s, bool tty,
 	memcpy(CMSG_DATA(h), stdio, 3 * sizeof(int));
 	char r[512];
 	ssize_t n;
-	if (sendmsg(c, &m, MSG_NOSIGNAL) < 0 ||
+	errno = 0;
+	if (sendmsg(c, &m, MSG_NOSIGNAL) < 0 || !exec_answered(c, ct) ||
 	    (n = recv(c, r, sizeof r - 1, 0)) <= 0) {
-		oci_error("exec: the container's world did not answer (%s)",
-			  strerror(errno ? errno : EPIPE));
+		oci_error("exec: the container's world did not answer%s%s",
+			  errno ? ": " : "", errno ? strerror(errno) : "");
 		close(c);
 		return -1;
 	}
@@ -1316,7 +1337,7 @@ static int cmd_exec(int argc, char **argv)
 		}
 		stdio[0] = stdio[1] = stdio[2] = fd;
 	}
-	int conn = exec_request(e.id, &s, s.terminal, stdio);
+	int conn = exec_request(&c, &s, s.terminal, stdio);
 	if (s.terminal)
 		close(stdio[0]);
 	if (conn < 0)
