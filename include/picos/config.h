@@ -29,6 +29,9 @@ enum pcfg_type {
 	PCFG_GROUPS,	 /* u32[]: the launcher's supplementary groups (host gids) */
 	PCFG_SCRATCH_FD, /* i32 host fd of the world's scratch directory for
 			  * the guest's own tmpfs mounts (mount(2)) */
+	PCFG_JOIN_FD,	 /* i32 with PCFG_F_JOIN: where the provider writes
+			  * its pid in the world (i32) once it has one, for
+			  * the exec door (src/cli/oci_exec.c) */
 };
 
 #define PCFG_F_TRACE 1u

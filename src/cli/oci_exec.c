@@ -47,11 +47,14 @@
 #define DOOR_MAX_CONNS 256
 
 /* One client: waiting for its request (pid 0), or attached to the
- * process it started. */
+ * process it started: its host pid, a pidfd for signals, and its pid in
+ * the world (0 until its provider wrote it to vpid_fd). */
 struct door_conn {
 	int fd;
 	pid_t pid;
 	int pidfd;
+	int32_t vpid;
+	int vpid_fd;
 };
 
 static struct door_conn conns[DOOR_MAX_CONNS];
@@ -219,7 +222,8 @@ static int parse_request(char *buf, size_t n, const struct run_opts *world,
 
 /* In the new process: the client's stdio, a session of its own (with
  * the pty as its controlling terminal for --tty), then the provider. */
-__attribute__((noreturn)) static void joiner(struct exec_req *r, const int *fds)
+__attribute__((noreturn)) static void joiner(struct exec_req *r, const int *fds,
+					    int vpid_fd)
 {
 	for (int i = 0; i < 3; i++)
 		if (dup2(fds[i], i) < 0)
@@ -245,7 +249,7 @@ __attribute__((noreturn)) static void joiner(struct exec_req *r, const int *fds)
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	world_start_joiner(&r->o, r->cwd);
+	world_start_joiner(&r->o, r->cwd, vpid_fd);
 }
 
 /* Starts the process a request asks for; it answers "p<pid>" or "e...". */
@@ -258,15 +262,24 @@ static void start_request(struct door_conn *c, const struct run_opts *world,
 		say(c->fd, 'e', "exec: a malformed request");
 		goto out;
 	}
+	int vp[2];
+	if (pipe2(vp, O_CLOEXEC | O_NONBLOCK) < 0) {
+		say(c->fd, 'e', "exec: cannot start a process: %s", strerror(errno));
+		goto out;
+	}
 	fflush(NULL);
 	/* The init's child, as every pico process (the reaper's). */
 	long pid = syscall(SYS_clone, CLONE_PARENT | SIGCHLD, 0, NULL, NULL, 0);
 	if (pid < 0) {
 		say(c->fd, 'e', "exec: cannot start a process: %s", strerror(errno));
+		close(vp[0]);
+		close(vp[1]);
 		goto out;
 	}
 	if (pid == 0)
-		joiner(&r, fds);
+		joiner(&r, fds, vp[1]);
+	close(vp[1]);
+	c->vpid_fd = vp[0];
 	c->pid = (pid_t)pid;
 	c->pidfd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
 	if (c->pidfd >= 0)
@@ -282,6 +295,8 @@ static void drop_conn(int i)
 	close(conns[i].fd);
 	if (conns[i].pidfd >= 0)
 		close(conns[i].pidfd);
+	if (conns[i].vpid_fd >= 0)
+		close(conns[i].vpid_fd);
 	conns[i] = conns[--nconns];
 }
 
@@ -333,14 +348,31 @@ static void serve_conn(int i, const struct run_opts *world, const char *world_cw
 		close(fds[j]);
 }
 
-/* The init's reports: (host pid, wait status) of processes that ended. */
+/* Does the init's report (host pid, pid in the world or 0, status)
+ * end the process of conns[i]?  Its own host pid's end does, unless the
+ * table then named another host process for its pid in the world: the
+ * process moved (an exec from several threads, proc/task.c) and its new
+ * host process's end, reported with that pid, is the one. */
+static bool ends_conn(struct door_conn *c, const int32_t *msg)
+{
+	if (c->pid <= 0)
+		return false;
+	if (c->vpid == 0 && c->vpid_fd >= 0 &&
+	    read(c->vpid_fd, &c->vpid, sizeof c->vpid) != (ssize_t)sizeof c->vpid)
+		c->vpid = 0;
+	if (msg[0] == c->pid)
+		return msg[1] != 0 || c->vpid == 0;
+	return c->vpid != 0 && msg[1] == c->vpid;
+}
+
+/* The init's reports of processes that ended (reaper.c). */
 static void serve_status(int fd)
 {
-	int32_t msg[2];
+	int32_t msg[3];
 	while (recv(fd, msg, sizeof msg, MSG_DONTWAIT) == (ssize_t)sizeof msg)
 		for (int i = 0; i < nconns; i++)
-			if (conns[i].pid == msg[0]) {
-				say(conns[i].fd, 's', "%d", msg[1]);
+			if (ends_conn(&conns[i], msg)) {
+				say(conns[i].fd, 's', "%d", msg[2]);
 				drop_conn(i);
 				break;
 			}
@@ -356,7 +388,7 @@ static void accept_conn(int lfd)
 		close(fd);
 		return;
 	}
-	conns[nconns++] = (struct door_conn){ .fd = fd, .pid = 0, .pidfd = -1 };
+	conns[nconns++] = (struct door_conn){ .fd = fd, .pidfd = -1, .vpid_fd = -1 };
 }
 
 void exec_door_run(struct run_opts *o, const char *cwd, int status_fd)

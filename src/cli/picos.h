@@ -153,7 +153,8 @@ extern int reaper_stop_fd;
 
 /* The world's exec door (oci_exec.c), a child of the init that pid 1
  * forked (world.c): a process it starts is reported here at its end,
- * with (host pid, wait status) as two int32s in one message, when the
+ * with (host pid, pid in the world or 0, wait status) as three int32s
+ * in one message, when the
  * table has no guest parent for it (the init's end of a socketpair with
  * the door; -1: no door).  reaper_helper names the door, which is
  * killed with the world. */
@@ -162,9 +163,10 @@ void reaper_helper(int pid);
 
 /* world.c, in the exec door's child: becomes a new pico process of the
  * running world (PCFG_F_JOIN) with `eo`'s program, environment, ids and
- * cwd (guest path; eo->cwd set: checked as --cwd); never returns. */
+ * cwd (guest path; eo->cwd set: checked as --cwd); its provider writes
+ * its pid in the world to report_fd (-1: none); never returns. */
 __attribute__((noreturn)) void world_start_joiner(struct run_opts *eo,
-						  const char *cwd);
+						  const char *cwd, int report_fd);
 /* oci_exec.c: the exec door's loop (o: the world's options, cwd: pid
  * 1's guest cwd, status_fd: its end of the init's reports); never
  * returns. */

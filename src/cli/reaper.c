@@ -413,17 +413,20 @@ void reaper_helper(int pid)
 
 /* The exec door learns the end of the processes it started: those with
  * no guest parent (or none in the table at all: it ended before it took
- * an entry, or the table is not read).  The pid and status are the
- * host's, from wait4; the table only decides whether to tell, so a
- * forged entry at most sends the door a pid it does not know (ignored)
- * or keeps one back (its exec then waits as for a process that runs
- * on).  The socket is non-blocking: a door that does not read never
- * stops the init. */
+ * an entry, or the table is not read).  The host pid and status are
+ * wait4's; the table only decides whether to tell and names the pid in
+ * the world, so a forged entry at most sends the door a pid it does not
+ * know (ignored), keeps one back (its exec then waits as for a process
+ * that runs on), or gives an exec another world process's status.  The
+ * socket is non-blocking: a door that does not read never stops the
+ * init. */
 static void report_exec_end(pid_t pid, int ws, const struct picos_task *t)
 {
 	if (reaper_exec_fd < 0 || (t && READ_ONCE(t->ppid) != 0))
 		return;
-	int32_t m[2] = { pid, ws };
+	/* (the pid in the world lets the door follow a process that moved
+	 * to a new host process: an exec from several threads) */
+	int32_t m[3] = { pid, t ? READ_ONCE(t->vpid) : 0, ws };
 	if (write(reaper_exec_fd, m, sizeof m) < 0 && errno != EAGAIN)
 		reaper_exec_fd = -1;
 }

@@ -644,8 +644,10 @@ static uint64_t host_cap_bset(void)
 }
 
 /* In the exec door's child: the configuration is a joining process's
- * (world_start_joiner). */
+ * (world_start_joiner), which writes its pid in the world to
+ * join_report_fd. */
 static bool joining;
+static int join_report_fd = -1;
 
 static int build_config(struct run_opts *o, const char *cwd, int world_fd,
 			int trace_fd, int msg_fd)
@@ -732,6 +734,8 @@ static int build_config(struct run_opts *o, const char *cwd, int world_fd,
 	if (o->cwd)
 		flags |= PCFG_F_CWD_GIVEN;
 	put(&b, PCFG_FLAGS, &flags, sizeof flags);
+	if (joining && join_report_fd >= 0)
+		put_i32(&b, PCFG_JOIN_FD, join_report_fd);
 	put(&b, PCFG_END, NULL, 0);
 
 	int fd = memfd_create("picos-config", MFD_ALLOW_SEALING);
@@ -888,16 +892,17 @@ static void start_exec_door(void)
  * door's); they take the providers' seccomp filter and the image. */
 static int join_image_fd = -1, join_world_fd = -1, join_trace_fd = -1;
 
-void world_start_joiner(struct run_opts *eo, const char *cwd)
+void world_start_joiner(struct run_opts *eo, const char *cwd, int report_fd)
 {
 	/* its own messages go to its own stderr, not the container's */
 	int msg_fd = fcntl(2, F_DUPFD_CLOEXEC, 3);
 	joining = true;
+	join_report_fd = report_fd;
 	int cfg_fd = build_config(eo, cwd, join_world_fd, join_trace_fd, msg_fd);
 	if (cfg_fd < 0)
 		_exit(125);
-	int keep[] = { join_world_fd, join_trace_fd, msg_fd };
-	start_provider(join_image_fd, cfg_fd, keep, 3, eo->net);
+	int keep[] = { join_world_fd, join_trace_fd, msg_fd, report_fd };
+	start_provider(join_image_fd, cfg_fd, keep, 4, eo->net);
 	_exit(125);
 }
 

@@ -280,6 +280,15 @@ cat >"$work/process.json" <<'EOF'
 EOF
 got=$(timeout "$TO" "$picos" --root "$state" exec -p "$work/process.json" ce 2>&1)
 same "oci_cli_exec_process_json: -p process.json (args, env, cwd, user, umask, rlimits)" $'from json\n/tmp\n1000\n200\n0022' "$got"
+# an exec'd program that execs from two threads moves to a new host
+# process: its status is still the one picos exec returns
+if gcc -static -O1 -std=gnu11 -Wall -Wextra -Werror -pthread -o "$bundle/rootfs/bin/mtexec" \
+	"$top/tests/oci/mtexec.c" 2>"$work/mtexec.cc"; then
+	got=$(timeout "$TO" "$picos" --root "$state" exec ce mtexec /bin/sh -c 'sleep 0.3; echo after; exit 33' 2>&1)
+	same "oci_cli_exec_rehost: an exec from two threads: its program's output and status" $'after\n33' "$got"$'\n'$?
+else
+	notok "oci_cli_exec_rehost: tests/oci/mtexec.c does not compile" "$(cat "$work/mtexec.cc")"
+fi
 got=$(timeout "$TO" "$picos" --root "$state" exec ce nosuchcmd 2>&1)
 rc=$?
 same "oci_cli_exec_not_found: a missing command: 127" "127" "$rc"

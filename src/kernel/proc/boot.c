@@ -35,6 +35,7 @@ struct boot_cfg {
 	int argc, envc;
 	const char *exe, *cwd;
 	int world_fd;
+	int join_fd; /* PCFG_JOIN_FD, -1: none */
 	uint32_t flags;
 };
 
@@ -167,6 +168,9 @@ static void apply_config(const unsigned char *p, size_t len,
 				case PCFG_FLAGS:
 					bc->flags = *(const uint32_t *)d;
 					break;
+				case PCFG_JOIN_FD:
+					bc->join_fd = *(const int32_t *)d;
+					break;
 				}
 			}
 			off += sizeof *rec + PCFG_ALIGN(rec->len);
@@ -294,7 +298,7 @@ static void join_world(void)
  * outside a pid namespace) and a session and group of its own (the
  * helper made it a host session leader).  No table entry is made when
  * the world is ending or full: the process ends before its program. */
-static void join_running_world(void)
+static void join_running_world(int report_fd)
 {
 	gproc()->nthreads = 1;
 	proc.vm_users = 1;
@@ -317,6 +321,13 @@ static void join_running_world(void)
 	if (!t)
 		kdie(125, "cannot join the world: it is ending or has its "
 			  "maximum number of processes");
+	/* The door tells this process's end by its pid in the world too:
+	 * its host pid changes if it execs from several threads. */
+	if (report_fd >= 0) {
+		int32_t vpid = gproc()->pid;
+		host_syscall3(__NR_write, report_fd, &vpid, sizeof vpid);
+		host_close(report_fd);
+	}
 	ident_publish(t);
 	pgrp_publish_host();
 	remote_publish_self();
@@ -351,7 +362,7 @@ static const char *private_tmp_hint(const char *path, long err)
 
 void provider_main(uint64_t *sp)
 {
-	struct boot_cfg bc = { .world_fd = -1 };
+	struct boot_cfg bc = { .world_fd = -1, .join_fd = -1 };
 
 	/* The host's vDSO stays for the guest (exec.c, AT_SYSINFO_EHDR). */
 	read_host_auxv(sp, &proc.vdso);
@@ -379,7 +390,7 @@ void provider_main(uint64_t *sp)
 	init_limits();
 	fs_set_cwd(bc.cwd);
 	if (bc.flags & PCFG_F_JOIN)
-		join_running_world();
+		join_running_world(bc.join_fd);
 	else
 		join_world();
 	keys_login();
