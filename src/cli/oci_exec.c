@@ -10,7 +10,9 @@
  *   picos exec --(request + 3 stdio fds, SCM_RIGHTS)--> door
  *   door --clone(CLONE_PARENT)--> a provider that joins the world
  *   door --"p<host pid>"--> picos exec        (it started)
- *   init (reaper) --(pid, wait status)--> door --"s<status>"--> picos exec
+ *   the new provider --(its pid in the world, a pipe)--> door
+ *   init (reaper) --(host pid, pid in the world, wait status)--> door
+ *   door --"s<status>"--> picos exec
  *   picos exec --"k<signal>"--> door --pidfd_send_signal--> the process
  *
  * CLONE_PARENT makes the new provider the init's child like every pico
@@ -23,7 +25,7 @@
  * the world's tree, but in the flat mode a guest could connect to it.
  *
  * Messages are SOCK_SEQPACKET records: a request is "PX1" then fields,
- * each a type byte and a NUL-terminated string (exec_field); the answers
+ * each a type byte and a NUL-terminated string (parse_request); the answers
  * are one type byte and text. */
 #include "oci.h"
 #include <errno.h>

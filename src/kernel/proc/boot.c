@@ -292,11 +292,11 @@ static void join_world(void)
 
 /* A process added to a running world from outside (`picos exec`, the
  * OCI commands' exec: src/cli/oci_exec.c): its host parent is the
- * world's init (the init's helper cloned it with CLONE_PARENT), and it
- * takes a new table entry as a fork would, counted against max-procs,
- * with no guest parent (ppid 0, as Linux shows a process entered from
- * outside a pid namespace) and a session and group of its own (the
- * helper made it a host session leader).  No table entry is made when
+ * world's init (the world's exec door cloned it with CLONE_PARENT), and
+ * it takes a new table entry as a fork would, counted against
+ * max-procs, with no guest parent (ppid 0, as Linux shows a process
+ * entered from outside a pid namespace) and a session and group of its
+ * own (the door made it a host session leader).  No table entry is made when
  * the world is ending or full: the process ends before its program. */
 static void join_running_world(int report_fd)
 {
