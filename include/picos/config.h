@@ -29,6 +29,9 @@ enum pcfg_type {
 	PCFG_GROUPS,	 /* u32[]: the launcher's supplementary groups (host gids) */
 	PCFG_SCRATCH_FD, /* i32 host fd of the world's scratch directory for
 			  * the guest's own tmpfs mounts (mount(2)) */
+	PCFG_JOIN_FD,	 /* i32 with PCFG_F_JOIN: where the provider writes
+			  * its pid in the world (i32) once it has one, for
+			  * the exec door (src/cli/oci_exec.c) */
 };
 
 #define PCFG_F_TRACE 1u
@@ -38,6 +41,9 @@ enum pcfg_type {
 #define PCFG_F_NO_PATCH 16u /* --no-patch: every call takes the trap */
 #define PCFG_F_IPC_NS 32u  /* the world has its own IPC namespace */
 #define PCFG_F_CWD_GIVEN 64u /* PCFG_CWD is --cwd's: check it before the guest runs */
+/* A process added to a running world (`picos exec`): it takes a new
+ * table entry of its own (no parent, its own session), not pid 1's. */
+#define PCFG_F_JOIN 128u
 
 #define PCFG_MOUNT_RDONLY 1u
 #define PCFG_MOUNT_PROC 2u /* the host's procfs, seen through the provider's procfs layer */

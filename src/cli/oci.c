@@ -309,20 +309,6 @@ static int make_scratch(const char *id, char *out, size_t size)
 	return 0;
 }
 
-/* The scratch area of container id, read back from its link. */
-static int scratch_of(const char *id, char *out, size_t size)
-{
-	char link[PATH_MAX];
-	state_path(link, sizeof link, id, "scratch");
-	ssize_t n = readlink(link, out, size - 1);
-	if (n <= 0) {
-		oci_error("container %s has no scratch directory", id);
-		return -1;
-	}
-	out[n] = 0;
-	return 0;
-}
-
 static int make_dirs(const char *path, mode_t mode)
 {
 	char buf[PATH_MAX];
@@ -431,6 +417,44 @@ static void apply_process_limits(const struct oci_spec *s)
 	}
 }
 
+/* A unix socket at $STATE/ID/exec.sock, named through the directory's
+ * fd (/proc/self/fd/N/exec.sock): an engine's state root can be longer
+ * than sun_path allows. */
+static int exec_sock_addr(const char *id, struct sockaddr_un *a, int *dfd)
+{
+	char dir[PATH_MAX];
+	state_path(dir, sizeof dir, id, NULL);
+	*dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (*dfd < 0)
+		return -1;
+	memset(a, 0, sizeof *a);
+	a->sun_family = AF_UNIX;
+	snprintf(a->sun_path, sizeof a->sun_path, "/proc/self/fd/%d/exec.sock", *dfd);
+	return 0;
+}
+
+/* The socket `picos exec` reaches the running world by (oci_exec.c);
+ * the world's exec door serves it.  0 when it cannot be made (exec
+ * then says the container takes none). */
+static int exec_listen(const char *id)
+{
+	struct sockaddr_un a;
+	int dfd, s = -1;
+	if (exec_sock_addr(id, &a, &dfd) < 0)
+		return 0;
+	unlink(a.sun_path);
+	s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof a) < 0 ||
+	    listen(s, 64) < 0) {
+		oci_warn("exec socket of %s: %s", id, strerror(errno));
+		if (s >= 0)
+			close(s);
+		s = 0;
+	}
+	close(dfd);
+	return s;
+}
+
 /* The container's process until start: waits at the FIFO (opening it
  * for writing blocks until `start` opens it for reading), then becomes
  * the picos command running the world. */
@@ -455,6 +479,7 @@ static void container_process(struct oci_spec *s, const char *id,
 	 * (a pipe it waits on to see EOF, say), as runc closes them; a
 	 * world passes its guest only its stdio anyway. */
 	close_range(3, ~0U, 0);
+	s->run.exec_sock = exec_listen(id);
 	int fd = open(fifo, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		_exit(1);
@@ -957,11 +982,7 @@ static int cmd_features(void)
 
 /* --- exec ------------------------------------------------------------ */
 
-/* `exec` runs a process beside the container's: a second world over
- * the same root and mounts, with the exec's process settings.  It is not
- * a process of the container's world: it has a pid 1 of its own, does
- * not see the container's processes, and its /tmp is its own
- * (docs/oci.md, "exec"). */
+/* `exec`'s options (runc's). */
 struct exec_opts {
 	const char *process, *pid_file, *console, *cwd, *user, *id;
 	bool tty, detach;
@@ -1077,6 +1098,195 @@ static int exec_overrides(const struct exec_opts *e, struct oci_spec *s)
 	return 0;
 }
 
+/* The request for the world's exec door (oci_exec.c): "PX1", then one
+ * field per setting, a type byte and a NUL-terminated string. */
+struct reqbuf {
+	char *p;
+	size_t len, cap;
+	bool over;
+};
+
+static void req_put(struct reqbuf *b, char type, const char *v)
+{
+	size_t n = strlen(v) + 2;
+	if (b->len + n > b->cap) {
+		b->over = true;
+		return;
+	}
+	b->p[b->len] = type;
+	memcpy(b->p + b->len + 1, v, n - 1);
+	b->len += n;
+}
+
+static void req_build(struct reqbuf *b, const struct oci_spec *s, bool tty)
+{
+	memcpy(b->p, "PX1", 4);
+	b->len = 4;
+	for (int i = 0; i < s->run.argc; i++)
+		req_put(b, 'a', s->run.argv[i]);
+	for (int i = 0; i < s->run.nenv_set; i++)
+		req_put(b, 'e', s->run.env_set[i]);
+	char num[32];
+	if (s->run.cwd)
+		req_put(b, 'c', s->run.cwd);
+	if (s->run.uid >= 0) {
+		snprintf(num, sizeof num, "%ld", s->run.uid);
+		req_put(b, 'u', num);
+	}
+	if (s->run.gid >= 0) {
+		snprintf(num, sizeof num, "%ld", s->run.gid);
+		req_put(b, 'g', num);
+	}
+	if (s->run.cap_bset_given) {
+		snprintf(num, sizeof num, "%llx", (unsigned long long)s->run.cap_bset);
+		req_put(b, 'b', num);
+	}
+	for (int i = 0; i < s->nrlimits; i++) {
+		char rl[80];
+		snprintf(rl, sizeof rl, "%d:%llu:%llu", s->rlimits[i].resource,
+			 (unsigned long long)s->rlimits[i].lim.rlim_cur,
+			 (unsigned long long)s->rlimits[i].lim.rlim_max);
+		req_put(b, 'r', rl);
+	}
+	if (s->umask >= 0) {
+		snprintf(num, sizeof num, "%o", s->umask);
+		req_put(b, 'm', num);
+	}
+	if (tty)
+		req_put(b, 't', "");
+}
+
+/* Sends the request with the process's stdio (three fds) and waits for
+ * the door's "p<pid>"; the connection, or -1 with the error said. */
+/* The door answers at once (it clones and replies); a world still
+ * starting up takes a moment to have one.  The container's process
+ * holds the listening socket for the world's life, so a door that is
+ * gone (a guest may kill it) still takes the connection: the wait for
+ * its answer is bounded, and ends early when the container is gone. */
+#define EXEC_ANSWER_S 30
+
+static bool exec_answered(int conn, const struct container *ct)
+{
+	for (int i = 0; i < EXEC_ANSWER_S * 10; i++) {
+		struct pollfd p = { conn, POLLIN, 0 };
+		if (poll(&p, 1, 100) > 0)
+			return true;
+		if (i % 10 == 9 && !container_alive(ct))
+			return false;
+	}
+	return false;
+}
+
+static int exec_request(const struct container *ct, const struct oci_spec *s,
+			bool tty, const int *stdio)
+{
+	const char *id = ct->id;
+	struct sockaddr_un a;
+	int dfd;
+	if (exec_sock_addr(id, &a, &dfd) < 0) {
+		oci_error("container %s: %s", id, strerror(errno));
+		return -1;
+	}
+	int c = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (c < 0 || connect(c, (struct sockaddr *)&a, sizeof a) < 0) {
+		oci_error("container %s takes no exec (%s)", id, strerror(errno));
+		close(dfd);
+		if (c >= 0)
+			close(c);
+		return -1;
+	}
+	close(dfd);
+	static char buf[128 * 1024];
+	struct reqbuf b = { buf, 0, sizeof buf, false };
+	req_build(&b, s, tty);
+	if (b.over) {
+		oci_error("exec: the process's arguments and environment are too long");
+		close(c);
+		return -1;
+	}
+	union {
+		struct cmsghdr h;
+		char b[CMSG_SPACE(3 * sizeof(int))];
+	} ctl;
+	memset(&ctl, 0, sizeof ctl);
+	struct iovec iov = { buf, b.len };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
+			    .msg_control = ctl.b, .msg_controllen = sizeof ctl.b };
+	struct cmsghdr *h = CMSG_FIRSTHDR(&m);
+	h->cmsg_level = SOL_SOCKET;
+	h->cmsg_type = SCM_RIGHTS;
+	h->cmsg_len = CMSG_LEN(3 * sizeof(int));
+	memcpy(CMSG_DATA(h), stdio, 3 * sizeof(int));
+	char r[512];
+	ssize_t n;
+	errno = 0;
+	if (sendmsg(c, &m, MSG_NOSIGNAL) < 0 || !exec_answered(c, ct) ||
+	    (n = recv(c, r, sizeof r - 1, 0)) <= 0) {
+		oci_error("exec: the container's world did not answer%s%s",
+			  errno ? ": " : "", errno ? strerror(errno) : "");
+		close(c);
+		return -1;
+	}
+	r[n] = 0;
+	if (r[0] != 'p') {
+		oci_error("%s", r[0] == 'e' ? r + 1 : "exec: a bad answer from the world");
+		close(c);
+		return -1;
+	}
+	oci_debug("exec in %s: host pid %s", id, r + 1);
+	return c;
+}
+
+/* Signals to `picos exec` go to the process, as runc forwards them. */
+static const int exec_relayed[] = { SIGTERM, SIGHUP, SIGINT, SIGQUIT, SIGUSR1,
+				    SIGUSR2 };
+static volatile sig_atomic_t exec_pending[65];
+
+static void exec_on_signal(int sig)
+{
+	exec_pending[sig] = 1;
+}
+
+/* Waits for the door's "s<wait status>" and returns runc's exit status
+ * for it (the code, or 128+N for signal N).  A connection that ends
+ * without one: the world ended and took the process with it (SIGKILL). */
+static int exec_wait(int c)
+{
+	struct sigaction sa = { .sa_handler = exec_on_signal }; /* no SA_RESTART */
+	for (size_t i = 0; i < sizeof exec_relayed / sizeof exec_relayed[0]; i++)
+		sigaction(exec_relayed[i], &sa, NULL);
+	for (;;) {
+		for (int sig = 1; sig < 65; sig++)
+			if (exec_pending[sig]) {
+				exec_pending[sig] = 0;
+				char k[16];
+				int n = snprintf(k, sizeof k, "k%d", sig);
+				send(c, k, (size_t)n, MSG_NOSIGNAL);
+			}
+		char r[64];
+		ssize_t n = recv(c, r, sizeof r - 1, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			oci_debug("exec: the world ended");
+			return 128 + SIGKILL;
+		}
+		r[n] = 0;
+		if (r[0] != 's')
+			continue;
+		int ws = atoi(r + 1);
+		return WIFEXITED(ws) ? WEXITSTATUS(ws)
+		       : WIFSIGNALED(ws) ? 128 + WTERMSIG(ws)
+					 : 1;
+	}
+}
+
+/* `exec` adds a process to the container's running world through its
+ * exec door (oci_exec.c): a pico process of that world, with the
+ * exec's settings and stdio (a pty sent to --console-socket with
+ * --tty), whose exit status is ours.  --detach: a child of ours waits
+ * for it (the pid in --pid-file, which the engine reaps as subreaper)
+ * and we return once it runs. */
 static int cmd_exec(int argc, char **argv)
 {
 	struct exec_opts e;
@@ -1099,70 +1309,62 @@ static int cmd_exec(int argc, char **argv)
 		}
 		s.run.uid = s.run.gid = -1;
 		s.nrlimits = 0;
+		s.umask = -1;
 		s.run.cap_bset_given = false;
+		s.run.cwd = NULL;
 		if (oci_spec_process(p, &s) < 0)
 			return 1;
 	}
 	if (exec_overrides(&e, &s) < 0)
 		return 1;
 	if (s.terminal && !e.console && !e.detach) {
-		/* the caller's own terminal, as `picos run` uses it */
+		/* the caller's own terminal, as it is: it cannot become
+		 * the process's controlling terminal */
 		s.terminal = false;
 	} else if (s.terminal && !e.console) {
 		oci_error("exec: a detached terminal needs --console-socket");
 		return 1;
 	}
-	char slave[128];
-	if (s.terminal && make_console(e.console, &s, slave, sizeof slave) < 0)
-		return 1;
-	/* the exec's scratch area inside the container's */
-	char dir[PATH_MAX], scratch[PATH_MAX - 32];
-	if (scratch_of(e.id, scratch, sizeof scratch) < 0)
-		return 1;
-	snprintf(dir, sizeof dir, "%s/exec-%d", scratch, getpid());
-	if (mkdir(dir, 0700) < 0) {
-		oci_error("cannot make %s: %s", dir, strerror(errno));
-		return 1;
+	int stdio[3] = { 0, 1, 2 };
+	if (s.terminal) {
+		char slave[128];
+		if (make_console(e.console, &s, slave, sizeof slave) < 0)
+			return 1;
+		int fd = open(slave, O_RDWR | O_NOCTTY | O_CLOEXEC);
+		if (fd < 0) {
+			oci_error("cannot open the pty %s: %s", slave, strerror(errno));
+			return 1;
+		}
+		stdio[0] = stdio[1] = stdio[2] = fd;
 	}
-	int ready[2];
-	if (pipe2(ready, O_CLOEXEC) < 0) {
-		oci_error("pipe: %s", strerror(errno));
+	int conn = exec_request(&c, &s, s.terminal, stdio);
+	if (s.terminal)
+		close(stdio[0]);
+	if (conn < 0)
 		return 1;
+	if (!e.detach) {
+		if (e.pid_file && write_pid_file(e.pid_file, getpid()) < 0) {
+			oci_error("cannot write %s: %s", e.pid_file, strerror(errno));
+			return 1; /* (the process runs on, as a detached one) */
+		}
+		return exec_wait(conn);
 	}
 	fflush(NULL);
-	pid_t pid = e.detach ? fork() : 0;
+	pid_t pid = fork();
 	if (pid < 0) {
 		oci_error("fork: %s", strerror(errno));
 		return 1;
 	}
 	if (pid == 0) {
-		close(ready[0]);
-		if (e.detach)
-			setsid();
-		if (s.terminal && take_console(slave) < 0) {
-			oci_error("cannot take the pty %s: %s", slave, strerror(errno));
-			_exit(1);
-		}
-		setenv("TMPDIR", dir, 1);
-		apply_process_limits(&s);
-		if (!e.detach && e.pid_file && write_pid_file(e.pid_file, getpid()) < 0) {
-			oci_error("cannot write %s: %s", e.pid_file, strerror(errno));
-			return 1;
-		}
-		close(ready[1]);
-		int status = run_world(&s.run);
-		rmdir(dir);
-		if (e.detach)
-			_exit(status);
-		return status;
+		setsid();
+		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+		for (int i = 0; null >= 0 && i < 3; i++)
+			dup2(null, i);
+		_exit(exec_wait(conn));
 	}
-	close(ready[1]);
-	char b;
-	while (read(ready[0], &b, 1) < 0 && errno == EINTR)
-		;
+	close(conn);
 	if (e.pid_file && write_pid_file(e.pid_file, pid) < 0) {
 		oci_error("cannot write %s: %s", e.pid_file, strerror(errno));
-		kill(pid, SIGKILL);
 		return 1;
 	}
 	return 0;

@@ -78,6 +78,10 @@ struct run_opts {
 	bool cap_bset_given;
 	uint64_t cap_bset;
 	bool no_term_grace; /* a SIGTERM never ends the world by itself */
+	/* OCI: the container's listening socket for `picos exec` (its
+	 * state directory's exec.sock), served by the world's exec door
+	 * (oci_exec.c); 0: none (a listening socket is never fd 0). */
+	int exec_sock;
 };
 
 /* options.c */
@@ -146,6 +150,28 @@ bool reaper_relay(int sig);
 /* When >= 0: where the init writes one byte each time the guest's pid 1
  * stops, so the picos command on a terminal can stop too (world.c). */
 extern int reaper_stop_fd;
+
+/* The world's exec door (oci_exec.c), a child of the init that pid 1
+ * forked (world.c): a process it starts is reported here at its end,
+ * with (host pid, pid in the world or 0, wait status) as three int32s
+ * in one message, when the
+ * table has no guest parent for it (the init's end of a socketpair with
+ * the door; -1: no door).  reaper_helper names the door, which is
+ * killed with the world. */
+extern int reaper_exec_fd;
+void reaper_helper(int pid);
+
+/* world.c, in the exec door's child: becomes a new pico process of the
+ * running world (PCFG_F_JOIN) with `eo`'s program, environment, ids and
+ * cwd (guest path; eo->cwd set: checked as --cwd); its provider writes
+ * its pid in the world to report_fd (-1: none); never returns. */
+__attribute__((noreturn)) void world_start_joiner(struct run_opts *eo,
+						  const char *cwd, int report_fd);
+/* oci_exec.c: the exec door's loop (o: the world's options, cwd: pid
+ * 1's guest cwd, status_fd: its end of the init's reports); never
+ * returns. */
+__attribute__((noreturn)) void exec_door_run(struct run_opts *o, const char *cwd,
+					     int status_fd);
 
 /* stats.c */
 struct picos_world;

@@ -56,6 +56,8 @@
 /* The host pid of the guest's pid 1, for the SIGTERM/SIGHUP relay (read by
  * a signal handler). */
 static volatile pid_t pid1_host;
+/* The init's helper child (the exec door): killed with the world. */
+static pid_t helper_pid;
 static bool wait_all;
 
 void reaper_wait_all(void)
@@ -392,6 +394,7 @@ static void kill_world(struct picos_world *w)
 		return;
 	}
 	signal_child(pid1_host, SIGKILL);
+	signal_child(helper_pid, SIGKILL);
 	int n = world_slots(w);
 	for (int i = 0; i < n; i++) {
 		struct picos_task *t = &w->tasks[i];
@@ -401,6 +404,32 @@ static void kill_world(struct picos_world *w)
 }
 
 int reaper_stop_fd = -1;
+int reaper_exec_fd = -1;
+
+void reaper_helper(int pid)
+{
+	helper_pid = pid;
+}
+
+/* The exec door learns the end of the processes it started: those with
+ * no guest parent (or none in the table at all: it ended before it took
+ * an entry, or the table is not read).  The host pid and status are
+ * wait4's; the table only decides whether to tell and names the pid in
+ * the world, so a forged entry at most sends the door a pid it does not
+ * know (ignored), keeps one back (its exec then waits as for a process
+ * that runs on), or gives an exec another world process's status.  The
+ * socket is non-blocking: a door that does not read never stops the
+ * init. */
+static void report_exec_end(pid_t pid, int ws, const struct picos_task *t)
+{
+	if (reaper_exec_fd < 0 || (t && READ_ONCE(t->ppid) != 0))
+		return;
+	/* (the pid in the world lets the door follow a process that moved
+	 * to a new host process: an exec from several threads) */
+	int32_t m[3] = { pid, t ? READ_ONCE(t->vpid) : 0, ws };
+	if (write(reaper_exec_fd, m, sizeof m) < 0 && errno != EAGAIN)
+		reaper_exec_fd = -1;
+}
 
 void reaper_track(int pid1)
 {
@@ -489,6 +518,8 @@ int reaper_run(struct picos_world *w, int first)
 			else
 				start_end_grace();
 		}
+		if (gone)
+			report_exec_end(pid, ws, use_table ? by_host(w, pid) : NULL);
 		if (use_table) {
 			struct picos_task *t = by_host(w, pid);
 			if (t && gone)

@@ -18,6 +18,8 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <linux/capability.h>
+#include <linux/close_range.h>
+#include <linux/sched.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/socket.h>
@@ -641,6 +643,12 @@ static uint64_t host_cap_bset(void)
 	return set;
 }
 
+/* In the exec door's child: the configuration is a joining process's
+ * (world_start_joiner), which writes its pid in the world to
+ * join_report_fd. */
+static bool joining;
+static int join_report_fd = -1;
+
 static int build_config(struct run_opts *o, const char *cwd, int world_fd,
 			int trace_fd, int msg_fd)
 {
@@ -711,7 +719,8 @@ static int build_config(struct run_opts *o, const char *cwd, int world_fd,
 	umask(um);
 	uint32_t gum = (uint32_t)um;
 	put(&b, PCFG_UMASK, &gum, sizeof gum);
-	uint32_t flags = (o->trace ? PCFG_F_TRACE : 0) | (o->stats ? PCFG_F_STATS : 0);
+	uint32_t flags = (o->trace ? PCFG_F_TRACE : 0) | (o->stats ? PCFG_F_STATS : 0) |
+			 (joining ? PCFG_F_JOIN : 0);
 	/* PICOS_NO_PATCH=1 does what --no-patch does (a whole test suite) */
 	const char *np = getenv("PICOS_NO_PATCH");
 	if (o->no_patch || (np && strcmp(np, "0") && *np))
@@ -725,6 +734,8 @@ static int build_config(struct run_opts *o, const char *cwd, int world_fd,
 	if (o->cwd)
 		flags |= PCFG_F_CWD_GIVEN;
 	put(&b, PCFG_FLAGS, &flags, sizeof flags);
+	if (joining && join_report_fd >= 0)
+		put_i32(&b, PCFG_JOIN_FD, join_report_fd);
 	put(&b, PCFG_END, NULL, 0);
 
 	int fd = memfd_create("picos-config", MFD_ALLOW_SEALING);
@@ -833,6 +844,69 @@ static void landlock_rules(struct ll_paths *l)
 		ll_paths_add(l, "/dev/console", LL_DEVICE);
 }
 
+/* OCI containers: the world's exec door (oci_exec.c), through which
+ * `picos exec` adds processes to the running world.  Pid 1 forks it
+ * (with CLONE_PARENT: a child of the init) once it is in the world's
+ * Landlock domain and before its seccomp filter: the processes the door
+ * starts must share that domain with the container's, or Landlock's
+ * signal scope would keep them from signalling each other; and they
+ * exec the provider image, which the providers' filter forbids.  The
+ * door is not dumpable (the world holds no CAP_SYS_PTRACE, so it cannot
+ * trace it or read its memory or fds), never maps the world region,
+ * and its pid goes to the init (door_pid_pipe) so the world's end kills
+ * it.  The init tells it the ends of the processes it started
+ * (reaper_exec_fd, the other end of door_status_fd). */
+static void start_provider(int image_fd, int cfg_fd, const int *keep, int nkeep,
+			   int net, struct picos_world *w);
+static struct run_opts *door_opts;
+static const char *door_cwd;
+static int door_status_fd = -1, door_pid_pipe = -1;
+static struct picos_world *door_world;
+
+static void start_exec_door(void)
+{
+	fflush(NULL);
+	long pid = syscall(SYS_clone, CLONE_PARENT | SIGCHLD, 0, NULL, NULL, 0);
+	if (pid == 0) {
+		setsid(); /* not in the container's session or terminal */
+		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+		munmap(door_world, PICOS_WORLD_SIZE);
+		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+		if (null >= 0) {
+			dup2(null, 0);
+			dup2(null, 1);
+		}
+		close(door_pid_pipe);
+		/* pid 1's fds (its configuration, its message fd) are not
+		 * the joiners' (they keep theirs: start_provider) */
+		close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+		exec_door_run(door_opts, door_cwd, door_status_fd);
+	}
+	int32_t p = pid > 0 ? (int32_t)pid : 0;
+	if (write(door_pid_pipe, &p, sizeof p) != sizeof p && pid > 0)
+		kill((pid_t)pid, SIGKILL);
+}
+
+/* In the exec door's child: the processes it starts are already in the
+ * world's Landlock domain, with its capabilities and no_new_privs (the
+ * door's); they take the providers' seccomp filter and the image. */
+static int join_image_fd = -1, join_world_fd = -1, join_trace_fd = -1;
+
+void world_start_joiner(struct run_opts *eo, const char *cwd, int report_fd)
+{
+	/* its own messages go to its own stderr, not the container's */
+	int msg_fd = fcntl(2, F_DUPFD_CLOEXEC, 3);
+	joining = true;
+	join_report_fd = report_fd;
+	int cfg_fd = build_config(eo, cwd, join_world_fd, join_trace_fd, msg_fd);
+	if (cfg_fd < 0)
+		_exit(125);
+	int keep[] = { join_world_fd, join_trace_fd, msg_fd, report_fd };
+	/* (no start-up steps: the door has no world region to stamp) */
+	start_provider(join_image_fd, cfg_fd, keep, 4, eo->net, NULL);
+	_exit(125);
+}
+
 /* In the child: lock down and become the provider.  The fds the
  * configuration names must survive the exec. */
 static void start_provider(int image_fd, int cfg_fd, const int *keep, int nkeep,
@@ -846,6 +920,8 @@ static void start_provider(int image_fd, int cfg_fd, const int *keep, int nkeep,
 	keep_fd(cfg_fd);
 	/* RLIMIT_NOFILE stays the caller's: the guest's starts as it, and
 	 * the provider makes its own room (rlimit_nofile_init). */
+	if (joining)
+		goto filter; /* the door did the rest: start_exec_door */
 	if (sandbox_limit_caps(net == NET_OPT_HOST) < 0)
 		_exit(125);
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
@@ -862,13 +938,19 @@ static void start_provider(int image_fd, int cfg_fd, const int *keep, int nkeep,
 	if (r == 1 && getenv("PICOS_DEBUG"))
 		fprintf(stderr, "picos: this kernel has no Landlock; running "
 				"with seccomp only\n");
+	if (door_opts) {
+		join_image_fd = image_fd;
+		start_exec_door();
+	}
+filter:
 	/* The allowlist has no brk: a free() after it is loaded (libseccomp
 	 * releasing its filter) must not shrink the heap, or this process
 	 * dies of SIGSYS before the provider starts. */
 	mallopt(M_TRIM_THRESHOLD, -1);
 	if (sandbox_seccomp(net != NET_OPT_NONE, ns_active) < 0)
 		_exit(125);
-	w->boot_ns[PICOS_BOOT_SECCOMP] = mono_ns(); /* the vDSO: no call */
+	if (w)
+		w->boot_ns[PICOS_BOOT_SECCOMP] = mono_ns(); /* the vDSO: no call */
 	char cfg[16];
 	snprintf(cfg, sizeof cfg, "%d", cfg_fd);
 	char *argv[] = { "picos-provider", cfg, NULL };
@@ -970,6 +1052,28 @@ static void forward(int sig)
 		_exit(128 + sig);
 }
 
+/* In the init: the exec door's pid (from pid 1, before it execs) and
+ * the init's end of the door's reports.  Without a door (it could not
+ * be forked) exec finds no one at the socket. */
+static void take_exec_door(struct run_opts *o, int *pipe_fds, int *sp)
+{
+	close(pipe_fds[1]);
+	close(sp[1]);
+	close(o->exec_sock);
+	int32_t door = 0;
+	while (read(pipe_fds[0], &door, sizeof door) < 0 && errno == EINTR)
+		;
+	close(pipe_fds[0]);
+	if (door > 0) {
+		reaper_helper(door);
+		reaper_exec_fd = sp[0];
+		/* a door that is gone makes the reports fail, not the init */
+		signal(SIGPIPE, SIG_IGN);
+	} else {
+		close(sp[0]);
+	}
+}
+
 /* The world's init: sets up the world (mounts, world region, provider
  * image), starts the guest's pid 1 and reaps every pico process until the
  * world is empty.  Returns picos's exit status.  It runs in its own host
@@ -1035,10 +1139,27 @@ static int world_init(struct run_opts *o)
 	sigaddset(&term, SIGTERM);
 	sigaddset(&term, SIGHUP);
 	sigprocmask(SIG_BLOCK, &term, &old);
+	int door_pipe[2] = { -1, -1 }, door_sp[2] = { -1, -1 };
+	if (o->exec_sock > 0 &&
+	    (pipe2(door_pipe, O_CLOEXEC) < 0 ||
+	     socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0,
+			door_sp) < 0)) {
+		perror("picos: exec door");
+		goto out;
+	}
 	pid_t pid = fork();
 	if (pid < 0) {
 		perror("picos: fork");
 		goto out;
+	}
+	if (pid == 0 && o->exec_sock > 0) {
+		door_opts = o;
+		door_cwd = cwd;
+		door_world = w;
+		door_status_fd = door_sp[1];
+		door_pid_pipe = door_pipe[1];
+		join_world_fd = world_fd;
+		join_trace_fd = trace_fd;
 	}
 	if (pid == 0) {
 		/* The guest's pid 1 gets back the dispositions picos was
@@ -1057,6 +1178,8 @@ static int world_init(struct run_opts *o)
 	w->tasks[0].host_pid = pid;
 	close(cfg_fd);
 	close(image_fd);
+	if (o->exec_sock > 0)
+		take_exec_door(o, door_pipe, door_sp);
 	/* From here on the init only reaps and reads the world region, which
 	 * the guest writes: it runs under its own seccomp filter. */
 	if (sandbox_init_seccomp(getpid() == 1) < 0) {

@@ -249,6 +249,161 @@ else
 	notok "oci_cli_hooks_refused" "rc=$rc $out"
 fi
 
+# --- exec: a process added to the running world (docs/oci.md, "exec")
+# The container (run as conmon would, its status from the reaper) keeps
+# a sleeper; each exec is a pico process of its world.
+write_config '["sh", "-c", "echo c >/tmp/fromc; sleep 1000 & echo $! >/tmp/sleeper; wait; while [ ! -f /tmp/frome ]; do sleep 0.1; done; cat /tmp/frome; exit 5"]'
+run_reaped ce >"$work/ce.out" 2>&1 &
+ce_job=$!
+for _ in $(seq 100); do
+	oci exec ce cat /tmp/sleeper >/dev/null 2>&1 && break
+	sleep 0.1
+done
+got=$(timeout "$TO" "$picos" --root "$state" exec ce ps -o pid,ppid,comm 2>&1)
+if printf '%s\n' "$got" | grep -Eq '^ +1 +0 sh$' && printf '%s\n' "$got" | grep -Eq '^ +[0-9]+ +1 sleep$' &&
+	printf '%s\n' "$got" | grep -Eq '^ +[0-9]+ +0 ps$'; then
+	ok "oci_cli_exec_ps: exec'd ps lists the container's pid 1 and its child, itself with ppid 0"
+else
+	notok "oci_cli_exec_ps: exec'd ps lists the container's processes" "$got"
+fi
+got=$(timeout "$TO" "$picos" --root "$state" exec ce sh -c 'cat /proc/1/comm /proc/$(cat /tmp/sleeper)/comm' 2>&1)
+same "oci_cli_exec_proc: the container's processes in the exec's /proc" $'sh\nsleep' "$got"
+got=$(timeout "$TO" "$picos" --root "$state" exec ce sh -c 'cat /tmp/fromc; echo e >/tmp/frome; exit 7' 2>&1)
+rc=$?
+same "oci_cli_exec_tmp_status: reads the container's /tmp file, writes one; its exit status" $'c\n7' "$got"$'\n'$rc
+got=$(timeout "$TO" "$picos" --root "$state" exec --cwd /root -e FOO=bar -u 1000:1000 ce sh -c 'pwd; echo $FOO $GREETING; id -u; id -g' 2>&1)
+same "oci_cli_exec_settings: --cwd, --env over the config's, --user" $'/root\nbar hello\n1000\n1000' "$got"
+cat >"$work/process.json" <<'EOF'
+{"args": ["sh", "-c", "echo $X; pwd; id -u; ulimit -n; umask"], "env": ["PATH=/bin", "X=from json"], "cwd": "/tmp",
+ "user": {"uid": 1000, "gid": 1000, "umask": 18}, "terminal": false,
+ "rlimits": [{"type": "RLIMIT_NOFILE", "soft": 200, "hard": 300}]}
+EOF
+got=$(timeout "$TO" "$picos" --root "$state" exec -p "$work/process.json" ce 2>&1)
+same "oci_cli_exec_process_json: -p process.json (args, env, cwd, user, umask, rlimits)" $'from json\n/tmp\n1000\n200\n0022' "$got"
+# an exec'd program that execs from two threads moves to a new host
+# process: its status is still the one picos exec returns
+if gcc -static -O1 -std=gnu11 -Wall -Wextra -Werror -pthread -o "$bundle/rootfs/bin/mtexec" \
+	"$top/tests/oci/mtexec.c" 2>"$work/mtexec.cc"; then
+	got=$(timeout "$TO" "$picos" --root "$state" exec ce mtexec /bin/sh -c 'sleep 0.3; echo after; exit 33' 2>&1)
+	same "oci_cli_exec_rehost: an exec from two threads: its program's output and status" $'after\n33' "$got"$'\n'$?
+else
+	notok "oci_cli_exec_rehost: tests/oci/mtexec.c does not compile" "$(cat "$work/mtexec.cc")"
+fi
+got=$(timeout "$TO" "$picos" --root "$state" exec ce nosuchcmd 2>&1)
+rc=$?
+same "oci_cli_exec_not_found: a missing command: 127" "127" "$rc"
+# --tty: a pty whose master goes over the console socket (runc's protocol)
+console_py='
+import array, os, socket, subprocess, sys
+sock, cmd = sys.argv[1], sys.argv[2:]
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(sock); s.listen(1)
+p = subprocess.Popen(cmd)
+c, _ = s.accept()
+msg, anc, _, _ = c.recvmsg(64, socket.CMSG_LEN(4))
+fds = array.array("i")
+for lvl, typ, data in anc:
+    fds.frombytes(data[:4])
+m = fds[0]
+out = b""
+while True:
+    try:
+        b = os.read(m, 4096)
+    except OSError:
+        break
+    if not b:
+        break
+    out += b
+print(out.decode().replace("\r", ""), end="")
+print("exit", p.wait())
+'
+rm -f "$work/console.sock"
+got=$(timeout "$TO" python3 -c "$console_py" "$work/console.sock" "$picos" --root "$state" exec -t \
+	--console-socket "$work/console.sock" ce sh -c '[ -t 0 ] && [ -t 1 ] && echo tty; ps -o pid,ppid,comm | grep -c sleep; exit 3' 2>&1)
+same "oci_cli_exec_tty: --tty: the pty's master over --console-socket; stdio a terminal, in the world" $'tty\n1\nexit 3' "$got"
+# --detach: the pid in --pid-file is the engine's to wait for (as conmon,
+# a subreaper here); its status is the process's
+detach_py='
+import ctypes, os, subprocess, sys
+libc = ctypes.CDLL(None, use_errno=True)
+libc.prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+rc = subprocess.call(sys.argv[2:])
+pid = int(open(sys.argv[1]).read())
+while True:
+    p, st = os.waitpid(-1, 0)
+    if p == pid:
+        break
+print("exec", rc, "process", os.waitstatus_to_exitcode(st))
+'
+got=$(timeout "$TO" python3 -c "$detach_py" "$work/exec.pid" "$picos" --root "$state" exec -d --pid-file "$work/exec.pid" ce sh -c 'sleep 0.3; exit 9' 2>&1)
+same "oci_cli_exec_detach: --detach --pid-file: a pid the engine waits for, with the process's status" "exec 0 process 9" "$got"
+# a signal to picos exec reaches the process (runc forwards them)
+timeout "$TO" "$picos" --root "$state" exec ce sleep 100 &
+sj=$!
+for _ in $(seq 100); do
+	[ "$(oci exec ce sh -c 'ps -o comm | grep -c sleep')" -ge 2 ] 2>/dev/null && break
+	sleep 0.1
+done
+kill -TERM $sj
+wait $sj
+same "oci_cli_exec_signal: SIGTERM to picos exec ends the process: 143" 143 $?
+# an exec'd process signals a container's process (its sleeper): the
+# container goes on, reads the exec's file, exits 5; an exec still
+# running then ends with the world (SIGKILL: 137)
+timeout "$TO" "$picos" --root "$state" exec ce sleep 100 &
+sj=$!
+for _ in $(seq 100); do
+	[ "$(oci exec ce sh -c 'ps -o comm | grep -c sleep')" -ge 2 ] 2>/dev/null && break
+	sleep 0.1
+done
+got=$(timeout "$TO" "$picos" --root "$state" exec ce sh -c 'kill $(cat /tmp/sleeper) && echo sent' 2>&1)
+wait $ce_job
+same "oci_cli_exec_kill: kill from the exec'd process to the container's; the container's end" $'sent\ne\nexit 5' "$got"$'\n'"$(cat "$work/ce.out")"
+wait $sj
+same "oci_cli_exec_world_end: an exec'd process ends with the world" 137 $?
+out=$(oci exec ce true 2>&1)
+rc=$?
+if [ $rc -eq 1 ] && [ "$(printf '%s\n' "$out" | wc -l)" -eq 1 ]; then
+	ok "oci_cli_exec_stopped: exec into a deleted container: one line, exit 1"
+else
+	notok "oci_cli_exec_stopped" "rc=$rc $out"
+fi
+# the world's process limit counts exec'd processes
+cat >"$bundle/config.json" <<EOF
+{"ociVersion": "1.0.2", "root": {"path": "rootfs"},
+ "process": {"args": ["sleep", "100"], "env": ["PATH=/bin"], "cwd": "/"},
+ "annotations": {"org.picos.max-procs": "1"}}
+EOF
+oci create --bundle "$bundle" cm >/dev/null 2>&1 && oci start cm
+out=$(timeout "$TO" "$picos" --root "$state" exec cm true 2>&1)
+rc=$?
+if [ $rc -ne 0 ] && printf '%s' "$out" | grep -q "maximum number of processes"; then
+	ok "oci_cli_exec_max_procs: an exec past org.picos.max-procs fails"
+else
+	notok "oci_cli_exec_max_procs" "rc=$rc $out"
+fi
+oci delete --force cm >/dev/null 2>&1
+
+# a hostile guest (raw host calls) at its own container's exec socket:
+# refused (flat: the door asks who connects) or out of reach (namespaces)
+if gcc -static -O1 -std=gnu11 -Wall -Wextra -Werror -Wno-unused-function -D_GNU_SOURCE \
+	-I"$top/include" -o "$bundle/rootfs/execdoor" "$top/tests/oci/execdoor.c" 2>"$work/execdoor.cc"; then
+	for ns in off on; do
+		cat >"$bundle/config.json" <<EOF
+{"ociVersion": "1.0.2", "root": {"path": "rootfs"},
+ "process": {"args": ["/execdoor", "$state/door$ns/exec.sock"], "env": ["PATH=/bin"], "cwd": "/"},
+ "annotations": {"org.picos.ns": "$ns"}}
+EOF
+		want="door: refused"
+		[ $ns = on ] && want="door: out of reach"
+		got=$(run_reaped door$ns 2>&1)
+		same "oci_cli_exec_door_hostile_ns_$ns: a guest cannot use its container's exec socket" "$want"$'\nexit 0' "$got"
+	done
+	rm -f "$bundle/rootfs/execdoor"
+else
+	notok "oci_cli_exec_door_hostile: tests/oci/execdoor.c does not compile" "$(cat "$work/execdoor.cc")"
+fi
+
 finish() {
 	echo "oci: $pass passed, $fail failed"
 	[ "$fail" -eq 0 ]
@@ -391,9 +546,24 @@ else
 		done
 		same "oci_podman_ps_running: podman ps and inspect while it runs" $'1\nrunning' \
 			"$("${P[@]}" ps -q --filter name=$name 2>&1 | wc -l)"$'\n'"$("${P[@]}" inspect --format '{{.State.Status}}' $name 2>&1)"
-		got=$(timeout "$TO" "${P[@]}" exec $name sh -c 'cat /root/marker; exit 7' 2>&1)
+		got=$(timeout "$TO" "${P[@]}" exec $name sh -c 'cat /root/marker; ps -o pid,ppid,comm | grep -E "^ +1 +0 sh$"; exit 7' 2>&1)
 		rc=$?
-		same "oci_podman_exec: podman exec sees the container's files; its status" $'shared\n7' "$got"$'\n'$rc
+		same "oci_podman_exec: podman exec sees the container's files and its pid 1 in ps; its status" \
+			$'shared\n    1     0 sh\n7' "$got"$'\n'$rc
+		got=$(timeout "$TO" "${P[@]}" exec $name ps 2>&1)
+		if printf '%s\n' "$got" | grep -Eq '^ +1 root +sh -c echo started' &&
+			printf '%s\n' "$got" | grep -Eq ' ps$'; then
+			ok "oci_podman_exec_ps: podman exec CONTAINER ps lists the container's pid 1 and itself"
+		else
+			notok "oci_podman_exec_ps: podman exec CONTAINER ps lists the container's processes" "$got"
+		fi
+		if command -v script >/dev/null; then
+			cmd="stty rows 24 cols 80; ${P[*]} exec -it $name sh -c '[ -t 0 ] && [ -t 1 ] && echo tty; ps -o pid,ppid,comm | grep -cE \"^ +1 +0 sh\$\"; read x; echo got \$x'"
+			got=$(printf 'typed\n' | timeout "$TO" script -qec "$cmd" /dev/null 2>&1 | tr -d '\r' | grep -v '^typed$')
+			same "oci_podman_exec_tty: podman exec -it: a pty, the container's processes, input" $'tty\n1\ngot typed' "$got"
+		else
+			skip "oci_podman_exec_tty" "no script(1)"
+		fi
 		same "oci_podman_logs: podman logs" started "$("${P[@]}" logs $name 2>&1)"
 		timeout "$TO" "${P[@]}" stop -t 5 $name >/dev/null 2>&1
 		same "oci_podman_stop_term: podman stop: SIGTERM reaches the trap, exit 0" \

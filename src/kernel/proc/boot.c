@@ -35,6 +35,7 @@ struct boot_cfg {
 	int argc, envc;
 	const char *exe, *cwd;
 	int world_fd;
+	int join_fd; /* PCFG_JOIN_FD, -1: none */
 	uint32_t flags;
 };
 
@@ -167,6 +168,9 @@ static void apply_config(const unsigned char *p, size_t len,
 				case PCFG_FLAGS:
 					bc->flags = *(const uint32_t *)d;
 					break;
+				case PCFG_JOIN_FD:
+					bc->join_fd = *(const int32_t *)d;
+					break;
 				}
 			}
 			off += sizeof *rec + PCFG_ALIGN(rec->len);
@@ -286,6 +290,50 @@ static void join_world(void)
 		host_exit_group(137);
 }
 
+/* A process added to a running world from outside (`picos exec`, the
+ * OCI commands' exec: src/cli/oci_exec.c): its host parent is the
+ * world's init (the world's exec door cloned it with CLONE_PARENT), and
+ * it takes a new table entry as a fork would, counted against
+ * max-procs, with no guest parent (ppid 0, as Linux shows a process
+ * entered from outside a pid namespace) and a session and group of its
+ * own (the door made it a host session leader).  No table entry is made when
+ * the world is ending or full: the process ends before its program. */
+static void join_running_world(int report_fd)
+{
+	gproc()->nthreads = 1;
+	proc.vm_users = 1;
+	gproc()->host_pid = (int)host_syscall0(__NR_getpid);
+	/* If the launcher goes, so does the world (as pid 1). */
+	host_syscall2(__NR_prctl, PR_SET_PDEATHSIG, SIGKILL);
+	if (host_syscall0(__NR_getppid) != popts.world->launcher_pid)
+		host_exit_group(137);
+	task_lock();
+	struct picos_task *t = task_alloc();
+	if (t) {
+		t->host_pid = gproc()->host_pid;
+		t->ppid = 0;
+		t->pgid = t->sid = t->vpid;
+		t->exit_signal = SIGCHLD;
+		gproc()->pid = t->vpid;
+		gproc()->task = t;
+	}
+	task_unlock();
+	if (!t)
+		kdie(125, "cannot join the world: it is ending or has its "
+			  "maximum number of processes");
+	/* The door tells this process's end by its pid in the world too:
+	 * its host pid changes if it execs from several threads. */
+	if (report_fd >= 0) {
+		int32_t vpid = gproc()->pid;
+		host_syscall3(__NR_write, report_fd, &vpid, sizeof vpid);
+		host_close(report_fd);
+	}
+	ident_publish(t);
+	pgrp_publish_host();
+	remote_publish_self();
+	view_publish();
+}
+
 /* Linux keeps ignored dispositions and the signal mask across exec: the
  * guest starts with what the launcher was started with. */
 static void inherit_signal_state(void)
@@ -329,7 +377,7 @@ static void boot_stamp(int step, uint64_t ns)
 void provider_main(uint64_t *sp)
 {
 	uint64_t start_ns = boot_now(); /* one call: kept only with --stats */
-	struct boot_cfg bc = { .world_fd = -1 };
+	struct boot_cfg bc = { .world_fd = -1, .join_fd = -1 };
 
 	/* The host's vDSO stays for the guest (exec.c, AT_SYSINFO_EHDR). */
 	read_host_auxv(sp, &proc.vdso);
@@ -351,13 +399,17 @@ void provider_main(uint64_t *sp)
 	if (bc.world_fd < 0 || !bc.exe || !bc.cwd || !mount_find("/"))
 		kdie(125, "incomplete world configuration");
 	map_world(bc.world_fd);
-	boot_stamp(PICOS_BOOT_PROVIDER, start_ns);
+	if (!(bc.flags & PCFG_F_JOIN)) /* (the start-up is pid 1's) */
+		boot_stamp(PICOS_BOOT_PROVIDER, start_ns);
 	inherit_signal_state();
 	entry_install_handlers();
 	init_stdio();
 	init_limits();
 	fs_set_cwd(bc.cwd);
-	join_world();
+	if (bc.flags & PCFG_F_JOIN)
+		join_running_world(bc.join_fd);
+	else
+		join_world();
 	keys_login();
 	caps_init(bc.cap_bset);
 	/* Started by root as a guest user other than root (--uid N): the
