@@ -298,6 +298,32 @@ for b in $prog_benches; do
 	done
 	echo >&2
 done
+# Resident memory (micro rss): the process with one thread, and what each
+# extra thread adds; picos's figures less native's are the provider's.
+declare -A rss
+printf '  %-22s' "resident memory" >&2
+for sb in native picos; do
+	printf ' %s' "$sb" >&2
+	r=$(limit=60 run_in "$sb" "$micro" rss 0 </dev/null 2>"$scratch/log")
+	rss[one,$sb]=$(echo "$r" | sed -n 1p)
+	rss[thr,$sb]=$(echo "$r" | sed -n 2p)
+done
+echo >&2
+mem_rows() { # prints "label<TAB>native<TAB>picos<TAB>provider" lines
+	local n=${rss[one,native]} p=${rss[one,picos]}
+	local tn=${rss[thr,native]} tp=${rss[thr,picos]}
+	if [[ $n =~ ^[0-9]+$ && $p =~ ^[0-9]+$ ]]; then
+		printf 'RSS of a process (KiB)\t%s\t%s\t%s (limit 2048)\n' "$n" "$p" $((p - n))
+	else
+		printf 'RSS of a process (KiB)\tfailed\tfailed\t-\n'
+	fi
+	if [[ $tn =~ ^[0-9.]+$ && $tp =~ ^[0-9.]+$ ]]; then
+		printf 'RSS per extra thread (KiB)\t%s\t%s\t%s (limit 64)\n' "$tn" "$tp" \
+			"$(awk -v a="$tp" -v b="$tn" 'BEGIN { printf("%.1f", a - b) }')"
+	else
+		printf 'RSS per extra thread (KiB)\tfailed\tfailed\t-\n'
+	fi
+}
 if pgbench_ok; then
 	printf '  %-22s' "pgbench -S -T $pgbench_t" >&2
 	for sb in native $sandboxes; do
@@ -324,30 +350,6 @@ for b in $ns_micro $ns_prog; do
 	echo >&2
 done
 echo >&2
-
-# Resident memory (micro rss): the process with one thread, and what each
-# extra thread adds; picos's figures less native's are the provider's.
-declare -A rss
-for sb in native picos; do
-	r=$(limit=60 run_in "$sb" "$micro" rss 0 </dev/null 2>"$scratch/log")
-	rss[one,$sb]=$(echo "$r" | sed -n 1p)
-	rss[thr,$sb]=$(echo "$r" | sed -n 2p)
-done
-mem_rows() { # prints "label<TAB>native<TAB>picos<TAB>provider" lines
-	local n=${rss[one,native]} p=${rss[one,picos]}
-	local tn=${rss[thr,native]} tp=${rss[thr,picos]}
-	if [[ $n =~ ^[0-9]+$ && $p =~ ^[0-9]+$ ]]; then
-		printf 'RSS of a process (KiB)\t%s\t%s\t%s (limit 2048)\n' "$n" "$p" $((p - n))
-	else
-		printf 'RSS of a process (KiB)\tfailed\tfailed\t-\n'
-	fi
-	if [[ $tn =~ ^[0-9.]+$ && $tp =~ ^[0-9.]+$ ]]; then
-		printf 'RSS per extra thread (KiB)\t%s\t%s\t%s (limit 64)\n' "$tn" "$tp" \
-			"$(awk -v a="$tp" -v b="$tn" 'BEGIN { printf("%.1f", a - b) }')"
-	else
-		printf 'RSS per extra thread (KiB)\tfailed\tfailed\t-\n'
-	fi
-}
 
 # --- report ------------------------------------------------------------
 # rows: one line per benchmark, cells separated by tabs.
@@ -415,11 +417,11 @@ table() { # main|ns
 table main
 print_text
 echo
-table ns
-print_text
-echo
 { printf 'memory\tnative\tpicos\tprovider\n'; mem_rows; } | awk -F'\t' '
 	{ printf("%-28s  %8s  %8s  %s\n", $1, $2, $3, $4) }'
+echo
+table ns
+print_text
 echo
 echo "$versions"
 echo "$legend"
@@ -432,16 +434,16 @@ for n in "${notes[@]}"; do echo "note: $n"; done
 	table main
 	print_md
 	echo
-	echo "Namespaces (picos-ns: PICOS_NS=on, picos-flat: PICOS_NS=off):"
-	echo
-	table ns
-	print_md
-	echo
 	echo "Resident memory (VmRSS of bench/micro.c rss: one thread, then per thread of 16 more parked in a futex wait; provider = picos - native):"
 	echo
 	echo "| memory | native | picos | provider |"
 	echo "| :--- | ---: | ---: | ---: |"
 	mem_rows | awk -F'\t' '{ print "| " $1 " | " $2 " | " $3 " | " $4 " |" }'
+	echo
+	echo "Namespaces (picos-ns: PICOS_NS=on, picos-flat: PICOS_NS=off):"
+	echo
+	table ns
+	print_md
 	echo
 	echo "$legend"
 	[ ${#notes[@]} -gt 0 ] && echo
