@@ -2,10 +2,11 @@
  * write, read back, stat, seek, dup2, close, map, protect and unmap their
  * own files and memory at once, while a thread queues real-time signals
  * to them, others read /proc (a call the provider serves exclusive), and
- * threads fork (the child works on files and exits) and exec (a forked
- * child's thread execs while its siblings are busy in calls).  Every
- * check is about results: data read back right, no EBADF on a thread's
- * own fds, the counts adding up, no fd leaked.  Bounded in size. */
+ * threads fork (the child works on files and exits), exec (a forked
+ * child's thread execs while its siblings are busy in calls) and
+ * posix_spawn (a vfork from a thread).  Every check is about results:
+ * data read back right, no EBADF on a thread's own fds, the counts
+ * adding up, no fd leaked.  Bounded in size. */
 #include "tap.h"
 #include <pthread.h>
 #include <signal.h>
@@ -14,6 +15,7 @@
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
+#include <spawn.h>
 
 #define NT 6
 #define ITER 150
@@ -24,7 +26,7 @@ static const char *dir;
 static char self_exe[512];
 static atomic_int errors;
 static atomic_long bytes_ok;
-static atomic_int forks_ok, execs_ok;
+static atomic_int forks_ok, execs_ok, spawns_ok;
 static atomic_int sent[NT], received[NT];
 static atomic_int signaller_done;
 static pthread_t tids[NT];
@@ -196,6 +198,19 @@ static void exec_round(int id)
 		atomic_fetch_add(&execs_ok, 1);
 }
 
+/* posix_spawn (glibc: a vfork-style clone) from a busy thread. */
+static void spawn_round(int id)
+{
+	char *argv[] = { self_exe, "exec-child", NULL };
+	pid_t c;
+	int st = -1;
+	if (posix_spawn(&c, self_exe, NULL, NULL, argv, NULL) != 0 ||
+	    waitpid(c, &st, 0) != c || !WIFEXITED(st) || WEXITSTATUS(st))
+		FAIL("thread %d: posix_spawn child failed (status %#x)\n", id, st);
+	else
+		atomic_fetch_add(&spawns_ok, 1);
+}
+
 static void *worker(void *a)
 {
 	int id = (int)(long)a;
@@ -208,6 +223,8 @@ static void *worker(void *a)
 			fork_round(id, r);
 		if (id == 1 && r % 50 == 7)
 			exec_round(id);
+		if (id == 2 && r % 50 == 11)
+			spawn_round(id);
 	}
 	/* The signaller always ends (a bounded loop): until then this
 	 * thread lives, so that every signal queued for it finds it; then
@@ -292,6 +309,8 @@ int main(int argc, char **argv)
 	   "forks from a busy thread: %d children did their file work", atomic_load(&forks_ok));
 	ok(atomic_load(&execs_ok) == (ITER + 42) / 50,
 	   "execs from a thread beside busy threads: %d", atomic_load(&execs_ok));
+	ok(atomic_load(&spawns_ok) == (ITER + 38) / 50,
+	   "posix_spawn from a busy thread: %d", atomic_load(&spawns_ok));
 	ok(open_fds() == fds_before, "no fd leaked (%d open)", open_fds());
 
 	for (int i = 0; i < NT; i++)
