@@ -22,6 +22,17 @@
  *   timerfd arm a one-shot CLOCK_MONOTONIC timerfd 1 ns ahead and block in
  *           read until its expiration arrives (timer fire and wake-up)
  *   procstatus open /proc/self/status, read it to its end, close it
+ *   prstat1, prstat2, prstat4: 1, 2 or 4 threads, each doing pread 4 KiB
+ *           and stat on a file of its own (FILE.tN, made from FILE) at
+ *           once; each op is THREADS x PRSTAT_PAIRS pread+stat pairs,
+ *           divided by their count: the ns per pair of the whole process,
+ *           so a provider that lets the threads run at once shows a
+ *           figure that falls with the thread count as native's does
+ *   rss     not a time: the process's resident memory (VmRSS, KiB) with
+ *           one thread, on one line, and then the extra resident memory
+ *           per thread (KiB) with RSS_THREADS more threads parked in a
+ *           futex wait (ITERATIONS is ignored; the bench subtracts
+ *           native's figures from picos's)
  *
  * FILE defaults to "bench-data" in the current directory and must hold at
  * least 4 KiB (64 KiB for splice).  After a warm-up of ITERATIONS/10 operations, the loop runs
@@ -326,6 +337,97 @@ static void op_mutex(void)
 		die("mutex count");
 }
 
+/* prstatN: threads doing pread and stat on files of their own. */
+#define PRSTAT_PAIRS 500
+#define PRSTAT_MAX 4
+static int prstat_n, prstat_fd[PRSTAT_MAX];
+static char prstat_path[PRSTAT_MAX][512];
+
+static void *prstat_worker(void *arg)
+{
+	int k = (int)(long)arg;
+	struct stat st;
+	for (int i = 0; i < PRSTAT_PAIRS; i++) {
+		if (pread(prstat_fd[k], buf, CHUNK, 0) != CHUNK)
+			die("pread");
+		if (stat(prstat_path[k], &st) < 0)
+			die("stat");
+	}
+	return NULL;
+}
+
+/* Each thread's file: FILE's first 4 KiB copied to FILE.tN. */
+static void prstat_setup(int n)
+{
+	prstat_n = n;
+	if (pread(data_fd, buf, CHUNK, 0) != CHUNK)
+		die("pread");
+	for (int k = 0; k < n; k++) {
+		snprintf(prstat_path[k], sizeof prstat_path[k], "%s.t%d", file, k);
+		int fd = open(prstat_path[k], O_CREAT | O_TRUNC | O_RDWR, 0600);
+		if (fd < 0 || write(fd, buf, CHUNK) != CHUNK)
+			die(prstat_path[k]);
+		prstat_fd[k] = fd;
+	}
+}
+
+/* Counted as prstat_n * PRSTAT_PAIRS operations by the caller. */
+static void op_prstat(void)
+{
+	pthread_t t[PRSTAT_MAX];
+	for (int k = 0; k < prstat_n; k++)
+		if (pthread_create(&t[k], NULL, prstat_worker, (void *)(long)k) != 0)
+			die("pthread_create");
+	for (int k = 0; k < prstat_n; k++)
+		pthread_join(t[k], NULL);
+}
+
+/* rss: VmRSS of this process in KiB. */
+#define RSS_THREADS 16
+static long vm_rss(void)
+{
+	char text[4096];
+	int fd = open("/proc/self/status", O_RDONLY);
+	ssize_t n = fd < 0 ? -1 : read(fd, text, sizeof text - 1);
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		die("/proc/self/status");
+	text[n] = 0;
+	const char *p = strstr(text, "VmRSS:");
+	if (!p)
+		die("VmRSS");
+	return atol(p + 6);
+}
+
+static atomic_uint rss_release;
+
+static void *rss_parked(void *arg)
+{
+	while (!atomic_load(&rss_release))
+		syscall(SYS_futex, &rss_release, FUTEX_WAIT_PRIVATE, 0, NULL, NULL, 0);
+	return arg;
+}
+
+/* Prints the process's RSS and then the RSS each extra thread adds. */
+static int rss_report(void)
+{
+	pthread_t t[RSS_THREADS];
+	long one = vm_rss();
+	for (int k = 0; k < RSS_THREADS; k++)
+		if (pthread_create(&t[k], NULL, rss_parked, NULL) != 0)
+			die("pthread_create");
+	/* every thread has run up to its wait once RSS stops growing */
+	usleep(200000);
+	long many = vm_rss();
+	atomic_store(&rss_release, 1);
+	syscall(SYS_futex, &rss_release, FUTEX_WAKE_PRIVATE, RSS_THREADS, NULL, NULL, 0);
+	for (int k = 0; k < RSS_THREADS; k++)
+		pthread_join(t[k], NULL);
+	printf("%ld\n%.1f\n", one, (double)(many - one) / RSS_THREADS);
+	return 0;
+}
+
 static int obj_fd = -1;
 
 static void op_eventfd(void)
@@ -421,6 +523,9 @@ static const struct bench {
 	{ "timerfd", op_timerfd },
 	{ "procstatus", op_procstatus },
 	{ "semop", op_semop },
+	{ "prstat1", op_prstat },
+	{ "prstat2", op_prstat },
+	{ "prstat4", op_prstat },
 };
 
 static double now_ns(void)
@@ -443,7 +548,7 @@ static int cmp_double(const void *a, const void *b)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: micro [-u] getpid|clock|open|stat|pread|write|forkwait|forkexec|pipe|thread|futex|mutex|tcp|splice|eventfd|timerfd|procstatus|semop ITERATIONS [FILE]\n");
+	fprintf(stderr, "usage: micro [-u] getpid|clock|open|stat|pread|write|forkwait|forkexec|pipe|thread|futex|mutex|tcp|splice|eventfd|timerfd|procstatus|semop|prstat1|prstat2|prstat4|rss ITERATIONS [FILE]\n");
 	exit(2);
 }
 
@@ -465,6 +570,8 @@ int main(int argc, char **argv)
 		if (strcmp(argv[1], benches[i].name) == 0)
 			b = &benches[i];
 	iters = atol(argv[2]);
+	if (strcmp(argv[1], "rss") == 0)
+		return rss_report();
 	if (!b || iters < (untimed ? 0 : ROUNDS))
 		usage();
 	if (argc == 4)
@@ -472,7 +579,7 @@ int main(int argc, char **argv)
 
 	/* Open only what the benchmark uses, so one failing open does not
 	 * take the other benchmarks down with it. */
-	if ((b->op == op_pread || b->op == op_splice) &&
+	if ((b->op == op_pread || b->op == op_splice || b->op == op_prstat) &&
 	    (data_fd = open(file, O_RDONLY)) < 0)
 		die(file);
 	if ((b->op == op_write || b->op == op_splice) && (null_fd = open("/dev/null", O_WRONLY)) < 0)
@@ -482,6 +589,9 @@ int main(int argc, char **argv)
 	if (b->op == op_timerfd &&
 	    (obj_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC)) < 0)
 		die("timerfd_create");
+
+	if (b->op == op_prstat)
+		prstat_setup(b->name[6] - '0');
 
 	for (i = 0; i < iters / 10; i++)
 		b->op();
@@ -498,6 +608,8 @@ int main(int argc, char **argv)
 		ns[r] = (now_ns() - t0) / per;
 		if (b->op == op_mutex)
 			ns[r] /= MUTEX_THREADS * MUTEX_PAIRS;
+		if (b->op == op_prstat)
+			ns[r] /= prstat_n * PRSTAT_PAIRS;
 	}
 	qsort(ns, ROUNDS, sizeof(ns[0]), cmp_double);
 	printf("%.1f\n", ns[ROUNDS / 2]);

@@ -22,11 +22,12 @@ quick=${BENCH_QUICK:-0}
 # runs under picos).  proot and runsc trap every syscall with ptrace at
 # 30-100 us each, so they run a tenth of the count (ns/op does not depend
 # on it).
-micro_benches="getpid clock open stat pread write forkwait forkexec pipe thread futex mutex tcp splice eventfd timerfd procstatus semop"
+micro_benches="getpid clock open stat pread write forkwait forkexec pipe thread futex mutex tcp splice eventfd timerfd procstatus semop prstat1 prstat2 prstat4"
 declare -A iters=([getpid]=400000 [clock]=2000000 [open]=100000 [stat]=200000
 	[pread]=250000 [write]=300000 [forkwait]=3000 [forkexec]=1000
 	[pipe]=30000 [thread]=10000 [futex]=30000 [mutex]=100 [tcp]=20000 [splice]=100000
-	[eventfd]=200000 [timerfd]=50000 [procstatus]=30000 [semop]=30000)
+	[eventfd]=200000 [timerfd]=50000 [procstatus]=30000 [semop]=30000
+	[prstat1]=500 [prstat2]=250 [prstat4]=120)
 declare -A label=([getpid]="getpid" [clock]="clock_gettime (vDSO)" [open]="openat+close" [stat]="stat"
 	[pread]="pread 4 KiB" [write]="write 4 KiB /dev/null"
 	[forkwait]="fork+exit+wait" [forkexec]="fork+exec true+wait"
@@ -37,7 +38,10 @@ declare -A label=([getpid]="getpid" [clock]="clock_gettime (vDSO)" [open]="opena
 	[splice]="splice 64 KiB through a pipe" [eventfd]="eventfd write+read"
 	[timerfd]="timerfd expiry (1 ns)"
 	[procstatus]="read /proc/self/status"
-	[semop]="semop ping-pong (2 processes)")
+	[semop]="semop ping-pong (2 processes)"
+	[prstat1]="pread+stat, 1 thread (per pair)"
+	[prstat2]="pread+stat, 2 threads (per pair)"
+	[prstat4]="pread+stat, 4 threads (per pair)")
 slow_div=10
 
 # Whole programs: wall time per run, averaged over N runs.
@@ -294,6 +298,32 @@ for b in $prog_benches; do
 	done
 	echo >&2
 done
+# Resident memory (micro rss): the process with one thread, and what each
+# extra thread adds; picos's figures less native's are the provider's.
+declare -A rss
+printf '  %-22s' "resident memory" >&2
+for sb in native picos; do
+	printf ' %s' "$sb" >&2
+	r=$(limit=60 run_in "$sb" "$micro" rss 0 </dev/null 2>"$scratch/log")
+	rss[one,$sb]=$(echo "$r" | sed -n 1p)
+	rss[thr,$sb]=$(echo "$r" | sed -n 2p)
+done
+echo >&2
+mem_rows() { # prints "label<TAB>native<TAB>picos<TAB>provider" lines
+	local n=${rss[one,native]} p=${rss[one,picos]}
+	local tn=${rss[thr,native]} tp=${rss[thr,picos]}
+	if [[ $n =~ ^[0-9]+$ && $p =~ ^[0-9]+$ ]]; then
+		printf 'RSS of a process (KiB)\t%s\t%s\t%s (limit 2048)\n' "$n" "$p" $((p - n))
+	else
+		printf 'RSS of a process (KiB)\tfailed\tfailed\t-\n'
+	fi
+	if [[ $tn =~ ^[0-9.]+$ && $tp =~ ^[0-9.]+$ ]]; then
+		printf 'RSS per extra thread (KiB)\t%s\t%s\t%s (limit 64)\n' "$tn" "$tp" \
+			"$(awk -v a="$tp" -v b="$tn" 'BEGIN { printf("%.1f", a - b) }')"
+	else
+		printf 'RSS per extra thread (KiB)\tfailed\tfailed\t-\n'
+	fi
+}
 if pgbench_ok; then
 	printf '  %-22s' "pgbench -S -T $pgbench_t" >&2
 	for sb in native $sandboxes; do
@@ -421,6 +451,9 @@ table() { # main|ns
 table main
 print_text
 echo
+{ printf 'memory\tnative\tpicos\tprovider\n'; mem_rows; } | awk -F'\t' '
+	{ printf("%-28s  %8s  %8s  %s\n", $1, $2, $3, $4) }'
+echo
 table ns
 print_text
 echo
@@ -445,6 +478,12 @@ done
 	echo
 	table main
 	print_md
+	echo
+	echo "Resident memory (VmRSS of bench/micro.c rss: one thread, then per thread of 16 more parked in a futex wait; provider = picos - native):"
+	echo
+	echo "| memory | native | picos | provider |"
+	echo "| :--- | ---: | ---: | ---: |"
+	mem_rows | awk -F'\t' '{ print "| " $1 " | " $2 " | " $3 " | " $4 " |" }'
 	echo
 	echo "Namespaces (picos-ns: PICOS_NS=on, picos-flat: PICOS_NS=off):"
 	echo

@@ -6,12 +6,13 @@ struct row {
 	int nr;
 	const char *name;
 	const char *status;
+	const char *lock; /* the dispatcher's lock class, "" when missing */
 	const char *note;
 };
 
 static const struct row rows[] = {
-#define SC(nr, name, fn, st, ret, note, ...) { nr, #name, #st, note },
-#define NI(nr, name, ...) { nr, #name, "MISSING", "" __VA_ARGS__ },
+#define SC(nr, name, fn, st, lk, ret, note, ...) { nr, #name, #st, #lk, note },
+#define NI(nr, name, ...) { nr, #name, "MISSING", "", "" __VA_ARGS__ },
 #include "../src/kernel/entry/syscalls.def"
 #undef SC
 #undef NI
@@ -34,13 +35,17 @@ int main(void)
 	       "A missing call returns `-ENOSYS`, is counted by `--stats` and "
 	       "is marked `[not implemented]` in `--trace`; its notes say why it is missing.\n\n",
 	       n, full, part, n - full - part);
-	printf("| nr | name | status | notes |\n|---:|---|---|---|\n");
+	printf("The lock column is the provider lock the call runs under "
+	       "(docs/architecture.md, Locking): `BIG` the whole provider "
+	       "lock, `FD` and `MM` its shared side with the fd table's or "
+	       "the memory map's lock, `NONE` none.\n\n");
+	printf("| nr | name | status | lock | notes |\n|---:|---|---|---|---|\n");
 	for (int i = 0; i < n; i++) {
 		const char *st = rows[i].status[0] == 'F'   ? "implemented"
 				 : rows[i].status[0] == 'P' ? "partial"
 							    : "missing";
-		printf("| %d | `%s` | %s | %s |\n", rows[i].nr, rows[i].name,
-		       st, rows[i].note);
+		printf("| %d | `%s` | %s | %s | %s |\n", rows[i].nr,
+		       rows[i].name, st, rows[i].lock, rows[i].note);
 	}
 	return 0;
 }

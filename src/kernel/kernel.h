@@ -26,16 +26,36 @@ __attribute__((noreturn)) void kfatal_signal(int sig, const char *fmt, ...)
 __attribute__((noreturn)) void kdie(int code, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* entry/biglock.c: held while a thread serves a call (see there). */
+/* entry/biglock.c: held while a thread serves a call (see there), in the
+ * mode of the call's lock class: exclusive (provider_lock) or shared. */
 void provider_lock(void);
 void provider_unlock(void);
-/* Takes the lock only if it is free: from a signal handler, where the
- * interrupted code of the same thread may hold it. */
+void provider_lock_shared(void);
+void provider_unlock_shared(void);
+/* The modes a thread holds it in (pico_thread.holds_lock). */
+enum { PL_NONE = 0, PL_SHARED = 1, PL_EXCL = 2 };
+void provider_lock_mode(int mode);
+void provider_unlock_mode(int mode);
+/* True while the calling thread serves a call under the shared side: a
+ * call that meets state only the exclusive side guards returns
+ * -EPICO_EXCL (before it changed anything), and the dispatcher runs it
+ * again exclusive. */
+bool provider_lock_is_shared(void);
+#define EPICO_EXCL 4000
+/* Takes the lock exclusive only if it is free: from a signal handler,
+ * where the interrupted code of the same thread may hold it. */
 bool provider_trylock(void);
+/* In a forked child (one thread): the provider lock held exclusive by
+ * the caller, the subsystem locks free. */
 void provider_lock_reset_after_fork(void);
 /* Around a wait: let go of the provider lock if this call holds it. */
 void provider_lock_drop(void);
 void provider_lock_retake(void);
+/* The subsystem locks: short futex mutexes (biglock.c). */
+void kmutex_lock(uint32_t *m);
+void kmutex_unlock(uint32_t *m);
+void fdtable_lock_reset(void); /* fs/file.c */
+void mm_lock_reset(void);      /* mm/mm.c */
 /* A host call that may wait, made without the provider lock. */
 long host_call_unlocked(long nr, long a, long b, long c, long d, long e,
 			long f);

@@ -11,7 +11,7 @@ struct row {
 };
 
 static const struct row rows[] = {
-#define SC(nr, name, fn, st, ret, note, ...) { nr, #name, 1, "" },
+#define SC(nr, name, fn, st, lk, ret, note, ...) { nr, #name, 1, "" },
 #define NI(nr, name, ...) { nr, #name, 0, "" __VA_ARGS__ },
 #include "../../src/kernel/entry/syscalls.def"
 #undef SC

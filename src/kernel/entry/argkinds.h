@@ -5,6 +5,8 @@
 #define PICOS_ARGKINDS_H
 
 enum sc_status { ST_FULL, ST_PARTIAL, ST_MISSING };
+/* The lock class of a call (syscalls.def): what the dispatcher takes. */
+enum sc_lock { LOCK_BIG, LOCK_FD, LOCK_MM, LOCK_NONE };
 
 enum arg_kind {
 	_ = 0,	   /* no argument */

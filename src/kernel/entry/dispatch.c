@@ -21,6 +21,44 @@ static void count(unsigned long nr, long ret, uint64_t ns)
 	__atomic_fetch_add(&s->ns, ns, __ATOMIC_RELAXED);
 }
 
+/* The provider lock's mode for a call's lock class (syscalls.def). */
+static int lock_mode(const struct sc_entry *e)
+{
+	if (!e)
+		return PL_NONE; /* -ENOSYS touches nothing */
+	switch (e->lock) {
+	case LOCK_NONE:
+		return PL_NONE;
+	case LOCK_FD:
+	case LOCK_MM:
+		return PL_SHARED;
+	default:
+		return PL_EXCL;
+	}
+}
+
+/* Runs the handler under its lock; a shared call that met state only the
+ * exclusive side guards (-EPICO_EXCL, nothing changed yet) runs again
+ * exclusive. */
+static long run_locked(const struct sc_entry *e, struct pico_frame *f)
+{
+	struct pico_thread *t = current();
+	if (!e || !e->fn)
+		return -ENOSYS;
+	int mode = lock_mode(e);
+	for (;;) {
+		provider_lock_mode(mode);
+		t->holds_lock = (uint8_t)mode;
+		long ret = e->fn((long)f->rdi, (long)f->rsi, (long)f->rdx,
+				 (long)f->r10, (long)f->r8, (long)f->r9);
+		t->holds_lock = PL_NONE;
+		provider_unlock_mode(mode);
+		if (ret != -EPICO_EXCL || mode != PL_SHARED)
+			return ret;
+		mode = PL_EXCL;
+	}
+}
+
 void pico_dispatch(struct pico_frame *f)
 {
 	struct pico_thread *t = current();
@@ -57,20 +95,7 @@ void pico_dispatch(struct pico_frame *f)
 	if (early)
 		trace_call_text(e, nr, f, call, sizeof call);
 
-	long ret = -ENOSYS;
-	/* futex touches only guest memory and the caller's own state: it
-	 * runs without the provider lock, so a thread's wake and wait never
-	 * queue behind another thread's call. */
-	bool locked = nr != __NR_futex;
-	if (locked)
-		provider_lock();
-	t->holds_lock = locked;
-	if (e && e->fn)
-		ret = e->fn((long)f->rdi, (long)f->rsi, (long)f->rdx,
-			    (long)f->r10, (long)f->r8, (long)f->r9);
-	t->holds_lock = false;
-	if (locked)
-		provider_unlock();
+	long ret = run_locked(e, f);
 	f->rax = (uint64_t)ret;
 	t->cur_nr = -1;
 

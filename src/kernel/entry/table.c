@@ -7,10 +7,11 @@
  * all arguments travel in registers and a callee ignores the extra ones. */
 #define HANDLER(fn) ((sc_handler)(void (*)(void))(fn))
 
-#define SC(nr_, name_, fn_, st_, ret_, note_, a0, a1, a2, a3, a4, a5) \
+#define SC(nr_, name_, fn_, st_, lk_, ret_, note_, a0, a1, a2, a3, a4, a5) \
 	[nr_] = { .fn = HANDLER(fn_),                                             \
 		  .name = #name_,                                        \
 		  .status = ST_##st_,                                    \
+		  .lock = LOCK_##lk_,                                    \
 		  .ret = ret_,                                           \
 		  .args = { a0, a1, a2, a3, a4, a5 } },
 #define NI(nr_, name_, ...) \

@@ -11,6 +11,7 @@ struct sc_entry {
 	sc_handler fn; /* NULL: not implemented, returns -ENOSYS */
 	const char *name;
 	uint8_t status; /* enum sc_status */
+	uint8_t lock;	/* enum sc_lock */
 	uint8_t ret;	/* enum ret_kind */
 	uint8_t args[6];
 };

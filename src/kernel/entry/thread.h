@@ -61,7 +61,7 @@ struct pico_thread {
 	 * host clears when the host thread is gone. */
 	struct picos_thread_id *tid_slot;
 	uint32_t host_alive;
-	bool holds_lock; /* the provider lock (biglock.c) */
+	uint8_t holds_lock; /* the provider lock's mode, PL_* (biglock.c) */
 	struct guest_caps caps;
 	bool no_new_privs;
 	/* Guest seccomp (entry/seccomp_bpf.h): 0 off, 1 strict, 2 filter;

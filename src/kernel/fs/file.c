@@ -32,6 +32,11 @@ struct fdtable {
 	struct fdslot *slots;
 	int nslots;
 	struct async_map async;
+	/* Guards slots and nslots: the calls of lock class FD run at once
+	 * (docs/architecture.md, Locking).  Held only inside this file, for
+	 * slot reads and changes and the heap calls of a grow; a file's last
+	 * reference is dropped (host close, release hooks) after it. */
+	uint32_t lock;
 };
 static struct fdtable first_files;
 static struct fs_info first_fs = { .umask = 022 };
@@ -67,12 +72,30 @@ struct file *file_new(int host_fd, int flags, struct mount *mnt,
 	return f;
 }
 
+static void ft_lock(void)
+{
+	kmutex_lock(&ft()->lock);
+}
+
+static void ft_unlock(void)
+{
+	kmutex_unlock(&ft()->lock);
+}
+
+void fdtable_lock_reset(void)
+{
+	__atomic_store_n(&ft()->lock, 0, __ATOMIC_RELAXED);
+}
+
 struct file *fd_get(int fd)
 {
-	if (fd < 0 || fd >= ft()->nslots || !ft()->slots[fd].f)
-		return NULL;
-	struct file *f = ft()->slots[fd].f;
-	__atomic_fetch_add(&f->refs, 1, __ATOMIC_RELAXED);
+	ft_lock();
+	struct file *f = NULL;
+	if (fd >= 0 && fd < ft()->nslots && ft()->slots[fd].f) {
+		f = ft()->slots[fd].f;
+		__atomic_fetch_add(&f->refs, 1, __ATOMIC_RELAXED);
+	}
+	ft_unlock();
 	return f;
 }
 
@@ -129,19 +152,19 @@ static long grow(int want)
 
 long fd_install(struct file *f, bool cloexec, int minfd)
 {
+	ft_lock();
 	int fd = minfd;
 	while (fd < ft()->nslots && ft()->slots[fd].f)
 		fd++;
-	if ((uint64_t)fd >= fd_limit) {
-		file_put(f);
-		return -EMFILE;
-	}
-	if (fd >= ft()->nslots && grow(fd) < 0) {
+	if ((uint64_t)fd >= fd_limit ||
+	    (fd >= ft()->nslots && grow(fd) < 0)) {
+		ft_unlock();
 		file_put(f);
 		return -EMFILE;
 	}
 	ft()->slots[fd].f = f;
 	ft()->slots[fd].cloexec = cloexec;
+	ft_unlock();
 	return fd;
 }
 
@@ -161,13 +184,16 @@ long fd_install_at(struct file *f, bool cloexec, int fd)
 		file_put(f);
 		return -EBADF;
 	}
+	ft_lock();
 	if (fd >= ft()->nslots && grow(fd) < 0) {
+		ft_unlock();
 		file_put(f);
 		return -EBADF;
 	}
 	struct file *old = ft()->slots[fd].f;
 	ft()->slots[fd].f = f;
 	ft()->slots[fd].cloexec = cloexec;
+	ft_unlock();
 	if (old)
 		slot_release(old);
 	return fd;
@@ -196,26 +222,43 @@ long fd_install_pair(struct file *fa, struct file *fb, bool cloexec,
 	return 0;
 }
 
+/* Takes fd's file out of the table: the caller's reference, or NULL. */
+static struct file *slot_take(int fd)
+{
+	ft_lock();
+	struct file *f = NULL;
+	if (fd >= 0 && fd < ft()->nslots && ft()->slots[fd].f) {
+		f = ft()->slots[fd].f;
+		ft()->slots[fd].f = NULL;
+		ft()->slots[fd].cloexec = false;
+	}
+	ft_unlock();
+	return f;
+}
+
 long fd_close(int fd)
 {
-	if (fd < 0 || fd >= ft()->nslots || !ft()->slots[fd].f)
+	struct file *f = slot_take(fd);
+	if (!f)
 		return -EBADF;
-	struct file *f = ft()->slots[fd].f;
-	ft()->slots[fd].f = NULL;
-	ft()->slots[fd].cloexec = false;
 	slot_release(f);
 	return 0;
 }
 
 bool fd_get_cloexec(int fd)
 {
-	return fd >= 0 && fd < ft()->nslots && ft()->slots[fd].cloexec;
+	ft_lock();
+	bool on = fd >= 0 && fd < ft()->nslots && ft()->slots[fd].cloexec;
+	ft_unlock();
+	return on;
 }
 
 void fd_set_cloexec(int fd, bool on)
 {
+	ft_lock();
 	if (fd >= 0 && fd < ft()->nslots && ft()->slots[fd].f)
 		ft()->slots[fd].cloexec = on;
+	ft_unlock();
 }
 
 void fs_set_cwd(const char *path)
@@ -250,18 +293,24 @@ bool fs_root_view(const char *world, char *out, size_t size)
 
 int fd_next_open(int from)
 {
+	ft_lock();
+	int found = -1;
 	for (int fd = from < 0 ? 0 : from; fd < ft()->nslots; fd++)
-		if (ft()->slots[fd].f)
-			return fd;
-	return -1;
+		if (ft()->slots[fd].f) {
+			found = fd;
+			break;
+		}
+	ft_unlock();
+	return found;
 }
 
 void fd_close_range(unsigned first, unsigned last, bool cloexec_only)
 {
-	for (int fd = fd_next_open((int)(first > (unsigned)ft()->nslots ? (unsigned)ft()->nslots : first));
-	     fd >= 0 && (unsigned)fd <= last; fd = fd_next_open(fd + 1)) {
+	int from = first > (unsigned)0x7fffffff ? 0x7fffffff : (int)first;
+	for (int fd = fd_next_open(from); fd >= 0 && (unsigned)fd <= last;
+	     fd = fd_next_open(fd + 1)) {
 		if (cloexec_only)
-			ft()->slots[fd].cloexec = true;
+			fd_set_cloexec(fd, true);
 		else
 			fd_close(fd);
 	}
@@ -270,8 +319,8 @@ void fd_close_range(unsigned first, unsigned last, bool cloexec_only)
 /* execve closes every fd marked close-on-exec. */
 void fd_close_on_exec(void)
 {
-	for (int fd = 0; fd < ft()->nslots; fd++)
-		if (ft()->slots[fd].f && ft()->slots[fd].cloexec)
+	for (int fd = fd_next_open(0); fd >= 0; fd = fd_next_open(fd + 1))
+		if (fd_get_cloexec(fd))
 			fd_close(fd);
 }
 
@@ -293,18 +342,21 @@ void fd_async_note(struct file *f, int guest_fd)
 		return; /* full: such signals keep the host's fd number */
 	__atomic_store_n(&m->slot[slot].guest, guest_fd, __ATOMIC_RELAXED);
 	__atomic_store_n(&m->slot[slot].key, key, __ATOMIC_RELEASE);
-	m->used++;
+	__atomic_add_fetch(&m->used, 1, __ATOMIC_RELAXED);
 }
 
 void fd_async_forget(int host_fd)
 {
+	/* A file's last reference may go in a call of class FD, next to
+	 * another's: a slot is freed by whoever clears its key. */
 	struct async_map *m = &ft()->async;
-	for (int i = 0; i < ASYNC_FDS && m->used; i++)
-		if (__atomic_load_n(&m->slot[i].key, __ATOMIC_RELAXED) ==
-		    host_fd + 1) {
-			__atomic_store_n(&m->slot[i].key, 0, __ATOMIC_RELEASE);
-			m->used--;
-		}
+	for (int i = 0; i < ASYNC_FDS && __atomic_load_n(&m->used, __ATOMIC_RELAXED); i++) {
+		int key = host_fd + 1;
+		if (__atomic_compare_exchange_n(&m->slot[i].key, &key, 0, false,
+						__ATOMIC_ACQ_REL,
+						__ATOMIC_RELAXED))
+			__atomic_sub_fetch(&m->used, 1, __ATOMIC_RELAXED);
+	}
 }
 
 int fd_async_guest(int host_fd)
@@ -345,6 +397,7 @@ struct fdtable *fdtable_copy(void)
 	struct fdtable *cur = ft(), *t = kzalloc(sizeof *t);
 	if (!t)
 		return NULL;
+	ft_lock();
 	t->nslots = cur->nslots;
 	t->slots = kzalloc(sizeof(struct fdslot) * (size_t)t->nslots);
 	/* The copied host table has the same numbers (Linux keeps each
@@ -364,6 +417,8 @@ struct fdtable *fdtable_copy(void)
 		if (!t->slots[i].f)
 			t->slots[i].f = file_clone(f);
 	}
+	t->lock = 0;
+	ft_unlock();
 	return t;
 }
 
@@ -395,9 +450,12 @@ long fdtable_host_fd(struct fdtable *t, unsigned fd)
 {
 	if (!t)
 		t = &first_files;
-	if (fd >= (unsigned)t->nslots || !t->slots[fd].f)
-		return -EBADF;
-	return t->slots[fd].f->host_fd;
+	kmutex_lock(&t->lock);
+	long r = fd >= (unsigned)t->nslots || !t->slots[fd].f
+			 ? -EBADF
+			 : t->slots[fd].f->host_fd;
+	kmutex_unlock(&t->lock);
+	return r;
 }
 
 void file_adopt_received(struct file *f)

@@ -38,6 +38,11 @@ static long set_mount(struct lookup *lk)
 	lk->rel = rel;
 	if (filtered_hides(lk->mnt, lk->path))
 		return -ENOENT;
+	/* procfs reads the state of processes, threads and fds that only
+	 * the exclusive provider lock guards: a call on the shared side (an
+	 * open or stat, lock class FD) runs again exclusive. */
+	if (lk->mnt->procfs && provider_lock_is_shared())
+		return -EPICO_EXCL;
 	return lk->mnt->procfs ? procfs_host_rel(lk) : 0;
 }
 

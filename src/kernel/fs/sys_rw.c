@@ -71,12 +71,28 @@ long io_call_timed(struct file *f, bool timed, long nr, long a, long b,
 	}
 }
 
+/* The calls of lock class FD run beside each other only on files that
+ * never wait (regular files, /dev/null, O_NONBLOCK pipes and sockets):
+ * a wait, its signal handling and a terminal's job control are left to
+ * the exclusive side (the dispatcher runs the call again there). */
+static bool io_needs_excl(struct file *f)
+{
+	return provider_lock_is_shared() && f &&
+	       (file_blocks(f) || (f->ops && (f->ops->read || f->ops->write)));
+}
+
 long io_call(struct file *f, long nr, long a, long b, long c, long d, long e,
 	     long g)
 {
+	if (io_needs_excl(f))
+		return -EPICO_EXCL;
 	bool timed = f && f->sk && sock_timed(f->sk, nr);
 	for (;;) {
 		long r = io_call_timed(f, timed, nr, a, b, c, d, e, g);
+		/* nothing moved: a terminal's answer is the exclusive
+		 * side's to give */
+		if (r == -EIO && f && provider_lock_is_shared())
+			return -EPICO_EXCL;
 		/* a terminal's job control, where the host's answer is not
 		 * Linux's */
 		if (r != -EIO || (r = tty_io_eio(f, nr)) != 0)
@@ -177,6 +193,10 @@ static long rw(int nr, int fd, const void *buf, size_t n)
 {
 	struct file *f;
 	int hfd = io_get(fd, &f);
+	if (hfd >= 0 && io_needs_excl(f)) {
+		io_put(f);
+		return -EPICO_EXCL;
+	}
 	if (hfd >= 0 && has_ops_io(f, nr == __NR_read)) {
 		struct iovec v = { (void *)buf, n };
 		long r = ops_io(f, nr == __NR_read, &v, 1);
@@ -256,6 +276,10 @@ static long vec(int nr, int fd, const void *uiov, int cnt, unsigned long lo,
 	struct file *f;
 	struct iovs s;
 	int hfd = io_get(fd, &f);
+	if (hfd >= 0 && io_needs_excl(f)) {
+		io_put(f);
+		return -EPICO_EXCL;
+	}
 	const struct iovec *v = iovs_in(&s, uiov, cnt);
 	bool rd = nr == __NR_readv || nr == __NR_preadv2;
 	/* readv/writev, and the p*v2 forms at the current position (-1). */

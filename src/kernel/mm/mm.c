@@ -7,6 +7,19 @@
 #define MAP_FIXED_NOREPLACE 0x100000
 #endif
 
+/* The memory map's lock: mmap, munmap and mprotect run under the shared
+ * side of the provider lock (class MM), so the host call and the record
+ * of its result are made one step under this lock; two threads' changes
+ * reach the record in the order the host made them.  Calls that read the
+ * record (mremap, mlock, fast path patching) are BIG: no MM call runs
+ * beside them. */
+static uint32_t mm_lock;
+
+void mm_lock_reset(void)
+{
+	__atomic_store_n(&mm_lock, 0, __ATOMIC_RELAXED);
+}
+
 static bool fixed(int flags)
 {
 	return flags & (MAP_FIXED | MAP_FIXED_NOREPLACE);
@@ -17,17 +30,20 @@ long mm_map(uint64_t addr, uint64_t len, int prot, int flags, int host_fd,
 {
 	if (fixed(flags) && !guest_range_ok(addr, len))
 		return -ENOMEM;
+	kmutex_lock(&mm_lock);
 	long r = host_mmap(addr, len, prot, flags, host_fd, off);
-	if (host_is_err(r))
-		return r;
 	uint64_t a = (uint64_t)r;
-	if (!guest_range_ok(a, len)) {
+	if (!host_is_err(r) && !guest_range_ok(a, len)) {
 		/* Cannot happen while the window is reserved; never hand the
 		 * guest provider memory if it somehow does. */
 		host_munmap(a, len);
-		return -ENOMEM;
+		r = -ENOMEM;
 	}
-	mm_record(a, a + RT_ALIGN_UP(len, RT_PAGE_SIZE), prot, flags);
+	if (!host_is_err(r))
+		mm_record(a, a + RT_ALIGN_UP(len, RT_PAGE_SIZE), prot, flags);
+	kmutex_unlock(&mm_lock);
+	if (host_is_err(r))
+		return r;
 	long lr = mlock_new_mapping(a, len);
 	if (lr < 0) {
 		mm_unmap(a, len);
@@ -43,9 +59,11 @@ long mm_unmap(uint64_t addr, uint64_t len)
 {
 	if (!guest_range_ok(addr, len))
 		return -EINVAL;
+	kmutex_lock(&mm_lock);
 	long r = host_munmap(addr, len);
 	if (r == 0)
 		mm_forget(addr, addr + RT_ALIGN_UP(len, RT_PAGE_SIZE));
+	kmutex_unlock(&mm_lock);
 	return r;
 }
 
@@ -53,9 +71,11 @@ long mm_protect(uint64_t addr, uint64_t len, int prot)
 {
 	if (!guest_range_ok(addr, len))
 		return -ENOMEM;
+	kmutex_lock(&mm_lock);
 	long r = host_mprotect(addr, len, prot);
 	if (r == 0)
 		mm_set_prot(addr, addr + RT_ALIGN_UP(len, RT_PAGE_SIZE), prot);
+	kmutex_unlock(&mm_lock);
 	return r;
 }
 

@@ -68,13 +68,11 @@ static long check_type(int prot, int flags, const struct file *f)
 }
 
 /* The host's vm.mmap_min_addr, read once (Linux's usual 65536 when it
- * cannot be read). */
-static uint64_t mmap_min_addr(void)
+ * cannot be read).  mmap runs beside other threads' (class MM): the
+ * value is worked out in a local and published in one store. */
+static uint64_t read_mmap_min_addr(void)
 {
-	static uint64_t min = ~0ULL;
-	if (min != ~0ULL)
-		return min;
-	min = 65536;
+	uint64_t min = 65536;
 	struct open_how how = { .flags = O_RDONLY | O_CLOEXEC };
 	long fd = host_syscall4(__NR_openat2, AT_FDCWD,
 				"/proc/sys/vm/mmap_min_addr", &how, sizeof how);
@@ -93,6 +91,17 @@ static uint64_t mmap_min_addr(void)
 			min = v;
 	}
 	return min;
+}
+
+static uint64_t mmap_min_addr(void)
+{
+	static uint64_t min = ~0ULL;
+	uint64_t m = __atomic_load_n(&min, __ATOMIC_RELAXED);
+	if (m == ~0ULL) {
+		m = read_mmap_min_addr();
+		__atomic_store_n(&min, m, __ATOMIC_RELAXED);
+	}
+	return m;
 }
 
 /* A fixed mapping below vm.mmap_min_addr needs CAP_SYS_RAWIO (Linux's

@@ -225,8 +225,13 @@ static bool serve(int i)
 		arg[k] = (long)__atomic_load_n(&s->arg[k], __ATOMIC_RELAXED);
 	uint8_t data[PICOS_REMOTE_DATA];
 	rt_memcpy(data, s->data, sizeof data);
+	/* the op runs as a BIG call would, whatever mode the interrupted
+	 * code's call was in */
+	uint8_t mode = current()->holds_lock;
+	current()->holds_lock = lock ? PL_EXCL : PL_NONE;
 	long r = op_needs_lock(op) && !lock ? -EAGAIN
 					    : remote_run_self(op, arg, data);
+	current()->holds_lock = mode;
 	if (lock)
 		provider_unlock();
 	rt_memcpy(s->data, data, sizeof data);

@@ -88,7 +88,7 @@ __attribute__((noreturn)) static void kill_thread(int sig)
 	if (__atomic_load_n(&gproc()->nthreads, __ATOMIC_ACQUIRE) <= 1)
 		die_by_signal(sig);
 	provider_lock();
-	current()->holds_lock = true;
+	current()->holds_lock = PL_EXCL;
 	thread_exit(0);
 }
 

@@ -483,6 +483,17 @@ static void on_async(int sig, siginfo_t *info, void *ucv)
 		t->caught[t->ncaught].settled = false;
 		t->caught[t->ncaught].info = *info;
 		__atomic_store_n(&t->ncaught, t->ncaught + 1, __ATOMIC_RELEASE);
+	} else {
+		/* Full (a burst of queued signals while the mask is open:
+		 * an interruptible wait, the fast path): the host keeps it,
+		 * pending for this thread behind a closed mask until the
+		 * call's end puts the guest's back; a real-time signal is
+		 * never lost. */
+		host_syscall4(__NR_rt_tgsigqueueinfo, gproc()->host_pid,
+			      t->host_tid, sig, info);
+		uc->uc_sigmask |= ~(SYNC_SIGNALS | UNBLOCKABLE);
+		if (t->in_fast)
+			t->fast_mask_closed = true;
 	}
 	if (ip >= (uint64_t)intr_begin && ip < (uint64_t)intr_end)
 		uc->uc_mcontext.rip = (uint64_t)intr_eintr;
