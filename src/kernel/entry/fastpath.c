@@ -336,6 +336,7 @@ void fast_try_patch(uint64_t ret, const struct pico_frame *f)
 	bool threads = gproc()->nthreads != 1 || proc.vm_users != 1;
 	unsigned char now[SITE_MAX];
 	bool ok = in_vma && (v->flags & MAP_TYPE) == MAP_PRIVATE &&
+		  fast_nslots < FAST_SLOTS && /* (another thread may have filled it) */
 		  (!threads || core_sync_ready()) && fast_area_ready() &&
 		  copy_from_user(now, (const void *)site.addr, (size_t)site.len) == 0 &&
 		  rt_memcmp(now, site.bytes, (size_t)site.len) == 0; /* not patched meanwhile */

@@ -12,7 +12,9 @@
  * of its result are made one step under this lock; two threads' changes
  * reach the record in the order the host made them.  Calls that read the
  * record (mremap, mlock, fast path patching) are BIG: no MM call runs
- * beside them. */
+ * beside them.  A new executable file mapping's known call sites are
+ * patched under this lock (fast_map_file), which keeps two threads'
+ * mmaps from patching at once. */
 static uint32_t mm_lock;
 
 void mm_lock_reset(void)
@@ -39,8 +41,15 @@ long mm_map(uint64_t addr, uint64_t len, int prot, int flags, int host_fd,
 		host_munmap(a, len);
 		r = -ENOMEM;
 	}
-	if (!host_is_err(r))
+	if (!host_is_err(r)) {
 		mm_record(a, a + RT_ALIGN_UP(len, RT_PAGE_SIZE), prot, flags);
+		/* (under the lock: it reads the record and changes the
+		 * mapping's protections, as mprotect does) */
+		if (host_fd >= 0 && (prot & PROT_EXEC) &&
+		    (flags & MAP_TYPE) == MAP_PRIVATE)
+			fast_map_file(a, a + RT_ALIGN_UP(len, RT_PAGE_SIZE),
+				      host_fd, off);
+	}
 	kmutex_unlock(&mm_lock);
 	if (host_is_err(r))
 		return r;
@@ -49,9 +58,6 @@ long mm_map(uint64_t addr, uint64_t len, int prot, int flags, int host_fd,
 		mm_unmap(a, len);
 		return lr;
 	}
-	if (host_fd >= 0 && (prot & PROT_EXEC) &&
-	    (flags & MAP_TYPE) == MAP_PRIVATE)
-		fast_map_file(a, a + RT_ALIGN_UP(len, RT_PAGE_SIZE), host_fd, off);
 	return r;
 }
 
