@@ -144,11 +144,10 @@ static bool fast_call(long nr, const struct pico_frame *f)
 	case __NR_fchown: case __NR_fchownat: case __NR_chown:
 	case __NR_lchown: case __NR_clock_getres: case __NR_times:
 	case __NR_getpriority: case __NR_timerfd_create:
-	/* a program's start-up (wait4 stays slow: tmux's server lost a
-	 * child's exit through the fast path; not yet understood) */
+	/* a program's start-up, and a shell's wait */
 	case __NR_set_tid_address: case __NR_set_robust_list:
 	case __NR_get_robust_list: case __NR_rseq: case __NR_arch_prctl:
-	case __NR_sigaltstack:
+	case __NR_sigaltstack: case __NR_wait4:
 		return true;
 	default:
 		return false;
