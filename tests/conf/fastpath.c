@@ -115,8 +115,8 @@ static void *thread_main(void *arg)
  * offsets of the instructions inside the site a jump may land on. */
 struct shape {
 	const char *name;
-	unsigned char bytes[24];
-	int n, site, ends[3];
+	unsigned char bytes[40];
+	int n, site, ends[4];
 	bool read; /* read(rdi, rsi, rdx), else getpid */
 };
 
@@ -139,6 +139,13 @@ static const struct shape shapes[] = {
 	{ "mov %rbx,%rdi; syscall; cmp; jbe (Go's Syscall6)",
 	  { 0xb8, 39, 0, 0, 0, 0x48, 0x89, 0xdf, 0x0f, 0x05, 0x48, 0x3d, 1, 0xf0,
 	    0xff, 0xff, 0x76, 0x05, 0xb8, 99, 0, 0, 0, 0xc3 }, 24, 5, { 8, 10, 16 }, false },
+	/* sub $0x28,%rsp; mov %edi,8(%rsp); then the site: mov 8(%rsp),%edi;
+	 * xor %eax,%eax; syscall; cmp; ja to `mov $99,%eax` */
+	{ "mov 8(%rsp),%edi; xor; syscall; cmp; ja (glibc's threaded read)",
+	  { 0x48, 0x83, 0xec, 0x28, 0x89, 0x7c, 0x24, 0x08, 0x8b, 0x7c, 0x24, 0x08,
+	    0x31, 0xc0, 0x0f, 0x05, 0x48, 0x3d, 0, 0xf0, 0xff, 0xff, 0x77, 0x05,
+	    0x48, 0x83, 0xc4, 0x28, 0xc3, 0xb8, 99, 0, 0, 0, 0x48, 0x83, 0xc4, 0x28,
+	    0xc3 }, 39, 8, { 12, 14, 16, 22 }, true },
 	{ "mov 8(%rsp),%r9; mov %rcx,%rdx; syscall (musl's __syscall_cp_c)",
 	  { 0xb8, 39, 0, 0, 0, 0x4c, 0x8b, 0x4c, 0x24, 0x08, 0x48, 0x89, 0xca, 0x0f,
 	    0x05, 0xc3 }, 16, 5, { 10, 13, 0 }, false },
@@ -185,24 +192,24 @@ static void test_shapes(long pid)
 	unsigned char *tramp = page + 4096;
 	memset(page, 0xcc, 8192);
 	for (size_t i = 0; i < nshapes; i++)
-		memcpy(page + 48 * i, shapes[i].bytes, (size_t)shapes[i].n);
+		memcpy(page + 64 * i, shapes[i].bytes, (size_t)shapes[i].n);
 	mprotect(page, 4096, PROT_READ | PROT_EXEC);
 	int p[2];
 	if (pipe(p) < 0)
 		return;
 	for (size_t i = 0; i < nshapes; i++) {
 		const struct shape *s = &shapes[i];
-		unsigned char *fn = page + 48 * i;
+		unsigned char *fn = page + 64 * i;
 		long right = 0;
 		for (int k = 0; k < 1000; k++)
 			right += shape_ok(s, fn, 0, tramp, p, pid);
 		ok(right == 1000, "%s: 1000 calls (%ld right)", s->name, right);
 		if (s->read) {
 			char c;
-			ok(shape_call(s, fn, 0, tramp, -1, &c) == (s->n == 19 ? 99 : -EBADF),
+			ok(shape_call(s, fn, 0, tramp, -1, &c) == (s->n == 19 || s->n == 39 ? 99 : -EBADF),
 			   "%s: a failing call (bad fd)", s->name);
 		}
-		for (int e = 0; e < 3 && s->ends[e]; e++)
+		for (int e = 0; e < 4 && s->ends[e]; e++)
 			ok(shape_ok(s, fn, s->ends[e], tramp, p, pid) &&
 				   shape_ok(s, fn, s->ends[e], tramp, p, pid),
 			   "%s: a jump to its offset %d runs the call", s->name,

@@ -116,6 +116,26 @@ static bool mov_from_stack(const unsigned char *p, const struct pico_frame *f)
 	return reg_of(f, reg) == word;
 }
 
+/* `8b /r` loading a 32-bit register from disp8(%rsp) (glibc's
+ * multi-threaded wrappers reload an argument saved around the
+ * cancellation hook): the register holds that stack dword, zero-extended,
+ * at the `syscall`; *reg is the register. */
+static bool mov32_from_stack(const unsigned char *p, const struct pico_frame *f,
+			     int *reg)
+{
+	if (p[0] != 0x8b || (p[1] & 0xc7) != 0x44 || p[2] != 0x24)
+		return false;
+	*reg = (p[1] >> 3) & 7;
+	uint32_t word;
+	if (!f)
+		return true;
+	if (*reg == 1 || *reg == 4 ||
+	    copy_from_user(&word, (const void *)(f->rsp + (uint64_t)(int64_t)(signed char)p[3]),
+			   4) < 0)
+		return false;
+	return reg_of(f, *reg) == word;
+}
+
 /* Long nops compilers pad with: 5, 7 and 8 bytes. */
 static int long_nop(const unsigned char *p)
 {
@@ -151,6 +171,8 @@ static int pre_choices(const unsigned char *sc, const struct pico_frame *f,
 			c[n++] = (struct pre){ nop + 2, 1u << nop };
 		if (mov_imm32(sc - 7, f, &reg) && reg != (sc[-1] & 7))
 			c[n++] = (struct pre){ 7, 1u << 5 };
+		if (mov32_from_stack(sc - 6, f, &reg) && reg != (sc[-1] & 7))
+			c[n++] = (struct pre){ 6, 1u << 4 }; /* glibc's read */
 		c[n++] = (struct pre){ 2, 0 };
 	}
 	if (mov_reg(sc - 3, f))
