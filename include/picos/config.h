@@ -32,6 +32,7 @@ enum pcfg_type {
 	PCFG_JOIN_FD,	 /* i32 with PCFG_F_JOIN: where the provider writes
 			  * its pid in the world (i32) once it has one, for
 			  * the exec door (src/cli/oci_exec.c) */
+	PCFG_CAPS,	 /* struct pcfg_caps: an OCI config's capability sets */
 };
 
 #define PCFG_F_TRACE 1u
@@ -60,6 +61,14 @@ struct pcfg_mount {
 struct pcfg_identity {
 	uint32_t uid, gid;
 	uint64_t cap_bset; /* the launcher's capability bounding set */
+};
+
+/* The sets an OCI runtime would give the process before it execs the
+ * guest program (config.json's process.capabilities); the provider then
+ * applies execve's rules to them (proc/sys_caps.c, caps_init).  Without
+ * this record the guest starts as after a plain exec by the launcher. */
+struct pcfg_caps {
+	uint64_t eff, prm, inh, amb;
 };
 
 struct pcfg_record {

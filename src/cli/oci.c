@@ -1118,6 +1118,24 @@ static void req_put(struct reqbuf *b, char type, const char *v)
 	b->len += n;
 }
 
+/* The process's supplementary groups (guest gids), one field of
+ * comma-separated numbers: empty for none. */
+static void req_put_groups(struct reqbuf *b, const struct run_opts *r)
+{
+	size_t cap = (size_t)r->ngroups * 11 + 1;
+	char *list = malloc(cap), *p = list;
+	if (!list) {
+		b->over = true;
+		return;
+	}
+	*p = 0;
+	for (int i = 0; i < r->ngroups; i++)
+		p += snprintf(p, cap - (size_t)(p - list), "%s%u", i ? "," : "",
+			      r->groups[i]);
+	req_put(b, 'G', list);
+	free(list);
+}
+
 static void req_build(struct reqbuf *b, const struct oci_spec *s, bool tty)
 {
 	memcpy(b->p, "PX1", 4);
@@ -1141,6 +1159,17 @@ static void req_build(struct reqbuf *b, const struct oci_spec *s, bool tty)
 		snprintf(num, sizeof num, "%llx", (unsigned long long)s->run.cap_bset);
 		req_put(b, 'b', num);
 	}
+	if (s->run.caps_given) {
+		char sets[80];
+		snprintf(sets, sizeof sets, "%llx:%llx:%llx:%llx",
+			 (unsigned long long)s->run.cap_eff,
+			 (unsigned long long)s->run.cap_prm,
+			 (unsigned long long)s->run.cap_inh,
+			 (unsigned long long)s->run.cap_amb);
+		req_put(b, 'C', sets);
+	}
+	if (s->run.groups_given)
+		req_put_groups(b, &s->run);
 	for (int i = 0; i < s->nrlimits; i++) {
 		char rl[80];
 		snprintf(rl, sizeof rl, "%d:%llu:%llu", s->rlimits[i].resource,
@@ -1310,7 +1339,7 @@ static int cmd_exec(int argc, char **argv)
 		s.run.uid = s.run.gid = -1;
 		s.nrlimits = 0;
 		s.umask = -1;
-		s.run.cap_bset_given = false;
+		s.run.cap_bset_given = s.run.caps_given = false;
 		s.run.cwd = NULL;
 		if (oci_spec_process(p, &s) < 0)
 			return 1;

@@ -139,14 +139,54 @@ struct exec_req {
 	} rlimits[OCI_MAX_RLIMITS];
 	int nrlimits;
 	int umask; /* -1: the container's */
+	uint32_t *groups; /* 'G': the process's supplementary groups */
 };
+
+/* "eff:prm:inh:amb" in hex: the sets of process.capabilities (PCFG_CAPS). */
+static int parse_caps(const char *v, struct run_opts *o)
+{
+	unsigned long long set[4];
+	int used = 0;
+	if (sscanf(v, "%llx:%llx:%llx:%llx%n", &set[0], &set[1], &set[2],
+		   &set[3], &used) != 4 || v[used])
+		return -1;
+	o->cap_eff = set[0];
+	o->cap_prm = set[1];
+	o->cap_inh = set[2];
+	o->cap_amb = set[3];
+	o->caps_given = true;
+	return 0;
+}
+
+/* Comma-separated guest gids (empty: none): the process's supplementary
+ * groups instead of the container's. */
+static int parse_groups(char *v, struct exec_req *r)
+{
+	size_t n = 1;
+	for (const char *p = v; *p; p++)
+		n += *p == ',';
+	r->groups = calloc(n, sizeof *r->groups);
+	if (!r->groups)
+		return -1;
+	int k = 0;
+	for (char *p = v, *end; *p; p = *end ? end + 1 : end) {
+		unsigned long g = strtoul(p, &end, 10);
+		if (end == p || (*end && *end != ',') || g > 0xfffffffeUL)
+			return -1;
+		r->groups[k++] = (uint32_t)g;
+	}
+	r->o.groups = r->groups;
+	r->o.ngroups = k;
+	r->o.groups_given = true;
+	return 0;
+}
 
 static int parse_request(char *buf, size_t n, const struct run_opts *world,
 			 const char *world_cwd, struct exec_req *r)
 {
+	memset(r, 0, sizeof *r); /* (start_request frees its vectors) */
 	if (n < 4 || memcmp(buf, "PX1", 4) != 0 || buf[n - 1] != 0)
 		return -1;
-	memset(r, 0, sizeof *r);
 	r->o = *world;
 	r->o.exec_sock = 0;
 	r->o.cwd = NULL;
@@ -189,6 +229,14 @@ static int parse_request(char *buf, size_t n, const struct run_opts *world,
 			r->o.cap_bset_given = true;
 			break;
 		}
+		case 'C':
+			if (parse_caps(v, &r->o) < 0)
+				return -1;
+			break;
+		case 'G':
+			if (parse_groups(v, r) < 0)
+				return -1;
+			break;
 		case 't':
 			r->tty = true;
 			break;
@@ -290,6 +338,7 @@ static void start_request(struct door_conn *c, const struct run_opts *world,
 out:
 	free(r.argv);
 	free(r.env);
+	free(r.groups);
 }
 
 static void drop_conn(int i)

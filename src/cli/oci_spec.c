@@ -128,34 +128,85 @@ static int cap_number(const char *name)
 	return -1;
 }
 
-/* The guest's bounding set is the config's (the provider gives a guest
- * root its bounding set as effective and permitted; a non-root guest
- * starts with none, as Linux gives it after exec without ambient). */
-static int map_capabilities(const struct json *caps, struct oci_spec *s)
+/* One of process.capabilities' lists as a set.  A name Linux does not
+ * know is logged and left out, as the runtime spec asks and runc does;
+ * a list that is no array of strings is an error (runc's config would
+ * not parse). */
+static int cap_list(const struct json *caps, const char *set, uint64_t *out)
 {
-	/* No capabilities object: the guest's sets are picos's default.
-	 * An object without a bounding list (podman's --cap-drop all, its
-	 * empty lists left out): none at all, as runc drops them. */
-	if (!caps || caps->type == JSON_NULL)
+	const struct json *l = json_get(caps, set);
+	*out = 0;
+	if (!l)
 		return 0;
-	const struct json *b = json_get(caps, "bounding");
-	s->run.cap_bset_given = true;
-	s->run.cap_bset = 0;
-	if (!b)
-		return 0;
-	if (!is_type(b, JSON_ARRAY)) {
-		oci_error("config: process.capabilities.bounding must be an array");
+	if (!is_type(l, JSON_ARRAY)) {
+		oci_error("config: process.capabilities.%s must be an array of names", set);
 		return -1;
 	}
-	for (size_t i = 0; i < b->n; i++) {
-		int c = is_type(b->items[i], JSON_STRING) ? cap_number(b->items[i]->string) : -1;
+	for (size_t i = 0; i < l->n; i++) {
+		if (!is_type(l->items[i], JSON_STRING)) {
+			oci_error("config: process.capabilities.%s must be an array of names",
+				  set);
+			return -1;
+		}
+		int c = cap_number(l->items[i]->string);
 		if (c < 0) {
-			/* runc ignores capabilities this kernel lacks: so do we */
 			oci_warn("config: unknown capability %s ignored",
-				 is_type(b->items[i], JSON_STRING) ? b->items[i]->string : "?");
+				 l->items[i]->string);
 			continue;
 		}
-		s->run.cap_bset |= 1ULL << c;
+		*out |= 1ULL << c;
+	}
+	return 0;
+}
+
+/* The first capability of `extra` (a nonempty set), for the error. */
+static const char *first_cap(uint64_t extra)
+{
+	return oci_cap_names[__builtin_ctzll(extra)];
+}
+
+/* The guest's sets are the ones runc would give the container process:
+ * runc narrows the bounding set, sets effective, permitted and
+ * inheritable with capset(2), raises the ambient ones, then execs the
+ * program; the provider does the same steps (PCFG_CAPS, caps_init).
+ * What capset refuses (runc then fails to start the container) is an
+ * error here; an ambient capability not also permitted and inheritable
+ * is left out with a warning, as runc does. */
+static int map_capabilities(const struct json *caps, struct oci_spec *s)
+{
+	/* No capabilities object: the guest's sets are picos's default. */
+	if (!caps || caps->type == JSON_NULL)
+		return 0;
+	if (!is_type(caps, JSON_OBJECT)) {
+		oci_error("config: process.capabilities must be an object");
+		return -1;
+	}
+	struct run_opts *r = &s->run;
+	/* a list left out is empty (podman's --cap-drop all drops them) */
+	if (cap_list(caps, "bounding", &r->cap_bset) < 0 ||
+	    cap_list(caps, "effective", &r->cap_eff) < 0 ||
+	    cap_list(caps, "permitted", &r->cap_prm) < 0 ||
+	    cap_list(caps, "inheritable", &r->cap_inh) < 0 ||
+	    cap_list(caps, "ambient", &r->cap_amb) < 0)
+		return -1;
+	r->cap_bset_given = r->caps_given = true;
+	if (r->cap_eff & ~r->cap_prm) {
+		oci_error("config: process.capabilities: effective %s is not permitted",
+			  first_cap(r->cap_eff & ~r->cap_prm));
+		return -1;
+	}
+	/* capset: no inheritable capability outside the bounding set (the
+	 * runtime's own inheritable set is empty) */
+	if (r->cap_inh & ~r->cap_bset) {
+		oci_error("config: process.capabilities: inheritable %s is not in the bounding set",
+			  first_cap(r->cap_inh & ~r->cap_bset));
+		return -1;
+	}
+	uint64_t amb_ok = r->cap_prm & r->cap_inh;
+	if (r->cap_amb & ~amb_ok) {
+		oci_warn("config: ambient %s ignored: not both permitted and inheritable",
+			 first_cap(r->cap_amb & ~amb_ok));
+		r->cap_amb &= amb_ok;
 	}
 	return 0;
 }

@@ -77,6 +77,10 @@ struct run_opts {
 	int ngroups;
 	bool cap_bset_given;
 	uint64_t cap_bset;
+	/* process.capabilities' other sets (PCFG_CAPS), set with
+	 * cap_bset_given: the sets the OCI runtime sets before the exec */
+	bool caps_given;
+	uint64_t cap_eff, cap_prm, cap_inh, cap_amb;
 	bool no_term_grace; /* a SIGTERM never ends the world by itself */
 	/* OCI: the container's listening socket for `picos exec` (its
 	 * state directory's exec.sock), served by the world's exec door

@@ -703,6 +703,10 @@ static int build_config(struct run_opts *o, const char *cwd, int world_fd,
 	if (o->cap_bset_given)
 		id.cap_bset &= o->cap_bset;
 	put(&b, PCFG_IDENTITY, &id, sizeof id);
+	if (o->caps_given) {
+		struct pcfg_caps c = { o->cap_eff, o->cap_prm, o->cap_inh, o->cap_amb };
+		put(&b, PCFG_CAPS, &c, sizeof c);
+	}
 	put_groups(&b);
 	char host[65] = "picos";
 	if (o->hostname)
@@ -898,6 +902,14 @@ void world_start_joiner(struct run_opts *eo, const char *cwd, int report_fd)
 	int msg_fd = fcntl(2, F_DUPFD_CLOEXEC, 3);
 	joining = true;
 	join_report_fd = report_fd;
+	/* its own supplementary groups (its process.json's), swapped
+	 * around its own gid: the world's were the container's */
+	if (eo->groups_given) {
+		free(host_groups);
+		host_groups = NULL;
+		nhost_groups = -1;
+		read_host_groups(eo);
+	}
 	int cfg_fd = build_config(eo, cwd, join_world_fd, join_trace_fd, msg_fd);
 	if (cfg_fd < 0)
 		_exit(125);

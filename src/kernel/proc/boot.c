@@ -31,6 +31,7 @@ extern char __provider_image_end[];
 
 struct boot_cfg {
 	uint64_t cap_bset; /* the launcher's bounding set */
+	const struct pcfg_caps *caps; /* PCFG_CAPS, NULL: none */
 	char **argv, **envp;
 	int argc, envc;
 	const char *exe, *cwd;
@@ -170,6 +171,10 @@ static void apply_config(const unsigned char *p, size_t len,
 					break;
 				case PCFG_JOIN_FD:
 					bc->join_fd = *(const int32_t *)d;
+					break;
+				case PCFG_CAPS:
+					if (rec->len >= sizeof *bc->caps)
+						bc->caps = d;
 					break;
 				}
 			}
@@ -411,7 +416,7 @@ void provider_main(uint64_t *sp)
 	else
 		join_world();
 	keys_login();
-	caps_init(bc.cap_bset);
+	caps_init(bc.cap_bset, bc.caps);
 	/* Started by root as a guest user other than root (--uid N): the
 	 * host thread keeps uid 0 (the swap of ids) but gives up the
 	 * capabilities the guest lacks, so the host checks it as that user. */

@@ -16,8 +16,10 @@ struct pico_thread;
 #define CAPS_VALID ((1ULL << (CAP_LAST_CAP + 1)) - 1)
 
 /* Boot: the first thread's sets for the world's identity; `bset` is the
- * bounding set the launcher runs with. */
-void caps_init(uint64_t bset);
+ * bounding set the launcher runs with; `oci` (NULL: none) the sets an OCI
+ * runtime sets before it execs the program (config.h, PCFG_CAPS). */
+struct pcfg_caps;
+void caps_init(uint64_t bset, const struct pcfg_caps *oci);
 /* Whether the calling thread has `cap` in its effective set. */
 bool capable(int cap);
 /* The sets of a guest pid or tid (0: the caller), for capget and (later)

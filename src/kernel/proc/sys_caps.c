@@ -7,6 +7,7 @@
 #include "../syscalls.h"
 #include <linux/prctl.h>
 #include <linux/securebits.h>
+#include <picos/config.h>
 #include <picos/world.h>
 
 #define BIT(c) (1ULL << (c))
@@ -28,11 +29,31 @@ static bool secure(const struct guest_caps *c, int bit)
 	return c->securebits & SECBIT(bit);
 }
 
-void caps_init(uint64_t bset)
+/* An OCI runtime (runc) sets the config's sets with capset and raises
+ * the ambient ones, then execs the program: the guest's sets are what
+ * that exec makes of them.  The launcher checked the config as capset
+ * would (src/cli/oci_spec.c); the masks here keep Linux's invariants
+ * whatever it sent: no inheritable capability outside the bounding set
+ * (which may be narrower than the config's: picos's own), no ambient one
+ * not both permitted and inheritable. */
+static void caps_init_oci(struct guest_caps *c, const struct pcfg_caps *oci)
+{
+	c->prm = oci->prm & CAPS_VALID;
+	c->eff = oci->eff & c->prm;
+	c->inh = oci->inh & c->bset;
+	c->amb = oci->amb & c->prm & c->inh;
+	caps_exec();
+}
+
+void caps_init(uint64_t bset, const struct pcfg_caps *oci)
 {
 	struct guest_caps *c = &current()->caps;
 	rt_memset(c, 0, sizeof *c);
 	c->bset = bset & CAPS_VALID;
+	if (oci) {
+		caps_init_oci(c, oci);
+		return;
+	}
 	/* A root process starts as init does: everything the bounding set
 	 * allows, permitted and effective; anyone else with nothing. */
 	if (ident.euid == 0 || ident.uid == 0)
