@@ -174,20 +174,28 @@ struct container {
 	const char *status;           /* "created", "running", "stopped" */
 };
 
-/* Field 22 of /proc/PID/stat, and whether the process is a zombie. */
-static int proc_starttime(pid_t pid, unsigned long long *start, bool *zombie)
+/* /proc/PID/stat read into buf, and where its fields after the name
+ * begin (the name may hold spaces and parentheses); NULL on failure. */
+char *proc_stat_fields(pid_t pid, char *buf, size_t size)
 {
-	char path[64], buf[1024];
+	char path[64];
 	snprintf(path, sizeof path, "/proc/%d/stat", pid);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return -1;
-	ssize_t n = read(fd, buf, sizeof buf - 1);
+		return NULL;
+	ssize_t n = read(fd, buf, size - 1);
 	close(fd);
 	if (n <= 0)
-		return -1;
+		return NULL;
 	buf[n] = 0;
-	char *p = strrchr(buf, ')'); /* the name may hold spaces */
+	return strrchr(buf, ')');
+}
+
+/* Field 22 of /proc/PID/stat, and whether the process is a zombie. */
+static int proc_starttime(pid_t pid, unsigned long long *start, bool *zombie)
+{
+	char buf[1024];
+	char *p = proc_stat_fields(pid, buf, sizeof buf);
 	if (!p)
 		return -1;
 	char state;

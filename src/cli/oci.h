@@ -56,6 +56,8 @@ __attribute__((format(printf, 1, 2))) void oci_error(const char *fmt, ...);
 __attribute__((format(printf, 1, 2))) void oci_warn(const char *fmt, ...);
 
 int oci_main(int argc, char **argv);
+/* oci.c: /proc/PID/stat into buf; its fields after the name, or NULL. */
+char *proc_stat_fields(pid_t pid, char *buf, size_t size);
 bool oci_is_command(const char *arg);
 
 #endif

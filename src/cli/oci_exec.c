@@ -83,17 +83,8 @@ static void say(int fd, char type, const char *fmt, ...)
 /* The parent pid of `pid` in /proc (-1: unknown). */
 static pid_t ppid_of(pid_t pid)
 {
-	char path[64], buf[512];
-	snprintf(path, sizeof path, "/proc/%d/stat", pid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	ssize_t n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = 0;
-	char *p = strrchr(buf, ')');
+	char buf[512];
+	char *p = proc_stat_fields(pid, buf, sizeof buf);
 	int pp;
 	if (!p || sscanf(p + 1, " %*c %d", &pp) != 1)
 		return -1;
