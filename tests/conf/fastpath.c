@@ -10,6 +10,7 @@
  * program set them, a site the program rewrites or unmaps and maps again
  * (a JIT's way), a site across two pages, fork and vfork. */
 #include "tap.h"
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -244,6 +245,17 @@ int main(void)
 	if (f)
 		fclose(f);
 	ok(rx, "the code page is still r-x");
+	/* /proc/self/mem shows the code as the program's own reads do (under
+	 * picos: the patched bytes, docs/architecture.md "Reading code") */
+	unsigned char direct[16], viamem[16];
+	memcpy(direct, code + GETPID, sizeof direct);
+	int memfd = open("/proc/self/mem", O_RDONLY);
+	ok(memfd >= 0 && pread(memfd, viamem, sizeof viamem, (off_t)(uintptr_t)(code + GETPID)) ==
+				 (ssize_t)sizeof viamem &&
+		   memcmp(direct, viamem, sizeof direct) == 0,
+	   "/proc/self/mem reads a called site as the program reads it");
+	if (memfd >= 0)
+		close(memfd);
 
 	char got = 0;
 	long r = blocked_read(true, &got);
