@@ -33,7 +33,8 @@ struct header {
 
 static struct {
 	int lock;
-	uint64_t bump; /* next unused address */
+	uint64_t bump;	    /* next unused address */
+	uint64_t committed; /* the end of what the host has mapped */
 	struct free_block *free[NCLASSES];
 	struct run *runs;
 } heap;
@@ -54,15 +55,29 @@ void kmalloc_init(void)
 	heap.bump = PICOS_HEAP_BASE;
 }
 
+/* The heap is mapped from the host COMMIT_CHUNK at a time: memory never
+ * touched is not resident, and the host is asked rarely.  That matters
+ * beyond speed: a guest may lower RLIMIT_DATA below what its process
+ * uses (Linux allows it; later growth fails), after which the host
+ * refuses the provider's own growth too, and the provider cannot serve
+ * calls without memory. */
+#define COMMIT_CHUNK (2UL << 20)
+
 static void *commit(size_t len)
 {
 	uint64_t a = heap.bump;
 	if (a + len > PICOS_SNAP_BASE)
 		kdie(125, "the provider heap is exhausted");
-	long r = host_mmap(a, len, PROT_READ | PROT_WRITE,
-			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
-	if (host_is_err(r))
-		kdie(125, "cannot commit provider memory (%ld)", r);
+	if (a + len > heap.committed) {
+		uint64_t from = RT_MAX(heap.committed, (uint64_t)PICOS_HEAP_BASE);
+		uint64_t to = RT_MIN(RT_ALIGN_UP(a + len, COMMIT_CHUNK),
+				     (uint64_t)PICOS_SNAP_BASE);
+		long r = host_mmap(from, to - from, PROT_READ | PROT_WRITE,
+				   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+		if (host_is_err(r))
+			kdie(125, "cannot commit provider memory (%ld)", r);
+		heap.committed = to;
+	}
 	heap.bump += len;
 	return (void *)a;
 }
