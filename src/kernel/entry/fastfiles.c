@@ -130,7 +130,10 @@ static void patch_known(const struct picos_fast_file *f, const struct vma *v,
 			if (!fast_area_ready() ||
 			    host_mprotect(v->start, span, v->prot | PROT_WRITE) < 0)
 				return;
-			fast_area_writable(true);
+			if (!fast_area_writable(true)) {
+				host_mprotect(v->start, span, v->prot);
+				return;
+			}
 			open = true;
 		}
 		unsigned char bytes[SITE_MAX];

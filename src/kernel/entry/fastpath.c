@@ -184,11 +184,14 @@ bool fast_area_ready(void)
 	return !area_failed && (fast_area_end || map_area());
 }
 
-void fast_area_writable(bool w)
+/* Whether the area's protections became what was asked: making it
+ * writable again counts as new data on the host, which a guest that
+ * lowered RLIMIT_DATA below its use makes fail (nothing is patched). */
+bool fast_area_writable(bool w)
 {
 	/* (execute stays on: other threads may be in other stubs) */
-	host_mprotect(FAST_TABLE, FAST_END - FAST_TABLE,
-		      PROT_READ | PROT_EXEC | (w ? PROT_WRITE : 0));
+	return host_mprotect(FAST_TABLE, FAST_END - FAST_TABLE,
+			     PROT_READ | PROT_EXEC | (w ? PROT_WRITE : 0)) == 0;
 }
 
 static void put32(unsigned char *p, uint32_t v)
@@ -240,11 +243,16 @@ void fast_fill_stub(int i, const struct site *site)
 	((uint64_t *)FAST_TABLE)[i] = s;
 }
 
-static uint64_t make_stub(int i, const struct site *site)
+/* A stub in the next slot for `site`: its address, or 0 when the area
+ * cannot be written. */
+static uint64_t make_stub(const struct site *site, int *slot)
 {
-	fast_area_writable(true);
+	if (!fast_area_writable(true))
+		return 0;
+	int i = fast_nslots++;
 	fast_fill_stub(i, site);
 	fast_area_writable(false);
+	*slot = i;
 	return FAST_STUBS + (uint64_t)i * STUB_SIZE;
 }
 
@@ -339,10 +347,10 @@ void fast_try_patch(uint64_t ret, const struct pico_frame *f)
 		  (!threads || core_sync_ready()) && fast_area_ready() &&
 		  copy_from_user(now, (const void *)site.addr, (size_t)site.len) == 0 &&
 		  rt_memcmp(now, site.bytes, (size_t)site.len) == 0; /* not patched meanwhile */
-	if (ok) {
-		int i = fast_nslots++;
-		write_site(&site, v, i, make_stub(i, &site), threads);
-	}
+	int i;
+	uint64_t stub = ok ? make_stub(&site, &i) : 0;
+	if (stub)
+		write_site(&site, v, i, stub, threads);
 	provider_unlock();
 }
 

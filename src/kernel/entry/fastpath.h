@@ -42,7 +42,7 @@ bool bytes_around(uint64_t sc_addr, unsigned char *b);
 /* fastpath.c, for fastfiles.c */
 extern int fast_nslots;
 bool fast_area_ready(void);
-void fast_area_writable(bool w);
+bool fast_area_writable(bool w);
 /* Stub i for `site` and the patched bytes of the site (the area
  * writable). */
 void fast_fill_stub(int i, const struct site *site);
