@@ -44,6 +44,14 @@ same() {
 	if [ "$2" = "$3" ]; then ok "$1"; else notok "$1" "$(diff <(printf '%s\n' "$2") <(printf '%s\n' "$3"))"; fi
 }
 
+# A non-root guest's capabilities hold on the host (a bind below 1024)
+# only in a world started by root, whose host credentials follow the
+# guest's (docs/oci.md); started by another user, the sets are the
+# guest's but the host does not grant the bind: that line is dropped.
+host_caps_line() { # TEXT: TEXT without nc's lines unless root
+	if [ "$(id -u)" -eq 0 ]; then printf '%s' "$1"; else printf '%s' "$1" | grep -v '^nc: '; fi
+}
+
 [ -x "$picos" ] || { echo "not ok - oci: no $picos (run make)"; exit 1; }
 
 rm -rf "$work"
@@ -185,8 +193,8 @@ caps_config '{"uid": 1000, "gid": 1000}' \
 	"{\"bounding\": [$nbs, \"CAP_CHOWN\"], \"effective\": [$nbs], \"permitted\": [$nbs], \"inheritable\": [$nbs], \"ambient\": [$nbs]}" \
 	'grep ^Cap /proc/self/status; nc -l -p 80 -w 1 2>&1; true'
 got=$(run_reaped ccap 2>&1)
-same "oci_cli_caps_ambient: a non-root user with CAP_NET_BIND_SERVICE ambient: its sets, and it binds port 80" \
-	$'CapInh:\t0000000000000400\nCapPrm:\t0000000000000400\nCapEff:\t0000000000000400\nCapBnd:\t0000000000000401\nCapAmb:\t0000000000000400\nnc: timed out\nexit 0' "$got"
+same "oci_cli_caps_ambient: a non-root user with CAP_NET_BIND_SERVICE ambient: its sets, and (as root) it binds port 80" \
+	"$(host_caps_line $'CapInh:\t0000000000000400\nCapPrm:\t0000000000000400\nCapEff:\t0000000000000400\nCapBnd:\t0000000000000401\nCapAmb:\t0000000000000400\nnc: timed out\nexit 0')" "$(host_caps_line "$got")"
 # the same user without ambient capabilities: nothing survives the exec
 caps_config '{"uid": 1000, "gid": 1000}' \
 	"{\"bounding\": [$nbs, \"CAP_CHOWN\"], \"effective\": [$nbs], \"permitted\": [$nbs]}" \
@@ -351,7 +359,7 @@ cat >"$work/process-caps.json" <<'EOF'
 EOF
 got=$(timeout "$TO" "$picos" --root "$state" exec -p "$work/process-caps.json" ce 2>&1)
 same "oci_cli_exec_caps_groups: -p process.json's capabilities (ambient, non-root) and additionalGids" \
-	$'CapInh:\t0000000000000400\nCapPrm:\t0000000000000400\nCapEff:\t0000000000000400\nCapBnd:\t0000000000000400\nCapAmb:\t0000000000000400\n1000 7 9\nnc: timed out' "$got"
+	"$(host_caps_line $'CapInh:\t0000000000000400\nCapPrm:\t0000000000000400\nCapEff:\t0000000000000400\nCapBnd:\t0000000000000400\nCapAmb:\t0000000000000400\n1000 7 9\nnc: timed out')" "$(host_caps_line "$got")"
 # without -p: the config's process (root, its default sets; no
 # additionalGids: no supplementary group), here as user 1000: none
 got=$(timeout "$TO" "$picos" --root "$state" exec -u 1000:1000 ce sh -c 'grep CapEff /proc/self/status; id -G' 2>&1)
