@@ -458,18 +458,10 @@ static int map_annotations(const struct json *a, struct oci_spec *s)
 	const char *net = json_get_str(a, OCI_ANNOTATION_NET);
 	const char *procs = json_get_str(a, OCI_ANNOTATION_MAX_PROCS);
 	const char *ns = json_get_str(a, OCI_ANNOTATION_NS);
-	if (net) {
-		if (!strcmp(net, "loopback"))
-			s->run.net = NET_OPT_LOOPBACK;
-		else if (!strcmp(net, "none"))
-			s->run.net = NET_OPT_NONE;
-		else if (!strcmp(net, "host"))
-			s->run.net = NET_OPT_HOST;
-		else {
-			oci_error("config: annotation %s wants loopback, none or host",
-				  OCI_ANNOTATION_NET);
-			return -1;
-		}
+	if (net && (s->run.net = parse_net_mode(net)) < 0) {
+		oci_error("config: annotation %s wants loopback, none or host",
+			  OCI_ANNOTATION_NET);
+		return -1;
 	}
 	if (procs) {
 		char *end;
@@ -481,18 +473,10 @@ static int map_annotations(const struct json *a, struct oci_spec *s)
 		}
 		s->run.max_procs = (int)v;
 	}
-	if (ns) {
-		if (!strcmp(ns, "auto"))
-			s->run.ns = NS_OPT_AUTO;
-		else if (!strcmp(ns, "on"))
-			s->run.ns = NS_OPT_ON;
-		else if (!strcmp(ns, "off"))
-			s->run.ns = NS_OPT_OFF;
-		else {
-			oci_error("config: annotation %s wants auto, on or off",
-				  OCI_ANNOTATION_NS);
-			return -1;
-		}
+	if (ns && (s->run.ns = parse_ns_mode(ns)) < 0) {
+		oci_error("config: annotation %s wants auto, on or off",
+			  OCI_ANNOTATION_NS);
+		return -1;
 	}
 	return 0;
 }

@@ -126,6 +126,28 @@ static bool is_opt(const char *arg, const char *name)
 	return strncmp(arg, name, n) == 0 && (arg[n] == 0 || arg[n] == '=');
 }
 
+int parse_net_mode(const char *v)
+{
+	if (!strcmp(v, "loopback"))
+		return NET_OPT_LOOPBACK;
+	if (!strcmp(v, "host"))
+		return NET_OPT_HOST;
+	if (!strcmp(v, "none"))
+		return NET_OPT_NONE;
+	return -1;
+}
+
+int parse_ns_mode(const char *v)
+{
+	if (!strcmp(v, "auto"))
+		return NS_OPT_AUTO;
+	if (!strcmp(v, "on"))
+		return NS_OPT_ON;
+	if (!strcmp(v, "off"))
+		return NS_OPT_OFF;
+	return -1;
+}
+
 int parse_run_options(int argc, char **argv, struct run_opts *o)
 {
 	memset(o, 0, sizeof *o);
@@ -254,24 +276,12 @@ int parse_run_options(int argc, char **argv, struct run_opts *o)
 		} else if (is_opt(a, "--net")) {
 			if (!(v = value(argc, argv, &i, "--net")))
 				return bad("--net wants loopback, host or none%s", "");
-			if (!strcmp(v, "loopback"))
-				o->net = NET_OPT_LOOPBACK;
-			else if (!strcmp(v, "host"))
-				o->net = NET_OPT_HOST;
-			else if (!strcmp(v, "none"))
-				o->net = NET_OPT_NONE;
-			else
+			if ((o->net = parse_net_mode(v)) < 0)
 				return bad("--net wants loopback, host or none, got '%s'", v);
 		} else if (is_opt(a, "--ns")) {
 			if (!(v = value(argc, argv, &i, "--ns")))
 				return bad("--ns wants auto, on or off%s", "");
-			if (!strcmp(v, "auto"))
-				o->ns = NS_OPT_AUTO;
-			else if (!strcmp(v, "on"))
-				o->ns = NS_OPT_ON;
-			else if (!strcmp(v, "off"))
-				o->ns = NS_OPT_OFF;
-			else
+			if ((o->ns = parse_ns_mode(v)) < 0)
 				return bad("--ns wants auto, on or off, got '%s'", v);
 		} else if (!strcmp(a, "--stats")) {
 			o->stats = true;

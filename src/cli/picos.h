@@ -90,6 +90,10 @@ struct run_opts {
 
 /* options.c */
 int parse_run_options(int argc, char **argv, struct run_opts *o);
+/* --net's and --ns's words as NET_OPT_* and NS_OPT_*; -1 for others
+ * (also the OCI annotations') */
+int parse_net_mode(const char *v);
+int parse_ns_mode(const char *v);
 void print_usage(FILE *f);
 
 /* doctor.c: `picos doctor`: which host features picos relies on this
