@@ -1409,8 +1409,20 @@ static int cmd_exec(int argc, char **argv)
 
 /* --- the command line ------------------------------------------------ */
 
-static const char *const commands[] = {
-	"create", "start", "state", "kill", "delete", "exec", "features", "ps", "list",
+static int cmd_features_args(int argc, char **argv)
+{
+	(void)argc, (void)argv;
+	return cmd_features();
+}
+
+/* The runtime commands: what oci_is_command knows and oci_main runs. */
+static const struct {
+	const char *name;
+	int (*run)(int argc, char **argv);
+} commands[] = {
+	{ "create", cmd_create }, { "start", cmd_start }, { "state", cmd_state },
+	{ "kill", cmd_kill },	  { "delete", cmd_delete }, { "exec", cmd_exec },
+	{ "features", cmd_features_args }, { "ps", cmd_ps }, { "list", cmd_list },
 };
 
 bool oci_is_command(const char *arg)
@@ -1419,7 +1431,7 @@ bool oci_is_command(const char *arg)
 	    strcmp(arg, "--version") && strcmp(arg, "-v"))
 		return true; /* a global option: only the runtime commands have them */
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-		if (!strcmp(arg, commands[i]))
+		if (!strcmp(arg, commands[i].name))
 			return true;
 	return false;
 }
@@ -1471,24 +1483,9 @@ int oci_main(int argc, char **argv)
 		}
 		oci_debug("called: %s", line);
 	}
-	if (!strcmp(cmd, "create"))
-		return cmd_create(n, rest);
-	if (!strcmp(cmd, "start"))
-		return cmd_start(n, rest);
-	if (!strcmp(cmd, "state"))
-		return cmd_state(n, rest);
-	if (!strcmp(cmd, "kill"))
-		return cmd_kill(n, rest);
-	if (!strcmp(cmd, "delete"))
-		return cmd_delete(n, rest);
-	if (!strcmp(cmd, "ps"))
-		return cmd_ps(n, rest);
-	if (!strcmp(cmd, "list"))
-		return cmd_list(n, rest);
-	if (!strcmp(cmd, "features"))
-		return cmd_features();
-	if (!strcmp(cmd, "exec"))
-		return cmd_exec(n, rest);
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		if (!strcmp(cmd, commands[i].name))
+			return commands[i].run(n, rest);
 	if (!strcmp(cmd, "--version") || !strcmp(cmd, "version")) {
 		printf("picos version %s\nspec: %s\n", PICOS_VERSION, OCI_VERSION);
 		return 0;
