@@ -20,11 +20,9 @@
 #define PICOS_WORLD_ADDR (PICOS_PROVIDER_BASE + PICOS_IMAGE_MAX)
 #define PICOS_HEAP_BASE (PICOS_PROVIDER_BASE + 0x10000000UL)
 
-/* The last 4 GiB of the window: the vfork stack and the copy of the
- * provider's state taken while a vfork child borrows the address space
- * (src/kernel/proc/vfork.c).  The heap stays below it. */
-#define PICOS_SNAP_BASE (PICOS_PROVIDER_END - 0x100000000UL)
-#define PICOS_VFORK_STACK_SIZE 0x10000UL
+/* The end of the provider heap: the last 4 GiB of the window stay
+ * reserved and unused. */
+#define PICOS_HEAP_END (PICOS_PROVIDER_END - 0x100000000UL)
 
 /* The fast path's slot table and stubs (src/kernel/entry/fastpath.c),
  * mapped at the first patched call site: below 2 GiB for the 32-bit

@@ -69,7 +69,6 @@ char *kstrdup(const char *s);
 /* Maps `len` bytes of fresh provider memory (page granular, zeroed). */
 void *kmap_pages(size_t len);
 void kunmap_pages(void *p, size_t len);
-uint64_t kmalloc_heap_end(void);
 
 /* mm/uaccess: every guest pointer goes through these.  They return 0 or
  * -EFAULT (never crash) for NULL, unmapped, kernel-half and provider

@@ -66,12 +66,12 @@ void kmalloc_init(void)
 static void *commit(size_t len)
 {
 	uint64_t a = heap.bump;
-	if (a + len > PICOS_SNAP_BASE)
+	if (a + len > PICOS_HEAP_END)
 		kdie(125, "the provider heap is exhausted");
 	if (a + len > heap.committed) {
 		uint64_t from = RT_MAX(heap.committed, (uint64_t)PICOS_HEAP_BASE);
 		uint64_t to = RT_MIN(RT_ALIGN_UP(a + len, COMMIT_CHUNK),
-				     (uint64_t)PICOS_SNAP_BASE);
+				     (uint64_t)PICOS_HEAP_END);
 		long r = host_mmap(from, to - from, PROT_READ | PROT_WRITE,
 				   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
 		if (host_is_err(r))
@@ -201,8 +201,3 @@ char *kstrdup(const char *s)
 	return d;
 }
 
-/* The heap in use, [PICOS_HEAP_BASE, end): what a vfork saves. */
-uint64_t kmalloc_heap_end(void)
-{
-	return heap.bump;
-}
