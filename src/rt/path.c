@@ -29,7 +29,8 @@ void rt_path_normalize(char *path)
 			/* When nothing was dropped yet, w == end: the '/'
 			 * below lands on the terminator, so note it first. */
 			bool last = *end == 0;
-			rt_memmove(w, r, n);
+			if (w != r) /* nothing dropped yet: already in place */
+				rt_memmove(w, r, n);
 			w += n;
 			*w++ = '/';
 			if (last)

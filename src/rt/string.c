@@ -17,6 +17,11 @@ void *rt_memmove(void *dst, const void *src, size_t n)
 {
 	unsigned char *d = dst;
 	const unsigned char *s = src;
+	/* In place: nothing to move.  The backward copy below is a slow
+	 * byte loop (no fast strings with the direction flag set), and
+	 * d == s took it: every path the provider normalised paid it. */
+	if (d == s)
+		return dst;
 	if ((uintptr_t)d - (uintptr_t)s >= n)
 		return rt_memcpy(dst, src, n); /* d below s, or no overlap */
 	/* d overlaps s from above: copy backwards (the direction flag is
