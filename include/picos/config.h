@@ -45,6 +45,8 @@ enum pcfg_type {
 /* A process added to a running world (`picos exec`): it takes a new
  * table entry of its own (no parent, its own session), not pid 1's. */
 #define PCFG_F_JOIN 128u
+/* --no-dcache: every stat walks its path (src/kernel/fs/dcache.c) */
+#define PCFG_F_NO_DCACHE 256u
 
 #define PCFG_MOUNT_RDONLY 1u
 #define PCFG_MOUNT_PROC 2u /* the host's procfs, seen through the provider's procfs layer */

@@ -66,6 +66,8 @@ void print_usage(FILE *f)
 	      "                      statistics at exit\n"
 	      "  --no-patch          leave the program's call sites as they are: every\n"
 	      "                      system call takes the trap (PICOS_NO_PATCH=1 too)\n"
+	      "  --no-dcache         no directory cache: every stat walks its whole\n"
+	      "                      path on the host (PICOS_DCACHE=0 too)\n"
 	      "  --max-procs N       at most N guest processes at once (default 1024)\n"
 	      "  --wait-all          the world ends when its last process does, not\n"
 	      "                      with pid 1 (daemons that outlive it keep running)\n"

@@ -287,6 +287,8 @@ int parse_run_options(int argc, char **argv, struct run_opts *o)
 			o->stats = true;
 		} else if (!strcmp(a, "--no-patch")) {
 			o->no_patch = true;
+		} else if (!strcmp(a, "--no-dcache")) {
+			o->no_dcache = true;
 		} else if (!strcmp(a, "--wait-all")) {
 			o->wait_all = true;
 		} else {

@@ -61,6 +61,7 @@ struct run_opts {
 	const char *trace_file; /* NULL: stderr */
 	bool stats;
 	bool no_patch; /* --no-patch or PICOS_NO_PATCH=1 */
+	bool no_dcache; /* --no-dcache or PICOS_DCACHE=0 */
 	bool wait_all; /* the world ends with its last process, not pid 1 */
 	int max_procs; /* 0: PICOS_DEFAULT_MAX_PROCS */
 	int net;       /* NET_OPT_*: the network policy */

@@ -729,6 +729,9 @@ static int build_config(struct run_opts *o, const char *cwd, int world_fd,
 	const char *np = getenv("PICOS_NO_PATCH");
 	if (o->no_patch || (np && strcmp(np, "0") && *np))
 		flags |= PCFG_F_NO_PATCH;
+	const char *dc = getenv("PICOS_DCACHE");
+	if (o->no_dcache || (dc && !strcmp(dc, "0")))
+		flags |= PCFG_F_NO_DCACHE;
 	if (o->net == NET_OPT_HOST)
 		flags |= PCFG_F_NET_HOST;
 	else if (o->net == NET_OPT_NONE)

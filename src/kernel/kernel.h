@@ -42,6 +42,16 @@ void provider_unlock_mode(int mode);
  * again exclusive. */
 bool provider_lock_is_shared(void);
 #define EPICO_EXCL 4000
+/* The directory cache cannot answer: take the whole walk (fs/dcache.c). */
+#define EPICO_MISS 4001
+
+/* fs/dcache.c: the directory cache's switch (--no-dcache), what voids it
+ * after a call, and its emptying before a clone that shares the memory
+ * with another host fd table. */
+struct pico_frame;
+extern bool dcache_off;
+void dcache_after_call(unsigned long nr, const struct pico_frame *f);
+void dcache_flush(void);
 /* Takes the lock exclusive only if it is free: from a signal handler,
  * where the interrupted code of the same thread may hold it. */
 bool provider_trylock(void);

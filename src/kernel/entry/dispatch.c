@@ -98,6 +98,7 @@ void pico_dispatch(struct pico_frame *f)
 	long ret = run_locked(e, f);
 	f->rax = (uint64_t)ret;
 	t->cur_nr = -1;
+	dcache_after_call(nr, f);
 
 	if (observe) {
 		if (popts.stats && nr < PICOS_NR_SYSCALLS)

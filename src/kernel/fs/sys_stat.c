@@ -41,11 +41,10 @@ struct at_target {
 
 #define AT_NULL_OK 0x80000000u /* a NULL path counts as "" (statx) */
 
-/* Resolves the triple.  With AT_EMPTY_PATH an empty path names dirfd
- * itself (the cwd for AT_FDCWD); otherwise "" is ENOENT.  A final
- * symlink is followed unless AT_SYMLINK_NOFOLLOW. */
-static long at_resolve(int dirfd, const char *upath, unsigned flags,
-		       struct at_target *t)
+/* The first half of at_resolve: 1 with *lk filled for a path to walk, 0
+ * when the triple named an fd (t filled), or an error. */
+static long at_lookup(int dirfd, const char *upath, unsigned flags,
+		      struct at_target *t, struct lookup *lk)
 {
 	struct pico_thread *cur = current();
 	bool empty_ok = flags & AT_EMPTY_PATH;
@@ -71,19 +70,35 @@ static long at_resolve(int dirfd, const char *upath, unsigned flags,
 	}
 	if (r == 0)
 		rt_strlcpy(cur->kpath[0], ".", PICOS_PATH_MAX);
-	struct lookup lk;
-	r = path_lookup(dirfd, cur->kpath[0], follow ? LK_FOLLOW : 0, &lk,
+	r = path_lookup(dirfd, cur->kpath[0], follow ? LK_FOLLOW : 0, lk,
 			cur->lpath[0]);
-	if (r < 0)
-		return r;
-	long fd = vfs_open_path(&lk, follow);
+	return r < 0 ? r : 1;
+}
+
+/* The second half: an O_PATH host fd for the walked path. */
+static long at_open(struct lookup *lk, bool follow, struct at_target *t)
+{
+	long fd = vfs_open_path(lk, follow);
 	if (fd < 0)
 		return fd;
 	t->fd = (int)fd;
 	t->owned = true;
-	t->mnt = lk.mnt;
-	t->path = lk.path;
+	t->mnt = lk->mnt;
+	t->path = lk->path;
 	return 0;
+}
+
+/* Resolves the triple.  With AT_EMPTY_PATH an empty path names dirfd
+ * itself (the cwd for AT_FDCWD); otherwise "" is ENOENT.  A final
+ * symlink is followed unless AT_SYMLINK_NOFOLLOW. */
+static long at_resolve(int dirfd, const char *upath, unsigned flags,
+		       struct at_target *t)
+{
+	struct lookup lk;
+	long r = at_lookup(dirfd, upath, flags, t, &lk);
+	if (r <= 0)
+		return r;
+	return at_open(&lk, !(flags & AT_SYMLINK_NOFOLLOW), t);
 }
 
 static void at_release(struct at_target *t)
@@ -111,10 +126,19 @@ long sys_newfstatat(int dirfd, const char *upath, void *ust, int flags)
 	if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT))
 		return -EINVAL;
 	/* Linux 6.11+ takes a NULL path with AT_EMPTY_PATH as "". */
-	long r = at_resolve(dirfd, upath, (unsigned)flags | AT_NULL_OK, &t);
+	struct lookup lk;
+	bool follow = !(flags & AT_SYMLINK_NOFOLLOW);
+	long r = at_lookup(dirfd, upath, (unsigned)flags | AT_NULL_OK, &t, &lk);
 	if (r < 0)
 		return r;
 	struct stat st;
+	if (r == 1) {
+		r = dcache_stat(&lk, follow, &st);
+		if (r != -EPICO_MISS)
+			return r < 0 ? r : put_stat(ust, &st);
+		if ((r = at_open(&lk, follow, &t)) < 0)
+			return r;
+	}
 	r = host_syscall2(__NR_fstat, t.fd, &st);
 	at_release(&t);
 	return r < 0 ? r : put_stat(ust, &st);
@@ -142,16 +166,30 @@ long sys_statx(int dirfd, const char *upath, int flags, unsigned mask,
 	if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_EMPTY_PATH |
 		      AT_STATX_SYNC_TYPE))
 		return -EINVAL;
-	long r = at_resolve(dirfd, upath, (unsigned)flags | AT_NULL_OK, &t);
+	struct lookup lk;
+	bool follow = !(flags & AT_SYMLINK_NOFOLLOW);
+	long r = at_lookup(dirfd, upath, (unsigned)flags | AT_NULL_OK, &t, &lk);
 	if (r < 0)
 		return r;
 	struct statx sx;
 	rt_memset(&sx, 0, sizeof sx);
 	/* The sync flags matter to network file systems: pass them on. */
-	r = host_syscall5(__NR_statx, t.fd, "",
-			  AT_EMPTY_PATH | (flags & AT_STATX_SYNC_TYPE), mask,
-			  &sx);
-	at_release(&t);
+	int sync = flags & AT_STATX_SYNC_TYPE;
+	bool answered = false;
+	if (r == 1) {
+		r = dcache_statx(&lk, follow, sync, mask, &sx);
+		answered = r != -EPICO_MISS;
+		if (!answered) {
+			rt_memset(&sx, 0, sizeof sx);
+			if ((r = at_open(&lk, follow, &t)) < 0)
+				return r;
+		}
+	}
+	if (!answered) { /* t holds the fd to ask */
+		r = host_syscall5(__NR_statx, t.fd, "", AT_EMPTY_PATH | sync,
+				  mask, &sx);
+		at_release(&t);
+	}
 	if (r < 0)
 		return r;
 	if (sx.stx_mask & STATX_UID)

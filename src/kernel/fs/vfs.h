@@ -226,6 +226,13 @@ long user_lookup(int dirfd, const char *upath, unsigned flags,
  * (owner or CAP_FOWNER); perm_chown: chown's rules; perm_utimes: `now`
  * for both times set to the current time. */
 bool perm_active(void);
+
+/* dcache.c: a stat of lk through the directory cache (one host call), or
+ * -EPICO_MISS when the whole walk must answer.  May make lk canonical. */
+struct statx;
+long dcache_stat(struct lookup *lk, bool follow, void *st);
+long dcache_statx(struct lookup *lk, bool follow, int sync, unsigned mask,
+		  struct statx *sx);
 long perm_open(struct lookup *lk, int flags);
 long perm_dir_change(int pfd, const char *name, bool removes);
 long perm_owner(int fd);

@@ -191,6 +191,7 @@ static void apply_config(const unsigned char *p, size_t len,
 		kdie(125, "bad world configuration");
 	popts.stats = bc->flags & PCFG_F_STATS;
 	fast_patch_off = bc->flags & PCFG_F_NO_PATCH;
+	dcache_off = bc->flags & PCFG_F_NO_DCACHE;
 	if (bc->flags & PCFG_F_NET_HOST)
 		net_policy = NET_HOST;
 	else if (bc->flags & PCFG_F_NET_NONE)

@@ -58,6 +58,10 @@ void vm_gproc_drop(struct gproc *gp, uint64_t flags)
 
 struct gproc *vm_gproc_new(struct picos_task *c, uint64_t flags)
 {
+	/* The new task shares this memory with a host fd table of its
+	 * own (vfork, CLONE_VM): the cached directory fds go first, so
+	 * neither table holds numbers the other's cache names. */
+	dcache_flush();
 	struct gproc *gp = kzalloc(sizeof *gp);
 	if (!gp)
 		return NULL;

@@ -1,0 +1,334 @@
+/* The directory cache: the directories this process's stat calls walked
+ * last, kept as O_PATH host fds, so that a stat of "dir/name" is one host
+ * fstatat(dir, name, AT_SYMLINK_NOFOLLOW) instead of three host calls (an
+ * openat2 O_PATH under the mount, fstat, close).
+ *
+ * Why an entry may answer for its guest path: its fd was opened under
+ * the path's mount with RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS, so when it
+ * was made the guest path named exactly that directory, through no
+ * symlink, as the slow walk would have found it; the host then resolves
+ * only the last name, which it never follows (a symlink the guest asked
+ * to follow goes the slow way).  The path keeps naming that directory
+ * until a directory is renamed or removed, a mount changes, or a
+ * permission on the way changes:
+ * - every such call made in the world bumps the world's generation
+ *   (dcache_after_call, from the dispatcher, after the call), which
+ *   voids every process's entries at their next use;
+ * - a call that changes the caller's credentials, or an exec, voids its
+ *   own process's;
+ * - changes made outside the world (by the host's processes or another
+ *   world) are not seen: an entry is used for at most DCACHE_TTL_TSC
+ *   cycles (about a millisecond) after it was made, then made again.
+ *   docs/architecture.md ("The directory cache") says why that window
+ *   was taken, and PICOS_DCACHE=0 (--no-dcache) turns the cache off.
+ *
+ * The fds live in this process's host fd table, so the cache is off while
+ * another task shares the memory with a different table (a vfork child, a
+ * CLONE_VM child): dcache_flush empties it before such a clone. */
+#include "vfs.h"
+#include "../entry/entry.h"
+#include "../entry/thread.h"
+#include "../proc/proc.h"
+#include "../entry/frame.h"
+#include <linux/fcntl.h>
+#include <linux/openat2.h>
+#include <linux/stat.h>
+
+#ifndef __NR_fchmodat2
+#define __NR_fchmodat2 452
+#endif
+
+#define DCACHE_ENTRIES 4
+#define DCACHE_PATH 224
+/* 2^21 cycles: 0.5 ms at 4 GHz, 1 ms at 2 GHz. */
+#define DCACHE_TTL_TSC (1ull << 21)
+
+struct dcache_entry {
+	const struct mount *mnt;
+	uint64_t gen;	/* world generation when it was made */
+	uint64_t born;	/* its TSC then */
+	int fd;		/* -1: empty */
+	int users;	/* calls using fd now: it is closed when none is */
+	bool dead;	/* voided while in use */
+	uint16_t len;
+	char rel[DCACHE_PATH]; /* the directory, relative to mnt's root */
+};
+
+static struct {
+	uint32_t lock;
+	unsigned next; /* round-robin victim */
+	struct dcache_entry e[DCACHE_ENTRIES];
+} dc = { .e = { [0 ... DCACHE_ENTRIES - 1] = { .fd = -1 } } };
+
+bool dcache_off;
+
+static inline uint64_t tsc(void)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return (uint64_t)hi << 32 | lo;
+}
+
+static uint64_t world_gen(void)
+{
+	return __atomic_load_n(&popts.world->dcache_gen, __ATOMIC_ACQUIRE);
+}
+
+/* Only this process's tasks use its host fd table. */
+static bool usable(void)
+{
+	return !dcache_off && popts.world && !proc.vfork_child &&
+	       __atomic_load_n(&proc.vm_users, __ATOMIC_ACQUIRE) == 1;
+}
+
+static bool fresh(const struct dcache_entry *e, uint64_t gen, uint64_t now)
+{
+	return e->fd >= 0 && !e->dead && e->gen == gen &&
+	       now - e->born < DCACHE_TTL_TSC;
+}
+
+/* The entry for (mnt, dir) if fresh, with a user counted; NULL if none. */
+static struct dcache_entry *find(const struct mount *mnt, const char *dir,
+				 size_t len)
+{
+	uint64_t gen = world_gen(), now = tsc();
+	struct dcache_entry *hit = NULL;
+	kmutex_lock(&dc.lock);
+	for (int i = 0; i < DCACHE_ENTRIES && !hit; i++) {
+		struct dcache_entry *e = &dc.e[i];
+		if (fresh(e, gen, now) && e->mnt == mnt && e->len == len &&
+		    rt_memcmp(e->rel, dir, len) == 0) {
+			e->users++;
+			hit = e;
+		}
+	}
+	kmutex_unlock(&dc.lock);
+	return hit;
+}
+
+static void put(struct dcache_entry *e)
+{
+	int close_fd = -1;
+	kmutex_lock(&dc.lock);
+	if (--e->users == 0 && e->dead) {
+		close_fd = e->fd;
+		e->fd = -1;
+		e->dead = false;
+	}
+	kmutex_unlock(&dc.lock);
+	if (close_fd >= 0)
+		host_close(close_fd);
+}
+
+/* Takes fd into the cache as (mnt, dir), with a user counted; NULL when
+ * every entry is in use (the caller then closes fd itself). */
+static struct dcache_entry *insert(const struct mount *mnt, const char *dir,
+				   size_t len, int fd, uint64_t gen)
+{
+	struct dcache_entry *e = NULL;
+	int old = -1;
+	kmutex_lock(&dc.lock);
+	for (int n = 0; n < DCACHE_ENTRIES && !e; n++) {
+		struct dcache_entry *c = &dc.e[dc.next];
+		dc.next = (dc.next + 1) % DCACHE_ENTRIES;
+		if (c->users == 0)
+			e = c;
+	}
+	if (e) {
+		old = e->fd;
+		e->mnt = mnt;
+		e->gen = gen;
+		e->born = tsc();
+		e->fd = fd;
+		e->users = 1;
+		e->dead = false;
+		e->len = (uint16_t)len;
+		rt_memcpy(e->rel, dir, len);
+	}
+	kmutex_unlock(&dc.lock);
+	if (old >= 0)
+		host_close(old);
+	return e;
+}
+
+void dcache_flush(void)
+{
+	int fds[DCACHE_ENTRIES], n = 0;
+	kmutex_lock(&dc.lock);
+	for (int i = 0; i < DCACHE_ENTRIES; i++) {
+		struct dcache_entry *e = &dc.e[i];
+		if (e->fd < 0 || e->dead)
+			continue;
+		if (e->users) {
+			e->dead = true; /* its last user closes it */
+		} else {
+			fds[n++] = e->fd;
+			e->fd = -1;
+		}
+	}
+	kmutex_unlock(&dc.lock);
+	for (int i = 0; i < n; i++)
+		host_close(fds[i]);
+}
+
+void dcache_world_changed(void)
+{
+	if (popts.world)
+		__atomic_fetch_add(&popts.world->dcache_gen, 1,
+				   __ATOMIC_ACQ_REL);
+}
+
+/* The directory part of lk's path inside its mount, and its last name;
+ * false for what the cache does not serve: a mount's root, a trailing
+ * slash, a walk the slow path rewrites (procfs, a socket mount, the
+ * permission emulation) or a directory too long to keep. */
+static bool split(const struct lookup *lk, size_t *dlen, const char **name)
+{
+	const char *rel = lk->rel;
+	if (!*rel || lk->trailing_slash || lk->mnt->procfs ||
+	    lk->mnt->socket || perm_active())
+		return false;
+	size_t n = rt_strlen(rel);
+	if (rel[n - 1] == '/')
+		return false;
+	size_t cut = n;
+	while (cut > 0 && rel[cut - 1] != '/')
+		cut--;
+	*name = rel + cut;
+	*dlen = cut ? cut - 1 : 0; /* without the separator */
+	return *dlen < DCACHE_PATH;
+}
+
+/* The O_PATH fd of lk's directory: a cached one, or one opened now and
+ * cached.  *owned: the caller closes the fd (not cached).  -ELOOP and
+ * other errors: the caller takes the slow walk. */
+static long dir_fd(const struct lookup *lk, size_t dlen,
+		   struct dcache_entry **ent, bool *owned)
+{
+	*owned = false;
+	*ent = find(lk->mnt, lk->rel, dlen);
+	if (*ent)
+		return (*ent)->fd;
+	uint64_t gen = world_gen(); /* before the walk: a change during it
+				     * voids what it found */
+	char dir[DCACHE_PATH + 1];
+	rt_memcpy(dir, lk->rel, dlen);
+	dir[dlen] = 0;
+	struct open_how how = {
+		.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS |
+			   RESOLVE_NO_SYMLINKS,
+	};
+	long fd = host_syscall4(__NR_openat2, lk->mnt->host_fd,
+				dlen ? dir : ".", &how, sizeof how);
+	if (fd < 0)
+		return fd;
+	*ent = insert(lk->mnt, lk->rel, dlen, (int)fd, gen);
+	*owned = !*ent;
+	return fd;
+}
+
+/* The directory's fd for a stat of lk, or an error the whole walk would
+ * give as well (a missing or non-directory component, no search right);
+ * -EPICO_MISS for the slow path.  A symlink on the way makes the walk
+ * resolve lk in the guest's tree first (as the slow path would), and the
+ * canonical path's directory is then cached. */
+static long stat_dir(struct lookup *lk, bool follow, const char **name,
+		     struct dcache_entry **e, bool *owned)
+{
+	size_t dlen;
+	if (!usable() || !split(lk, &dlen, name))
+		return -EPICO_MISS;
+	long fd = dir_fd(lk, dlen, e, owned);
+	if (fd == -ELOOP && !lk->canonical) {
+		long c = path_canonicalize(lk, follow);
+		if (c < 0)
+			return c;
+		if (!split(lk, &dlen, name))
+			return -EPICO_MISS;
+		fd = dir_fd(lk, dlen, e, owned);
+	}
+	/* ELOOP again, or EAGAIN (a rename or mount raced the walk) */
+	if (fd == -ELOOP || fd == -EAGAIN)
+		return -EPICO_MISS;
+	return fd;
+}
+
+long dcache_stat(struct lookup *lk, bool follow, void *st)
+{
+	const char *name;
+	struct dcache_entry *e;
+	bool owned;
+	long fd = stat_dir(lk, follow, &name, &e, &owned);
+	if (fd < 0)
+		return fd;
+	long r = host_syscall4(__NR_newfstatat, fd, name, st,
+			       AT_SYMLINK_NOFOLLOW);
+	if (e)
+		put(e);
+	if (owned)
+		host_close((int)fd);
+	/* st_mode is at offset 24 of the x86-64 struct stat: a symlink to
+	 * follow takes the walk that follows it in the guest's tree. */
+	if (r == 0 && follow && (*(unsigned *)((char *)st + 24) & 0170000) ==
+					0120000)
+		return -EPICO_MISS;
+	return r;
+}
+
+long dcache_statx(struct lookup *lk, bool follow, int sync, unsigned mask,
+		  struct statx *sx)
+{
+	const char *name;
+	struct dcache_entry *e;
+	bool owned;
+	long fd = stat_dir(lk, follow, &name, &e, &owned);
+	if (fd < 0)
+		return fd;
+	long r = host_syscall5(__NR_statx, fd, name,
+			       AT_SYMLINK_NOFOLLOW | sync, mask | STATX_TYPE,
+			       sx);
+	if (e)
+		put(e);
+	if (owned)
+		host_close((int)fd);
+	if (r == 0 && follow && (sx->stx_mode & 0170000) == 0120000)
+		return -EPICO_MISS;
+	return r;
+}
+
+/* After every call (the dispatcher): the calls that may change what a
+ * directory path names, or who may search it, void the caches.  Bumped
+ * whether or not the call succeeded: simpler, and never wrong. */
+void dcache_after_call(unsigned long nr, const struct pico_frame *f)
+{
+	switch (nr) {
+	case __NR_unlinkat:
+		if (!(f->rdx & AT_REMOVEDIR))
+			return; /* a file or symlink: no directory path moves */
+		/* fall through */
+	case __NR_rename: case __NR_renameat: case __NR_renameat2:
+	case __NR_rmdir:
+	case __NR_mount: case __NR_umount2: case __NR_pivot_root:
+	case __NR_move_mount: case __NR_mount_setattr: case __NR_unshare:
+	case __NR_setns:
+	case __NR_chmod: case __NR_fchmod: case __NR_fchmodat:
+	case __NR_fchmodat2:
+	case __NR_chown: case __NR_fchown: case __NR_lchown:
+	case __NR_fchownat:
+	case __NR_setxattr: case __NR_lsetxattr: case __NR_fsetxattr:
+	case __NR_removexattr: case __NR_lremovexattr:
+	case __NR_fremovexattr:
+		dcache_world_changed();
+		return;
+	/* the caller's own rights to search (an exec may be set-uid) */
+	case __NR_setuid: case __NR_setgid: case __NR_setreuid:
+	case __NR_setregid: case __NR_setresuid: case __NR_setresgid:
+	case __NR_setfsuid: case __NR_setfsgid: case __NR_setgroups:
+	case __NR_capset: case __NR_execve: case __NR_execveat:
+		dcache_flush();
+		return;
+	default:
+		return;
+	}
+}
