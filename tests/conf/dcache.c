@@ -1,0 +1,290 @@
+/* stat, lstat and statx of "dir/name" right after what changes what a
+ * directory path names: renames of the directory and of its ancestors,
+ * rmdir and mkdir again, a directory replaced by a symlink, permission
+ * and credential changes, changes made by another process (fork, vfork)
+ * and by other threads.  Under picos these are the directory cache's
+ * invalidation rules (src/kernel/fs/dcache.c); natively they are just
+ * what Linux does. */
+#include "tap.h"
+#include <fcntl.h>
+#include <ftw.h>
+#include <pthread.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static char D[256];
+#define P(name) tap_join(D, name)
+
+static ino_t ino_of(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 ? st.st_ino : 0;
+}
+
+static int stat_errno(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 ? 0 : errno;
+}
+
+static ino_t statx_ino(const char *path, int flags)
+{
+	struct statx sx;
+	return statx(AT_FDCWD, path, flags, STATX_INO, &sx) == 0 ? sx.stx_ino
+								  : 0;
+}
+
+/* stat a few times first, so a cache would hold the directory. */
+static void warm(const char *path)
+{
+	for (int i = 0; i < 3; i++)
+		(void)ino_of(path);
+}
+
+static void test_rename_dir(void)
+{
+	mkdir(P("a"), 0755);
+	tap_put(P("a/f"), "a");
+	ino_t i = ino_of(P("a/f"));
+	warm(P("a/f"));
+	succeeds(rename(P("a"), P("b")), "rename the directory");
+	ok(stat_errno(P("a/f")) == ENOENT, "the old path is gone (stat)");
+	ok(statx_ino(P("a/f"), 0) == 0, "the old path is gone (statx)");
+	ok(ino_of(P("b/f")) == i, "the new path names the same file");
+	/* an ancestor two levels up */
+	mkdir(P("x"), 0755);
+	mkdir(P("x/y"), 0755);
+	tap_put(P("x/y/f"), "x");
+	warm(P("x/y/f"));
+	succeeds(rename(P("x"), P("x2")), "rename an ancestor");
+	ok(stat_errno(P("x/y/f")) == ENOENT, "under the old ancestor: ENOENT");
+	ok(ino_of(P("x2/y/f")) != 0, "under the new ancestor: found");
+	/* renamed back over the same name: the same directory again */
+	succeeds(rename(P("x2"), P("x")), "rename it back");
+	ok(ino_of(P("x/y/f")) != 0, "found again under the first name");
+}
+
+static void test_rmdir_mkdir(void)
+{
+	mkdir(P("r"), 0755);
+	tap_put(P("r/old"), "o");
+	warm(P("r/old"));
+	unlink(P("r/old"));
+	succeeds(rmdir(P("r")), "rmdir");
+	ok(stat_errno(P("r/old")) == ENOENT, "a name under a removed directory");
+	succeeds(mkdir(P("r"), 0755), "mkdir the same name");
+	tap_put(P("r/new"), "n");
+	ok(ino_of(P("r/new")) != 0, "a file in the new directory is found");
+	ok(stat_errno(P("r/old")) == ENOENT, "the old file stays gone");
+}
+
+static void test_symlinks(void)
+{
+	mkdir(P("s"), 0755);
+	tap_put(P("s/f"), "s");
+	mkdir(P("t"), 0755);
+	tap_put(P("t/f"), "t");
+	ino_t tf = ino_of(P("t/f"));
+	warm(P("s/f"));
+	/* the directory becomes a symlink to another one */
+	succeeds(rename(P("s"), P("s_old")), "move the directory away");
+	succeeds(symlink("t", P("s")), "a symlink in its place");
+	ok(ino_of(P("s/f")) == tf, "the path now goes through the symlink");
+	ok(statx_ino(P("s/f"), AT_SYMLINK_NOFOLLOW) == tf,
+	   "statx goes through it too");
+	/* a final symlink: stat follows, lstat does not */
+	symlink("t/f", P("fl"));
+	struct stat st;
+	ok(lstat(P("fl"), &st) == 0 && S_ISLNK(st.st_mode), "lstat of a symlink");
+	ok(stat(P("fl"), &st) == 0 && st.st_ino == tf, "stat follows it");
+	ok(statx_ino(P("fl"), 0) == tf, "statx follows it");
+	ok(statx_ino(P("fl"), AT_SYMLINK_NOFOLLOW) != tf &&
+		   statx_ino(P("fl"), AT_SYMLINK_NOFOLLOW) != 0,
+	   "statx with AT_SYMLINK_NOFOLLOW does not");
+	symlink("nothing", P("dangling"));
+	ok(stat_errno(P("dangling")) == ENOENT, "stat of a dangling symlink");
+	ok(lstat(P("dangling"), &st) == 0, "lstat of a dangling symlink");
+	symlink("loop2", P("loop1"));
+	symlink("loop1", P("loop2"));
+	ok(stat_errno(P("loop1/f")) == ELOOP, "a symlink loop on the way");
+	/* an absolute symlink on the way */
+	char target[300];
+	snprintf(target, sizeof target, "%s/t", D);
+	symlink(target, P("abs"));
+	ok(ino_of(P("abs/f")) == tf, "an absolute symlink on the way");
+}
+
+static void test_errors(void)
+{
+	tap_put(P("file"), "f");
+	mkdir(P("dir"), 0755);
+	ok(stat_errno(P("file/x")) == ENOTDIR, "a file on the way: ENOTDIR");
+	ok(stat_errno(P("file/")) == ENOTDIR, "a file with a trailing slash");
+	ok(stat_errno(P("dir/")) == 0, "a directory with a trailing slash");
+	ok(stat_errno(P("nodir/x")) == ENOENT, "a missing directory: ENOENT");
+	ok(stat_errno(P("dir/nofile")) == ENOENT, "a missing name: ENOENT");
+	/* a directory deeper than a short cache key */
+	char deep[600] = "";
+	int n = snprintf(deep, sizeof deep, "%s", D);
+	while (n < 400) {
+		n += snprintf(deep + n, sizeof deep - (size_t)n, "/%s",
+			      "a_long_directory_name_x");
+		mkdir(deep, 0755);
+	}
+	snprintf(deep + n, sizeof deep - (size_t)n, "/f");
+	tap_put(deep, "d");
+	warm(deep);
+	ok(ino_of(deep) != 0, "a file under a %d-byte directory path", n);
+	ok(unlink(deep) == 0 && stat_errno(deep) == ENOENT,
+	   "gone once unlinked");
+}
+
+static void test_permissions(void)
+{
+	mkdir(P("p"), 0755);
+	tap_put(P("p/f"), "p");
+	warm(P("p/f"));
+	chmod(P("p"), 0);
+	int e = stat_errno(P("p/f"));
+	if (geteuid() == 0)
+		ok(e == 0, "root searches a mode-0 directory");
+	else
+		ok(e == EACCES, "a mode-0 directory: EACCES (got %d)", e);
+	chmod(P("p"), 0755);
+	ok(stat_errno(P("p/f")) == 0, "searchable again after chmod");
+	if (geteuid() != 0) {
+		ok(1, "# SKIP credential change needs root");
+		return;
+	}
+	/* a child that gives up root loses its search right on 0700 */
+	chmod(P("p"), 0700);
+	warm(P("p/f"));
+	pid_t pid = fork();
+	if (pid == 0) {
+		int before = stat_errno(P("p/f"));
+		if (setgid(65534) != 0 || setuid(65534) != 0)
+			_exit(3);
+		int after = stat_errno(P("p/f"));
+		_exit(before == 0 && after == EACCES ? 0 : 1);
+	}
+	int status;
+	waitpid(pid, &status, 0);
+	ok(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	   "after setuid the walk is the new user's (EACCES)");
+	chmod(P("p"), 0755);
+}
+
+static void test_other_process(void)
+{
+	mkdir(P("c"), 0755);
+	tap_put(P("c/f"), "c");
+	warm(P("c/f"));
+	pid_t pid = fork();
+	if (pid == 0)
+		_exit(rename(P("c"), P("c2")) == 0 ? 0 : 1);
+	int status;
+	waitpid(pid, &status, 0);
+	ok(WIFEXITED(status) && WEXITSTATUS(status) == 0, "a child renamed it");
+	ok(stat_errno(P("c/f")) == ENOENT, "the parent sees the child's rename");
+	ok(ino_of(P("c2/f")) != 0, "and finds the new name");
+
+	/* a vfork child stats through its parent's memory, then renames */
+	mkdir(P("v"), 0755);
+	tap_put(P("v/f"), "v");
+	warm(P("v/f"));
+	static char from[300], to[300];
+	snprintf(from, sizeof from, "%s", P("v"));
+	snprintf(to, sizeof to, "%s", P("v2"));
+	pid = vfork();
+	if (pid == 0) {
+		struct stat st;
+		if (stat(tap_join(from, "f"), &st) != 0)
+			_exit(2);
+		_exit(syscall(SYS_rename, from, to) == 0 ? 0 : 1);
+	}
+	waitpid(pid, &status, 0);
+	ok(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	   "a vfork child stat'ed and renamed it");
+	ok(stat_errno(P("v/f")) == ENOENT, "the parent sees the vfork child's rename");
+	ok(ino_of(P("v2/f")) != 0, "and finds the new name");
+}
+
+static volatile int stop_threads;
+static int thread_bad;
+
+static void *stat_loop(void *arg)
+{
+	const char *path = arg;
+	for (int i = 0; i < 2000 && !stop_threads; i++)
+		if (stat_errno(path) != 0)
+			__atomic_fetch_add(&thread_bad, 1, __ATOMIC_RELAXED);
+	return NULL;
+}
+
+static void *rename_th(void *arg)
+{
+	(void)arg;
+	rename(P("th"), P("th3"));
+	return NULL;
+}
+
+static void test_threads(void)
+{
+	static char paths[4][300];
+	pthread_t th[4];
+	mkdir(P("th"), 0755);
+	mkdir(P("th2"), 0755);
+	for (int i = 0; i < 4; i++) {
+		snprintf(paths[i], sizeof paths[i], "%s/%s/f%d", D,
+			 i % 2 ? "th" : "th2", i);
+		tap_put(paths[i], "x");
+	}
+	for (int i = 0; i < 4; i++)
+		pthread_create(&th[i], NULL, stat_loop, paths[i]);
+	/* meanwhile: renames elsewhere void the caches again and again */
+	for (int i = 0; i < 200; i++) {
+		rename(P("th_a"), P("th_b"));
+		mkdir(P("th_a"), 0755);
+		rmdir(P("th_b"));
+	}
+	for (int i = 0; i < 4; i++)
+		pthread_join(th[i], NULL);
+	ok(thread_bad == 0, "4 threads' stats under renames: %d failed",
+	   thread_bad);
+	rmdir(P("th_a"));
+	/* a thread renames what the others stat */
+	tap_put(P("th/g"), "g");
+	warm(P("th/g"));
+	pthread_t r;
+	pthread_create(&r, NULL, rename_th, NULL);
+	pthread_join(r, NULL);
+	ok(stat_errno(P("th/g")) == ENOENT, "another thread's rename is seen");
+}
+
+static int rm_one(const char *path, const struct stat *st, int type,
+		  struct FTW *f)
+{
+	(void)st;
+	(void)f;
+	return type == FTW_DP ? rmdir(path) : unlink(path);
+}
+
+int main(void)
+{
+	snprintf(D, sizeof D, "%s", tap_scratch("dcache"));
+	if (mkdir(D, 0755) != 0) {
+		perror(D);
+		return 1;
+	}
+	test_rename_dir();
+	test_rmdir_mkdir();
+	test_symlinks();
+	test_errors();
+	test_permissions();
+	test_other_process();
+	test_threads();
+	ok(nftw(D, rm_one, 16, FTW_DEPTH | FTW_PHYS) == 0, "cleanup");
+	return tap_done();
+}
