@@ -43,20 +43,30 @@
 /* 2^21 cycles: 0.5 ms at 4 GHz, 1 ms at 2 GHz. */
 #define DCACHE_TTL_TSC (1ull << 21)
 
+/* Readers take no lock: an entry's state word holds its users (low 32
+ * bits: calls using its fd now) and a sequence number (high 32 bits, odd
+ * while a writer rewrites the entry).  A reader checks the fields, then
+ * counts itself in with a compare-and-swap that fails if a writer came in
+ * between; a writer claims only an entry nobody uses, so the fd it closes
+ * is no reader's. */
 struct dcache_entry {
+	uint64_t state;
 	const struct mount *mnt;
 	uint64_t gen;	/* world generation when it was made */
+	uint64_t local; /* this process's generation then */
 	uint64_t born;	/* its TSC then */
 	int fd;		/* -1: empty */
-	int users;	/* calls using fd now: it is closed when none is */
-	bool dead;	/* voided while in use */
 	uint16_t len;
 	char rel[DCACHE_PATH]; /* the directory, relative to mnt's root */
 };
 
+#define SEQ_ONE (1ull << 32)
+#define USERS(s) ((uint32_t)(s))
+
 static struct {
-	uint32_t lock;
+	uint32_t lock; /* writers only */
 	unsigned next; /* round-robin victim */
+	uint64_t local; /* bumped by credential changes and exec */
 	struct dcache_entry e[DCACHE_ENTRIES];
 } dc = { .e = { [0 ... DCACHE_ENTRIES - 1] = { .fd = -1 } } };
 
@@ -74,6 +84,11 @@ static uint64_t world_gen(void)
 	return __atomic_load_n(&popts.world->dcache_gen, __ATOMIC_ACQUIRE);
 }
 
+static uint64_t local_gen(void)
+{
+	return __atomic_load_n(&dc.local, __ATOMIC_ACQUIRE);
+}
+
 /* Only this process's tasks use its host fd table. */
 static bool usable(void)
 {
@@ -81,69 +96,74 @@ static bool usable(void)
 	       __atomic_load_n(&proc.vm_users, __ATOMIC_ACQUIRE) == 1;
 }
 
-static bool fresh(const struct dcache_entry *e, uint64_t gen, uint64_t now)
+static bool matches(const struct dcache_entry *e, const struct mount *mnt,
+		    const char *dir, size_t len)
 {
-	return e->fd >= 0 && !e->dead && e->gen == gen &&
-	       now - e->born < DCACHE_TTL_TSC;
+	return e->fd >= 0 && e->gen == world_gen() && e->local == local_gen() &&
+	       tsc() - e->born < DCACHE_TTL_TSC && e->mnt == mnt &&
+	       e->len == len && rt_memcmp(e->rel, dir, len) == 0;
 }
 
 /* The entry for (mnt, dir) if fresh, with a user counted; NULL if none. */
 static struct dcache_entry *find(const struct mount *mnt, const char *dir,
 				 size_t len)
 {
-	uint64_t gen = world_gen(), now = tsc();
-	struct dcache_entry *hit = NULL;
-	kmutex_lock(&dc.lock);
-	for (int i = 0; i < DCACHE_ENTRIES && !hit; i++) {
+	for (int i = 0; i < DCACHE_ENTRIES; i++) {
 		struct dcache_entry *e = &dc.e[i];
-		if (fresh(e, gen, now) && e->mnt == mnt && e->len == len &&
-		    rt_memcmp(e->rel, dir, len) == 0) {
-			e->users++;
-			hit = e;
-		}
+		uint64_t s = __atomic_load_n(&e->state, __ATOMIC_ACQUIRE);
+		if ((s & SEQ_ONE) || !matches(e, mnt, dir, len))
+			continue;
+		if (__atomic_compare_exchange_n(&e->state, &s, s + 1, false,
+						__ATOMIC_ACQUIRE,
+						__ATOMIC_RELAXED))
+			return e; /* unchanged since the check, now pinned */
 	}
-	kmutex_unlock(&dc.lock);
-	return hit;
+	return NULL;
 }
 
 static void put(struct dcache_entry *e)
 {
-	int close_fd = -1;
-	kmutex_lock(&dc.lock);
-	if (--e->users == 0 && e->dead) {
-		close_fd = e->fd;
-		e->fd = -1;
-		e->dead = false;
-	}
-	kmutex_unlock(&dc.lock);
-	if (close_fd >= 0)
-		host_close(close_fd);
+	__atomic_fetch_sub(&e->state, 1, __ATOMIC_RELEASE);
+}
+
+/* Claims an unused entry for rewriting (its sequence made odd); false if
+ * it is in use or being rewritten. */
+static bool claim(struct dcache_entry *e, uint64_t *s)
+{
+	*s = __atomic_load_n(&e->state, __ATOMIC_ACQUIRE);
+	return !(*s & SEQ_ONE) && USERS(*s) == 0 &&
+	       __atomic_compare_exchange_n(&e->state, s, *s + SEQ_ONE, false,
+					   __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
 }
 
 /* Takes fd into the cache as (mnt, dir), with a user counted; NULL when
  * every entry is in use (the caller then closes fd itself). */
 static struct dcache_entry *insert(const struct mount *mnt, const char *dir,
-				   size_t len, int fd, uint64_t gen)
+				   size_t len, int fd, uint64_t gen,
+				   uint64_t local)
 {
 	struct dcache_entry *e = NULL;
+	uint64_t s = 0;
 	int old = -1;
 	kmutex_lock(&dc.lock);
 	for (int n = 0; n < DCACHE_ENTRIES && !e; n++) {
 		struct dcache_entry *c = &dc.e[dc.next];
 		dc.next = (dc.next + 1) % DCACHE_ENTRIES;
-		if (c->users == 0)
+		if (claim(c, &s))
 			e = c;
 	}
 	if (e) {
 		old = e->fd;
 		e->mnt = mnt;
 		e->gen = gen;
+		e->local = local;
 		e->born = tsc();
 		e->fd = fd;
-		e->users = 1;
-		e->dead = false;
 		e->len = (uint16_t)len;
 		rt_memcpy(e->rel, dir, len);
+		/* even again, with this call as its user */
+		__atomic_store_n(&e->state, s + 2 * SEQ_ONE + 1,
+				 __ATOMIC_RELEASE);
 	}
 	kmutex_unlock(&dc.lock);
 	if (old >= 0)
@@ -151,24 +171,28 @@ static struct dcache_entry *insert(const struct mount *mnt, const char *dir,
 	return e;
 }
 
+/* Closes every entry's fd.  Called with the provider lock held exclusive
+ * (a clone), so no stat is using one. */
 void dcache_flush(void)
 {
-	int fds[DCACHE_ENTRIES], n = 0;
 	kmutex_lock(&dc.lock);
 	for (int i = 0; i < DCACHE_ENTRIES; i++) {
 		struct dcache_entry *e = &dc.e[i];
-		if (e->fd < 0 || e->dead)
+		uint64_t s;
+		if (e->fd < 0 || !claim(e, &s))
 			continue;
-		if (e->users) {
-			e->dead = true; /* its last user closes it */
-		} else {
-			fds[n++] = e->fd;
-			e->fd = -1;
-		}
+		host_close(e->fd);
+		e->fd = -1;
+		__atomic_store_n(&e->state, s + 2 * SEQ_ONE, __ATOMIC_RELEASE);
 	}
 	kmutex_unlock(&dc.lock);
-	for (int i = 0; i < n; i++)
-		host_close(fds[i]);
+}
+
+/* Voids this process's entries (its rights to search changed); their
+ * fds are closed as the entries are taken again. */
+static void void_local(void)
+{
+	__atomic_fetch_add(&dc.local, 1, __ATOMIC_ACQ_REL);
 }
 
 void dcache_world_changed(void)
@@ -209,8 +233,8 @@ static long dir_fd(const struct lookup *lk, size_t dlen,
 	*ent = find(lk->mnt, lk->rel, dlen);
 	if (*ent)
 		return (*ent)->fd;
-	uint64_t gen = world_gen(); /* before the walk: a change during it
-				     * voids what it found */
+	/* before the walk: a change during it voids what it found */
+	uint64_t gen = world_gen(), local = local_gen();
 	char dir[DCACHE_PATH + 1];
 	rt_memcpy(dir, lk->rel, dlen);
 	dir[dlen] = 0;
@@ -223,7 +247,7 @@ static long dir_fd(const struct lookup *lk, size_t dlen,
 				dlen ? dir : ".", &how, sizeof how);
 	if (fd < 0)
 		return fd;
-	*ent = insert(lk->mnt, lk->rel, dlen, (int)fd, gen);
+	*ent = insert(lk->mnt, lk->rel, dlen, (int)fd, gen, local);
 	*owned = !*ent;
 	return fd;
 }
@@ -326,7 +350,7 @@ void dcache_after_call(unsigned long nr, const struct pico_frame *f)
 	case __NR_setregid: case __NR_setresuid: case __NR_setresgid:
 	case __NR_setfsuid: case __NR_setfsgid: case __NR_setgroups:
 	case __NR_capset: case __NR_execve: case __NR_execveat:
-		dcache_flush();
+		void_local();
 		return;
 	default:
 		return;
