@@ -33,6 +33,8 @@ struct picos_sc_stat {
 	uint64_t calls;
 	uint64_t errors;
 	uint64_t ns; /* total time spent serving the call */
+	uint64_t trapped; /* of the calls, those that came by SIGSYS, not
+			   * through a patched site */
 };
 
 enum picos_task_state {
