@@ -1,7 +1,9 @@
 /* System calls from call sites of the common shape `mov $nr,%eax;
  * syscall` (which picos patches after their first call, the fast path),
  * and of the other shapes it patches (glibc's, Go's: a register loaded
- * before the `syscall`, xor %eax,%eax after a long nop), each also
+ * before the `syscall`, xor %eax,%eax after a long nop; ld.so's stores
+ * before its arch_prctl and set_robust_list, checked by the memory they
+ * wrote), each also
  * entered by a jump to every instruction inside it:
  * results, the registers the instruction leaves, a signal handler that
  * interrupts a blocked call with and without SA_RESTART, a jump straight
@@ -150,6 +152,22 @@ static const struct shape shapes[] = {
 	{ "mov 8(%rsp),%r9; mov %rcx,%rdx; syscall (musl's __syscall_cp_c)",
 	  { 0xb8, 39, 0, 0, 0, 0x4c, 0x8b, 0x4c, 0x24, 0x08, 0x48, 0x89, 0xca, 0x0f,
 	    0x05, 0xc3 }, 16, 5, { 10, 13, 0 }, false },
+	{ "mov 8(%rsp),%r9; syscall (glibc's syscall())",
+	  { 0xb8, 39, 0, 0, 0, 0x4c, 0x8b, 0x4c, 0x24, 0x08, 0x0f, 0x05, 0xc3 },
+	  13, 5, { 10, 0 }, false },
+	/* push %rbx; sub $0x40,%rsp; mov %rsp,%rbx; then the site: mov
+	 * $39,%eax; mov %rbx,(%rbx); mov %rbx,16(%rbx); syscall; then add
+	 * $0x40,%rsp; pop %rbx; ret */
+	{ "mov $nr,%eax; mov %rbx,(%rbx); mov %rbx,16(%rbx); syscall (ld.so's arch_prctl)",
+	  { 0x53, 0x48, 0x83, 0xec, 0x40, 0x48, 0x89, 0xe3, 0xb8, 39, 0, 0, 0,
+	    0x48, 0x89, 0x1b, 0x48, 0x89, 0x5b, 0x10, 0x0f, 0x05, 0x48, 0x83, 0xc4,
+	    0x40, 0x5b, 0xc3 }, 28, 8, { 13, 16, 20, 0 }, false },
+	/* the same frame; mov $39,%eax; then the site: movups
+	 * %xmm0,16(%rbx) (a disp32); syscall */
+	{ "movups %xmm0,disp32(%rbx); syscall (ld.so's set_robust_list)",
+	  { 0x53, 0x48, 0x83, 0xec, 0x40, 0x48, 0x89, 0xe3, 0xb8, 39, 0, 0, 0,
+	    0x0f, 0x11, 0x83, 0x10, 0, 0, 0, 0x0f, 0x05, 0x48, 0x83, 0xc4, 0x40,
+	    0x5b, 0xc3 }, 28, 13, { 20, 0 }, false },
 };
 
 /* Calls shape s's function `fn` from its start, or when `at` is not 0

@@ -52,6 +52,7 @@
 #include <linux/mman.h>
 #include <stddef.h>
 #include <picos/layout.h>
+#include <picos/world.h>
 
 _Static_assert(offsetof(struct pico_thread, ncaught) == 8, "intr.S, fastpath.S");
 _Static_assert(offsetof(struct pico_thread, fast_ret) == PT_FAST_RET, "fastpath.S");
@@ -69,14 +70,18 @@ _Static_assert(offsetof(struct pico_thread, altstack) == PT_ALTSTACK, "fastpath.
  * one, and the jumps back through the qwords after; and what the stub
  * knows of its site. */
 #define STUB_ENTER SITE_PRE
-#define STUB_DOOR 23
-#define STUB_POST 25 /* after the `syscall`: the fast path returns here */
+#define STUB_DOOR (STUB_ENTER + 13)
+#define STUB_POST (STUB_DOOR + 2) /* after the `syscall`: the fast path returns here */
 #define STUB_RETQ 48 /* the site's end */
 #define STUB_TGTQ 56 /* its result check's branch target */
 #define STUB_SITEQ 64 /* the site's address */
 #define STUB_LEN 72
 #define STUB_SC 73
 #define STUB_BOUNDS 76 /* 4 bytes */
+/* (the result check and the two jumps back end before the qwords) */
+_Static_assert(STUB_POST + SITE_POST + 12 <= STUB_RETQ, "stub layout");
+_Static_assert(SITE_MAX <= sizeof(((struct picos_fast_site *)0)->bytes),
+	       "world.h picos_fast_site");
 
 enum { FAST_NONE, FAST_BEFORE, FAST_AFTER };
 
@@ -316,11 +321,12 @@ static void write_site(const struct site *site, const struct vma *v, int i,
 	host_mprotect(lo, hi - lo, v->prot);
 }
 
-/* After a call the slow path served from `ret` (f: the registers at the
- * `syscall`): its site is recorded for the world and patched.  (At the
+/* After a call the slow path served from `ret` (f, xmm: the registers at
+ * the `syscall`): its site is recorded for the world and patched.  (At the
  * first trap: patching costs a few host calls, about a trap's worth, and
  * waiting for a second trap measured no faster on short programs.) */
-void fast_try_patch(uint64_t ret, const struct pico_frame *f)
+void fast_try_patch(uint64_t ret, const struct pico_frame *f,
+		    const unsigned char *xmm)
 {
 	struct pico_thread *t = current();
 	long nr = (long)f->orig_rax;
@@ -330,7 +336,8 @@ void fast_try_patch(uint64_t ret, const struct pico_frame *f)
 		return;
 	unsigned char b[SITE_AROUND];
 	struct site site;
-	if (!bytes_around(ret - 2, b) || !match_site(b, ret - 2, f, &site))
+	struct trap_regs regs = { f, xmm };
+	if (!bytes_around(ret - 2, b) || !match_site(b, ret - 2, &regs, &site))
 		return;
 	/* one patcher at a time: the slot count and the area's protections
 	 * are the memory's, shared by its threads */
