@@ -239,6 +239,110 @@ static void test_shapes(long pid)
 	munmap(page, 8192);
 }
 
+static volatile int usr1s;
+static void on_usr1(int sig)
+{
+	(void)sig;
+	usr1s++;
+}
+
+typedef long (*fn6)(long, long, long, long, long, long);
+
+/* pselect6 with no fds, `ms` of timeout and the temporary mask `tmp`,
+ * from the site `mov %rcx,%r10; mov $270,%eax; syscall; ret`. */
+static long site_pselect(fn6 site, long ms, const sigset_t *tmp)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
+	struct { const sigset_t *ss; size_t len; } sig = { tmp, 8 };
+	return site(0, 0, 0, 0, (long)&ts, (long)&sig);
+}
+
+static bool usr1_blocked(void)
+{
+	sigset_t now;
+	sigprocmask(SIG_BLOCK, NULL, &now);
+	return sigismember(&now, SIGUSR1);
+}
+
+/* A wait with a temporary mask from a patched site (make's pselect6):
+ * a pending signal it lets through interrupts it, a signal it holds back
+ * waits for its end, and the mask is the program's again after it. */
+static void test_wait_mask(void)
+{
+	static const unsigned char ps[] = { 0x49, 0x89, 0xca, 0xb8, 0x0e, 0x01, 0, 0,
+					    0x0f, 0x05, 0xc3 };
+	unsigned char *pg = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	memcpy(pg, ps, sizeof ps);
+	mprotect(pg, 4096, PROT_READ | PROT_EXEC);
+	fn6 site = (fn6)(void *)pg;
+	struct sigaction sa = { .sa_handler = on_usr1 };
+	sigaction(SIGUSR1, &sa, NULL);
+	sigset_t none, usr1, alrm;
+	sigemptyset(&none);
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	sigemptyset(&alrm);
+	sigaddset(&alrm, SIGALRM);
+	sigprocmask(SIG_BLOCK, &usr1, NULL);
+	int right = 0;
+	for (int i = 0; i < 5; i++) {
+		usr1s = 0;
+		raise(SIGUSR1);
+		long r = site_pselect(site, 1000, &none);
+		right += r == -EINTR && usr1s == 1 && usr1_blocked();
+	}
+	ok(right == 5, "pselect6 with a mask that lets a pending signal through: EINTR, its handler, the mask back (%d of 5)", right);
+	right = 0;
+	usr1s = 0;
+	for (int i = 0; i < 20; i++)
+		right += site_pselect(site, 1, &none) == 0 && usr1_blocked();
+	ok(right == 20 && usr1s == 0, "pselect6 with a mask and no signal: 0, the mask back (%d of 20)", right);
+	sigprocmask(SIG_UNBLOCK, &usr1, NULL);
+	struct sigaction sb = { .sa_handler = on_alarm };
+	sigaction(SIGALRM, &sb, NULL);
+	right = 0;
+	for (int i = 0; i < 3; i++) {
+		alarms = 0;
+		struct itimerval it = { { 0, 0 }, { 0, 20000 } };
+		setitimer(ITIMER_REAL, &it, NULL);
+		long r = site_pselect(site, 100, &alrm);
+		right += r == 0 && alarms == 1;
+	}
+	ok(right == 3, "pselect6 with a mask that holds a signal back: it times out, then the handler runs (%d of 3)", right);
+	munmap(pg, 4096);
+}
+
+/* A site a vfork child runs first (under picos it patches it, in the
+ * memory it shares with its parent): the child's calls return the
+ * child's pid, the parent's after it the parent's. */
+static void test_vfork_first(long pid)
+{
+	static const unsigned char gp[] = { 0xb8, 39, 0, 0, 0, 0x0f, 0x05, 0xc3 };
+	unsigned char *vf = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	memcpy(vf, gp, sizeof gp);
+	mprotect(vf, 4096, PROT_READ | PROT_EXEC);
+	fn0 site = (fn0)(void *)vf;
+	pid_t c = vfork();
+	if (c == 0) {
+		long first = site();
+		int same = 0;
+		for (int i = 0; i < 100; i++)
+			same += site() == first;
+		_exit(same == 100 && first != pid ? 0 : 1);
+	}
+	int st;
+	bool child = waitpid(c, &st, 0) == c && WIFEXITED(st) && WEXITSTATUS(st) == 0;
+	long right = 0;
+	for (int i = 0; i < 100; i++)
+		right += site() == pid;
+	ok(child && right == 100,
+	   "a site a vfork child ran first: its own pid in the child, then the parent's (%ld of 100)",
+	   right);
+	munmap(vf, 4096);
+}
+
 int main(void)
 {
 	build();
@@ -342,5 +446,7 @@ int main(void)
 	}
 	ok(waitpid(c, &st, 0) == c && WIFEXITED(st) && WEXITSTATUS(st) == 0,
 	   "a vfork child's call from a patched site");
+	test_vfork_first(pid);
+	test_wait_mask();
 	return tap_done();
 }

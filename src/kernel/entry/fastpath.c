@@ -35,8 +35,11 @@
  * each step made visible to every CPU with membarrier's core sync; a
  * thread that meets the int3 runs the site from its stub.  Without
  * membarrier's core sync, only a process with one thread patches.  A
- * vfork child does not patch (it could now, as a task of its parent's
- * provider, vfork.c; not yet measured worth it).  Sites are recorded for the world by file, and
+ * vfork child patches too, in the memory it shares with its parent (it
+ * is a task of its parent's provider, vfork.c, and the slots and stubs
+ * are the memory's): the calls a build's posix_spawn and vfork children
+ * make before their exec (dup2, execve tried along $PATH) then trap once
+ * in the world, not in every child.  Sites are recorded for the world by file, and
  * patched at once in a later mapping of the file (fastfiles.c).
  * `--no-patch` turns patching off. */
 #include "../kernel.h"
@@ -93,19 +96,15 @@ int fast_nslots;	 /* slots in use since the last exec */
 static bool area_failed;
 
 /* The calls the fast path serves: those that need nothing of the host
- * context (no new task, no new image, no sigreturn, no temporary signal
- * mask; rt_sigprocmask leaves through the door when it changed the
- * mask).  Anything else goes through the door. */
-static bool fast_call(long nr, const struct pico_frame *f)
+ * context (no new task, no new image, no sigreturn; rt_sigprocmask
+ * leaves through the door when it changed the mask, a wait with a
+ * temporary mask when a signal came under it).  Anything else goes
+ * through the door. */
+static bool fast_call(long nr)
 {
 	switch (nr) {
-	/* (with a temporary signal mask they need the slow path) */
-	case __NR_epoll_pwait: case __NR_epoll_pwait2:
-		return f->r8 == 0;
-	case __NR_ppoll:
-		return f->r10 == 0;
+	case __NR_epoll_pwait: case __NR_epoll_pwait2: case __NR_ppoll:
 	case __NR_pselect6:
-		return f->r9 == 0;
 	case __NR_read: case __NR_write: case __NR_pread64: case __NR_pwrite64:
 	case __NR_readv: case __NR_writev: case __NR_lseek: case __NR_close:
 	case __NR_fstat: case __NR_stat: case __NR_lstat: case __NR_newfstatat:
@@ -149,6 +148,10 @@ static bool fast_call(long nr, const struct pico_frame *f)
 	case __NR_fchown: case __NR_fchownat: case __NR_chown:
 	case __NR_lchown: case __NR_clock_getres: case __NR_times:
 	case __NR_getpriority: case __NR_timerfd_create:
+	/* a posix_spawn child's POSIX_SPAWN_RESETIDS, a daemon's drop */
+	case __NR_setresuid: case __NR_setresgid: case __NR_setuid:
+	case __NR_setgid: case __NR_setreuid: case __NR_setregid:
+	case __NR_setgroups:
 	/* a program's start-up, and a shell's wait */
 	case __NR_set_tid_address: case __NR_set_robust_list:
 	case __NR_get_robust_list: case __NR_rseq: case __NR_arch_prctl:
@@ -330,8 +333,8 @@ void fast_try_patch(uint64_t ret, const struct pico_frame *f,
 {
 	struct pico_thread *t = current();
 	long nr = (long)f->orig_rax;
-	if (fast_patch_off || area_failed || !fast_call(nr, f) ||
-	    fast_nslots == FAST_SLOTS || proc.vfork_child || t->pt_tracer ||
+	if (fast_patch_off || area_failed || !fast_call(nr) ||
+	    fast_nslots == FAST_SLOTS || t->pt_tracer ||
 	    t->seccomp_mode)
 		return;
 	unsigned char b[SITE_AROUND];
@@ -412,7 +415,7 @@ int fast_dispatch(struct pico_frame *f)
 	t->fast_stub = stub;
 	if (popts.stats)
 		__atomic_fetch_add(&popts.world->fast_calls, 1, __ATOMIC_RELAXED);
-	if (!fast_call((long)f->orig_rax, f) || t->ncaught || t->seccomp_mode ||
+	if (!fast_call((long)f->orig_rax) || t->ncaught || t->seccomp_mode ||
 	    t->pt_tracer) {
 		/* the slow path runs it, from this frame */
 		t->fast_frame = *f;
@@ -435,6 +438,16 @@ int fast_dispatch(struct pico_frame *f)
 		t->fast_mask_closed = false;
 		uint64_t m = host_mask_of(t->sigmask);
 		host_syscall4(__NR_rt_sigprocmask, SIG_SETMASK, &m, 0, 8);
+	}
+	if (t->restore_mask && !t->ncaught) {
+		/* A wait's temporary mask (pselect6, ppoll, epoll_pwait)
+		 * that no signal came under: the guest's again, as the slow
+		 * path's exit would put it back.  (A signal it held back
+		 * that the guest's lets through is caught once the host's
+		 * own mask is back, here or at the exit: through the door,
+		 * delivered under the guest's mask.) */
+		t->sigmask = t->saved_mask;
+		t->restore_mask = false;
 	}
 	/* A new mask goes on the host with the slow path's sigreturn, so
 	 * the signals it unblocks come one at a time, in the host's order,
