@@ -30,8 +30,9 @@ static bool before(const struct row *a, const struct row *b)
 	return a->s.calls > b->s.calls;
 }
 
-/* Which calls trapped (SIGSYS) rather than came through a patched
- * site, most first: what the fast path left (docs/performance.md).  The
+/* Which calls the slow path served (they trapped, or a patched site
+ * handed them over before they ran), most first: what the fast path
+ * left (docs/performance.md).  The
  * rows are the copy, each trapped count bounded by its calls. */
 static void print_trapped(struct row *rows, int n, FILE *out)
 {
@@ -50,7 +51,7 @@ static void print_trapped(struct row *rows, int n, FILE *out)
 	}
 	if (!m)
 		return;
-	fprintf(out, "trapped:");
+	fprintf(out, "slow path:");
 	for (int j = 0; j < m; j++)
 		fprintf(out, " %s %llu", names[t[j].nr] ? names[t[j].nr] : "?",
 			(unsigned long long)t[j].s.trapped);
@@ -85,7 +86,7 @@ void print_stats(const struct picos_world *w, FILE *out)
 	uint64_t fast = __atomic_load_n(&w->fast_calls, __ATOMIC_RELAXED);
 	if (fast > total_calls)
 		fast = total_calls;
-	fprintf(out, "fast path: %llu of %llu calls (%.1f%%) came through patched sites, %llu trapped\n",
+	fprintf(out, "fast path: %llu of %llu calls (%.1f%%) served through patched sites, %llu by the slow path (trapped)\n",
 		(unsigned long long)fast, (unsigned long long)total_calls,
 		total_calls ? 100.0 * (double)fast / (double)total_calls : 0.0,
 		(unsigned long long)(total_calls - fast));

@@ -42,6 +42,9 @@ void provider_unlock_mode(int mode);
  * again exclusive. */
 bool provider_lock_is_shared(void);
 #define EPICO_EXCL 4000
+/* A call from a patched site that the slow path must run after all
+ * (nothing changed yet): the fast path takes it through the door. */
+#define EPICO_SLOW 4001
 /* Takes the lock exclusive only if it is free: from a signal handler,
  * where the interrupted code of the same thread may hold it. */
 bool provider_trylock(void);

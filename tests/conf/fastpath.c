@@ -313,6 +313,40 @@ static void test_wait_mask(void)
 	munmap(pg, 4096);
 }
 
+/* execve from a patched site: one that fails at its lookup (execvp's
+ * search along $PATH) fails there, one that goes further (a file it
+ * cannot run, a program) runs as from any other site. */
+static void test_execve_site(void)
+{
+	static const unsigned char ex[] = { 0xb8, 59, 0, 0, 0, 0x0f, 0x05, 0xc3 };
+	unsigned char *pg = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	memcpy(pg, ex, sizeof ex);
+	mprotect(pg, 4096, PROT_READ | PROT_EXEC);
+	fn3 site = (fn3)(void *)pg;
+	char *argv[] = { "true", NULL }, *envp[] = { NULL };
+	int right = 0;
+	for (int i = 0; i < 100; i++)
+		right += site((long)"/nonexistent/true", (long)argv, (long)envp) == -ENOENT &&
+			 site((long)"/etc/passwd/true", (long)argv, (long)envp) == -ENOTDIR;
+	ok(right == 100, "execve of a missing file from a site: ENOENT, ENOTDIR (%d of 100)", right);
+	right = 0;
+	for (int i = 0; i < 5; i++)
+		right += site((long)"/etc/passwd", (long)argv, (long)envp) == -EACCES &&
+			 site((long)"/", (long)argv, (long)envp) == -EACCES;
+	ok(right == 5, "execve of a file it cannot run from a site: EACCES (%d of 5)", right);
+	pid_t c = vfork();
+	if (c == 0) {
+		site((long)"/nonexistent/true", (long)argv, (long)envp);
+		site((long)"/bin/true", (long)argv, (long)envp);
+		_exit(7);
+	}
+	int st;
+	ok(waitpid(c, &st, 0) == c && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	   "a vfork child's execve from a site after a failed one runs the program");
+	munmap(pg, 4096);
+}
+
 /* A site a vfork child runs first (under picos it patches it, in the
  * memory it shares with its parent): the child's calls return the
  * child's pid, the parent's after it the parent's. */
@@ -448,5 +482,6 @@ int main(void)
 	   "a vfork child's call from a patched site");
 	test_vfork_first(pid);
 	test_wait_mask();
+	test_execve_site();
 	return tap_done();
 }

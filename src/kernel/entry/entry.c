@@ -149,7 +149,8 @@ static void on_sigsys(int sig, siginfo_t *si, void *ucv)
 	 * (si_arch is only the kernel's for a dispatch SIGSYS.) */
 	bool i386 = si->si_code == SYS_USER_DISPATCH &&
 		    si->si_arch != AUDIT_ARCH_X86_64;
-	if (popts.stats && !door && !i386 && f.orig_rax < PICOS_NR_SYSCALLS)
+	/* (a call a patched site handed over before it ran counts too) */
+	if (popts.stats && dispatch && !i386 && f.orig_rax < PICOS_NR_SYSCALLS)
 		__atomic_fetch_add(&popts.world->stats[f.orig_rax].trapped, 1,
 				   __ATOMIC_RELAXED);
 	if (i386)

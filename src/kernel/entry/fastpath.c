@@ -105,6 +105,8 @@ static bool fast_call(long nr)
 	switch (nr) {
 	case __NR_epoll_pwait: case __NR_epoll_pwait2: case __NR_ppoll:
 	case __NR_pselect6:
+	/* (only to fail at the lookup: EPICO_SLOW when it goes further) */
+	case __NR_execve: case __NR_execveat:
 	case __NR_read: case __NR_write: case __NR_pread64: case __NR_pwrite64:
 	case __NR_readv: case __NR_writev: case __NR_lseek: case __NR_close:
 	case __NR_fstat: case __NR_stat: case __NR_lstat: case __NR_newfstatat:
@@ -399,6 +401,15 @@ static uint64_t stub_resume(uint64_t stub)
 		       : site + (uint64_t)stub_byte(stub, STUB_LEN);
 }
 
+/* A call from a patched site that the slow path runs, from frame f:
+ * through the door before it ran. */
+static int slow_from_site(struct pico_thread *t, const struct pico_frame *f)
+{
+	t->fast_frame = *f;
+	t->fast_state = FAST_BEFORE;
+	return 1;
+}
+
 /* From fastpath.S, with the frame it pushed (rip: the stub): 0 to go
  * back to the guest, else through the door. */
 int fast_dispatch(struct pico_frame *f)
@@ -413,15 +424,9 @@ int fast_dispatch(struct pico_frame *f)
 	f->rcx = stub_q(stub, STUB_SITEQ) + (uint64_t)stub_byte(stub, STUB_SC) + 2;
 	f->r11 = f->eflags;
 	t->fast_stub = stub;
-	if (popts.stats)
-		__atomic_fetch_add(&popts.world->fast_calls, 1, __ATOMIC_RELAXED);
 	if (!fast_call((long)f->orig_rax) || t->ncaught || t->seccomp_mode ||
-	    t->pt_tracer) {
-		/* the slow path runs it, from this frame */
-		t->fast_frame = *f;
-		t->fast_state = FAST_BEFORE;
-		return 1;
-	}
+	    t->pt_tracer)
+		return slow_from_site(t, f);
 	/* (no door is taken while the call runs: the frame is saved once,
 	 * after it, for the exit's door) */
 	t->fast_state = FAST_NONE;
@@ -431,6 +436,14 @@ int fast_dispatch(struct pico_frame *f)
 	uint64_t mask = t->sigmask;
 	pico_dispatch(f);
 	t->in_fast = false;
+	if (f->rax == (uint64_t)-EPICO_SLOW) {
+		f->rax = f->orig_rax; /* as it came (fast_entry pushed %rax twice) */
+		return slow_from_site(t, f);
+	}
+	/* (--stats: the calls served here; those the slow path runs count
+	 * as trapped) */
+	if (popts.stats)
+		__atomic_fetch_add(&popts.world->fast_calls, 1, __ATOMIC_RELAXED);
 	if (t->fast_mask_closed && t->sigmask == mask) {
 		/* An interruptible wait closed the mask behind it: the
 		 * guest's again (a signal it lets through lands here, in the
