@@ -355,8 +355,10 @@ echo >&2
 # (`--stats`), for a program's first run in a world, and for a second run
 # in the same world: a process patches at once the sites the world has
 # recorded in the files it maps.  The second run's share is the
-# difference between a world that runs the program twice and one that
-# runs it once.
+# difference between a world whose shell runs the program twice and one
+# whose shell runs it once, then a builtin: both shells' own calls (their
+# first run in the world, and the fork for each run) cancel out but for
+# the second run's fork.
 go_prog=
 if command -v go >/dev/null 2>&1 &&
 	(cd "$top/tests/programs/go" && GOCACHE=$scratch/gocache GOFLAGS=-mod=mod \
@@ -369,15 +371,16 @@ fast_counts() { # CMD... -> "FAST TOTAL" of a world running CMD
 }
 share_rows=()
 share_row() { # LABEL CMD...
-	local l=$1 f1 t1 f2 t2
+	local l=$1 f1 t1 f2 t2 fo to
 	shift
 	read -r f1 t1 <<<"$(fast_counts "$@")"
+	read -r fo to <<<"$(fast_counts /bin/sh -c '"$@" >/dev/null; :' sh "$@")"
 	read -r f2 t2 <<<"$(fast_counts /bin/sh -c '"$@" >/dev/null; "$@" >/dev/null' sh "$@")"
-	if [ -z "$t1" ] || [ -z "$t2" ] || [ "$t1" -eq 0 ] || [ "$t2" -le "$t1" ]; then
+	if [ -z "$t1" ] || [ -z "$t2" ] || [ -z "$to" ] || [ "$t1" -eq 0 ] || [ "$t2" -le "$to" ]; then
 		share_rows+=("$l"$'\t'"failed"$'\t'"")
 		return
 	fi
-	share_rows+=("$l"$'\t'"$(awk -v f="$f1" -v t="$t1" 'BEGIN { printf "%.1f%% of %d", 100 * f / t, t }')"$'\t'"$(awk -v f="$((f2 - f1))" -v t="$((t2 - t1))" 'BEGIN { printf "%.1f%% of %d", 100 * f / t, t }')")
+	share_rows+=("$l"$'\t'"$(awk -v f="$f1" -v t="$t1" 'BEGIN { printf "%.1f%% of %d", 100 * f / t, t }')"$'\t'"$(awk -v f="$((f2 - fo))" -v t="$((t2 - to))" 'BEGIN { printf "%.1f%% of %d", 100 * f / t, t }')")
 }
 echo "  fast path share" >&2
 share_row "ls -la /usr/bin" /bin/ls -la /usr/bin

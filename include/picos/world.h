@@ -33,6 +33,8 @@ struct picos_sc_stat {
 	uint64_t calls;
 	uint64_t errors;
 	uint64_t ns; /* total time spent serving the call */
+	uint64_t trapped; /* of the calls, those that came by SIGSYS, not
+			   * through a patched site */
 };
 
 enum picos_task_state {
@@ -251,8 +253,7 @@ struct picos_fast_site {
 	uint32_t off; /* the site's first byte in the file */
 	uint8_t len;  /* 0 until the entry is written */
 	uint8_t sc;   /* its `syscall`'s offset */
-	uint8_t bytes[20]; /* the site as the file holds it */
-	uint8_t pad[2];
+	uint8_t bytes[22]; /* the site as the file holds it (SITE_MAX) */
 };
 struct picos_fast_file {
 	uint32_t state;	 /* 0 free, 1 being claimed, 2 known */

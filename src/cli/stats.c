@@ -30,6 +30,34 @@ static bool before(const struct row *a, const struct row *b)
 	return a->s.calls > b->s.calls;
 }
 
+/* Which calls the slow path served (they trapped, or a patched site
+ * handed them over before they ran), most first: what the fast path
+ * left (docs/performance.md).  The
+ * rows are the copy, each trapped count bounded by its calls. */
+static void print_trapped(struct row *rows, int n, FILE *out)
+{
+	static struct row t[PICOS_NR_SYSCALLS];
+	int m = 0;
+	for (int k = 0; k < n; k++) {
+		struct row r = rows[k];
+		if (r.s.trapped > r.s.calls)
+			r.s.trapped = r.s.calls;
+		if (!r.s.trapped)
+			continue;
+		int j = m++;
+		for (; j > 0 && t[j - 1].s.trapped < r.s.trapped; j--)
+			t[j] = t[j - 1];
+		t[j] = r;
+	}
+	if (!m)
+		return;
+	fprintf(out, "slow path:");
+	for (int j = 0; j < m; j++)
+		fprintf(out, " %s %llu", names[t[j].nr] ? names[t[j].nr] : "?",
+			(unsigned long long)t[j].s.trapped);
+	fprintf(out, "\n");
+}
+
 void print_stats(const struct picos_world *w, FILE *out)
 {
 	static struct row rows[PICOS_NR_SYSCALLS];
@@ -41,6 +69,7 @@ void print_stats(const struct picos_world *w, FILE *out)
 			.s.calls = __atomic_load_n(&w->stats[i].calls, __ATOMIC_RELAXED),
 			.s.errors = __atomic_load_n(&w->stats[i].errors, __ATOMIC_RELAXED),
 			.s.ns = __atomic_load_n(&w->stats[i].ns, __ATOMIC_RELAXED),
+			.s.trapped = __atomic_load_n(&w->stats[i].trapped, __ATOMIC_RELAXED),
 		};
 		if (!r.s.calls)
 			continue;
@@ -57,10 +86,11 @@ void print_stats(const struct picos_world *w, FILE *out)
 	uint64_t fast = __atomic_load_n(&w->fast_calls, __ATOMIC_RELAXED);
 	if (fast > total_calls)
 		fast = total_calls;
-	fprintf(out, "fast path: %llu of %llu calls (%.1f%%) came through patched sites, %llu trapped\n",
+	fprintf(out, "fast path: %llu of %llu calls (%.1f%%) served through patched sites, %llu by the slow path (trapped)\n",
 		(unsigned long long)fast, (unsigned long long)total_calls,
 		total_calls ? 100.0 * (double)fast / (double)total_calls : 0.0,
 		(unsigned long long)(total_calls - fast));
+	print_trapped(rows, n, out);
 	fprintf(out, "%% time     seconds  usecs/call     calls    errors syscall\n");
 	fprintf(out, "------ ----------- ----------- --------- --------- ----------------\n");
 	for (int k = 0; k < n; k++) {

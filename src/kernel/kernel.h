@@ -42,8 +42,11 @@ void provider_unlock_mode(int mode);
  * again exclusive. */
 bool provider_lock_is_shared(void);
 #define EPICO_EXCL 4000
+/* A call from a patched site that the slow path must run after all
+ * (nothing changed yet): the fast path takes it through the door. */
+#define EPICO_SLOW 4001
 /* The directory cache cannot answer: take the whole walk (fs/dcache.c). */
-#define EPICO_MISS 4001
+#define EPICO_MISS 4002
 
 /* fs/dcache.c: the directory cache's switch (--no-dcache), what voids it
  * after a call, and its emptying before a clone that shares the memory

@@ -1,7 +1,9 @@
 /* System calls from call sites of the common shape `mov $nr,%eax;
  * syscall` (which picos patches after their first call, the fast path),
  * and of the other shapes it patches (glibc's, Go's: a register loaded
- * before the `syscall`, xor %eax,%eax after a long nop), each also
+ * before the `syscall`, xor %eax,%eax after a long nop; ld.so's stores
+ * before its arch_prctl and set_robust_list, checked by the memory they
+ * wrote), each also
  * entered by a jump to every instruction inside it:
  * results, the registers the instruction leaves, a signal handler that
  * interrupts a blocked call with and without SA_RESTART, a jump straight
@@ -150,6 +152,22 @@ static const struct shape shapes[] = {
 	{ "mov 8(%rsp),%r9; mov %rcx,%rdx; syscall (musl's __syscall_cp_c)",
 	  { 0xb8, 39, 0, 0, 0, 0x4c, 0x8b, 0x4c, 0x24, 0x08, 0x48, 0x89, 0xca, 0x0f,
 	    0x05, 0xc3 }, 16, 5, { 10, 13, 0 }, false },
+	{ "mov 8(%rsp),%r9; syscall (glibc's syscall())",
+	  { 0xb8, 39, 0, 0, 0, 0x4c, 0x8b, 0x4c, 0x24, 0x08, 0x0f, 0x05, 0xc3 },
+	  13, 5, { 10, 0 }, false },
+	/* push %rbx; sub $0x40,%rsp; mov %rsp,%rbx; then the site: mov
+	 * $39,%eax; mov %rbx,(%rbx); mov %rbx,16(%rbx); syscall; then add
+	 * $0x40,%rsp; pop %rbx; ret */
+	{ "mov $nr,%eax; mov %rbx,(%rbx); mov %rbx,16(%rbx); syscall (ld.so's arch_prctl)",
+	  { 0x53, 0x48, 0x83, 0xec, 0x40, 0x48, 0x89, 0xe3, 0xb8, 39, 0, 0, 0,
+	    0x48, 0x89, 0x1b, 0x48, 0x89, 0x5b, 0x10, 0x0f, 0x05, 0x48, 0x83, 0xc4,
+	    0x40, 0x5b, 0xc3 }, 28, 8, { 13, 16, 20, 0 }, false },
+	/* the same frame; mov $39,%eax; then the site: movups
+	 * %xmm0,16(%rbx) (a disp32); syscall */
+	{ "movups %xmm0,disp32(%rbx); syscall (ld.so's set_robust_list)",
+	  { 0x53, 0x48, 0x83, 0xec, 0x40, 0x48, 0x89, 0xe3, 0xb8, 39, 0, 0, 0,
+	    0x0f, 0x11, 0x83, 0x10, 0, 0, 0, 0x0f, 0x05, 0x48, 0x83, 0xc4, 0x40,
+	    0x5b, 0xc3 }, 28, 13, { 20, 0 }, false },
 };
 
 /* Calls shape s's function `fn` from its start, or when `at` is not 0
@@ -219,6 +237,144 @@ static void test_shapes(long pid)
 	close(p[0]);
 	close(p[1]);
 	munmap(page, 8192);
+}
+
+static volatile int usr1s;
+static void on_usr1(int sig)
+{
+	(void)sig;
+	usr1s++;
+}
+
+typedef long (*fn6)(long, long, long, long, long, long);
+
+/* pselect6 with no fds, `ms` of timeout and the temporary mask `tmp`,
+ * from the site `mov %rcx,%r10; mov $270,%eax; syscall; ret`. */
+static long site_pselect(fn6 site, long ms, const sigset_t *tmp)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
+	struct { const sigset_t *ss; size_t len; } sig = { tmp, 8 };
+	return site(0, 0, 0, 0, (long)&ts, (long)&sig);
+}
+
+static bool usr1_blocked(void)
+{
+	sigset_t now;
+	sigprocmask(SIG_BLOCK, NULL, &now);
+	return sigismember(&now, SIGUSR1);
+}
+
+/* A wait with a temporary mask from a patched site (make's pselect6):
+ * a pending signal it lets through interrupts it, a signal it holds back
+ * waits for its end, and the mask is the program's again after it. */
+static void test_wait_mask(void)
+{
+	static const unsigned char ps[] = { 0x49, 0x89, 0xca, 0xb8, 0x0e, 0x01, 0, 0,
+					    0x0f, 0x05, 0xc3 };
+	unsigned char *pg = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	memcpy(pg, ps, sizeof ps);
+	mprotect(pg, 4096, PROT_READ | PROT_EXEC);
+	fn6 site = (fn6)(void *)pg;
+	struct sigaction sa = { .sa_handler = on_usr1 };
+	sigaction(SIGUSR1, &sa, NULL);
+	sigset_t none, usr1, alrm;
+	sigemptyset(&none);
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	sigemptyset(&alrm);
+	sigaddset(&alrm, SIGALRM);
+	sigprocmask(SIG_BLOCK, &usr1, NULL);
+	int right = 0;
+	for (int i = 0; i < 5; i++) {
+		usr1s = 0;
+		raise(SIGUSR1);
+		long r = site_pselect(site, 1000, &none);
+		right += r == -EINTR && usr1s == 1 && usr1_blocked();
+	}
+	ok(right == 5, "pselect6 with a mask that lets a pending signal through: EINTR, its handler, the mask back (%d of 5)", right);
+	right = 0;
+	usr1s = 0;
+	for (int i = 0; i < 20; i++)
+		right += site_pselect(site, 1, &none) == 0 && usr1_blocked();
+	ok(right == 20 && usr1s == 0, "pselect6 with a mask and no signal: 0, the mask back (%d of 20)", right);
+	sigprocmask(SIG_UNBLOCK, &usr1, NULL);
+	struct sigaction sb = { .sa_handler = on_alarm };
+	sigaction(SIGALRM, &sb, NULL);
+	right = 0;
+	for (int i = 0; i < 3; i++) {
+		alarms = 0;
+		struct itimerval it = { { 0, 0 }, { 0, 20000 } };
+		setitimer(ITIMER_REAL, &it, NULL);
+		long r = site_pselect(site, 100, &alrm);
+		right += r == 0 && alarms == 1;
+	}
+	ok(right == 3, "pselect6 with a mask that holds a signal back: it times out, then the handler runs (%d of 3)", right);
+	munmap(pg, 4096);
+}
+
+/* execve from a patched site: one that fails at its lookup (execvp's
+ * search along $PATH) fails there, one that goes further (a file it
+ * cannot run, a program) runs as from any other site. */
+static void test_execve_site(void)
+{
+	static const unsigned char ex[] = { 0xb8, 59, 0, 0, 0, 0x0f, 0x05, 0xc3 };
+	unsigned char *pg = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	memcpy(pg, ex, sizeof ex);
+	mprotect(pg, 4096, PROT_READ | PROT_EXEC);
+	fn3 site = (fn3)(void *)pg;
+	char *argv[] = { "true", NULL }, *envp[] = { NULL };
+	int right = 0;
+	for (int i = 0; i < 100; i++)
+		right += site((long)"/nonexistent/true", (long)argv, (long)envp) == -ENOENT &&
+			 site((long)"/etc/passwd/true", (long)argv, (long)envp) == -ENOTDIR;
+	ok(right == 100, "execve of a missing file from a site: ENOENT, ENOTDIR (%d of 100)", right);
+	right = 0;
+	for (int i = 0; i < 5; i++)
+		right += site((long)"/etc/passwd", (long)argv, (long)envp) == -EACCES &&
+			 site((long)"/", (long)argv, (long)envp) == -EACCES;
+	ok(right == 5, "execve of a file it cannot run from a site: EACCES (%d of 5)", right);
+	pid_t c = vfork();
+	if (c == 0) {
+		site((long)"/nonexistent/true", (long)argv, (long)envp);
+		site((long)"/bin/true", (long)argv, (long)envp);
+		_exit(7);
+	}
+	int st;
+	ok(waitpid(c, &st, 0) == c && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	   "a vfork child's execve from a site after a failed one runs the program");
+	munmap(pg, 4096);
+}
+
+/* A site a vfork child runs first (under picos it patches it, in the
+ * memory it shares with its parent): the child's calls return the
+ * child's pid, the parent's after it the parent's. */
+static void test_vfork_first(long pid)
+{
+	static const unsigned char gp[] = { 0xb8, 39, 0, 0, 0, 0x0f, 0x05, 0xc3 };
+	unsigned char *vf = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	memcpy(vf, gp, sizeof gp);
+	mprotect(vf, 4096, PROT_READ | PROT_EXEC);
+	fn0 site = (fn0)(void *)vf;
+	pid_t c = vfork();
+	if (c == 0) {
+		long first = site();
+		int same = 0;
+		for (int i = 0; i < 100; i++)
+			same += site() == first;
+		_exit(same == 100 && first != pid ? 0 : 1);
+	}
+	int st;
+	bool child = waitpid(c, &st, 0) == c && WIFEXITED(st) && WEXITSTATUS(st) == 0;
+	long right = 0;
+	for (int i = 0; i < 100; i++)
+		right += site() == pid;
+	ok(child && right == 100,
+	   "a site a vfork child ran first: its own pid in the child, then the parent's (%ld of 100)",
+	   right);
+	munmap(vf, 4096);
 }
 
 int main(void)
@@ -324,5 +480,8 @@ int main(void)
 	}
 	ok(waitpid(c, &st, 0) == c && WIFEXITED(st) && WEXITSTATUS(st) == 0,
 	   "a vfork child's call from a patched site");
+	test_vfork_first(pid);
+	test_wait_mask();
+	test_execve_site();
 	return tap_done();
 }

@@ -98,6 +98,8 @@ void pico_dispatch(struct pico_frame *f)
 	long ret = run_locked(e, f);
 	f->rax = (uint64_t)ret;
 	t->cur_nr = -1;
+	if (ret == -EPICO_SLOW)
+		return; /* not served: the fast path's door runs it anew */
 	dcache_after_call(nr, f);
 
 	if (observe) {

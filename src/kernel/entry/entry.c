@@ -50,6 +50,20 @@ void frame_to_sigcontext(const struct pico_frame *f, struct sigcontext *sc)
 	sc->rip = f->rip, sc->eflags = f->eflags, sc->rsp = f->rsp;
 }
 
+/* %xmm0-15 at a trapped `syscall`, copied into buf (signal delivery may
+ * reset the context's FPU state before the patch reads them); NULL when
+ * the context has none or nothing will be patched. */
+static const unsigned char *xmm_at_call(const struct ucontext *uc,
+					unsigned char *buf)
+{
+	const struct _fpstate_64 *fp =
+		(const struct _fpstate_64 *)uc->uc_mcontext.fpstate;
+	if (!fp || fast_patch_off)
+		return NULL;
+	rt_memcpy(buf, fp->xmm_space, 256);
+	return buf;
+}
+
 static bool in_provider(uint64_t ip);
 
 /* Whether a doorbell (a provider SIGSYS that another thread queued, for
@@ -125,6 +139,8 @@ static void on_sigsys(int sig, siginfo_t *si, void *ucv)
 	uint64_t site_end = f.rip;
 	/* the registers at the `syscall`, which a patch's checks read */
 	struct pico_frame at_call = f;
+	unsigned char xmm[256];
+	const unsigned char *at_xmm = door ? NULL : xmm_at_call(uc, xmm);
 	t->uc = uc;
 	t->frame_set = false;
 	/* `int $0x80` from 64-bit code traps too, with the i386 number and
@@ -133,6 +149,10 @@ static void on_sigsys(int sig, siginfo_t *si, void *ucv)
 	 * (si_arch is only the kernel's for a dispatch SIGSYS.) */
 	bool i386 = si->si_code == SYS_USER_DISPATCH &&
 		    si->si_arch != AUDIT_ARCH_X86_64;
+	/* (a call a patched site handed over before it ran counts too) */
+	if (popts.stats && dispatch && !i386 && f.orig_rax < PICOS_NR_SYSCALLS)
+		__atomic_fetch_add(&popts.world->stats[f.orig_rax].trapped, 1,
+				   __ATOMIC_RELAXED);
 	if (i386)
 		f.rax = (uint64_t)-ENOSYS;
 	else if (dispatch)
@@ -152,7 +172,7 @@ static void on_sigsys(int sig, siginfo_t *si, void *ucv)
 	}
 	t->rewind_rip = 0;
 	if (!door && !i386 && !whole_frame)
-		fast_try_patch(site_end, &at_call);
+		fast_try_patch(site_end, &at_call, at_xmm);
 }
 
 static bool in_provider(uint64_t ip)

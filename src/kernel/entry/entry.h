@@ -26,7 +26,8 @@ extern struct provider_opts popts;
 struct ucontext;
 struct pico_frame;
 extern bool fast_patch_off;
-void fast_try_patch(uint64_t ret, const struct pico_frame *f);
+void fast_try_patch(uint64_t ret, const struct pico_frame *f,
+		    const unsigned char *xmm);
 void fast_exec_reset(void);
 void fast_map_file(uint64_t start, uint64_t end, int fd, uint64_t off);
 bool fast_door_take(const struct ucontext *uc, struct pico_frame *f,

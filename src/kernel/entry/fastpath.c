@@ -35,8 +35,11 @@
  * each step made visible to every CPU with membarrier's core sync; a
  * thread that meets the int3 runs the site from its stub.  Without
  * membarrier's core sync, only a process with one thread patches.  A
- * vfork child does not patch (it could now, as a task of its parent's
- * provider, vfork.c; not yet measured worth it).  Sites are recorded for the world by file, and
+ * vfork child patches too, in the memory it shares with its parent (it
+ * is a task of its parent's provider, vfork.c, and the slots and stubs
+ * are the memory's): the calls a build's posix_spawn and vfork children
+ * make before their exec (dup2, execve tried along $PATH) then trap once
+ * in the world, not in every child.  Sites are recorded for the world by file, and
  * patched at once in a later mapping of the file (fastfiles.c).
  * `--no-patch` turns patching off. */
 #include "../kernel.h"
@@ -52,6 +55,7 @@
 #include <linux/mman.h>
 #include <stddef.h>
 #include <picos/layout.h>
+#include <picos/world.h>
 
 _Static_assert(offsetof(struct pico_thread, ncaught) == 8, "intr.S, fastpath.S");
 _Static_assert(offsetof(struct pico_thread, fast_ret) == PT_FAST_RET, "fastpath.S");
@@ -69,14 +73,18 @@ _Static_assert(offsetof(struct pico_thread, altstack) == PT_ALTSTACK, "fastpath.
  * one, and the jumps back through the qwords after; and what the stub
  * knows of its site. */
 #define STUB_ENTER SITE_PRE
-#define STUB_DOOR 23
-#define STUB_POST 25 /* after the `syscall`: the fast path returns here */
+#define STUB_DOOR (STUB_ENTER + 13)
+#define STUB_POST (STUB_DOOR + 2) /* after the `syscall`: the fast path returns here */
 #define STUB_RETQ 48 /* the site's end */
 #define STUB_TGTQ 56 /* its result check's branch target */
 #define STUB_SITEQ 64 /* the site's address */
 #define STUB_LEN 72
 #define STUB_SC 73
 #define STUB_BOUNDS 76 /* 4 bytes */
+/* (the result check and the two jumps back end before the qwords) */
+_Static_assert(STUB_POST + SITE_POST + 12 <= STUB_RETQ, "stub layout");
+_Static_assert(SITE_MAX <= sizeof(((struct picos_fast_site *)0)->bytes),
+	       "world.h picos_fast_site");
 
 enum { FAST_NONE, FAST_BEFORE, FAST_AFTER };
 
@@ -88,19 +96,17 @@ int fast_nslots;	 /* slots in use since the last exec */
 static bool area_failed;
 
 /* The calls the fast path serves: those that need nothing of the host
- * context (no new task, no new image, no sigreturn, no temporary signal
- * mask; rt_sigprocmask leaves through the door when it changed the
- * mask).  Anything else goes through the door. */
-static bool fast_call(long nr, const struct pico_frame *f)
+ * context (no new task, no new image, no sigreturn; rt_sigprocmask
+ * leaves through the door when it changed the mask, a wait with a
+ * temporary mask when a signal came under it).  Anything else goes
+ * through the door. */
+static bool fast_call(long nr)
 {
 	switch (nr) {
-	/* (with a temporary signal mask they need the slow path) */
-	case __NR_epoll_pwait: case __NR_epoll_pwait2:
-		return f->r8 == 0;
-	case __NR_ppoll:
-		return f->r10 == 0;
+	case __NR_epoll_pwait: case __NR_epoll_pwait2: case __NR_ppoll:
 	case __NR_pselect6:
-		return f->r9 == 0;
+	/* (only to fail at the lookup: EPICO_SLOW when it goes further) */
+	case __NR_execve: case __NR_execveat:
 	case __NR_read: case __NR_write: case __NR_pread64: case __NR_pwrite64:
 	case __NR_readv: case __NR_writev: case __NR_lseek: case __NR_close:
 	case __NR_fstat: case __NR_stat: case __NR_lstat: case __NR_newfstatat:
@@ -144,6 +150,10 @@ static bool fast_call(long nr, const struct pico_frame *f)
 	case __NR_fchown: case __NR_fchownat: case __NR_chown:
 	case __NR_lchown: case __NR_clock_getres: case __NR_times:
 	case __NR_getpriority: case __NR_timerfd_create:
+	/* a posix_spawn child's POSIX_SPAWN_RESETIDS, a daemon's drop */
+	case __NR_setresuid: case __NR_setresgid: case __NR_setuid:
+	case __NR_setgid: case __NR_setreuid: case __NR_setregid:
+	case __NR_setgroups:
 	/* a program's start-up, and a shell's wait */
 	case __NR_set_tid_address: case __NR_set_robust_list:
 	case __NR_get_robust_list: case __NR_rseq: case __NR_arch_prctl:
@@ -316,21 +326,23 @@ static void write_site(const struct site *site, const struct vma *v, int i,
 	host_mprotect(lo, hi - lo, v->prot);
 }
 
-/* After a call the slow path served from `ret` (f: the registers at the
- * `syscall`): its site is recorded for the world and patched.  (At the
+/* After a call the slow path served from `ret` (f, xmm: the registers at
+ * the `syscall`): its site is recorded for the world and patched.  (At the
  * first trap: patching costs a few host calls, about a trap's worth, and
  * waiting for a second trap measured no faster on short programs.) */
-void fast_try_patch(uint64_t ret, const struct pico_frame *f)
+void fast_try_patch(uint64_t ret, const struct pico_frame *f,
+		    const unsigned char *xmm)
 {
 	struct pico_thread *t = current();
 	long nr = (long)f->orig_rax;
-	if (fast_patch_off || area_failed || !fast_call(nr, f) ||
-	    fast_nslots == FAST_SLOTS || proc.vfork_child || t->pt_tracer ||
+	if (fast_patch_off || area_failed || !fast_call(nr) ||
+	    fast_nslots == FAST_SLOTS || t->pt_tracer ||
 	    t->seccomp_mode)
 		return;
 	unsigned char b[SITE_AROUND];
 	struct site site;
-	if (!bytes_around(ret - 2, b) || !match_site(b, ret - 2, f, &site))
+	struct trap_regs regs = { f, xmm };
+	if (!bytes_around(ret - 2, b) || !match_site(b, ret - 2, &regs, &site))
 		return;
 	/* one patcher at a time: the slot count and the area's protections
 	 * are the memory's, shared by its threads */
@@ -389,6 +401,15 @@ static uint64_t stub_resume(uint64_t stub)
 		       : site + (uint64_t)stub_byte(stub, STUB_LEN);
 }
 
+/* A call from a patched site that the slow path runs, from frame f:
+ * through the door before it ran. */
+static int slow_from_site(struct pico_thread *t, const struct pico_frame *f)
+{
+	t->fast_frame = *f;
+	t->fast_state = FAST_BEFORE;
+	return 1;
+}
+
 /* From fastpath.S, with the frame it pushed (rip: the stub): 0 to go
  * back to the guest, else through the door. */
 int fast_dispatch(struct pico_frame *f)
@@ -403,15 +424,9 @@ int fast_dispatch(struct pico_frame *f)
 	f->rcx = stub_q(stub, STUB_SITEQ) + (uint64_t)stub_byte(stub, STUB_SC) + 2;
 	f->r11 = f->eflags;
 	t->fast_stub = stub;
-	if (popts.stats)
-		__atomic_fetch_add(&popts.world->fast_calls, 1, __ATOMIC_RELAXED);
-	if (!fast_call((long)f->orig_rax, f) || t->ncaught || t->seccomp_mode ||
-	    t->pt_tracer) {
-		/* the slow path runs it, from this frame */
-		t->fast_frame = *f;
-		t->fast_state = FAST_BEFORE;
-		return 1;
-	}
+	if (!fast_call((long)f->orig_rax) || t->ncaught || t->seccomp_mode ||
+	    t->pt_tracer)
+		return slow_from_site(t, f);
 	/* (no door is taken while the call runs: the frame is saved once,
 	 * after it, for the exit's door) */
 	t->fast_state = FAST_NONE;
@@ -421,6 +436,14 @@ int fast_dispatch(struct pico_frame *f)
 	uint64_t mask = t->sigmask;
 	pico_dispatch(f);
 	t->in_fast = false;
+	if (f->rax == (uint64_t)-EPICO_SLOW) {
+		f->rax = f->orig_rax; /* as it came (fast_entry pushed %rax twice) */
+		return slow_from_site(t, f);
+	}
+	/* (--stats: the calls served here; those the slow path runs count
+	 * as trapped) */
+	if (popts.stats)
+		__atomic_fetch_add(&popts.world->fast_calls, 1, __ATOMIC_RELAXED);
 	if (t->fast_mask_closed && t->sigmask == mask) {
 		/* An interruptible wait closed the mask behind it: the
 		 * guest's again (a signal it lets through lands here, in the
@@ -428,6 +451,16 @@ int fast_dispatch(struct pico_frame *f)
 		t->fast_mask_closed = false;
 		uint64_t m = host_mask_of(t->sigmask);
 		host_syscall4(__NR_rt_sigprocmask, SIG_SETMASK, &m, 0, 8);
+	}
+	if (t->restore_mask && !t->ncaught) {
+		/* A wait's temporary mask (pselect6, ppoll, epoll_pwait)
+		 * that no signal came under: the guest's again, as the slow
+		 * path's exit would put it back.  (A signal it held back
+		 * that the guest's lets through is caught once the host's
+		 * own mask is back, here or at the exit: through the door,
+		 * delivered under the guest's mask.) */
+		t->sigmask = t->saved_mask;
+		t->restore_mask = false;
 	}
 	/* A new mask goes on the host with the slow path's sigreturn, so
 	 * the signals it unblocks come one at a time, in the host's order,

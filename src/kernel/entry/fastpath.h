@@ -12,11 +12,14 @@
 /* A site is the instructions a patch displaces: up to SITE_PRE bytes
  * before the `syscall`, the `syscall`, and optionally the result check
  * after it (cmp $-4096,%rax; jcc rel8: SITE_POST bytes). */
-#define SITE_PRE 10
+#define SITE_PRE 12
 #define SITE_POST 8
 #define SITE_MAX (SITE_PRE + 2 + SITE_POST)
-/* The bytes around a `syscall` a match looks at (it at SITE_PRE). */
-#define SITE_AROUND SITE_MAX
+/* The bytes around a `syscall` a match looks at: the site's, and one
+ * more before, where a prefix would change the site's first
+ * instruction (the `syscall` at SITE_BACK). */
+#define SITE_BACK (SITE_PRE + 1)
+#define SITE_AROUND (SITE_BACK + 2 + SITE_POST)
 
 struct site {
 	uint64_t addr; /* its first byte */
@@ -28,12 +31,19 @@ struct site {
 	unsigned char bytes[SITE_MAX]; /* as the program had them */
 };
 
+/* The registers at a trapped `syscall`, which a site's instructions
+ * must agree with. */
+struct trap_regs {
+	const struct pico_frame *f;
+	const unsigned char *xmm; /* %xmm0-15, 16 bytes each; NULL: unknown */
+};
+
 /* fastsite.c: whether the SITE_AROUND bytes `b` around the `syscall` at
- * sc_addr hold a site (f: the registers at the `syscall`, whose values
- * must agree with what the site's instructions load; NULL for a site
- * known from the world's table, checked by its bytes alone). */
+ * sc_addr hold a site (r: the registers at the `syscall`, whose values
+ * must agree with what the site's instructions load or store; NULL for
+ * a site known from the world's table, checked by its bytes alone). */
 bool match_site(const unsigned char *b, uint64_t sc_addr,
-		const struct pico_frame *f, struct site *site);
+		const struct trap_regs *r, struct site *site);
 /* The SITE_AROUND bytes around the `syscall` at sc_addr; bytes of an
  * unreadable page before or after it read as int3, which no site
  * takes. */

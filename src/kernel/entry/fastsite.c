@@ -136,6 +136,65 @@ static bool mov32_from_stack(const unsigned char *p, const struct pico_frame *f,
 	return reg_of(f, *reg) == word;
 }
 
+/* Whether the byte before an instruction the match reads backwards
+ * could be a prefix that makes it another one (a segment, operand size,
+ * rep or lock prefix, or a REX byte): such a site is not taken. */
+static bool prefix_before(const unsigned char *p)
+{
+	switch (p[-1]) {
+	case 0x26: case 0x2e: case 0x36: case 0x3e: case 0x64: case 0x65:
+	case 0x66: case 0x67: case 0xf0: case 0xf2: case 0xf3:
+		return true;
+	default:
+		return p[-1] >= 0x40 && p[-1] <= 0x4f;
+	}
+}
+
+/* `REX.W 89 /r` storing a register to (base) (n = 3) or disp8(base)
+ * (n = 4), the base neither %rip nor one that needs a SIB byte: that
+ * memory holds the register at the `syscall` (glibc's ld.so stores its
+ * TCB's self pointers before arch_prctl).  Neither register is %rcx or
+ * %r11, which the check cannot see. */
+static bool store_reg(const unsigned char *p, int n, const struct pico_frame *f)
+{
+	int mod = p[2] >> 6, rm = p[2] & 7;
+	if ((p[0] & 0xf8) != 0x48 || p[1] != 0x89 || mod != n - 3 || rm == 4 ||
+	    (mod == 0 && rm == 5))
+		return false;
+	int src = ((p[2] >> 3) & 7) + (p[0] & 4 ? 8 : 0);
+	int base = rm + (p[0] & 1 ? 8 : 0);
+	if (src == 1 || src == 11 || base == 1 || base == 11)
+		return false;
+	if (!f)
+		return true;
+	int64_t disp = n == 4 ? (signed char)p[3] : 0;
+	uint64_t word;
+	return copy_from_user(&word, (const void *)(reg_of(f, base) + (uint64_t)disp),
+			      8) == 0 &&
+	       word == reg_of(f, src);
+}
+
+/* `0f 11 /r` storing %xmm0-7 to disp32(base) (movups, 7 bytes, no
+ * prefix: one would make it movss or movsd, which store less), base
+ * neither needing a SIB byte nor %rcx: the 16 bytes there hold the
+ * register at the `syscall` (glibc's ld.so before set_robust_list). */
+static bool movups_store(const unsigned char *p, const struct trap_regs *r)
+{
+	if (p[0] != 0x0f || p[1] != 0x11 || (p[2] & 0xc0) != 0x80 ||
+	    (p[2] & 7) == 4 || (p[2] & 7) == 1 || prefix_before(p))
+		return false;
+	if (!r)
+		return true;
+	if (!r->xmm)
+		return false;
+	int32_t disp;
+	rt_memcpy(&disp, p + 3, 4);
+	unsigned char m[16];
+	uint64_t at = reg_of(r->f, p[2] & 7) + (uint64_t)(int64_t)disp;
+	return copy_from_user(m, (const void *)at, 16) == 0 &&
+	       rt_memcmp(m, r->xmm + 16 * ((p[2] >> 3) & 7), 16) == 0;
+}
+
 /* Long nops compilers pad with: 5, 7 and 8 bytes. */
 static int long_nop(const unsigned char *p)
 {
@@ -156,10 +215,32 @@ struct pre {
 	uint32_t bounds;
 };
 
-/* The choices for the `syscall` at sc, best first. */
-static int pre_choices(const unsigned char *sc, const struct pico_frame *f,
+/* `mov $imm32,%r32` and one or two register stores before the
+ * `syscall` (glibc's ld.so: `mov $158,%eax; mov %rbx,(%rbx);
+ * mov %rbx,16(%rbx); syscall`), each checked; they add to c[n]. */
+static int pre_stores(const unsigned char *sc, const struct pico_frame *f,
+		      struct pre *c, int n)
+{
+	int reg;
+	for (int b = 3; b <= 4; b++) {
+		if (!store_reg(sc - b, b, f))
+			continue;
+		if (mov_imm32(sc - b - 5, f, &reg))
+			c[n++] = (struct pre){ b + 5, 1u << 5 };
+		for (int a = 3; a <= 4 && a + b + 5 <= SITE_PRE; a++)
+			if (store_reg(sc - b - a, a, f) &&
+			    mov_imm32(sc - b - a - 5, f, &reg))
+				c[n++] = (struct pre){ a + b + 5,
+						       (1u << 5) | (1u << (5 + a)) };
+	}
+	return n;
+}
+
+/* The choices for the `syscall` at sc, best first (fewer than 20). */
+static int pre_choices(const unsigned char *sc, const struct trap_regs *r,
 		       struct pre *c)
 {
+	const struct pico_frame *f = r ? r->f : NULL;
 	int n = 0, reg;
 	if (mov_imm32(sc - 5, f, &reg))
 		c[n++] = (struct pre){ 5, 0 };
@@ -179,7 +260,11 @@ static int pre_choices(const unsigned char *sc, const struct pico_frame *f,
 		c[n++] = (struct pre){ 3, 0 };
 	if (mov_reg_after(sc - 3) && mov_from_stack(sc - 8, f))
 		c[n++] = (struct pre){ 8, 1u << 5 }; /* musl's __syscall_cp_c */
-	return n;
+	if (mov_from_stack(sc - 5, f) && !prefix_before(sc - 5))
+		c[n++] = (struct pre){ 5, 0 }; /* glibc's syscall() */
+	if (movups_store(sc - 7, r))
+		c[n++] = (struct pre){ 7, 0 };
+	return pre_stores(sc, f, c, n);
 }
 
 /* The result check after a `syscall` (q: its end): cmp $-4096 or -4095,
@@ -227,18 +312,18 @@ static bool try_site(const unsigned char *b, uint64_t sc_addr,
 	site->jmp = j;
 	site->post = post;
 	site->bounds = bounds;
-	rt_memcpy(site->bytes, b + SITE_PRE - c->len, (size_t)len);
+	rt_memcpy(site->bytes, b + SITE_BACK - c->len, (size_t)len);
 	return true;
 }
 
 bool match_site(const unsigned char *b, uint64_t sc_addr,
-		const struct pico_frame *f, struct site *site)
+		const struct trap_regs *r, struct site *site)
 {
-	const unsigned char *sc = b + SITE_PRE;
+	const unsigned char *sc = b + SITE_BACK;
 	if (sc[0] != 0x0f || sc[1] != 0x05)
 		return false;
-	struct pre c[8];
-	int n = pre_choices(sc, f, c);
+	struct pre c[20];
+	int n = pre_choices(sc, r, c);
 	for (int i = 0; i < n; i++)
 		if (try_site(b, sc_addr, &c[i], false, site) ||
 		    (post_check(sc + 2, c[i].len) &&
@@ -262,8 +347,8 @@ static void read_or_int3(uint64_t a, unsigned char *b, size_t n)
 
 bool bytes_around(uint64_t sc_addr, unsigned char *b)
 {
-	if (sc_addr < SITE_PRE)
+	if (sc_addr < SITE_BACK)
 		return false;
-	read_or_int3(sc_addr - SITE_PRE, b, SITE_AROUND);
-	return b[SITE_PRE] == 0x0f && b[SITE_PRE + 1] == 0x05;
+	read_or_int3(sc_addr - SITE_BACK, b, SITE_AROUND);
+	return b[SITE_BACK] == 0x0f && b[SITE_BACK + 1] == 0x05;
 }

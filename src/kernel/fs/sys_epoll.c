@@ -73,10 +73,10 @@ static long ep_wait(int epfd, void *uevents, int max, int ms,
 	uint64_t hmask;
 	long r = poll_wait_mask(umask, masksize, &hmask);
 	while (r == 0) {
-		r = pwait2 ? host_call_unlocked(__NR_epoll_pwait2, ep->host_fd,
+		r = pwait2 ? intr_wait(__NR_epoll_pwait2, ep->host_fd,
 						(long)uevents, max, (long)kts,
 						(long)&hmask, 8)
-			   : host_call_unlocked(__NR_epoll_pwait, ep->host_fd,
+			   : intr_wait(__NR_epoll_pwait, ep->host_fd,
 						(long)uevents, max, ms,
 						(long)&hmask, 8);
 		if (r != -EINTR)

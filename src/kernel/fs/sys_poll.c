@@ -2,7 +2,8 @@
  * waits, the results come back under the guest's numbers.  The host call
  * always takes a signal mask (ppoll/pselect6), the guest's own or the one
  * the guest passed, so a guest signal interrupts the wait atomically: no
- * window can lose it. */
+ * window can lose it (intr_wait: nor one caught just before, by a call
+ * from a patched site, whose host mask is the guest's meanwhile). */
 #include "vfs.h"
 #include "../entry/thread.h"
 #include "../signal/signal.h"
@@ -58,7 +59,7 @@ static long do_poll(struct pollfd *ufds, unsigned nfds, struct kts *ts,
 	}
 	struct kts zero = { 0, 0 };
 	while (r == 0) {
-		r = host_call_unlocked(__NR_ppoll, (long)p, nfds,
+		r = intr_wait(__NR_ppoll, (long)p, nfds,
 				  (long)(ready_nval ? &zero : ts), (long)&hmask, 8, 0);
 		if (r != -EINTR)
 			break;
@@ -150,7 +151,7 @@ static long do_select(int n, void *uin, void *uout, void *uex, struct kts *ts,
 	}
 	struct { const void *ss; size_t len; } sig = { &hmask, 8 };
 	while (r == 0) {
-		r = host_call_unlocked(__NR_pselect6, hmax, (long)(uin ? h[0] : 0),
+		r = intr_wait(__NR_pselect6, hmax, (long)(uin ? h[0] : 0),
 				  (long)(uout ? h[1] : 0), (long)(uex ? h[2] : 0),
 				  (long)ts, (long)&sig);
 		if (r != -EINTR)

@@ -272,6 +272,21 @@ static uint64_t build_stack(const struct exec_args *a, char *const *envp,
 /* Everything that can fail with an error the caller still sees: the
  * file, its "#!" chain, the ELF header and the interpreter.  After this the
  * old image may go (execve's point of no return) and exec_commit loads. */
+long exec_lookup_error(int dirfd, const char *path, unsigned lkflags, int argc)
+{
+	struct lookup lk;
+	if (argc + 2 * MAX_INTERP_DEPTH >= MAX_ARGS || !*path)
+		return 0; /* (exec_prepare's E2BIG; "": open_exec's other way) */
+	long r = path_lookup(dirfd, path, lkflags, &lk, current()->lpath[1]);
+	if (r < 0)
+		return r;
+	long fd = vfs_open(&lk, O_RDONLY | ((lkflags & LK_FOLLOW) ? 0 : O_NOFOLLOW), 0);
+	if (fd < 0)
+		return fd;
+	host_close((int)fd);
+	return 0;
+}
+
 long exec_prepare(int dirfd, const char *path, unsigned lkflags,
 		  const char *name, char *const *argv, int argc,
 		  struct exec_plan *p)

@@ -313,6 +313,10 @@ long exec_prepare(int dirfd, const char *path, unsigned lkflags,
 long exec_commit(struct exec_plan *p, const char *path, char *const *envp,
 		 int envc, struct exec_result *out);
 void exec_abort(struct exec_plan *p);
+/* The error an exec of `path` with `argc` arguments fails with at its
+ * first step, the file's lookup and open (a shell's or execvp's search
+ * along $PATH), or 0 when it gets further. */
+long exec_lookup_error(int dirfd, const char *path, unsigned lkflags, int argc);
 
 /* elf.c */
 struct elf_image {

@@ -131,6 +131,31 @@ static void start_frame(struct pico_frame *f, const struct exec_result *er)
 	f->orig_rax = (uint64_t)-1;
 }
 
+/* The guest's arguments counted, at most `max`: -1 if one cannot be
+ * read. */
+static int count_args(const char *const *uv, int max)
+{
+	int n = 0;
+	for (const char *up = NULL; uv && n < max; n++)
+		if (copy_from_user(&up, &uv[n], sizeof up) < 0)
+			return -1;
+		else if (!up)
+			break;
+	return n;
+}
+
+/* An exec from a patched site (a vfork child's execvp trying each
+ * directory of $PATH): one that fails at its lookup fails on the fast
+ * path; one that gets further runs on the slow path, which has the
+ * host context a new image needs (EPICO_SLOW: nothing is changed). */
+static long fast_execve(int dirfd, const char *path, const char *const *uargv,
+			unsigned lk)
+{
+	int argc = count_args(uargv, EXEC_MAX_ARGS);
+	long r = argc < 0 ? 0 : exec_lookup_error(dirfd, path, lk, argc);
+	return r < 0 ? r : -EPICO_SLOW;
+}
+
 static long do_execve(int dirfd, const char *upath, const char *const *uargv,
 		      const char *const *uenvp, int flags)
 {
@@ -140,6 +165,10 @@ static long do_execve(int dirfd, const char *upath, const char *const *uargv,
 	long r = copy_path_from_user(t->kpath[0], upath, flags & AT_EMPTY_PATH);
 	if (r < 0)
 		return r;
+	if (t->in_fast)
+		return fast_execve(dirfd, t->kpath[0], uargv,
+				   (flags & AT_SYMLINK_NOFOLLOW ? 0 : LK_FOLLOW) |
+					   (flags & AT_EMPTY_PATH ? LK_EMPTY_OK : 0));
 	char *path = kstrdup(t->kpath[0]);
 	char *scratch = kmalloc(MAX_ARG_STRLEN + 1);
 	struct strv av = { 0 }, ev = { 0 };

@@ -570,6 +570,14 @@ long intr_call(long nr, long a, long b, long c, long d, long e, long f)
 	return r;
 }
 
+long intr_wait(long nr, long a, long b, long c, long d, long e, long f)
+{
+	provider_lock_drop();
+	long r = intr_syscall(nr, a, b, c, d, e, f);
+	provider_lock_retake();
+	return r;
+}
+
 /* Keeps only the caught signals that will run a handler; carries out
  * fatal and stopping defaults, drops the ignored. */
 static int settle_caught(void)

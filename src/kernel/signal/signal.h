@@ -44,6 +44,12 @@ void signal_install_async(void);
  * for its duration, and a signal arriving anywhere in it (even just before
  * the `syscall` instruction) makes it return -EINTR. */
 long intr_call(long nr, long a, long b, long c, long d, long e, long f);
+/* A wait whose host call takes the mask itself (ppoll, pselect6,
+ * epoll_pwait): a signal caught before it, in the provider code of a
+ * call from a patched site, where the host's mask is the guest's, makes
+ * it return -EINTR too, instead of waiting with the signal left for the
+ * call's end. */
+long intr_wait(long nr, long a, long b, long c, long d, long e, long f);
 #define intr_call3(nr, a, b, c) \
 	intr_call((nr), (long)(a), (long)(b), (long)(c), 0, 0, 0)
 #define intr_call4(nr, a, b, c, d) \
