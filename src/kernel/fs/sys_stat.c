@@ -3,7 +3,9 @@
  *
  * Every path is resolved by the provider to an O_PATH host fd (or, for
  * AT_EMPTY_PATH, taken from the guest fd itself); the host is then asked
- * about that fd with AT_EMPTY_PATH, so it never sees a guest path. */
+ * about that fd with AT_EMPTY_PATH, so it never walks a guest path.  The
+ * stat calls first ask the directory cache (dcache.c), which hands the
+ * host a directory fd and one name without a slash, never followed. */
 #include "vfs.h"
 #include "../entry/thread.h"
 #include "../syscalls.h"
