@@ -278,7 +278,10 @@ static long stat_dir(struct lookup *lk, bool follow, const char **name,
 	return fd;
 }
 
-long dcache_stat(struct lookup *lk, bool follow, void *st)
+/* One host call about lk's last name in its directory's fd: statx into
+ * sx when given, else newfstatat into st. */
+static long ask(struct lookup *lk, bool follow, void *st, struct statx *sx,
+		int sync, unsigned mask)
 {
 	const char *name;
 	struct dcache_entry *e;
@@ -286,39 +289,32 @@ long dcache_stat(struct lookup *lk, bool follow, void *st)
 	long fd = stat_dir(lk, follow, &name, &e, &owned);
 	if (fd < 0)
 		return fd;
-	long r = host_syscall4(__NR_newfstatat, fd, name, st,
-			       AT_SYMLINK_NOFOLLOW);
+	long r = sx ? host_syscall5(__NR_statx, fd, name,
+				    AT_SYMLINK_NOFOLLOW | sync,
+				    mask | STATX_TYPE, sx)
+		    : host_syscall4(__NR_newfstatat, fd, name, st,
+				    AT_SYMLINK_NOFOLLOW);
 	if (e)
 		put(e);
 	if (owned)
 		host_close((int)fd);
-	/* st_mode is at offset 24 of the x86-64 struct stat: a symlink to
+	/* st_mode is at offset 24 of the x86-64 struct stat.  A symlink to
 	 * follow takes the walk that follows it in the guest's tree. */
-	if (r == 0 && follow && (*(unsigned *)((char *)st + 24) & 0170000) ==
-					0120000)
+	unsigned mode = sx ? sx->stx_mode : *(unsigned *)((char *)st + 24);
+	if (r == 0 && follow && (mode & 0170000) == 0120000)
 		return -EPICO_MISS;
 	return r;
+}
+
+long dcache_stat(struct lookup *lk, bool follow, void *st)
+{
+	return ask(lk, follow, st, NULL, 0, 0);
 }
 
 long dcache_statx(struct lookup *lk, bool follow, int sync, unsigned mask,
 		  struct statx *sx)
 {
-	const char *name;
-	struct dcache_entry *e;
-	bool owned;
-	long fd = stat_dir(lk, follow, &name, &e, &owned);
-	if (fd < 0)
-		return fd;
-	long r = host_syscall5(__NR_statx, fd, name,
-			       AT_SYMLINK_NOFOLLOW | sync, mask | STATX_TYPE,
-			       sx);
-	if (e)
-		put(e);
-	if (owned)
-		host_close((int)fd);
-	if (r == 0 && follow && (sx->stx_mode & 0170000) == 0120000)
-		return -EPICO_MISS;
-	return r;
+	return ask(lk, follow, NULL, sx, sync, mask);
 }
 
 /* After every call (the dispatcher): the calls that may change what a
