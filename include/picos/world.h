@@ -396,33 +396,61 @@ static inline int world_tid_slots(const struct picos_world *w)
 #include <linux/futex.h>
 #include <linux/time_types.h>
 
+/* Bit 30 of the lock word: someone sleeps on the lock, so its release
+ * must wake them.  Without it the release is a store and no host call
+ * (the table is taken a few times per fork, wait and exit).  Owners are
+ * host pids, below 2^22 (PID_MAX_LIMIT), so the bit is never a pid's. */
+#define PICOS_WORLD_LOCK_WAITERS 0x40000000u
+
+static inline uint32_t world_lock_owner(uint32_t word)
+{
+	return word & ~PICOS_WORLD_LOCK_WAITERS;
+}
+
+/* Sleeps (at most 10 ms) while the lock holds `seen`, marked as waited
+ * for first; returns at once when the word changed meanwhile. */
+static inline void world_lock_wait(struct picos_world *w, uint32_t seen)
+{
+	uint32_t want = seen | PICOS_WORLD_LOCK_WAITERS;
+	if (seen != want &&
+	    !__atomic_compare_exchange_n(&w->lock, &seen, want, false,
+					 __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		return;
+	struct __kernel_timespec ts = { 0, 10 * 1000 * 1000 };
+	WORLD_FUTEX(&w->lock, FUTEX_WAIT, want, &ts);
+}
+
+/* A taker that has slept takes the lock marked as waited for: others may
+ * sleep behind it, and only the mark makes its release wake them. */
 static inline void world_lock(struct picos_world *w, int self)
 {
+	uint32_t mine = (uint32_t)self;
 	for (;;) {
-		uint32_t free = 0;
-		if (__atomic_compare_exchange_n(&w->lock, &free, (uint32_t)self,
-						false, __ATOMIC_ACQUIRE,
+		uint32_t seen = 0;
+		if (__atomic_compare_exchange_n(&w->lock, &seen, mine, false,
+						__ATOMIC_ACQUIRE,
 						__ATOMIC_RELAXED))
 			return;
-		struct __kernel_timespec ts = { 0, 10 * 1000 * 1000 };
-		if (free != 0)
-			WORLD_FUTEX(&w->lock, FUTEX_WAIT, free, &ts);
+		world_lock_wait(w, seen);
+		mine = (uint32_t)self | PICOS_WORLD_LOCK_WAITERS;
 	}
 }
 
 static inline void world_unlock(struct picos_world *w)
 {
-	__atomic_store_n(&w->lock, 0, __ATOMIC_RELEASE);
-	WORLD_FUTEX(&w->lock, FUTEX_WAKE, 1, 0);
+	uint32_t old = __atomic_exchange_n(&w->lock, 0, __ATOMIC_RELEASE);
+	if (old & PICOS_WORLD_LOCK_WAITERS)
+		WORLD_FUTEX(&w->lock, FUTEX_WAKE, 1, 0);
 }
 
 /* The launcher: a host process that ended while holding the lock. */
 static inline void world_unlock_dead(struct picos_world *w, int dead)
 {
-	uint32_t owner = (uint32_t)dead;
-	if (__atomic_compare_exchange_n(&w->lock, &owner, 0, false,
+	uint32_t word = __atomic_load_n(&w->lock, __ATOMIC_RELAXED);
+	if (word && world_lock_owner(word) == (uint32_t)dead &&
+	    __atomic_compare_exchange_n(&w->lock, &word, 0, false,
 					__ATOMIC_RELEASE, __ATOMIC_RELAXED))
-		WORLD_FUTEX(&w->lock, FUTEX_WAKE, 1, 0);
+		WORLD_FUTEX(&w->lock, FUTEX_WAKE, 0x7fffffff, 0);
 }
 
 /* Bumps a task's child_seq and wakes its waits. */

@@ -66,13 +66,23 @@ void reaper_wait_all(void)
 }
 static volatile sig_atomic_t end_grace_over;
 
+/* This process's pid: the init asks it for every exit and signal it
+ * handles, so it is kept once known (reaper_init, in the init; a
+ * process the init forks execs or ends without asking). */
+static pid_t init_pid;
+
+static pid_t self_pid(void)
+{
+	return init_pid ? init_pid : getpid();
+}
+
 /* True when `pid` is an unreaped child of this process.  Its pid cannot be
  * reused while it is unreaped, and nobody but us reaps it (we are its only
  * parent and single-threaded), so a signal sent right after this check
  * reaches that child.  Async-signal-safe. */
 static bool own_child(pid_t pid)
 {
-	if (pid <= 0 || pid == getpid())
+	if (pid <= 0 || pid == self_pid())
 		return false;
 	int saved = errno;
 	siginfo_t si;
@@ -93,7 +103,7 @@ static void signal_child(pid_t pid, int sig)
 /* An own child that has exited but is not yet reaped. */
 static bool dead_child(pid_t pid)
 {
-	if (pid <= 0 || pid == getpid())
+	if (pid <= 0 || pid == self_pid())
 		return false;
 	siginfo_t si;
 	memset(&si, 0, sizeof si);
@@ -104,7 +114,8 @@ static bool dead_child(pid_t pid)
 
 void reaper_init(struct picos_world *w, int max_procs)
 {
-	w->launcher_pid = getpid();
+	init_pid = getpid();
+	w->launcher_pid = init_pid;
 	w->max_procs = max_procs > 0 ? (uint32_t)max_procs : PICOS_DEFAULT_MAX_PROCS;
 	struct picos_task *t = &w->tasks[0];
 	t->vpid = 1;
@@ -130,14 +141,15 @@ static int64_t now_ms(void)
  * is corrupted. */
 static bool init_lock(struct picos_world *w)
 {
-	uint32_t self = (uint32_t)getpid();
+	uint32_t self = (uint32_t)getpid(), mine = self;
 	int64_t deadline = now_ms() + LOCK_PATIENCE_MS;
 	for (;;) {
-		uint32_t owner = 0;
-		if (__atomic_compare_exchange_n(&w->lock, &owner, self, false,
+		uint32_t seen = 0;
+		if (__atomic_compare_exchange_n(&w->lock, &seen, mine, false,
 						__ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
 			return true;
-		if (owner == self || owner > 0x7fffffffu || !own_child((pid_t)owner))
+		uint32_t owner = world_lock_owner(seen);
+		if (owner == self || seen > 0x7fffffffu || !own_child((pid_t)owner))
 			return false;
 		if (dead_child((pid_t)owner)) {
 			world_unlock_dead(w, (int)owner);
@@ -145,8 +157,8 @@ static bool init_lock(struct picos_world *w)
 		}
 		if (now_ms() > deadline)
 			return false;
-		struct __kernel_timespec ts = { 0, 10 * 1000 * 1000 };
-		WORLD_FUTEX(&w->lock, FUTEX_WAIT, owner, &ts);
+		world_lock_wait(w, seen);
+		mine = self | PICOS_WORLD_LOCK_WAITERS; /* (world_lock says why) */
 	}
 }
 

@@ -30,6 +30,7 @@ void fast_try_patch(uint64_t ret, const struct pico_frame *f,
 		    const unsigned char *xmm);
 void fast_exec_reset(void);
 void fast_map_file(uint64_t start, uint64_t end, int fd, uint64_t off);
+void fast_fork_catch_up(void);
 bool fast_door_take(const struct ucontext *uc, struct pico_frame *f,
 		    bool *dispatch);
 void fast_exit_redirect(struct ucontext *uc);

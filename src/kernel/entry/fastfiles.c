@@ -109,11 +109,13 @@ static bool known_site(const struct picos_fast_site *e, uint64_t addr,
 	       rt_memcmp(site->bytes, e->bytes, (size_t)len) == 0;
 }
 
-/* Patches the sites of entry f found in the fresh mapping v of file
- * offset `off`.  No thread runs code in a mapping being made, so the
- * bytes are written without the int3 steps. */
-static void patch_known(const struct picos_fast_file *f, const struct vma *v,
-			uint64_t off)
+/* Patches the sites of entry f found in the mapping v of file offset
+ * `off`, which no thread runs (a mapping being made, or the one thread
+ * of a process inside a call), so the bytes are written without the int3
+ * steps; an entry whose bytes are not there (patched already, or other
+ * code) is skipped.  Returns how many entries it looked at. */
+static uint32_t patch_known(const struct picos_fast_file *f,
+			    const struct vma *v, uint64_t off)
 {
 	uint32_t n = __atomic_load_n(&f->nsites, __ATOMIC_ACQUIRE);
 	if (n > PICOS_FAST_FILE_SITES)
@@ -129,10 +131,10 @@ static void patch_known(const struct picos_fast_file *f, const struct vma *v,
 		if (!open) {
 			if (!fast_area_ready() ||
 			    host_mprotect(v->start, span, v->prot | PROT_WRITE) < 0)
-				return;
+				return n;
 			if (!fast_area_writable(true)) {
 				host_mprotect(v->start, span, v->prot);
-				return;
+				return n;
 			}
 			open = true;
 		}
@@ -146,6 +148,7 @@ static void patch_known(const struct picos_fast_file *f, const struct vma *v,
 		fast_area_writable(false);
 		host_mprotect(v->start, span, v->prot);
 	}
+	return n;
 }
 
 void fast_map_file(uint64_t start, uint64_t end, int fd, uint64_t off)
@@ -162,5 +165,32 @@ void fast_map_file(uint64_t start, uint64_t end, int fd, uint64_t off)
 	const struct vma *v = mm_find(start);
 	if (v && v->start == start && v->end == end && !t->seccomp_mode &&
 	    !t->pt_tracer)
-		patch_known(known_file(idx), v, off);
+		mm_set_seen(start, end, patch_known(known_file(idx), v, off));
+}
+
+/* Before a fork: the sites recorded for this process's files since it
+ * mapped them (by its children, most often: code a parent never runs,
+ * such as what a child does between fork and exit or exec) are patched
+ * in the parent, so each new child starts with them instead of trapping
+ * and patching them again in its own copy, which its parent never sees.
+ * Only a process with one thread alone in its memory: that thread is in
+ * this call, so no code runs in the mappings patched. */
+void fast_fork_catch_up(void)
+{
+	struct pico_thread *t = current();
+	if (fast_patch_off || proc.vfork_child || !popts.world ||
+	    gproc()->nthreads != 1 || proc.vm_users != 1 || t->seccomp_mode ||
+	    t->pt_tracer)
+		return;
+	int n;
+	const struct vma *vs = mm_vmas(&n);
+	for (int i = 0; i < n; i++) {
+		const struct picos_fast_file *f = known_file(vs[i].fast_file);
+		if (!f || __atomic_load_n(&f->nsites, __ATOMIC_ACQUIRE) ==
+				  vs[i].fast_seen)
+			continue;
+		/* (patching changes no record: vs stays valid) */
+		uint32_t seen = patch_known(f, &vs[i], vs[i].file_off);
+		mm_set_seen(vs[i].start, vs[i].end, seen);
+	}
 }

@@ -14,6 +14,9 @@ struct vma {
 	 * table of patched sites (index + 1, 0: none) and the file offset
 	 * of `start` (fastpath.c) */
 	uint32_t fast_file;
+	/* how many of that file's recorded sites were looked at for it
+	 * (fastfiles.c: a fork patches the ones recorded since) */
+	uint32_t fast_seen;
 	uint64_t file_off;
 };
 
@@ -28,6 +31,9 @@ void mm_record(uint64_t start, uint64_t end, int prot, int flags);
 /* Notes the file of the mapping at [start, end) (fastpath.c). */
 void mm_set_file(uint64_t start, uint64_t end, uint32_t fast_file,
 		 uint64_t off);
+/* Notes that the mapping at [start, end) was patched with the first
+ * `seen` sites of its file (fastfiles.c). */
+void mm_set_seen(uint64_t start, uint64_t end, uint32_t seen);
 /* Forgets a range (after a host unmap or a move). */
 void mm_forget(uint64_t start, uint64_t end);
 /* Unmaps every recorded guest mapping (execve). */

@@ -70,7 +70,7 @@ void mm_record(uint64_t start, uint64_t end, int prot, int flags)
 	int i = 0;
 	while (i < nvmas && vmas[i].start < start)
 		i++;
-	struct vma v = { start, end, prot, flags, 0, 0 };
+	struct vma v = { start, end, prot, flags, 0, 0, 0 };
 	insert_at(i, v);
 }
 
@@ -80,8 +80,16 @@ void mm_set_file(uint64_t start, uint64_t end, uint32_t fast_file,
 	for (int i = 0; i < nvmas; i++)
 		if (vmas[i].start >= start && vmas[i].end <= end) {
 			vmas[i].fast_file = fast_file;
+			vmas[i].fast_seen = 0;
 			vmas[i].file_off = off + (vmas[i].start - start);
 		}
+}
+
+void mm_set_seen(uint64_t start, uint64_t end, uint32_t seen)
+{
+	for (int i = 0; i < nvmas; i++)
+		if (vmas[i].start >= start && vmas[i].end <= end)
+			vmas[i].fast_seen = seen;
 }
 
 const struct vma *mm_find(uint64_t addr)

@@ -202,6 +202,8 @@ static long do_fork(const struct fork_req *rq)
 	c->vfork_wait = (fl & CLONE_VFORK) && !shared ? 1 : 0;
 	int vpid = c->vpid;
 	task_unlock();
+	if (!vm_child && !shared)
+		fast_fork_catch_up(); /* a copy inherits the parent's patches */
 	/* The host writes the child's host pid into its entry before the
 	 * child runs (CLONE_PARENT_SETTID), so the launcher can always find
 	 * it; a child born while the world ends sees `ending` and goes.  A
