@@ -38,6 +38,12 @@ void mm_set_seen(uint64_t start, uint64_t end, uint32_t seen);
 void mm_forget(uint64_t start, uint64_t end);
 /* Unmaps every recorded guest mapping (execve). */
 void mm_unmap_all(void);
+/* Marks every recorded guest mapping MADV_DONTFORK (or back to
+ * MADV_DOFORK): a host fork that is about to exec need not copy the old
+ * program (task_rehost).  False if the host refused any. */
+bool mm_guest_dontfork(bool dontfork);
+/* In such a fork's child: the recorded mappings are not there. */
+void mm_guest_not_copied(void);
 /* The recorded mapping containing addr, or NULL. */
 const struct vma *mm_find(uint64_t addr);
 /* True when every page of [start, end) is recorded. */

@@ -256,6 +256,8 @@ long sys_madvise(unsigned long addr, unsigned long len, int advice)
 		return -EINVAL;
 	if (end == addr)
 		return 0;
+	if (advice == MADV_DONTFORK)
+		proc.guest_dontfork = true;
 	return around_window(addr, end, host_madvise, advice);
 }
 

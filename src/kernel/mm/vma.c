@@ -1,6 +1,7 @@
 /* The guest mapping list: a sorted array of non-overlapping ranges.
  * Inserting a range first cuts out whatever it overlaps, as mmap does. */
 #include "mm.h"
+#include <linux/mman.h>
 
 static struct vma *vmas;
 static int nvmas, capvmas;
@@ -142,21 +143,57 @@ void mm_set_prot(uint64_t start, uint64_t end, int prot)
 	}
 }
 
-/* execve: every mapping the guest had goes (the host stack, which the
- * provider never records, stays for the new program's stack). */
-void mm_unmap_all(void)
+/* Calls fn on each run of recorded ranges that touch, one host call a
+ * run: a program's segments and its libraries' lie end to end, split
+ * further by protection, and each host call costs a microsecond or two
+ * (a dynamic program has 30-40 ranges, in a handful of runs).  False if
+ * any call failed. */
+static bool each_run(long (*fn)(uint64_t start, uint64_t len, long arg),
+		     long arg)
 {
-	/* Ranges that touch go in one call: a program's segments and its
-	 * libraries' lie end to end, split further by protection, and each
-	 * host munmap costs a microsecond or two (a dynamic program has
-	 * 30-40 ranges, in a handful of runs). */
+	bool ok = true;
 	for (int i = 0; i < nvmas;) {
 		uint64_t start = vmas[i].start, end = vmas[i].end;
 		while (++i < nvmas && vmas[i].start == end)
 			end = vmas[i].end;
-		host_munmap(start, end - start);
+		ok &= fn(start, end - start, arg) == 0;
 	}
+	return ok;
+}
+
+static long unmap_run(uint64_t start, uint64_t len, long arg)
+{
+	(void)arg;
+	return host_munmap(start, len);
+}
+
+static long madvise_run(uint64_t start, uint64_t len, long advice)
+{
+	return host_syscall3(__NR_madvise, start, len, advice);
+}
+
+/* This host process is a fork made while every recorded range was
+ * MADV_DONTFORK: it has none of them to unmap. */
+static bool guest_not_copied;
+
+/* execve: every mapping the guest had goes (the host stack, which the
+ * provider never records, stays for the new program's stack). */
+void mm_unmap_all(void)
+{
+	if (!guest_not_copied)
+		each_run(unmap_run, 0);
+	guest_not_copied = false;
 	nvmas = 0;
+}
+
+bool mm_guest_dontfork(bool dontfork)
+{
+	return each_run(madvise_run, dontfork ? MADV_DONTFORK : MADV_DOFORK);
+}
+
+void mm_guest_not_copied(void)
+{
+	guest_not_copied = true;
 }
 
 const struct vma *mm_vmas(int *n)

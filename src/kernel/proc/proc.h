@@ -66,6 +66,9 @@ struct proc {
 	 * children (and parent) that share it. */
 	int vm_users;
 	bool vfork_child;	 /* borrowing its parent's address space */
+	/* The guest marked memory MADV_DONTFORK: an exec's host fork does
+	 * not mark the mappings itself (task_rehost), which would lose it. */
+	bool guest_dontfork;
 	char comm[16];
 	char exe[PICOS_PATH_MAX]; /* the program's guest path (/proc/self/exe) */
 	/* A program without a guest path (a memfd run with execveat): exe

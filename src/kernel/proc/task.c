@@ -2,6 +2,7 @@
  * the shared lock, lookups, and pid allocation. */
 #include "proc.h"
 #include "../entry/entry.h"
+#include "../mm/mm.h"
 
 #define WORLD_FUTEX(a, op, v, ts) \
 	host_syscall4(__NR_futex, (a), (op), (v), (ts))
@@ -288,9 +289,19 @@ long task_rehost(void)
 		host_syscall2(__NR_getitimer, i, &timers[i]);
 	struct carried_signals pending;
 	take_pending(&pending);
+	/* The new process execs at once: the old program's memory is left
+	 * out of the fork instead of copied (its page tables, and the
+	 * copy-on-write faults the old memory's other users, a vfork
+	 * parent most often, would then take) and unmapped.  The marks go
+	 * again before anyone else can fork from that memory (under the
+	 * provider lock).  Not when the guest marked memory itself. */
+	bool lean = !proc.guest_dontfork;
+	bool left_out = lean && mm_guest_dontfork(true);
 	long r = host_syscall5(__NR_clone,
 			       CLONE_PARENT | CLONE_PARENT_SETTID | SIGCHLD, 0,
 			       &gproc()->task->host_pid, 0, 0);
+	if (r != 0 && lean)
+		mm_guest_dontfork(false);
 	if (r < 0) {
 		give_pending(&pending); /* still this process's */
 		return r;
@@ -299,6 +310,8 @@ long task_rehost(void)
 		provider_lock_drop(); /* its memory may live on (CLONE_VM) */
 		host_exit_group(0);
 	}
+	if (left_out)
+		mm_guest_not_copied();
 	gproc()->host_pid = (int)host_syscall0(__NR_getpid);
 	current()->host_tid = gproc()->host_pid;
 	for (int i = 0; i < 3; i++)
