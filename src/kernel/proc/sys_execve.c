@@ -99,6 +99,7 @@ static void exec_teardown(void)
 	struct pico_thread *t = current();
 	fork_release_vfork_parent();
 	mm_unmap_all();
+	proc.guest_dontfork = false; /* (its marks went with the mappings) */
 	fast_exec_reset();
 	aio_exec();
 	fd_close_on_exec();

@@ -54,17 +54,20 @@ static void keep_save(struct vfork_keep *k)
 	k->mounts = mount_mark();
 }
 
-/* The memory's own fields stay as the child left them: who lives in it
- * and its break (the child's brk moved the parent's too). */
+/* The memory's own fields stay as the child left them: who lives in it,
+ * its break (the child's brk moved the parent's too) and whether the
+ * guest marked any of it MADV_DONTFORK. */
 static void keep_restore(const struct vfork_keep *k)
 {
 	int users = proc.vm_users;
 	uint64_t bs = proc.brk_start, bc = proc.brk_cur, bm = proc.brk_mapped;
+	bool dontfork = proc.guest_dontfork;
 	proc = k->proc;
 	proc.vm_users = users;
 	proc.brk_start = bs;
 	proc.brk_cur = bc;
 	proc.brk_mapped = bm;
+	proc.guest_dontfork = dontfork;
 	ident = k->ident;
 	mount_back_to(k->mounts);
 }
