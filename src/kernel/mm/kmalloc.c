@@ -36,8 +36,17 @@ static struct {
 	uint64_t bump;	    /* next unused address */
 	uint64_t committed; /* the end of what the host has mapped */
 	struct free_block *free[NCLASSES];
-	struct run *runs;
+	struct run *runs;   /* given back to the host: zero */
+	struct run *warm;   /* kfree'd runs kept as they were (WARM_BYTES) */
+	size_t warm_bytes;
 } heap;
+
+/* kfree keeps up to this much of freed page runs without giving it back
+ * to the host: a run a call allocates and frees each time (exec's
+ * argument scratch, a vfork child's copies, path buffers) is then
+ * reused resident, instead of costing an madvise and its pages' faults
+ * again on every call.  A bound on the provider's resident memory too. */
+#define WARM_BYTES (256UL << 10)
 
 static void lock(void)
 {
@@ -130,13 +139,42 @@ static int class_of(size_t n)
 	return c;
 }
 
+/* A kept run of exactly len bytes, or NULL (under the lock). */
+static void *take_warm(size_t len)
+{
+	for (struct run **p = &heap.warm; *p; p = &(*p)->next) {
+		if ((*p)->len == len) {
+			struct run *r = *p;
+			*p = r->next;
+			heap.warm_bytes -= len;
+			return r;
+		}
+	}
+	return NULL;
+}
+
+/* Keeps a freed run as it is, if the bound allows (under the lock). */
+static bool keep_warm(void *p, size_t len)
+{
+	if (heap.warm_bytes + len > WARM_BYTES)
+		return false;
+	struct run *r = p;
+	r->len = len;
+	r->next = heap.warm;
+	heap.warm = r;
+	heap.warm_bytes += len;
+	return true;
+}
+
 void *kmalloc(size_t n)
 {
 	size_t total = n + sizeof(struct header);
 	if (total > (1UL << MAX_SHIFT)) {
 		size_t len = RT_ALIGN_UP(total, RT_PAGE_SIZE);
 		lock();
-		struct header *h = take_run(len);
+		struct header *h = take_warm(len);
+		if (!h)
+			h = take_run(len);
 		unlock();
 		h->size = len;
 		h->magic = MAGIC_RUN;
@@ -179,7 +217,13 @@ void kfree(void *p)
 		return;
 	struct header *h = (struct header *)p - 1;
 	if (h->magic == MAGIC_RUN) {
-		kunmap_pages(h, h->size);
+		size_t len = h->size;
+		h->magic = 0;
+		lock();
+		bool kept = keep_warm(h, len);
+		unlock();
+		if (!kept)
+			kunmap_pages(h, len);
 		return;
 	}
 	if (h->magic != MAGIC_SMALL)
