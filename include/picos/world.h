@@ -290,10 +290,12 @@ struct picos_world {
 	/* --stats: the calls that came in through a patched site (the fast
 	 * path, src/kernel/entry/fastpath.c); the rest trapped */
 	uint64_t fast_calls;
-	/* Bumped after every call of the world that may change what a
-	 * directory path names: the directory caches' generation
-	 * (src/kernel/fs/dcache.c) */
+	/* The directory caches (src/kernel/fs/dcache.c): their generation,
+	 * bumped after every call of the world that may change what a
+	 * directory path names, and the number of such calls under way */
 	uint64_t dcache_gen;
+	uint32_t dcache_busy;
+	uint32_t pad_dcache;
 	struct picos_sc_stat stats[PICOS_NR_SYSCALLS];
 	struct picos_task tasks[PICOS_MAX_TASKS];
 	uint32_t tids_hi; /* thread slots ever used */

@@ -49,11 +49,13 @@ bool provider_lock_is_shared(void);
 #define EPICO_MISS 4002
 
 /* fs/dcache.c: the directory cache's switch (--no-dcache), what voids it
- * after a call, and its emptying before a clone that shares the memory
+ * around a call, and its emptying before a clone that shares the memory
  * with another host fd table. */
 struct pico_frame;
 extern bool dcache_off;
-void dcache_after_call(unsigned long nr, const struct pico_frame *f);
+/* returns the call's class, for dcache_call_end after the call */
+int dcache_call_begin(unsigned long nr, const struct pico_frame *f);
+void dcache_call_end(int cls);
 void dcache_flush(void);
 /* Takes the lock exclusive only if it is free: from a signal handler,
  * where the interrupted code of the same thread may hold it. */

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <pthread.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -263,6 +264,132 @@ static void test_threads(void)
 	ok(stat_errno(P("th/g")) == ENOENT, "another thread's rename is seen");
 }
 
+
+/* Once the new name of a renamed directory resolves, the old one must
+ * not: a watcher stats old/f until new/f appears, then old/f once more.
+ * The renames come from another thread, then from another process. */
+struct window {
+	volatile int round, go;
+};
+
+static void window_rename(struct window *w, int rounds, const char *tag)
+{
+	char a[300], b[300], f[320];
+	for (int r = 0; r < rounds; r++) {
+		snprintf(a, sizeof a, "%s/%sa%d", D, tag, r);
+		snprintf(b, sizeof b, "%s/%sb%d", D, tag, r);
+		snprintf(f, sizeof f, "%s/f", a);
+		mkdir(a, 0755);
+		tap_put(f, "w");
+		w->round = r + 1;
+		while (w->go != r + 1)
+			;
+		usleep(20);
+		rename(a, b);
+	}
+}
+
+static int window_watch(struct window *w, int rounds, const char *tag)
+{
+	char oldp[300], newp[300];
+	int bad = 0;
+	for (int r = 0; r < rounds; r++) {
+		while (w->round != r + 1)
+			;
+		snprintf(oldp, sizeof oldp, "%s/%sa%d/f", D, tag, r);
+		snprintf(newp, sizeof newp, "%s/%sb%d/f", D, tag, r);
+		warm(oldp);
+		w->go = r + 1;
+		for (;;) {
+			(void)stat_errno(oldp);
+			if (stat_errno(newp) == 0) {
+				bad += stat_errno(oldp) == 0;
+				break;
+			}
+		}
+	}
+	return bad;
+}
+
+static struct window *thread_window;
+#define WINDOW_ROUNDS 300
+
+static void *window_thread(void *arg)
+{
+	(void)arg;
+	window_rename(thread_window, WINDOW_ROUNDS, "wt");
+	return NULL;
+}
+
+static void test_window(void)
+{
+	struct window *w = mmap(NULL, sizeof *w, PROT_READ | PROT_WRITE,
+				MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (w == MAP_FAILED) {
+		ok(0, "mmap");
+		return;
+	}
+	thread_window = w;
+	pthread_t t;
+	pthread_create(&t, NULL, window_thread, NULL);
+	int bad = window_watch(w, WINDOW_ROUNDS, "wt");
+	pthread_join(t, NULL);
+	ok(bad == 0, "a thread's renames: the old name never outlives the new (%d)",
+	   bad);
+	w->round = w->go = 0;
+	pid_t pid = fork();
+	if (pid == 0) {
+		window_rename(w, WINDOW_ROUNDS, "wp");
+		_exit(0);
+	}
+	bad = window_watch(w, WINDOW_ROUNDS, "wp");
+	int status;
+	waitpid(pid, &status, 0);
+	ok(bad == 0, "another process's renames: the old name never outlives the new (%d)",
+	   bad);
+	munmap(w, sizeof *w);
+}
+
+/* Credentials are a thread's: after one thread alone gives up root
+ * (the raw call, not libc's broadcast), it may not search a 0700
+ * directory, even right after a root thread walked it. */
+static char cred_file[300];
+static volatile int cred_phase;
+
+static void *low_thread(void *arg)
+{
+	(void)arg;
+	if (syscall(SYS_setresuid, 65534, 65534, 65534) != 0)
+		return (void *)-1L;
+	cred_phase = 1;
+	while (cred_phase != 2)
+		;
+	return (void *)(long)stat_errno(cred_file);
+}
+
+static void test_thread_creds(void)
+{
+	if (geteuid() != 0) {
+		ok(1, "# SKIP a thread's own credentials need root");
+		return;
+	}
+	mkdir(P("tc"), 0700);
+	mkdir(P("tc/d"), 0755);
+	snprintf(cred_file, sizeof cred_file, "%s", P("tc/d/f"));
+	tap_put(cred_file, "c");
+	pthread_t t;
+	pthread_create(&t, NULL, low_thread, NULL);
+	while (cred_phase != 1)
+		;
+	warm(cred_file); /* root's walk */
+	cred_phase = 2;
+	void *res;
+	pthread_join(t, &res);
+	ok((long)res == EACCES,
+	   "a thread that alone gave up root: EACCES under 0700 (got %ld)",
+	   (long)res);
+}
+
 static int rm_one(const char *path, const struct stat *st, int type,
 		  struct FTW *f)
 {
@@ -285,6 +412,8 @@ int main(void)
 	test_permissions();
 	test_other_process();
 	test_threads();
+	test_window();
+	test_thread_creds();
 	ok(nftw(D, rm_one, 16, FTW_DEPTH | FTW_PHYS) == 0, "cleanup");
 	return tap_done();
 }

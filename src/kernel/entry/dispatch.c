@@ -95,12 +95,13 @@ void pico_dispatch(struct pico_frame *f)
 	if (early)
 		trace_call_text(e, nr, f, call, sizeof call);
 
+	int dc = dcache_call_begin(nr, f);
 	long ret = run_locked(e, f);
+	dcache_call_end(dc);
 	f->rax = (uint64_t)ret;
 	t->cur_nr = -1;
 	if (ret == -EPICO_SLOW)
 		return; /* not served: the fast path's door runs it anew */
-	dcache_after_call(nr, f);
 
 	if (observe) {
 		if (popts.stats && nr < PICOS_NR_SYSCALLS)

@@ -11,11 +11,14 @@
  * to follow goes the slow way).  The path keeps naming that directory
  * until a directory is renamed or removed, a mount changes, or a
  * permission on the way changes:
- * - every such call made in the world bumps the world's generation
- *   (dcache_after_call, from the dispatcher, after the call), which
- *   voids every process's entries at their next use;
+ * - every such call made in the world counts itself in the world's
+ *   calls in progress (no entry is used or made while one runs) and
+ *   bumps the world's generation when it is done, which voids every
+ *   process's entries (dcache_call_begin/end, from the dispatcher);
  * - a call that changes the caller's credentials, or an exec, voids its
- *   own process's;
+ *   own process's; credentials are a host thread's (sys_id.c), so once
+ *   one changed a thread uses only the entries it made itself, until
+ *   the next exec;
  * - changes made outside the world (by the host's processes or another
  *   world) are not seen: an entry is used for at most DCACHE_TTL_TSC
  *   cycles (about a millisecond) after it was made, then made again.
@@ -32,6 +35,7 @@
 #include "../entry/frame.h"
 #include <linux/fcntl.h>
 #include <linux/openat2.h>
+#include <asm/stat.h>
 #include <linux/stat.h>
 
 #ifndef __NR_fchmodat2
@@ -51,6 +55,7 @@
  * is no reader's. */
 struct dcache_entry {
 	uint64_t state;
+	const struct pico_thread *maker; /* whose search rights made it */
 	const struct mount *mnt;
 	uint64_t gen;	/* world generation when it was made */
 	uint64_t local; /* this process's generation then */
@@ -67,6 +72,7 @@ static struct {
 	uint32_t lock; /* writers only */
 	unsigned next; /* round-robin victim */
 	uint64_t local; /* bumped by credential changes and exec */
+	bool per_thread; /* a thread changed its credentials since exec */
 	struct dcache_entry e[DCACHE_ENTRIES];
 } dc = { .e = { [0 ... DCACHE_ENTRIES - 1] = { .fd = -1 } } };
 
@@ -96,27 +102,53 @@ static bool usable(void)
 	       __atomic_load_n(&proc.vm_users, __ATOMIC_ACQUIRE) == 1;
 }
 
-static bool matches(const struct dcache_entry *e, const struct mount *mnt,
-		    const char *dir, size_t len)
+/* What an entry must have been made under to be used now. */
+struct dcache_now {
+	uint64_t gen, local, tsc;
+	const struct pico_thread *self;
+};
+
+static bool now_usable(struct dcache_now *n)
 {
-	return e->fd >= 0 && e->gen == world_gen() && e->local == local_gen() &&
-	       tsc() - e->born < DCACHE_TTL_TSC && e->mnt == mnt &&
+	if (__atomic_load_n(&popts.world->dcache_busy, __ATOMIC_ACQUIRE))
+		return false; /* a rename or the like is under way */
+	n->gen = world_gen();
+	n->local = local_gen();
+	n->tsc = tsc();
+	n->self = __atomic_load_n(&dc.per_thread, __ATOMIC_ACQUIRE) ? current()
+								     : NULL;
+	return true;
+}
+
+static bool matches(const struct dcache_entry *e, const struct dcache_now *n,
+		    const struct mount *mnt, const char *dir, size_t len)
+{
+	return e->fd >= 0 && e->gen == n->gen && e->local == n->local &&
+	       n->tsc - e->born < DCACHE_TTL_TSC &&
+	       (!n->self || e->maker == n->self) && e->mnt == mnt &&
 	       e->len == len && rt_memcmp(e->rel, dir, len) == 0;
 }
 
 /* The entry for (mnt, dir) if fresh, with a user counted; NULL if none. */
-static struct dcache_entry *find(const struct mount *mnt, const char *dir,
+static struct dcache_entry *find(const struct dcache_now *n,
+				 const struct mount *mnt, const char *dir,
 				 size_t len)
 {
 	for (int i = 0; i < DCACHE_ENTRIES; i++) {
 		struct dcache_entry *e = &dc.e[i];
 		uint64_t s = __atomic_load_n(&e->state, __ATOMIC_ACQUIRE);
-		if ((s & SEQ_ONE) || !matches(e, mnt, dir, len))
+		if ((s & SEQ_ONE) || !matches(e, n, mnt, dir, len))
 			continue;
-		if (__atomic_compare_exchange_n(&e->state, &s, s + 1, false,
-						__ATOMIC_ACQUIRE,
-						__ATOMIC_RELAXED))
-			return e; /* unchanged since the check, now pinned */
+		/* another reader's pin moves only the users: try again
+		 * while the sequence holds (the fields checked are then
+		 * still the entry's) */
+		uint64_t seq = s >> 32;
+		do {
+			if (__atomic_compare_exchange_n(&e->state, &s, s + 1,
+							false, __ATOMIC_ACQUIRE,
+							__ATOMIC_RELAXED))
+				return e;
+		} while (s >> 32 == seq);
 	}
 	return NULL;
 }
@@ -138,15 +170,15 @@ static bool claim(struct dcache_entry *e, uint64_t *s)
 
 /* Takes fd into the cache as (mnt, dir), with a user counted; NULL when
  * every entry is in use (the caller then closes fd itself). */
-static struct dcache_entry *insert(const struct mount *mnt, const char *dir,
-				   size_t len, int fd, uint64_t gen,
-				   uint64_t local)
+static struct dcache_entry *insert(const struct dcache_now *n,
+				   const struct mount *mnt, const char *dir,
+				   size_t len, int fd)
 {
 	struct dcache_entry *e = NULL;
 	uint64_t s = 0;
 	int old = -1;
 	kmutex_lock(&dc.lock);
-	for (int n = 0; n < DCACHE_ENTRIES && !e; n++) {
+	for (int i = 0; i < DCACHE_ENTRIES && !e; i++) {
 		struct dcache_entry *c = &dc.e[dc.next];
 		dc.next = (dc.next + 1) % DCACHE_ENTRIES;
 		if (claim(c, &s))
@@ -154,10 +186,11 @@ static struct dcache_entry *insert(const struct mount *mnt, const char *dir,
 	}
 	if (e) {
 		old = e->fd;
+		e->maker = current();
 		e->mnt = mnt;
-		e->gen = gen;
-		e->local = local;
-		e->born = tsc();
+		e->gen = n->gen;
+		e->local = n->local;
+		e->born = n->tsc;
 		e->fd = fd;
 		e->len = (uint16_t)len;
 		rt_memcpy(e->rel, dir, len);
@@ -172,9 +205,13 @@ static struct dcache_entry *insert(const struct mount *mnt, const char *dir,
 }
 
 /* Closes every entry's fd.  Called with the provider lock held exclusive
- * (a clone), so no stat is using one. */
+ * (a clone), so no stat is using one.  Where the cache is not usable (a
+ * vfork child's own clone) it is empty already, and its lock may be the
+ * waiting parent's to keep. */
 void dcache_flush(void)
 {
+	if (!usable())
+		return;
 	kmutex_lock(&dc.lock);
 	for (int i = 0; i < DCACHE_ENTRIES; i++) {
 		struct dcache_entry *e = &dc.e[i];
@@ -188,19 +225,6 @@ void dcache_flush(void)
 	kmutex_unlock(&dc.lock);
 }
 
-/* Voids this process's entries (its rights to search changed); their
- * fds are closed as the entries are taken again. */
-static void void_local(void)
-{
-	__atomic_fetch_add(&dc.local, 1, __ATOMIC_ACQ_REL);
-}
-
-void dcache_world_changed(void)
-{
-	if (popts.world)
-		__atomic_fetch_add(&popts.world->dcache_gen, 1,
-				   __ATOMIC_ACQ_REL);
-}
 
 /* The directory part of lk's path inside its mount, and its last name;
  * false for what the cache does not serve: a mount's root, a trailing
@@ -230,11 +254,16 @@ static long dir_fd(const struct lookup *lk, size_t dlen,
 		   struct dcache_entry **ent, bool *owned)
 {
 	*owned = false;
-	*ent = find(lk->mnt, lk->rel, dlen);
+	*ent = NULL;
+	if (dlen == 0)
+		return lk->mnt->host_fd; /* the mount's own directory */
+	/* read before the walk: a change during it voids what it finds */
+	struct dcache_now now;
+	if (!now_usable(&now))
+		return -EPICO_MISS;
+	*ent = find(&now, lk->mnt, lk->rel, dlen);
 	if (*ent)
 		return (*ent)->fd;
-	/* before the walk: a change during it voids what it found */
-	uint64_t gen = world_gen(), local = local_gen();
 	char dir[DCACHE_PATH + 1];
 	rt_memcpy(dir, lk->rel, dlen);
 	dir[dlen] = 0;
@@ -243,11 +272,11 @@ static long dir_fd(const struct lookup *lk, size_t dlen,
 		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS |
 			   RESOLVE_NO_SYMLINKS,
 	};
-	long fd = host_syscall4(__NR_openat2, lk->mnt->host_fd,
-				dlen ? dir : ".", &how, sizeof how);
+	long fd = host_syscall4(__NR_openat2, lk->mnt->host_fd, dir, &how,
+				sizeof how);
 	if (fd < 0)
 		return fd;
-	*ent = insert(lk->mnt, lk->rel, dlen, (int)fd, gen, local);
+	*ent = insert(&now, lk->mnt, lk->rel, dlen, (int)fd);
 	*owned = !*ent;
 	return fd;
 }
@@ -298,10 +327,11 @@ static long ask(struct lookup *lk, bool follow, void *st, struct statx *sx,
 		put(e);
 	if (owned)
 		host_close((int)fd);
-	/* st_mode is at offset 24 of the x86-64 struct stat.  A symlink to
-	 * follow takes the walk that follows it in the guest's tree. */
-	unsigned mode = sx ? sx->stx_mode : *(unsigned *)((char *)st + 24);
-	if (r == 0 && follow && (mode & 0170000) == 0120000)
+	/* A symlink to follow takes the walk that follows it in the
+	 * guest's tree. */
+	if (r == 0 && follow &&
+	    ((sx ? sx->stx_mode : ((struct stat *)st)->st_mode) & 0170000) ==
+		    0120000)
 		return -EPICO_MISS;
 	return r;
 }
@@ -317,16 +347,19 @@ long dcache_statx(struct lookup *lk, bool follow, int sync, unsigned mask,
 	return ask(lk, follow, NULL, sx, sync, mask);
 }
 
-/* After every call (the dispatcher): the calls that may change what a
- * directory path names, or who may search it, void the caches.  Bumped
- * whether or not the call succeeded: simpler, and never wrong. */
-void dcache_after_call(unsigned long nr, const struct pico_frame *f)
+/* What a call may change for the caches: DC_WORLD what a directory path
+ * names or who may search it, for every process of the world; DC_CREDS
+ * the caller's own rights to search; DC_EXEC a new program (an exec may
+ * be set-uid).  Bumped whether or not the call succeeds: simpler, and
+ * never wrong. */
+enum { DC_NONE, DC_WORLD, DC_CREDS, DC_EXEC };
+
+static int call_class(unsigned long nr, const struct pico_frame *f)
 {
 	switch (nr) {
 	case __NR_unlinkat:
-		if (!(f->rdx & AT_REMOVEDIR))
-			return; /* a file or symlink: no directory path moves */
-		/* fall through */
+		/* a file or symlink: no directory path moves */
+		return (f->rdx & AT_REMOVEDIR) ? DC_WORLD : DC_NONE;
 	case __NR_rename: case __NR_renameat: case __NR_renameat2:
 	case __NR_rmdir:
 	case __NR_mount: case __NR_umount2: case __NR_pivot_root:
@@ -339,14 +372,51 @@ void dcache_after_call(unsigned long nr, const struct pico_frame *f)
 	case __NR_setxattr: case __NR_lsetxattr: case __NR_fsetxattr:
 	case __NR_removexattr: case __NR_lremovexattr:
 	case __NR_fremovexattr:
-		dcache_world_changed();
-		return;
-	/* the caller's own rights to search (an exec may be set-uid) */
+		return DC_WORLD;
 	case __NR_setuid: case __NR_setgid: case __NR_setreuid:
 	case __NR_setregid: case __NR_setresuid: case __NR_setresgid:
 	case __NR_setfsuid: case __NR_setfsgid: case __NR_setgroups:
-	case __NR_capset: case __NR_execve: case __NR_execveat:
-		void_local();
+	case __NR_capset:
+		return DC_CREDS;
+	case __NR_execve: case __NR_execveat:
+		return DC_EXEC;
+	default:
+		return DC_NONE;
+	}
+}
+
+/* Before the call (the dispatcher): a call that may change what paths
+ * name counts itself in the world's calls in progress, so that no
+ * process uses or makes an entry until it has bumped the generation. */
+int dcache_call_begin(unsigned long nr, const struct pico_frame *f)
+{
+	int c = call_class(nr, f);
+	if (c == DC_WORLD && popts.world)
+		__atomic_fetch_add(&popts.world->dcache_busy, 1,
+				   __ATOMIC_ACQ_REL);
+	return c;
+}
+
+/* After it, with what dcache_call_begin returned. */
+void dcache_call_end(int c)
+{
+	switch (c) {
+	case DC_WORLD:
+		if (!popts.world)
+			return;
+		__atomic_fetch_add(&popts.world->dcache_gen, 1,
+				   __ATOMIC_ACQ_REL);
+		__atomic_fetch_sub(&popts.world->dcache_busy, 1,
+				   __ATOMIC_ACQ_REL);
+		return;
+	case DC_CREDS:
+		__atomic_store_n(&dc.per_thread, true, __ATOMIC_RELEASE);
+		__atomic_fetch_add(&dc.local, 1, __ATOMIC_ACQ_REL);
+		return;
+	case DC_EXEC:
+		/* one thread left, whose credentials are the process's */
+		__atomic_store_n(&dc.per_thread, false, __ATOMIC_RELEASE);
+		__atomic_fetch_add(&dc.local, 1, __ATOMIC_ACQ_REL);
 		return;
 	default:
 		return;

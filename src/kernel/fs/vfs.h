@@ -226,6 +226,15 @@ long user_lookup(int dirfd, const char *upath, unsigned flags,
  * (owner or CAP_FOWNER); perm_chown: chown's rules; perm_utimes: `now`
  * for both times set to the current time. */
 bool perm_active(void);
+long perm_open(struct lookup *lk, int flags);
+long perm_dir_change(int pfd, const char *name, bool removes);
+long perm_owner(int fd);
+long perm_chown(int fd, uint32_t uid, uint32_t gid);
+long perm_utimes(int fd, bool now);
+
+/* perm_fd: `mask` (4 read, 2 write, 1 execute, as access(2)'s) on the
+ * inode of host fd `fd` (exec, a unix socket's connect). */
+long perm_fd(int fd, int mask);
 
 /* dcache.c: a stat of lk through the directory cache (one host call), or
  * -EPICO_MISS when the whole walk must answer.  May make lk canonical. */
@@ -233,14 +242,6 @@ struct statx;
 long dcache_stat(struct lookup *lk, bool follow, void *st);
 long dcache_statx(struct lookup *lk, bool follow, int sync, unsigned mask,
 		  struct statx *sx);
-long perm_open(struct lookup *lk, int flags);
-long perm_dir_change(int pfd, const char *name, bool removes);
-long perm_owner(int fd);
-long perm_chown(int fd, uint32_t uid, uint32_t gid);
-long perm_utimes(int fd, bool now);
-/* perm_fd: `mask` (4 read, 2 write, 1 execute, as access(2)'s) on the
- * inode of host fd `fd` (exec, a unix socket's connect). */
-long perm_fd(int fd, int mask);
 
 /* procfs.c: the guest's /proc over the host's (see there).
  * Rewrites lk->rel inside a procfs mount from guest to host pids and fds;

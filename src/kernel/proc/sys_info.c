@@ -22,7 +22,8 @@
 #define RUSAGE_THREAD 1
 
 /* Host fds the provider keeps beyond the guest's RLIMIT_NOFILE: its
- * stdio copies, mount roots, O_PATH fds of path walks, the trace file. */
+ * stdio copies, mount roots, O_PATH fds of path walks, the directory
+ * cache's four (fs/dcache.c), the trace file. */
 #define NOFILE_RESERVE 64
 
 long sys_uname(void *buf)

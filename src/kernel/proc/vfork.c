@@ -23,7 +23,9 @@
  * (a few KiB) are kept before the clone and put back after it.  So is
  * how far the mount table came: the host fds the child opens for the
  * world's new mounts are in its own host fd table, so the parent applies
- * those mounts again itself (fs/mount.c).  The rest of the provider
+ * those mounts again itself (fs/mount.c).  The directory cache's fds
+ * are closed before the clone, and the cache stays unused while the
+ * child borrows the memory (fs/dcache.c).  The rest of the provider
  * keeps no host fd outside the fd table (which the child has a copy of)
  * and struct proc.
  *
