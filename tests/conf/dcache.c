@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 static char D[256];
@@ -390,6 +391,49 @@ static void test_thread_creds(void)
 	   (long)res);
 }
 
+/* readlink, getxattr and lgetxattr go through the same cache. */
+static void test_readlink_xattr(void)
+{
+	mkdir(P("rx"), 0755);
+	tap_put(P("rx/f"), "f");
+	symlink("f", P("rx/l"));
+	char buf[64];
+	for (int i = 0; i < 3; i++)
+		(void)readlink(P("rx/l"), buf, sizeof buf);
+	ssize_t n = readlink(P("rx/l"), buf, sizeof buf);
+	ok(n == 1 && buf[0] == 'f', "readlink of a symlink");
+	errno = 0;
+	ok(readlink(P("rx/f"), buf, sizeof buf) < 0 && errno == EINVAL,
+	   "readlink of a file: EINVAL");
+	int xattrs = setxattr(P("rx/f"), "user.k", "v", 1, 0) == 0;
+	if (xattrs) {
+		ok(getxattr(P("rx/l"), "user.k", buf, sizeof buf) == 1,
+		   "getxattr follows a final symlink");
+		errno = 0;
+		ok(lgetxattr(P("rx/l"), "user.k", buf, sizeof buf) < 0 &&
+			   errno == ENODATA,
+		   "lgetxattr does not (ENODATA)");
+		ok(lgetxattr(P("rx/f"), "user.k", buf, sizeof buf) == 1,
+		   "lgetxattr of the file");
+	} else {
+		ok(1, "# SKIP no user xattrs here (%s)", strerror(errno));
+	}
+	succeeds(rename(P("rx"), P("rx2")), "rename their directory");
+	errno = 0;
+	ok(readlink(P("rx/l"), buf, sizeof buf) < 0 && errno == ENOENT,
+	   "readlink under the old name: ENOENT");
+	errno = 0;
+	ok(lgetxattr(P("rx/f"), "user.k", buf, sizeof buf) < 0 &&
+		   errno == ENOENT,
+	   "lgetxattr under the old name: ENOENT");
+	errno = 0;
+	ok(getxattr(P("rx/l"), "user.k", buf, sizeof buf) < 0 &&
+		   errno == ENOENT,
+	   "getxattr under the old name: ENOENT");
+	ok(readlink(P("rx2/l"), buf, sizeof buf) == 1,
+	   "readlink under the new name");
+}
+
 static int rm_one(const char *path, const struct stat *st, int type,
 		  struct FTW *f)
 {
@@ -409,6 +453,7 @@ int main(void)
 	test_rmdir_mkdir();
 	test_symlinks();
 	test_errors();
+	test_readlink_xattr();
 	test_permissions();
 	test_other_process();
 	test_threads();

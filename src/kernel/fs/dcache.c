@@ -336,6 +336,37 @@ static long ask(struct lookup *lk, bool follow, void *st, struct statx *sx,
 	return r;
 }
 
+long dcache_at(struct lookup *lk, bool follow, const char **name,
+	       struct dcache_ref *ref)
+{
+	struct dcache_entry *e;
+	bool owned;
+	long fd = stat_dir(lk, follow, name, &e, &owned);
+	ref->entry = e;
+	ref->owned = owned;
+	ref->fd = fd;
+	if (fd < 0 || !follow)
+		return fd;
+	/* the name must not be a symlink: readlinkat says EINVAL then */
+	char c;
+	long r = host_syscall4(__NR_readlinkat, fd, *name, &c, 1);
+	if (r == -EINVAL)
+		return fd;
+	dcache_done(ref);
+	return r >= 0 ? -EPICO_MISS : r;
+}
+
+void dcache_done(struct dcache_ref *ref)
+{
+	if (ref->fd < 0)
+		return;
+	if (ref->entry)
+		put(ref->entry);
+	if (ref->owned)
+		host_close((int)ref->fd);
+	ref->fd = -1;
+}
+
 long dcache_stat(struct lookup *lk, bool follow, void *st)
 {
 	return ask(lk, follow, st, NULL, 0, 0);

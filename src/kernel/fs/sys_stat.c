@@ -281,6 +281,21 @@ long sys_access(const char *upath, int mode)
 	return sys_faccessat2(AT_FDCWD, upath, mode, 0);
 }
 
+/* readlinkat of lk's last name in the directory cache's fd, or
+ * -EPICO_MISS. */
+static long cached_readlink(struct lookup *lk, char *link)
+{
+	const char *name;
+	struct dcache_ref ref;
+	long fd = dcache_at(lk, false, &name, &ref);
+	if (fd < 0)
+		return fd;
+	long r = host_syscall4(__NR_readlinkat, fd, name, link,
+			       PICOS_PATH_MAX);
+	dcache_done(&ref);
+	return r;
+}
+
 long sys_readlinkat(int dirfd, const char *upath, char *ubuf, long size)
 {
 	struct pico_thread *cur = current();
@@ -290,11 +305,16 @@ long sys_readlinkat(int dirfd, const char *upath, char *ubuf, long size)
 		return -EINVAL;
 	/* "" names dirfd itself (an O_PATH|O_NOFOLLOW fd of a symlink);
 	 * the final component is never followed. */
-	long r = at_resolve(dirfd, upath, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW,
-			    &t);
+	struct lookup lk;
+	long r = at_lookup(dirfd, upath, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW,
+			   &t, &lk);
 	if (r < 0)
 		return r;
 	char *link = cur->lpath[1];
+	if (r == 1 && (r = cached_readlink(&lk, link)) != -EPICO_MISS)
+		goto answered; /* the host says EINVAL for a non-symlink */
+	if (r == -EPICO_MISS && (r = at_open(&lk, false, &t)) < 0)
+		return r;
 	if (!(t.mnt && t.path &&
 	      procfs_readlink(t.mnt, t.path, link, PICOS_PATH_MAX, &r)))
 		r = host_syscall4(__NR_readlinkat, t.fd, "", link,
@@ -304,6 +324,7 @@ long sys_readlinkat(int dirfd, const char *upath, char *ubuf, long size)
 	 * EINVAL when a non-empty path named it. */
 	if (r == -ENOENT && !t.empty)
 		return -EINVAL;
+answered:
 	if (r < 0)
 		return r;
 	if (r > bufsiz)

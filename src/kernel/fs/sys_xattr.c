@@ -37,6 +37,7 @@ struct target {
 	const char *name;
 	unsigned at;
 	char magic[32]; /* name for a --bind-socket: /proc/self/fd/N */
+	struct dcache_ref cached; /* the fd is the directory cache's */
 };
 
 /* The mount a path's target lies in: its own when it is a mount root. */
@@ -61,13 +62,20 @@ static long target_open(const char *upath, bool follow, bool change,
 			struct target *t)
 {
 	struct pico_thread *th = current();
+	t->cached.fd = -1;
 	long r = user_lookup(AT_FDCWD, upath, follow ? LK_FOLLOW : 0, &t->lk,
 			     th->kpath[0], th->lpath[0]);
-	if (r == 0)
-		r = path_canonicalize(&t->lk, follow);
 	if (r < 0)
 		return r;
 	t->at = AT_SYMLINK_NOFOLLOW;
+	if (!change) { /* a read: the directory cache may hold the parent */
+		long fd = dcache_at(&t->lk, follow, &t->name, &t->cached);
+		if (fd != -EPICO_MISS)
+			return fd;
+	}
+	r = path_canonicalize(&t->lk, follow);
+	if (r < 0)
+		return r;
 	long fd = vfs_open_parent(&t->lk, &t->name);
 	if (fd == -EBUSY) {
 		t->name = "";
@@ -92,6 +100,15 @@ static long target_open(const char *upath, bool follow, bool change,
 		return r;
 	}
 	return fd;
+}
+
+/* After the call: the fd target_open gave back. */
+static void target_close(struct target *t, long fd)
+{
+	if (t->cached.fd >= 0)
+		dcache_done(&t->cached);
+	else
+		host_close(fd);
 }
 
 static long copy_name(char *name, const char *uname)
@@ -125,7 +142,7 @@ static long get_path(const char *upath, const char *uname, void *value,
 	if (fd < 0)
 		return fd;
 	long r = get_at((int)fd, t.name, t.at, uname, value, size);
-	host_close(fd);
+	target_close(&t, fd);
 	return r;
 }
 
@@ -165,7 +182,7 @@ static long list_path(const char *upath, char *list, size_t size, bool follow)
 	if (fd < 0)
 		return fd;
 	long r = list_at((int)fd, t.name, t.at, list, size);
-	host_close(fd);
+	target_close(&t, fd);
 	return r;
 }
 

@@ -242,6 +242,19 @@ struct statx;
 long dcache_stat(struct lookup *lk, bool follow, void *st);
 long dcache_statx(struct lookup *lk, bool follow, int sync, unsigned mask,
 		  struct statx *sx);
+/* For any host *at call about lk's last name with AT_SYMLINK_NOFOLLOW:
+ * the directory fd holding it (and *name), -EPICO_MISS for the whole
+ * walk, or an error the walk would give as well; with `follow` a final
+ * symlink is a miss.  dcache_done(ref) after the call, whatever the
+ * answer (ref->fd is -1 when nothing is held). */
+struct dcache_ref {
+	void *entry;
+	bool owned;
+	long fd;
+};
+long dcache_at(struct lookup *lk, bool follow, const char **name,
+	       struct dcache_ref *ref);
+void dcache_done(struct dcache_ref *ref);
 
 /* procfs.c: the guest's /proc over the host's (see there).
  * Rewrites lk->rel inside a procfs mount from guest to host pids and fds;
