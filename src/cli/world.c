@@ -785,8 +785,9 @@ static bool strictly_beneath(const char *p, const char *dir)
 
 /* The world's Landlock rules.  A writable mount is the user's grant as a
  * whole: one rule.  A read-only mount is covered less the host paths the
- * guest never sees through it: those other mounts shadow (its guest
- * path beneath this mount's), and beneath the host's "/" also /tmp (the
+ * guest never sees through it: those other mounts shadow with another
+ * host directory (its guest path beneath this mount's), and beneath the
+ * host's "/" also /tmp (the
  * world has its own), /dev (only the device nodes landlock.c names and
  * the inherited terminals), /proc (a mount of its own) and /sys (only the
  * host entries the world's /sys keeps, include/picos/worldsys.h, are
@@ -832,6 +833,14 @@ static void landlock_rules(struct ll_paths *l)
 			char *h = malloc(strlen(m->host) + strlen(mounts[j].guest) + 1);
 			sprintf(h, "%s%s", strcmp(m->host, "/") ? m->host : "",
 				mounts[j].guest + gl);
+			/* A mount of the very directory this one shows there
+			 * (the working directory bound at its own path) hides
+			 * nothing of the host's: no need to cover around it,
+			 * a rule per entry of every directory on its way. */
+			if (strcmp(mounts[j].host, h) == 0) {
+				free(h);
+				continue;
+			}
 			excl[n++] = h;
 		}
 		ll_paths_cover(l, m->host, m->fd, excl, n);
