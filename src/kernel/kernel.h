@@ -57,6 +57,7 @@ extern bool dcache_off;
 int dcache_call_begin(unsigned long nr, const struct pico_frame *f);
 void dcache_call_end(int cls);
 void dcache_flush(void);
+void dcache_thread_new(void);
 /* Takes the lock exclusive only if it is free: from a signal handler,
  * where the interrupted code of the same thread may hold it. */
 bool provider_trylock(void);

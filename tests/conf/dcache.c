@@ -434,6 +434,65 @@ static void test_readlink_xattr(void)
 	   "readlink under the new name");
 }
 
+/* A thread that ended leaves its provider area to the next one: a
+ * thread made by a thread without root must not inherit what a root
+ * thread walked. */
+static void *root_walker(void *arg)
+{
+	(void)arg;
+	warm(cred_file);
+	return NULL;
+}
+
+static void *low_child(void *arg)
+{
+	(void)arg;
+	return (void *)(long)stat_errno(cred_file);
+}
+
+static void *low_maker(void *arg)
+{
+	(void)arg;
+	if (syscall(SYS_setresuid, 65534, 65534, 65534) != 0)
+		return (void *)-1L;
+	cred_phase = 3;
+	while (cred_phase != 4)
+		;
+	long worst = 0;
+	for (int i = 0; i < 4; i++) {
+		pthread_t c;
+		void *r;
+		pthread_create(&c, NULL, low_child, NULL);
+		pthread_join(c, &r);
+		if ((long)r != EACCES)
+			worst = (long)r;
+	}
+	return (void *)(worst ? worst : EACCES);
+}
+
+static void test_thread_reuse(void)
+{
+	if (geteuid() != 0) {
+		ok(1, "# SKIP a thread's own credentials need root");
+		return;
+	}
+	pthread_t low;
+	pthread_create(&low, NULL, low_maker, NULL);
+	while (cred_phase != 3)
+		;
+	for (int i = 0; i < 4; i++) { /* root threads walk and end */
+		pthread_t w;
+		pthread_create(&w, NULL, root_walker, NULL);
+		pthread_join(w, NULL);
+	}
+	cred_phase = 4;
+	void *res;
+	pthread_join(low, &res);
+	ok((long)res == EACCES,
+	   "threads made without root after root threads ended: EACCES (got %ld)",
+	   (long)res);
+}
+
 static int rm_one(const char *path, const struct stat *st, int type,
 		  struct FTW *f)
 {
@@ -459,6 +518,7 @@ int main(void)
 	test_threads();
 	test_window();
 	test_thread_creds();
+	test_thread_reuse();
 	ok(nftw(D, rm_one, 16, FTW_DEPTH | FTW_PHYS) == 0, "cleanup");
 	return tap_done();
 }

@@ -378,6 +378,15 @@ long dcache_statx(struct lookup *lk, bool follow, int sync, unsigned mask,
 	return ask(lk, follow, NULL, sx, sync, mask);
 }
 
+/* Once entries are a thread's own (per_thread), a new thread may take the
+ * provider area of one that ended, the key of that thread's entries:
+ * they go. */
+void dcache_thread_new(void)
+{
+	if (__atomic_load_n(&dc.per_thread, __ATOMIC_ACQUIRE))
+		__atomic_fetch_add(&dc.local, 1, __ATOMIC_ACQ_REL);
+}
+
 /* What a call may change for the caches: DC_WORLD what a directory path
  * names or who may search it, for every process of the world; DC_CREDS
  * the caller's own rights to search; DC_EXEC a new program (an exec may

@@ -290,6 +290,9 @@ long thread_new(uint64_t flags, uint64_t stack, uint64_t tls, int *ptid,
 		.host_id = &slot->host_tid,
 	};
 	__atomic_fetch_add(&gproc()->nthreads, 1, __ATOMIC_ACQ_REL);
+	/* before the thread runs: an area it may reuse is no key of the
+	 * directory cache's any more */
+	dcache_thread_new();
 	long r = task_spawn(&sp);
 	if (r < 0) {
 		__atomic_fetch_sub(&gproc()->nthreads, 1, __ATOMIC_ACQ_REL);
