@@ -1,7 +1,7 @@
-/* The directory cache: the directories this process's stat calls walked
- * last, kept as O_PATH host fds, so that a stat of "dir/name" is one host
- * fstatat(dir, name, AT_SYMLINK_NOFOLLOW) instead of three host calls (an
- * openat2 O_PATH under the mount, fstat, close).
+/* The directory cache: the directories this process's stat, readlink and
+ * xattr reads walked last, kept as O_PATH host fds, so that a stat of
+ * "dir/name" is one host fstatat(dir, name, AT_SYMLINK_NOFOLLOW) instead
+ * of three host calls (an openat2 O_PATH under the mount, fstat, close).
  *
  * Why an entry may answer for its guest path: its fd was opened under
  * the path's mount with RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS, so when it
@@ -225,7 +225,6 @@ void dcache_flush(void)
 	kmutex_unlock(&dc.lock);
 }
 
-
 /* The directory part of lk's path inside its mount, and its last name;
  * false for what the cache does not serve: a mount's root, a trailing
  * slash, a walk the slow path rewrites (procfs, a socket mount, the
@@ -248,8 +247,8 @@ static bool split(const struct lookup *lk, size_t *dlen, const char **name)
 }
 
 /* The O_PATH fd of lk's directory: a cached one, or one opened now and
- * cached.  *owned: the caller closes the fd (not cached).  -ELOOP and
- * other errors: the caller takes the slow walk. */
+ * cached.  *owned: the caller closes the fd (not cached).  The walk's
+ * errors as the host gives them (-ELOOP: a symlink on the way). */
 static long dir_fd(const struct lookup *lk, size_t dlen,
 		   struct dcache_entry **ent, bool *owned)
 {
@@ -281,12 +280,12 @@ static long dir_fd(const struct lookup *lk, size_t dlen,
 	return fd;
 }
 
-/* The directory's fd for a stat of lk, or an error the whole walk would
- * give as well (a missing or non-directory component, no search right);
- * -EPICO_MISS for the slow path.  A symlink on the way makes the walk
- * resolve lk in the guest's tree first (as the slow path would), and the
- * canonical path's directory is then cached. */
-static long stat_dir(struct lookup *lk, bool follow, const char **name,
+/* The directory's fd for a call about lk's last name, or an error the
+ * whole walk would give as well (a missing or non-directory component,
+ * no search right); -EPICO_MISS for the slow path.  A symlink on the way
+ * makes the walk resolve lk in the guest's tree first (as the slow path
+ * would), and the canonical path's directory is then cached. */
+static long walk_dir(struct lookup *lk, bool follow, const char **name,
 		     struct dcache_entry **e, bool *owned)
 {
 	size_t dlen;
@@ -307,15 +306,38 @@ static long stat_dir(struct lookup *lk, bool follow, const char **name,
 	return fd;
 }
 
+/* walk_dir's fd, held in ref for dcache_done. */
+static long held_dir(struct lookup *lk, bool follow, const char **name,
+		     struct dcache_ref *ref)
+{
+	struct dcache_entry *e = NULL;
+	bool owned = false;
+	long fd = walk_dir(lk, follow, name, &e, &owned);
+	ref->entry = e;
+	ref->owned = owned;
+	ref->fd = fd;
+	return fd;
+}
+
+void dcache_done(struct dcache_ref *ref)
+{
+	if (ref->fd < 0)
+		return;
+	if (ref->entry)
+		put(ref->entry);
+	if (ref->owned)
+		host_close((int)ref->fd);
+	ref->fd = -1;
+}
+
 /* One host call about lk's last name in its directory's fd: statx into
  * sx when given, else newfstatat into st. */
 static long ask(struct lookup *lk, bool follow, void *st, struct statx *sx,
 		int sync, unsigned mask)
 {
 	const char *name;
-	struct dcache_entry *e;
-	bool owned;
-	long fd = stat_dir(lk, follow, &name, &e, &owned);
+	struct dcache_ref ref;
+	long fd = held_dir(lk, follow, &name, &ref);
 	if (fd < 0)
 		return fd;
 	long r = sx ? host_syscall5(__NR_statx, fd, name,
@@ -323,10 +345,7 @@ static long ask(struct lookup *lk, bool follow, void *st, struct statx *sx,
 				    mask | STATX_TYPE, sx)
 		    : host_syscall4(__NR_newfstatat, fd, name, st,
 				    AT_SYMLINK_NOFOLLOW);
-	if (e)
-		put(e);
-	if (owned)
-		host_close((int)fd);
+	dcache_done(&ref);
 	/* A symlink to follow takes the walk that follows it in the
 	 * guest's tree. */
 	if (r == 0 && follow &&
@@ -339,12 +358,7 @@ static long ask(struct lookup *lk, bool follow, void *st, struct statx *sx,
 long dcache_at(struct lookup *lk, bool follow, const char **name,
 	       struct dcache_ref *ref)
 {
-	struct dcache_entry *e;
-	bool owned;
-	long fd = stat_dir(lk, follow, name, &e, &owned);
-	ref->entry = e;
-	ref->owned = owned;
-	ref->fd = fd;
+	long fd = held_dir(lk, follow, name, ref);
 	if (fd < 0 || !follow)
 		return fd;
 	/* the name must not be a symlink: readlinkat says EINVAL then */
@@ -354,17 +368,6 @@ long dcache_at(struct lookup *lk, bool follow, const char **name,
 		return fd;
 	dcache_done(ref);
 	return r >= 0 ? -EPICO_MISS : r;
-}
-
-void dcache_done(struct dcache_ref *ref)
-{
-	if (ref->fd < 0)
-		return;
-	if (ref->entry)
-		put(ref->entry);
-	if (ref->owned)
-		host_close((int)ref->fd);
-	ref->fd = -1;
 }
 
 long dcache_stat(struct lookup *lk, bool follow, void *st)

@@ -156,6 +156,16 @@ long sys_lstat(const char *upath, void *ust)
 	return sys_newfstatat(AT_FDCWD, upath, ust, AT_SYMLINK_NOFOLLOW);
 }
 
+/* statx of t's fd, which it lets go. */
+static long statx_of(struct at_target *t, int sync, unsigned mask,
+		     struct statx *sx)
+{
+	long r = host_syscall5(__NR_statx, t->fd, "", AT_EMPTY_PATH | sync,
+			       mask, sx);
+	at_release(t);
+	return r;
+}
+
 long sys_statx(int dirfd, const char *upath, int flags, unsigned mask,
 	       void *ustx)
 {
@@ -177,20 +187,16 @@ long sys_statx(int dirfd, const char *upath, int flags, unsigned mask,
 	rt_memset(&sx, 0, sizeof sx);
 	/* The sync flags matter to network file systems: pass them on. */
 	int sync = flags & AT_STATX_SYNC_TYPE;
-	bool answered = false;
 	if (r == 1) {
 		r = dcache_statx(&lk, follow, sync, mask, &sx);
-		answered = r != -EPICO_MISS;
-		if (!answered) {
+		if (r == -EPICO_MISS) {
 			rt_memset(&sx, 0, sizeof sx);
-			if ((r = at_open(&lk, follow, &t)) < 0)
-				return r;
+			r = at_open(&lk, follow, &t);
+			if (r == 0)
+				r = statx_of(&t, sync, mask, &sx);
 		}
-	}
-	if (!answered) { /* t holds the fd to ask */
-		r = host_syscall5(__NR_statx, t.fd, "", AT_EMPTY_PATH | sync,
-				  mask, &sx);
-		at_release(&t);
+	} else {
+		r = statx_of(&t, sync, mask, &sx);
 	}
 	if (r < 0)
 		return r;
@@ -296,6 +302,20 @@ static long cached_readlink(struct lookup *lk, char *link)
 	return r;
 }
 
+/* readlink of t's fd (or its procfs link), which it lets go. */
+static long readlink_of(struct at_target *t, char *link)
+{
+	long r;
+	if (!(t->mnt && t->path &&
+	      procfs_readlink(t->mnt, t->path, link, PICOS_PATH_MAX, &r)))
+		r = host_syscall4(__NR_readlinkat, t->fd, "", link,
+				  PICOS_PATH_MAX);
+	at_release(t);
+	/* The host says ENOENT for an fd that is not a symlink; Linux says
+	 * EINVAL when a non-empty path named it. */
+	return r == -ENOENT && !t->empty ? -EINVAL : r;
+}
+
 long sys_readlinkat(int dirfd, const char *upath, char *ubuf, long size)
 {
 	struct pico_thread *cur = current();
@@ -311,20 +331,17 @@ long sys_readlinkat(int dirfd, const char *upath, char *ubuf, long size)
 	if (r < 0)
 		return r;
 	char *link = cur->lpath[1];
-	if (r == 1 && (r = cached_readlink(&lk, link)) != -EPICO_MISS)
-		goto answered; /* the host says EINVAL for a non-symlink */
-	if (r == -EPICO_MISS && (r = at_open(&lk, false, &t)) < 0)
-		return r;
-	if (!(t.mnt && t.path &&
-	      procfs_readlink(t.mnt, t.path, link, PICOS_PATH_MAX, &r)))
-		r = host_syscall4(__NR_readlinkat, t.fd, "", link,
-				  PICOS_PATH_MAX);
-	at_release(&t);
-	/* The host says ENOENT for an fd that is not a symlink; Linux says
-	 * EINVAL when a non-empty path named it. */
-	if (r == -ENOENT && !t.empty)
-		return -EINVAL;
-answered:
+	if (r == 1) {
+		/* (the host says EINVAL for a name that is no symlink) */
+		r = cached_readlink(&lk, link);
+		if (r == -EPICO_MISS) {
+			r = at_open(&lk, false, &t);
+			if (r == 0)
+				r = readlink_of(&t, link);
+		}
+	} else {
+		r = readlink_of(&t, link);
+	}
 	if (r < 0)
 		return r;
 	if (r > bufsiz)
