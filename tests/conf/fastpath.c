@@ -267,14 +267,22 @@ static bool usr1_blocked(void)
 /* A wait with a temporary mask from a patched site (make's pselect6):
  * a pending signal it lets through interrupts it, a signal it holds back
  * waits for its end, and the mask is the program's again after it. */
+/* A page of its own holding `code`, made executable (unmapped by the
+ * caller). */
+static unsigned char *code_page(const unsigned char *code, size_t n)
+{
+	unsigned char *pg = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	memcpy(pg, code, n);
+	mprotect(pg, 4096, PROT_READ | PROT_EXEC);
+	return pg;
+}
+
 static void test_wait_mask(void)
 {
 	static const unsigned char ps[] = { 0x49, 0x89, 0xca, 0xb8, 0x0e, 0x01, 0, 0,
 					    0x0f, 0x05, 0xc3 };
-	unsigned char *pg = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
-				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	memcpy(pg, ps, sizeof ps);
-	mprotect(pg, 4096, PROT_READ | PROT_EXEC);
+	unsigned char *pg = code_page(ps, sizeof ps);
 	fn6 site = (fn6)(void *)pg;
 	struct sigaction sa = { .sa_handler = on_usr1 };
 	sigaction(SIGUSR1, &sa, NULL);
@@ -319,10 +327,7 @@ static void test_wait_mask(void)
 static void test_execve_site(void)
 {
 	static const unsigned char ex[] = { 0xb8, 59, 0, 0, 0, 0x0f, 0x05, 0xc3 };
-	unsigned char *pg = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
-				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	memcpy(pg, ex, sizeof ex);
-	mprotect(pg, 4096, PROT_READ | PROT_EXEC);
+	unsigned char *pg = code_page(ex, sizeof ex);
 	fn3 site = (fn3)(void *)pg;
 	char *argv[] = { "true", NULL }, *envp[] = { NULL };
 	int right = 0;
@@ -353,10 +358,7 @@ static void test_execve_site(void)
 static void test_vfork_first(long pid)
 {
 	static const unsigned char gp[] = { 0xb8, 39, 0, 0, 0, 0x0f, 0x05, 0xc3 };
-	unsigned char *vf = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
-				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	memcpy(vf, gp, sizeof gp);
-	mprotect(vf, 4096, PROT_READ | PROT_EXEC);
+	unsigned char *vf = code_page(gp, sizeof gp);
 	fn0 site = (fn0)(void *)vf;
 	pid_t c = vfork();
 	if (c == 0) {
