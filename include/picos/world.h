@@ -255,12 +255,28 @@ struct picos_fast_site {
 	uint8_t sc;   /* its `syscall`'s offset */
 	uint8_t bytes[22]; /* the site as the file holds it (SITE_MAX) */
 };
+/* Sites found before their first call (src/kernel/entry/fastscan.c),
+ * page by page of a file's code, when a call of the page first traps. */
+#define PICOS_FAST_PAGES 64
+#define PICOS_FAST_FOUND 384
 struct picos_fast_file {
 	uint32_t state;	 /* 0 free, 1 being claimed, 2 known */
 	uint32_t nsites; /* entries claimed */
 	uint64_t dev, ino, size, mtime_ns;
 	uint32_t uid, pad;
 	struct picos_fast_site site[PICOS_FAST_FILE_SITES];
+	/* Where to look, from the file's program headers (written before
+	 * state 2): its executable segment's file range and p_vaddr -
+	 * p_offset, and its PT_GNU_EH_FRAME (eh_vaddr 0: none, no search) */
+	uint64_t text_off, text_end, text_delta;
+	uint64_t eh_vaddr;
+	uint32_t eh_size;
+	uint32_t npages;		  /* entries of page[] claimed */
+	uint32_t page[PICOS_FAST_PAGES]; /* a page searched: file offset / 4096 + 1 */
+	uint32_t nfound, pad_found;	  /* entries of found[] claimed */
+	/* a site: its file offset | its length << 32 | its `syscall`'s
+	 * offset in it << 40 | the call number << 48 (0: not written yet) */
+	uint64_t found[PICOS_FAST_FOUND];
 };
 
 /* The start-up steps timed for --stats (src/cli/stats.c). */

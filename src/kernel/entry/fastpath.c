@@ -100,7 +100,7 @@ static bool area_failed;
  * leaves through the door when it changed the mask, a wait with a
  * temporary mask when a signal came under it).  Anything else goes
  * through the door. */
-static bool fast_call(long nr)
+bool fast_call(long nr)
 {
 	switch (nr) {
 	case __NR_epoll_pwait: case __NR_epoll_pwait2: case __NR_ppoll:
@@ -216,8 +216,21 @@ static void jmp_through(unsigned char *b, int at, int q)
 	put32(b + at + 2, (uint32_t)(q - (at + 6)));
 }
 
+/* The sites patched before their first call (patch_window), by slot:
+ * their file's record (index + 1, 0: not one) and their entry there,
+ * recorded at their first call (fast_dispatch).  A process that maps the
+ * file later patches them with the sites that trapped, as it maps it:
+ * the record holds what ran, not the rest of what the search found. */
+#define FOUND_SLOTS 2048
+static struct found_slot {
+	uint32_t file;
+	struct picos_fast_site e;
+} found_slots[FOUND_SLOTS];
+
 void fast_fill_stub(int i, const struct site *site)
 {
+	if (i < FOUND_SLOTS)
+		found_slots[i].file = 0;
 	uint64_t s = FAST_STUBS + (uint64_t)i * STUB_SIZE;
 	uint64_t end = site->addr + (uint64_t)site->len;
 	unsigned char b[STUB_SIZE];
@@ -251,6 +264,24 @@ void fast_fill_stub(int i, const struct site *site)
 	rt_memcpy(b + STUB_BOUNDS, &site->bounds, 4);
 	rt_memcpy((void *)s, b, sizeof b);
 	((uint64_t *)FAST_TABLE)[i] = s;
+}
+
+void fast_fill_found(int i, const struct site *site, const struct vma *v)
+{
+	fast_fill_stub(i, site);
+	if (i < FOUND_SLOTS && fast_entry_of(v, site, &found_slots[i].e))
+		found_slots[i].file = v->fast_file;
+}
+
+/* The first call through slot i's stub, a site found before its first
+ * call: recorded for the world. */
+static void found_used(int i)
+{
+	if (i >= FOUND_SLOTS || !found_slots[i].file)
+		return;
+	uint32_t file = found_slots[i].file;
+	found_slots[i].file = 0;
+	fast_remember_entry(file, &found_slots[i].e);
 }
 
 /* A stub in the next slot for `site`: its address, or 0 when the area
@@ -301,18 +332,12 @@ void fast_site_bytes(const struct site *site, int i, unsigned char *out)
 	put32(j + 3, (uint32_t)(FAST_TABLE + (uint64_t)i * 8));
 }
 
-/* Rewrites `site` (within one recorded vma `v`) into its jump through
- * slot i (whose stub is ready): int3 first, the rest, then the first
- * byte. */
-static void write_site(const struct site *site, const struct vma *v, int i,
-		       uint64_t stub, bool threads)
+/* Rewrites `site` (writable now) into its jump through slot i (whose
+ * stub is ready): int3 first, the rest, then the first byte. */
+static void poke_site(const struct site *site, int i, uint64_t stub, bool threads)
 {
-	uint64_t lo = RT_ALIGN_DOWN(site->addr, RT_PAGE_SIZE);
-	uint64_t hi = RT_ALIGN_UP(site->addr + (uint64_t)site->len, RT_PAGE_SIZE);
 	unsigned char bytes[SITE_MAX];
 	fast_site_bytes(site, i, bytes);
-	if (host_mprotect(lo, hi - lo, v->prot | PROT_WRITE) < 0)
-		return; /* the slot stays unused */
 	patching_site = site->addr, patching_stub = stub;
 	volatile unsigned char *p = (volatile unsigned char *)site->addr;
 	p[0] = 0xcc;
@@ -323,7 +348,49 @@ static void write_site(const struct site *site, const struct vma *v, int i,
 	p[0] = bytes[0];
 	core_sync(threads);
 	patching_site = 0;
+}
+
+/* Rewrites the n sites s (within one recorded vma `v`), the first into
+ * its jump through slot i, the next through i + 1 and so on, their
+ * pages writable meanwhile. */
+static void write_sites(const struct site *s, int n, const struct vma *v, int i,
+			bool threads)
+{
+	uint64_t lo = UINT64_MAX, hi = 0;
+	for (int k = 0; k < n; k++) {
+		uint64_t a = RT_ALIGN_DOWN(s[k].addr, RT_PAGE_SIZE);
+		uint64_t e = RT_ALIGN_UP(s[k].addr + (uint64_t)s[k].len, RT_PAGE_SIZE);
+		lo = a < lo ? a : lo, hi = e > hi ? e : hi;
+	}
+	if (n == 0 || host_mprotect(lo, hi - lo, v->prot | PROT_WRITE) < 0)
+		return; /* the slots stay unused */
+	for (int k = 0; k < n; k++)
+		poke_site(&s[k], i + k, FAST_STUBS + (uint64_t)(i + k) * STUB_SIZE, threads);
 	host_mprotect(lo, hi - lo, v->prot);
+}
+
+/* After the first trap in a window of FOUND_WINDOW bytes of a file's
+ * code (addr: the `syscall`), the other sites found there before their
+ * first call (fastscan.c): a program's calls cluster (the wrappers of
+ * libc's files sit side by side), and the next ones it makes there no
+ * longer trap. */
+static void patch_window(const struct vma *v, uint64_t addr, bool threads)
+{
+	struct picos_fast_file *f = fast_file_of(v);
+	uint64_t off = v->file_off + (addr - v->start);
+	uint64_t lo = addr - (off - RT_ALIGN_DOWN(off, FOUND_WINDOW));
+	uint64_t hi = lo + FOUND_WINDOW;
+	lo = lo > v->start ? lo : v->start, hi = hi < v->end ? hi : v->end;
+	struct site *s = f ? kmalloc(FOUND_MAX * sizeof *s) : NULL;
+	int n = s ? fast_found_sites(f, v, lo, hi, true, s, FOUND_MAX) : 0;
+	if (n > 0 && fast_nslots + n <= FAST_SLOTS && fast_area_writable(true)) {
+		int first = fast_nslots;
+		for (int k = 0; k < n; k++)
+			fast_fill_found(fast_nslots++, &s[k], v);
+		fast_area_writable(false);
+		write_sites(s, n, v, first, threads);
+	}
+	kfree(s);
 }
 
 /* After a call the slow path served from `ret` (f, xmm: the registers at
@@ -361,8 +428,10 @@ void fast_try_patch(uint64_t ret, const struct pico_frame *f,
 		  rt_memcmp(now, site.bytes, (size_t)site.len) == 0; /* not patched meanwhile */
 	int i;
 	uint64_t stub = ok ? make_stub(&site, &i) : 0;
-	if (stub)
-		write_site(&site, v, i, stub, threads);
+	if (stub) {
+		write_sites(&site, 1, v, i, threads);
+		patch_window(v, site.addr + (uint64_t)site.sc, threads);
+	}
 	provider_unlock();
 }
 
@@ -418,6 +487,7 @@ int fast_dispatch(struct pico_frame *f)
 	uint64_t stub = f->rip;
 	if (!stub_ok(stub))
 		die_by_signal(SIGSEGV); /* a jump to fast_entry from elsewhere */
+	found_used((int)((stub - FAST_STUBS) / STUB_SIZE));
 	/* as the `syscall` instruction leaves them (%rcx: the address after
 	 * the site's `syscall`) */
 	f->rip = stub_resume(stub);
