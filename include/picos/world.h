@@ -265,14 +265,18 @@ struct picos_fast_file {
 	uint64_t dev, ino, size, mtime_ns;
 	uint32_t uid, pad;
 	struct picos_fast_site site[PICOS_FAST_FILE_SITES];
-	/* Where to look, from the file's program headers (written before
-	 * state 2): its executable segment's file range and p_vaddr -
-	 * p_offset, and its PT_GNU_EH_FRAME (eh_vaddr 0: none, no search) */
+	/* Where to look, from the file's headers (written before state 2):
+	 * its executable segment's file range and p_vaddr - p_offset, and
+	 * its table of functions (fn_vaddr 0: none, no search): the unwind
+	 * table's PT_GNU_EH_FRAME, or Go's .gopclntab (fn_go) */
 	uint64_t text_off, text_end, text_delta;
-	uint64_t eh_vaddr;
-	uint32_t eh_size;
-	uint32_t npages;		  /* entries of page[] claimed */
-	uint32_t page[PICOS_FAST_PAGES]; /* a page searched: file offset / 4096 + 1 */
+	uint64_t fn_vaddr;
+	uint32_t fn_size;
+	uint32_t fn_go;
+	uint32_t npages; /* entries of page[] claimed */
+	uint32_t pad_pages;
+	/* a window searched: its file offset / its size + 1 */
+	uint32_t page[PICOS_FAST_PAGES];
 	uint32_t nfound, pad_found;	  /* entries of found[] claimed */
 	/* a site: its file offset | its length << 32 | its `syscall`'s
 	 * offset in it << 40 | the call number << 48 (0: not written yet) */

@@ -1,25 +1,38 @@
-/* Sites found before their first call: `mov $nr,%eax; syscall` in a
- * page of a file's code, proved to be those two instructions.
+/* Sites found before their first call: the call sites in a window of a
+ * file's code (FOUND_WINDOW), proved to be whole instructions.
  *
  * Bytes alone do not make an instruction boundary: b8 .. 0f 05 may be
  * the tail of a longer instruction (an immediate, a displacement), which
  * a patch would cut in two.  So a candidate is taken only when decoding
  * its function forward from the function's start (x86len.c) lands on
- * its `mov`.  The function's start and end come from the file's unwind
+ * its first instruction.  The function's start and end come from the file's unwind
  * table: PT_GNU_EH_FRAME's sorted table of FDEs, each FDE a function's
  * [pc_begin, pc_begin + pc_range).  A function's first byte is an
  * instruction's, and compilers and glibc's assembly put no data inside
  * a function's range in .text (jump tables go to .rodata), so the decode
  * meets every instruction of it; any byte the decoder does not know ends
- * the decode there, and the sites after it are left to trap.  Code with
- * no FDE (Go's runtime, hand-written code without CFI) is not searched.
+ * the decode there, and the sites after it are left to trap.  A Go
+ * program has no unwind table but the runtime's own table of functions,
+ * .gopclntab, each from its entry to the next one's (the linker pads
+ * between them with int3, which decodes).  Code in neither (hand-written
+ * code without CFI) is not searched.
+ *
+ * A site found is any the trap path would take (fastsite.c), checked
+ * here by the decode instead of by the registers at a trap: its first
+ * byte and each of its instructions' starts are the decode's, and no
+ * other.  Its call number is what the decode saw put in %eax before the
+ * `syscall` (mov $nr,%eax or xor %eax,%eax, then only moves to other
+ * registers or memory); a site whose number is unknown, or one the fast
+ * path sends through the door, is left to trap.  (A branch into the
+ * middle with another %eax would only take the door: the number chooses
+ * which sites are worth a stub, not what runs.)
  *
  * The bytes decoded are the guest's own mapping of the file, read when a
- * call in the page first traps; a mapping that was ever writable (its
+ * call in the window first traps; a mapping that was ever writable (its
  * bytes may be the guest's, not the file's: vma.written) is not
  * searched, nor is the unwind table read from one.  What is found goes
  * to the world's record of the file (world.h picos_fast_file), so each
- * page is searched once in a world; like the rest of that record, a
+ * window is searched once in a world; like the rest of that record, a
  * provider checks each entry's bytes before it patches from it. */
 #include "fastpath.h"
 #include "x86len.h"
@@ -30,11 +43,36 @@
 /* The longest function decoded: the sites past it trap. */
 #define FN_MAX 32768
 
+/* Go's function table, .gopclntab (section headers at file offset
+ * shoff): its address and size into f, if it has one. */
+static void go_table(int fd, const Elf64_Ehdr *eh, struct picos_fast_file *f)
+{
+	Elf64_Shdr sh[64];
+	char names[4096];
+	size_t n = eh->e_shnum * sizeof sh[0];
+	if (eh->e_shentsize != sizeof sh[0] || eh->e_shnum == 0 || eh->e_shnum > 64 ||
+	    eh->e_shstrndx >= eh->e_shnum || host_pread(fd, sh, n, eh->e_shoff) != (long)n)
+		return;
+	const Elf64_Shdr *str = &sh[eh->e_shstrndx];
+	size_t sn = str->sh_size < sizeof names ? str->sh_size : sizeof names - 1;
+	if (host_pread(fd, names, sn, str->sh_offset) != (long)sn)
+		return;
+	names[sn] = 0;
+	for (int i = 0; i < eh->e_shnum; i++)
+		if (sh[i].sh_name < sn && (sh[i].sh_flags & SHF_ALLOC) &&
+		    rt_strcmp(names + sh[i].sh_name, ".gopclntab") == 0 &&
+		    sh[i].sh_size >= 72 && sh[i].sh_size < (1u << 30)) {
+			f->fn_size = (uint32_t)sh[i].sh_size;
+			f->fn_go = 1;
+			f->fn_vaddr = sh[i].sh_addr;
+		}
+}
+
 void fast_scan_layout(int fd, struct picos_fast_file *f)
 {
 	Elf64_Ehdr eh;
 	Elf64_Phdr ph[16];
-	f->eh_vaddr = 0;
+	f->fn_vaddr = 0;
 	if (host_pread(fd, &eh, sizeof eh, 0) != (long)sizeof eh ||
 	    rt_memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 ||
 	    eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_machine != EM_X86_64 ||
@@ -55,9 +93,14 @@ void fast_scan_layout(int fd, struct picos_fast_file *f)
 			f->text_delta = ph[i].p_vaddr - ph[i].p_offset;
 		}
 	}
-	if (text && eh_vaddr && eh_size >= 12 && eh_size < (1u << 30)) {
-		f->eh_size = (uint32_t)eh_size;
-		f->eh_vaddr = eh_vaddr;
+	if (!text)
+		return;
+	if (eh_vaddr && eh_size >= 12 && eh_size < (1u << 30)) {
+		f->fn_size = (uint32_t)eh_size;
+		f->fn_go = 0;
+		f->fn_vaddr = eh_vaddr;
+	} else {
+		go_table(fd, &eh, f);
 	}
 }
 
@@ -69,6 +112,8 @@ struct scan {
 	uint64_t bias;
 	uint64_t hdr;	 /* the table's address */
 	uint32_t count;	 /* its entries */
+	uint64_t entries; /* Go's: the first entry's address, and */
+	uint64_t text;	  /* the address its entries count from */
 	uint64_t fn, fn_end, at; /* the function, and where the decode is */
 	bool dead;	 /* the decode of fn stopped */
 	long eax;	 /* what %eax holds at `at` by the decode, -1: not known */
@@ -89,18 +134,42 @@ static bool read_u32(uint64_t a, uint32_t *x)
 	return copy_from_user(x, (const void *)a, 4) == 0;
 }
 
-/* The table's header: version 1, its entries as sdata4 from the
- * table's start. */
+/* Go's table (runtime/symtab.go pcHeader, Go 1.18 on): its entries,
+ * nfunc + 1 pairs of uint32 (entry - textStart, the function's data),
+ * the last one the end of the text. */
+static bool go_table_of(struct scan *s, const struct picos_fast_file *f)
+{
+	struct {
+		uint32_t magic;
+		uint8_t pad1, pad2, min_lc, ptr_size;
+		uint64_t nfunc, nfiles, text_start, names, cus, files, pcs, functab;
+	} h;
+	if (copy_from_user(&h, (const void *)s->hdr, sizeof h) < 0 ||
+	    (h.magic != 0xfffffff0u && h.magic != 0xfffffff1u) || h.pad1 || h.pad2 ||
+	    h.min_lc != 1 || h.ptr_size != 8 || h.nfunc == 0 || h.functab >= f->fn_size ||
+	    h.nfunc >= (f->fn_size - h.functab) / 8)
+		return false;
+	s->count = (uint32_t)h.nfunc;
+	s->entries = s->hdr + h.functab;
+	s->text = h.text_start;
+	return true;
+}
+
+/* The table of functions: the unwind table's header, version 1, its
+ * entries as sdata4 from the table's start; or Go's. */
 static bool table_of(struct scan *s, const struct picos_fast_file *f)
 {
 	unsigned char h[4];
 	uint32_t count;
-	s->hdr = f->eh_vaddr + s->bias;
-	if (!pristine(s->hdr, f->eh_size) || copy_from_user(h, (const void *)s->hdr, 4) < 0 ||
-	    h[0] != 1 || h[2] != 0x03 || h[3] != 0x3b ||
-	    ((h[1] & 0x0f) != 0x03 && (h[1] & 0x0f) != 0x0b))
+	s->hdr = f->fn_vaddr + s->bias;
+	if (!pristine(s->hdr, f->fn_size))
+		return false;
+	if (f->fn_go)
+		return go_table_of(s, f);
+	if (copy_from_user(h, (const void *)s->hdr, 4) < 0 || h[0] != 1 || h[2] != 0x03 ||
+	    h[3] != 0x3b || ((h[1] & 0x0f) != 0x03 && (h[1] & 0x0f) != 0x0b))
 		return false; /* (eh_frame_ptr: a 4-byte form) */
-	if (!read_u32(s->hdr + 8, &count) || count > (f->eh_size - 12) / 8)
+	if (!read_u32(s->hdr + 8, &count) || count > (f->fn_size - 12) / 8)
 		return false;
 	s->count = count;
 	return count > 0;
@@ -196,10 +265,37 @@ static bool read_ptr(uint64_t a, int enc, bool pcrel, uint64_t bias, uint64_t *v
 	return true;
 }
 
+/* The function around guest address a in Go's table: from its entry
+ * to the next one's (the int3 between them decodes). */
+static bool go_function_of(struct scan *s, uint64_t a)
+{
+	uint32_t lo = 0, hi = s->count, e0, e1;
+	uint64_t rel = a - s->text;
+	if (a < s->text || rel > UINT32_MAX)
+		return false;
+	while (hi - lo > 1) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (!read_u32(s->entries + 8 * (uint64_t)mid, &e0))
+			return false;
+		if (e0 <= rel)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	if (!read_u32(s->entries + 8 * (uint64_t)lo, &e0) ||
+	    !read_u32(s->entries + 8 * (uint64_t)lo + 8, &e1) || e0 > rel || e1 <= e0 ||
+	    e1 - e0 > FN_MAX)
+		return false;
+	s->fn = s->text + e0, s->fn_end = s->text + e1;
+	return s->fn >= s->v->start && s->fn_end <= s->v->end;
+}
+
 /* The function around link-time address `va`: s->fn, s->fn_end (guest
  * addresses), by the table's last entry at or before it and its FDE. */
 static bool function_of(struct scan *s, uint64_t va, uint64_t hdr_va)
 {
+	if (s->entries)
+		return go_function_of(s, va + s->bias);
 	uint32_t lo = 0, hi = s->count;
 	int64_t rel = (int64_t)(va - hdr_va);
 	while (hi - lo > 1) { /* the last entry with loc <= rel */
@@ -276,7 +372,7 @@ static bool decode_to(struct scan *s, uint64_t a, const struct picos_fast_file *
 {
 	if (a < s->fn || a >= s->fn_end || a < s->at) {
 		s->dead = true, s->fn = s->fn_end = 0;
-		if (!function_of(s, a - s->bias, f->eh_vaddr) || a < s->fn ||
+		if (!function_of(s, a - s->bias, f->fn_vaddr) || a < s->fn ||
 		    a >= s->fn_end ||
 		    copy_from_user(s->buf, (const void *)s->fn, s->fn_end - s->fn) < 0)
 			return false;
@@ -389,7 +485,7 @@ static bool found_site(uint64_t e, const struct vma *v, struct site *site)
 int fast_found_sites(struct picos_fast_file *f, const struct vma *v, uint64_t lo,
 		     uint64_t hi, bool search, struct site *out, int max)
 {
-	if (!f->eh_vaddr || v->written || lo < v->start || hi > v->end || lo >= hi ||
+	if (!f->fn_vaddr || v->written || lo < v->start || hi > v->end || lo >= hi ||
 	    v->file_off + (hi - v->start) > UINT32_MAX)
 		return 0;
 	uint64_t olo = v->file_off + (lo - v->start), ohi = olo + (hi - lo);
