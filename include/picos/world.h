@@ -258,6 +258,7 @@ struct picos_fast_site {
 /* Sites found before their first call (src/kernel/entry/fastscan.c),
  * page by page of a file's code, when a call of the page first traps. */
 #define PICOS_FAST_PAGES 64
+#define PICOS_FAST_TEXTS 4
 #define PICOS_FAST_FOUND 384
 struct picos_fast_file {
 	uint32_t state;	 /* 0 free, 1 being claimed, 2 known */
@@ -266,10 +267,12 @@ struct picos_fast_file {
 	uint32_t uid, pad;
 	struct picos_fast_site site[PICOS_FAST_FILE_SITES];
 	/* Where to look, from the file's headers (written before state 2):
-	 * its executable segment's file range and p_vaddr - p_offset, and
+	 * its executable segments' file ranges and p_vaddr - p_offset, and
 	 * its table of functions (fn_vaddr 0: none, no search): the unwind
 	 * table's PT_GNU_EH_FRAME, or Go's .gopclntab (fn_go) */
-	uint64_t text_off, text_end, text_delta;
+	struct {
+		uint64_t off, end, delta;
+	} text[PICOS_FAST_TEXTS];
 	uint64_t fn_vaddr;
 	uint32_t fn_size;
 	uint32_t fn_go;

@@ -82,15 +82,16 @@ void fast_scan_layout(int fd, struct picos_fast_file *f)
 	if (host_pread(fd, ph, n, eh.e_phoff) != (long)n)
 		return;
 	uint64_t eh_vaddr = 0, eh_size = 0;
-	bool text = false;
+	int text = 0;
+	rt_memset(f->text, 0, sizeof f->text);
 	for (int i = 0; i < eh.e_phnum; i++) {
 		if (ph[i].p_type == PT_GNU_EH_FRAME) {
 			eh_vaddr = ph[i].p_vaddr, eh_size = ph[i].p_filesz;
-		} else if (ph[i].p_type == PT_LOAD && (ph[i].p_flags & PF_X) && !text) {
-			text = true;
-			f->text_off = ph[i].p_offset;
-			f->text_end = ph[i].p_offset + ph[i].p_filesz;
-			f->text_delta = ph[i].p_vaddr - ph[i].p_offset;
+		} else if (ph[i].p_type == PT_LOAD && (ph[i].p_flags & PF_X) &&
+			   text < PICOS_FAST_TEXTS) {
+			f->text[text].off = ph[i].p_offset;
+			f->text[text].end = ph[i].p_offset + ph[i].p_filesz;
+			f->text[text++].delta = ph[i].p_vaddr - ph[i].p_offset;
 		}
 	}
 	if (!text)
@@ -437,12 +438,13 @@ static void search_page(struct scan *s, struct picos_fast_file *f, uint64_t page
 	}
 }
 
-/* Searches the pages [lo, hi) of v. */
-static void search_pages(struct picos_fast_file *f, const struct vma *v, uint64_t lo,
-			 uint64_t hi)
+/* Searches the pages [lo, hi) of v (delta: its segment's p_vaddr -
+ * p_offset). */
+static void search_pages(struct picos_fast_file *f, const struct vma *v, uint64_t delta,
+			 uint64_t lo, uint64_t hi)
 {
 	struct scan s = { .v = v, .dead = true };
-	s.bias = v->start - (v->file_off + f->text_delta);
+	s.bias = v->start - (v->file_off + delta);
 	if (!table_of(&s, f) || !(s.buf = kmalloc(FN_MAX)))
 		return;
 	for (uint64_t p = lo; p < hi; p += RT_PAGE_SIZE)
@@ -482,6 +484,15 @@ static bool found_site(uint64_t e, const struct vma *v, struct site *site)
 	       site->len == len;
 }
 
+/* The executable segment of f that holds file offset off, or -1. */
+static int text_of(const struct picos_fast_file *f, uint64_t off)
+{
+	for (int i = 0; i < PICOS_FAST_TEXTS; i++)
+		if (off >= f->text[i].off && off < f->text[i].end)
+			return i;
+	return -1;
+}
+
 int fast_found_sites(struct picos_fast_file *f, const struct vma *v, uint64_t lo,
 		     uint64_t hi, bool search, struct site *out, int max)
 {
@@ -489,17 +500,21 @@ int fast_found_sites(struct picos_fast_file *f, const struct vma *v, uint64_t lo
 	    v->file_off + (hi - v->start) > UINT32_MAX)
 		return 0;
 	uint64_t olo = v->file_off + (lo - v->start), ohi = olo + (hi - lo);
+	int t = text_of(f, olo);
+	if (t < 0)
+		return 0;
 	for (uint64_t w = RT_ALIGN_DOWN(olo, FOUND_WINDOW); w < ohi; w += FOUND_WINDOW) {
 		if (window_known(f, w, search) || !search)
 			continue;
-		/* (the window's pages in the file's code and this mapping) */
-		uint64_t a = w > f->text_off ? w : f->text_off;
-		uint64_t b = w + FOUND_WINDOW < f->text_end ? w + FOUND_WINDOW : f->text_end;
+		/* (the window's pages in the segment and this mapping) */
+		uint64_t a = w > f->text[t].off ? w : f->text[t].off;
+		uint64_t b = w + FOUND_WINDOW < f->text[t].end ? w + FOUND_WINDOW : f->text[t].end;
 		a = a > v->file_off ? a : v->file_off;
 		b = b < v->file_off + (v->end - v->start) ? b : v->file_off + (v->end - v->start);
 		a = RT_ALIGN_DOWN(a, RT_PAGE_SIZE), b = RT_ALIGN_UP(b, RT_PAGE_SIZE);
 		if (a < b)
-			search_pages(f, v, v->start + (a - v->file_off), v->start + (b - v->file_off));
+			search_pages(f, v, f->text[t].delta, v->start + (a - v->file_off),
+				     v->start + (b - v->file_off));
 	}
 	int n = 0;
 	uint32_t nf = __atomic_load_n(&f->nfound, __ATOMIC_ACQUIRE);
