@@ -206,7 +206,10 @@ static void patch_found(struct picos_fast_file *f, struct batch *b,
  * of a process inside a call), so the bytes are written without the int3
  * steps; an entry whose bytes are not there (patched already, or other
  * code) is skipped.  Then the sites found before their first call in the
- * pages of those.  Returns how many entries it looked at. */
+ * pages of those.  Nothing in a mapping that was ever writable: bytes
+ * that match an entry there may be the guest's own (an immediate of its
+ * new code), not the file's site.  Returns how many entries it looked
+ * at. */
 static uint32_t patch_known(struct picos_fast_file *f, const struct vma *v,
 			    uint64_t off)
 {
@@ -215,6 +218,8 @@ static uint32_t patch_known(struct picos_fast_file *f, const struct vma *v,
 		n = PICOS_FAST_FILE_SITES;
 	uint64_t span = v->end - v->start;
 	struct batch b = { v, false, false };
+	if (v->written)
+		return n; /* its bytes may be the guest's: see fastscan.c */
 	uint64_t pages[PICOS_FAST_PAGES];
 	int npages = 0;
 	for (uint32_t j = 0; j < n; j++) {
