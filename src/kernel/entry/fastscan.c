@@ -41,7 +41,7 @@
 #include <picos/world.h>
 
 /* The longest function decoded: the sites past it trap. */
-#define FN_MAX 32768
+#define FN_MAX 4096
 
 /* Go's function table, .gopclntab (section headers at file offset
  * shoff): its address and size into f, if it has one. */
@@ -118,6 +118,9 @@ struct scan {
 	uint64_t fn, fn_end, at; /* the function, and where the decode is */
 	bool dead;	 /* the decode of fn stopped */
 	long eax;	 /* what %eax holds at `at` by the decode, -1: not known */
+	uint32_t last;	 /* the table's entry of the last function looked up */
+	uint64_t cie;	 /* the last CIE read, and its pointer encoding */
+	int enc;
 	unsigned char *buf; /* FN_MAX bytes of fn, from fn */
 };
 
@@ -299,9 +302,26 @@ static bool function_of(struct scan *s, uint64_t va, uint64_t hdr_va)
 		return go_function_of(s, va + s->bias);
 	uint32_t lo = 0, hi = s->count;
 	int64_t rel = (int64_t)(va - hdr_va);
+	int32_t loc;
+	/* (the candidates come in order: on from the last function, by
+	 * doubling steps, then halving) */
+	if (s->last < s->count &&
+	    copy_from_user(&loc, (const void *)(s->hdr + 12 + 8 * (uint64_t)s->last), 4) == 0 &&
+	    loc <= rel) {
+		lo = s->last;
+		for (uint32_t step = 1; lo + step < s->count; step *= 2) {
+			if (copy_from_user(&loc, (const void *)(s->hdr + 12 + 8 * (uint64_t)(lo + step)),
+					   4) < 0)
+				return false;
+			if (loc > rel) {
+				hi = lo + step;
+				break;
+			}
+			lo += step;
+		}
+	}
 	while (hi - lo > 1) { /* the last entry with loc <= rel */
 		uint32_t mid = lo + (hi - lo) / 2;
-		int32_t loc;
 		if (copy_from_user(&loc, (const void *)(s->hdr + 12 + 8 * (uint64_t)mid), 4) < 0)
 			return false;
 		if (loc <= rel)
@@ -314,12 +334,15 @@ static bool function_of(struct scan *s, uint64_t va, uint64_t hdr_va)
 	if (copy_from_user(e, (const void *)(s->hdr + 12 + 8 * (uint64_t)lo), 8) < 0 ||
 	    e[0] > rel)
 		return false;
+	s->last = lo;
 	uint64_t fde = s->hdr + (uint64_t)(int64_t)e[1];
 	if (!pristine(fde, 24) || !read_u32(fde, &len) || !read_u32(fde + 4, &cie_ptr) ||
 	    len == 0 || len == 0xffffffffu || cie_ptr == 0 || cie_ptr > fde + 4)
 		return false;
 	uint64_t cie = fde + 4 - cie_ptr;
-	int enc = pristine(cie, 64) ? cie_enc(cie) : -1;
+	if (cie != s->cie) /* (most FDEs share a CIE or two) */
+		s->cie = cie, s->enc = pristine(cie, 64) ? cie_enc(cie) : -1;
+	int enc = s->enc;
 	uint64_t begin, range;
 	if (enc < 0 || !read_ptr(fde + 8, enc, true, s->bias, &begin) ||
 	    !read_ptr(fde + 8 + (uint64_t)enc_size((unsigned char)enc), enc & 0x0f, false,
@@ -415,6 +438,28 @@ static void found_add(struct picos_fast_file *f, uint64_t e)
 		__atomic_store_n(&f->found[n], e, __ATOMIC_RELEASE);
 }
 
+/* The offset of the next `syscall` (0f 05) in b[from, end), or end; a
+ * word at a time, by its rarer byte (05). */
+static uint64_t next_syscall(const unsigned char *b, uint64_t from, uint64_t end)
+{
+	const uint64_t ones = 0x0101010101010101ull, fives = 0x0505050505050505ull;
+	uint64_t i = from + 1; /* (the 05 after a 0f at from or later) */
+	for (; i + 8 <= end; i += 8) {
+		uint64_t w;
+		__builtin_memcpy(&w, b + i, 8); /* (one load: no call) */
+		w ^= fives;
+		if (((w - ones) & ~w & (ones << 7)) == 0)
+			continue; /* no 05 in these 8 */
+		for (uint64_t k = i; k < i + 8; k++)
+			if (b[k] == 0x05 && b[k - 1] == 0x0f)
+				return k - 1;
+	}
+	for (; i < end; i++)
+		if (b[i] == 0x05 && b[i - 1] == 0x0f)
+			return i - 1;
+	return end;
+}
+
 /* Searches the page at `page` of v (its file's record f) and records
  * what it finds. */
 static void search_page(struct scan *s, struct picos_fast_file *f, uint64_t page)
@@ -424,11 +469,11 @@ static void search_page(struct scan *s, struct picos_fast_file *f, uint64_t page
 	uint64_t end = v->end - page > RT_PAGE_SIZE ? RT_PAGE_SIZE + 1 : RT_PAGE_SIZE;
 	if (copy_from_user(b, (const void *)page, end) < 0)
 		return;
-	for (uint64_t i = 0; i + 2 <= end; i++) {
+	for (uint64_t i = 0; (i = next_syscall(b, i, end)) < end; i++) {
 		unsigned char around[SITE_AROUND];
 		struct site site;
 		long nr;
-		if (b[i] != 0x0f || b[i + 1] != 0x05 || !bytes_around(page + i, around) ||
+		if (!bytes_around(page + i, around) ||
 		    !match_site(around, page + i, NULL, &site) || !confirmed(s, &site, &nr, f) ||
 		    nr < 0 || nr > 0xffff)
 			continue;

@@ -13,106 +13,74 @@
 #include "x86len.h"
 
 enum {
-	M = 1,	 /* a ModRM byte (and SIB, displacement) */
-	I8 = 2,	 /* an 8-bit immediate */
-	I16 = 4, /* a 16-bit immediate */
-	IZ = 8,	 /* a 32-bit immediate, 16-bit under a 66 prefix */
-	BAD = 16 /* unknown here: -1 */
+	K = 1,	 /* known (0: unknown here, -1) */
+	M = 2,	 /* a ModRM byte (and SIB, displacement) */
+	I8 = 4,	 /* an 8-bit immediate */
+	I16 = 8, /* a 16-bit immediate */
+	IZ = 16, /* a 32-bit immediate, 16-bit under a 66 prefix */
+	BAD = 0
 };
 
-/* The one-byte map: 00-3f's ALU pattern is worked out in one_byte(). */
-static unsigned char one_byte_rest(unsigned char op)
-{
-	if (op >= 0x50 && op <= 0x5f)
-		return 0; /* push, pop */
-	if (op >= 0x70 && op <= 0x7f)
-		return I8; /* jcc rel8 */
-	if (op >= 0x84 && op <= 0x8f)
-		return M; /* test, xchg, mov, lea, pop r/m */
-	if (op >= 0x90 && op <= 0x99)
-		return 0; /* xchg, cwde, cdq */
-	if (op >= 0x9b && op <= 0x9f)
-		return 0; /* fwait, pushf, popf, sahf, lahf */
-	if (op >= 0xb0 && op <= 0xb7)
-		return I8;
-	if (op >= 0xd8 && op <= 0xdf)
-		return M; /* x87 */
-	switch (op) {
-	case 0x63: return M;		/* movsxd */
-	case 0x68: return IZ;		/* push imm */
-	case 0x69: return M | IZ;	/* imul */
-	case 0x6a: return I8;
-	case 0x6b: return M | I8;
-	case 0x6c: case 0x6d: case 0x6e: case 0x6f: return 0; /* ins, outs */
-	case 0x80: case 0x83: return M | I8;
-	case 0x81: return M | IZ;
-	case 0xa4: case 0xa5: case 0xa6: case 0xa7: case 0xaa: case 0xab:
-	case 0xac: case 0xad: case 0xae: case 0xaf: return 0; /* string ops */
-	case 0xa8: return I8;
-	case 0xa9: return IZ;
-	case 0xc0: case 0xc1: case 0xc6: return M | I8;
-	case 0xc2: case 0xca: return I16; /* ret imm16 */
-	case 0xc3: case 0xc9: case 0xcb: case 0xcc: case 0xcf: return 0;
-	case 0xc7: return M | IZ;
-	case 0xc8: return I16 | I8; /* enter */
-	case 0xcd: return I8;	    /* int */
-	case 0xd0: case 0xd1: case 0xd2: case 0xd3: return M; /* shifts */
-	case 0xd7: return 0; /* xlat */
-	case 0xe0: case 0xe1: case 0xe2: case 0xe3: case 0xeb: return I8;
-	case 0xe4: case 0xe5: case 0xe6: case 0xe7: return I8; /* in, out */
-	case 0xec: case 0xed: case 0xee: case 0xef: return 0;
-	case 0xf1: case 0xf4: case 0xf5: return 0; /* int1, hlt, cmc */
-	case 0xf8: case 0xf9: case 0xfa: case 0xfb: case 0xfc: case 0xfd:
-		return 0; /* clc ... std */
-	case 0xfe: case 0xff: return M;
-	default: return BAD;
-	}
-}
+/* What each opcode of the one-byte map takes.  (A table, not a switch:
+ * the provider builds without jump tables, and a search decodes whole
+ * functions; 0xb8-0xbf, 0xa0-0xa3, 0xe8, 0xe9, 0xf6, 0xf7, 0x8f, 0x0f
+ * and VEX are worked out in x86_insn_len.) */
+static const unsigned char one_map[256] = {
+	/* add, or, adc, sbb, and, sub, xor, cmp: r/m forms, al/eax imm */
+	[0x00 ... 0x03] = K | M, [0x04] = K | I8, [0x05] = K | IZ,
+	[0x08 ... 0x0b] = K | M, [0x0c] = K | I8, [0x0d] = K | IZ,
+	[0x10 ... 0x13] = K | M, [0x14] = K | I8, [0x15] = K | IZ,
+	[0x18 ... 0x1b] = K | M, [0x1c] = K | I8, [0x1d] = K | IZ,
+	[0x20 ... 0x23] = K | M, [0x24] = K | I8, [0x25] = K | IZ,
+	[0x28 ... 0x2b] = K | M, [0x2c] = K | I8, [0x2d] = K | IZ,
+	[0x30 ... 0x33] = K | M, [0x34] = K | I8, [0x35] = K | IZ,
+	[0x38 ... 0x3b] = K | M, [0x3c] = K | I8, [0x3d] = K | IZ,
+	[0x50 ... 0x5f] = K,	     /* push, pop */
+	[0x63] = K | M,		     /* movsxd */
+	[0x68] = K | IZ, [0x69] = K | M | IZ, [0x6a] = K | I8, [0x6b] = K | M | I8,
+	[0x6c ... 0x6f] = K,	     /* ins, outs */
+	[0x70 ... 0x7f] = K | I8,	     /* jcc rel8 */
+	[0x80] = K | M | I8, [0x81] = K | M | IZ, [0x83] = K | M | I8,
+	[0x84 ... 0x8f] = K | M,	     /* test, xchg, mov, lea, pop r/m */
+	[0x90 ... 0x99] = K,	     /* xchg, cwde, cdq */
+	[0x9b ... 0x9f] = K,	     /* fwait, pushf, popf, sahf, lahf */
+	[0xa4 ... 0xa7] = K, [0xa8] = K | I8, [0xa9] = K | IZ, [0xaa ... 0xaf] = K,
+	[0xb0 ... 0xb7] = K | I8,
+	[0xc0] = K | M | I8, [0xc1] = K | M | I8, [0xc2] = K | I16, [0xc3] = K,
+	[0xc6] = K | M | I8, [0xc7] = K | M | IZ, [0xc8] = K | I16 | I8, [0xc9] = K,
+	[0xca] = K | I16, [0xcb] = K, [0xcc] = K, [0xcd] = K | I8, [0xcf] = K,
+	[0xd0 ... 0xd3] = K | M, [0xd7] = K, [0xd8 ... 0xdf] = K | M, /* shifts, x87 */
+	[0xe0 ... 0xe7] = K | I8, [0xeb] = K | I8, [0xec ... 0xef] = K,
+	[0xf1] = K, [0xf4] = K, [0xf5] = K, [0xf8 ... 0xfd] = K,
+	[0xfe] = K | M, [0xff] = K | M,
+};
+
+/* The two-byte map (0f xx). */
+static const unsigned char two_map[256] = {
+	[0x00 ... 0x03] = K | M, [0x0d] = K | M,
+	[0x05 ... 0x09] = K, [0x0b] = K,		 /* syscall ... ud2 */
+	[0x10 ... 0x1f] = K | M, [0x20 ... 0x23] = K | M, [0x28 ... 0x2f] = K | M,
+	[0x30 ... 0x35] = K, [0x37] = K,		 /* wrmsr ... getsec */
+	[0x40 ... 0x6f] = K | M, [0x70 ... 0x73] = K | M | I8, /* pshuf*, shifts by imm */
+	[0x74 ... 0x76] = K | M, [0x77] = K, [0x79 ... 0x7f] = K | M,
+	[0x80 ... 0x8f] = K | IZ,				 /* jcc rel32 */
+	[0x90 ... 0x9f] = K | M,
+	[0xa0 ... 0xa2] = K, [0xa3] = K | M, [0xa4] = K | M | I8, [0xa5] = K | M,
+	[0xa8 ... 0xaa] = K, [0xab] = K | M, [0xac] = K | M | I8, [0xad ... 0xaf] = K | M,
+	[0xb0 ... 0xb9] = K | M, [0xba] = K | M | I8, [0xbb ... 0xc1] = K | M,
+	[0xc2] = K | M | I8, [0xc3] = K | M, [0xc4 ... 0xc6] = K | M | I8, [0xc7] = K | M,
+	[0xc8 ... 0xcf] = K,				 /* bswap */
+	[0xd0 ... 0xff] = K | M,
+};
 
 static unsigned char one_byte(unsigned char op)
 {
-	if (op < 0x40) {
-		switch (op & 7) {
-		case 0: case 1: case 2: case 3: return M; /* add ... cmp */
-		case 4: return I8;
-		case 5: return IZ;
-		default: return BAD; /* invalid in 64-bit, prefixes, 0f */
-		}
-	}
-	return one_byte_rest(op);
+	return one_map[op];
 }
 
-/* The two-byte map (0f xx). */
 static unsigned char two_byte(unsigned char op)
 {
-	if ((op >= 0x10 && op <= 0x1f) || (op >= 0x28 && op <= 0x2f) ||
-	    (op >= 0x40 && op <= 0x6f) || (op >= 0x74 && op <= 0x76) ||
-	    (op >= 0x79 && op <= 0x7f) || (op >= 0x90 && op <= 0x9f) ||
-	    (op >= 0xb0 && op <= 0xb9) || (op >= 0xbb && op <= 0xc1) ||
-	    op == 0xc3 || op == 0xc7 || op >= 0xd0)
-		return M;
-	if (op >= 0x70 && op <= 0x73)
-		return M | I8; /* pshuf*, shifts by imm */
-	if (op >= 0x80 && op <= 0x8f)
-		return IZ; /* jcc rel32 (a 66 prefix: -1, in x86_insn_len) */
-	if (op >= 0xc8 && op <= 0xcf)
-		return 0; /* bswap */
-	switch (op) {
-	case 0x00: case 0x01: case 0x02: case 0x03: case 0x0d:
-	case 0x20: case 0x21: case 0x22: case 0x23:
-	case 0xa3: case 0xa5: case 0xab: case 0xad: case 0xae: case 0xaf:
-		return M;
-	case 0x05: case 0x06: case 0x07: case 0x08: case 0x09: case 0x0b:
-	case 0x30: case 0x31: case 0x32: case 0x33: case 0x34: case 0x35:
-	case 0x37: case 0x77: case 0xa0: case 0xa1: case 0xa2: case 0xa8:
-	case 0xa9: case 0xaa:
-		return 0; /* syscall ... ud2, wrmsr ... getsec, emms, cpuid */
-	case 0xa4: case 0xac: case 0xba: case 0xc2: case 0xc4: case 0xc5:
-	case 0xc6:
-		return M | I8;
-	default:
-		return BAD;
-	}
+	return two_map[op];
 }
 
 /* An opcode of map 1 (0f), 2 (0f 38) or 3 (0f 3a) under a VEX or EVEX
@@ -123,10 +91,10 @@ static unsigned char vex_map(int map, unsigned char op)
 	switch (map) {
 	case 1:
 		if (op == 0x77)
-			return 0;
-		return two_byte(op) == BAD ? BAD : (two_byte(op) & I8) | M;
-	case 2: return M;
-	case 3: return M | I8;
+			return K;
+		return two_byte(op) == BAD ? BAD : K | (two_byte(op) & I8) | M;
+	case 2: return K | M;
+	case 3: return K | M | I8;
 	default: return BAD;
 	}
 }
@@ -159,7 +127,7 @@ static int operands(const unsigned char *p, size_t n, unsigned char what,
 		    bool opsize16)
 {
 	int len = 0;
-	if (what & BAD)
+	if (!(what & K))
 		return -1;
 	if (what & M) {
 		len = modrm_len(p, n);
@@ -194,15 +162,16 @@ static int vex_len(const unsigned char *p, size_t n)
 	return rest < 0 ? -1 : pre + 1 + rest;
 }
 
+/* The legacy prefixes: segment, operand and address size, lock, rep. */
+static const bool prefix_map[256] = {
+	[0x26] = true, [0x2e] = true, [0x36] = true, [0x3e] = true, [0x64] = true,
+	[0x65] = true, [0x66] = true, [0x67] = true, [0xf0] = true, [0xf2] = true,
+	[0xf3] = true,
+};
+
 static bool legacy_prefix(unsigned char b)
 {
-	switch (b) {
-	case 0x26: case 0x2e: case 0x36: case 0x3e: case 0x64: case 0x65:
-	case 0x66: case 0x67: case 0xf0: case 0xf2: case 0xf3:
-		return true;
-	default:
-		return false;
-	}
+	return prefix_map[b];
 }
 
 int x86_insn_len(const unsigned char *p, size_t n)
@@ -241,7 +210,7 @@ int x86_insn_len(const unsigned char *p, size_t n)
 		/* test takes an immediate, not, neg, mul, div do not */
 		if (left < 1)
 			return -1;
-		unsigned char what = M;
+		unsigned char what = K | M;
 		if (((q[0] >> 3) & 7) < 2)
 			what |= op == 0xf6 ? I8 : IZ;
 		rest = operands(q, left, what, opsize16 && !rexw);
@@ -251,7 +220,7 @@ int x86_insn_len(const unsigned char *p, size_t n)
 		unsigned char op2 = q[0];
 		if (op2 == 0x38 || op2 == 0x3a) {
 			rest = operands(q + 2, left >= 2 ? left - 2 : 0,
-					op2 == 0x38 ? M : M | I8, false);
+					op2 == 0x38 ? K | M : K | M | I8, false);
 			rest = left < 2 || rest < 0 ? -1 : 2 + rest;
 		} else if (op2 >= 0x80 && op2 <= 0x8f && opsize16) {
 			rest = -1;
