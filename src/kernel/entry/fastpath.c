@@ -301,7 +301,13 @@ static uint64_t make_stub(const struct site *site, int *slot)
 #define MEMBARRIER_REGISTER_SYNC_CORE 64 /* its registration */
 
 static int synced_pid; /* the host process registered for core sync */
-static uint64_t patching_site, patching_stub;
+/* The sites being patched: their first bytes, lengths and stubs, for a
+ * thread that meets one's int3 meanwhile (inner_target).  One patcher
+ * at a time (the provider lock); static, so a handler that reads them
+ * late reads what a later patch wrote, not freed memory. */
+static uint64_t patching_site[FOUND_MAX], patching_stub[FOUND_MAX];
+static int patching_len[FOUND_MAX];
+static int patching_n;
 
 /* Whether every CPU running this process's threads can be made to see
  * new code (registered once per host process: a fork is a new one). */
@@ -332,22 +338,31 @@ void fast_site_bytes(const struct site *site, int i, unsigned char *out)
 	put32(j + 3, (uint32_t)(FAST_TABLE + (uint64_t)i * 8));
 }
 
-/* Rewrites `site` (writable now) into its jump through slot i (whose
- * stub is ready): int3 first, the rest, then the first byte. */
-static void poke_site(const struct site *site, int i, uint64_t stub, bool threads)
+/* Rewrites the n sites s (writable now) into their jumps through slots
+ * i, i + 1, ... (whose stubs are ready), all at once as Linux's
+ * text_poke_bp_batch does: an int3 over each first byte, then the other
+ * bytes, then the first bytes, each step made visible to every CPU
+ * (three core syncs for the lot, not three a site). */
+static void poke_sites(const struct site *s, int n, int i, bool threads)
 {
-	unsigned char bytes[SITE_MAX];
-	fast_site_bytes(site, i, bytes);
-	patching_site = site->addr, patching_stub = stub;
-	volatile unsigned char *p = (volatile unsigned char *)site->addr;
-	p[0] = 0xcc;
+	unsigned char bytes[FOUND_MAX][SITE_MAX];
+	for (int k = 0; k < n; k++) {
+		fast_site_bytes(&s[k], i + k, bytes[k]);
+		patching_site[k] = s[k].addr, patching_len[k] = s[k].len;
+		patching_stub[k] = FAST_STUBS + (uint64_t)(i + k) * STUB_SIZE;
+	}
+	__atomic_store_n(&patching_n, n, __ATOMIC_RELEASE);
+	for (int k = 0; k < n; k++)
+		*(volatile unsigned char *)s[k].addr = 0xcc;
 	core_sync(threads);
-	for (int k = 1; k < site->len; k++)
-		p[k] = bytes[k];
+	for (int k = 0; k < n; k++)
+		for (int b = 1; b < s[k].len; b++)
+			((volatile unsigned char *)s[k].addr)[b] = bytes[k][b];
 	core_sync(threads);
-	p[0] = bytes[0];
+	for (int k = 0; k < n; k++)
+		*(volatile unsigned char *)s[k].addr = bytes[k][0];
 	core_sync(threads);
-	patching_site = 0;
+	__atomic_store_n(&patching_n, 0, __ATOMIC_RELEASE);
 }
 
 /* Rewrites the n sites s (within one recorded vma `v`), the first into
@@ -362,10 +377,9 @@ static void write_sites(const struct site *s, int n, const struct vma *v, int i,
 		uint64_t e = RT_ALIGN_UP(s[k].addr + (uint64_t)s[k].len, RT_PAGE_SIZE);
 		lo = a < lo ? a : lo, hi = e > hi ? e : hi;
 	}
-	if (n == 0 || host_mprotect(lo, hi - lo, v->prot | PROT_WRITE) < 0)
+	if (n == 0 || n > FOUND_MAX || host_mprotect(lo, hi - lo, v->prot | PROT_WRITE) < 0)
 		return; /* the slots stay unused */
-	for (int k = 0; k < n; k++)
-		poke_site(&s[k], i + k, FAST_STUBS + (uint64_t)(i + k) * STUB_SIZE, threads);
+	poke_sites(s, n, i, threads);
 	host_mprotect(lo, hi - lo, v->prot);
 }
 
@@ -610,11 +624,12 @@ static uint64_t inner_target(uint64_t addr)
 {
 	uint64_t stub = 0;
 	int off = -1;
-	uint64_t ps = __atomic_load_n(&patching_site, __ATOMIC_ACQUIRE);
-	if (ps && addr >= ps && addr - ps < SITE_MAX) {
-		stub = patching_stub;
-		off = (int)(addr - ps);
-	}
+	int pn = __atomic_load_n(&patching_n, __ATOMIC_ACQUIRE);
+	for (int k = 0; k < pn && k < FOUND_MAX && !stub; k++)
+		if (addr >= patching_site[k] && addr - patching_site[k] < (uint64_t)patching_len[k]) {
+			stub = patching_stub[k];
+			off = (int)(addr - patching_site[k]);
+		}
 	for (int back = 0; !stub && back < SITE_MAX && (uint64_t)back <= addr; back++)
 		if ((stub = stub_of_site(addr - (uint64_t)back)))
 			off = back;
