@@ -175,38 +175,15 @@ static void batch_end(struct batch *b)
 	}
 }
 
-/* Adds `page` to pages[*n] (at most max). */
-static void note_page(uint64_t *pages, int *n, int max, uint64_t page)
-{
-	for (int i = 0; i < *n; i++)
-		if (pages[i] == page)
-			return;
-	if (*n < max)
-		pages[(*n)++] = page;
-}
-
-/* The sites found before their first call (fastscan.c) in the pages of
- * v that hold a recorded site, which those patch (a private copy each
- * page gets anyway): a site a process of the world ran there without
- * trapping, after its page's first trap patched it, is one of them. */
-static void patch_found(struct picos_fast_file *f, struct batch *b,
-			const uint64_t *pages, int npages)
-{
-	struct site found[FOUND_MAX / 4];
-	for (int p = 0; p < npages; p++) {
-		int n = fast_found_sites(f, b->v, pages[p], pages[p] + RT_PAGE_SIZE, false,
-					 found, FOUND_MAX / 4);
-		for (int k = 0; k < n; k++)
-			batch_site(b, &found[k]);
-	}
-}
-
 /* Patches the sites of entry f found in the mapping v of file offset
  * `off`, which no thread runs (a mapping being made, or the one thread
  * of a process inside a call), so the bytes are written without the int3
  * steps; an entry whose bytes are not there (patched already, or other
- * code) is skipped.  Then the sites found before their first call in the
- * pages of those.  Nothing in a mapping that was ever writable: bytes
+ * code) is skipped.  (Sites found before their first call are among
+ * them once one ran: fastpath.c found_used.  Not the others: they cost
+ * each exec stubs and checks, the shell loop 1.04x cpu when the found
+ * sites of the recorded sites' pages were patched here too.)  Nothing in
+ * a mapping that was ever writable: bytes
  * that match an entry there may be the guest's own (an immediate of its
  * new code), not the file's site.  Returns how many entries it looked
  * at. */
@@ -220,21 +197,14 @@ static uint32_t patch_known(struct picos_fast_file *f, const struct vma *v,
 	struct batch b = { v, false, false };
 	if (v->written)
 		return n; /* its bytes may be the guest's: see fastscan.c */
-	uint64_t pages[PICOS_FAST_PAGES];
-	int npages = 0;
 	for (uint32_t j = 0; j < n; j++) {
 		struct site site;
 		uint64_t at = f->site[j].off;
 		if (at < off || at - off >= span)
 			continue;
-		uint64_t a = v->start + (at - off);
-		uint64_t sc = a + f->site[j].sc; /* (a site is its `syscall`'s page's) */
-		if (sc < v->end)
-			note_page(pages, &npages, PICOS_FAST_PAGES, RT_ALIGN_DOWN(sc, RT_PAGE_SIZE));
-		if (known_site(&f->site[j], a, v, &site))
+		if (known_site(&f->site[j], v->start + (at - off), v, &site))
 			batch_site(&b, &site);
 	}
-	patch_found(f, &b, pages, npages);
 	batch_end(&b);
 	return n;
 }
