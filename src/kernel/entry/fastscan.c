@@ -155,7 +155,7 @@ static bool go_table_of(struct scan *s, const struct picos_fast_file *f)
 		return false;
 	s->count = (uint32_t)h.nfunc;
 	s->entries = s->hdr + h.functab;
-	s->text = h.text_start;
+	s->text = h.text_start + s->bias; /* (a link-time address: never relocated here) */
 	return true;
 }
 
