@@ -259,7 +259,7 @@ struct picos_fast_site {
  * page by page of a file's code, when a call of the page first traps. */
 #define PICOS_FAST_PAGES 64
 #define PICOS_FAST_TEXTS 4
-#define PICOS_FAST_FOUND 384
+#define PICOS_FAST_FOUND 1024
 struct picos_fast_file {
 	uint32_t state;	 /* 0 free, 1 being claimed, 2 known */
 	uint32_t nsites; /* entries claimed */
