@@ -226,10 +226,15 @@ static struct found_slot {
 	uint32_t file;
 	struct picos_fast_site e;
 } found_slots[FOUND_SLOTS];
+/* The slots below it may be found sites (since the last exec): the
+ * table is not touched above it, so a process that finds nothing (a
+ * shell loop's /bin/true, whose sites the world recorded) faults in none
+ * of its pages. */
+static int found_hi;
 
 void fast_fill_stub(int i, const struct site *site)
 {
-	if (i < FOUND_SLOTS)
+	if (i < __atomic_load_n(&found_hi, __ATOMIC_RELAXED))
 		found_slots[i].file = 0;
 	uint64_t s = FAST_STUBS + (uint64_t)i * STUB_SIZE;
 	uint64_t end = site->addr + (uint64_t)site->len;
@@ -269,15 +274,20 @@ void fast_fill_stub(int i, const struct site *site)
 void fast_fill_found(int i, const struct site *site, const struct vma *v)
 {
 	fast_fill_stub(i, site);
-	if (i < FOUND_SLOTS && fast_entry_of(v, site, &found_slots[i].e))
-		found_slots[i].file = v->fast_file;
+	if (i >= FOUND_SLOTS)
+		return;
+	for (int k = found_hi; k < i; k++)
+		found_slots[k].file = 0; /* (an old program's) */
+	found_slots[i].file = fast_entry_of(v, site, &found_slots[i].e) ? v->fast_file : 0;
+	if (found_hi <= i)
+		__atomic_store_n(&found_hi, i + 1, __ATOMIC_RELEASE);
 }
 
 /* The first call through slot i's stub, a site found before its first
  * call: recorded for the world. */
 static void found_used(int i)
 {
-	if (i >= FOUND_SLOTS || !found_slots[i].file)
+	if (i >= __atomic_load_n(&found_hi, __ATOMIC_ACQUIRE) || !found_slots[i].file)
 		return;
 	uint32_t file = found_slots[i].file;
 	found_slots[i].file = 0;
@@ -452,6 +462,7 @@ void fast_try_patch(uint64_t ret, const struct pico_frame *f,
 void fast_exec_reset(void)
 {
 	fast_nslots = 0; /* the old program's sites are gone */
+	found_hi = 0;
 }
 
 /* Whether `stub` is the address of a stub in use. */
