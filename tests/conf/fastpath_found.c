@@ -8,6 +8,7 @@
  * The same natively, under picos, and with --no-patch. */
 #include "tap.h"
 #include <stdint.h>
+#include <pthread.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
@@ -30,6 +31,47 @@ asm(".pushsection .text.fastpath_found,\"ax\",@progbits\n"
     "gen_fn:\n .cfi_startproc\n mov %rdi,%rax\n mov $0,%edi\n syscall\n ret\n"
     " .cfi_endproc\n"
     ".popsection\n");
+
+/* A second window, which two threads enter at once: the first call of
+ * either traps and patches the window's other sites while the other
+ * thread may be running them. */
+long t_pid(void), t_ppid(void), t_uid(void), t_gid(void);
+asm(".pushsection .text.fastpath_found2,\"ax\",@progbits\n"
+    ".p2align 16\n"
+    "t_pid:\n .cfi_startproc\n mov $39,%eax\n syscall\n ret\n .cfi_endproc\n"
+    ".p2align 4\n"
+    "t_ppid:\n .cfi_startproc\n mov $110,%eax\n syscall\n ret\n .cfi_endproc\n"
+    ".p2align 4\n"
+    "t_uid:\n .cfi_startproc\n mov $102,%eax\n syscall\n ret\n .cfi_endproc\n"
+    ".p2align 4\n"
+    "t_gid:\n .cfi_startproc\n mov $104,%eax\n syscall\n ret\n .cfi_endproc\n"
+    ".popsection\n");
+
+static volatile int go_flag;
+
+/* Calls the second window's sites, in another order in each thread:
+ * the wrong results' count. */
+static void *window_calls(void *arg)
+{
+	long wrong = 0, rev = (long)arg;
+	long pid = getpid(), ppid = getppid(), uid = getuid(), gid = getgid();
+	while (!go_flag)
+		;
+	for (int i = 0; i < 20000; i++) {
+		if (rev) {
+			wrong += t_gid() != gid;
+			wrong += t_uid() != uid;
+			wrong += t_ppid() != ppid;
+			wrong += t_pid() != pid;
+		} else {
+			wrong += t_pid() != pid;
+			wrong += t_ppid() != ppid;
+			wrong += t_uid() != uid;
+			wrong += t_gid() != gid;
+		}
+	}
+	return (void *)wrong;
+}
 
 /* movabs $imm,%rcx (its immediate: the site's bytes and ret), then
  * mov %rcx,%rax; ret */
@@ -104,6 +146,16 @@ int main(int argc, char **argv)
 		_exit((rw_fn() != REWRITTEN_VALUE) | (fa_fn() != getppid()) << 1);
 	waitpid(c, &st, 0);
 	ok(WIFEXITED(st) && WEXITSTATUS(st) == 0, "and in a child (%#x)", st);
+
+	/* Two threads enter the second window at once */
+	pthread_t th;
+	void *r1 = (void *)1L, *r2 = (void *)1L;
+	if (pthread_create(&th, NULL, window_calls, (void *)1L) == 0) {
+		go_flag = 1;
+		r1 = window_calls(NULL);
+		pthread_join(th, &r2);
+	}
+	ok(r1 == NULL && r2 == NULL, "two threads entering a window at once: right results");
 
 	/* A new process that rewrites rw_fn before any call of the window */
 	c = fork();
