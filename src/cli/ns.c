@@ -593,6 +593,19 @@ int ns_mount_mqueue(const char *dir)
 		     NULL);
 }
 
+int ns_mount_scratch(const char *dir)
+{
+	if (!ns_active)
+		return -1;
+	/* (private first, as ns_build_world makes it: never the host's) */
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+	    mkdir(dir, 0700) < 0)
+		return fail("cannot make", dir);
+	if (mount("tmpfs", dir, "tmpfs", MS_NOSUID | MS_NODEV, "mode=700") < 0)
+		return fail("cannot mount a tmpfs on", dir);
+	return 0;
+}
+
 int ns_build_world(const struct ns_mount *mnts, int n, const char *scratch,
 		   int net)
 {
