@@ -574,6 +574,16 @@ int fast_dispatch(struct pico_frame *f)
 	return 0;
 }
 
+bool fast_area_syscall_end(uint64_t ip)
+{
+	if (!fast_door_addr || ip < 2)
+		return false;
+	if (ip == fast_door_addr + 2)
+		return true;
+	uint64_t stub = ip - 2 - STUB_DOOR;
+	return ip - 2 >= FAST_STUBS + STUB_DOOR && stub_ok(stub);
+}
+
 bool fast_door_take(const struct ucontext *uc, struct pico_frame *f,
 		    bool *dispatch)
 {
