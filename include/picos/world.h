@@ -200,7 +200,11 @@ struct picos_remote {
 	uint32_t word;
 	uint32_t op;	 /* enum remote_op (remote.h) */
 	int32_t target;	 /* host tid of the thread that is to serve it */
-	int32_t pad;
+	/* Set in the target's own slot before each ring: the host keeps one
+	 * pending SIGSYS a thread and drops a ring that meets another (its
+	 * own trap's), so the target also looks for requests when it finds
+	 * this set at the end of a trap (remote_check_rung). */
+	int32_t rung;
 	int64_t arg[4];
 	int64_t result;	 /* a return value or -errno */
 	/* The slot's thread's own nice (as getpriority returns it), I/O

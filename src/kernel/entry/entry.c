@@ -112,6 +112,7 @@ static void on_sigsys(int sig, siginfo_t *si, void *ucv)
 		 * here until the signal stack overflowed. */
 		uint64_t mask = doorbells_hold();
 		remote_ring(si->si_int);
+		remote_check_rung();
 		if (!displaced_syscall(uc)) {
 			fast_exit_redirect(uc);
 			return;
@@ -170,6 +171,7 @@ static void on_sigsys(int sig, siginfo_t *si, void *ucv)
 	 * the interrupted code, r11 included. */
 	if (!whole_frame)
 		uc->uc_mcontext.r11 &= ~R11_SERVED_MARK;
+	remote_check_rung();
 	if (t->remote_npending)
 		remote_serve_pending();
 	if (t->pt_pending) {

@@ -259,6 +259,21 @@ void remote_ring(int slot)
 		t->remote_pending[t->remote_npending++] = slot;
 }
 
+void remote_check_rung(void)
+{
+	struct picos_remote *me = &W->remote[my_slot()];
+	if (!__atomic_load_n(&me->rung, __ATOMIC_ACQUIRE) ||
+	    !__atomic_exchange_n(&me->rung, 0, __ATOMIC_ACQ_REL))
+		return;
+	int host = current()->host_tid;
+	for (int i = 0; i < PICOS_REMOTE_SLOTS; i++) {
+		struct picos_remote *s = &W->remote[i];
+		if ((__atomic_load_n(&s->word, __ATOMIC_ACQUIRE) & 3) == PHASE_ASKED &&
+		    __atomic_load_n(&s->target, __ATOMIC_RELAXED) == host)
+			remote_ring(i);
+	}
+}
+
 void remote_serve_pending(void)
 {
 	struct pico_thread *t = current();
@@ -406,6 +421,10 @@ long remote_call(int tid, unsigned op, long arg0, long arg1,
 	if (inlen)
 		rt_memcpy(s->data, in, inlen);
 	__atomic_store_n(&s->word, asked, __ATOMIC_RELEASE);
+	int ts = slot_of(tid);
+	struct picos_remote *t_slot = ts >= 0 ? &W->remote[ts] : NULL;
+	if (t_slot)
+		__atomic_store_n(&t_slot->rung, 1, __ATOMIC_RELEASE);
 	long e = ring(host_pid, (int)host, slot);
 	if (e < 0 && withdraw(s, asked))
 		return e == -EPERM ? published(tid, op, out, outlen, e) : e;
@@ -443,8 +462,11 @@ long remote_call(int tid, unsigned op, long arg0, long arg1,
 		if (r == -ETIMEDOUT && op == RQ_SETPGID && task_stopped(tid) &&
 		    withdraw(s, asked))
 			return 0;
-		if (r == -ETIMEDOUT && w == asked) /* a ring it had to drop */
+		if (r == -ETIMEDOUT && w == asked) { /* a ring it had to drop */
+			if (t_slot)
+				__atomic_store_n(&t_slot->rung, 1, __ATOMIC_RELEASE);
 			ring(host_pid, (int)host, slot);
+		}
 	}
 	if (outlen)
 		rt_memcpy(out, s->data, outlen);

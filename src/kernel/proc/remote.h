@@ -82,6 +82,9 @@ long remote_run_self(unsigned op, const long arg[4], void *data);
  * caller's next ring), and the requests left for that end. */
 void remote_ring(int slot);
 void remote_serve_pending(void);
+/* At the end of a trap and at a doorbell: the requests for this thread
+ * whose ring the host dropped (its `rung` word set, see world.h). */
+void remote_check_rung(void);
 
 /* Holds doorbells (the provider's host SIGSYS from other threads) off
  * while the calling thread cannot take one: the vfork parent, which
