@@ -69,6 +69,11 @@ struct proc {
 	/* The guest marked memory MADV_DONTFORK: an exec's host fork does
 	 * not mark the mappings itself (task_rehost), which would lose it. */
 	bool guest_dontfork;
+	/* It used System V semaphores or attached shared memory: the host
+	 * undoes SEM_UNDO adjustments and attaches when the host process
+	 * ends, which a parent's wait must see done, so its exit is
+	 * recorded by the init, not by itself (exit_self.c). */
+	bool sysv_at_exit;
 	char comm[16];
 	char exe[PICOS_PATH_MAX]; /* the program's guest path (/proc/self/exe) */
 	/* A program without a guest path (a memfd run with execveat): exe
@@ -116,6 +121,9 @@ void task_free(struct picos_task *t); /* under the lock */
  * launcher ignores the old host process's end); the old host process
  * exits with every other thread it has.  Returns 0 in the new one. */
 long task_rehost(void);
+/* exit_self.c: an exiting process records its own end in the table and
+ * wakes its parent, when nothing else is owed (else the init does). */
+void exit_record_self(int code);
 /* Thread ids (include/picos/world.h), all under the lock. */
 struct picos_thread_id;
 struct picos_thread_id *tid_alloc(int host_tid); /* NULL: table full */

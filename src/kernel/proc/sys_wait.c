@@ -26,6 +26,7 @@ struct wait_result {
 	int code, status; /* siginfo si_code and si_status (waitid) */
 	uint32_t uid;
 	uint64_t utime_us, stime_us, maxrss_kb;
+	int owed_sig; /* a doorbell the child may not have rung yet */
 };
 
 static bool selected(const struct picos_task *c, const struct wait_sel *s)
@@ -64,6 +65,30 @@ static void fill(struct wait_result *r, const struct picos_task *c, int ws)
 	}
 }
 
+/* A child that recorded its own end (exit_self.c) rings its parent's
+ * doorbell after the table's lock, so a wait may find the zombie first;
+ * Linux's parent has the signal pending when its wait returns the
+ * child.  The parent then rings itself (the note of the end is in its
+ * entry already): whichever doorbell comes second finds the change told
+ * and is dropped.  The child's exit signal, or 0.  Under the lock. */
+static int owed_doorbell(const struct picos_task *c)
+{
+	int sig = c->exit_signal;
+	if (!c->exit_waking || !(c->events & TEV_SIGCHLD) || sig <= 0 || sig >= 65)
+		return 0;
+	return sig;
+}
+
+static void ring_self(int sig)
+{
+	siginfo_t si;
+	rt_memset(&si, 0, sizeof si);
+	si.si_signo = sig;
+	si.si_code = SI_PICOS_CHLD;
+	si.si_pid = gproc()->host_pid;
+	host_syscall3(__NR_rt_sigqueueinfo, gproc()->host_pid, sig, &si);
+}
+
 /* One look at the children, under the lock: 1 with *r filled, 0 when
  * children exist but none is ready, -ECHILD when there is none. */
 static int collect(const struct wait_sel *s, struct wait_result *r,
@@ -79,6 +104,7 @@ static int collect(const struct wait_sel *s, struct wait_result *r,
 		any = true;
 		if (c->state == TASK_ZOMBIE && (s->options & WEXITED)) {
 			fill(r, c, c->wstatus);
+			r->owed_sig = owed_doorbell(c);
 			r->utime_us = c->utime_us;
 			r->stime_us = c->stime_us;
 			r->maxrss_kb = c->maxrss_kb;
@@ -114,6 +140,8 @@ static long wait_common(const struct wait_sel *s, struct wait_result *r)
 		task_lock();
 		int n = collect(s, r, &seq);
 		task_unlock();
+		if (n > 0 && r->owed_sig)
+			ring_self(r->owed_sig);
 		if (n != 0)
 			return n < 0 ? n : r->pid;
 		if (s->options & WNOHANG)
