@@ -103,7 +103,8 @@ struct picos_task {
 	 * and has yet to wake its parent's waits after the table's lock;
 	 * 0 once it did.  The init wakes them for one that died first. */
 	int32_t exit_waking;
-	uint32_t pad_exit;
+	/* 1 from that record until the init reaped its host process. */
+	uint32_t exit_host_live;
 	/* CPU time of the ended task and of the children it reaped (us). */
 	uint64_t utime_us, stime_us, cutime_us, cstime_us;
 	uint64_t maxrss_kb;

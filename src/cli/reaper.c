@@ -334,6 +334,7 @@ static void on_exit(struct picos_world *w, struct picos_task *t, int hpid,
 	 * (a kill after the record does not change the end Linux reports
 	 * either). */
 	if (READ_ONCE(t->state) == TASK_ZOMBIE) {
+		WRITE_ONCE(t->exit_host_live, 0);
 		on_recorded_exit(w, t, hpid);
 		return;
 	}

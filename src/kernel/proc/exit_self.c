@@ -24,7 +24,11 @@
  * its parent's word and takes back its exit_waking mark (an exchange that
  * compares its own host pid, which no other process can have until the
  * init reaped this one), so a new process in the slot or with the pid
- * meets nothing of it.  Who records: the process itself under the lock,
+ * meets nothing of it.  One thing Linux has done that this has not: a
+ * guest pidfd of the process is its host pidfd, readable once the host
+ * process is gone, a moment after the record; a wait that returns such
+ * a zombie to a process holding pidfds waits for that first (sys_wait.c),
+ * so its poll of the pidfd afterwards finds it ready.  Who records: the process itself under the lock,
  * the state going to TASK_ZOMBIE last; the init, for a host process
  * whose entry is still live when it ends (not recorded, or killed
  * before the record was whole: the lock is released on its behalf and
@@ -134,6 +138,7 @@ static bool record(struct picos_task *me, int code,
 	/* The doorbell and the wake wait for the lock's release: rung
 	 * under it, the parent would wake only to wait for the lock. */
 	me->exit_waking = gproc()->host_pid;
+	me->exit_host_live = 1;
 	*after = (struct after_record){ p->host_pid, rings ? sig : 0,
 					&p->child_seq };
 	return true;

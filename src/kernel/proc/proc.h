@@ -195,6 +195,10 @@ long pidfd_install(int vpid, bool nonblock);
 long thread_pidfd_install(int tid, bool nonblock);
 long pidfd_of(int fd, int *vpid, bool *nonblock);
 bool pidfd_host_ended(int fd);
+/* Does this memory hold guest pidfds?  And a wait (bounded) for a host
+ * process to be gone, so that its host pidfd is readable. */
+bool pidfds_held(void);
+void pidfd_host_wait_gone(int host_pid);
 
 /* vfork.c: vfork and CLONE_VM|CLONE_VFORK for a single-threaded caller
  * alone in its memory: the child becomes a task of this provider with

@@ -27,6 +27,7 @@ struct wait_result {
 	uint32_t uid;
 	uint64_t utime_us, stime_us, maxrss_kb;
 	int owed_sig; /* a doorbell the child may not have rung yet */
+	int host_live; /* the host pid of a zombie whose host process may live */
 };
 
 static bool selected(const struct picos_task *c, const struct wait_sel *s)
@@ -105,6 +106,7 @@ static int collect(const struct wait_sel *s, struct wait_result *r,
 		if (c->state == TASK_ZOMBIE && (s->options & WEXITED)) {
 			fill(r, c, c->wstatus);
 			r->owed_sig = owed_doorbell(c);
+			r->host_live = c->exit_host_live ? c->host_pid : 0;
 			r->utime_us = c->utime_us;
 			r->stime_us = c->stime_us;
 			r->maxrss_kb = c->maxrss_kb;
@@ -142,6 +144,11 @@ static long wait_common(const struct wait_sel *s, struct wait_result *r)
 		task_unlock();
 		if (n > 0 && r->owed_sig)
 			ring_self(r->owed_sig);
+		/* Linux's pidfd of a zombie is readable: a child that recorded
+		 * its own end may still be leaving its host process, whose
+		 * host pidfd the guest's stands on (exit_self.c). */
+		if (n > 0 && r->host_live > 0 && pidfds_held())
+			pidfd_host_wait_gone(r->host_live);
 		if (n != 0)
 			return n < 0 ? n : r->pid;
 		if (s->options & WNOHANG)
