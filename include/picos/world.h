@@ -6,7 +6,9 @@
  * session and, once it has ended, its wait status.  Every pico process is a
  * host child of the launcher (fork is CLONE_PARENT), so the launcher is the
  * one that sees host exits and stops; it writes them here and wakes the
- * guest parent.  The guest parent's wait4/waitid read the table.
+ * guest parent (a process that exits with nothing but its parent to tell
+ * records its own end and wakes the parent itself: exit_self.c).  The
+ * guest parent's wait4/waitid read the table.
  *
  * The table is guarded by one lock word holding the host pid of its owner
  * (0 when free), so the launcher can release the lock of a pico process

@@ -8,6 +8,10 @@
  * PR_SET_PDEATHSIG) and notifies the guest parent: a bump of its child_seq
  * futex for waits, and a host SIGCHLD that its provider turns into the
  * guest's SIGCHLD (a doorbell: the details are read from the table).
+ * A process that ends by exit with nothing but its parent to tell has
+ * recorded its own end and rung its parent before its host process ends
+ * (src/kernel/proc/exit_self.c): the init finds a zombie then, reaps the
+ * host process and makes only the wake-up the process may have missed.
  * When pid 1 ends, the rest of the world is killed, as in a pid namespace.
  *
  * The table lives in the world region, which every pico process can write

@@ -1,6 +1,7 @@
 /* wait4 and waitid: the guest parent reads its children's state from the
  * world's table, where the launcher writes every exit, stop and continue
- * it sees, and sleeps on its own child_seq futex word until the next one. */
+ * it sees (or an exiting child its own end: exit_self.c), and sleeps on
+ * its own child_seq futex word until the next one. */
 #include "proc.h"
 #include "../entry/entry.h"
 #include "../signal/signal.h"
