@@ -156,7 +156,11 @@ void exit_record_self(int code)
 	struct picos_task *me = gproc()->task;
 	int self = gproc()->host_pid;
 	struct after_record after = { 0, 0, NULL };
-	task_lock();
+	/* The lock is held for microseconds; one that stays taken (an owner
+	 * the world corrupted) must not keep the host process from ending,
+	 * which is how the init learns of it. */
+	if (!task_lock_patient(5))
+		return;
 	record(me, code, &ru, &after);
 	task_unlock();
 	if (!after.child_seq)

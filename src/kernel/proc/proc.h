@@ -110,6 +110,10 @@ void sigaction_set(int sig, const struct guest_sigaction *act);
 /* task.c: the world's process table (include/picos/world.h). */
 void task_lock(void);
 void task_unlock(void);
+/* The lock with bounded patience: false when it stayed taken through
+ * `tries` waits of at most 10 ms each (who must not hang on a lock a
+ * broken or hostile owner keeps). */
+bool task_lock_patient(int tries);
 struct picos_task *task_by_vpid(int vpid);	/* under the lock */
 struct picos_task *task_by_host(int host_pid); /* under the lock */
 /* A new slot with a fresh virtual pid, or NULL (-EAGAIN): the world's
