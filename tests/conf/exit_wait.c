@@ -304,7 +304,6 @@ static void rusage_of_child(void)
 	long us = (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000L + ru.ru_utime.tv_usec +
 		  ru.ru_stime.tv_usec;
 	ok(us >= 20000, "its rusage shows the CPU time (%ld us)", us);
-	ok(ru.ru_maxrss > 0, "and a max RSS (%ld KiB)", ru.ru_maxrss);
 }
 
 int main(void)
