@@ -7,7 +7,8 @@
  * pidfd's readiness once the wait returned; exit_group from a thread
  * while the main thread waits; kills racing an exit; orphans reparented
  * to a subreaper when their parent ends just before or after them;
- * SIGCHLD ignored (auto-reaping); CPU time in wait4's rusage.  Pids are
+ * SIGCHLD ignored or SA_NOCLDWAIT (auto-reaping); a child dropped to
+ * another uid signalling its root parent; CPU time in wait4's rusage.  Pids are
  * only compared with each other. */
 #include "tap.h"
 #include <poll.h>
@@ -285,6 +286,80 @@ static void ignored_sigchld(void)
 	signal(SIGCHLD, SIG_DFL);
 }
 
+static volatile sig_atomic_t nchld, last_code;
+
+static void on_chld(int sig, siginfo_t *si, void *uc)
+{
+	(void)sig, (void)uc;
+	nchld++;
+	last_code = si->si_code;
+}
+
+/* SA_NOCLDWAIT with a handler: children are reaped as they end, the
+ * handler still gets SIGCHLD, and a wait ends with ECHILD. */
+static void nocldwait_handler(void)
+{
+	struct sigaction sa, old;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_sigaction = on_chld;
+	sa.sa_flags = SA_SIGINFO | SA_NOCLDWAIT | SA_RESTART;
+	sigaction(SIGCHLD, &sa, &old);
+	nchld = 0;
+	for (int i = 0; i < 10; i++)
+		if (fork() == 0)
+			_exit(i);
+	int st;
+	errno = 0;
+	pid_t w = wait(&st);
+	int e = errno;
+	for (int i = 0; i < 100 && !nchld; i++)
+		usleep(1000);
+	ok(w == -1 && e == ECHILD, "SA_NOCLDWAIT: wait ends with ECHILD (%d, %d)", (int)w, e);
+	ok(nchld >= 1 && last_code == CLD_EXITED, "and the handler got SIGCHLD, CLD_EXITED (%d, %d)",
+	   (int)nchld, (int)last_code);
+	sigaction(SIGCHLD, &old, NULL);
+}
+
+/* A child that dropped to another uid still signals its root parent
+ * (Linux sends the exit signal whatever the ids). */
+static void dropped_child(void)
+{
+	if (getuid() != 0) {
+		ok(1, "# SKIP a uid drop needs root");
+		return;
+	}
+	sigset_t chld, old;
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &chld, &old);
+	pid_t c = fork();
+	if (c == 0)
+		_exit(setuid(65534) == 0 ? 4 : 1);
+	siginfo_t si;
+	memset(&si, 0, sizeof si);
+	int s = sigwaitinfo(&chld, &si);
+	ok(s == SIGCHLD && si.si_pid == c && si.si_code == CLD_EXITED && si.si_status == 4,
+	   "a child dropped to uid 65534: SIGCHLD, CLD_EXITED 4 (%d %d %d)", s, si.si_code,
+	   si.si_status);
+	int st;
+	ok(waitpid(c, &st, 0) == c && WIFEXITED(st) && WEXITSTATUS(st) == 4, "waitpid: exited 4");
+	int missing = 0;
+	for (int i = 0; i < 20; i++) {
+		c = fork();
+		if (c == 0)
+			_exit(setuid(65534) == 0 ? 6 : 1);
+		waitpid(c, &st, 0);
+		sigset_t pend;
+		sigpending(&pend);
+		if (!sigismember(&pend, SIGCHLD) || !WIFEXITED(st) || WEXITSTATUS(st) != 6)
+			missing++;
+		struct timespec zero = { 0, 0 };
+		sigtimedwait(&chld, &si, &zero);
+	}
+	ok(!missing, "its SIGCHLD pending when waitpid returned it (missing %d of 20)", missing);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
 /* wait4's rusage holds the child's CPU time. */
 static void rusage_of_child(void)
 {
@@ -318,6 +393,8 @@ int main(void)
 	kill_racing_exit();
 	orphans_racing();
 	ignored_sigchld();
+	nocldwait_handler();
+	dropped_child();
 	rusage_of_child();
 	return tap_done();
 }

@@ -117,7 +117,8 @@ static bool record(struct picos_task *me, int code,
 	/* An auto-reaped child's slot goes now, with nothing left for the
 	 * init to finish: its doorbell rings under the lock, where a
 	 * refusal can still leave the end to the init. */
-	if (world_hangup_due(W, me, p) || (autoreap && ring_parent(p->host_pid, sig) < 0)) {
+	if (world_hangup_due(W, me, p) ||
+	    (autoreap && ring_parent(p->host_pid, sig) < 0)) {
 		me->state = TASK_LIVE;
 		return false;
 	}
@@ -163,10 +164,10 @@ void exit_record_self(int code)
 	 * which is how the init learns of it. */
 	if (!task_lock_patient(5))
 		return;
-	record(me, code, &ru, &after);
+	bool recorded = record(me, code, &ru, &after);
 	task_unlock();
-	if (!after.child_seq)
-		return;
+	if (!recorded || !after.child_seq)
+		return; /* the init's, or auto-reaped: all done */
 	/* The slots may be other processes' by now (the parent's wait freed
 	 * this one): a spurious doorbell or wake is harmless, and the mark
 	 * is taken back only while it still names this host process.  A
