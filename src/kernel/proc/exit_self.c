@@ -16,27 +16,28 @@
  *
  * What Linux has done when a parent's wait returns the pid, this does
  * before the record: the files are closed (a pipe's reader sees its end,
- * locks are released), and the rest of the end (its memory, which no
- * other process shares, the host's accounting) is the host's, after.
- * The pid itself is safe to hand out again at once: the table names the
- * process by its slot and pid until its parent's wait frees them, and
- * after the record the ending host process only leaves the lock, wakes
- * its parent's word and takes back its exit_waking mark (an exchange that
- * compares its own host pid, which no other process can have until the
- * init reaped this one), so a new process in the slot or with the pid
- * meets nothing of it.  One thing Linux has done that this has not: a
- * guest pidfd of the process is its host pidfd, readable once the host
- * process is gone, a moment after the record; a wait that returns such
- * a zombie to a process holding pidfds waits for that first (sys_wait.c),
- * so its poll of the pidfd afterwards finds it ready.  Who records: the process itself under the lock,
- * the state going to TASK_ZOMBIE last; the init, for a host process
- * whose entry is still live when it ends (not recorded, or killed
- * before the record was whole: the lock is released on its behalf and
- * the init records the end as it would have); a zombie the init finds
- * at reaping was recorded by the process, and the init then only makes
- * the wake-up it may have missed (exit_waking).  The guest pidfd of such
- * a process becomes readable when its host process is gone, which may
- * be a moment after its parent's wait returned (docs/architecture.md).
+ * locks are released); the rest of the end (its memory, which no other
+ * process shares, the host's accounting) is the host's, after.
+ *
+ * Who records: the process itself, under the table's lock, the state
+ * going to TASK_ZOMBIE last; the init, for a host process whose entry is
+ * still live when it ends (nothing recorded, or killed before the record
+ * was whole: the lock is released on its behalf and the init records the
+ * end as it always did).  A zombie the init finds when it reaps was
+ * recorded by the process: the init then only rings and wakes what the
+ * process may not have lived to (exit_waking).  Neither records twice.
+ *
+ * The pid may be handed out again as soon as the parent's wait freed the
+ * slot, while the host process is still leaving: after the record it
+ * only leaves the lock, rings a host pid and wakes a word it read under
+ * the lock (spurious at worst), and takes back its exit_waking mark with
+ * an exchange that compares its own host pid, which no other process can
+ * have until the init reaped this one; so a new process in the slot or
+ * with the pid meets nothing of it.  One thing Linux has done that this
+ * has not: a guest pidfd stands on the host pidfd, readable once the host
+ * process is gone, a moment after the record; a wait that returns such a
+ * zombie to a process holding pidfds waits for that first (sys_wait.c).
+ * docs/architecture.md, Processes, says the rest.
  */
 #include "proc.h"
 #include "../entry/entry.h"
