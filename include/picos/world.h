@@ -264,12 +264,35 @@ struct picos_fast_site {
 	uint8_t sc;   /* its `syscall`'s offset */
 	uint8_t bytes[22]; /* the site as the file holds it (SITE_MAX) */
 };
+/* Sites found before their first call (src/kernel/entry/fastscan.c),
+ * page by page of a file's code, when a call of the page first traps. */
+#define PICOS_FAST_PAGES 64
+#define PICOS_FAST_TEXTS 4
+#define PICOS_FAST_FOUND 1024
 struct picos_fast_file {
 	uint32_t state;	 /* 0 free, 1 being claimed, 2 known */
 	uint32_t nsites; /* entries claimed */
 	uint64_t dev, ino, size, mtime_ns;
 	uint32_t uid, pad;
 	struct picos_fast_site site[PICOS_FAST_FILE_SITES];
+	/* Where to look, from the file's headers (written before state 2):
+	 * its executable segments' file ranges and p_vaddr - p_offset, and
+	 * its table of functions (fn_vaddr 0: none, no search): the unwind
+	 * table's PT_GNU_EH_FRAME, or Go's .gopclntab (fn_go) */
+	struct {
+		uint64_t off, end, delta;
+	} text[PICOS_FAST_TEXTS];
+	uint64_t fn_vaddr;
+	uint32_t fn_size;
+	uint32_t fn_go;
+	uint32_t npages; /* entries of page[] claimed */
+	uint32_t pad_pages;
+	/* a window searched: its file offset / its size + 1 */
+	uint32_t page[PICOS_FAST_PAGES];
+	uint32_t nfound, pad_found;	  /* entries of found[] claimed */
+	/* a site: its file offset | its length << 32 | its `syscall`'s
+	 * offset in it << 40 | the call number << 48 (0: not written yet) */
+	uint64_t found[PICOS_FAST_FOUND];
 };
 
 /* The start-up steps timed for --stats (src/cli/stats.c). */

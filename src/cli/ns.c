@@ -147,6 +147,87 @@ pid_t ns_fork_flat(void)
 	return pid;
 }
 
+/* The world's network namespace, made by a child of the init while the
+ * init builds the mount tree: a new network namespace costs the host
+ * about 0.8 ms (every network subsystem's per-namespace set-up), the
+ * tree as long, and the two need nothing of each other.  The maker makes
+ * it (and brings up lo for --net=loopback), says so on net_pipe and
+ * waits; the init enters it through the maker's pidfd (net_join) before
+ * anything of the world runs, and lets the maker go. */
+static pid_t net_maker = -1;
+static int net_pipe[2] = { -1, -1 }; /* maker -> init: 'y' or 'n' */
+static int net_hold[2] = { -1, -1 }; /* init -> maker: its end lets it go */
+static int loopback_up(void);
+static int fail(const char *what, const char *path);
+
+static void net_make(int net)
+{
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	close(net_pipe[0]);
+	close(net_hold[1]);
+	char ok = 'n';
+	if (unshare(CLONE_NEWNET) < 0) {
+		if (loud())
+			fprintf(stderr, "picos: namespace: cannot create the "
+					"world's network: %s\n", strerror(errno));
+	} else if (net != NET_OPT_LOOPBACK || loopback_up() == 0) {
+		ok = 'y';
+	}
+	if (write(net_pipe[1], &ok, 1) == 1) {
+		char c;
+		while (read(net_hold[0], &c, 1) < 0 && errno == EINTR)
+			;
+	}
+	_exit(0);
+}
+
+static void net_start(int net)
+{
+	if (pipe2(net_pipe, O_CLOEXEC) < 0)
+		return;
+	if (pipe2(net_hold, O_CLOEXEC) < 0) {
+		close(net_pipe[0]);
+		close(net_pipe[1]);
+		net_pipe[0] = -1;
+		return;
+	}
+	net_maker = fork();
+	if (net_maker == 0)
+		net_make(net);
+	close(net_pipe[1]);
+	close(net_hold[0]);
+}
+
+/* Into the maker's network namespace: 0, or -1 (said why when loud). */
+static int net_join(void)
+{
+	char ok = 'n';
+	ssize_t n = -1;
+	if (net_maker > 0)
+		while ((n = read(net_pipe[0], &ok, 1)) < 0 && errno == EINTR)
+			;
+	int r = -1;
+	if (n == 1 && ok == 'y') {
+		int pfd = (int)syscall(SYS_pidfd_open, net_maker, 0);
+		r = pfd < 0 ? -1 : setns(pfd, CLONE_NEWNET);
+		if (r < 0)
+			fail("cannot enter the world's network", "namespace");
+		if (pfd >= 0)
+			close(pfd);
+	} else if (net_maker <= 0 || n != 1) {
+		fail("cannot start the world's network", "namespace");
+	}
+	if (net_pipe[0] >= 0)
+		close(net_pipe[0]);
+	if (net_hold[1] >= 0)
+		close(net_hold[1]);
+	net_pipe[0] = net_hold[1] = -1;
+	if (net_maker > 0)
+		waitpid(net_maker, NULL, 0);
+	net_maker = -1;
+	return r;
+}
+
 pid_t ns_fork_init(const struct run_opts *o)
 {
 	int choice = ns_chosen = ns_choice(o);
@@ -154,10 +235,9 @@ pid_t ns_fork_init(const struct run_opts *o)
 		return ns_fork_flat();
 	if (choice == NS_OPT_AUTO && pipe2(gave_up, O_CLOEXEC | O_NONBLOCK) < 0)
 		gave_up[0] = gave_up[1] = -1;
+	/* (the network namespace is made beside the mount tree: net_start) */
 	unsigned long flags = CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWPID |
 			      CLONE_NEWUTS | SIGCHLD;
-	if (o->net != NET_OPT_HOST)
-		flags |= CLONE_NEWNET;
 	int go[2];
 	if (pipe2(go, O_CLOEXEC) < 0) {
 		perror("picos: pipe");
@@ -181,6 +261,8 @@ pid_t ns_fork_init(const struct run_opts *o)
 			close(gave_up[0]);
 		gave_up[0] = -1;
 		ns_active = true;
+		if (o->net != NET_OPT_HOST)
+			net_start(o->net);
 		return 0;
 	}
 	if (gave_up[1] >= 0)
@@ -593,13 +675,24 @@ int ns_mount_mqueue(const char *dir)
 		     NULL);
 }
 
+int ns_mount_scratch(const char *dir)
+{
+	if (!ns_active)
+		return -1;
+	/* (private first, as ns_build_world makes it: never the host's) */
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+	    mkdir(dir, 0700) < 0)
+		return fail("cannot make", dir);
+	if (mount("tmpfs", dir, "tmpfs", MS_NOSUID | MS_NODEV, "mode=700") < 0)
+		return fail("cannot mount a tmpfs on", dir);
+	return 0;
+}
+
 int ns_build_world(const struct ns_mount *mnts, int n, const char *scratch,
 		   int net)
 {
 	if (!ns_active)
 		return 0;
-	if (net == NET_OPT_LOOPBACK && loopback_up() < 0)
-		return -1;
 	/* Nothing done here may reach the host's mount namespace. */
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return fail("cannot make private", "/");
@@ -646,5 +739,5 @@ int ns_build_world(const struct ns_mount *mnts, int n, const char *scratch,
 	/* The host's tree was stacked under the new root: detach it. */
 	if (umount2(".", MNT_DETACH) < 0 || chdir("/") < 0)
 		return fail("cannot detach the host's tree from", newroot);
-	return 0;
+	return net == NET_OPT_HOST ? 0 : net_join();
 }

@@ -140,6 +140,10 @@ int ns_build_world(const struct ns_mount *m, int n, const char *scratch,
  * file system mounted at `dir` (made here), in its own mount namespace;
  * -1 when there is none. */
 int ns_mount_mqueue(const char *dir);
+/* In the init of a world with namespaces: a tmpfs of its own mount
+ * namespace at `dir` (made here), for the world's scratch directories;
+ * -1 when there is none. */
+int ns_mount_scratch(const char *dir);
 
 /* reaper.c: the launcher is the host parent of every pico process. */
 struct picos_world;

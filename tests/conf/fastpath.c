@@ -379,6 +379,40 @@ static void test_vfork_first(long pid)
 	munmap(vf, 4096);
 }
 
+/* Another process's requests (under picos, setpgid of a child is made
+ * by the child itself on the host: the parent rings it) while the child
+ * changes its mask in a loop: the rings meet its calls on their way out
+ * of the fast path, at the door into the slow path, also at the door's
+ * own `syscall` (a ring there takes the place of that call's trap).  The
+ * child must neither die nor lose a call; every setpgid must work. */
+static void test_requests_at_the_door(void)
+{
+	pid_t parent = getpid();
+	pid_t c = fork();
+	if (c == 0) {
+		sigset_t usr1, old;
+		sigemptyset(&usr1);
+		sigaddset(&usr1, SIGUSR1);
+		for (;;) {
+			sigprocmask(SIG_BLOCK, &usr1, &old);
+			sigprocmask(SIG_SETMASK, &old, NULL);
+			if (getppid() != parent)
+				_exit(3);
+		}
+	}
+	pid_t me = getpgrp();
+	int failed = 0;
+	for (int i = 0; c > 0 && i < 3000; i++)
+		failed += setpgid(c, (i & 1) ? me : c) != 0;
+	int st = 0;
+	if (c > 0)
+		kill(c, SIGKILL);
+	ok(c > 0 && waitpid(c, &st, 0) == c && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL &&
+		   failed == 0,
+	   "3000 setpgid of a child that changes its mask in a loop: all made, "
+	   "the child alive until killed (%d failed, status %#x)", failed, st);
+}
+
 int main(void)
 {
 	build();
@@ -485,5 +519,6 @@ int main(void)
 	test_vfork_first(pid);
 	test_wait_mask();
 	test_execve_site();
+	test_requests_at_the_door();
 	return tap_done();
 }

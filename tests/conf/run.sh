@@ -23,10 +23,16 @@ for src in "$top"/tests/conf/*.c; do
 		continue
 	fi
 	bin=$out/$name
-	if [ ! -x "$bin" ] || [ "$src" -nt "$bin" ] || [ "$top/tests/conf/tap.h" -nt "$bin" ]; then
+	# NAME.ldflags: more link options for NAME, on one line
+	ldf=$top/tests/conf/$name.ldflags
+	more=
+	[ -f "$ldf" ] && more=$(cat "$ldf")
+	if [ ! -x "$bin" ] || [ "$src" -nt "$bin" ] || [ "$top/tests/conf/tap.h" -nt "$bin" ] ||
+		{ [ -f "$ldf" ] && [ "$ldf" -nt "$bin" ]; }; then
+		# shellcheck disable=SC2086 # the options are words
 		if ! $cc -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-nonnull \
 			-Wno-stringop-overflow -D_GNU_SOURCE ${CONF_CFLAGS:-} ${CONF_LDFLAGS--static} \
-			-o "$bin" "$src" 2>"$out/$name.cc.log"; then
+			$more -o "$bin" "$src" 2>"$out/$name.cc.log"; then
 			echo "not ok - $tag$name: does not compile"
 			cat "$out/$name.cc.log"
 			fail=$((fail + 1))

@@ -2103,7 +2103,11 @@ echo walked'
 						echo "own $n"
 				done
 				grep '^NSpid:' /proc/$init/status | awk '{ print "init", $NF }'
-				echo proc $(ls /proc/$init/root/proc | grep '^[0-9]')
+				# (the init, pid 1, and one more: the guest's first
+				# process, whatever its number in the namespace; the
+				# child that made the network namespace is gone)
+				echo proc $(ls /proc/$init/root/proc | grep '^[0-9]' | sort -n |
+					awk '{ if (NR == 1) f = $1 } END { print f, NR }')
 				echo dev $(ls /proc/$init/root/dev)
 				echo tmp $(ls -A /proc/$init/root/tmp | sed 's/^picos-tmp-.*/picos-tmp/')
 				echo net $(awk 'NR > 2 { sub(":", "", $1); print $1 }' /proc/$init/net/dev)

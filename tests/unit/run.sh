@@ -20,7 +20,10 @@ build -o "$out/test_init_sandbox" -I"$top/build/gen" "$top/tests/unit/test_init_
 	"$top/src/sandbox/init.c" "$top/src/sandbox/seccomp_load.c" || fail=$((fail + 1))
 build -o "$out/test_bpf" "$top/tests/unit/test_bpf.c" \
 	"$top/src/kernel/entry/seccomp_bpf.c" "$top/src/rt/string.c" || fail=$((fail + 1))
-for t in test_rt test_table test_seccomp test_init_sandbox test_bpf; do
+# The instruction length decoder, against objdump when it is installed.
+build -o "$out/test_x86len" "$top/tests/unit/test_x86len.c" \
+	"$top/src/kernel/entry/x86len.c" || fail=$((fail + 1))
+for t in test_rt test_table test_seccomp test_init_sandbox test_bpf test_x86len; do
 	if [ -x "$out/$t" ] && (cd "$out" && "./$t") >"$out/$t.log" 2>&1; then
 		echo "ok - unit $t"
 		pass=$((pass + 1))

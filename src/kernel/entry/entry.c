@@ -79,6 +79,10 @@ static bool displaced_syscall(const struct ucontext *uc)
 	unsigned char insn[2];
 	if (in_provider(sc->rip) || sc->rcx != sc->rip || sc->r11 != sc->eflags)
 		return false;
+	/* (the fast path's area is not guest memory to copy_from_user: its
+	 * `syscall`s, the door's and the stubs', are known by address) */
+	if (fast_area_syscall_end(sc->rip))
+		return true;
 	if (copy_from_user(insn, (const void *)(sc->rip - 2), 2) < 0)
 		return false;
 	return insn[0] == 0x0f && insn[1] == 0x05;
@@ -129,9 +133,11 @@ static void on_sigsys(int sig, siginfo_t *si, void *ucv)
 	struct pico_thread *t = current();
 	struct pico_frame f;
 	bool dispatch = true;
-	/* A call the fast path handed over comes with its own frame. */
-	bool door = si->si_code == SYS_USER_DISPATCH &&
-		    fast_door_take(uc, &f, &dispatch);
+	/* A call the fast path handed over comes with its own frame, also
+	 * when a doorbell displaced the door's own SIGSYS (fast_door_take
+	 * knows the door by its address, the number and the thread's
+	 * state). */
+	bool door = fast_door_take(uc, &f, &dispatch);
 	if (!door) {
 		frame_from_sigcontext(&f, &uc->uc_mcontext);
 		t->rewind_rip = 0;

@@ -31,6 +31,9 @@ void fast_try_patch(uint64_t ret, const struct pico_frame *f,
 void fast_exec_reset(void);
 void fast_map_file(uint64_t start, uint64_t end, int fd, uint64_t off);
 void fast_fork_catch_up(void);
+/* Whether ip is just past a `syscall` of the fast path's area (the
+ * door's, or a stub's copy of its site's). */
+bool fast_area_syscall_end(uint64_t ip);
 bool fast_door_take(const struct ucontext *uc, struct pico_frame *f,
 		    bool *dispatch);
 void fast_exit_redirect(struct ucontext *uc);

@@ -30,6 +30,11 @@ static struct picos_fast_file *known_file(uint32_t idx)
 	return &popts.world->fast_files[idx - 1];
 }
 
+struct picos_fast_file *fast_file_of(const struct vma *v)
+{
+	return known_file(v->fast_file);
+}
+
 static bool file_key_of(int fd, struct file_key *k)
 {
 	struct stat st;
@@ -47,9 +52,10 @@ static bool same_file(const struct picos_fast_file *f, const struct file_key *k)
 	       f->mtime_ns == k->mtime_ns && f->uid == k->uid;
 }
 
-/* The table's entry for k (index + 1), claimed if new; 0 when the table
- * is full or another process is claiming the free entry. */
-static uint32_t file_entry(const struct file_key *k)
+/* The table's entry for k (index + 1), claimed if new (fd: the file,
+ * whose program headers tell where to search for sites); 0 when the
+ * table is full or another process is claiming the free entry. */
+static uint32_t file_entry(const struct file_key *k, int fd)
 {
 	struct picos_fast_file *files = popts.world->fast_files;
 	int free_at = -1;
@@ -69,28 +75,48 @@ static uint32_t file_entry(const struct file_key *k)
 	f->dev = k->dev, f->ino = k->ino, f->size = k->size;
 	f->mtime_ns = k->mtime_ns, f->uid = k->uid;
 	__atomic_store_n(&f->nsites, 0, __ATOMIC_RELAXED);
+	fast_scan_layout(fd, f);
 	__atomic_store_n(&f->state, 2, __ATOMIC_RELEASE);
 	return (uint32_t)free_at + 1;
 }
 
-void fast_remember(const struct vma *v, const struct site *site)
+bool fast_entry_of(const struct vma *v, const struct site *site,
+		   struct picos_fast_site *e)
 {
-	struct picos_fast_file *f = known_file(v->fast_file);
 	uint64_t off = v->file_off + (site->addr - v->start);
-	if (!f || off > UINT32_MAX)
+	if (!known_file(v->fast_file) || off > UINT32_MAX)
+		return false;
+	e->off = (uint32_t)off;
+	e->len = (uint8_t)site->len;
+	e->sc = (uint8_t)site->sc;
+	rt_memcpy(e->bytes, site->bytes, (size_t)site->len);
+	return true;
+}
+
+void fast_remember_entry(uint32_t idx, const struct picos_fast_site *site)
+{
+	struct picos_fast_file *f = known_file(idx);
+	if (!f)
 		return;
 	uint32_t n = __atomic_load_n(&f->nsites, __ATOMIC_ACQUIRE);
 	for (uint32_t j = 0; j < n && j < PICOS_FAST_FILE_SITES; j++)
-		if (f->site[j].off == off)
+		if (f->site[j].off == site->off)
 			return; /* recorded already */
 	n = __atomic_fetch_add(&f->nsites, 1, __ATOMIC_RELAXED);
 	if (n >= PICOS_FAST_FILE_SITES)
 		return;
 	struct picos_fast_site *e = &f->site[n];
-	e->off = (uint32_t)off;
-	e->sc = (uint8_t)site->sc;
-	rt_memcpy(e->bytes, site->bytes, (size_t)site->len);
-	__atomic_store_n(&e->len, (uint8_t)site->len, __ATOMIC_RELEASE);
+	e->off = site->off;
+	e->sc = site->sc;
+	rt_memcpy(e->bytes, site->bytes, site->len);
+	__atomic_store_n(&e->len, site->len, __ATOMIC_RELEASE);
+}
+
+void fast_remember(const struct vma *v, const struct site *site)
+{
+	struct picos_fast_site e;
+	if (fast_entry_of(v, site, &e))
+		fast_remember_entry(v->fast_file, &e);
 }
 
 /* Whether entry e is a site at `addr` in the fresh mapping v, by the
@@ -109,45 +135,77 @@ static bool known_site(const struct picos_fast_site *e, uint64_t addr,
 	       rt_memcmp(site->bytes, e->bytes, (size_t)len) == 0;
 }
 
+/* Patching a mapping no thread runs: it and the stub area are made
+ * writable at the first site, and back after the last. */
+struct batch {
+	const struct vma *v;
+	bool open, failed;
+};
+
+static void batch_site(struct batch *b, const struct site *site)
+{
+	const struct vma *v = b->v;
+	if (b->failed || fast_nslots >= FAST_SLOTS)
+		return;
+	if (!b->open) {
+		if (!fast_area_ready() ||
+		    host_mprotect(v->start, v->end - v->start, v->prot | PROT_WRITE) < 0) {
+			b->failed = true;
+			return;
+		}
+		if (!fast_area_writable(true)) {
+			host_mprotect(v->start, v->end - v->start, v->prot);
+			b->failed = true;
+			return;
+		}
+		b->open = true;
+	}
+	unsigned char bytes[SITE_MAX];
+	int i = fast_nslots++;
+	fast_fill_stub(i, site);
+	fast_site_bytes(site, i, bytes);
+	rt_memcpy((void *)site->addr, bytes, (size_t)site->len);
+}
+
+static void batch_end(struct batch *b)
+{
+	if (b->open) {
+		fast_area_writable(false);
+		host_mprotect(b->v->start, b->v->end - b->v->start, b->v->prot);
+	}
+}
+
 /* Patches the sites of entry f found in the mapping v of file offset
  * `off`, which no thread runs (a mapping being made, or the one thread
  * of a process inside a call), so the bytes are written without the int3
  * steps; an entry whose bytes are not there (patched already, or other
- * code) is skipped.  Returns how many entries it looked at. */
-static uint32_t patch_known(const struct picos_fast_file *f,
-			    const struct vma *v, uint64_t off)
+ * code) is skipped.  (Sites found before their first call are among
+ * them once one ran: fastpath.c found_used.  Not the others: they cost
+ * each exec stubs and checks, the shell loop 1.04x cpu when the found
+ * sites of the recorded sites' pages were patched here too.)  Nothing in
+ * a mapping that was ever writable: bytes
+ * that match an entry there may be the guest's own (an immediate of its
+ * new code), not the file's site.  Returns how many entries it looked
+ * at. */
+static uint32_t patch_known(struct picos_fast_file *f, const struct vma *v,
+			    uint64_t off)
 {
 	uint32_t n = __atomic_load_n(&f->nsites, __ATOMIC_ACQUIRE);
 	if (n > PICOS_FAST_FILE_SITES)
 		n = PICOS_FAST_FILE_SITES;
 	uint64_t span = v->end - v->start;
-	bool open = false;
-	for (uint32_t j = 0; j < n && fast_nslots < FAST_SLOTS; j++) {
+	struct batch b = { v, false, false };
+	if (v->written)
+		return n; /* its bytes may be the guest's: see fastscan.c */
+	for (uint32_t j = 0; j < n; j++) {
 		struct site site;
 		uint64_t at = f->site[j].off;
-		if (at < off || at - off >= span ||
-		    !known_site(&f->site[j], v->start + (at - off), v, &site))
+		if (at < off || at - off >= span)
 			continue;
-		if (!open) {
-			if (!fast_area_ready() ||
-			    host_mprotect(v->start, span, v->prot | PROT_WRITE) < 0)
-				return n;
-			if (!fast_area_writable(true)) {
-				host_mprotect(v->start, span, v->prot);
-				return n;
-			}
-			open = true;
-		}
-		unsigned char bytes[SITE_MAX];
-		int i = fast_nslots++;
-		fast_fill_stub(i, &site);
-		fast_site_bytes(&site, i, bytes);
-		rt_memcpy((void *)site.addr, bytes, (size_t)site.len);
+		if (known_site(&f->site[j], v->start + (at - off), v, &site))
+			batch_site(&b, &site);
 	}
-	if (open) {
-		fast_area_writable(false);
-		host_mprotect(v->start, span, v->prot);
-	}
+	batch_end(&b);
 	return n;
 }
 
@@ -158,7 +216,7 @@ void fast_map_file(uint64_t start, uint64_t end, int fd, uint64_t off)
 	if (fast_patch_off || proc.vfork_child || !popts.world ||
 	    !file_key_of(fd, &k))
 		return;
-	uint32_t idx = file_entry(&k);
+	uint32_t idx = file_entry(&k, fd);
 	if (!idx)
 		return;
 	mm_set_file(start, end, idx, off);
@@ -185,7 +243,7 @@ void fast_fork_catch_up(void)
 	int n;
 	const struct vma *vs = mm_vmas(&n);
 	for (int i = 0; i < n; i++) {
-		const struct picos_fast_file *f = known_file(vs[i].fast_file);
+		struct picos_fast_file *f = known_file(vs[i].fast_file);
 		if (!f || __atomic_load_n(&f->nsites, __ATOMIC_ACQUIRE) ==
 				  vs[i].fast_seen)
 			continue;

@@ -100,7 +100,7 @@ static bool area_failed;
  * leaves through the door when it changed the mask, a wait with a
  * temporary mask when a signal came under it).  Anything else goes
  * through the door. */
-static bool fast_call(long nr)
+bool fast_call(long nr)
 {
 	switch (nr) {
 	case __NR_epoll_pwait: case __NR_epoll_pwait2: case __NR_ppoll:
@@ -216,8 +216,26 @@ static void jmp_through(unsigned char *b, int at, int q)
 	put32(b + at + 2, (uint32_t)(q - (at + 6)));
 }
 
+/* The sites patched before their first call (patch_window), by slot:
+ * their file's record (index + 1, 0: not one) and their entry there,
+ * recorded at their first call (fast_dispatch).  A process that maps the
+ * file later patches them with the sites that trapped, as it maps it:
+ * the record holds what ran, not the rest of what the search found. */
+#define FOUND_SLOTS 2048
+static struct found_slot {
+	uint32_t file;
+	struct picos_fast_site e;
+} found_slots[FOUND_SLOTS];
+/* The slots below it may be found sites (since the last exec): the
+ * table is not touched above it, so a process that finds nothing (a
+ * shell loop's /bin/true, whose sites the world recorded) faults in none
+ * of its pages. */
+static int found_hi;
+
 void fast_fill_stub(int i, const struct site *site)
 {
+	if (i < __atomic_load_n(&found_hi, __ATOMIC_RELAXED))
+		found_slots[i].file = 0;
 	uint64_t s = FAST_STUBS + (uint64_t)i * STUB_SIZE;
 	uint64_t end = site->addr + (uint64_t)site->len;
 	unsigned char b[STUB_SIZE];
@@ -253,6 +271,29 @@ void fast_fill_stub(int i, const struct site *site)
 	((uint64_t *)FAST_TABLE)[i] = s;
 }
 
+void fast_fill_found(int i, const struct site *site, const struct vma *v)
+{
+	fast_fill_stub(i, site);
+	if (i >= FOUND_SLOTS)
+		return;
+	for (int k = found_hi; k < i; k++)
+		found_slots[k].file = 0; /* (an old program's) */
+	found_slots[i].file = fast_entry_of(v, site, &found_slots[i].e) ? v->fast_file : 0;
+	if (found_hi <= i)
+		__atomic_store_n(&found_hi, i + 1, __ATOMIC_RELEASE);
+}
+
+/* The first call through slot i's stub, a site found before its first
+ * call: recorded for the world. */
+static void found_used(int i)
+{
+	if (i >= __atomic_load_n(&found_hi, __ATOMIC_ACQUIRE) || !found_slots[i].file)
+		return;
+	uint32_t file = found_slots[i].file;
+	found_slots[i].file = 0;
+	fast_remember_entry(file, &found_slots[i].e);
+}
+
 /* A stub in the next slot for `site`: its address, or 0 when the area
  * cannot be written. */
 static uint64_t make_stub(const struct site *site, int *slot)
@@ -270,7 +311,13 @@ static uint64_t make_stub(const struct site *site, int *slot)
 #define MEMBARRIER_REGISTER_SYNC_CORE 64 /* its registration */
 
 static int synced_pid; /* the host process registered for core sync */
-static uint64_t patching_site, patching_stub;
+/* The sites being patched: their first bytes, lengths and stubs, for a
+ * thread that meets one's int3 meanwhile (inner_target).  One patcher
+ * at a time (the provider lock); static, so a handler that reads them
+ * late reads what a later patch wrote, not freed memory. */
+static uint64_t patching_site[FOUND_MAX], patching_stub[FOUND_MAX];
+static int patching_len[FOUND_MAX];
+static int patching_n;
 
 /* Whether every CPU running this process's threads can be made to see
  * new code (registered once per host process: a fork is a new one). */
@@ -301,29 +348,73 @@ void fast_site_bytes(const struct site *site, int i, unsigned char *out)
 	put32(j + 3, (uint32_t)(FAST_TABLE + (uint64_t)i * 8));
 }
 
-/* Rewrites `site` (within one recorded vma `v`) into its jump through
- * slot i (whose stub is ready): int3 first, the rest, then the first
- * byte. */
-static void write_site(const struct site *site, const struct vma *v, int i,
-		       uint64_t stub, bool threads)
+/* Rewrites the n sites s (writable now) into their jumps through slots
+ * i, i + 1, ... (whose stubs are ready), all at once as Linux's
+ * text_poke_bp_batch does: an int3 over each first byte, then the other
+ * bytes, then the first bytes, each step made visible to every CPU
+ * (three core syncs for the lot, not three a site). */
+static void poke_sites(const struct site *s, int n, int i, bool threads)
 {
-	uint64_t lo = RT_ALIGN_DOWN(site->addr, RT_PAGE_SIZE);
-	uint64_t hi = RT_ALIGN_UP(site->addr + (uint64_t)site->len, RT_PAGE_SIZE);
-	unsigned char bytes[SITE_MAX];
-	fast_site_bytes(site, i, bytes);
-	if (host_mprotect(lo, hi - lo, v->prot | PROT_WRITE) < 0)
-		return; /* the slot stays unused */
-	patching_site = site->addr, patching_stub = stub;
-	volatile unsigned char *p = (volatile unsigned char *)site->addr;
-	p[0] = 0xcc;
+	unsigned char bytes[FOUND_MAX][SITE_MAX];
+	for (int k = 0; k < n; k++) {
+		fast_site_bytes(&s[k], i + k, bytes[k]);
+		patching_site[k] = s[k].addr, patching_len[k] = s[k].len;
+		patching_stub[k] = FAST_STUBS + (uint64_t)(i + k) * STUB_SIZE;
+	}
+	__atomic_store_n(&patching_n, n, __ATOMIC_RELEASE);
+	for (int k = 0; k < n; k++)
+		*(volatile unsigned char *)s[k].addr = 0xcc;
 	core_sync(threads);
-	for (int k = 1; k < site->len; k++)
-		p[k] = bytes[k];
+	for (int k = 0; k < n; k++)
+		for (int b = 1; b < s[k].len; b++)
+			((volatile unsigned char *)s[k].addr)[b] = bytes[k][b];
 	core_sync(threads);
-	p[0] = bytes[0];
+	for (int k = 0; k < n; k++)
+		*(volatile unsigned char *)s[k].addr = bytes[k][0];
 	core_sync(threads);
-	patching_site = 0;
+	__atomic_store_n(&patching_n, 0, __ATOMIC_RELEASE);
+}
+
+/* Rewrites the n sites s (within one recorded vma `v`), the first into
+ * its jump through slot i, the next through i + 1 and so on, their
+ * pages writable meanwhile. */
+static void write_sites(const struct site *s, int n, const struct vma *v, int i,
+			bool threads)
+{
+	uint64_t lo = UINT64_MAX, hi = 0;
+	for (int k = 0; k < n; k++) {
+		uint64_t a = RT_ALIGN_DOWN(s[k].addr, RT_PAGE_SIZE);
+		uint64_t e = RT_ALIGN_UP(s[k].addr + (uint64_t)s[k].len, RT_PAGE_SIZE);
+		lo = a < lo ? a : lo, hi = e > hi ? e : hi;
+	}
+	if (n == 0 || n > FOUND_MAX || host_mprotect(lo, hi - lo, v->prot | PROT_WRITE) < 0)
+		return; /* the slots stay unused */
+	poke_sites(s, n, i, threads);
 	host_mprotect(lo, hi - lo, v->prot);
+}
+
+/* After the first trap in a window of FOUND_WINDOW bytes of a file's
+ * code (addr: the `syscall`), the other sites found there before their
+ * first call (fastscan.c): a program's calls cluster (the wrappers of
+ * libc's files sit side by side), and the next ones it makes there no
+ * longer trap. */
+static void patch_window(const struct vma *v, uint64_t addr, bool threads)
+{
+	struct picos_fast_file *f = fast_file_of(v);
+	uint64_t off = v->file_off + (addr - v->start);
+	uint64_t lo = addr - (off - RT_ALIGN_DOWN(off, FOUND_WINDOW));
+	uint64_t hi = lo + FOUND_WINDOW;
+	lo = lo > v->start ? lo : v->start, hi = hi < v->end ? hi : v->end;
+	struct site *s = f ? kmalloc(FOUND_MAX * sizeof *s) : NULL;
+	int n = s ? fast_found_sites(f, v, lo, hi, true, s, FOUND_MAX) : 0;
+	if (n > 0 && fast_nslots + n <= FAST_SLOTS && fast_area_writable(true)) {
+		int first = fast_nslots;
+		for (int k = 0; k < n; k++)
+			fast_fill_found(fast_nslots++, &s[k], v);
+		fast_area_writable(false);
+		write_sites(s, n, v, first, threads);
+	}
+	kfree(s);
 }
 
 /* After a call the slow path served from `ret` (f, xmm: the registers at
@@ -361,14 +452,17 @@ void fast_try_patch(uint64_t ret, const struct pico_frame *f,
 		  rt_memcmp(now, site.bytes, (size_t)site.len) == 0; /* not patched meanwhile */
 	int i;
 	uint64_t stub = ok ? make_stub(&site, &i) : 0;
-	if (stub)
-		write_site(&site, v, i, stub, threads);
+	if (stub) {
+		write_sites(&site, 1, v, i, threads);
+		patch_window(v, site.addr + (uint64_t)site.sc, threads);
+	}
 	provider_unlock();
 }
 
 void fast_exec_reset(void)
 {
 	fast_nslots = 0; /* the old program's sites are gone */
+	found_hi = 0;
 }
 
 /* Whether `stub` is the address of a stub in use. */
@@ -418,6 +512,7 @@ int fast_dispatch(struct pico_frame *f)
 	uint64_t stub = f->rip;
 	if (!stub_ok(stub))
 		die_by_signal(SIGSEGV); /* a jump to fast_entry from elsewhere */
+	found_used((int)((stub - FAST_STUBS) / STUB_SIZE));
 	/* as the `syscall` instruction leaves them (%rcx: the address after
 	 * the site's `syscall`) */
 	f->rip = stub_resume(stub);
@@ -477,6 +572,16 @@ int fast_dispatch(struct pico_frame *f)
 		return 1;
 	t->fast_ret = f->rip;
 	return 0;
+}
+
+bool fast_area_syscall_end(uint64_t ip)
+{
+	if (!fast_door_addr || ip < 2)
+		return false;
+	if (ip == fast_door_addr + 2)
+		return true;
+	uint64_t stub = ip - 2 - STUB_DOOR;
+	return ip - 2 >= FAST_STUBS + STUB_DOOR && stub_ok(stub);
 }
 
 bool fast_door_take(const struct ucontext *uc, struct pico_frame *f,
@@ -540,11 +645,12 @@ static uint64_t inner_target(uint64_t addr)
 {
 	uint64_t stub = 0;
 	int off = -1;
-	uint64_t ps = __atomic_load_n(&patching_site, __ATOMIC_ACQUIRE);
-	if (ps && addr >= ps && addr - ps < SITE_MAX) {
-		stub = patching_stub;
-		off = (int)(addr - ps);
-	}
+	int pn = __atomic_load_n(&patching_n, __ATOMIC_ACQUIRE);
+	for (int k = 0; k < pn && k < FOUND_MAX && !stub; k++)
+		if (addr >= patching_site[k] && addr - patching_site[k] < (uint64_t)patching_len[k]) {
+			stub = patching_stub[k];
+			off = (int)(addr - patching_site[k]);
+		}
 	for (int back = 0; !stub && back < SITE_MAX && (uint64_t)back <= addr; back++)
 		if ((stub = stub_of_site(addr - (uint64_t)back)))
 			off = back;

@@ -59,7 +59,39 @@ void fast_fill_stub(int i, const struct site *site);
 void fast_site_bytes(const struct site *site, int i, unsigned char *out);
 #define FAST_SLOTS 8192
 
-/* fastfiles.c */
+/* Whether the fast path serves call nr (fastpath.c). */
+bool fast_call(long nr);
+
+/* Stub i for a site found before its first call in v (fastscan.c),
+ * which the world records at the site's first call. */
+void fast_fill_found(int i, const struct site *site, const struct vma *v);
+
+/* fastfiles.c: records a site patched in v for the world */
 void fast_remember(const struct vma *v, const struct site *site);
+/* The same in two steps: the entry for the site, and its recording in
+ * file idx's record. */
+struct picos_fast_site;
+bool fast_entry_of(const struct vma *v, const struct site *site,
+		   struct picos_fast_site *e);
+void fast_remember_entry(uint32_t idx, const struct picos_fast_site *e);
+struct picos_fast_file;
+/* The world's record of v's file, or NULL. */
+struct picos_fast_file *fast_file_of(const struct vma *v);
+
+/* fastscan.c: where a file's code and unwind table are, from its
+ * program headers (fd: the file), into its new record f. */
+void fast_scan_layout(int fd, struct picos_fast_file *f);
+/* The sites found before their first call whose `syscall` is in
+ * [lo, hi) of v (f: its file's record), the windows of FOUND_WINDOW bytes
+ * of the file around them searched first if `search` and not yet in the
+ * world: each of calls the fast path serves, unpatched, checked by its
+ * bytes.  At most max into out. */
+int fast_found_sites(struct picos_fast_file *f, const struct vma *v, uint64_t lo,
+		     uint64_t hi, bool search, struct site *out, int max);
+#ifndef FOUND_WINDOW
+#define FOUND_WINDOW (16 * RT_PAGE_SIZE)
+#endif
+/* The most sites a window's search gives at once. */
+#define FOUND_MAX 256
 
 #endif

@@ -18,6 +18,9 @@ struct vma {
 	 * (fastfiles.c: a fork patches the ones recorded since) */
 	uint32_t fast_seen;
 	uint64_t file_off;
+	/* it was writable at some time since it was mapped: its bytes may
+	 * be the guest's, not its file's (fastscan.c reads none of it) */
+	bool written;
 };
 
 /* Maps guest memory on the host and records it.  Refuses (-ENOMEM) any

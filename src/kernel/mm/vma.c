@@ -71,7 +71,7 @@ void mm_record(uint64_t start, uint64_t end, int prot, int flags)
 	int i = 0;
 	while (i < nvmas && vmas[i].start < start)
 		i++;
-	struct vma v = { start, end, prot, flags, 0, 0, 0 };
+	struct vma v = { start, end, prot, flags, 0, 0, 0, prot & PROT_WRITE };
 	insert_at(i, v);
 }
 
@@ -140,6 +140,7 @@ void mm_set_prot(uint64_t start, uint64_t end, int prot)
 			v = &vmas[i]; /* insert_at may have moved the array */
 		}
 		v->prot = prot;
+		v->written |= prot & PROT_WRITE;
 	}
 }
 
