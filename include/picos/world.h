@@ -6,7 +6,9 @@
  * session and, once it has ended, its wait status.  Every pico process is a
  * host child of the launcher (fork is CLONE_PARENT), so the launcher is the
  * one that sees host exits and stops; it writes them here and wakes the
- * guest parent.  The guest parent's wait4/waitid read the table.
+ * guest parent (a process that exits with nothing but its parent to tell
+ * records its own end and wakes the parent itself: exit_self.c).  The
+ * guest parent's wait4/waitid read the table.
  *
  * The table is guarded by one lock word holding the host pid of its owner
  * (0 when free), so the launcher can release the lock of a pico process
@@ -18,6 +20,7 @@
 #ifndef PICOS_WORLD_H
 #define PICOS_WORLD_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define PICOS_NR_SYSCALLS 512
@@ -98,6 +101,12 @@ struct picos_task {
 	uint32_t uid;	   /* guest real uid, for siginfo */
 	uint32_t child_seq; /* futex word: bumped at every child event */
 	uint32_t vfork_wait; /* futex word: 1 while a vfork parent waits */
+	/* The host pid of a process that recorded its own exit (exit_self.c)
+	 * and has yet to wake its parent's waits after the table's lock;
+	 * 0 once it did.  The init wakes them for one that died first. */
+	int32_t exit_waking;
+	/* 1 from that record until the init reaped its host process. */
+	uint32_t exit_host_live;
 	/* CPU time of the ended task and of the children it reaped (us). */
 	uint64_t utime_us, stime_us, cutime_us, cstime_us;
 	uint64_t maxrss_kb;
@@ -404,6 +413,69 @@ static inline int world_ended_vpid(const struct picos_world *w, int host_pid)
 			return e->vpid;
 	}
 	return 0;
+}
+
+/* Lookups and judgments both the init and an exiting process make
+ * (src/cli/reaper.c, src/kernel/proc/exit_self.c), under `lock`.  Every
+ * field is read once (the init reads the table as hostile input), and
+ * scans stop at the table's capacity. */
+#define WORLD_READ(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
+
+static inline struct picos_task *world_by_vpid(struct picos_world *w, int vpid)
+{
+	if (vpid <= 0)
+		return 0;
+	int n = world_slots(w);
+	for (int i = 0; i < n; i++)
+		if (WORLD_READ(w->tasks[i].vpid) == vpid)
+			return &w->tasks[i];
+	return 0;
+}
+
+static inline bool world_live(const struct picos_task *t)
+{
+	return t && WORLD_READ(t->state) == TASK_LIVE;
+}
+
+/* Linux's orphaned process group (POSIX): no live member has a live
+ * parent in another group of the same session.  The host cannot judge
+ * it (every pico process's host parent is the init): the table does. */
+static inline bool world_group_orphaned(struct picos_world *w, int pgid, int sid)
+{
+	int n = world_slots(w);
+	for (int i = 0; i < n; i++) {
+		struct picos_task *t = &w->tasks[i];
+		if (!world_live(t) || WORLD_READ(t->pgid) != pgid)
+			continue;
+		struct picos_task *p = world_by_vpid(w, WORLD_READ(t->ppid));
+		if (world_live(p) && WORLD_READ(p->pgid) != pgid &&
+		    WORLD_READ(p->sid) == sid)
+			return false;
+	}
+	return true;
+}
+
+/* Linux's kill_orphaned_pgrp: is the group of `t` orphaned by the end of
+ * `outside` (its parent, or a reparented child's old parent, which must
+ * have been its link: another group of its session), with a stopped
+ * member?  Then it gets SIGHUP and SIGCONT.  Both have ended already
+ * (not live) when this is asked. */
+static inline bool world_hangup_due(struct picos_world *w,
+				    const struct picos_task *t,
+				    const struct picos_task *outside)
+{
+	int pgid = WORLD_READ(t->pgid), sid = WORLD_READ(t->sid);
+	if (!outside || WORLD_READ(outside->pgid) == pgid ||
+	    WORLD_READ(outside->sid) != sid || !world_group_orphaned(w, pgid, sid))
+		return false;
+	int n = world_slots(w);
+	for (int i = 0; i < n; i++) {
+		struct picos_task *m = &w->tasks[i];
+		if (world_live(m) && WORLD_READ(m->pgid) == pgid &&
+		    (WORLD_READ(m->wstatus) & 0xff) == 0x7f)
+			return true;
+	}
+	return false;
 }
 
 static inline int world_tid_slots(const struct picos_world *w)

@@ -8,6 +8,10 @@
  * PR_SET_PDEATHSIG) and notifies the guest parent: a bump of its child_seq
  * futex for waits, and a host SIGCHLD that its provider turns into the
  * guest's SIGCHLD (a doorbell: the details are read from the table).
+ * A process that ends by exit with nothing but its parent to tell has
+ * recorded its own end and rung its parent before its host process ends
+ * (src/kernel/proc/exit_self.c): the init finds a zombie then, reaps the
+ * host process and makes only the wake-up the process may have missed.
  * When pid 1 ends, the rest of the world is killed, as in a pid namespace.
  *
  * The table lives in the world region, which every pico process can write
@@ -174,13 +178,7 @@ static struct picos_task *by_host(struct picos_world *w, int hpid)
 
 static struct picos_task *by_vpid(struct picos_world *w, int vpid)
 {
-	if (vpid <= 0)
-		return NULL;
-	int n = world_slots(w);
-	for (int i = 0; i < n; i++)
-		if (READ_ONCE(w->tasks[i].vpid) == vpid)
-			return &w->tasks[i];
-	return NULL;
+	return world_by_vpid(w, vpid);
 }
 
 static void free_task(struct picos_world *w, struct picos_task *t)
@@ -220,7 +218,7 @@ static void notify(struct picos_task *parent, const struct picos_task *child,
 
 static bool live(const struct picos_task *t)
 {
-	return t && READ_ONCE(t->state) == TASK_LIVE;
+	return world_live(t);
 }
 
 /* Who adopts the children of `dead`: the nearest live ancestor that is a
@@ -253,46 +251,18 @@ static void hand_zombie(struct picos_world *w, struct picos_task *z,
 	notify(parent, z, true);
 }
 
-/* Linux's orphaned process group (POSIX): no live member has a live
- * parent in another group of the same session.  The host cannot judge
- * it (every pico process's host parent is the init), so the init does,
- * from the table. */
-static bool group_orphaned(struct picos_world *w, int pgid, int sid)
-{
-	int n = world_slots(w);
-	for (int i = 0; i < n; i++) {
-		struct picos_task *t = &w->tasks[i];
-		if (!live(t) || READ_ONCE(t->pgid) != pgid)
-			continue;
-		struct picos_task *p = by_vpid(w, READ_ONCE(t->ppid));
-		if (live(p) && READ_ONCE(p->pgid) != pgid && READ_ONCE(p->sid) == sid)
-			return false;
-	}
-	return true;
-}
-
-/* Linux's kill_orphaned_pgrp: a group that an exit orphans and that has
- * a stopped member gets SIGHUP, then SIGCONT, so it does not stay stopped
- * with nobody to continue it.  `t` is in the group; `outside` is the
- * process whose exit may orphan it (its parent, or a reparented child's
- * old parent), which must have been its link: another group of its
- * session. */
+/* Linux's kill_orphaned_pgrp (world_hangup_due): a group that an exit
+ * orphans and that has a stopped member gets SIGHUP, then SIGCONT, so it
+ * does not stay stopped with nobody to continue it.  `t` is in the
+ * group; `outside` is the process whose exit may orphan it. */
 static void hangup_if_orphaned(struct picos_world *w,
 			       const struct picos_task *t,
 			       const struct picos_task *outside)
 {
-	int pgid = READ_ONCE(t->pgid), sid = READ_ONCE(t->sid);
-	if (!outside || READ_ONCE(outside->pgid) == pgid ||
-	    READ_ONCE(outside->sid) != sid || !group_orphaned(w, pgid, sid))
+	if (!world_hangup_due(w, t, outside))
 		return;
-	int n = world_slots(w);
-	bool stopped = false;
-	for (int i = 0; i < n && !stopped; i++) {
-		struct picos_task *m = &w->tasks[i];
-		stopped = live(m) && READ_ONCE(m->pgid) == pgid &&
-			  (READ_ONCE(m->wstatus) & 0xff) == 0x7f;
-	}
-	for (int sig = SIGHUP; stopped && sig; sig = sig == SIGHUP ? SIGCONT : 0)
+	int pgid = READ_ONCE(t->pgid), n = world_slots(w);
+	for (int sig = SIGHUP; sig; sig = sig == SIGHUP ? SIGCONT : 0)
 		for (int i = 0; i < n; i++) {
 			struct picos_task *m = &w->tasks[i];
 			if (live(m) && READ_ONCE(m->pgid) == pgid)
@@ -342,10 +312,36 @@ static void free_tids(struct picos_world *w, int host_pid)
 			memset(&w->tids[i], 0, sizeof w->tids[i]);
 }
 
+/* A process that recorded its own end (src/kernel/proc/exit_self.c):
+ * the zombie is made; what may be left is its parent's doorbell and the
+ * wake of its waits, which it makes after the table's lock and may not
+ * have lived to make (or the host refused the doorbell).  A doorbell for
+ * a change the parent was already told of (TEV_SIGCHLD gone) is not
+ * rung again. */
+static void on_recorded_exit(struct picos_world *w, struct picos_task *t,
+			     int hpid)
+{
+	if (READ_ONCE(t->exit_waking) != hpid)
+		return;
+	WRITE_ONCE(t->exit_waking, 0);
+	struct picos_task *p = by_vpid(w, READ_ONCE(t->ppid));
+	if (live(p) && p != t)
+		notify(p, t, READ_ONCE(t->events) & TEV_SIGCHLD);
+}
+
 static void on_exit(struct picos_world *w, struct picos_task *t, int hpid,
 		    int ws, const struct rusage *ru)
 {
 	free_tids(w, hpid);
+	/* Only the process itself makes a zombie whose host process the
+	 * init has not reaped: its record stands, whatever the host status
+	 * (a kill after the record does not change the end Linux reports
+	 * either). */
+	if (READ_ONCE(t->state) == TASK_ZOMBIE) {
+		WRITE_ONCE(t->exit_host_live, 0);
+		on_recorded_exit(w, t, hpid);
+		return;
+	}
 	WRITE_ONCE(t->state, TASK_ZOMBIE);
 	WRITE_ONCE(t->wstatus, ws);
 	if (READ_ONCE(t->vfork_wait)) { /* a vfork child that died: its parent goes on */
@@ -432,9 +428,14 @@ void reaper_helper(int pid)
  * that runs on), or gives an exec another world process's status.  The
  * socket is non-blocking: a door that does not read never stops the
  * init. */
-static void report_exec_end(pid_t pid, int ws, const struct picos_task *t)
+static void report_exec_end(struct picos_world *w, pid_t pid, int ws,
+			    const struct picos_task *t)
 {
 	if (reaper_exec_fd < 0 || (t && READ_ONCE(t->ppid) != 0))
+		return;
+	/* Gone from the table before its host process ended: it recorded
+	 * its own end and its parent reaped it, so it had a guest parent. */
+	if (!t && w && world_ended_vpid(w, pid))
 		return;
 	/* (the pid in the world lets the door follow a process that moved
 	 * to a new host process: an exec from several threads) */
@@ -531,13 +532,18 @@ int reaper_run(struct picos_world *w, int first)
 				start_end_grace();
 		}
 		if (gone)
-			report_exec_end(pid, ws, use_table ? by_host(w, pid) : NULL);
+			report_exec_end(use_table ? w : NULL, pid, ws,
+					use_table ? by_host(w, pid) : NULL);
 		if (use_table) {
 			struct picos_task *t = by_host(w, pid);
 			if (t && gone)
 				on_exit(w, t, pid, ws, &ru);
-			else if (t)
+			else if (live(t))
 				on_stop_or_continue(w, t, ws);
+			else if (WIFSTOPPED(ws) && (t || world_ended_vpid(w, pid)))
+				/* it recorded its end, then was stopped on
+				 * its way out: nobody would continue it */
+				signal_child(pid, SIGKILL);
 		}
 		/* A stop of the guest's pid 1 (^Z from the terminal the world
 		 * was handed) is the user's job stopping: the picos command is

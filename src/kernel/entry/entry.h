@@ -55,6 +55,10 @@ void entry_arm_sud(void);
 /* remote.c: the si_code of the host SIGSYS that rings a thread with a
  * request of another (its slot in si_int). */
 #define SI_PICOS_REMOTE (-43)
+/* exit_self.c: the si_code of the doorbell an exiting child rings its
+ * parent with (its exit signal; the init's doorbell is SI_USER from the
+ * init). */
+#define SI_PICOS_CHLD (-44)
 /* The flags' always-one bit: a call the provider served (and a new
  * thread's first return) goes back to the guest with it clear in r11,
  * which the syscall ABI clobbers; entry.c tells by it a call the host

@@ -4,6 +4,7 @@
  * the provider makes waits interruptible by guest signals and the pids
  * the guest reads its own. */
 #include "ipc.h"
+#include "../proc/proc.h"
 #include "../syscalls.h"
 #include <linux/sem.h>
 
@@ -49,6 +50,7 @@ long sys_semtimedop(int id, void *usops, unsigned nsops, const void *uts)
 		     ts.sec < NSEC;
 	left = ts;
 	long start = timed ? mono_ns() : 0;
+	proc.sysv_at_exit = true; /* (SEM_UNDO: exit_self.c) */
 	/* The host checks nsops against its limit (E2BIG) before it reads
 	 * the array, so a length it refuses needs no exact range. */
 	void *sops = user_ptr_for_host(usops, RT_MIN(nsops, 65536u) * SEMBUF_SIZE);

@@ -3,6 +3,7 @@
  * them as guest mappings (mm), and makes the pids and ids of shmctl's
  * answers the guest's. */
 #include "ipc.h"
+#include "../proc/proc.h"
 #include "../mm/mm.h"
 #include "../syscalls.h"
 #include <linux/mman.h>
@@ -95,6 +96,8 @@ long sys_shmat(int id, const void *uaddr, int flags)
 	if (in_window((unsigned long)uaddr, flags, len))
 		return -EINVAL;
 	long r = host_syscall3(__NR_shmat, id, uaddr, flags);
+	if (r >= 0)
+		proc.sysv_at_exit = true; /* (its detach: exit_self.c) */
 	if (r < 0 || !len)
 		return r;
 	uint64_t a = (uint64_t)r;

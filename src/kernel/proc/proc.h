@@ -69,6 +69,11 @@ struct proc {
 	/* The guest marked memory MADV_DONTFORK: an exec's host fork does
 	 * not mark the mappings itself (task_rehost), which would lose it. */
 	bool guest_dontfork;
+	/* It used System V semaphores or attached shared memory: the host
+	 * undoes SEM_UNDO adjustments and attaches when the host process
+	 * ends, which a parent's wait must see done, so its exit is
+	 * recorded by the init, not by itself (exit_self.c). */
+	bool sysv_at_exit;
 	char comm[16];
 	char exe[PICOS_PATH_MAX]; /* the program's guest path (/proc/self/exe) */
 	/* A program without a guest path (a memfd run with execveat): exe
@@ -105,6 +110,10 @@ void sigaction_set(int sig, const struct guest_sigaction *act);
 /* task.c: the world's process table (include/picos/world.h). */
 void task_lock(void);
 void task_unlock(void);
+/* The lock with bounded patience: false when it stayed taken through
+ * `tries` waits of at most 10 ms each (who must not hang on a lock a
+ * broken or hostile owner keeps). */
+bool task_lock_patient(int tries);
 struct picos_task *task_by_vpid(int vpid);	/* under the lock */
 struct picos_task *task_by_host(int host_pid); /* under the lock */
 /* A new slot with a fresh virtual pid, or NULL (-EAGAIN): the world's
@@ -116,6 +125,9 @@ void task_free(struct picos_task *t); /* under the lock */
  * launcher ignores the old host process's end); the old host process
  * exits with every other thread it has.  Returns 0 in the new one. */
 long task_rehost(void);
+/* exit_self.c: an exiting process records its own end in the table and
+ * wakes its parent, when nothing else is owed (else the init does). */
+void exit_record_self(int code);
 /* Thread ids (include/picos/world.h), all under the lock. */
 struct picos_thread_id;
 struct picos_thread_id *tid_alloc(int host_tid); /* NULL: table full */
@@ -187,6 +199,10 @@ long pidfd_install(int vpid, bool nonblock);
 long thread_pidfd_install(int tid, bool nonblock);
 long pidfd_of(int fd, int *vpid, bool *nonblock);
 bool pidfd_host_ended(int fd);
+/* Does this memory hold guest pidfds?  And a wait (bounded) for a host
+ * process to be gone, so that its host pidfd is readable. */
+bool pidfds_held(void);
+void pidfd_host_wait_gone(int host_pid);
 
 /* vfork.c: vfork and CLONE_VM|CLONE_VFORK for a single-threaded caller
  * alone in its memory: the child becomes a task of this provider with

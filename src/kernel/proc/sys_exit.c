@@ -5,6 +5,7 @@
 long sys_exit_group(int code)
 {
 	fork_release_vfork_parent();
+	exit_record_self(code & 0xff);
 	vm_leave();
 	host_exit_group(code & 0xff);
 	__builtin_unreachable();

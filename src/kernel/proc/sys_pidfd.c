@@ -52,9 +52,34 @@ static long no_write(struct file *f, const void *kbuf, size_t n)
 	return -EINVAL;
 }
 
+/* Guest pidfds open in this memory (sys_wait.c asks whether any is). */
+static int pidfds_open;
+
+static void pidfd_counted(int n)
+{
+	__atomic_fetch_add(&pidfds_open, n, __ATOMIC_RELAXED);
+}
+
+bool pidfds_held(void)
+{
+	return __atomic_load_n(&pidfds_open, __ATOMIC_RELAXED) > 0;
+}
+
+void pidfd_host_wait_gone(int host_pid)
+{
+	long fd = host_syscall2(__NR_pidfd_open, host_pid, 0);
+	if (fd < 0)
+		return; /* reaped already */
+	struct pollfd p = { .fd = (int)fd, .events = POLLIN };
+	struct { long s, ns; } ts = { 0, 100 * 1000 * 1000 };
+	host_syscall6(__NR_ppoll, (long)&p, 1, (long)&ts, 0, 8, 0);
+	host_close((int)fd);
+}
+
 static void pidfd_release(struct file *f)
 {
 	kfree(f->priv);
+	pidfd_counted(-1);
 }
 
 /* The host's fdinfo with its Pid:/NSpid: lines (host pids) replaced by
@@ -85,8 +110,10 @@ static size_t pidfd_fdinfo(struct file *f, const char *host, char *out,
 static void *pidfd_copy(const struct file *f)
 {
 	struct pidfd *p = kmalloc(sizeof *p);
-	if (p)
+	if (p) {
 		*p = *(const struct pidfd *)f->priv;
+		pidfd_counted(1);
+	}
 	return p;
 }
 
@@ -181,6 +208,7 @@ static long pidfd_new(const struct pidfd *named, bool nonblock)
 				  NULL, NULL);
 	f->ops = &pidfd_ops;
 	f->priv = p;
+	pidfd_counted(1);
 	return fd_install(f, true, 0);
 }
 
@@ -193,6 +221,7 @@ bool pidfd_adopt(struct file *f, int host_pid)
 	p->host_pid = vpid ? host_pid : 0;
 	f->ops = &pidfd_ops;
 	f->priv = p;
+	pidfd_counted(1);
 	return true;
 }
 

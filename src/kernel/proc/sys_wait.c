@@ -1,6 +1,7 @@
 /* wait4 and waitid: the guest parent reads its children's state from the
  * world's table, where the launcher writes every exit, stop and continue
- * it sees, and sleeps on its own child_seq futex word until the next one. */
+ * it sees (or an exiting child its own end: exit_self.c), and sleeps on
+ * its own child_seq futex word until the next one. */
 #include "proc.h"
 #include "../entry/entry.h"
 #include "../signal/signal.h"
@@ -26,6 +27,8 @@ struct wait_result {
 	int code, status; /* siginfo si_code and si_status (waitid) */
 	uint32_t uid;
 	uint64_t utime_us, stime_us, maxrss_kb;
+	int owed_sig; /* a doorbell the child may not have rung yet */
+	int host_live; /* the host pid of a zombie whose host process may live */
 };
 
 static bool selected(const struct picos_task *c, const struct wait_sel *s)
@@ -64,6 +67,30 @@ static void fill(struct wait_result *r, const struct picos_task *c, int ws)
 	}
 }
 
+/* A child that recorded its own end (exit_self.c) rings its parent's
+ * doorbell after the table's lock, so a wait may find the zombie first;
+ * Linux's parent has the signal pending when its wait returns the
+ * child.  The parent then rings itself (the note of the end is in its
+ * entry already): whichever doorbell comes second finds the change told
+ * and is dropped.  The child's exit signal, or 0.  Under the lock. */
+static int owed_doorbell(const struct picos_task *c)
+{
+	int sig = c->exit_signal;
+	if (!c->exit_waking || !(c->events & TEV_SIGCHLD) || sig <= 0 || sig >= 65)
+		return 0;
+	return sig;
+}
+
+static void ring_self(int sig)
+{
+	siginfo_t si;
+	rt_memset(&si, 0, sizeof si);
+	si.si_signo = sig;
+	si.si_code = SI_PICOS_CHLD;
+	si.si_pid = gproc()->host_pid;
+	host_syscall3(__NR_rt_sigqueueinfo, gproc()->host_pid, sig, &si);
+}
+
 /* One look at the children, under the lock: 1 with *r filled, 0 when
  * children exist but none is ready, -ECHILD when there is none. */
 static int collect(const struct wait_sel *s, struct wait_result *r,
@@ -79,6 +106,8 @@ static int collect(const struct wait_sel *s, struct wait_result *r,
 		any = true;
 		if (c->state == TASK_ZOMBIE && (s->options & WEXITED)) {
 			fill(r, c, c->wstatus);
+			r->owed_sig = owed_doorbell(c);
+			r->host_live = c->exit_host_live ? c->host_pid : 0;
 			r->utime_us = c->utime_us;
 			r->stime_us = c->stime_us;
 			r->maxrss_kb = c->maxrss_kb;
@@ -114,6 +143,13 @@ static long wait_common(const struct wait_sel *s, struct wait_result *r)
 		task_lock();
 		int n = collect(s, r, &seq);
 		task_unlock();
+		if (n > 0 && r->owed_sig)
+			ring_self(r->owed_sig);
+		/* Linux's pidfd of a zombie is readable: a child that recorded
+		 * its own end may still be leaving its host process, whose
+		 * host pidfd the guest's stands on (exit_self.c). */
+		if (n > 0 && r->host_live > 0 && pidfds_held())
+			pidfd_host_wait_gone(r->host_live);
 		if (n != 0)
 			return n < 0 ? n : r->pid;
 		if (s->options & WNOHANG)

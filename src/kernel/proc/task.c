@@ -20,6 +20,21 @@ void task_lock(void)
 	world_lock(W, gproc()->host_pid);
 }
 
+bool task_lock_patient(int tries)
+{
+	uint32_t mine = (uint32_t)gproc()->host_pid;
+	for (int i = 0;; i++) {
+		uint32_t seen = 0;
+		if (__atomic_compare_exchange_n(&W->lock, &seen, mine, false,
+						__ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+			return true;
+		if (i >= tries)
+			return false;
+		world_lock_wait(W, seen);
+		mine |= PICOS_WORLD_LOCK_WAITERS; /* (world_lock says why) */
+	}
+}
+
 void task_unlock(void)
 {
 	world_unlock(W);

@@ -111,7 +111,8 @@ static void sigchld_info(siginfo_t *info, const struct picos_chld_note *n)
 	info->si_stime = (long)ticks_of_us(n->stime_us);
 }
 
-/* The launcher rings SIGCHLD (or a child's other exit signal); the guest's
+/* The launcher, or a child recording its own end (exit_self.c), rings
+ * SIGCHLD (or the child's other exit signal); the guest's
  * siginfo comes from a child whose change its parent has not yet been told
  * of, else from the launcher's note of the last change (that child may be
  * reaped already: the signal is owed all the same).  A doorbell with
@@ -157,6 +158,8 @@ bool signal_carries_fd(int sig, const siginfo_t *info)
  * a fault's, and the fd of SIGIO-style siginfo. */
 static bool code_read_by_provider(int sig, const siginfo_t *info)
 {
+	if (info->si_code == SI_PICOS_CHLD)
+		return true;
 	if (SIGBIT(sig) & SYNC_SIGNALS)
 		return info->si_code > 0 ||
 		       (sig == SIGSYS && (info->si_code == SI_PICOS_STOP ||
@@ -199,12 +202,24 @@ bool signal_sent(const siginfo_t *info)
 	return info->si_code <= 0 || signal_marked(info);
 }
 
+bool signal_doorbell(const siginfo_t *info)
+{
+	if (signal_marked(info))
+		return false;
+	return info->si_code == SI_PICOS_CHLD ||
+	       (info->si_code == SI_USER &&
+		info->si_pid == popts.world->launcher_pid);
+}
+
 bool signal_translate(int sig, siginfo_t *info)
 {
 	if (signal_marked(info)) { /* as the guest queued it */
 		info->si_stime = 0;
 		return true;
 	}
+	/* A child's own doorbell (exit_self.c) is nothing but that. */
+	if (info->si_code == SI_PICOS_CHLD)
+		return child_signal_from_table(sig, info);
 	if (signal_carries_fd(sig, info)) {
 		int g = fd_async_guest(info->si_fd);
 		if (g >= 0)

@@ -135,5 +135,8 @@ bool signal_carries_fd(int sig, const siginfo_t *info);
 /* Host siginfo -> guest siginfo (pids and uids, si_fd); false to drop
  * it. */
 bool signal_translate(int sig, siginfo_t *info);
+/* A doorbell: the init's (SI_USER from it) or an ending child's
+ * (SI_PICOS_CHLD), whose change the table tells. */
+bool signal_doorbell(const siginfo_t *info);
 
 #endif

@@ -33,8 +33,7 @@ static bool record_to_guest(struct signalfd_siginfo *s)
 	info.si_pid = (int)s->ssi_pid;
 	info.si_uid = s->ssi_uid;
 	info.si_stime = (long)s->ssi_stime; /* signal_mark_forged's mark */
-	bool doorbell = s->ssi_code == SI_USER &&
-			(int)s->ssi_pid == popts.world->launcher_pid;
+	bool doorbell = signal_doorbell(&info);
 	bool fd = signal_carries_fd((int)s->ssi_signo, &info);
 	if (fd)
 		info.si_fd = (int)s->ssi_fd;
