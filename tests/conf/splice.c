@@ -393,10 +393,16 @@ static void no_splice(void)
 
 int main(void)
 {
-	const char *dir = tap_scratch("splice");
-	mkdir(dir, 0755);
-	const char *path = tap_join(dir, "f");
-	int fd = open(path, O_CREAT | O_RDWR | O_TRUNC, 0644);
+	/* Copies of their own: tap_scratch's buffer is one (no_splice asks
+	 * for another name) and tap_join's rotate; a directory of its own
+	 * name (mkdtemp), not the pid's, which another user's run may have
+	 * left behind. */
+	char dir[64], path[80];
+	snprintf(dir, sizeof dir, "/tmp/picos-conf-splice-XXXXXX");
+	if (!mkdtemp(dir))
+		dir[0] = 0;
+	snprintf(path, sizeof path, "%s/f", dir);
+	int fd = dir[0] ? open(path, O_CREAT | O_RDWR | O_TRUNC, 0644) : -1;
 	ok(fd >= 0 && write(fd, "0123456789", 10) == 10, "a file of 10 bytes");
 	alarm(30);
 	splice_files(fd, path);
