@@ -25,6 +25,20 @@
 
 /* MANY children end at once with codes of their own; one wait(-1) loop
  * takes every one exactly once, with its own code, then ECHILD. */
+/* Reaps child c (its status in *st) and tells whether its SIGCHLD (held
+ * by `chld`, blocked) was pending when waitpid returned; takes it. */
+static bool reaped_with_sigchld(pid_t c, const sigset_t *chld, int *st)
+{
+	waitpid(c, st, 0);
+	sigset_t pend;
+	sigpending(&pend);
+	bool pending = sigismember(&pend, SIGCHLD);
+	siginfo_t si;
+	struct timespec zero = { 0, 0 };
+	sigtimedwait(chld, &si, &zero);
+	return pending;
+}
+
 static void many_children(void)
 {
 	pid_t pid[MANY];
@@ -91,13 +105,8 @@ static void sigchld_info(void)
 		c = fork();
 		if (c == 0)
 			_exit(0);
-		waitpid(c, &st, 0);
-		sigset_t pend;
-		sigpending(&pend);
-		if (!sigismember(&pend, SIGCHLD))
+		if (!reaped_with_sigchld(c, &chld, &st))
 			missing++;
-		struct timespec zero = { 0, 0 };
-		sigtimedwait(&chld, &si, &zero);
 	}
 	ok(!missing, "SIGCHLD pending whenever waitpid returned the child (missing %d of 200)", missing);
 	sigprocmask(SIG_SETMASK, &old, NULL);
@@ -348,13 +357,8 @@ static void dropped_child(void)
 		c = fork();
 		if (c == 0)
 			_exit(setuid(65534) == 0 ? 6 : 1);
-		waitpid(c, &st, 0);
-		sigset_t pend;
-		sigpending(&pend);
-		if (!sigismember(&pend, SIGCHLD) || !WIFEXITED(st) || WEXITSTATUS(st) != 6)
+		if (!reaped_with_sigchld(c, &chld, &st) || !WIFEXITED(st) || WEXITSTATUS(st) != 6)
 			missing++;
-		struct timespec zero = { 0, 0 };
-		sigtimedwait(&chld, &si, &zero);
 	}
 	ok(!missing, "its SIGCHLD pending when waitpid returned it (missing %d of 20)", missing);
 	sigprocmask(SIG_SETMASK, &old, NULL);
