@@ -209,14 +209,11 @@ static int make_tmpdir(void)
  * itself) and the world's /dev/shm in it. */
 static int make_scratch_area(void)
 {
-	snprintf(area, sizeof area, "%s/ns", tmproot);
-	if (!ns_active || ns_mount_scratch(area) < 0) {
-		if (ns_active) {
-			fprintf(stderr, "picos: cannot make the world's scratch "
-					"area %s: %s\n", area, strerror(errno));
-			return -1;
-		}
-		snprintf(area, sizeof area, "%s", tmproot);
+	snprintf(area, sizeof area, ns_active ? "%s/ns" : "%s", tmproot);
+	if (ns_active && ns_mount_scratch(area) < 0) {
+		fprintf(stderr, "picos: cannot make the world's scratch area %s: %s\n",
+			area, strerror(errno));
+		return -1;
 	}
 	snprintf(shmdir, sizeof shmdir, "%s/shm", area);
 	if (mkdir(shmdir, 01777) < 0) {
