@@ -300,8 +300,11 @@ void doorbells_release(uint64_t old)
 /* 0, or the host's refusal: -ESRCH (gone) or -EPERM (a world started
  * by root gives guest identities to the host threads, and the host lets
  * a process signal only its own user's unless it has CAP_KILL). */
-static long ring(int host_pid, int host_tid, int slot)
+static long ring(int host_pid, int host_tid, int slot, struct picos_remote *target)
 {
+	/* first the mark the target finds if the host drops the ring */
+	if (target)
+		__atomic_store_n(&target->rung, 1, __ATOMIC_RELEASE);
 	siginfo_t si;
 	rt_memset(&si, 0, sizeof si);
 	si.si_signo = SIGSYS;
@@ -423,9 +426,7 @@ long remote_call(int tid, unsigned op, long arg0, long arg1,
 	__atomic_store_n(&s->word, asked, __ATOMIC_RELEASE);
 	int ts = slot_of(tid);
 	struct picos_remote *t_slot = ts >= 0 ? &W->remote[ts] : NULL;
-	if (t_slot)
-		__atomic_store_n(&t_slot->rung, 1, __ATOMIC_RELEASE);
-	long e = ring(host_pid, (int)host, slot);
+	long e = ring(host_pid, (int)host, slot, t_slot);
 	if (e < 0 && withdraw(s, asked))
 		return e == -EPERM ? published(tid, op, out, outlen, e) : e;
 	uint32_t answered = (seq << 2) | PHASE_ANSWERED;
@@ -462,11 +463,8 @@ long remote_call(int tid, unsigned op, long arg0, long arg1,
 		if (r == -ETIMEDOUT && op == RQ_SETPGID && task_stopped(tid) &&
 		    withdraw(s, asked))
 			return 0;
-		if (r == -ETIMEDOUT && w == asked) { /* a ring it had to drop */
-			if (t_slot)
-				__atomic_store_n(&t_slot->rung, 1, __ATOMIC_RELEASE);
-			ring(host_pid, (int)host, slot);
-		}
+		if (r == -ETIMEDOUT && w == asked) /* a ring it had to drop */
+			ring(host_pid, (int)host, slot, t_slot);
 	}
 	if (outlen)
 		rt_memcpy(out, s->data, outlen);
